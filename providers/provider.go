@@ -1,0 +1,86 @@
+package providers
+
+import (
+	"context"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Ownership tag keys. Every resource tkeops creates carries them, and observation finds
+// resources by them, so there is no state file: the cloud is the state.
+const (
+	// TagOwner holds the tkeops instance name (one per spec repo / environment).
+	TagOwner = "tkeops.io/owner"
+	// TagName holds the resource address "<Kind>/<name>".
+	TagName = "tkeops.io/name"
+	// TagDeletionPolicy holds the spec's deletion policy, so it is known after the
+	// document has left git.
+	TagDeletionPolicy = "tkeops.io/deletion-policy"
+)
+
+// Observation is what a provider saw of one resource.
+type Observation struct {
+	// Addr is the spec address the resource belongs to: from the wanted resource, or
+	// from the ownership tag for owned resources no longer in the spec.
+	Addr spec.Addr
+	// Exists is false when nothing was found.
+	Exists bool
+	// ID is the cloud ID (vpc-…, subnet-…, sg-…, cls-…, np-…).
+	ID string
+	// Owned is true when the resource carries this instance's ownership tag.
+	// tkeops never deletes what it does not own.
+	Owned bool
+	// Settling is true while an async operation is in flight (cluster Creating, pool
+	// updating, …). The executor waits for it to clear; the planner does not diff it.
+	Settling bool
+	// Status is the provider's raw lifecycle state, for people ("Creating", "normal").
+	Status string
+	// Live is the live state in spec shape, references holding IDs, so diff compares
+	// like with like. Nil when !Exists.
+	Live spec.Resource
+	// DeletionPolicy read from the ownership tags.
+	DeletionPolicy spec.DeletionPolicy
+	// Extra carries provider facts the planner needs but the spec does not model
+	// (e.g. "deletionProtection": "true", "nodeCount": "3"). Keys are documented by
+	// the provider.
+	Extra map[string]string
+}
+
+// Client reads and changes resources of one region.
+//
+// The contract, which the reconciler relies on:
+//   - Observe never changes anything.
+//   - No call waits for an async operation to finish; the caller polls Observe.
+//   - Every call is safe to repeat: Create first looks the resource up by its
+//     ownership tags and returns it when it exists; Delete of a missing resource
+//     returns nil.
+//   - Errors wrap the API error code (see tencentcloud.APIError) so callers can decide
+//     with errors.As, never by matching strings.
+type Client interface {
+	// Observe returns one observation for each wanted resource (Exists false when
+	// missing), followed by one for every resource of the kind owned by this instance
+	// that is not wanted (these are the delete candidates). Wanted resources must have
+	// their references resolved to IDs. It uses batched list calls, not one call per
+	// resource.
+	Observe(ctx context.Context, kind spec.Kind, want []spec.Resource) ([]Observation, error)
+	// Create creates r (references resolved) with ownership tags and returns what it
+	// started; the observation may be Settling.
+	Create(ctx context.Context, r spec.Resource) (Observation, error)
+	// Update makes the given changes to the live resource described by o. The planner
+	// groups changes so that one Update carries the changes of one API action.
+	Update(ctx context.Context, r spec.Resource, o Observation, changes []diff.Change) (Observation, error)
+	// Delete deletes the resource. opts carries the choices the plan made.
+	Delete(ctx context.Context, o Observation, opts DeleteOptions) error
+}
+
+// DeleteOptions are the choices the plan made for a delete.
+type DeleteOptions struct {
+	// KeepInstances keeps a node pool's CVMs (instanceDeletionPolicy Retain).
+	KeepInstances bool
+}
+
+// Connector creates clients. Credentials are given at construction, never per call.
+type Connector interface {
+	Connect(ctx context.Context, region string) (Client, error)
+}
