@@ -87,16 +87,7 @@ type Plan struct {
 	// steps will do about it.
 	Drift []spec.Addr `json:"drift,omitempty"`
 	// Diagnostics are the problems found while planning (validation errors included).
-	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
-}
-
-// Diagnostic is a problem for the user: what, where, and what to do.
-type Diagnostic struct {
-	Severity string    `json:"severity"` // "error" or "warning"
-	Addr     spec.Addr `json:"addr,omitempty"`
-	Source   spec.Pos  `json:"source,omitempty"`
-	Summary  string    `json:"summary"`
-	Detail   string    `json:"detail,omitempty"`
+	Diagnostics spec.Diagnostics `json:"diagnostics,omitempty"`
 }
 
 // Summary counts steps by what they do to resources.
@@ -144,14 +135,7 @@ func (p *Plan) Empty() bool {
 }
 
 // HasErrors reports whether any diagnostic is an error.
-func (p *Plan) HasErrors() bool {
-	for _, d := range p.Diagnostics {
-		if d.Severity == "error" {
-			return true
-		}
-	}
-	return false
-}
+func (p *Plan) HasErrors() bool { return p.Diagnostics.HasErrors() }
 
 // CanApply is the one place that decides whether a plan may be applied: no errors,
 // no blocked steps, and something to do.
