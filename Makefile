@@ -1,0 +1,67 @@
+# tkeops build, test and demo targets. `make demo` and `make test` are the two
+# commands of the README's quick start; both need only Go on a fresh machine.
+
+GO        ?= go
+BIN       ?= bin/tkeops
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Build flags shared by `make build` and the Dockerfile (which passes the same values).
+GOFLAGS_BUILD := -trimpath
+LDFLAGS       := -s -w -X main.version=$(VERSION)
+# Where components built from the module proxy (kube-apiserver, etcd, gitea) are cached.
+export TKEOPS_CACHE ?= $(HOME)/.cache/tkeops
+FUZZTIME  ?= 10s
+
+.PHONY: all build demo demo-serve test test-short unit fuzz vet fmt lint kube-bins gitea-bin tools bench clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tkeops
+
+## demo: run the emulator in-process, apply examples/ and show a second, empty plan.
+demo:
+	$(GO) run ./cmd/tkeops demo
+
+## demo-serve: run `tkeops serve` against a local git repository and the emulator.
+demo-serve:
+	$(GO) run ./cmd/tkeops serve --demo
+
+## test: everything CI runs. Builds the real components tests need when missing.
+test: tools vet
+	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
+
+## test-short: unit tests only; tests that need built components skip under -short.
+test-short:
+	$(GO) test -short ./...
+
+tools: kube-bins gitea-bin
+
+kube-bins:
+	bash hack/kube/build.sh
+
+gitea-bin:
+	bash hack/gitea/build.sh
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: the benchmarks behind docs/performance.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./reconcile/... ./providers/...
+
+clean:
+	rm -rf bin
