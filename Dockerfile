@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+#
+# tkeops container image: a static binary on distroless/static (CA certificates,
+# /etc/passwd with the nonroot user, nothing else), running `tkeops serve`.
+#
+#   docker build --build-arg VERSION=$(git describe --tags --always) -t tkeops .
+#
+# The RUN line with `go build` is the single source of the release build flags:
+# deploy/image_test.go parses it, runs the same command on the host and checks
+# that the result is a static ELF binary. Keep the command on one RUN line.
+
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION}-bookworm AS build
+WORKDIR /src
+# Dependencies first, so source edits do not invalidate the module download layer.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tkeops ./cmd/tkeops
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/tkeops /usr/local/bin/tkeops
+# Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+USER 65532:65532
+# The git cache and run history live here; mount a volume (the chart does).
+WORKDIR /var/lib/tkeops
+ENTRYPOINT ["/usr/local/bin/tkeops", "serve"]
