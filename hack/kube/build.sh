@@ -42,7 +42,7 @@ vpkg=k8s.io/component-base/version
 ldflags="-s -w -X $vpkg.gitVersion=$KUBE_VERSION -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=1970-01-01T00:00:00Z"
 
 cd "$here"
-export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=mod -trimpath"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath"
 
 echo "kube-bins: building etcd $ETCD_VERSION into $bin"
 go build -o "$bin/etcd.tmp" go.etcd.io/etcd/server/v3
