@@ -35,8 +35,11 @@ type ClusterSpec struct {
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 	// Endpoints: API server access from the VPC and from the internet.
 	Endpoints ClusterEndpoints `json:"endpoints,omitempty"`
-	// Description shown in the console.
+	// Description shown in the console; at most 255 characters.
 	Description string `json:"description,omitempty"`
+	// ProjectID is the Tencent Cloud project new CVMs and CLBs of the cluster go into
+	// (0, the default project, when unset).
+	ProjectID int `json:"projectID,omitempty"`
 	// Tags put on the cluster in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty"`
 	// Baseline points at a directory of plain Kubernetes manifests applied to the

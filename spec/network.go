@@ -12,8 +12,11 @@ type VPCSpec struct {
 	Region string `json:"region"`
 	// CIDRBlock of the VPC: 10.0.0.0/12-28, 172.16.0.0/12-28 or 192.168.0.0/16-28. Fixed at creation.
 	CIDRBlock string `json:"cidrBlock"`
-	// DNSServers for instances in the VPC; at most 4. Empty keeps the cloud's default.
+	// DNSServers for instances in the VPC: 1–4 IPv4 addresses. Empty keeps the cloud's
+	// default (183.60.83.19, 183.60.82.98).
 	DNSServers []string `json:"dnsServers,omitempty"`
+	// EnableMulticast turns on multicast in the VPC (default off).
+	EnableMulticast *bool `json:"enableMulticast,omitempty"`
 	// Tags put on the VPC in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
@@ -41,8 +44,11 @@ type SubnetSpec struct {
 	VPCRef Ref `json:"vpcRef"`
 	// Zone, e.g. ap-guangzhou-3. The region is the zone without its last part. Fixed at creation.
 	Zone string `json:"zone"`
-	// CIDRBlock inside the VPC's CIDR block. Fixed at creation.
+	// CIDRBlock inside the VPC's CIDR block, mask /16–/28; subnets of a VPC must not
+	// overlap. Fixed at creation.
 	CIDRBlock string `json:"cidrBlock"`
+	// EnableBroadcast turns on broadcast in the subnet (default off).
+	EnableBroadcast *bool `json:"enableBroadcast,omitempty"`
 	// Tags put on the subnet in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
@@ -71,7 +77,7 @@ type SecurityGroup struct {
 type SecurityGroupSpec struct {
 	// Region, e.g. ap-guangzhou. Fixed at creation.
 	Region string `json:"region"`
-	// Description shown in the console.
+	// Description shown in the console; at most 100 characters.
 	Description string `json:"description,omitempty"`
 	// Ingress rules, evaluated in order.
 	Ingress []SecurityGroupRule `json:"ingress,omitempty"`
@@ -85,10 +91,11 @@ type SecurityGroupSpec struct {
 
 // SecurityGroupRule is one rule. Exactly one of CIDRBlock and SecurityGroupRef is set.
 type SecurityGroupRule struct {
-	// Protocol: TCP, UDP, ICMP, ICMPv6 or ALL.
+	// Protocol: TCP, UDP, ICMP, GRE or ALL. (ICMPv6 needs IPv6 addresses, which
+	// tkeops does not model.)
 	Protocol string `json:"protocol"`
 	// Port: a single port ("443"), a range ("30000-32768"), a list ("80,443") or ALL.
-	// Must be ALL (or empty) for ICMP and ALL protocols.
+	// Required for TCP and UDP; must be ALL (the default) for ICMP, GRE and ALL.
 	Port string `json:"port,omitempty"`
 	// CIDRBlock the rule matches (IPv4).
 	CIDRBlock string `json:"cidrBlock,omitempty"`
@@ -96,7 +103,7 @@ type SecurityGroupRule struct {
 	SecurityGroupRef *Ref `json:"securityGroupRef,omitempty"`
 	// Action: ACCEPT or DROP.
 	Action string `json:"action"`
-	// Description of the rule.
+	// Description of the rule; at most 100 characters.
 	Description string `json:"description,omitempty"`
 }
 

@@ -33,9 +33,10 @@ type NodePoolSpec struct {
 	Taints []Taint `json:"taints,omitempty"`
 	// CordonOnJoin makes new nodes join unschedulable.
 	CordonOnJoin *bool `json:"cordonOnJoin,omitempty"`
-	// UserData is a shell script run at instance start; at most 16 KiB.
+	// UserData is a shell script run at instance start. The API takes it base64-encoded
+	// and at most 16 KiB, so the script itself may be at most 12 KiB.
 	UserData string `json:"userData,omitempty"`
-	// KubeletExtraArgs, e.g. "root-dir=/var/lib/kubelet".
+	// KubeletExtraArgs as key=value, e.g. "root-dir=/var/lib/kubelet".
 	KubeletExtraArgs []string `json:"kubeletExtraArgs,omitempty"`
 	// InstanceChargeType: POSTPAID_BY_HOUR, PREPAID or SPOTPAID.
 	InstanceChargeType string `json:"instanceChargeType,omitempty"`
@@ -43,15 +44,39 @@ type NodePoolSpec struct {
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
 	// Drain settings used before instances are removed.
 	Drain DrainSettings `json:"drain,omitempty"`
+	// Internet access of new nodes: public IP and bandwidth. Unset means no public IP
+	// (egress through a NAT gateway).
+	Internet *InternetAccess `json:"internet,omitempty"`
+	// MultiZoneSubnetPolicy: PRIORITY (fill the first subnet first, the default) or
+	// EQUALITY (spread new nodes across the subnets).
+	MultiZoneSubnetPolicy string `json:"multiZoneSubnetPolicy,omitempty"`
+	// TerminationPolicy chooses which nodes go first on scale-in: OLDEST_INSTANCE (the
+	// default) or NEWEST_INSTANCE.
+	TerminationPolicy string `json:"terminationPolicy,omitempty"`
+	// DeletionProtection makes the cloud refuse to delete the pool (default off).
+	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 	// Tags put on the pool in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }
 
-// NodePoolScaling are the node count bounds: min ≤ desired ≤ max.
+// InternetAccess is the public network access of a node.
+type InternetAccess struct {
+	// ChargeType: TRAFFIC_POSTPAID_BY_HOUR, BANDWIDTH_POSTPAID_BY_HOUR or BANDWIDTH_PACKAGE.
+	ChargeType string `json:"chargeType,omitempty"`
+	// MaxBandwidthOutMbps is the outbound bandwidth cap, 0–200 Mbps (0: no public traffic).
+	MaxBandwidthOutMbps int `json:"maxBandwidthOutMbps"`
+	// PublicIP gives every new node a public IP (default true when this block is set).
+	PublicIP *bool `json:"publicIP,omitempty"`
+}
+
+// NodePoolScaling are the node count bounds: min ≤ desired ≤ max ≤ 2000.
 type NodePoolScaling struct {
+	// Min is the smallest node count.
 	Min int `json:"min"`
+	// Max is the largest node count. It must fit the node ceiling of the cluster's
+	// container network.
 	Max int `json:"max"`
 	// Desired count. When Autoscaling is on, the cluster autoscaler owns it: tkeops sets
 	// it at creation and never reports it as drift.
@@ -62,24 +87,27 @@ type NodePoolScaling struct {
 
 // Disk is a cloud disk.
 type Disk struct {
-	// Type: CLOUD_PREMIUM, CLOUD_SSD, CLOUD_BSSD or CLOUD_HSSD.
+	// Type: CLOUD_PREMIUM (default), CLOUD_SSD, CLOUD_BSSD or CLOUD_HSSD.
 	Type string `json:"type,omitempty"`
-	// SizeGB: 20–2048 for the system disk.
+	// SizeGB: 20–2048 for the system disk (default 50), 10–32000 for a data disk.
 	SizeGB int `json:"sizeGB,omitempty"`
 }
 
 // DataDisk is a data disk and how it is mounted.
 type DataDisk struct {
 	Disk `json:",inline"`
-	// FileSystem: ext3, ext4 or xfs.
+	// FileSystem: ext3, ext4 or xfs. A disk already formatted with one of them is
+	// mounted as is; any other disk is formatted.
 	FileSystem string `json:"fileSystem,omitempty"`
-	// MountTarget, e.g. /var/lib/containerd.
+	// MountTarget, an absolute path, e.g. /var/lib/containerd.
 	MountTarget string `json:"mountTarget,omitempty"`
 }
 
 // Taint is a node taint.
 type Taint struct {
-	Key   string `json:"key"`
+	// Key: a Kubernetes qualified name, e.g. dedicated or example.com/gpu.
+	Key string `json:"key"`
+	// Value: a Kubernetes label value (63 characters at most).
 	Value string `json:"value,omitempty"`
 	// Effect: NoSchedule, PreferNoSchedule or NoExecute.
 	Effect string `json:"effect"`
@@ -87,7 +115,7 @@ type Taint struct {
 
 // DrainSettings control cordon and drain before instances go away.
 type DrainSettings struct {
-	// Timeout for the drain of one node, e.g. "10m".
+	// Timeout for the drain of one node, a Go duration up to 24h, e.g. "10m" (default).
 	Timeout string `json:"timeout,omitempty"`
 	// RespectPDBs makes evictions honour PodDisruptionBudgets (default true).
 	RespectPDBs *bool `json:"respectPDBs,omitempty"`

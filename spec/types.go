@@ -57,7 +57,8 @@ type TypeMeta struct {
 
 // ObjectMeta is the metadata of every document.
 type ObjectMeta struct {
-	// Name is unique per kind within a spec set. It is also the ownership tag value
+	// Name is unique per kind within a spec set: 1–60 lower-case letters, digits and
+	// '-', starting with a letter. It is also the cloud name and the ownership tag value
 	// tkeops puts on the cloud resource, so renaming means replacing.
 	Name string `json:"name"`
 	// Labels are for people and selectors; they are not sent to the cloud.
@@ -114,10 +115,12 @@ type RefField struct {
 	Ref  *Ref   // pointer into the resource, so resolution can fill in the ID
 }
 
-// DependsOn returns the addresses of the spec objects r references by name.
+// DependsOn returns the addresses of the spec objects r references by name. A
+// reference to r itself (a security group rule that admits its own group) is not a
+// dependency and is left out, so the graph has no self-loops.
 func DependsOn(r Resource) []Addr {
 	var out []Addr
-	seen := map[Addr]bool{}
+	seen := map[Addr]bool{r.GetAddr(): true}
 	for _, f := range r.Refs() {
 		if f.Ref.Name == "" {
 			continue
@@ -138,7 +141,14 @@ type Object struct {
 	Metadata ObjectMeta `json:"metadata"`
 	// Source is where the document starts; set by the loader, never serialized.
 	Source Pos `json:"-"`
+	// fields maps field paths to where they are written; set by the loader.
+	fields map[string]Pos
+	// fsFile is the path of the file in the loaded fs.FS, to resolve relative paths.
+	fsFile string
 }
+
+// object gives FieldPos access to the loader's bookkeeping of any kind.
+func (o *Object) object() *Object { return o }
 
 // GetAddr implements Resource.
 func (o *Object) GetAddr() Addr { return Addr{Kind: o.Kind, Name: o.Metadata.Name} }

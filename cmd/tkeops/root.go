@@ -47,6 +47,7 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 	})
 	root.AddCommand(
 		newVersionCmd(streams),
+		newValidateCmd(streams),
 	)
 	return root
 }

@@ -1,0 +1,129 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Set is a loaded, defaulted, validated set of resources.
+type Set struct {
+	// Root is the directory the set was loaded from, as given.
+	Root string
+	// Resources in file order (files in lexical order, documents in file order).
+	Resources []Resource
+}
+
+// Get returns the resource at a.
+func (s *Set) Get(a Addr) (Resource, bool) {
+	for _, r := range s.Resources {
+		if r.GetAddr() == a {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// ByKind returns the resources of kind k in file order.
+func (s *Set) ByKind(k Kind) []Resource {
+	var out []Resource
+	for _, r := range s.Resources {
+		if r.GetAddr().Kind == k {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// index drops the second and later documents of one kind and name, with an error
+// for each, so every address in the set is unique.
+func (s *Set) index(diags *Diagnostics) {
+	first := map[Addr]Resource{}
+	kept := s.Resources[:0]
+	for _, r := range s.Resources {
+		a := r.GetAddr()
+		if prev, dup := first[a]; dup {
+			*diags = append(*diags, Diagnostic{
+				Severity: SeverityError, Pos: FieldPos(r, "metadata.name"), Addr: a, Path: "metadata.name",
+				Summary: fmt.Sprintf("duplicate %s %q (first declared at %s)", a.Kind, a.Name, FieldPos(prev, "metadata.name")),
+				Detail:  "names are unique per kind in a spec set",
+			})
+			continue
+		}
+		first[a] = r
+		kept = append(kept, r)
+	}
+	s.Resources = kept
+}
+
+// FieldPos returns where the field at path (e.g. "spec.network.clusterCIDR" or
+// "spec.subnetRefs[1]") is written in r's document. For a field that is not written
+// (a default, a missing field) it returns the position of the closest written
+// parent, and at worst the document's position.
+func FieldPos(r Resource, path string) Pos {
+	o, ok := r.(interface{ object() *Object })
+	if !ok {
+		return r.GetPos()
+	}
+	obj := o.object()
+	for p := path; p != ""; p = parentPath(p) {
+		if pos, ok := obj.fields[p]; ok {
+			return pos
+		}
+	}
+	return obj.Source
+}
+
+// parentPath strips the last element of a field path: "a.b[2]" → "a.b" → "a" → "".
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// Region returns the region a resource lives in: a VPC's, security group's or
+// cluster's own; a subnet's from its zone; a node pool's from its cluster, or else
+// from a subnet declared in s. It returns "" when s does not tell (a pool whose
+// cluster and subnets are all referenced by ID).
+func Region(r Resource, s *Set) string {
+	switch r := r.(type) {
+	case *VPC:
+		return r.Spec.Region
+	case *SecurityGroup:
+		return r.Spec.Region
+	case *Cluster:
+		return r.Spec.Region
+	case *Subnet:
+		if reg, ok := zoneRegion(r.Spec.Zone); ok {
+			return reg
+		}
+		if v := lookup[*VPC](s, KindVPC, r.Spec.VPCRef); v != nil {
+			return v.Spec.Region
+		}
+	case *NodePool:
+		if c := lookup[*Cluster](s, KindCluster, r.Spec.ClusterRef); c != nil {
+			return c.Spec.Region
+		}
+		for _, ref := range r.Spec.SubnetRefs {
+			if sn := lookup[*Subnet](s, KindSubnet, ref); sn != nil {
+				return Region(sn, s)
+			}
+		}
+	}
+	return ""
+}
+
+// lookup returns the object a by-name reference points at, or nil.
+func lookup[T Resource](s *Set, k Kind, ref Ref) T {
+	var zero T
+	if s == nil || ref.Name == "" {
+		return zero
+	}
+	r, ok := s.Get(Addr{Kind: k, Name: ref.Name})
+	if !ok {
+		return zero
+	}
+	t, _ := r.(T)
+	return t
+}
