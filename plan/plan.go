@@ -88,6 +88,15 @@ type Plan struct {
 	Drift []spec.Addr `json:"drift,omitempty"`
 	// Diagnostics are the problems found while planning (validation errors included).
 	Diagnostics spec.Diagnostics `json:"diagnostics,omitempty"`
+	// Notes for people that are not steps (fields owned elsewhere, adopted IDs).
+	Notes []Note `json:"notes,omitempty"`
+	// Observations the plan was built from, one per resource; Observed digests them.
+	Observations []Observed `json:"observations,omitempty"`
+	// SpecDigest is a digest of the desired resources. Applying a saved plan refuses
+	// when the specs changed since.
+	SpecDigest string `json:"specDigest,omitempty"`
+	// SourceDir is the spec directory the plan was made from, when planned from disk.
+	SourceDir string `json:"sourceDir,omitempty"`
 }
 
 // Summary counts steps by what they do to resources.
@@ -124,14 +133,36 @@ func (p *Plan) Summarize() Summary {
 	return s
 }
 
-// Empty reports whether the plan changes nothing.
+// Empty reports whether the plan changes nothing in the cloud. Orphan steps make no
+// call (the resource is left as it is), so they do not count.
 func (p *Plan) Empty() bool {
 	for _, st := range p.Steps {
-		if st.Action != ActionNoOp {
+		if st.Action != ActionNoOp && st.Action != ActionOrphan {
 			return false
 		}
 	}
 	return true
+}
+
+// Blocked returns the steps a guard refused.
+func (p *Plan) Blocked() []Step {
+	var out []Step
+	for _, st := range p.Steps {
+		if st.Blocked != "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// Step returns the step with the given ID.
+func (p *Plan) Step(id string) (Step, bool) {
+	for _, st := range p.Steps {
+		if st.ID == id {
+			return st, true
+		}
+	}
+	return Step{}, false
 }
 
 // HasErrors reports whether any diagnostic is an error.

@@ -1,0 +1,201 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/tkeops/tkeops/spec"
+)
+
+// RuleFunc looks up the mutability rule of a field; spec.RuleFor is the real one.
+type RuleFunc func(kind spec.Kind, path string) (spec.FieldRule, bool)
+
+// Result is the outcome of comparing one resource.
+type Result struct {
+	// Changes in field-path order.
+	Changes []Change
+	// Skipped are declared fields that differ but are owned by someone else; they are
+	// not drift and the plan shows them as notes.
+	Skipped []Skipped
+}
+
+// Skipped is a declared field whose live value differs and which tkeops leaves alone
+// because someone else owns it.
+type Skipped struct {
+	Path   string `json:"path"`
+	Owner  string `json:"owner"`
+	Reason string `json:"reason"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+}
+
+// notCompared are paths the diff never compares, with the reason. They are identity,
+// bookkeeping read elsewhere, or state that lives inside the cluster.
+var notCompared = map[string]string{
+	"apiVersion":          "document header",
+	"kind":                "document header",
+	"metadata":            "identity and labels for people; metadata.name is the ownership tag",
+	"spec.deletionPolicy": "kept in the tkeops.io/deletion-policy tag and read by the planner",
+	"spec.baseline":       "in-cluster manifests, reconciled by providers/kubernetes",
+	"spec.drain":          "how tkeops drains nodes; not a cloud setting",
+}
+
+// NotCompared returns the paths the diff never compares and why, for docs and plans.
+func NotCompared() map[string]string {
+	out := make(map[string]string, len(notCompared))
+	for k, v := range notCompared {
+		out[k] = v
+	}
+	return out
+}
+
+// Compare compares the fields desired declares with live and classifies every
+// difference with rules. Both resources must be of the same kind and have their
+// references resolved to cloud IDs where the ID is known (an unresolved reference
+// shows as "<name> (known after apply)"). live nil means "does not exist" and every
+// declared field is a change. Compare does no I/O and never fails: a value it cannot
+// encode is reported as a forbidden change at the document root.
+func Compare(desired, live spec.Resource, rules RuleFunc) Result {
+	kind := desired.GetAddr().Kind
+	d, err := toMap(desired)
+	if err != nil {
+		return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
+	}
+	l := map[string]any{}
+	if live != nil && !reflect.ValueOf(live).IsNil() {
+		if l, err = toMap(live); err != nil {
+			return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
+		}
+	}
+	c := comparer{kind: kind, rules: rules, desired: desired}
+	c.walk("", d, l)
+	sort.SliceStable(c.res.Changes, func(i, j int) bool { return c.res.Changes[i].Path < c.res.Changes[j].Path })
+	return c.res
+}
+
+type comparer struct {
+	kind    spec.Kind
+	rules   RuleFunc
+	desired spec.Resource
+	res     Result
+}
+
+func (c *comparer) walk(prefix string, d, l map[string]any) {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		path := k
+		if prefix != "" {
+			path = prefix + "." + k
+		}
+		if _, skip := notCompared[path]; skip {
+			continue
+		}
+		dv, lv := d[k], l[k]
+		rule, ok := c.rules(c.kind, path)
+		if !ok {
+			dm, dIsMap := dv.(map[string]any)
+			lm, lIsMap := lv.(map[string]any)
+			if dIsMap && (lIsMap || lv == nil) && !isRefKey(k) {
+				if lm == nil {
+					lm = map[string]any{}
+				}
+				c.walk(path, dm, lm)
+				continue
+			}
+			rule = spec.FieldRule{Kind: c.kind, Path: path, Class: spec.ClassForbidden,
+				Note: "no mutability rule covers this field, so tkeops will not guess how to change it"}
+		}
+		after, before := normalize(k, dv), normalize(k, lv)
+		if equal(path, after, before) {
+			continue
+		}
+		if owner, ok := ownedElsewhere(c.kind, path, c.desired); ok {
+			c.res.Skipped = append(c.res.Skipped, Skipped{Path: path, Owner: owner.Owner, Reason: owner.Reason, Before: before, After: after})
+			continue
+		}
+		ch := Change{Path: path, Before: before, After: after, Class: rule.Class, Action: rule.Action, Note: rule.Note}
+		refine(&ch)
+		c.res.Changes = append(c.res.Changes, ch)
+	}
+}
+
+// equal compares normalised values. A desired Kubernetes version without a TKE build
+// suffix ("1.30.0") matches a live one with it ("1.30.0-tke.5").
+func equal(path string, after, before any) bool {
+	if path == "spec.version" {
+		a, aok := after.(string)
+		b, bok := before.(string)
+		if aok && bok && !strings.Contains(a, "-") {
+			b, _, _ = strings.Cut(b, "-")
+			return a == b
+		}
+	}
+	return reflect.DeepEqual(after, before)
+}
+
+// refine narrows a rule's class where the table cannot say it alone: Kubernetes
+// versions go up one minor version at a time and never down.
+func refine(ch *Change) {
+	if ch.Path != "spec.version" || ch.Class != spec.ClassInPlace {
+		return
+	}
+	before, _ := ch.Before.(string)
+	after, _ := ch.After.(string)
+	bv, bok := parseVersion(before)
+	av, aok := parseVersion(after)
+	if !bok || !aok {
+		return
+	}
+	switch {
+	case av.less(bv):
+		ch.Class = spec.ClassForbidden
+		ch.Note = fmt.Sprintf("Kubernetes cannot be downgraded (%s → %s)", before, after)
+	case av.major != bv.major || av.minor > bv.minor+1:
+		ch.Class = spec.ClassForbidden
+		ch.Note = fmt.Sprintf("TKE upgrades one minor version at a time: go to %d.%d first (%s → %s)", bv.major, bv.minor+1, before, after)
+	}
+}
+
+type version struct{ major, minor, patch int }
+
+func (v version) less(o version) bool {
+	if v.major != o.major {
+		return v.major < o.major
+	}
+	if v.minor != o.minor {
+		return v.minor < o.minor
+	}
+	return v.patch < o.patch
+}
+
+func parseVersion(s string) (version, bool) {
+	s = strings.TrimPrefix(s, "v")
+	s, _, _ = strings.Cut(s, "-")
+	var v version
+	n, err := fmt.Sscanf(s, "%d.%d.%d", &v.major, &v.minor, &v.patch)
+	if err != nil && n < 2 {
+		return v, false
+	}
+	return v, true
+}
+
+// toMap encodes a resource the way it is written in YAML, so declared fields are
+// exactly the keys present (omitempty drops what the user left out).
+func toMap(r spec.Resource) (map[string]any, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", r.GetAddr(), err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", r.GetAddr(), err)
+	}
+	return m, nil
+}
