@@ -1,0 +1,109 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func fixture() *plan.Plan {
+	np := spec.Addr{Kind: spec.KindNodePool, Name: "general"}
+	return &plan.Plan{
+		FormatVersion: plan.FormatVersion, Owner: "prod", Observed: "abc",
+		Steps: []plan.Step{
+			{ID: "VPC/main", Addr: spec.Addr{Kind: spec.KindVPC, Name: "main"}, Action: plan.ActionCreate, Reason: plan.ReasonMissing,
+				Source: spec.Pos{File: "network.yaml", Line: 1, Col: 1},
+				Changes: []diff.Change{
+					{Path: "spec.cidrBlock", After: "10.0.0.0/16", Class: spec.ClassReplace},
+					{Path: "spec.region", After: "ap-guangzhou", Class: spec.ClassReplace},
+				}},
+			{ID: "Cluster/prod#tke:UpdateClusterVersion", Addr: spec.Addr{Kind: spec.KindCluster, Name: "prod"}, Action: plan.ActionUpdate,
+				Reason: plan.ReasonUpgradeControlPlane, CloudID: "cls-1", APIAction: "tke:UpdateClusterVersion",
+				Changes: []diff.Change{{Path: "spec.version", Before: "1.30.0", After: "1.31.0", Class: spec.ClassInPlace, Action: "tke:UpdateClusterVersion"}},
+				Notes:   []string{"control plane first: node pools of this cluster are changed after the upgrade"}},
+			{ID: "NodePool/general#tke:ModifyClusterNodePool", Addr: np, Action: plan.ActionUpdate, Reason: plan.ReasonDrifted, CloudID: "np-1",
+				APIAction: "tke:ModifyClusterNodePool",
+				Changes: []diff.Change{
+					{Path: "spec.labels", Before: map[string]any{"team": "a"}, After: map[string]any{"team": "b"}, Class: spec.ClassInPlace},
+					{Path: "spec.scaling.max", Before: 5.0, After: 10.0, Class: spec.ClassInPlace},
+				}},
+			{ID: "NodePool/general#as:ModifyLaunchConfigurationAttributes", Addr: np, Action: plan.ActionUpdate, CloudID: "np-1",
+				APIAction: "as:ModifyLaunchConfigurationAttributes",
+				Changes:   []diff.Change{{Path: "spec.systemDisk.sizeGB", Before: 50.0, After: 100.0, Class: spec.ClassNewNodesOnly}},
+				Notes:     []string{"new nodes only: existing nodes keep the old value until they are replaced (spec.systemDisk.sizeGB)"}},
+			{ID: "Subnet/a", Addr: spec.Addr{Kind: spec.KindSubnet, Name: "a"}, Action: plan.ActionReplace, CloudID: "subnet-1",
+				Reason:  plan.ReasonDestroyNotAllowed,
+				Changes: []diff.Change{{Path: "spec.cidrBlock", Before: "10.0.1.0/24", After: "10.0.2.0/24", Class: spec.ClassReplace}},
+				Blocked: "this plan would replace Subnet/a (subnet-1) and destroys are not allowed for this run: re-run with --allow-destroy to replace it, or revert the spec"},
+			{ID: "SecurityGroup/old", Addr: spec.Addr{Kind: spec.KindSecurityGroup, Name: "old"}, Action: plan.ActionDelete, CloudID: "sg-9",
+				Reason: plan.ReasonRemovedFromSpec},
+		},
+		Notes: []plan.Note{{Addr: np, Path: "spec.scaling.desired", Text: "owned by cluster-autoscaler, not drift (live 4, spec 2)"}},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs (-want, +got):\n%s", name, d)
+	}
+}
+
+func TestRender(t *testing.T) {
+	empty := &plan.Plan{FormatVersion: plan.FormatVersion, Owner: "prod",
+		Notes: []plan.Note{{Addr: spec.Addr{Kind: spec.KindSubnet, Name: "a"}, Path: "spec.vpcRef", Text: "uses existing VPC vpc-1"}}}
+	cases := map[string]func(*bytes.Buffer) error{
+		"plan.txt":       func(b *bytes.Buffer) error { return Text(b, fixture(), Options{}) },
+		"plan.color.txt": func(b *bytes.Buffer) error { return Text(b, fixture(), Options{Color: true}) },
+		"plan.md":        func(b *bytes.Buffer) error { return Markdown(b, fixture()) },
+		"plan.json":      func(b *bytes.Buffer) error { return JSON(b, fixture()) },
+		"empty.txt":      func(b *bytes.Buffer) error { return Text(b, empty, Options{}) },
+		"empty.md":       func(b *bytes.Buffer) error { return Markdown(b, empty) },
+	}
+	for name, render := range cases {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := render(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name, b.Bytes())
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, fixture()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := plan.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Steps[4].Blocked == "" || got.Steps[1].Changes[0].Class != spec.ClassInPlace || got.CanApply() {
+		t.Errorf("round trip lost data: %+v", got.Steps[4])
+	}
+	if _, err := plan.Decode(bytes.NewBufferString(`{"formatVersion":"9.0"}`)); err == nil {
+		t.Error("a plan of another major format version was accepted")
+	}
+}

@@ -1,0 +1,239 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Options control the text form.
+type Options struct {
+	// Color turns on ANSI colours; callers turn it off when the output is not a
+	// terminal or --no-color is given.
+	Color bool
+}
+
+type palette struct{ green, yellow, red, cyan, bold, dim, reset string }
+
+func (o Options) palette() palette {
+	if !o.Color {
+		return palette{}
+	}
+	return palette{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", cyan: "\x1b[36m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m"}
+}
+
+// Symbol is the one-glance mark of an action, as terraform prints it.
+func Symbol(a plan.Action) string {
+	switch a {
+	case plan.ActionCreate:
+		return "+"
+	case plan.ActionUpdate, plan.ActionAdopt:
+		return "~"
+	case plan.ActionReplace:
+		return "-/+"
+	case plan.ActionDelete:
+		return "-"
+	case plan.ActionWait:
+		return "…"
+	case plan.ActionOrphan:
+		return "="
+	}
+	return " "
+}
+
+func (c palette) forAction(a plan.Action) string {
+	switch a {
+	case plan.ActionCreate:
+		return c.green
+	case plan.ActionUpdate, plan.ActionAdopt, plan.ActionWait:
+		return c.yellow
+	case plan.ActionReplace, plan.ActionDelete:
+		return c.red
+	}
+	return c.dim
+}
+
+// Text writes the plan for people: one block per step, a note section, and a summary
+// line. Output is deterministic, so it can be compared with golden files.
+func Text(w io.Writer, p *plan.Plan, opts Options) error {
+	b := &strings.Builder{}
+	c := opts.palette()
+	writeDiagnostics(b, p, c)
+	if p.Empty() && len(p.Blocked()) == 0 {
+		fmt.Fprintf(b, "%sNo changes.%s Live state matches the specs (owner %q).\n", c.bold+c.green, c.reset, p.Owner)
+		writeNotes(b, p, c)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(b, "tkeops will perform the following actions (owner %q):\n", p.Owner)
+	for _, st := range p.Steps {
+		if st.Action == plan.ActionNoOp {
+			continue
+		}
+		b.WriteString("\n")
+		writeStep(b, st, c)
+	}
+	writeNotes(b, p, c)
+	b.WriteString("\n")
+	writeSummary(b, p, c)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeDiagnostics(b *strings.Builder, p *plan.Plan, c palette) {
+	for _, d := range p.Diagnostics {
+		col := c.yellow
+		if d.Severity == spec.SeverityError {
+			col = c.red
+		}
+		fmt.Fprintf(b, "%s%s:%s %s\n", col+c.bold, d.Severity, c.reset, d.Error())
+		if d.Detail != "" {
+			fmt.Fprintf(b, "  %s\n", d.Detail)
+		}
+	}
+	if len(p.Diagnostics) > 0 {
+		b.WriteString("\n")
+	}
+}
+
+func headline(st plan.Step) string {
+	switch st.Action {
+	case plan.ActionCreate:
+		return "will be created"
+	case plan.ActionUpdate:
+		if st.APIAction != "" {
+			return "will be updated in place (" + st.APIAction + ")"
+		}
+		if st.Reason == plan.ReasonForbidden {
+			return "cannot be changed as specified"
+		}
+		return "will be updated in place"
+	case plan.ActionAdopt:
+		return "will be adopted and updated in place"
+	case plan.ActionReplace:
+		return "must be replaced"
+	case plan.ActionDelete:
+		return "will be deleted (removed from the specs)"
+	case plan.ActionWait:
+		return "has an operation in flight; tkeops waits for it"
+	case plan.ActionOrphan:
+		return "is left in the cloud, no longer managed"
+	}
+	return string(st.Action)
+}
+
+func writeStep(b *strings.Builder, st plan.Step, c palette) {
+	col := c.forAction(st.Action)
+	loc := ""
+	if s := st.Source.String(); s != "" {
+		loc = "  " + c.dim + "(" + s + ")" + c.reset
+	}
+	fmt.Fprintf(b, "  %s# %s %s%s%s\n", c.bold, st.Addr, headline(st), c.reset, loc)
+	id := ""
+	if st.CloudID != "" {
+		id = " (" + st.CloudID + ")"
+	}
+	fmt.Fprintf(b, "%s%3s%s %s%s\n", col, Symbol(st.Action), c.reset, st.Addr, id)
+	width := 0
+	for _, ch := range st.Changes {
+		width = max(width, len(ch.Path))
+	}
+	for _, ch := range st.Changes {
+		writeChange(b, st, ch, width, c)
+	}
+	for _, n := range st.Notes {
+		fmt.Fprintf(b, "      %s# %s%s\n", c.dim, n, c.reset)
+	}
+	if st.Blocked != "" {
+		fmt.Fprintf(b, "      %s%sblocked:%s %s\n", c.red, c.bold, c.reset, st.Blocked)
+	}
+}
+
+func writeChange(b *strings.Builder, st plan.Step, ch diff.Change, width int, c palette) {
+	pad := strings.Repeat(" ", width-len(ch.Path))
+	switch {
+	case st.Action == plan.ActionCreate || (ch.Before == nil && st.Action != plan.ActionReplace):
+		tag := classTag(ch, c)
+		if st.Action == plan.ActionCreate {
+			tag = ""
+		}
+		fmt.Fprintf(b, "      %s+%s %s%s = %s%s\n", c.green, c.reset, ch.Path, pad, value(ch.After), tag)
+	case ch.After == nil:
+		fmt.Fprintf(b, "      %s-%s %s%s = %s%s\n", c.red, c.reset, ch.Path, pad, value(ch.Before), classTag(ch, c))
+	default:
+		fmt.Fprintf(b, "      %s~%s %s%s = %s -> %s%s\n", c.yellow, c.reset, ch.Path, pad, value(ch.Before), value(ch.After), classTag(ch, c))
+	}
+}
+
+func classTag(ch diff.Change, c palette) string {
+	switch ch.Class {
+	case spec.ClassReplace:
+		return "  " + c.red + "# forces replacement" + c.reset
+	case spec.ClassNewNodesOnly:
+		return "  " + c.cyan + "# new nodes only" + c.reset
+	case spec.ClassForbidden:
+		return "  " + c.red + "# forbidden" + c.reset
+	}
+	return ""
+}
+
+// value prints a change value compactly: strings quoted, numbers plain, lists and
+// maps as JSON with sorted keys.
+func value(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "(unset)"
+	case string:
+		return fmt.Sprintf("%q", t)
+	case float64:
+		return fmt.Sprint(t)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func writeNotes(b *strings.Builder, p *plan.Plan, c palette) {
+	if len(p.Notes) == 0 {
+		return
+	}
+	notes := append([]plan.Note(nil), p.Notes...)
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].Addr.String() < notes[j].Addr.String() })
+	fmt.Fprintf(b, "\n%sNotes:%s\n", c.bold, c.reset)
+	for _, n := range notes {
+		where := n.Addr.String()
+		if n.Path != "" {
+			where += " " + n.Path
+		}
+		fmt.Fprintf(b, "  - %s: %s\n", where, n.Text)
+	}
+}
+
+// SummaryLine is the one-line count of a plan, e.g. "Plan: 3 to create, 1 to update,
+// 0 to replace, 0 to delete."
+func SummaryLine(p *plan.Plan) string {
+	s := p.Summarize()
+	line := fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to delete.", s.Create, s.Update+s.Adopt, s.Replace, s.Delete)
+	if s.Orphan > 0 {
+		line += fmt.Sprintf(" %d orphaned.", s.Orphan)
+	}
+	if s.Blocked > 0 {
+		line += fmt.Sprintf(" %d blocked.", s.Blocked)
+	}
+	return line
+}
+
+func writeSummary(b *strings.Builder, p *plan.Plan, c palette) {
+	fmt.Fprintf(b, "%s%s%s\n", c.bold, SummaryLine(p), c.reset)
+	if !p.CanApply() && len(p.Blocked()) > 0 {
+		fmt.Fprintf(b, "%sThis plan cannot be applied: %d step(s) blocked (see above).%s\n", c.red, len(p.Blocked()), c.reset)
+	}
+}
