@@ -1,0 +1,133 @@
+package service
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/runstore"
+	"github.com/tkeops/tkeops/spec"
+)
+
+func countsOf(p *plan.Plan) *runstore.Counts {
+	sm := p.Summarize()
+	return &runstore.Counts{Create: sm.Create, Update: sm.Update, Replace: sm.Replace, Delete: sm.Delete,
+		Blocked: sm.Blocked, Drifted: len(p.Drift)}
+}
+
+// planLine is the one-line summary: a replacement counts as one create and one
+// destroy, as people expect from Terraform.
+func planLine(c *runstore.Counts) string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d to create, %d to update, %d to destroy", c.Create+c.Replace, c.Update, c.Delete+c.Replace)
+}
+
+func appliedLine(c *runstore.Counts) string {
+	if c == nil {
+		return "applied"
+	}
+	return fmt.Sprintf("applied: %d created, %d updated, %d destroyed", c.Create+c.Replace, c.Update, c.Delete+c.Replace)
+}
+
+func driftLine(p *plan.Plan, c *runstore.Counts) string {
+	var b strings.Builder
+	if n := len(p.Drift); n > 0 {
+		names := make([]string, 0, n)
+		for _, a := range p.Drift {
+			names = append(names, a.String())
+		}
+		fmt.Fprintf(&b, "%d drifted (%s); ", n, strings.Join(names, ", "))
+	} else {
+		b.WriteString("live state differs from the branch: ")
+	}
+	b.WriteString(planLine(c))
+	return b.String()
+}
+
+// refusal says why a plan must not be applied (errors or blocked steps), or "".
+func refusal(p *plan.Plan) string {
+	var errs []string
+	for _, d := range p.Diagnostics {
+		if d.Severity == spec.SeverityError {
+			errs = append(errs, d.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Sprintf("plan has %d error(s): %s", len(errs), strings.Join(errs, "; "))
+	}
+	var blocked []string
+	for _, st := range p.Steps {
+		if st.Blocked != "" {
+			blocked = append(blocked, st.Addr.String()+" "+string(st.Action)+": "+st.Blocked)
+		}
+	}
+	if len(blocked) > 0 {
+		return fmt.Sprintf("%d step(s) blocked: %s", len(blocked), strings.Join(blocked, "; "))
+	}
+	return ""
+}
+
+// invalidDescription lists the validation errors, file:line first.
+func invalidDescription(diags spec.Diagnostics) string {
+	var errs []string
+	for _, d := range diags {
+		if d.Severity == spec.SeverityError {
+			errs = append(errs, d.Error())
+		}
+	}
+	return fmt.Sprintf("invalid specs, %d error(s): %s", len(errs), strings.Join(errs, "; "))
+}
+
+func applyFailure(err error, out ApplyOutcome) string {
+	var parts []string
+	if err != nil {
+		parts = append(parts, "apply failed: "+err.Error())
+	}
+	if len(out.Failed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d step(s) failed: %s", len(out.Failed), strings.Join(out.Failed, "; ")))
+	}
+	if out.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", out.Skipped))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "apply ended but the resources are not healthy")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func planComment(rev, line, markdown, url string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\n**%s**", DefaultCommentMarker, short(rev), line)
+	if url != "" {
+		fmt.Fprintf(&b, " · [full plan](%s)", url)
+	}
+	b.WriteString("\n\n")
+	b.WriteString(markdown)
+	return b.String()
+}
+
+func invalidComment(rev string, diags spec.Diagnostics, url string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`: invalid specs\n\n", DefaultCommentMarker, short(rev))
+	if url != "" {
+		fmt.Fprintf(&b, "[run](%s)\n\n", url)
+	}
+	b.WriteString("```\n")
+	for _, d := range diags {
+		b.WriteString(string(d.Severity) + ": " + d.Error() + "\n")
+	}
+	b.WriteString("```\n")
+	return b.String()
+}
+
+// truncate cuts s to n runes (GitHub refuses status descriptions over 140).
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

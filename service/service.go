@@ -1,0 +1,486 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/tkeops/tkeops/plan"
+)
+
+// Contexts are the commit status contexts, one per kind of run.
+type Contexts struct {
+	Plan  string `json:"plan"`
+	Apply string `json:"apply"`
+	Drift string `json:"drift"`
+}
+
+// DefaultContexts are tkeops/plan, tkeops/apply and tkeops/drift.
+func DefaultContexts() Contexts {
+	return Contexts{Plan: "tkeops/plan", Apply: "tkeops/apply", Drift: "tkeops/drift"}
+}
+
+// Defaults for Options fields left zero.
+const (
+	DefaultPollInterval  = time.Minute
+	DefaultMaxBackoff    = 10 * time.Minute
+	DefaultShutdownGrace = 30 * time.Second
+	// DefaultCommentMarker identifies tkeops's plan comment on a pull request.
+	DefaultCommentMarker = "<!-- tkeops:plan -->"
+)
+
+// Options configure a Service. Source, Engine, Store and RenderMarkdown are required.
+type Options struct {
+	Source Source
+	Engine Engine
+	// Forge receives statuses and comments; nil logs them only.
+	Forge Forge
+	Store Store
+	// Metrics may be nil.
+	Metrics *Metrics
+	// Logger; nil discards.
+	Logger *slog.Logger
+
+	// Branch is the tracked branch ("main"); pushes to it trigger applies.
+	Branch string
+	// PollInterval between polls of the remote; DefaultPollInterval when zero.
+	PollInterval time.Duration
+	// MaxBackoff caps the wait between polls while the remote is unreachable, and
+	// between retries of a failed apply; DefaultMaxBackoff when zero.
+	MaxBackoff time.Duration
+	// DriftSchedule is a cron expression (5 fields, or @hourly, @every 30m …);
+	// empty disables scheduled drift reports.
+	DriftSchedule string
+	// DriftAutoCorrect applies the drift plan. Off by default: reports only.
+	DriftAutoCorrect bool
+	// Contexts of the statuses; empty fields take DefaultContexts.
+	Contexts Contexts
+	// ExternalURL is where people reach this server (status target URLs); empty
+	// leaves target URLs out.
+	ExternalURL string
+	// PRComments keeps the Markdown plan in one comment on each pull request.
+	PRComments bool
+	// ChangeRef names the ref of a pull request head; "refs/pull/N/head" when nil
+	// (GitHub, Gitea).
+	ChangeRef func(change int) string
+	// ShutdownGrace is how long a running run may go on after the context passed to
+	// Run is cancelled; then its context is cancelled too and the run is abandoned.
+	ShutdownGrace time.Duration
+	// RenderMarkdown renders a plan for comments and the web page.
+	RenderMarkdown func(*plan.Plan) string
+	// RenderJSON renders a plan for the API; indented encoding/json when nil.
+	RenderJSON func(*plan.Plan) ([]byte, error)
+}
+
+// Service is the GitOps loop.
+type Service struct {
+	opts     Options
+	log      *slog.Logger
+	metrics  *Metrics
+	schedule cron.Schedule // nil without drift reports
+
+	mu     sync.Mutex
+	queue  []trigger
+	queued map[string]int // key → index in queue
+	wake   chan struct{}
+	loop   LoopState
+	last   attempt
+	// planned remembers the revision last planned for each pull request, so a
+	// redelivered or duplicate event does not plan (and comment) again.
+	planned map[int]string
+}
+
+// attempt is the outcome of the last apply of the tracked branch.
+type attempt struct {
+	rev       string
+	ok        bool
+	retryable bool
+	failures  int
+	retryAt   time.Time
+}
+
+// LoopState is the loop's view of the world, for health checks and the web page.
+type LoopState struct {
+	Running       bool      `json:"running"`
+	LastPoll      time.Time `json:"lastPoll,omitzero"`
+	LastPollError string    `json:"lastPollError,omitempty"`
+	Head          string    `json:"head,omitempty"`
+	LastGood      string    `json:"lastGood,omitempty"`
+	LastApplied   string    `json:"lastApplied,omitempty"`
+	NextPoll      time.Time `json:"nextPoll,omitzero"`
+	NextDrift     time.Time `json:"nextDrift,omitzero"`
+	Queued        int       `json:"queued"`
+}
+
+// New checks the options and builds a Service. It starts nothing; call Run.
+func New(opts Options) (*Service, error) {
+	switch {
+	case opts.Source == nil:
+		return nil, errors.New("service: no Source")
+	case opts.Engine == nil:
+		return nil, errors.New("service: no Engine")
+	case opts.Store == nil:
+		return nil, errors.New("service: no Store")
+	case opts.RenderMarkdown == nil:
+		return nil, errors.New("service: no RenderMarkdown")
+	case opts.Branch == "":
+		return nil, errors.New("service: no Branch")
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.MaxBackoff < opts.PollInterval {
+		opts.MaxBackoff = opts.PollInterval
+	}
+	if opts.ShutdownGrace <= 0 {
+		opts.ShutdownGrace = DefaultShutdownGrace
+	}
+	def := DefaultContexts()
+	if opts.Contexts.Plan == "" {
+		opts.Contexts.Plan = def.Plan
+	}
+	if opts.Contexts.Apply == "" {
+		opts.Contexts.Apply = def.Apply
+	}
+	if opts.Contexts.Drift == "" {
+		opts.Contexts.Drift = def.Drift
+	}
+	if opts.ChangeRef == nil {
+		opts.ChangeRef = func(n int) string { return "refs/pull/" + strconv.Itoa(n) + "/head" }
+	}
+	if opts.RenderJSON == nil {
+		opts.RenderJSON = func(p *plan.Plan) ([]byte, error) { return json.MarshalIndent(p, "", "  ") }
+	}
+	s := &Service{
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: opts.Metrics,
+		queued:  map[string]int{},
+		wake:    make(chan struct{}, 1),
+		planned: map[int]string{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.DriftSchedule != "" {
+		sched, err := cron.ParseStandard(opts.DriftSchedule)
+		if err != nil {
+			return nil, fmt.Errorf("service: drift schedule %q: %w", opts.DriftSchedule, err)
+		}
+		s.schedule = sched
+	}
+	return s, nil
+}
+
+// State returns a snapshot of the loop's state.
+func (s *Service) State() LoopState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.loop
+	st.Queued = len(s.queue)
+	st.LastApplied = ""
+	if s.last.ok {
+		st.LastApplied = s.last.rev
+	}
+	st.LastGood = s.opts.Source.LastGood()
+	return st
+}
+
+// Contexts returns the status contexts in use.
+func (s *Service) Contexts() Contexts { return s.opts.Contexts }
+
+// Run runs the loop until ctx is cancelled: it polls at once, then every
+// PollInterval (backing off while the remote is unreachable), runs the queued
+// triggers one at a time, and starts drift reports on the schedule. When ctx is
+// cancelled during a run, the run gets ShutdownGrace to finish before its own
+// context is cancelled. Run returns nil after a cancellation.
+func (s *Service) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.loop.Running {
+		s.mu.Unlock()
+		return errors.New("service: already running")
+	}
+	s.loop.Running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.loop.Running = false
+		s.mu.Unlock()
+	}()
+	s.log.Info("gitops loop started", "branch", s.opts.Branch, "pollInterval", s.opts.PollInterval,
+		"driftSchedule", s.opts.DriftSchedule, "driftAutoCorrect", s.opts.DriftAutoCorrect)
+
+	pollTimer := time.NewTimer(0)
+	defer pollTimer.Stop()
+	var driftC <-chan time.Time
+	var driftTimer *time.Timer
+	armDrift := func() {
+		if s.schedule == nil {
+			return
+		}
+		now := time.Now()
+		next := s.schedule.Next(now)
+		s.mu.Lock()
+		s.loop.NextDrift = next
+		s.mu.Unlock()
+		if driftTimer == nil {
+			driftTimer = time.NewTimer(next.Sub(now))
+		} else {
+			driftTimer.Reset(next.Sub(now))
+		}
+		driftC = driftTimer.C
+	}
+	armDrift()
+	defer func() {
+		if driftTimer != nil {
+			driftTimer.Stop()
+		}
+	}()
+
+	failures := 0
+	for {
+		if ctx.Err() != nil {
+			s.log.Info("gitops loop stopped")
+			return nil
+		}
+		if t, ok := s.dequeue(); ok {
+			s.execute(ctx, t)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.wake:
+		case <-pollTimer.C:
+			if s.poll(ctx) {
+				failures = 0
+			} else if ctx.Err() == nil {
+				failures++
+			}
+			d := s.pollDelay(failures)
+			s.mu.Lock()
+			s.loop.NextPoll = time.Now().Add(d)
+			s.mu.Unlock()
+			pollTimer.Reset(d)
+		case <-driftC:
+			s.enqueue(trigger{kind: kindDrift, origin: "schedule"})
+			armDrift()
+		}
+	}
+}
+
+// pollDelay is the wait before the next poll: the interval, doubled for each
+// consecutive failure, capped at MaxBackoff.
+func (s *Service) pollDelay(failures int) time.Duration {
+	d := s.opts.PollInterval
+	for range failures {
+		d *= 2
+		if d >= s.opts.MaxBackoff {
+			return s.opts.MaxBackoff
+		}
+	}
+	return d
+}
+
+// poll fetches the tracked branch and queues a sync of its head. It reports
+// whether the remote answered.
+func (s *Service) poll(ctx context.Context) bool {
+	start := time.Now()
+	rev, changed, err := s.opts.Source.Poll(ctx)
+	s.metrics.observeGit("poll", start, err)
+	s.mu.Lock()
+	s.loop.LastPoll = time.Now()
+	if err != nil {
+		s.loop.LastPollError = err.Error()
+	} else {
+		s.loop.LastPollError = ""
+		s.loop.Head = rev
+	}
+	s.mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		if s.metrics != nil {
+			s.metrics.gitUp.Set(0)
+			s.metrics.gitFailures.Inc()
+		}
+		s.log.Warn("git remote unreachable; backing off", "error", err, "lastGood", s.opts.Source.LastGood())
+		return false
+	}
+	if s.metrics != nil {
+		s.metrics.gitUp.Set(1)
+	}
+	s.log.Debug("polled", "head", short(rev), "changed", changed)
+	s.enqueue(trigger{kind: kindSync, rev: rev, origin: "poll"})
+	return true
+}
+
+// HandleEvent turns a verified webhook delivery into a trigger. It reports whether
+// the event was queued (or coalesced into a queued trigger) and, when not, why it
+// was ignored. It never blocks on a run.
+func (s *Service) HandleEvent(ev Event) (accepted bool, reason string) {
+	origin := "webhook"
+	if ev.Forge != "" {
+		origin = "webhook:" + ev.Forge
+	}
+	switch ev.Kind {
+	case EventPush:
+		if ev.Ref != "refs/heads/"+s.opts.Branch {
+			return false, "push to " + ev.Ref + ", not the tracked branch " + s.opts.Branch
+		}
+		s.enqueue(trigger{kind: kindSync, origin: origin})
+		return true, "sync queued"
+	case EventPullRequest:
+		switch ev.Action {
+		case "opened", "reopened", "synchronize", "synchronized", "edited", "ready_for_review":
+			if ev.Change <= 0 {
+				return false, "pull request event without a number"
+			}
+			s.enqueue(trigger{kind: kindPlan, change: ev.Change, rev: ev.Revision, origin: origin})
+			return true, "plan queued"
+		case "closed":
+			s.mu.Lock()
+			delete(s.planned, ev.Change)
+			s.mu.Unlock()
+			if ev.Merged {
+				// The push to the branch triggers the same sync; it coalesces.
+				s.enqueue(trigger{kind: kindSync, origin: origin})
+				return true, "merged: sync queued"
+			}
+			return false, "pull request closed without merge"
+		}
+		return false, "pull request action " + ev.Action + " needs no plan"
+	case EventPing:
+		return true, "pong"
+	}
+	return false, "event kind " + string(ev.Kind) + " is not used"
+}
+
+// TriggerSync queues a sync of the tracked branch's head.
+func (s *Service) TriggerSync(origin string) { s.enqueue(trigger{kind: kindSync, origin: origin}) }
+
+// TriggerDrift queues a drift report.
+func (s *Service) TriggerDrift(origin string) { s.enqueue(trigger{kind: kindDrift, origin: origin}) }
+
+type triggerKind int
+
+const (
+	kindSync triggerKind = iota
+	kindPlan
+	kindDrift
+)
+
+type trigger struct {
+	kind   triggerKind
+	change int
+	// rev is the revision to use; empty means "fetch the newest".
+	rev    string
+	origin string
+}
+
+// key is what coalesces: one queued sync of the branch (it always applies the
+// newest head), one plan per pull request, one drift report.
+func (t trigger) key() string {
+	switch t.kind {
+	case kindPlan:
+		return "plan:" + strconv.Itoa(t.change)
+	case kindDrift:
+		return "drift"
+	}
+	return "sync"
+}
+
+// enqueue adds t unless a trigger with the same key is waiting; then the waiting
+// one is kept in its place and told to fetch the newest revision.
+func (s *Service) enqueue(t trigger) {
+	s.mu.Lock()
+	if i, ok := s.queued[t.key()]; ok {
+		q := &s.queue[i]
+		if q.rev != t.rev {
+			q.rev = ""
+		}
+		s.mu.Unlock()
+		s.log.Debug("trigger coalesced", "key", t.key(), "origin", t.origin)
+		return
+	}
+	s.queued[t.key()] = len(s.queue)
+	s.queue = append(s.queue, t)
+	n := len(s.queue)
+	s.mu.Unlock()
+	if s.metrics != nil {
+		s.metrics.queuedTrigger.Set(float64(n))
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) dequeue() (trigger, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return trigger{}, false
+	}
+	t := s.queue[0]
+	s.queue = s.queue[1:]
+	clear(s.queued)
+	for i, q := range s.queue {
+		s.queued[q.key()] = i
+	}
+	if s.metrics != nil {
+		s.metrics.queuedTrigger.Set(float64(len(s.queue)))
+	}
+	return t, true
+}
+
+// execute runs one trigger. The run's context outlives ctx by ShutdownGrace, so a
+// shutdown lets the running step finish; past the grace it is cancelled and the
+// run is recorded as abandoned.
+func (s *Service) execute(ctx context.Context, t trigger) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		s.log.Info("shutting down: waiting for the running run", "grace", s.opts.ShutdownGrace)
+		timer := time.NewTimer(s.opts.ShutdownGrace)
+		defer timer.Stop()
+		select {
+		case <-done:
+		case <-timer.C:
+			s.log.Warn("grace period over: abandoning the running run")
+			cancel()
+		}
+	}()
+	switch t.kind {
+	case kindSync:
+		s.runApply(runCtx, t)
+	case kindPlan:
+		s.runPlan(runCtx, t)
+	case kindDrift:
+		s.runDrift(runCtx, t)
+	}
+}
+
+func short(rev string) string {
+	if len(rev) > 12 {
+		return rev[:12]
+	}
+	return rev
+}
