@@ -1,0 +1,294 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// DrainOptions bound and shape a drain.
+type DrainOptions struct {
+	// Timeout bounds the whole drain, eviction retries and the wait for the
+	// evicted pods to go included. 5 minutes when zero.
+	Timeout time.Duration
+	// RespectPDBs evicts through the Eviction API, which refuses evictions a
+	// PodDisruptionBudget forbids. When false pods are deleted directly
+	// (`kubectl drain --disable-eviction`); tkeops' plans always set it.
+	RespectPDBs bool
+	// GracePeriodSeconds overrides each pod's termination grace period.
+	GracePeriodSeconds *int64
+	// RetryInterval is the pause between rounds of evictions and checks;
+	// 2s when zero.
+	RetryInterval time.Duration
+}
+
+// PodRef names a pod.
+type PodRef struct{ Namespace, Name string }
+
+func (p PodRef) String() string { return p.Namespace + "/" + p.Name }
+
+// BlockedPod is a pod whose eviction was refused, with the budgets that
+// cover it and the API server's reason.
+type BlockedPod struct {
+	Pod    PodRef
+	PDBs   []string // namespace/name of the PodDisruptionBudgets selecting the pod
+	Reason string
+}
+
+// DrainReport says what a drain did and, when it did not finish, what
+// blocked it.
+type DrainReport struct {
+	Node string
+	// Evicted pods are gone from the node.
+	Evicted []PodRef
+	// SkippedDaemonSet pods stay: their DaemonSet would recreate them, and
+	// they go with the node.
+	SkippedDaemonSet []PodRef
+	// Blocked pods were refused eviction at the last attempt.
+	Blocked []BlockedPod
+	// Terminating pods were evicted but had not gone when the drain ended.
+	Terminating []PodRef
+	// Done is true when no pod other than DaemonSet pods is left.
+	Done bool
+}
+
+// Summary is a one-paragraph account for plans and logs.
+func (r DrainReport) Summary() string {
+	var b strings.Builder
+	if r.Done {
+		fmt.Fprintf(&b, "node %s drained: %d pod(s) evicted, %d DaemonSet pod(s) left in place", r.Node, len(r.Evicted), len(r.SkippedDaemonSet))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "node %s not drained: %d evicted", r.Node, len(r.Evicted))
+	for _, bp := range r.Blocked {
+		fmt.Fprintf(&b, "; pod %s blocked", bp.Pod)
+		if len(bp.PDBs) > 0 {
+			fmt.Fprintf(&b, " by PodDisruptionBudget %s", strings.Join(bp.PDBs, ", "))
+		}
+		if bp.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", bp.Reason)
+		}
+	}
+	if len(r.Terminating) > 0 {
+		names := make([]string, len(r.Terminating))
+		for i, p := range r.Terminating {
+			names[i] = p.String()
+		}
+		fmt.Fprintf(&b, "; still terminating: %s", strings.Join(names, ", "))
+	}
+	return b.String()
+}
+
+// DrainBlockedError is returned when a drain times out; its Report names
+// what blocked it.
+type DrainBlockedError struct {
+	Report  DrainReport
+	Timeout time.Duration
+}
+
+func (e *DrainBlockedError) Error() string {
+	return fmt.Sprintf("drain timed out after %s: %s; resolve the blocking PodDisruptionBudgets (scale the workload up or wait for it to become healthy) and apply again",
+		e.Timeout, e.Report.Summary())
+}
+
+// Drain cordons the node and evicts every pod on it except DaemonSet and
+// mirror pods, retrying refused evictions (HTTP 429, a PodDisruptionBudget
+// at its limit) until all are gone or the timeout passes. The node stays
+// cordoned. On timeout the error is a *DrainBlockedError; the report is
+// returned in every case.
+func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (DrainReport, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 5 * time.Minute
+	}
+	if opts.RetryInterval == 0 {
+		opts.RetryInterval = 2 * time.Second
+	}
+	rep := DrainReport{Node: node}
+	if err := c.Cordon(ctx, node); err != nil {
+		return rep, fmt.Errorf("drain: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	log := c.log.With("node", node)
+
+	// uid of the pod instance we evicted: a pod recreated under the same
+	// name (a StatefulSet's) is a new pod and not ours to wait for.
+	evicted := map[PodRef]types.UID{}
+	done := map[PodRef]bool{}
+	for {
+		pods, err := c.podsOnNode(ctx, node)
+		if err != nil {
+			if ctx.Err() != nil {
+				return drainTimeout(rep, evicted, done, opts.Timeout)
+			}
+			return rep, fmt.Errorf("drain node %s: %w", node, err)
+		}
+		// This round's findings replace the last round's only once the round
+		// is complete, so a timeout mid-round still reports what blocked.
+		var skipped []PodRef
+		var blockedPods []BlockedPod
+		present := map[PodRef]types.UID{}
+		var pending int
+		for i := range pods {
+			p := &pods[i]
+			ref := PodRef{p.Namespace, p.Name}
+			if isDaemonSetPod(p) || isMirrorPod(p) {
+				skipped = append(skipped, ref)
+				continue
+			}
+			present[ref] = p.UID
+			if uid, ok := evicted[ref]; ok && uid == p.UID {
+				pending++ // evicted, terminating
+				continue
+			}
+			blocked, err := c.evict(ctx, p, opts)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return drainTimeout(rep, evicted, done, opts.Timeout)
+			case err != nil:
+				return rep, fmt.Errorf("drain node %s: evict pod %s: %w", node, ref, err)
+			case blocked != nil:
+				blockedPods = append(blockedPods, *blocked)
+				pending++
+			default:
+				log.InfoContext(ctx, "evicted pod", "pod", ref.String())
+				evicted[ref] = p.UID
+				pending++
+			}
+		}
+		rep.SkippedDaemonSet, rep.Blocked = skipped, blockedPods
+		for ref, uid := range evicted {
+			if present[ref] != uid && !done[ref] {
+				done[ref] = true
+				rep.Evicted = append(rep.Evicted, ref)
+			}
+		}
+		if pending == 0 {
+			sortRefs(rep.Evicted)
+			sortRefs(rep.SkippedDaemonSet)
+			rep.Done = true
+			return rep, nil
+		}
+		select {
+		case <-ctx.Done():
+			return drainTimeout(rep, evicted, done, opts.Timeout)
+		case <-time.After(opts.RetryInterval):
+		}
+	}
+}
+
+func drainTimeout(rep DrainReport, evicted map[PodRef]types.UID, done map[PodRef]bool, timeout time.Duration) (DrainReport, error) {
+	rep.Terminating = nil
+	for ref := range evicted {
+		if !done[ref] {
+			rep.Terminating = append(rep.Terminating, ref)
+		}
+	}
+	sortRefs(rep.Evicted)
+	sortRefs(rep.Terminating)
+	sortRefs(rep.SkippedDaemonSet)
+	return rep, &DrainBlockedError{Report: rep, Timeout: timeout}
+}
+
+// evict asks for one pod's eviction. A refusal that may pass later (429) is
+// returned as a BlockedPod; a pod already gone counts as evicted.
+func (c *Cluster) evict(ctx context.Context, p *corev1.Pod, opts DrainOptions) (*BlockedPod, error) {
+	del := metav1.DeleteOptions{
+		GracePeriodSeconds: opts.GracePeriodSeconds,
+		// Never evict a newer pod that took the same name.
+		Preconditions: &metav1.Preconditions{UID: &p.UID},
+	}
+	var err error
+	if opts.RespectPDBs {
+		err = c.client.PolicyV1().Evictions(p.Namespace).Evict(ctx, &policyv1.Eviction{
+			ObjectMeta:    metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
+			DeleteOptions: &del,
+		})
+	} else {
+		err = c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, del)
+	}
+	switch {
+	case err == nil, apierrors.IsNotFound(err):
+		return nil, nil
+	case apierrors.IsConflict(err) && p.DeletionTimestamp != nil:
+		return nil, nil
+	case apierrors.IsTooManyRequests(err),
+		// More than one budget selects the pod: the API server refuses
+		// with 500 until a person fixes the budgets; report and keep trying.
+		apierrors.IsInternalError(err) && strings.Contains(err.Error(), "PodDisruptionBudget"):
+		pdbs, perr := c.pdbsFor(ctx, p)
+		if perr != nil {
+			return nil, perr
+		}
+		return &BlockedPod{Pod: PodRef{p.Namespace, p.Name}, PDBs: pdbs, Reason: apiMessage(err)}, nil
+	}
+	return nil, err
+}
+
+// pdbsFor names the PodDisruptionBudgets whose selector matches the pod,
+// with their allowed disruptions.
+func (c *Cluster) pdbsFor(ctx context.Context, p *corev1.Pod) ([]string, error) {
+	list, err := c.client.PolicyV1().PodDisruptionBudgets(p.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list PodDisruptionBudgets in %s: %w", p.Namespace, err)
+	}
+	var out []string
+	for _, pdb := range list.Items {
+		sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+		if err != nil || sel.Empty() || !sel.Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s/%s (disruptionsAllowed=%d, currentHealthy=%d, desiredHealthy=%d)",
+			pdb.Namespace, pdb.Name, pdb.Status.DisruptionsAllowed, pdb.Status.CurrentHealthy, pdb.Status.DesiredHealthy))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (c *Cluster) podsOnNode(ctx context.Context, node string) ([]corev1.Pod, error) {
+	list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pods on node %s: %w", node, err)
+	}
+	return list.Items, nil
+}
+
+func isDaemonSetPod(p *corev1.Pod) bool {
+	for _, o := range p.OwnerReferences {
+		if o.Controller != nil && *o.Controller && o.Kind == "DaemonSet" {
+			return true
+		}
+	}
+	return false
+}
+
+// isMirrorPod: static pods mirrored by the kubelet cannot be evicted.
+func isMirrorPod(p *corev1.Pod) bool {
+	_, ok := p.Annotations[corev1.MirrorPodAnnotationKey]
+	return ok
+}
+
+func apiMessage(err error) string {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return status.Status().Message
+	}
+	return err.Error()
+}
+
+func sortRefs(r []PodRef) {
+	sort.Slice(r, func(i, j int) bool { return r[i].String() < r[j].String() })
+}
