@@ -395,4 +395,3 @@ func checkLeaseRBAC(t *testing.T, c *cluster, user, home string) {
 		}
 	}
 }
-
