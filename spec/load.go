@@ -73,7 +73,7 @@ func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	for _, r := range set.Resources {
 		Default(r)
 	}
-	l.diags = append(l.diags, validateSet(set, fsys, root, display)...)
+	l.diags = append(l.diags, validateSet(set, fsys)...)
 	sortDiagnostics(l.diags)
 	return set, l.diags
 }

@@ -55,7 +55,7 @@ type validator struct {
 	diags Diagnostics
 }
 
-func validateSet(s *Set, fsys fs.FS, root, display string) Diagnostics {
+func validateSet(s *Set, fsys fs.FS) Diagnostics {
 	v := &validator{set: s, fsys: fsys}
 	for _, r := range s.Resources {
 		v.metadata(r)
@@ -177,13 +177,13 @@ func (v *validator) securityGroup(r *SecurityGroup) {
 			switch rule.Protocol {
 			case "TCP", "UDP":
 				if rule.Port == "" {
-					v.errorf(r, p+".port", "a %s rule needs a port: a port (443), a range (30000-32768), a list (80,443) or ALL", rule.Protocol)
+					v.errorf(r, p+".port", "protocol %s needs a port: a port (443), a range (30000-32768), a list (80,443) or ALL", rule.Protocol)
 				} else {
 					v.check(r, p+".port", checkPort(rule.Port))
 				}
 			case "ICMP", "GRE", "ALL":
 				if rule.Port != PortAll {
-					v.errorf(r, p+".port", "a %s rule has no ports; leave port out or write ALL", rule.Protocol)
+					v.errorf(r, p+".port", "protocol %s has no ports; leave port out or write ALL", rule.Protocol)
 				}
 			}
 			hasCIDR, hasSG := rule.CIDRBlock != "", rule.SecurityGroupRef != nil

@@ -302,8 +302,13 @@ func shortValue(s string) string {
 // suggest proposes the closest known field name for a misspelt one.
 func suggest(name string, fields []jsonField) string {
 	best, bestD := "", 3
+	lower := strings.ToLower(name)
 	for _, f := range fields {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f.name)); d < bestD {
+		d := editDistance(lower, strings.ToLower(f.name))
+		if len(name) >= 3 && (strings.HasPrefix(strings.ToLower(f.name), lower) || strings.HasPrefix(lower, strings.ToLower(f.name))) {
+			d = min(d, 2)
+		}
+		if d < bestD {
 			best, bestD = f.name, d
 		}
 	}

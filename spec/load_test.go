@@ -1,0 +1,414 @@
+package spec
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const invalidDir = "../examples/invalid"
+
+func formatDiags(ds Diagnostics) string {
+	var b strings.Builder
+	for _, d := range ds {
+		fmt.Fprintln(&b, d.Error())
+	}
+	return b.String()
+}
+
+// TestExamplesValid loads the example repository, production and staging together.
+func TestExamplesValid(t *testing.T) {
+	set, diags := LoadDir("../examples")
+	if len(diags) > 0 {
+		t.Fatalf("examples have problems:\n%s", formatDiags(diags))
+	}
+	if got := len(set.Resources); got != 17 {
+		t.Errorf("loaded %d resources, want 17", got)
+	}
+	for _, env := range []string{"production", "staging"} {
+		set, diags := LoadDir(path.Join("../examples", env))
+		if len(diags) > 0 {
+			t.Errorf("%s alone: %s", env, formatDiags(diags))
+		}
+		counts := map[Kind]int{}
+		for _, r := range set.Resources {
+			counts[r.GetAddr().Kind]++
+		}
+		if counts[KindVPC] != 1 || counts[KindSubnet] != 3 || counts[KindCluster] != 1 || counts[KindNodePool] != 2 || counts[KindSecurityGroup] < 1 {
+			t.Errorf("%s: kinds %v; want 1 VPC, 3 subnets, security groups, 1 cluster, 2 pools", env, counts)
+		}
+		tainted := 0
+		for _, r := range set.ByKind(KindNodePool) {
+			if len(r.(*NodePool).Spec.Taints) > 0 {
+				tainted++
+			}
+		}
+		if tainted != 1 {
+			t.Errorf("%s: %d tainted pools, want 1", env, tainted)
+		}
+	}
+}
+
+// TestExamplesInvalid compares every diagnostic for examples/invalid with the
+// golden file next to the examples. Run with -update to rewrite it.
+func TestExamplesInvalid(t *testing.T) {
+	_, diags := Load(os.DirFS(invalidDir), ".")
+	got := formatDiags(diags)
+	golden := path.Join(invalidDir, "expected-errors.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("diagnostics differ from %s (run go test ./spec -run TestExamplesInvalid -update to accept):\n%s", golden, lineDiff(string(want), got))
+	}
+	// Every file but base.yaml demonstrates at least one rule, says so in a comment,
+	// and every diagnostic has a file:line:column.
+	entries, err := os.ReadDir(invalidDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if path.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		data, _ := os.ReadFile(path.Join(invalidDir, e.Name()))
+		if !bytes.HasPrefix(data, []byte("# expect: ")) {
+			t.Errorf("%s does not start with a '# expect: ' comment", e.Name())
+		}
+		n := strings.Count(got, e.Name()+":")
+		if e.Name() == "base.yaml" && n != 0 || e.Name() != "base.yaml" && n == 0 {
+			t.Errorf("%s: %d diagnostics", e.Name(), n)
+		}
+	}
+	for _, d := range diags {
+		if d.Pos.File == "" || d.Pos.Line == 0 {
+			t.Errorf("diagnostic without a position: %s", d.Error())
+		}
+	}
+}
+
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	inW, inG := map[string]bool{}, map[string]bool{}
+	for _, l := range w {
+		inW[l] = true
+	}
+	for _, l := range g {
+		inG[l] = true
+	}
+	var b strings.Builder
+	for _, l := range w {
+		if !inG[l] {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+	}
+	for _, l := range g {
+		if !inW[l] {
+			fmt.Fprintf(&b, "+ %s\n", l)
+		}
+	}
+	if b.Len() == 0 {
+		return "(same lines, different order)"
+	}
+	return b.String()
+}
+
+const vpcDoc = `apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata:
+  name: %s
+spec:
+  region: ap-guangzhou
+  cidrBlock: 10.0.0.0/16
+`
+
+func loadOne(t *testing.T, name, text string) (*Set, Diagnostics) {
+	t.Helper()
+	return Load(fstest.MapFS{name: {Data: []byte(text)}}, ".")
+}
+
+func wantDiag(t *testing.T, diags Diagnostics, want string) {
+	t.Helper()
+	for _, d := range diags {
+		if strings.Contains(d.Error(), want) {
+			return
+		}
+	}
+	t.Errorf("no diagnostic contains %q; got:\n%s", want, formatDiags(diags))
+}
+
+func TestLoadMultiDocumentAndPositions(t *testing.T) {
+	text := "# leading comment\n" + fmt.Sprintf(vpcDoc, "a") + "---\n" + fmt.Sprintf(vpcDoc, "b") + "--- # trailing\n...\n"
+	set, diags := loadOne(t, "net/vpcs.yml", text)
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	if len(set.Resources) != 2 {
+		t.Fatalf("got %d resources", len(set.Resources))
+	}
+	b, ok := set.Get(Addr{Kind: KindVPC, Name: "b"})
+	if !ok {
+		t.Fatal("Get(VPC/b) found nothing")
+	}
+	if got, want := b.GetPos(), (Pos{File: "net/vpcs.yml", Line: 10, Col: 1}); got != want {
+		t.Errorf("doc pos = %v, want %v", got, want)
+	}
+	if got, want := FieldPos(b, "spec.cidrBlock"), (Pos{File: "net/vpcs.yml", Line: 16, Col: 3}); got != want {
+		t.Errorf("FieldPos(spec.cidrBlock) = %v, want %v", got, want)
+	}
+	// A defaulted field falls back to its closest written parent.
+	if got, want := FieldPos(b, "spec.deletionPolicy"), (Pos{File: "net/vpcs.yml", Line: 14, Col: 1}); got != want {
+		t.Errorf("FieldPos(spec.deletionPolicy) = %v, want %v", got, want)
+	}
+	if got := len(set.ByKind(KindVPC)); got != 2 {
+		t.Errorf("ByKind(VPC) = %d", got)
+	}
+}
+
+func TestLoadInlineDocumentAfterMarker(t *testing.T) {
+	text := fmt.Sprintf(vpcDoc, "a") + `--- {apiVersion: tkeops.io/v1alpha1, kind: VPC, metadata: {name: b}, spec: {region: ap-guangzhou, cidrBlock: 10.1.0.0/16, bogus: 1}}` + "\n"
+	_, diags := loadOne(t, "a.yaml", text)
+	wantDiag(t, diags, `a.yaml:8:`)
+	wantDiag(t, diags, `spec.bogus: unknown field "bogus"`)
+}
+
+func TestLoadBOMAndCRLF(t *testing.T) {
+	text := "\xEF\xBB\xBF" + strings.ReplaceAll(fmt.Sprintf(vpcDoc, "a")+"---\n"+fmt.Sprintf(vpcDoc, "b"), "\n", "\r\n")
+	set, diags := loadOne(t, "crlf.yaml", text)
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	if len(set.Resources) != 2 {
+		t.Fatalf("got %d resources, want 2", len(set.Resources))
+	}
+	if got := FieldPos(set.Resources[1], "spec.region"); got.Line != 14 || got.Col != 3 {
+		t.Errorf("position after CRLF = %v, want line 14 col 3", got)
+	}
+	// A CRLF block scalar must not keep the carriage returns.
+	pool := strings.ReplaceAll(poolDoc("p", "  userData: |\n    #!/bin/sh\n    echo hi\n"), "\n", "\r\n")
+	set, diags = Load(fstest.MapFS{"base.yaml": {Data: []byte(baseDocs)}, "p.yaml": {Data: []byte(pool)}}, ".")
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	p, _ := set.Get(Addr{Kind: KindNodePool, Name: "p"})
+	if ud := p.(*NodePool).Spec.UserData; ud != "#!/bin/sh\necho hi\n" {
+		t.Errorf("userData = %q", ud)
+	}
+}
+
+func TestLoadUTF16Refused(t *testing.T) {
+	_, diags := loadOne(t, "u.yaml", "\xFF\xFEa\x00")
+	wantDiag(t, diags, "u.yaml: file is UTF-16 encoded; save it as UTF-8")
+}
+
+func TestLoadLargeFile(t *testing.T) {
+	big := bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 10<<20/50)
+	_, diags := loadOne(t, "big.yaml", string(big))
+	wantDiag(t, diags, "big.yaml: file is larger than 4 MiB")
+	if len(diags) != 1 {
+		t.Errorf("got %d diagnostics", len(diags))
+	}
+}
+
+func TestLoadAliasBomb(t *testing.T) {
+	// The classic billion-laughs shape, reached through a typed list field.
+	var b strings.Builder
+	b.WriteString("a0: &a0 [\"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\"]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	text := "apiVersion: tkeops.io/v1alpha1\nkind: VPC\nmetadata: {name: bomb}\nx:\n" + indent(b.String(), "  ") + "spec:\n  region: ap-guangzhou\n  cidrBlock: 10.0.0.0/16\n  dnsServers: *a9\n"
+	_, diags := loadOne(t, "bomb.yaml", text)
+	if !diags.HasErrors() {
+		t.Fatal("alias bomb accepted")
+	}
+	// Bounded: the bomb is refused as a list of lists without being expanded.
+	wantDiag(t, diags, "spec.dnsServers[0]: expected a string, got a list")
+	if len(diags) > 20 {
+		t.Errorf("%d diagnostics for one bomb", len(diags))
+	}
+}
+
+func TestLoadNodeBudget(t *testing.T) {
+	// A well-typed list that expands past the budget through aliases.
+	var b strings.Builder
+	b.WriteString("apiVersion: tkeops.io/v1alpha1\nkind: SecurityGroup\nmetadata: {name: g}\nspec:\n  region: ap-guangzhou\n  ingress:\n")
+	b.WriteString("    - &r {protocol: TCP, port: \"1\", cidrBlock: 10.0.0.0/8, action: ACCEPT, description: d}\n")
+	for i := 0; i < maxDocNodes/10; i++ {
+		b.WriteString("    - *r\n")
+	}
+	_, diags := loadOne(t, "g.yaml", b.String())
+	wantDiag(t, diags, "expands to more than 100000 YAML nodes")
+	if len(diags) != 1 {
+		t.Errorf("got %d diagnostics", len(diags))
+	}
+}
+
+func TestLoadAliasesWithinBudget(t *testing.T) {
+	text := `apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata: {name: a, labels: &l {team: platform}}
+spec:
+  region: &r ap-guangzhou
+  cidrBlock: 10.0.0.0/16
+---
+apiVersion: tkeops.io/v1alpha1
+kind: SecurityGroup
+metadata: {name: a}
+spec:
+  region: ap-guangzhou
+  ingress:
+    - &rule {protocol: TCP, port: "443", cidrBlock: 10.0.0.0/8, action: ACCEPT}
+  egress:
+    - *rule
+`
+	set, diags := loadOne(t, "a.yaml", text)
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	g, _ := set.Get(Addr{Kind: KindSecurityGroup, Name: "a"})
+	if eg := g.(*SecurityGroup).Spec.Egress; len(eg) != 1 || eg[0].Port != "443" {
+		t.Errorf("egress through an alias = %+v", eg)
+	}
+}
+
+func TestLoadMergeKeyRefused(t *testing.T) {
+	text := "apiVersion: tkeops.io/v1alpha1\nkind: VPC\nmetadata: {name: a}\nbase: &b {region: ap-guangzhou}\nspec:\n  <<: *b\n  cidrBlock: 10.0.0.0/16\n"
+	_, diags := loadOne(t, "m.yaml", text)
+	wantDiag(t, diags, "m.yaml:6:3: spec: YAML merge keys (<<) are not supported")
+}
+
+func TestLoadDuplicateKeys(t *testing.T) {
+	text := "apiVersion: tkeops.io/v1alpha1\nkind: VPC\nmetadata: {name: a, name: b}\nspec:\n  region: ap-guangzhou\n  cidrBlock: 10.0.0.0/16\n"
+	_, diags := loadOne(t, "d.yaml", text)
+	wantDiag(t, diags, `d.yaml:3:21: metadata.name: duplicate key "name" (first at line 3)`)
+}
+
+func TestLoadWrongTypesAllReported(t *testing.T) {
+	text := `apiVersion: tkeops.io/v1alpha1
+kind: NodePool
+metadata: {name: p}
+spec:
+  clusterRef: {name: c}
+  subnetRefs: {name: s}
+  instanceTypes: SA5.MEDIUM4
+  scaling: {min: one, max: 2.5, autoscaling: on}
+  labels: {team: [a]}
+  taints: [{key: a, effect: NoSchedule, value: 1}]
+`
+	_, diags := loadOne(t, "p.yaml", text)
+	for _, want := range []string{
+		"p.yaml:6:15: spec.subnetRefs: expected a list, got a mapping",
+		"p.yaml:7:18: spec.instanceTypes: expected a list, got a string",
+		"p.yaml:8:18: spec.scaling.min: expected an integer, got a string (one)",
+		"p.yaml:8:28: spec.scaling.max: expected an integer, got a number (2.5)",
+		"p.yaml:8:46: spec.scaling.autoscaling: expected a boolean (true or false), got a YAML 1.1 boolean (on)",
+		"p.yaml:9:18: spec.labels.team: expected a string, got a list",
+		`p.yaml:10:48: spec.taints[0].value: expected a string, got an integer (1); quote it: "1"`,
+	} {
+		wantDiag(t, diags, want)
+	}
+}
+
+func TestLoadNonMappingAndEmptyDocuments(t *testing.T) {
+	_, diags := loadOne(t, "s.yaml", "---\n# only a comment\n---\n- a\n- b\n---\n")
+	wantDiag(t, diags, "s.yaml:4:1: a document must be a mapping")
+	if len(diags) != 1 {
+		t.Errorf("got %d diagnostics:\n%s", len(diags), formatDiags(diags))
+	}
+}
+
+func TestLoadIgnoresHiddenAndIgnoredPaths(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.yaml":             {Data: []byte(fmt.Sprintf(vpcDoc, "a"))},
+		".git/x.yaml":        {Data: []byte("not: [valid")},
+		"skip/x.yaml":        {Data: []byte("not: [valid")},
+		"keep/notes.txt":     {Data: []byte("not yaml")},
+		"keep/b.yml":         {Data: []byte(fmt.Sprintf(vpcDoc, "b"))},
+		"drafts.yaml":        {Data: []byte("not: [valid")},
+		IgnoreFile:           {Data: []byte("# comment\nskip/\ndrafts.yaml\n")},
+		"keep/.hidden.yaml":  {Data: []byte("not: [valid")},
+		"keep/deep/c.yaml":   {Data: []byte(fmt.Sprintf(vpcDoc, "c"))},
+		"keep/deep/skip.txt": {Data: []byte("x")},
+	}
+	set, diags := Load(fsys, ".")
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	var names []string
+	for _, r := range set.Resources {
+		names = append(names, r.GetAddr().Name)
+	}
+	if got := strings.Join(names, ","); got != "a,b,c" {
+		t.Errorf("loaded %s, want a,b,c (file order)", got)
+	}
+}
+
+func TestLoadSubdirectoryRoot(t *testing.T) {
+	fsys := fstest.MapFS{"repo/env/a.yaml": {Data: []byte(strings.Replace(fmt.Sprintf(vpcDoc, "a"), "10.0.0.0/16", "10.0.0.1/16", 1))}}
+	set, diags := Load(fsys, "repo/env")
+	wantDiag(t, diags, "repo/env/a.yaml:7:3: spec.cidrBlock: 10.0.0.1/16 is not a network address; did you mean 10.0.0.0/16?")
+	if set == nil || set.Root != "repo/env" {
+		t.Errorf("set = %+v", set)
+	}
+	set, diags = Load(fsys, "missing")
+	wantDiag(t, diags, "missing: cannot read spec directory")
+	if set == nil {
+		t.Error("Load returned a nil set")
+	}
+}
+
+func TestLoadDirDisplayNames(t *testing.T) {
+	_, diags := LoadDir("../examples/invalid/")
+	wantDiag(t, diags, "../examples/invalid/names.yaml:5:3: metadata.name:")
+}
+
+const baseDocs = `apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata: {name: v}
+spec: {region: ap-guangzhou, cidrBlock: 10.0.0.0/16}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Subnet
+metadata: {name: s}
+spec: {vpcRef: {name: v}, zone: ap-guangzhou-3, cidrBlock: 10.0.0.0/24}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Cluster
+metadata: {name: c}
+spec:
+  region: ap-guangzhou
+  version: 1.30.0
+  vpcRef: {name: v}
+  network: {clusterCIDR: 172.16.0.0/16}
+`
+
+func poolDoc(name, extra string) string {
+	return `apiVersion: tkeops.io/v1alpha1
+kind: NodePool
+metadata: {name: ` + name + `}
+spec:
+  clusterRef: {name: c}
+  subnetRefs: [{name: s}]
+  instanceTypes: [SA5.MEDIUM4]
+  scaling: {min: 1, max: 3}
+` + extra
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
+}
