@@ -1,0 +1,195 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Options configure an Engine. The zero value is usable: owner "tkeops", destroys
+// refused, parallelism 4, logs discarded, default timeouts.
+type Options struct {
+	// Owner is the tkeops instance name written to and matched against ownership tags.
+	Owner string
+	// AllowDestroy lets plans delete and replace resources. Without it such steps are
+	// planned but blocked, and a plan with blocked steps cannot be applied.
+	AllowDestroy bool
+	// Parallelism bounds how many steps run at once (default 4).
+	Parallelism int
+	// Logger receives operator (Info) and developer (Debug) logs; nil discards them.
+	Logger *slog.Logger
+	// Hooks receive progress while applying.
+	Hooks []Hook
+	// Timeouts bound the wait for asynchronous operations.
+	Timeouts Timeouts
+	// ExtraRegions are observed for owned resources to delete even when no resource
+	// of the spec set lives there any more.
+	ExtraRegions []string
+	// Rules is the mutability table; nil means spec.RuleFor.
+	Rules func(kind spec.Kind, path string) (spec.FieldRule, bool)
+}
+
+// Timeouts bound how long a step waits for an asynchronous operation to settle, per
+// kind, and how often it polls. Zero fields take DefaultTimeouts' values.
+type Timeouts struct {
+	VPC, Subnet, SecurityGroup, Cluster, NodePool time.Duration
+	// PollInitial is the first delay between polls; it grows by half each poll up to
+	// PollMax.
+	PollInitial, PollMax time.Duration
+}
+
+// DefaultTimeouts follow the cloud's own pace: VPC objects are synchronous, clusters
+// and node pools take minutes (terraform allows 30 minutes for both).
+func DefaultTimeouts() Timeouts {
+	return Timeouts{
+		VPC: 2 * time.Minute, Subnet: 2 * time.Minute, SecurityGroup: 2 * time.Minute,
+		Cluster: 45 * time.Minute, NodePool: 30 * time.Minute,
+		PollInitial: 250 * time.Millisecond, PollMax: 10 * time.Second,
+	}
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts()
+	pick := func(v, def time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Timeouts{
+		VPC: pick(t.VPC, d.VPC), Subnet: pick(t.Subnet, d.Subnet), SecurityGroup: pick(t.SecurityGroup, d.SecurityGroup),
+		Cluster: pick(t.Cluster, d.Cluster), NodePool: pick(t.NodePool, d.NodePool),
+		PollInitial: pick(t.PollInitial, d.PollInitial), PollMax: pick(t.PollMax, d.PollMax),
+	}
+}
+
+// For returns the wait budget of a kind.
+func (t Timeouts) For(kind spec.Kind) time.Duration {
+	switch kind {
+	case spec.KindVPC:
+		return t.VPC
+	case spec.KindSubnet:
+		return t.Subnet
+	case spec.KindSecurityGroup:
+		return t.SecurityGroup
+	case spec.KindCluster:
+		return t.Cluster
+	case spec.KindNodePool:
+		return t.NodePool
+	}
+	return t.Cluster
+}
+
+// Engine plans and applies spec sets. It holds no state between runs except the
+// per-region clients it connects lazily; it is safe for concurrent use, though the
+// caller should run one Apply per target at a time.
+type Engine struct {
+	connector providers.Connector
+	opts      Options
+	log       *slog.Logger
+	rules     func(kind spec.Kind, path string) (spec.FieldRule, bool)
+
+	mu      sync.Mutex
+	clients map[string]providers.Client
+}
+
+// New returns an Engine that reaches the cloud through connector.
+func New(connector providers.Connector, opts Options) *Engine {
+	if opts.Owner == "" {
+		opts.Owner = "tkeops"
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 4
+	}
+	opts.Timeouts = opts.Timeouts.withDefaults()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	rules := opts.Rules
+	if rules == nil {
+		rules = defaultRules
+	}
+	return &Engine{connector: connector, opts: opts, log: log, rules: rules, clients: map[string]providers.Client{}}
+}
+
+// Options returns the options the engine runs with, defaults filled in.
+func (e *Engine) Options() Options { return e.opts }
+
+func (e *Engine) client(ctx context.Context, region string) (providers.Client, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.clients[region]; ok {
+		return c, nil
+	}
+	c, err := e.connector.Connect(ctx, region)
+	if err != nil {
+		return nil, fmt.Errorf("connect to region %s: %w", region, err)
+	}
+	e.clients[region] = c
+	return c, nil
+}
+
+// StepStatus is how a step ended.
+type StepStatus string
+
+const (
+	StepDone    StepStatus = "done"
+	StepFailed  StepStatus = "failed"
+	StepSkipped StepStatus = "skipped" // a dependency failed, or the run was cancelled first
+	StepNoOp    StepStatus = "no-op"   // nothing to call (orphan)
+)
+
+// StepResult is the outcome of one step.
+type StepResult struct {
+	StepID  string        `json:"stepID"`
+	Addr    spec.Addr     `json:"addr"`
+	Action  plan.Action   `json:"action"`
+	Status  StepStatus    `json:"status"`
+	CloudID string        `json:"cloudID,omitempty"`
+	Elapsed time.Duration `json:"elapsed"`
+	// Err is why a step failed; for a skipped step, why it did not run.
+	Err error `json:"-"`
+	// Error is Err's text, for JSON.
+	Error string `json:"error,omitempty"`
+	// Cause is the ID of the failed step that made this one skip.
+	Cause string `json:"cause,omitempty"`
+}
+
+// Result is the outcome of applying a plan.
+type Result struct {
+	Steps   []StepResult  `json:"steps"`
+	Elapsed time.Duration `json:"elapsed"`
+	// Replan is true when the plan waited for operations it could not diff (resources
+	// that were settling when planned): plan and apply again to finish.
+	Replan bool `json:"replan,omitempty"`
+}
+
+// Failed returns the steps that failed (root causes; skipped dependents are apart).
+func (r Result) Failed() []StepResult {
+	var out []StepResult
+	for _, s := range r.Steps {
+		if s.Status == StepFailed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Count returns how many steps ended with status.
+func (r Result) Count(status StepStatus) int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.Status == status {
+			n++
+		}
+	}
+	return n
+}

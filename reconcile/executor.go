@@ -1,0 +1,495 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Apply applies a plan made by Plan for the same spec set. It first re-observes and
+// refuses with *StaleError when live state (or the specs) moved since the plan was
+// made, so a saved plan never acts on a world it did not see. It returns the outcome
+// of every step; the error is non-nil when any step failed or was skipped.
+func (e *Engine) Apply(ctx context.Context, p *plan.Plan, set *spec.Set) (Result, error) {
+	if err := checkApplicable(p); err != nil {
+		return Result{}, err
+	}
+	if p.Empty() {
+		return Result{}, nil
+	}
+	s, err := e.observe(ctx, set)
+	if err != nil {
+		return Result{}, fmt.Errorf("apply: re-observe: %w", err)
+	}
+	if p.SpecDigest != "" && specDigest(s.desired) != p.SpecDigest {
+		return Result{}, &StaleError{Moved: []string{"the specs changed since the plan was made"}}
+	}
+	if recs, digest := observationRecords(s); digest != p.Observed {
+		moved := compareRecords(p.Observations, recs)
+		if len(moved) == 0 {
+			moved = []string{"observations differ from the plan's (digest " + short(p.Observed) + " → " + short(digest) + ")"}
+		}
+		return Result{}, &StaleError{Moved: moved}
+	}
+	return e.execute(ctx, p, s)
+}
+
+// ApplySet plans set and, when confirm agrees, applies that plan at once with the
+// observations it was made from (no second observation pass). confirm sees the plan
+// before anything changes; nil confirms. It returns the plan even when it is not
+// applied.
+func (e *Engine) ApplySet(ctx context.Context, set *spec.Set, confirm func(*plan.Plan) (bool, error)) (*plan.Plan, Result, error) {
+	s, err := e.observe(ctx, set)
+	if err != nil {
+		return nil, Result{}, fmt.Errorf("plan: %w", err)
+	}
+	p, err := e.buildPlan(s)
+	if err != nil {
+		return nil, Result{}, fmt.Errorf("plan: %w", err)
+	}
+	if err := checkApplicable(p); err != nil || p.Empty() {
+		return p, Result{}, err
+	}
+	if confirm != nil {
+		ok, err := confirm(p)
+		if err != nil || !ok {
+			return p, Result{}, err
+		}
+	}
+	res, err := e.execute(ctx, p, s)
+	return p, res, err
+}
+
+// BlockedError is returned when a plan has blocked steps or errors.
+type BlockedError struct {
+	Steps       []plan.Step
+	Diagnostics spec.Diagnostics
+}
+
+func (e *BlockedError) Error() string {
+	var b strings.Builder
+	b.WriteString("the plan cannot be applied:")
+	for _, d := range e.Diagnostics {
+		if d.Severity == spec.SeverityError {
+			b.WriteString("\n  " + d.Error())
+		}
+	}
+	for _, st := range e.Steps {
+		b.WriteString("\n  " + st.ID + ": " + st.Blocked)
+	}
+	return b.String()
+}
+
+func checkApplicable(p *plan.Plan) error {
+	if p == nil {
+		return errors.New("apply: no plan")
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return fmt.Errorf("apply: plan format %q is not %q: plan again with this version of tkeops", p.FormatVersion, plan.FormatVersion)
+	}
+	if b := p.Blocked(); len(b) > 0 || p.HasErrors() {
+		return &BlockedError{Steps: b, Diagnostics: p.Diagnostics}
+	}
+	return nil
+}
+
+// ApplyError reports the steps that failed (root causes only) and how many were
+// skipped because of them.
+type ApplyError struct {
+	Failed  []StepResult
+	Skipped int
+}
+
+func (e *ApplyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apply failed: %d step(s) failed, %d skipped", len(e.Failed), e.Skipped)
+	for _, f := range e.Failed {
+		b.WriteString("\n  " + f.Error)
+	}
+	return b.String()
+}
+
+// Unwrap returns the step errors, so errors.As finds provider API errors.
+func (e *ApplyError) Unwrap() []error {
+	out := make([]error, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		out = append(out, f.Err)
+	}
+	return out
+}
+
+// executor runs the steps of one plan against the live state it was made from.
+type executor struct {
+	e  *Engine
+	s  *scope
+	hs hooks
+
+	mu       sync.Mutex
+	waited   bool
+	observed map[spec.Addr]providers.Observation
+	ids      map[spec.Addr]string
+}
+
+func (e *Engine) execute(ctx context.Context, p *plan.Plan, s *scope) (Result, error) {
+	x := &executor{e: e, s: s, hs: hooks(e.opts.Hooks), observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{}}
+	for a, o := range s.observed {
+		x.observed[a] = o
+	}
+	for a, id := range s.ids {
+		x.ids[a] = id
+	}
+	start := time.Now()
+	log := e.log.With("owner", e.opts.Owner, "observed", short(p.Observed))
+	log.Info("apply started", "steps", len(p.Steps))
+	results := walk(ctx, p.Steps, e.opts.Parallelism, x.runStep, func(st plan.Step, r StepResult) {
+		if r.Status == StepFailed {
+			log.Info("step failed", "step", st.ID, "err", r.Error)
+		} else {
+			log.Debug("step finished", "step", st.ID, "status", r.Status, "elapsed", r.Elapsed)
+		}
+		x.hs.finished(st, r)
+	})
+	res := Result{Steps: results, Elapsed: time.Since(start), Replan: x.waited}
+	failed := res.Failed()
+	skipped := res.Count(StepSkipped)
+	log.Info("apply finished", "elapsed", res.Elapsed, "failed", len(failed), "skipped", skipped)
+	if len(failed) > 0 {
+		return res, &ApplyError{Failed: failed, Skipped: skipped}
+	}
+	if skipped > 0 {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("apply interrupted: %d step(s) not run: %w", skipped, err)
+		}
+		return res, fmt.Errorf("apply incomplete: %d step(s) not run", skipped)
+	}
+	return res, nil
+}
+
+func (x *executor) obs(a spec.Addr) providers.Observation {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.observed[a]
+}
+
+func (x *executor) record(a spec.Addr, o providers.Observation) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if o.Addr.Kind == "" {
+		o.Addr = a
+	}
+	x.observed[a] = o
+	if o.Exists && o.ID != "" {
+		x.ids[a] = o.ID
+	} else if !o.Exists {
+		delete(x.ids, a)
+	}
+}
+
+// desired returns the step's resource with references resolved to the IDs known now.
+func (x *executor) desired(a spec.Addr) (spec.Resource, error) {
+	r := x.s.byAddr[a]
+	if r == nil {
+		return nil, fmt.Errorf("%s is not in the spec set the plan was made for", a)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	rr, err := resolve(r, x.ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range rr.Refs() {
+		self := f.Kind == a.Kind && f.Ref.Name == a.Name // the provider resolves it once the resource exists
+		if f.Ref.Name != "" && f.Ref.ID == "" && !self {
+			return nil, fmt.Errorf("%s: %s %q has no cloud ID yet", f.Path, f.Kind, f.Ref.Name)
+		}
+	}
+	return rr, nil
+}
+
+// runStep runs one step and waits for what it started to settle.
+func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
+	switch st.Action {
+	case plan.ActionNoOp, plan.ActionOrphan:
+		return st.CloudID, nil
+	}
+	x.hs.started(st)
+	c, err := x.e.client(ctx, x.s.region[st.Addr])
+	if err != nil {
+		return "", x.stepErr(st, "connect", err)
+	}
+	switch st.Action {
+	case plan.ActionCreate:
+		return x.create(ctx, c, st)
+	case plan.ActionUpdate, plan.ActionAdopt:
+		return x.update(ctx, c, st)
+	case plan.ActionReplace:
+		o := x.obs(st.Addr)
+		if err := x.delete(ctx, c, st, o); err != nil {
+			return "", err
+		}
+		return x.create(ctx, c, st)
+	case plan.ActionDelete:
+		o := x.obs(st.Addr)
+		return o.ID, x.delete(ctx, c, st, o)
+	case plan.ActionWait:
+		x.mu.Lock()
+		x.waited = true
+		x.mu.Unlock()
+		r, err := x.desired(st.Addr)
+		if err != nil {
+			return "", x.stepErr(st, "wait", err)
+		}
+		o, err := x.waitSettled(ctx, c, st, r, x.obs(st.Addr))
+		return o.ID, err
+	}
+	return "", x.stepErr(st, string(st.Action), fmt.Errorf("unknown action"))
+}
+
+func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step) (string, error) {
+	r, err := x.desired(st.Addr)
+	if err != nil {
+		return "", x.stepErr(st, "create", err)
+	}
+	if cl, ok := r.(*spec.Cluster); ok {
+		// Endpoints open in their own step once node pools exist.
+		cl.Spec.Endpoints = spec.ClusterEndpoints{}
+	}
+	o, err := c.Create(ctx, r)
+	if err != nil {
+		return "", x.stepErr(st, "create", err)
+	}
+	x.record(st.Addr, o)
+	o, err = x.waitSettled(ctx, c, st, r, o)
+	return o.ID, err
+}
+
+func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step) (string, error) {
+	r, err := x.desired(st.Addr)
+	if err != nil {
+		return "", x.stepErr(st, "update", err)
+	}
+	o := x.obs(st.Addr)
+	if !o.Exists {
+		return "", x.stepErr(st, "update", fmt.Errorf("the resource does not exist"))
+	}
+	stepValues(r, o, st.Changes)
+	n, err := c.Update(ctx, r, o, st.Changes)
+	if err != nil {
+		return o.ID, x.stepErr(st, "update", err)
+	}
+	if n.Exists {
+		x.record(st.Addr, n)
+	} else {
+		n = o
+		n.Settling = true // not told: look
+	}
+	n, err = x.waitSettled(ctx, c, st, r, n)
+	return n.ID, err
+}
+
+// stepValues makes r carry the values of one step where a step sets intermediate
+// values (node pool bounds widened before desired moves), and keeps the live desired
+// count in a step that only moves the bounds.
+func stepValues(r spec.Resource, o providers.Observation, changes []diff.Change) {
+	np, ok := r.(*spec.NodePool)
+	if !ok {
+		return
+	}
+	setsDesired := false
+	for _, ch := range changes {
+		v, isNum := ch.After.(float64)
+		if !isNum {
+			continue
+		}
+		switch ch.Path {
+		case pathScalingMin:
+			np.Spec.Scaling.Min = int(v)
+		case pathScalingMax:
+			np.Spec.Scaling.Max = int(v)
+		case pathScalingDesired:
+			setsDesired = true
+		}
+	}
+	if !setsDesired {
+		if live, ok := o.Live.(*spec.NodePool); ok && live.Spec.Scaling.Desired != nil {
+			d := *live.Spec.Scaling.Desired
+			np.Spec.Scaling.Desired = &d
+		}
+	}
+}
+
+func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step, o providers.Observation) error {
+	if !o.Exists {
+		return nil
+	}
+	if !o.Owned {
+		return x.stepErr(st, "delete", fmt.Errorf("%s carries no ownership tag of %q: refusing to delete", o.ID, x.e.opts.Owner))
+	}
+	var opts providers.DeleteOptions
+	if np, ok := o.Live.(*spec.NodePool); ok && strings.EqualFold(np.Spec.InstanceDeletionPolicy, "Retain") {
+		opts.KeepInstances = true
+	}
+	if err := c.Delete(ctx, o, opts); err != nil {
+		return x.stepErr(st, "delete", err)
+	}
+	return x.waitGone(ctx, c, st, o)
+}
+
+// waitSettled polls Observe with backoff until the resource exists and no
+// asynchronous operation is in flight, within the kind's timeout. A resource that is
+// not found just after its creation is polled again (the cloud is eventually
+// consistent), until the timeout.
+func (x *executor) waitSettled(ctx context.Context, c providers.Client, st plan.Step, r spec.Resource, o providers.Observation) (providers.Observation, error) {
+	if o.Exists && !o.Settling {
+		return o, nil
+	}
+	kind := st.Addr.Kind
+	t := x.e.opts.Timeouts
+	budget := t.For(kind)
+	wctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	start := time.Now()
+	delay := t.PollInitial
+	for {
+		status := o.Status
+		if !o.Exists {
+			status = "not visible yet"
+		}
+		x.hs.waiting(st, status, time.Since(start))
+		if err := sleep(wctx, delay); err != nil {
+			return o, x.waitErr(ctx, st, status, budget, err)
+		}
+		delay = min(delay*3/2, t.PollMax)
+		obs, err := c.Observe(wctx, kind, []spec.Resource{r})
+		if err != nil {
+			if wctx.Err() != nil {
+				return o, x.waitErr(ctx, st, status, budget, wctx.Err())
+			}
+			return o, x.stepErr(st, "observe while waiting", err)
+		}
+		for _, n := range obs {
+			if n.Addr == st.Addr || (n.Addr == spec.Addr{} && n.ID == o.ID) {
+				o = n
+				break
+			}
+		}
+		x.record(st.Addr, o)
+		if o.Exists && !o.Settling {
+			return o, nil
+		}
+	}
+}
+
+// waitGone polls until the deleted resource no longer shows among the kind's owned
+// resources.
+func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Step, o providers.Observation) error {
+	kind := st.Addr.Kind
+	t := x.e.opts.Timeouts
+	budget := t.For(kind)
+	wctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	start := time.Now()
+	delay := t.PollInitial
+	status := "Deleting"
+	first := true
+	for {
+		if !first {
+			x.hs.waiting(st, status, time.Since(start))
+			if err := sleep(wctx, delay); err != nil {
+				return x.waitErr(ctx, st, status, budget, err)
+			}
+			delay = min(delay*3/2, t.PollMax)
+		}
+		first = false
+		obs, err := c.Observe(wctx, kind, nil)
+		if err != nil {
+			if wctx.Err() != nil {
+				return x.waitErr(ctx, st, status, budget, wctx.Err())
+			}
+			return x.stepErr(st, "observe while deleting", err)
+		}
+		found := false
+		for _, n := range obs {
+			if n.Exists && n.ID == o.ID {
+				found = true
+				status = n.Status
+				break
+			}
+		}
+		if !found {
+			x.record(st.Addr, providers.Observation{Addr: st.Addr})
+			return nil
+		}
+	}
+}
+
+func (x *executor) waitErr(ctx context.Context, st plan.Step, status string, budget time.Duration, err error) error {
+	if ctx.Err() != nil {
+		return x.stepErr(st, "wait", ctx.Err())
+	}
+	return x.stepErr(st, "wait", fmt.Errorf("still %q after %s: the operation may still finish; plan again later, or raise the %s timeout: %w", status, budget, st.Addr.Kind, err))
+}
+
+// StepError is a step's failure with where it happened.
+type StepError struct {
+	StepID  string
+	Addr    spec.Addr
+	CloudID string
+	Op      string
+	API     string
+	Source  spec.Pos
+	Err     error
+}
+
+func (e *StepError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Addr.String())
+	if e.CloudID != "" {
+		b.WriteString(" (" + e.CloudID + ")")
+	}
+	if p := e.Source.String(); p != "" {
+		b.WriteString(" [" + p + "]")
+	}
+	b.WriteString(": " + e.Op)
+	if e.API != "" {
+		b.WriteString(" via " + e.API)
+	}
+	b.WriteString(": " + e.Err.Error())
+	return b.String()
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+func (x *executor) stepErr(st plan.Step, op string, err error) error {
+	id := st.CloudID
+	if o := x.obs(st.Addr); o.ID != "" {
+		id = o.ID
+	}
+	return &StepError{StepID: st.ID, Addr: st.Addr, CloudID: id, Op: op, API: st.APIAction, Source: st.Source, Err: err}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}

@@ -1,0 +1,138 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// scope is one run's view of the world: the desired resources, what the cloud holds,
+// and the IDs that connect them (cluster-api's Scope{Desired, Current}).
+type scope struct {
+	set *spec.Set
+	// desired resources in creation order (kind order, then file order).
+	desired []spec.Resource
+	byAddr  map[spec.Addr]spec.Resource
+	region  map[spec.Addr]string
+	// observed holds one observation per desired resource and per owned resource no
+	// longer in the spec (extras), keyed by address.
+	observed map[spec.Addr]providers.Observation
+	// extras are owned resources absent from the spec: delete or orphan candidates.
+	extras []spec.Addr
+	// ids maps addresses to live cloud IDs.
+	ids map[spec.Addr]string
+}
+
+// regions lists the regions to observe, sorted.
+func (s *scope) regions(extra []string) []string {
+	seen := map[string]bool{}
+	for _, r := range s.region {
+		seen[r] = true
+	}
+	for _, r := range extra {
+		seen[r] = true
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newScope(set *spec.Set) *scope {
+	s := &scope{
+		set: set, byAddr: map[spec.Addr]spec.Resource{}, region: map[spec.Addr]string{},
+		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
+	}
+	if set == nil {
+		return s
+	}
+	for _, k := range spec.Kinds {
+		for _, r := range set.ByKind(k) {
+			s.desired = append(s.desired, r)
+			s.byAddr[r.GetAddr()] = r
+			s.region[r.GetAddr()] = spec.Region(r, set)
+		}
+	}
+	return s
+}
+
+// observe reads live state kind by kind in creation order, so each kind's wanted
+// resources go to the provider with their parents' IDs resolved. One Observe call per
+// kind and region: the provider batches its list calls.
+func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
+	s := newScope(set)
+	regions := s.regions(e.opts.ExtraRegions)
+	for _, kind := range spec.Kinds {
+		for _, region := range regions {
+			if err := e.observeKind(ctx, s, kind, region); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+func (e *Engine) observeKind(ctx context.Context, s *scope, kind spec.Kind, region string) error {
+	var want []spec.Resource
+	for _, r := range s.desired {
+		if r.GetAddr().Kind != kind || s.region[r.GetAddr()] != region {
+			continue
+		}
+		rr, err := resolve(r, s.ids)
+		if err != nil {
+			return err
+		}
+		if f, missing := missingParent(rr); missing {
+			// The parent is not in the cloud, so neither is the child.
+			e.log.Debug("not observed: parent missing", "addr", r.GetAddr(), "parent", f.Ref.Name)
+			s.observed[r.GetAddr()] = providers.Observation{Addr: r.GetAddr()}
+			continue
+		}
+		want = append(want, rr)
+	}
+	c, err := e.client(ctx, region)
+	if err != nil {
+		return err
+	}
+	obs, err := c.Observe(ctx, kind, want)
+	if err != nil {
+		return fmt.Errorf("observe %s in %s: %w", kind, region, err)
+	}
+	wanted := map[spec.Addr]bool{}
+	for _, r := range want {
+		wanted[r.GetAddr()] = true
+	}
+	for _, o := range obs {
+		if o.Addr.Kind == "" {
+			o.Addr.Kind = kind
+		}
+		if wanted[o.Addr] {
+			s.observed[o.Addr] = o
+		} else {
+			if _, dup := s.observed[o.Addr]; dup || s.byAddr[o.Addr] != nil || !o.Exists {
+				// Same address in another region, or a stray; never a delete candidate.
+				e.log.Debug("ignoring extra observation", "addr", o.Addr, "id", o.ID, "region", region)
+				continue
+			}
+			s.observed[o.Addr] = o
+			s.extras = append(s.extras, o.Addr)
+			s.region[o.Addr] = region
+		}
+		if o.Exists && o.ID != "" {
+			s.ids[o.Addr] = o.ID
+		}
+	}
+	for _, r := range want {
+		if _, ok := s.observed[r.GetAddr()]; !ok {
+			s.observed[r.GetAddr()] = providers.Observation{Addr: r.GetAddr()}
+		}
+	}
+	return nil
+}

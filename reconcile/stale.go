@@ -1,0 +1,175 @@
+package reconcile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// observationRecords returns one record per observed resource, sorted by address, and
+// the digest of them all. Status and Settling are left out: they are how far an
+// operation got, not what the resource is, and the executor waits for them anyway.
+func observationRecords(s *scope) ([]plan.Observed, string) {
+	addrs := make([]spec.Addr, 0, len(s.observed))
+	for a := range s.observed {
+		addrs = append(addrs, a)
+	}
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
+	h := sha256.New()
+	out := make([]plan.Observed, 0, len(addrs))
+	for _, a := range addrs {
+		rec := record(s.observed[a])
+		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
+		out = append(out, rec)
+	}
+	return out, hex.EncodeToString(h.Sum(nil))
+}
+
+func record(o providers.Observation) plan.Observed {
+	rec := plan.Observed{Addr: o.Addr, Exists: o.Exists, ID: o.ID, Owned: o.Owned, Fields: map[string]string{}}
+	if o.Exists {
+		if o.DeletionPolicy != "" {
+			rec.Fields["tags."+providers.TagDeletionPolicy] = string(o.DeletionPolicy)
+		}
+		if v, ok := o.Extra[ExtraDeletionProtection]; ok {
+			rec.Fields["extra."+ExtraDeletionProtection] = v
+		}
+		if o.Live != nil {
+			if b, err := json.Marshal(o.Live); err == nil {
+				var m any
+				if json.Unmarshal(b, &m) == nil {
+					flatten("", m, rec.Fields)
+				}
+			}
+		}
+	}
+	delete(rec.Fields, "metadata.name")
+	h := sha256.New()
+	fmt.Fprintf(h, "exists=%t id=%s owned=%t\n", rec.Exists, rec.ID, rec.Owned)
+	keys := make([]string, 0, len(rec.Fields))
+	for k := range rec.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\n", k, rec.Fields[k])
+	}
+	rec.Digest = hex.EncodeToString(h.Sum(nil))[:16]
+	if len(rec.Fields) == 0 {
+		rec.Fields = nil
+	}
+	return rec
+}
+
+// flatten writes leaves of a decoded JSON value as path → text.
+func flatten(prefix string, v any, out map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flatten(p, e, out)
+		}
+	case []any:
+		for i, e := range t {
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+		}
+	case nil:
+	default:
+		b, _ := json.Marshal(t)
+		out[prefix] = string(b)
+	}
+}
+
+// specDigest digests the desired resources, so a saved plan can refuse specs that
+// changed after it was made.
+func specDigest(desired []spec.Resource) string {
+	h := sha256.New()
+	for _, r := range desired {
+		b, err := json.Marshal(r)
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		fmt.Fprintf(h, "%s %s\n", r.GetAddr(), b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// StaleError is returned by Apply when live state or the specs moved since the plan
+// was made. Moved says exactly what, one line per difference.
+type StaleError struct {
+	Moved []string
+}
+
+func (e *StaleError) Error() string {
+	return "the saved plan is stale: live state changed since it was made; plan again:\n  " + strings.Join(e.Moved, "\n  ")
+}
+
+// compareRecords lists what moved between the plan's observations and fresh ones.
+func compareRecords(old, cur []plan.Observed) []string {
+	byAddr := map[spec.Addr]plan.Observed{}
+	for _, r := range cur {
+		byAddr[r.Addr] = r
+	}
+	var moved []string
+	seen := map[spec.Addr]bool{}
+	for _, o := range old {
+		seen[o.Addr] = true
+		c, ok := byAddr[o.Addr]
+		switch {
+		case !ok || (o.Exists && !c.Exists):
+			if o.Exists {
+				moved = append(moved, fmt.Sprintf("%s (%s): gone", o.Addr, o.ID))
+			}
+			continue
+		case !o.Exists && c.Exists:
+			moved = append(moved, fmt.Sprintf("%s: now exists as %s", o.Addr, c.ID))
+			continue
+		case o.Digest == c.Digest:
+			continue
+		case o.ID != c.ID:
+			moved = append(moved, fmt.Sprintf("%s: ID %s → %s", o.Addr, o.ID, c.ID))
+		case o.Owned != c.Owned:
+			moved = append(moved, fmt.Sprintf("%s (%s): owned %t → %t", o.Addr, o.ID, o.Owned, c.Owned))
+		}
+		keys := map[string]bool{}
+		for k := range o.Fields {
+			keys[k] = true
+		}
+		for k := range c.Fields {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			if o.Fields[k] != c.Fields[k] {
+				moved = append(moved, fmt.Sprintf("%s (%s): %s %s → %s", o.Addr, o.ID, k, orUnset(o.Fields[k]), orUnset(c.Fields[k])))
+			}
+		}
+	}
+	for _, c := range cur {
+		if !seen[c.Addr] && c.Exists {
+			moved = append(moved, fmt.Sprintf("%s: appeared as %s", c.Addr, c.ID))
+		}
+	}
+	return moved
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return s
+}
