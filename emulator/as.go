@@ -1,0 +1,345 @@
+package emulator
+
+import (
+	"regexp"
+
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+)
+
+// Auto Scaling 2018-04-19: the groups and launch configurations behind node pools.
+// They are created by CreateClusterNodePool from AutoScalingGroupPara/LaunchConfigurePara.
+
+var (
+	asgIDPattern = regexp.MustCompile(`^asg-[a-z0-9]{8}$`)
+	ascIDPattern = regexp.MustCompile(`^asc-[a-z0-9]{8}$`)
+)
+
+func (e *Emulator) asRoutes() []*action {
+	const svc, ver = "as", "2018-04-19"
+	return []*action{
+		{service: svc, version: ver, name: "DescribeAutoScalingGroups", run: op(as.NewDescribeAutoScalingGroupsRequest, describeAutoScalingGroups)},
+		{service: svc, version: ver, name: "DescribeLaunchConfigurations", run: op(as.NewDescribeLaunchConfigurationsRequest, describeLaunchConfigurations)},
+		{service: svc, version: ver, name: "ModifyAutoScalingGroup", run: op(as.NewModifyAutoScalingGroupRequest, modifyAutoScalingGroup)},
+		{service: svc, version: ver, name: "ModifyLaunchConfigurationAttributes", run: op(as.NewModifyLaunchConfigurationAttributesRequest, modifyLaunchConfigurationAttributes)},
+	}
+}
+
+func asFilters(in []*as.Filter, known ...string) ([]filter, *APIError) {
+	names := make([]*string, len(in))
+	values := make([][]*string, len(in))
+	for i, f := range in {
+		if f == nil {
+			return nil, apiErr("InvalidParameterValue.Filter", "Filters[%d] is null.", i)
+		}
+		names[i], values[i] = f.Name, f.Values
+	}
+	k := map[string]bool{}
+	for _, n := range known {
+		k[n] = true
+	}
+	return parseFilters(names, values, k, "InvalidParameterValue.Filter")
+}
+
+func asPaging(offset, limit *uint64) (int, int, *APIError) {
+	lim := uint64(20)
+	if limit != nil {
+		lim = *limit
+	}
+	if lim > 100 {
+		return 0, 0, apiErr("InvalidParameterValue.LimitExceeded", "Limit %d exceeds the maximum 100.", lim)
+	}
+	return int(deref(offset)), int(lim), nil
+}
+
+func asTags(tags []*as.Tag) []tagKV {
+	out := make([]tagKV, 0, len(tags))
+	for _, t := range tags {
+		if t != nil {
+			out = append(out, tagKV{Key: deref(t.Key), Value: deref(t.Value)})
+		}
+	}
+	return out
+}
+
+// groupView fills the counters of a stored group from the current instances.
+func groupView(rs *regionState, g *as.AutoScalingGroup) *as.AutoScalingGroup {
+	cp := *g
+	var total, inService int64
+	for _, in := range rs.Instances {
+		if in.ASGID == deref(g.AutoScalingGroupId) {
+			total++
+			if in.State == instanceRunning {
+				inService++
+			}
+		}
+	}
+	cp.InstanceCount, cp.InServiceInstanceCount = ptr(total), ptr(inService)
+	activity := "NOT_IN_ACTIVITY"
+	if total != inService || total != deref(g.DesiredCapacity) {
+		activity = "IN_ACTIVITY"
+	}
+	cp.InActivityStatus = ptr(activity)
+	return &cp
+}
+
+func describeAutoScalingGroups(c *call, req *as.DescribeAutoScalingGroupsRequest) (*as.DescribeAutoScalingGroupsResponseParams, error) {
+	rs := c.region_()
+	if len(req.AutoScalingGroupIds) > 0 && len(req.Filters) > 0 {
+		return nil, apiErr("InvalidParameterConflict", "AutoScalingGroupIds and Filters cannot be given together.")
+	}
+	for _, id := range derefs(req.AutoScalingGroupIds) {
+		if !asgIDPattern.MatchString(id) {
+			return nil, apiErr("InvalidParameterValue.InvalidAutoScalingGroupId", "The auto-scaling group ID `%s` is malformed.", id)
+		}
+	}
+	fs, aerr := asFilters(req.Filters, "auto-scaling-group-id", "auto-scaling-group-name", "vague-auto-scaling-group-name", "launch-configuration-id")
+	if aerr != nil {
+		return nil, aerr
+	}
+	off, lim, aerr := asPaging(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids := derefs(req.AutoScalingGroupIds)
+	var match []*as.AutoScalingGroup
+	for _, np := range sortedValues(rs.NodePools) {
+		g := rs.Groups[np.ASGID]
+		if g == nil || (len(ids) > 0 && !contains(ids, np.ASGID)) {
+			continue
+		}
+		if matchFilters(fs, asTags(g.Tags), func(name string) ([]string, bool) {
+			switch name {
+			case "auto-scaling-group-id":
+				return []string{deref(g.AutoScalingGroupId)}, false
+			case "auto-scaling-group-name":
+				return []string{deref(g.AutoScalingGroupName)}, false
+			case "vague-auto-scaling-group-name":
+				return []string{deref(g.AutoScalingGroupName)}, true
+			case "launch-configuration-id":
+				return []string{deref(g.LaunchConfigurationId)}, false
+			}
+			return nil, false
+		}) {
+			match = append(match, g)
+		}
+	}
+	lo, hi := page(len(match), off, lim)
+	set := make([]*as.AutoScalingGroup, 0, hi-lo)
+	for _, g := range match[lo:hi] {
+		set = append(set, groupView(rs, g))
+	}
+	return &as.DescribeAutoScalingGroupsResponseParams{AutoScalingGroupSet: set, TotalCount: ptr(uint64(len(match)))}, nil
+}
+
+func describeLaunchConfigurations(c *call, req *as.DescribeLaunchConfigurationsRequest) (*as.DescribeLaunchConfigurationsResponseParams, error) {
+	rs := c.region_()
+	if len(req.LaunchConfigurationIds) > 0 && len(req.Filters) > 0 {
+		return nil, apiErr("InvalidParameterConflict", "LaunchConfigurationIds and Filters cannot be given together.")
+	}
+	for _, id := range derefs(req.LaunchConfigurationIds) {
+		if !ascIDPattern.MatchString(id) {
+			return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "The launch configuration ID `%s` is malformed.", id)
+		}
+	}
+	fs, aerr := asFilters(req.Filters, "launch-configuration-id", "launch-configuration-name", "vague-launch-configuration-name")
+	if aerr != nil {
+		return nil, aerr
+	}
+	off, lim, aerr := asPaging(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids := derefs(req.LaunchConfigurationIds)
+	var match []*as.LaunchConfiguration
+	for _, np := range sortedValues(rs.NodePools) {
+		lc := rs.LaunchConfigs[np.ASCID]
+		if lc == nil || (len(ids) > 0 && !contains(ids, np.ASCID)) {
+			continue
+		}
+		if matchFilters(fs, asTags(lc.Tags), func(name string) ([]string, bool) {
+			switch name {
+			case "launch-configuration-id":
+				return []string{deref(lc.LaunchConfigurationId)}, false
+			case "launch-configuration-name":
+				return []string{deref(lc.LaunchConfigurationName)}, false
+			case "vague-launch-configuration-name":
+				return []string{deref(lc.LaunchConfigurationName)}, true
+			}
+			return nil, false
+		}) {
+			match = append(match, lc)
+		}
+	}
+	lo, hi := page(len(match), off, lim)
+	set := make([]*as.LaunchConfiguration, 0, hi-lo)
+	for _, lc := range match[lo:hi] {
+		cp := *lc
+		set = append(set, &cp)
+	}
+	return &as.DescribeLaunchConfigurationsResponseParams{LaunchConfigurationSet: set, TotalCount: ptr(uint64(len(match)))}, nil
+}
+
+func lookupGroup(rs *regionState, id *string) (*as.AutoScalingGroup, *APIError) {
+	if id == nil || *id == "" {
+		return nil, missing("AutoScalingGroupId")
+	}
+	if !asgIDPattern.MatchString(*id) {
+		return nil, apiErr("InvalidParameterValue.InvalidAutoScalingGroupId", "The auto-scaling group ID `%s` is malformed.", *id)
+	}
+	g, ok := rs.Groups[*id]
+	if !ok {
+		return nil, apiErr("ResourceNotFound.AutoScalingGroupNotFound", "The auto-scaling group `%s` does not exist.", *id)
+	}
+	return g, nil
+}
+
+func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as.ModifyAutoScalingGroupResponseParams, error) {
+	rs := c.region_()
+	g, aerr := lookupGroup(rs, req.AutoScalingGroupId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	minN, maxN, desired := deref(g.MinSize), deref(g.MaxSize), deref(g.DesiredCapacity)
+	if req.MinSize != nil {
+		minN = int64(*req.MinSize)
+	}
+	if req.MaxSize != nil {
+		maxN = int64(*req.MaxSize)
+	}
+	if req.DesiredCapacity != nil {
+		desired = int64(*req.DesiredCapacity)
+	}
+	if aerr := checkCapacity(minN, desired, maxN); aerr != nil {
+		return nil, aerr
+	}
+	if v := deref(req.VpcId); v != "" && v != deref(g.VpcId) {
+		return nil, apiErr("InvalidParameterValue", "The VPC of an auto-scaling group behind a node pool cannot change.")
+	}
+	var zones []string
+	if req.SubnetIds != nil {
+		if len(req.SubnetIds) == 0 {
+			return nil, apiErr("InvalidParameterValue", "SubnetIds cannot be empty.")
+		}
+		for _, id := range derefs(req.SubnetIds) {
+			s, ok := subnetOf(rs, id)
+			if !ok || s.VpcID != deref(g.VpcId) {
+				return nil, apiErr("InvalidParameterValue", "The subnet `%s` is not a subnet of VPC `%s`.", id, deref(g.VpcId))
+			}
+			if !contains(zones, s.Zone) {
+				zones = append(zones, s.Zone)
+			}
+		}
+	}
+	if req.LaunchConfigurationId != nil {
+		if _, ok := rs.LaunchConfigs[*req.LaunchConfigurationId]; !ok {
+			return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *req.LaunchConfigurationId)
+		}
+		g.LaunchConfigurationId = req.LaunchConfigurationId
+	}
+	g.MinSize, g.MaxSize, g.DesiredCapacity = ptr(minN), ptr(maxN), ptr(desired)
+	if req.AutoScalingGroupName != nil {
+		g.AutoScalingGroupName = req.AutoScalingGroupName
+	}
+	if req.DefaultCooldown != nil {
+		g.DefaultCooldown = ptr(int64(*req.DefaultCooldown))
+	}
+	if req.ProjectId != nil {
+		g.ProjectId = ptr(int64(*req.ProjectId))
+	}
+	if req.SubnetIds != nil {
+		g.SubnetIdSet, g.ZoneSet = ptrSlice(derefs(req.SubnetIds)), ptrSlice(zones)
+	}
+	if req.TerminationPolicies != nil {
+		g.TerminationPolicySet = req.TerminationPolicies
+	}
+	if req.RetryPolicy != nil {
+		g.RetryPolicy = req.RetryPolicy
+	}
+	if req.ServiceSettings != nil {
+		g.ServiceSettings = req.ServiceSettings
+	}
+	if req.MultiZoneSubnetPolicy != nil {
+		g.MultiZoneSubnetPolicy = req.MultiZoneSubnetPolicy
+	}
+	if req.HealthCheckType != nil {
+		g.HealthCheckType = req.HealthCheckType
+	}
+	return &as.ModifyAutoScalingGroupResponseParams{}, nil
+}
+
+func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurationAttributesRequest) (*as.ModifyLaunchConfigurationAttributesResponseParams, error) {
+	rs := c.region_()
+	if req.LaunchConfigurationId == nil || *req.LaunchConfigurationId == "" {
+		return nil, missing("LaunchConfigurationId")
+	}
+	if !ascIDPattern.MatchString(*req.LaunchConfigurationId) {
+		return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "The launch configuration ID `%s` is malformed.", *req.LaunchConfigurationId)
+	}
+	lc, ok := rs.LaunchConfigs[*req.LaunchConfigurationId]
+	if !ok {
+		return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *req.LaunchConfigurationId)
+	}
+	for _, sg := range derefs(req.SecurityGroupIds) {
+		if _, ok := rs.SecurityGroups[sg]; !ok {
+			return nil, apiErr("ResourceNotFound.SecurityGroupNotFound", "The security group `%s` does not exist.", sg)
+		}
+	}
+	if req.InstanceTypes != nil {
+		if len(req.InstanceTypes) == 0 {
+			return nil, apiErr("InvalidParameterValue", "InstanceTypes cannot be empty.")
+		}
+		lc.InstanceTypes = req.InstanceTypes
+		lc.InstanceType = ptr(deref(req.InstanceTypes[0]))
+	}
+	if req.ImageId != nil {
+		lc.ImageId = req.ImageId
+	}
+	if req.LaunchConfigurationName != nil {
+		lc.LaunchConfigurationName = req.LaunchConfigurationName
+	}
+	if req.UserData != nil {
+		lc.UserData = req.UserData
+	}
+	if req.SecurityGroupIds != nil {
+		lc.SecurityGroupIds = req.SecurityGroupIds
+	}
+	if req.InternetAccessible != nil {
+		lc.InternetAccessible = req.InternetAccessible
+	}
+	if req.InstanceChargeType != nil {
+		lc.InstanceChargeType = req.InstanceChargeType
+	}
+	if req.InstanceChargePrepaid != nil {
+		lc.InstanceChargePrepaid = req.InstanceChargePrepaid
+	}
+	if req.DiskTypePolicy != nil {
+		lc.DiskTypePolicy = req.DiskTypePolicy
+	}
+	if req.SystemDisk != nil {
+		lc.SystemDisk = req.SystemDisk
+	}
+	if req.DataDisks != nil {
+		lc.DataDisks = req.DataDisks
+	}
+	if req.HostNameSettings != nil {
+		lc.HostNameSettings = req.HostNameSettings
+	}
+	if req.InstanceNameSettings != nil {
+		lc.InstanceNameSettings = req.InstanceNameSettings
+	}
+	if req.EnhancedService != nil {
+		lc.EnhancedService = req.EnhancedService
+	}
+	if req.CamRoleName != nil {
+		lc.CamRoleName = req.CamRoleName
+	}
+	if req.LoginSettings != nil {
+		lc.LoginSettings = &as.LimitedLoginSettings{KeyIds: orEmpty(req.LoginSettings.KeyIds)}
+	}
+	if req.InstanceTags != nil {
+		lc.InstanceTags = req.InstanceTags
+	}
+	lc.UpdatedTime = ptr(vpcTime(c.now))
+	lc.VersionNumber = ptr(deref(lc.VersionNumber) + 1)
+	return &as.ModifyLaunchConfigurationAttributesResponseParams{}, nil
+}

@@ -1,0 +1,340 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	stdjson "encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	tcjson "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/json"
+)
+
+const maxBodyBytes = 10 << 20
+
+type routeKey struct{ service, action string }
+
+// action is one API action of one product version.
+type action struct {
+	service, version, name string
+	regional               bool
+	run                    func(c *call, body string) (any, error)
+}
+
+// call is the context of one API request, handed to handlers with e.mu held.
+type call struct {
+	ctx       context.Context
+	e         *Emulator
+	region    string
+	secretID  string
+	requestID string
+	now       time.Time
+	// deferred, when a handler sets it, runs after the lock is released and its result
+	// is the response (used for backend calls such as the kubeconfig).
+	deferred func(ctx context.Context) (any, error)
+	notes    []notification
+}
+
+func (c *call) region_() *regionState { return c.e.st.region(c.region) }
+
+// sdkRequest is what every SDK request type implements.
+type sdkRequest interface {
+	FromJsonString(s string) error
+}
+
+// op adapts a typed handler: the body is decoded into the SDK's own request type.
+func op[Req sdkRequest, Resp any](newReq func() Req, fn func(c *call, req Req) (Resp, error)) func(*call, string) (any, error) {
+	return func(c *call, body string) (any, error) {
+		req := newReq()
+		if err := decodeRequest(body, req); err != nil {
+			return nil, err
+		}
+		return fn(c, req)
+	}
+}
+
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	defer drain(r.Body)
+	if r.Method != http.MethodPost {
+		writeError(w, requestID, apiErr(codeUnsupportedProtocol, "Only POST with a JSON body is supported by this endpoint; got %s.", r.Method))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		writeError(w, requestID, apiErr(codeInvalidParameter, "Reading the request body failed: %v", err))
+		return
+	}
+	if len(body) > maxBodyBytes {
+		writeError(w, requestID, apiErr("RequestSizeLimitExceeded", "The request body exceeds %d bytes.", maxBodyBytes))
+		return
+	}
+	signed, aerr := verifyTC3(r, body, e.keys, e.now())
+	if aerr != nil {
+		e.log.Debug("emulator: refused request", "code", aerr.Code, "action", r.Header.Get("X-TC-Action"))
+		writeError(w, requestID, aerr)
+		return
+	}
+	actionName := r.Header.Get("X-TC-Action")
+	if actionName == "" {
+		writeError(w, requestID, missing("Action"))
+		return
+	}
+	a, ok := e.routes[routeKey{signed.Service, actionName}]
+	if !ok {
+		writeError(w, requestID, apiErr(codeInvalidAction, "The action `%s` of service `%s` is not supported by the emulator (or does not exist).", actionName, signed.Service))
+		return
+	}
+	key := a.service + "." + a.name
+	e.calls.add(key)
+	if v := r.Header.Get("X-TC-Version"); v != a.version {
+		writeError(w, requestID, apiErr(codeNoSuchVersion, "The API version `%s` of `%s` does not exist; the emulator serves %s.", v, key, a.version))
+		return
+	}
+	region := r.Header.Get("X-TC-Region")
+	if a.regional {
+		if region == "" {
+			writeError(w, requestID, missing("Region"))
+			return
+		}
+		if !regionPattern.MatchString(region) {
+			writeError(w, requestID, apiErr(codeUnsupportedRegion, "The region `%s` is not supported.", region))
+			return
+		}
+	}
+	if e.limiter != nil && !e.limiter.allow(key, region, signed.SecretID, e.now()) {
+		writeError(w, requestID, apiErr(codeRequestLimitExceeded, "Your current request times equals to `%d` in a second, which exceeds the frequency limit `%d` for a second. Please reduce the frequency of calls.", e.limiter.limit(key)+1, e.limiter.limit(key)))
+		return
+	}
+	if f, ok := e.faults.draw(key); ok {
+		if f.latency > 0 {
+			t := time.NewTimer(f.latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		if f.err != nil {
+			writeError(w, requestID, f.err)
+			return
+		}
+	}
+
+	c := &call{ctx: r.Context(), e: e, region: region, secretID: signed.SecretID, requestID: requestID}
+	e.mu.Lock()
+	c.now = e.now()
+	notes := e.advanceLocked(c.now)
+	resp, herr := a.run(c, string(body))
+	if herr == nil && a.mutating() {
+		e.st.dirty = true
+	}
+	var out []byte
+	if herr == nil && c.deferred == nil {
+		out, herr = encodeResponse(resp, requestID)
+	}
+	notes = append(notes, c.notes...)
+	snap, serr := e.snapshotIfDirtyLocked()
+	e.mu.Unlock()
+	if serr != nil {
+		e.log.Error("emulator: snapshot state", "err", serr)
+	}
+	e.persist(snap)
+	e.notify(r.Context(), notes)
+
+	if herr == nil && c.deferred != nil {
+		resp, herr = c.deferred(r.Context())
+		if herr == nil {
+			out, herr = encodeResponse(resp, requestID)
+		}
+	}
+	if herr != nil {
+		ae, ok := herr.(*APIError)
+		if !ok {
+			e.log.Error("emulator: handler failed", "action", key, "err", herr)
+			ae = apiErr(codeInternalError, "Internal error: %v", herr)
+		}
+		e.log.Debug("emulator: call", "action", key, "region", region, "code", ae.Code)
+		writeError(w, requestID, ae)
+		return
+	}
+	e.log.Debug("emulator: call", "action", key, "region", region)
+	writeJSON(w, out)
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2,}-[a-z]+(-[a-z0-9]+)*$`)
+
+// decodeRequest decodes body into an SDK request. Top-level keys the type does not
+// declare are refused with UnknownParameter, as the real API does (the SDK's own
+// FromJsonString only says "unknown keys"). Numbers and numeric strings are accepted
+// for each other's fields, because the VPC API takes Offset/Limit as strings.
+func decodeRequest(body string, req sdkRequest) error {
+	if strings.TrimSpace(body) == "" {
+		body = "{}"
+	}
+	var raw map[string]stdjson.RawMessage
+	if err := stdjson.Unmarshal([]byte(body), &raw); err != nil {
+		return apiErr(codeInvalidParameter, "The request body is not a JSON object: %v", err)
+	}
+	fields := requestFields(reflect.TypeOf(req))
+	var unknown []string
+	changed := false
+	for k, v := range raw {
+		ft, ok := fields[k]
+		if !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		if nv, ok := coerceScalar(ft, v); ok {
+			raw[k] = nv
+			changed = true
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return apiErr(codeUnknownParameter, "The parameter `%s` is not recognized.", unknown[0])
+	}
+	if changed {
+		b, err := stdjson.Marshal(raw)
+		if err != nil {
+			return fmt.Errorf("re-encode request: %w", err)
+		}
+		body = string(b)
+	}
+	if err := req.FromJsonString(body); err != nil {
+		msg := err.Error()
+		var ute *tcjson.UnmarshalTypeError
+		if ok := asTypeError(err, &ute); ok {
+			msg = fmt.Sprintf("The type of parameter `%s` is invalid: got a JSON %s, want %s.", ute.Field, ute.Value, ute.Type)
+		}
+		return apiErr(codeInvalidParameter, "%s", msg)
+	}
+	return nil
+}
+
+func asTypeError(err error, target **tcjson.UnmarshalTypeError) bool {
+	if t, ok := err.(*tcjson.UnmarshalTypeError); ok {
+		*target = t
+		return true
+	}
+	return false
+}
+
+// requestFields maps the JSON names of a request struct's fields to their types.
+func requestFields(t reflect.Type) map[string]reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// coerceScalar turns 100 into "100" for *string fields and "100" into 100 for numeric
+// fields; it reports whether it changed the value.
+func coerceScalar(t reflect.Type, v stdjson.RawMessage) (stdjson.RawMessage, bool) {
+	if t.Kind() != reflect.Pointer {
+		return nil, false
+	}
+	s := strings.TrimSpace(string(v))
+	if s == "" || s == "null" {
+		return nil, false
+	}
+	switch t.Elem().Kind() {
+	case reflect.String:
+		if s[0] == '-' || (s[0] >= '0' && s[0] <= '9') {
+			b, _ := stdjson.Marshal(s)
+			return b, true
+		}
+	case reflect.Int64, reflect.Uint64, reflect.Int, reflect.Uint:
+		if s[0] == '"' {
+			var str string
+			if stdjson.Unmarshal(v, &str) == nil {
+				if _, err := strconv.ParseInt(str, 10, 64); err == nil {
+					return stdjson.RawMessage(str), true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// encodeResponse wraps an SDK XxxResponseParams in {"Response": …} with the RequestId,
+// using the SDK's own JSON encoder (empty non-nil slices come out as []).
+func encodeResponse(resp any, requestID string) ([]byte, error) {
+	v := reflect.ValueOf(resp)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil, fmt.Errorf("handler returned %T, want a pointer to response params", resp)
+	}
+	f := v.Elem().FieldByName("RequestId")
+	if !f.IsValid() {
+		return nil, fmt.Errorf("response %T has no RequestId", resp)
+	}
+	f.Set(reflect.ValueOf(&requestID))
+	return tcjson.Marshal(map[string]any{"Response": resp})
+}
+
+type errorBody struct {
+	Response struct {
+		Error struct {
+			Code    string `json:"Code"`
+			Message string `json:"Message"`
+		} `json:"Error"`
+		RequestId string `json:"RequestId"`
+	} `json:"Response"`
+}
+
+func writeError(w http.ResponseWriter, requestID string, e *APIError) {
+	var b errorBody
+	b.Response.Error.Code = e.Code
+	b.Response.Error.Message = e.Message
+	b.Response.RequestId = requestID
+	out, _ := stdjson.Marshal(b)
+	writeJSON(w, out)
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (e *Emulator) serveStats(w http.ResponseWriter, r *http.Request) {
+	out, _ := stdjson.Marshal(struct {
+		Total int64            `json:"total"`
+		Calls map[string]int64 `json:"calls"`
+	}{e.calls.total(), e.calls.snapshot()})
+	writeJSON(w, out)
+}
+
+func (e *Emulator) serveStatsReset(w http.ResponseWriter, r *http.Request) {
+	e.calls.reset()
+	w.WriteHeader(http.StatusNoContent)
+}

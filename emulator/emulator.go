@@ -1,0 +1,213 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Emulator is the Tencent Cloud API double. It is safe for concurrent use.
+type Emulator struct {
+	log     *slog.Logger
+	now     func() time.Time
+	keys    map[string]string
+	timing  Timing
+	quotas  Quotas
+	backend ClusterBackend
+	uin     string
+	routes  map[routeKey]*action
+	limiter *rateLimiter // nil when disabled
+	faults  *faults
+	calls   *callCounter
+	store   *fileStore // nil when in memory only
+
+	// mu guards st; every handler runs with it held, backend calls run without it.
+	mu sync.Mutex
+	st *state
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	loopDone chan struct{}
+}
+
+// New builds an emulator. With a StateFile it loads the saved state if the file exists.
+func New(opts Options) (*Emulator, error) {
+	if len(opts.Credentials) == 0 {
+		return nil, errors.New("emulator: no credentials configured; pass at least one SecretId/SecretKey pair")
+	}
+	e := &Emulator{
+		log:      opts.Logger,
+		now:      opts.Now,
+		keys:     make(map[string]string, len(opts.Credentials)),
+		timing:   opts.Timing,
+		quotas:   opts.Quotas.withDefaults(),
+		backend:  opts.Backend,
+		uin:      opts.UIN,
+		faults:   newFaults(),
+		calls:    newCallCounter(),
+		st:       newState(),
+		stop:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	for id, key := range opts.Credentials {
+		e.keys[id] = key
+	}
+	if !opts.DisableRateLimits {
+		e.limiter = newRateLimiter(opts.RateLimits)
+	}
+	if opts.StateFile != "" {
+		e.store = &fileStore{path: opts.StateFile}
+		st, err := e.store.load()
+		if err != nil {
+			return nil, fmt.Errorf("emulator: load state: %w", err)
+		}
+		if st != nil {
+			e.st = st
+		}
+	}
+	e.routes = e.buildRoutes()
+	go e.lifecycleLoop()
+	return e, nil
+}
+
+// Handler serves the API on every path (the SDK may post to "/" or to an endpoint
+// path such as "/tke") and the stats endpoint under /_emulator/.
+func (e *Emulator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_emulator/stats", e.serveStats)
+	mux.HandleFunc("DELETE /_emulator/stats", e.serveStatsReset)
+	mux.HandleFunc("/", e.serveAPI)
+	return mux
+}
+
+// Calls returns the number of calls per action, keyed "service.Action".
+func (e *Emulator) Calls() map[string]int64 { return e.calls.snapshot() }
+
+// TotalCalls is the number of API calls routed to an action since the last reset.
+func (e *Emulator) TotalCalls() int64 { return e.calls.total() }
+
+// ResetCalls sets every call counter to zero.
+func (e *Emulator) ResetCalls() { e.calls.reset() }
+
+// SetFault makes action ("tke.CreateCluster", or "*" for every action) misbehave.
+// A zero Fault removes the fault.
+func (e *Emulator) SetFault(action string, f Fault) { e.faults.set(action, f) }
+
+// ClearFaults removes every injected fault.
+func (e *Emulator) ClearFaults() { e.faults.clear() }
+
+// Close stops the lifecycle loop and flushes the state file.
+func (e *Emulator) Close() error {
+	e.stopOnce.Do(func() { close(e.stop) })
+	<-e.loopDone
+	return e.flush()
+}
+
+// Advance runs due asynchronous transitions now (the lifecycle loop does this on its
+// own every 100 ms, and every request does it first). Tests with a fake clock call it
+// after moving the clock to deliver backend notifications without making a request.
+func (e *Emulator) Advance(ctx context.Context) {
+	e.mu.Lock()
+	notes := e.advanceLocked(e.now())
+	snap, err := e.snapshotIfDirtyLocked()
+	e.mu.Unlock()
+	if err != nil {
+		e.log.Error("emulator: snapshot state", "err", err)
+	}
+	e.persist(snap)
+	e.notify(ctx, notes)
+}
+
+func (e *Emulator) lifecycleLoop() {
+	defer close(e.loopDone)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.Advance(context.Background())
+		}
+	}
+}
+
+// Server is an Emulator listening on a loopback port.
+type Server struct {
+	*Emulator
+	// Endpoint is "127.0.0.1:PORT", ready for HttpProfile.Endpoint.
+	Endpoint string
+	srv      *http.Server
+	ln       net.Listener
+}
+
+// Start builds an emulator and serves it on 127.0.0.1 with a free port.
+func Start(opts Options) (*Server, error) {
+	e, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = e.Close()
+		return nil, fmt.Errorf("emulator: listen: %w", err)
+	}
+	return serve(e, ln), nil
+}
+
+// Listen builds an emulator and serves it on addr (host:port).
+func Listen(addr string, opts Options) (*Server, error) {
+	e, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = e.Close()
+		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)
+	}
+	return serve(e, ln), nil
+}
+
+func serve(e *Emulator, ln net.Listener) *Server {
+	s := &Server{
+		Emulator: e,
+		Endpoint: ln.Addr().String(),
+		ln:       ln,
+		srv: &http.Server{
+			Handler:           e.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("emulator: serve", "err", err)
+		}
+	}()
+	return s
+}
+
+// Close stops accepting requests, waits briefly for in-flight ones, and closes the emulator.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errShutdown := s.srv.Shutdown(ctx)
+	errClose := s.Emulator.Close()
+	return errors.Join(errShutdown, errClose)
+}
+
+// drain discards what is left of a body so the connection can be reused.
+func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 1<<20)) }

@@ -1,0 +1,281 @@
+package emulator
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+)
+
+// state is everything the emulator knows, per region. It is persisted as JSON.
+type state struct {
+	Seq     int64                   `json:"seq"`
+	Regions map[string]*regionState `json:"regions"`
+
+	dirty bool
+	gen   int64
+}
+
+type regionState struct {
+	Vpcs           map[string]*vpcRec                 `json:"vpcs"`
+	Subnets        map[string]*subnetRec              `json:"subnets"`
+	SecurityGroups map[string]*sgRec                  `json:"securityGroups"`
+	Clusters       map[string]*clusterRec             `json:"clusters"`
+	NodePools      map[string]*nodePoolRec            `json:"nodePools"`
+	Instances      map[string]*instanceRec            `json:"instances"`
+	Groups         map[string]*as.AutoScalingGroup    `json:"autoScalingGroups"`
+	LaunchConfigs  map[string]*as.LaunchConfiguration `json:"launchConfigurations"`
+}
+
+func newState() *state { return &state{Regions: map[string]*regionState{}} }
+
+func newRegionState() *regionState {
+	return &regionState{
+		Vpcs: map[string]*vpcRec{}, Subnets: map[string]*subnetRec{}, SecurityGroups: map[string]*sgRec{},
+		Clusters: map[string]*clusterRec{}, NodePools: map[string]*nodePoolRec{}, Instances: map[string]*instanceRec{},
+		Groups: map[string]*as.AutoScalingGroup{}, LaunchConfigs: map[string]*as.LaunchConfiguration{},
+	}
+}
+
+// region returns the state of a region, creating it on first use.
+func (s *state) region(name string) *regionState {
+	r, ok := s.Regions[name]
+	if !ok {
+		r = newRegionState()
+		s.Regions[name] = r
+	}
+	return r
+}
+
+// nextSeq orders resources by creation for stable listings.
+func (s *state) nextSeq() int64 {
+	s.Seq++
+	return s.Seq
+}
+
+func (s *state) sortedRegions() []string {
+	names := make([]string, 0, len(s.Regions))
+	for n := range s.Regions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// tagKV is a resource tag as every product except the Tag service spells it.
+type tagKV struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func tagValue(tags []tagKV, key string) (string, bool) {
+	for _, t := range tags {
+		if t.Key == key {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// sequenced is a stored resource with a creation order.
+type sequenced interface{ order() int64 }
+
+// sortedValues lists a map's records in creation order.
+func sortedValues[T sequenced](m map[string]T) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(a.order(), b.order()) })
+	return out
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// newID makes "<prefix>-" + 8 lowercase alphanumerics, the real ID format.
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = idAlphabet[rand.IntN(len(idAlphabet))]
+	}
+	return prefix + "-" + string(b)
+}
+
+// page applies Offset/Limit to n items and returns the [lo, hi) window.
+func page(n int, offset, limit int) (int, int) {
+	if offset > n {
+		offset = n
+	}
+	hi := offset + limit
+	if hi > n {
+		hi = n
+	}
+	return offset, hi
+}
+
+// --- persistence ---------------------------------------------------------------------------
+
+type snapshot struct {
+	gen  int64
+	data []byte
+}
+
+// fileStore writes state atomically: temp file in the same directory, fsync, rename.
+type fileStore struct {
+	path    string
+	mu      sync.Mutex
+	written int64
+}
+
+func (f *fileStore) load() (*state, error) {
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", f.path, err)
+	}
+	st := newState()
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", f.path, err)
+	}
+	if st.Regions == nil {
+		st.Regions = map[string]*regionState{}
+	}
+	for _, r := range st.Regions {
+		fresh := newRegionState()
+		if r.Vpcs == nil {
+			r.Vpcs = fresh.Vpcs
+		}
+		if r.Subnets == nil {
+			r.Subnets = fresh.Subnets
+		}
+		if r.SecurityGroups == nil {
+			r.SecurityGroups = fresh.SecurityGroups
+		}
+		if r.Clusters == nil {
+			r.Clusters = fresh.Clusters
+		}
+		if r.NodePools == nil {
+			r.NodePools = fresh.NodePools
+		}
+		if r.Instances == nil {
+			r.Instances = fresh.Instances
+		}
+		if r.Groups == nil {
+			r.Groups = fresh.Groups
+		}
+		if r.LaunchConfigs == nil {
+			r.LaunchConfigs = fresh.LaunchConfigs
+		}
+	}
+	return st, nil
+}
+
+func (f *fileStore) write(s *snapshot) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s.gen <= f.written {
+		return nil // a newer snapshot is already on disk
+	}
+	dir := filepath.Dir(f.path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create temp state file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(s.data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write temp state file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync temp state file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close temp state file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return fmt.Errorf("replace state file: %w", err)
+	}
+	f.written = s.gen
+	return nil
+}
+
+// snapshotIfDirtyLocked serialises the state when it changed; e.mu must be held.
+func (e *Emulator) snapshotIfDirtyLocked() (*snapshot, error) {
+	if e.store == nil || !e.st.dirty {
+		return nil, nil
+	}
+	return e.snapshotLocked()
+}
+
+func (e *Emulator) snapshotLocked() (*snapshot, error) {
+	b, err := json.MarshalIndent(e.st, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal state: %w", err)
+	}
+	e.st.dirty = false
+	e.st.gen++
+	return &snapshot{gen: e.st.gen, data: b}, nil
+}
+
+func (e *Emulator) persist(s *snapshot) {
+	if s == nil || e.store == nil {
+		return
+	}
+	if err := e.store.write(s); err != nil {
+		e.log.Error("emulator: persist state", "path", e.store.path, "err", err)
+	}
+}
+
+// flush writes the state file unconditionally (on Close and on signals).
+func (e *Emulator) flush() error {
+	if e.store == nil {
+		return nil
+	}
+	e.mu.Lock()
+	s, err := e.snapshotLocked()
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return e.store.write(s)
+}
+
+// --- backend notifications -----------------------------------------------------------------
+
+type notification struct {
+	joined bool
+	node   NodeInfo
+}
+
+// notify tells the backend about nodes; it runs without e.mu held.
+func (e *Emulator) notify(ctx context.Context, notes []notification) {
+	if e.backend == nil || len(notes) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, n := range notes {
+		var err error
+		if n.joined {
+			err = e.backend.NodeJoined(ctx, n.node)
+		} else {
+			err = e.backend.NodeRemoved(ctx, n.node)
+		}
+		if err != nil {
+			e.log.Warn("emulator: cluster backend", "joined", n.joined, "cluster", n.node.ClusterID, "instance", n.node.InstanceID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package emulator
+
+import "sync"
+
+type callCounter struct {
+	mu  sync.Mutex
+	m   map[string]int64
+	sum int64
+}
+
+func newCallCounter() *callCounter { return &callCounter{m: map[string]int64{}} }
+
+func (c *callCounter) add(key string) {
+	c.mu.Lock()
+	c.m[key]++
+	c.sum++
+	c.mu.Unlock()
+}
+
+func (c *callCounter) snapshot() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.m))
+	for k, v := range c.m {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *callCounter) total() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sum
+}
+
+func (c *callCounter) reset() {
+	c.mu.Lock()
+	c.m = map[string]int64{}
+	c.sum = 0
+	c.mu.Unlock()
+}

@@ -1,0 +1,843 @@
+package emulator
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+)
+
+// Cluster statuses (Cluster.ClusterStatus).
+const (
+	clusterCreating  = "Creating"
+	clusterRunning   = "Running"
+	clusterDeleting  = "Deleting"
+	clusterUpgrading = "Upgrading"
+)
+
+// Endpoint statuses (DescribeClusterEndpointStatus.Status).
+const (
+	endpointCreating = "Creating"
+	endpointCreated  = "Created"
+	endpointDeleting = "Deleting"
+	endpointNotFound = "NotFound"
+)
+
+// supportedVersions are the Kubernetes versions CreateCluster accepts; upgrades go one
+// minor version at a time, as TKE requires.
+var supportedVersions = []string{"1.20.6", "1.22.5", "1.24.4", "1.26.1", "1.28.3", "1.30.0", "1.32.2"}
+
+const defaultClusterVersion = "1.30.0"
+
+var clusterLevels = []string{"L5", "L20", "L50", "L100", "L200", "L500", "L1000", "L3000", "L5000"}
+
+type clusterRec struct {
+	ID                        string                  `json:"id"`
+	Name                      string                  `json:"name"`
+	Desc                      string                  `json:"desc"`
+	Type                      string                  `json:"type"`
+	Version                   string                  `json:"version"`
+	TargetVersion             string                  `json:"targetVersion,omitempty"`
+	Os                        string                  `json:"os"`
+	OsCustomizeType           string                  `json:"osCustomizeType"`
+	ImageID                   string                  `json:"imageId"`
+	Status                    string                  `json:"status"`
+	StatusUntil               time.Time               `json:"statusUntil"`
+	VpcID                     string                  `json:"vpcId"`
+	SubnetID                  string                  `json:"subnetId,omitempty"`
+	ClusterCIDR               string                  `json:"clusterCidr"`
+	ServiceCIDR               string                  `json:"serviceCidr"`
+	IgnoreClusterCIDRConflict bool                    `json:"ignoreClusterCidrConflict"`
+	IgnoreServiceCIDRConflict bool                    `json:"ignoreServiceCidrConflict"`
+	MaxNodePodNum             uint64                  `json:"maxNodePodNum"`
+	MaxClusterServiceNum      uint64                  `json:"maxClusterServiceNum"`
+	IPVS                      bool                    `json:"ipvs"`
+	KubeProxyMode             string                  `json:"kubeProxyMode"`
+	NetworkType               string                  `json:"networkType"`
+	NodeNameType              string                  `json:"nodeNameType"`
+	VpcCniType                string                  `json:"vpcCniType,omitempty"`
+	EniSubnetIDs              []string                `json:"eniSubnetIds,omitempty"`
+	IsDualStack               bool                    `json:"isDualStack"`
+	DataPlaneV2               bool                    `json:"dataPlaneV2"`
+	ContainerRuntime          string                  `json:"containerRuntime"`
+	RuntimeVersion            string                  `json:"runtimeVersion"`
+	ProjectID                 int64                   `json:"projectId"`
+	ClusterLevel              string                  `json:"clusterLevel"`
+	AutoUpgradeClusterLevel   bool                    `json:"autoUpgradeClusterLevel"`
+	QGPUShareEnable           bool                    `json:"qgpuShareEnable"`
+	IsHighAvailability        bool                    `json:"isHighAvailability"`
+	DeletionProtection        bool                    `json:"deletionProtection"`
+	Tags                      []tagKV                 `json:"tags"`
+	TagsSyncSubresource       bool                    `json:"tagsSyncSubresource"`
+	TagsUntil                 time.Time               `json:"tagsUntil"`
+	Endpoints                 map[string]*endpointRec `json:"endpoints"`
+	Created                   time.Time               `json:"created"`
+	Seq                       int64                   `json:"seq"`
+}
+
+func (r *clusterRec) order() int64 { return r.Seq }
+
+type endpointRec struct {
+	Status        string    `json:"status"`
+	Until         time.Time `json:"until"`
+	SubnetID      string    `json:"subnetId,omitempty"`
+	SecurityGroup string    `json:"securityGroup,omitempty"`
+	Domain        string    `json:"domain,omitempty"`
+	Address       string    `json:"address"`
+}
+
+func endpointKey(extranet bool) string {
+	if extranet {
+		return "extranet"
+	}
+	return "intranet"
+}
+
+func (e *Emulator) tkeClusterRoutes() []*action {
+	const svc, ver = "tke", "2018-05-25"
+	return []*action{
+		{service: svc, version: ver, name: "CreateCluster", run: op(tke.NewCreateClusterRequest, createCluster)},
+		{service: svc, version: ver, name: "DescribeClusters", run: op(tke.NewDescribeClustersRequest, describeClusters)},
+		{service: svc, version: ver, name: "DeleteCluster", run: op(tke.NewDeleteClusterRequest, deleteCluster)},
+		{service: svc, version: ver, name: "ModifyClusterAttribute", run: op(tke.NewModifyClusterAttributeRequest, modifyClusterAttribute)},
+		{service: svc, version: ver, name: "UpdateClusterVersion", run: op(tke.NewUpdateClusterVersionRequest, updateClusterVersion)},
+		{service: svc, version: ver, name: "DescribeAvailableClusterVersion", run: op(tke.NewDescribeAvailableClusterVersionRequest, describeAvailableClusterVersion)},
+		{service: svc, version: ver, name: "DescribeClusterKubeconfig", run: op(tke.NewDescribeClusterKubeconfigRequest, describeClusterKubeconfig)},
+		{service: svc, version: ver, name: "CreateClusterEndpoint", run: op(tke.NewCreateClusterEndpointRequest, createClusterEndpoint)},
+		{service: svc, version: ver, name: "DescribeClusterEndpointStatus", run: op(tke.NewDescribeClusterEndpointStatusRequest, describeClusterEndpointStatus)},
+		{service: svc, version: ver, name: "DescribeClusterEndpoints", run: op(tke.NewDescribeClusterEndpointsRequest, describeClusterEndpoints)},
+		{service: svc, version: ver, name: "DeleteClusterEndpoint", run: op(tke.NewDeleteClusterEndpointRequest, deleteClusterEndpoint)},
+		{service: svc, version: ver, name: "EnableClusterDeletionProtection", run: op(tke.NewEnableClusterDeletionProtectionRequest, enableClusterDeletionProtection)},
+		{service: svc, version: ver, name: "DisableClusterDeletionProtection", run: op(tke.NewDisableClusterDeletionProtectionRequest, disableClusterDeletionProtection)},
+		{service: svc, version: ver, name: "ModifyClusterTags", run: op(tke.NewModifyClusterTagsRequest, modifyClusterTags)},
+		{service: svc, version: ver, name: "DescribeBatchModifyTagsStatus", run: op(tke.NewDescribeBatchModifyTagsStatusRequest, describeBatchModifyTagsStatus)},
+	}
+}
+
+func tkeTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func tkeTagsIn(in []*tke.Tag) ([]tagKV, *APIError) {
+	out := make([]tagKV, 0, len(in))
+	for _, t := range in {
+		if t == nil {
+			continue
+		}
+		kv := tagKV{Key: deref(t.Key), Value: deref(t.Value)}
+		if aerr := validateTag(kv, out, "InvalidParameter"); aerr != nil {
+			aerr.Code = "InvalidParameter.Param"
+			return nil, aerr
+		}
+		out = append(out, kv)
+	}
+	return out, nil
+}
+
+func tkeTagsOut(tags []tagKV) []*tke.Tag {
+	out := make([]*tke.Tag, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, &tke.Tag{Key: ptr(t.Key), Value: ptr(t.Value)})
+	}
+	return out
+}
+
+func (r *clusterRec) property() string {
+	p := map[string]any{"NodeNameType": r.NodeNameType, "NetworkType": r.NetworkType}
+	if r.NetworkType == "VPC-CNI" {
+		p["VpcCniType"] = r.VpcCniType
+		p["IsSupportMultiENI"] = true
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+func (r *clusterRec) sdk(rs *regionState) *tke.Cluster {
+	nodes := uint64(0)
+	for _, in := range rs.Instances {
+		if in.ClusterID == r.ID {
+			nodes++
+		}
+	}
+	var tagSpec []*tke.TagSpecification
+	if len(r.Tags) > 0 {
+		tagSpec = []*tke.TagSpecification{{ResourceType: ptr("cluster"), Tags: tkeTagsOut(r.Tags)}}
+	}
+	cni := r.NetworkType == "VPC-CNI"
+	return &tke.Cluster{
+		ClusterId: ptr(r.ID), ClusterName: ptr(r.Name), ClusterDescription: ptr(r.Desc), ClusterVersion: ptr(r.Version),
+		ClusterOs: ptr(r.Os), ClusterType: ptr(r.Type),
+		ClusterNetworkSettings: &tke.ClusterNetworkSettings{
+			ClusterCIDR: ptr(r.ClusterCIDR), IgnoreClusterCIDRConflict: ptr(r.IgnoreClusterCIDRConflict),
+			MaxNodePodNum: ptr(r.MaxNodePodNum), MaxClusterServiceNum: ptr(r.MaxClusterServiceNum), Ipvs: ptr(r.IPVS),
+			VpcId: ptr(r.VpcID), Cni: ptr(cni), KubeProxyMode: ptr(r.KubeProxyMode), ServiceCIDR: ptr(r.ServiceCIDR),
+			Subnets: ptrSlice(r.EniSubnetIDs), IgnoreServiceCIDRConflict: ptr(r.IgnoreServiceCIDRConflict),
+			IsDualStack: ptr(r.IsDualStack), Ipv6ServiceCIDR: ptr(""), CiliumMode: ptr(""), SubnetId: ptr(r.SubnetID),
+			DataPlaneV2: ptr(r.DataPlaneV2),
+		},
+		ClusterNodeNum: ptr(nodes), ProjectId: ptr(uint64(r.ProjectID)), TagSpecification: tagSpec,
+		ClusterStatus: ptr(r.Status), Property: ptr(r.property()), ClusterMaterNodeNum: ptr(uint64(0)),
+		ImageId: ptr(r.ImageID), OsCustomizeType: ptr(r.OsCustomizeType), ContainerRuntime: ptr(r.ContainerRuntime),
+		CreatedTime: ptr(tkeTime(r.Created)), DeletionProtection: ptr(r.DeletionProtection), EnableExternalNode: ptr(false),
+		ClusterLevel: ptr(r.ClusterLevel), AutoUpgradeClusterLevel: ptr(r.AutoUpgradeClusterLevel),
+		QGPUShareEnable: ptr(r.QGPUShareEnable), RuntimeVersion: ptr(r.RuntimeVersion), ClusterEtcdNodeNum: ptr(uint64(0)),
+		CdcId: ptr(""), IsHighAvailability: ptr(r.IsHighAvailability),
+	}
+}
+
+// imageForOs maps public image names to stable image IDs.
+func imageForOs(osName string) string {
+	if strings.HasPrefix(osName, "img-") {
+		return osName
+	}
+	sum := 0
+	for _, ch := range osName {
+		sum = sum*31 + int(ch)
+	}
+	return fmt.Sprintf("img-%08x", uint32(sum))[:12]
+}
+
+func roundPow2(v, lo, hi uint64) (uint64, bool) {
+	if v < lo || v > hi {
+		return 0, false
+	}
+	p := uint64(1)
+	for p < v {
+		p <<= 1
+	}
+	return p, true
+}
+
+func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterResponseParams, error) {
+	rs := c.region_()
+	ctype := deref(req.ClusterType)
+	switch ctype {
+	case "":
+		return nil, missing("ClusterType")
+	case "MANAGED_CLUSTER", "INDEPENDENT_CLUSTER":
+	default:
+		return nil, apiErr("InvalidParameter.Param", "ClusterType `%s` must be MANAGED_CLUSTER or INDEPENDENT_CLUSTER.", ctype)
+	}
+	if req.ClusterCIDRSettings == nil {
+		return nil, missing("ClusterCIDRSettings")
+	}
+	basic := req.ClusterBasicSettings
+	if basic == nil {
+		basic = &tke.ClusterBasicSettings{}
+	}
+	adv := req.ClusterAdvancedSettings
+	if adv == nil {
+		adv = &tke.ClusterAdvancedSettings{}
+	}
+	cidr := req.ClusterCIDRSettings
+	if basic.VpcId == nil || *basic.VpcId == "" {
+		return nil, missing("ClusterBasicSettings.VpcId")
+	}
+	v, ok := rs.Vpcs[*basic.VpcId]
+	if !ok {
+		return nil, apiErr("FailedOperation.VpcRecodrNotFound", "The VPC `%s` does not exist in region %s.", *basic.VpcId, c.region)
+	}
+	version := deref(basic.ClusterVersion)
+	if version == "" {
+		version = defaultClusterVersion
+	}
+	if !slices.Contains(supportedVersions, version) {
+		return nil, apiErr("InvalidParameter.Param", "ClusterVersion `%s` is not supported; supported: %s.", version, strings.Join(supportedVersions, ", "))
+	}
+	network := deref(adv.NetworkType)
+	if network == "" {
+		network = "GR"
+	}
+	r := &clusterRec{
+		ID: newID("cls"), Name: deref(basic.ClusterName), Desc: deref(basic.ClusterDescription), Type: ctype,
+		Version: version, Os: deref(basic.ClusterOs), OsCustomizeType: deref(basic.OsCustomizeType),
+		VpcID: v.ID, SubnetID: deref(basic.SubnetId), NetworkType: network,
+		IgnoreClusterCIDRConflict: deref(cidr.IgnoreClusterCIDRConflict), IgnoreServiceCIDRConflict: deref(cidr.IgnoreServiceCIDRConflict),
+		IPVS: deref(adv.IPVS), KubeProxyMode: deref(adv.KubeProxyMode), NodeNameType: deref(adv.NodeNameType),
+		IsDualStack: deref(adv.IsDualStack), DataPlaneV2: deref(adv.DataPlaneV2), ContainerRuntime: deref(adv.ContainerRuntime),
+		RuntimeVersion: deref(adv.RuntimeVersion), ProjectID: deref(basic.ProjectId), ClusterLevel: deref(basic.ClusterLevel),
+		QGPUShareEnable: deref(adv.QGPUShareEnable), IsHighAvailability: deref(adv.IsHighAvailability),
+		DeletionProtection: deref(adv.DeletionProtection), Endpoints: map[string]*endpointRec{},
+		Created: c.now, Seq: c.e.st.nextSeq(),
+	}
+	if r.Os == "" {
+		r.Os = "tlinux3.1x86_64"
+	}
+	r.ImageID = imageForOs(r.Os)
+	if r.OsCustomizeType == "" {
+		r.OsCustomizeType = "GENERAL"
+	}
+	if r.NodeNameType == "" {
+		r.NodeNameType = "lan-ip"
+	} else if r.NodeNameType != "lan-ip" && r.NodeNameType != "hostname" {
+		return nil, apiErr("InvalidParameter.Param", "NodeNameType must be lan-ip or hostname.")
+	}
+	if r.ContainerRuntime == "" {
+		r.ContainerRuntime = "containerd"
+	}
+	if r.ContainerRuntime != "containerd" && r.ContainerRuntime != "docker" {
+		return nil, apiErr("InvalidParameter.Param", "ContainerRuntime must be docker or containerd.")
+	}
+	if r.RuntimeVersion == "" {
+		r.RuntimeVersion = map[string]string{"containerd": "1.6.9", "docker": "19.3"}[r.ContainerRuntime]
+	}
+	if r.KubeProxyMode != "" && r.KubeProxyMode != "kube-proxy-bpf" {
+		return nil, apiErr("InvalidParameter.Param", "KubeProxyMode may only be kube-proxy-bpf.")
+	}
+	if r.ClusterLevel != "" && !slices.Contains(clusterLevels, r.ClusterLevel) {
+		return nil, apiErr("InvalidParameter.Param", "ClusterLevel `%s` is not one of %s.", r.ClusterLevel, strings.Join(clusterLevels, ", "))
+	}
+	if r.ClusterLevel == "" && ctype == "MANAGED_CLUSTER" {
+		r.ClusterLevel = "L5"
+	}
+	if basic.AutoUpgradeClusterLevel != nil {
+		r.AutoUpgradeClusterLevel = deref(basic.AutoUpgradeClusterLevel.IsAutoUpgrade)
+	}
+	var err *APIError
+	if r.MaxNodePodNum, ok = roundPow2(defaulted(deref(cidr.MaxNodePodNum), 256), 16, 256); !ok {
+		return nil, apiErr("InvalidParameter.Param", "MaxNodePodNum must be between 16 and 256.")
+	}
+	if r.MaxClusterServiceNum, ok = roundPow2(defaulted(deref(cidr.MaxClusterServiceNum), 256), 32, 32768); !ok {
+		return nil, apiErr("InvalidParameter.Param", "MaxClusterServiceNum must be between 32 and 32768.")
+	}
+	switch network {
+	case "GR", "CiliumOverlay":
+		if deref(cidr.ClusterCIDR) == "" {
+			return nil, missing("ClusterCIDRSettings.ClusterCIDR")
+		}
+	case "VPC-CNI":
+		if deref(cidr.ServiceCIDR) == "" {
+			return nil, missing("ClusterCIDRSettings.ServiceCIDR")
+		}
+		if len(cidr.EniSubnetIds) == 0 {
+			return nil, missing("ClusterCIDRSettings.EniSubnetIds")
+		}
+		for _, id := range derefs(cidr.EniSubnetIds) {
+			s, ok := subnetOf(rs, id)
+			if !ok || s.VpcID != v.ID {
+				return nil, apiErr("InvalidParameter.Param", "The ENI subnet `%s` is not a subnet of VPC `%s`.", id, v.ID)
+			}
+		}
+		r.EniSubnetIDs = derefs(cidr.EniSubnetIds)
+		r.VpcCniType = deref(adv.VpcCniType)
+		if r.VpcCniType == "" {
+			r.VpcCniType = "tke-route-eni"
+		}
+	default:
+		return nil, apiErr("InvalidParameter.Param", "NetworkType `%s` must be GR, VPC-CNI or CiliumOverlay.", network)
+	}
+	if r.SubnetID != "" {
+		if s, ok := subnetOf(rs, r.SubnetID); !ok || s.VpcID != v.ID {
+			return nil, apiErr("InvalidParameter.Param", "The subnet `%s` is not a subnet of VPC `%s`.", r.SubnetID, v.ID)
+		}
+	}
+	if r.ClusterCIDR, err = checkClusterCIDR(rs, v, deref(cidr.ClusterCIDR), r.IgnoreClusterCIDRConflict, ""); err != nil {
+		return nil, err
+	}
+	if r.ServiceCIDR, err = checkClusterCIDR(rs, v, deref(cidr.ServiceCIDR), r.IgnoreServiceCIDRConflict, r.ClusterCIDR); err != nil {
+		return nil, err
+	}
+	for _, ts := range basic.TagSpecification {
+		if ts == nil {
+			continue
+		}
+		if deref(ts.ResourceType) != "cluster" {
+			return nil, apiErr("InvalidParameter.Param", "TagSpecification.ResourceType must be `cluster`.")
+		}
+		tags, aerr := tkeTagsIn(ts.Tags)
+		if aerr != nil {
+			return nil, aerr
+		}
+		r.Tags = append(r.Tags, tags...)
+	}
+	if len(rs.Clusters) >= c.e.quotas.ClustersPerRegion {
+		return nil, apiErr("FailedOperation.QuotaMaxClsLimit", "The quota of %d clusters in region %s is used up.", c.e.quotas.ClustersPerRegion, c.region)
+	}
+	r.Status, r.StatusUntil = clusterCreating, c.now.Add(c.e.timing.ClusterCreate)
+	rs.Clusters[r.ID] = r
+	return &tke.CreateClusterResponseParams{ClusterId: ptr(r.ID)}, nil
+}
+
+func defaulted(v, def uint64) uint64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// checkClusterCIDR validates a pod or service CIDR: private, /10–/24 (TKE accepts
+// masks up to /24 for container networks), no overlap with the VPC or with other
+// clusters in the VPC unless ignore is set.
+func checkClusterCIDR(rs *regionState, v *vpcRec, s string, ignore bool, sibling string) (string, *APIError) {
+	if s == "" {
+		return "", nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is4() || p.Masked() != p {
+		return "", apiErr("InvalidParameter.CidrInvalid", "The CIDR `%s` is invalid.", s)
+	}
+	if _, ok := privateRange(p); !ok {
+		return "", apiErr("InvalidParameter.InvalidPrivateNetworkCIDR", "The CIDR `%s` is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.", s)
+	}
+	if p.Bits() < 10 || p.Bits() > 24 {
+		return "", apiErr("InvalidParameter.CIDRMaskSizeOutOfRange", "The mask of CIDR `%s` must be between /10 and /24.", s)
+	}
+	if sibling != "" {
+		if sp, ok := parsePrefix(sibling); ok && overlaps(p, sp) {
+			return "", apiErr("InvalidParameter.CidrConflictWithOtherCluster", "The service CIDR `%s` overlaps the cluster CIDR `%s`.", s, sibling)
+		}
+	}
+	if ignore {
+		return p.String(), nil
+	}
+	vp, _ := parsePrefix(v.CIDR)
+	if overlaps(p, vp) {
+		return "", apiErr("InvalidParameter.CidrConflictWithVpcCidr", "The CIDR `%s` conflicts with the CIDR `%s` of VPC `%s`.", s, v.CIDR, v.ID)
+	}
+	for _, other := range sortedValues(rs.Clusters) {
+		if other.VpcID != v.ID {
+			continue
+		}
+		for _, oc := range []string{other.ClusterCIDR, other.ServiceCIDR} {
+			if op, ok := parsePrefix(oc); ok && overlaps(p, op) {
+				return "", apiErr("InvalidParameter.CidrConflictWithOtherCluster", "The CIDR `%s` conflicts with `%s` of cluster `%s` in the same VPC.", s, oc, other.ID)
+			}
+		}
+	}
+	return p.String(), nil
+}
+
+var tkeClusterFilters = map[string]bool{"ClusterName": true, "ClusterType": true, "ClusterStatus": true, "vpc-id": true, "Tags": true}
+
+func describeClusters(c *call, req *tke.DescribeClustersRequest) (*tke.DescribeClustersResponseParams, error) {
+	rs := c.region_()
+	off, lim := deref(req.Offset), int64(20)
+	if req.Limit != nil {
+		lim = *req.Limit
+	}
+	if off < 0 || lim < 0 || lim > 100 {
+		return nil, apiErr("InvalidParameter.Param", "Offset must be >= 0 and Limit between 0 and 100.")
+	}
+	names := make([]*string, len(req.Filters))
+	values := make([][]*string, len(req.Filters))
+	for i, f := range req.Filters {
+		if f == nil {
+			return nil, apiErr("InvalidParameter.Param", "Filters[%d] is null.", i)
+		}
+		names[i], values[i] = f.Name, f.Values
+	}
+	fs, aerr := parseFilters(names, values, tkeClusterFilters, "InvalidParameter.Param")
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids := derefs(req.ClusterIds)
+	var match []*clusterRec
+	for _, r := range sortedValues(rs.Clusters) {
+		if len(ids) > 0 && !contains(ids, r.ID) {
+			continue
+		}
+		if t := deref(req.ClusterType); t != "" && r.Type != t {
+			continue
+		}
+		if matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
+			switch name {
+			case "ClusterName":
+				return []string{r.Name}, false
+			case "ClusterType":
+				return []string{r.Type}, false
+			case "ClusterStatus":
+				return []string{r.Status}, false
+			case "vpc-id":
+				return []string{r.VpcID}, false
+			}
+			return nil, false
+		}) {
+			match = append(match, r)
+		}
+	}
+	lo, hi := page(len(match), int(off), int(lim))
+	set := make([]*tke.Cluster, 0, hi-lo)
+	for _, r := range match[lo:hi] {
+		set = append(set, r.sdk(rs))
+	}
+	return &tke.DescribeClustersResponseParams{TotalCount: ptr(int64(len(match))), Clusters: set}, nil
+}
+
+// lookupCluster finds a cluster; notFound is the code this action uses for a missing one.
+func lookupCluster(rs *regionState, id *string, notFound string) (*clusterRec, *APIError) {
+	if id == nil || *id == "" {
+		return nil, missing("ClusterId")
+	}
+	r, ok := rs.Clusters[*id]
+	if !ok {
+		return nil, apiErr(notFound, "Cluster `%s` not found.", *id)
+	}
+	return r, nil
+}
+
+func requireRunning(r *clusterRec) *APIError {
+	if r.Status != clusterRunning {
+		return apiErr("ResourceUnavailable.ClusterState", "Cluster `%s` is %s; the operation needs it Running.", r.ID, r.Status)
+	}
+	return nil
+}
+
+func deleteCluster(c *call, req *tke.DeleteClusterRequest) (*tke.DeleteClusterResponseParams, error) {
+	rs := c.region_()
+	r, aerr := lookupCluster(rs, req.ClusterId, "InternalError.ClusterNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	switch deref(req.InstanceDeleteMode) {
+	case "", "terminate", "retain":
+	default:
+		return nil, apiErr("InvalidParameter", "InstanceDeleteMode must be terminate or retain.")
+	}
+	if r.DeletionProtection {
+		return nil, apiErr("OperationDenied.ClusterInDeletionProtection", "Cluster `%s` has deletion protection enabled; disable it first.", r.ID)
+	}
+	if r.Status == clusterDeleting {
+		return &tke.DeleteClusterResponseParams{}, nil
+	}
+	r.Status, r.StatusUntil = clusterDeleting, c.now.Add(c.e.timing.ClusterDelete)
+	return &tke.DeleteClusterResponseParams{}, nil
+}
+
+func modifyClusterAttribute(c *call, req *tke.ModifyClusterAttributeRequest) (*tke.ModifyClusterAttributeResponseParams, error) {
+	rs := c.region_()
+	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if req.ProjectId == nil && req.ClusterName == nil && req.ClusterDesc == nil && req.ClusterLevel == nil &&
+		req.AutoUpgradeClusterLevel == nil && req.QGPUShareEnable == nil && req.ClusterProperty == nil && req.IsHighAvailability == nil {
+		return nil, apiErr(codeMissingParameter, "At least one attribute to modify must be given.")
+	}
+	if aerr := requireRunning(r); aerr != nil {
+		return nil, aerr
+	}
+	if req.ClusterLevel != nil && !slices.Contains(clusterLevels, *req.ClusterLevel) {
+		return nil, apiErr("InvalidParameter.Param", "ClusterLevel `%s` is not one of %s.", *req.ClusterLevel, strings.Join(clusterLevels, ", "))
+	}
+	if req.ClusterName != nil && (*req.ClusterName == "" || len(*req.ClusterName) > 50) {
+		return nil, apiErr("InvalidParameter.Param", "ClusterName must be 1-50 characters.")
+	}
+	if req.ClusterProperty != nil && req.ClusterProperty.NodeNameType != nil {
+		if nt := *req.ClusterProperty.NodeNameType; nt != "lan-ip" && nt != "hostname" {
+			return nil, apiErr("InvalidParameter.Param", "NodeNameType must be lan-ip or hostname.")
+		}
+	}
+	if req.ProjectId != nil {
+		r.ProjectID = *req.ProjectId
+	}
+	if req.ClusterName != nil {
+		r.Name = *req.ClusterName
+	}
+	if req.ClusterDesc != nil {
+		r.Desc = *req.ClusterDesc
+	}
+	if req.ClusterLevel != nil {
+		r.ClusterLevel = *req.ClusterLevel
+	}
+	if req.AutoUpgradeClusterLevel != nil {
+		r.AutoUpgradeClusterLevel = deref(req.AutoUpgradeClusterLevel.IsAutoUpgrade)
+	}
+	if req.QGPUShareEnable != nil {
+		r.QGPUShareEnable = *req.QGPUShareEnable
+	}
+	if req.ClusterProperty != nil && req.ClusterProperty.NodeNameType != nil {
+		r.NodeNameType = *req.ClusterProperty.NodeNameType
+	}
+	if req.IsHighAvailability != nil {
+		r.IsHighAvailability = *req.IsHighAvailability
+	}
+	return &tke.ModifyClusterAttributeResponseParams{
+		ProjectId: ptr(r.ProjectID), ClusterName: ptr(r.Name), ClusterDesc: ptr(r.Desc), ClusterLevel: ptr(r.ClusterLevel),
+		AutoUpgradeClusterLevel: &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: ptr(r.AutoUpgradeClusterLevel)},
+		QGPUShareEnable:         ptr(r.QGPUShareEnable), ClusterProperty: &tke.ClusterProperty{NodeNameType: ptr(r.NodeNameType)},
+		IsHighAvailability: ptr(r.IsHighAvailability),
+	}, nil
+}
+
+// upgradeTargets are the versions a cluster can move to: newer, at most one minor ahead.
+func upgradeTargets(current string) []string {
+	minor := func(v string) int {
+		parts := strings.Split(v, ".")
+		if len(parts) < 2 {
+			return 0
+		}
+		n, _ := strconv.Atoi(parts[1])
+		return n
+	}
+	cur := minor(current)
+	out := []string{}
+	for _, v := range supportedVersions {
+		if m := minor(v); m > cur && m <= cur+2 {
+			out = append(out, v)
+			break // one step: the next supported minor
+		}
+	}
+	return out
+}
+
+func updateClusterVersion(c *call, req *tke.UpdateClusterVersionRequest) (*tke.UpdateClusterVersionResponseParams, error) {
+	rs := c.region_()
+	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if req.DstVersion == nil || *req.DstVersion == "" {
+		return nil, missing("DstVersion")
+	}
+	if aerr := requireRunning(r); aerr != nil {
+		return nil, aerr
+	}
+	if !slices.Contains(upgradeTargets(r.Version), *req.DstVersion) {
+		return nil, apiErr("InvalidParameter.Param", "Cluster `%s` at %s cannot be upgraded to %s; available: %v.", r.ID, r.Version, *req.DstVersion, upgradeTargets(r.Version))
+	}
+	r.TargetVersion = *req.DstVersion
+	r.Status, r.StatusUntil = clusterUpgrading, c.now.Add(c.e.timing.ClusterUpgrade)
+	return &tke.UpdateClusterVersionResponseParams{}, nil
+}
+
+func describeAvailableClusterVersion(c *call, req *tke.DescribeAvailableClusterVersionRequest) (*tke.DescribeAvailableClusterVersionResponseParams, error) {
+	rs := c.region_()
+	if req.ClusterId == nil && len(req.ClusterIds) == 0 {
+		return nil, missing("ClusterId")
+	}
+	resp := &tke.DescribeAvailableClusterVersionResponseParams{Versions: []*string{}, Clusters: []*tke.ClusterVersion{}}
+	if req.ClusterId != nil {
+		r, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
+		if aerr != nil {
+			return nil, aerr
+		}
+		resp.Versions = ptrSlice(upgradeTargets(r.Version))
+	}
+	for _, id := range derefs(req.ClusterIds) {
+		r, aerr := lookupCluster(rs, &id, "ResourceNotFound.ClusterNotFound")
+		if aerr != nil {
+			return nil, aerr
+		}
+		resp.Clusters = append(resp.Clusters, &tke.ClusterVersion{ClusterId: ptr(r.ID), Versions: ptrSlice(upgradeTargets(r.Version))})
+	}
+	return resp, nil
+}
+
+func enableClusterDeletionProtection(c *call, req *tke.EnableClusterDeletionProtectionRequest) (*tke.EnableClusterDeletionProtectionResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r.DeletionProtection = true
+	return &tke.EnableClusterDeletionProtectionResponseParams{}, nil
+}
+
+func disableClusterDeletionProtection(c *call, req *tke.DisableClusterDeletionProtectionRequest) (*tke.DisableClusterDeletionProtectionResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r.DeletionProtection = false
+	return &tke.DisableClusterDeletionProtectionResponseParams{}, nil
+}
+
+// ModifyClusterTags replaces the whole tag set; the batch task then reports running → done.
+func modifyClusterTags(c *call, req *tke.ModifyClusterTagsRequest) (*tke.ModifyClusterTagsResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, "InvalidParameter.Param")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if req.Tags == nil {
+		return nil, missing("Tags")
+	}
+	tags, aerr := tkeTagsIn(req.Tags)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r.Tags = tags
+	r.TagsSyncSubresource = deref(req.SyncSubresource)
+	r.TagsUntil = c.now.Add(c.e.timing.TagsUpdate)
+	return &tke.ModifyClusterTagsResponseParams{Tags: tkeTagsOut(tags)}, nil
+}
+
+func describeBatchModifyTagsStatus(c *call, req *tke.DescribeBatchModifyTagsStatusRequest) (*tke.DescribeBatchModifyTagsStatusResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, "FailedOperation.TaskNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	status := "done"
+	if c.now.Before(r.TagsUntil) {
+		status = "running"
+	}
+	return &tke.DescribeBatchModifyTagsStatusResponseParams{
+		FailedResources: []*tke.FailedResource{}, Status: ptr(status), SyncSubresource: ptr(r.TagsSyncSubresource), Tags: tkeTagsOut(r.Tags),
+	}, nil
+}
+
+// --- endpoints and kubeconfig ---------------------------------------------------------------
+
+func clusterDomain(id string) string { return id + ".ccs.tencent-cloud.com" }
+
+func createClusterEndpoint(c *call, req *tke.CreateClusterEndpointRequest) (*tke.CreateClusterEndpointResponseParams, error) {
+	rs := c.region_()
+	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := requireRunning(r); aerr != nil {
+		return nil, aerr
+	}
+	extranet := deref(req.IsExtranet)
+	key := endpointKey(extranet)
+	if ep, ok := r.Endpoints[key]; ok {
+		return nil, apiErr(codeResourceInUse, "The %s endpoint of cluster `%s` is already %s.", key, r.ID, ep.Status)
+	}
+	ep := &endpointRec{Status: endpointCreating, Until: c.now.Add(c.e.timing.EndpointCreate), Domain: deref(req.Domain)}
+	if extranet {
+		if sg := deref(req.SecurityGroup); sg != "" {
+			if _, ok := rs.SecurityGroups[sg]; !ok {
+				return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
+			}
+			ep.SecurityGroup = sg
+		}
+		if p := deref(req.ExtensiveParameters); p != "" && !json.Valid([]byte(p)) {
+			return nil, apiErr(codeInvalidParameter, "ExtensiveParameters is not valid JSON.")
+		}
+		ep.Address = fmt.Sprintf("119.28.%d.%d", 1+len(r.ID)%200, 10+int(r.Seq%200))
+	} else {
+		if req.SubnetId == nil || *req.SubnetId == "" {
+			return nil, missing("SubnetId")
+		}
+		s, ok := subnetOf(rs, *req.SubnetId)
+		if !ok || s.VpcID != r.VpcID {
+			return nil, apiErr(codeInvalidParameter, "The subnet `%s` is not a subnet of the cluster VPC `%s`.", *req.SubnetId, r.VpcID)
+		}
+		ep.SubnetID = s.ID
+		ep.Address = nthHost(s.CIDR, 250%(1<<(32-mustBits(s.CIDR))-3))
+	}
+	r.Endpoints[key] = ep
+	return &tke.CreateClusterEndpointResponseParams{}, nil
+}
+
+func mustBits(cidr string) int {
+	p, _ := parsePrefix(cidr)
+	return p.Bits()
+}
+
+func describeClusterEndpointStatus(c *call, req *tke.DescribeClusterEndpointStatusRequest) (*tke.DescribeClusterEndpointStatusResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	status := endpointNotFound
+	if ep, ok := r.Endpoints[endpointKey(deref(req.IsExtranet))]; ok {
+		status = ep.Status
+	}
+	return &tke.DescribeClusterEndpointStatusResponseParams{Status: ptr(status), ErrorMsg: ptr("")}, nil
+}
+
+func deleteClusterEndpoint(c *call, req *tke.DeleteClusterEndpointRequest) (*tke.DeleteClusterEndpointResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, "InternalError.ClusterNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	key := endpointKey(deref(req.IsExtranet))
+	ep, ok := r.Endpoints[key]
+	if !ok {
+		return nil, apiErr(codeResourceNotFound, "Cluster `%s` has no %s endpoint.", r.ID, key)
+	}
+	if ep.Status == endpointCreating {
+		return nil, apiErr(codeResourceInUse, "The %s endpoint of cluster `%s` is still being created.", key, r.ID)
+	}
+	if ep.Status != endpointDeleting {
+		ep.Status, ep.Until = endpointDeleting, c.now.Add(c.e.timing.EndpointDelete)
+	}
+	return &tke.DeleteClusterEndpointResponseParams{}, nil
+}
+
+func describeClusterEndpoints(c *call, req *tke.DescribeClusterEndpointsRequest) (*tke.DescribeClusterEndpointsResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	resp := &tke.DescribeClusterEndpointsResponseParams{
+		CertificationAuthority: ptr(fakeCA(r.ID)), ClusterExternalEndpoint: ptr(""), ClusterIntranetEndpoint: ptr(""),
+		ClusterDomain: ptr(clusterDomain(r.ID)), ClusterExternalACL: []*string{}, ClusterExternalDomain: ptr(""),
+		ClusterIntranetDomain: ptr(""), SecurityGroup: ptr(""), ClusterIntranetSubnetId: ptr(""), IntranetSecurityGroup: ptr(""),
+	}
+	if ep, ok := r.Endpoints["extranet"]; ok && ep.Status == endpointCreated {
+		resp.ClusterExternalEndpoint = ptr(ep.Address)
+		resp.ClusterExternalDomain = ptr(orDefault(ep.Domain, clusterDomain(r.ID)))
+		resp.SecurityGroup = ptr(ep.SecurityGroup)
+		resp.ClusterExternalACL = []*string{ptr("0.0.0.0/0")}
+	}
+	if ep, ok := r.Endpoints["intranet"]; ok && ep.Status == endpointCreated {
+		resp.ClusterIntranetEndpoint = ptr(ep.Address)
+		resp.ClusterIntranetDomain = ptr(orDefault(ep.Domain, clusterDomain(r.ID)))
+		resp.ClusterIntranetSubnetId = ptr(ep.SubnetID)
+	}
+	return resp, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func fakeCA(clusterID string) string {
+	body := base64.StdEncoding.EncodeToString([]byte("tkeops emulator CA for " + clusterID))
+	return "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n"
+}
+
+func describeClusterKubeconfig(c *call, req *tke.DescribeClusterKubeconfigRequest) (*tke.DescribeClusterKubeconfigResponseParams, error) {
+	r, aerr := lookupCluster(c.region_(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.Status == clusterCreating || r.Status == clusterDeleting {
+		return nil, apiErr("ResourceUnavailable.ClusterInAbnormalStat", "Cluster `%s` is %s.", r.ID, r.Status)
+	}
+	extranet := deref(req.IsExtranet)
+	if b := c.e.backend; b != nil {
+		id := r.ID
+		c.deferred = func(ctx context.Context) (any, error) {
+			kc, err := b.Kubeconfig(ctx, id, extranet)
+			if err != nil {
+				return nil, apiErr("FailedOperation.KubeCommon", "Fetching the kubeconfig of cluster `%s` failed: %v", id, err)
+			}
+			return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(kc)}, nil
+		}
+		return nil, nil
+	}
+	server := "https://" + clusterDomain(r.ID)
+	if ep, ok := r.Endpoints[endpointKey(extranet)]; ok && ep.Status == endpointCreated {
+		server = "https://" + ep.Address
+	}
+	kc := fmt.Sprintf(`apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: %s
+    server: %s
+  name: %s
+contexts:
+- context:
+    cluster: %s
+    user: %s-admin
+  name: %s-context-default
+current-context: %s-context-default
+kind: Config
+preferences: {}
+users:
+- name: %s-admin
+  user:
+    token: emulator-%s
+`, base64.StdEncoding.EncodeToString([]byte(fakeCA(r.ID))), server, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID)
+	return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(kc)}, nil
+}
