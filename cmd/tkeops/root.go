@@ -48,6 +48,7 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 	root.AddCommand(
 		newVersionCmd(streams),
 		newValidateCmd(streams),
+		newSchemaCmd(streams),
 	)
 	return root
 }
