@@ -48,7 +48,12 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 	root.AddCommand(
 		newVersionCmd(streams),
 		newValidateCmd(streams),
+		newPlanCmd(streams),
+		newApplyCmd(streams),
+		newDemoCmd(streams),
 		newSchemaCmd(streams),
+		newEmulatorCmd(streams),
+		newDocsCmd(streams),
 	)
 	return root
 }

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/plan/render"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
+	"github.com/tkeops/tkeops/reconcile"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Environment variables the engine commands read.
+const (
+	envOwner     = "TKEOPS_OWNER"
+	envEndpoint  = "TKEOPS_ENDPOINT"
+	envSecretID  = "TENCENTCLOUD_SECRET_ID"
+	envSecretKey = "TENCENTCLOUD_SECRET_KEY"
+)
+
+// engineOptions are the flags plan and apply share: who we are, where the cloud is,
+// and what the run may do.
+type engineOptions struct {
+	owner        string
+	endpoint     string
+	allowDestroy bool
+	parallelism  int
+	verbose      bool
+}
+
+func (o *engineOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.owner, "owner", "", "tkeops instance name in the ownership tags (default $"+envOwner+" or \"tkeops\")")
+	cmd.Flags().StringVar(&o.endpoint, "endpoint", "", "API endpoint host:port over plain HTTP, e.g. the emulator's (default $"+envEndpoint+"; empty: Tencent Cloud over HTTPS)")
+	cmd.Flags().BoolVar(&o.allowDestroy, "allow-destroy", false, "allow deleting and replacing resources (still never Orphan-policy, unowned or deletion-protected ones)")
+	cmd.Flags().IntVar(&o.parallelism, "parallelism", 4, "steps run at once")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log every API call to stderr")
+}
+
+func (o *engineOptions) complete() error {
+	if o.owner == "" {
+		o.owner = os.Getenv(envOwner)
+	}
+	if o.owner == "" {
+		o.owner = "tkeops"
+	}
+	if o.endpoint == "" {
+		o.endpoint = os.Getenv(envEndpoint)
+	}
+	if o.parallelism < 1 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("--parallelism must be at least 1, got %d", o.parallelism)}
+	}
+	return nil
+}
+
+func (o *engineOptions) logger(w io.Writer) *slog.Logger {
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// connector builds the Tencent Cloud connector from the environment's credentials.
+func (o *engineOptions) connector(log *slog.Logger) (providers.Connector, error) {
+	id, key := os.Getenv(envSecretID), os.Getenv(envSecretKey)
+	if id == "" || key == "" {
+		return nil, fmt.Errorf("no credentials: set %s and %s", envSecretID, envSecretKey)
+	}
+	opts := tencentcloud.Options{SecretID: id, SecretKey: tencentcloud.Secret(key), Endpoint: o.endpoint, Owner: o.owner, Logger: log}
+	if o.endpoint != "" {
+		opts.Scheme = "HTTP"
+	}
+	c, err := tencentcloud.NewConnector(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
+	log := o.logger(streams.ErrOut)
+	conn, err := o.connector(log)
+	if err != nil {
+		return nil, err
+	}
+	return reconcile.New(conn, reconcile.Options{
+		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
+	}), nil
+}
+
+// loadSpecs loads a directory and prints its diagnostics; errors end the command.
+func loadSpecs(streams IOStreams, dir string) (*spec.Set, spec.Diagnostics, error) {
+	set, diags := spec.LoadDir(dir)
+	for _, d := range diags {
+		fmt.Fprintf(streams.ErrOut, "%s: %s\n", d.Severity, d.Error())
+	}
+	if diags.HasErrors() {
+		return nil, diags, fmt.Errorf("%s: the specs have errors (see above); fix them and plan again", dir)
+	}
+	return set, diags, nil
+}
+
+// colorFor decides whether to colour output written to w.
+func colorFor(w io.Writer, noColor bool) bool {
+	if noColor || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// planOptions are the inputs of `tkeops plan`.
+type planOptions struct {
+	engineOptions
+	dir     string
+	output  string
+	noColor bool
+	out     string
+}
+
+const planLong = `Plan reads the specs under DIR (default: the current directory), observes what runs in
+Tencent Cloud, and prints what apply would do: + create, ~ update in place (with the API
+action), -/+ replace, - delete. Only fields the specs declare are compared. Changes that
+destroy something are shown but blocked unless --allow-destroy is given, and never
+happen for resources with deletionPolicy Orphan, for resources tkeops does not own, or for
+clusters with deletion protection on.
+
+Output: -o text (default; coloured on a terminal, --no-color to turn off), -o markdown
+(for pull-request comments), -o json (the versioned plan value). --out FILE also saves
+the plan for 'tkeops apply FILE', which refuses if live state changes in between.
+
+Credentials come from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY.
+
+Exit status:
+  0  no changes
+  2  changes (including changes that are blocked)
+  1  error`
+
+func newPlanCmd(streams IOStreams) *cobra.Command {
+	o := &planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [DIR]",
+		Short: "Show what apply would change (exit 0 no changes, 2 changes, 1 error)",
+		Long:  planLong,
+		Example: `  tkeops plan examples/production
+  tkeops plan -o markdown . > plan.md
+  tkeops plan --out prod.plan examples/production && tkeops apply prod.plan
+  TKEOPS_ENDPOINT=127.0.0.1:9000 tkeops plan examples/staging`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.complete(args); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), streams)
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text|markdown|json")
+	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "no colours in text output (also when NO_COLOR is set or the output is not a terminal)")
+	cmd.Flags().StringVar(&o.out, "out", "", "save the plan (JSON) to FILE for 'tkeops apply FILE'")
+	return cmd
+}
+
+func (o *planOptions) complete(args []string) error {
+	o.dir = "."
+	if len(args) == 1 {
+		o.dir = args[0]
+	}
+	switch o.output {
+	case "text", "markdown", "json":
+	default:
+		return &ExitError{Code: 1, Err: fmt.Errorf("unknown output %q: want text, markdown or json", o.output)}
+	}
+	return o.engineOptions.complete()
+}
+
+func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
+	set, diags, err := loadSpecs(streams, o.dir)
+	if err != nil {
+		return err
+	}
+	e, err := o.engine(streams)
+	if err != nil {
+		return err
+	}
+	p, err := e.Plan(ctx, set)
+	if err != nil {
+		return err
+	}
+	p.Diagnostics = diags
+	if abs, err := filepath.Abs(o.dir); err == nil {
+		p.SourceDir = abs
+	}
+	if err := writePlan(streams.Out, p, o.output, colorFor(streams.Out, o.noColor)); err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := savePlan(o.out, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(streams.ErrOut, "Saved the plan to %s. Apply it with: tkeops apply %s\n", o.out, o.out)
+	}
+	if p.Empty() && len(p.Blocked()) == 0 {
+		return nil
+	}
+	return &ExitError{Code: 2}
+}
+
+func writePlan(w io.Writer, p *plan.Plan, output string, color bool) error {
+	switch output {
+	case "markdown":
+		return render.Markdown(w, p)
+	case "json":
+		return render.JSON(w, p)
+	}
+	return render.Text(w, p, render.Options{Color: color})
+}
+
+func savePlan(path string, p *plan.Plan) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := render.JSON(f, p); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("save plan to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save plan to %s: %w", path, err)
+	}
+	return nil
+}
+
+// isPlanFile reports whether arg names a saved plan rather than a spec directory.
+func isPlanFile(arg string) bool {
+	st, err := os.Stat(arg)
+	return err == nil && !st.IsDir() && !strings.HasSuffix(arg, ".yaml") && !strings.HasSuffix(arg, ".yml")
+}
