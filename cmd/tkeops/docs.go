@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tkeops/tkeops/internal/docgen"
+)
+
+// newDocsCmd is hidden: it regenerates documentation from the source tree and
+// is meant for the repository's maintainers, not for users of the binary.
+func newDocsCmd(streams IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:    "docs",
+		Short:  "Generate documentation from the source tree (maintainers)",
+		Hidden: true,
+		Example: `  # from the repository root
+  tkeops docs spec-reference -o docs/spec-reference.md`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	var specDir, out string
+	ref := &cobra.Command{
+		Use:   "spec-reference",
+		Short: "Write the spec language reference (docs/spec-reference.md)",
+		Long: `spec-reference writes the Markdown reference of the spec language from the Go types in
+spec/, their doc comments, the mutability table and the diff's rules. It reads the spec
+package's source, so run it from the repository root (or pass --spec-dir).`,
+		Example: `  tkeops docs spec-reference -o docs/spec-reference.md
+  tkeops docs spec-reference --spec-dir ./spec | less`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := docgen.NewSpecInput(os.DirFS(specDir))
+			if err != nil {
+				return fmt.Errorf("spec reference from %s: %w", specDir, err)
+			}
+			var b bytes.Buffer
+			if err := docgen.SpecReference(&b, in); err != nil {
+				return err
+			}
+			if out == "" || out == "-" {
+				_, err := streams.Out.Write(b.Bytes())
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return fmt.Errorf("write %s: %w", out, err)
+			}
+			if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("write %s: %w", out, err)
+			}
+			return nil
+		},
+	}
+	ref.Flags().StringVar(&specDir, "spec-dir", "spec", "directory of the spec package's Go source")
+	ref.Flags().StringVarP(&out, "output", "o", "-", "file to write, - for standard output")
+	cmd.AddCommand(ref)
+	return cmd
+}
