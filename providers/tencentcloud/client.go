@@ -1,0 +1,342 @@
+package tencentcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+	"golang.org/x/time/rate"
+
+	"github.com/tkeops/tkeops/providers"
+)
+
+// Options configure a Connector. SecretID, SecretKey and Owner are required.
+type Options struct {
+	// SecretID and SecretKey sign every request (TC3-HMAC-SHA256, by the SDK). The
+	// package never reads the environment: the command passes
+	// TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY in.
+	SecretID  string
+	SecretKey Secret
+	// Endpoint overrides the API host for every service, "host:port" (optionally with a
+	// "/path"), e.g. the emulator's "127.0.0.1:PORT". "" uses <service>.tencentcloudapi.com.
+	Endpoint string
+	// Scheme is "HTTPS" (default) or "HTTP" (the emulator).
+	Scheme string
+	// Owner is the tkeops instance name written to and filtered by tkeops.io/owner.
+	Owner string
+	// Logger receives Debug lines per call and Warn lines on retries; nil discards.
+	Logger *slog.Logger
+	// RateLimits overrides client-side limits in requests per second, keyed
+	// "service.Action" (e.g. "tke.DescribeClusters"), "service.*" or "*".
+	// Missing keys keep DefaultRateLimits.
+	RateLimits map[string]float64
+	// CallTimeout bounds one attempt of one API call; 0 means 30s.
+	CallTimeout time.Duration
+	// MaxRetries bounds the retries of one call, both the SDK's own RequestLimitExceeded
+	// retry and ours; 0 means 4, a negative value disables retries.
+	MaxRetries int
+	// RetryBackoff is the first retry delay (doubling, with jitter, capped at 32×);
+	// 0 means 250ms.
+	RetryBackoff time.Duration
+	// DeepRefresh makes Observe read every owned security group's rules instead of
+	// trusting the rules-hash tag. WithDeepRefresh turns it on for one call.
+	DeepRefresh bool
+}
+
+// DefaultRateLimits are the client-side limits per action, below the server limits
+// of API digest §5.1 (TKE about 20/s per action, VPC about 100/s), keyed as in
+// Options.RateLimits.
+func DefaultRateLimits() map[string]float64 {
+	return map[string]float64{
+		"tke.*":             15,
+		"tke.DeleteCluster": 40,
+		"vpc.*":             50,
+		"as.*":              15,
+		"tag.*":             15,
+	}
+}
+
+// Connector connects to regions with one set of credentials. It implements
+// providers.Connector. Clients of the same region share rate-limit budgets.
+type Connector struct {
+	opts   Options
+	log    *slog.Logger
+	scrub  func(string) string
+	mu     sync.Mutex
+	limits map[string]*rate.Limiter // "region/service.Action"
+}
+
+var _ providers.Connector = (*Connector)(nil)
+
+// NewConnector checks the options and returns a Connector.
+func NewConnector(opts Options) (*Connector, error) {
+	var missing []string
+	if opts.SecretID == "" {
+		missing = append(missing, "SecretID")
+	}
+	if opts.SecretKey == "" {
+		missing = append(missing, "SecretKey")
+	}
+	if opts.Owner == "" {
+		missing = append(missing, "Owner")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("tencentcloud: missing options %s (credentials come from TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY)", strings.Join(missing, ", "))
+	}
+	switch strings.ToUpper(opts.Scheme) {
+	case "", "HTTPS", "HTTP":
+	default:
+		return nil, fmt.Errorf("tencentcloud: scheme %q: want HTTP or HTTPS", opts.Scheme)
+	}
+	if strings.Contains(opts.Endpoint, "://") {
+		return nil, fmt.Errorf("tencentcloud: endpoint %q: give host:port without a scheme (set Scheme)", opts.Endpoint)
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 30 * time.Second
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 4
+	} else if opts.MaxRetries < 0 {
+		opts.MaxRetries = 0
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 250 * time.Millisecond
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	id, key := opts.SecretID, string(opts.SecretKey)
+	scrub := func(s string) string {
+		if key != "" {
+			s = strings.ReplaceAll(s, key, redacted)
+		}
+		return strings.ReplaceAll(s, id, redacted)
+	}
+	return &Connector{opts: opts, log: log, scrub: scrub, limits: map[string]*rate.Limiter{}}, nil
+}
+
+// Connect returns a client for one region. It makes no API call.
+func (c *Connector) Connect(_ context.Context, region string) (providers.Client, error) {
+	return c.ConnectRegion(region)
+}
+
+// ConnectRegion is Connect with the concrete type, for callers that need the methods
+// beyond providers.Client (ObserveIDs).
+func (c *Connector) ConnectRegion(region string) (*Client, error) {
+	if region == "" {
+		return nil, errors.New("tencentcloud: connect: empty region")
+	}
+	cred := common.NewCredential(c.opts.SecretID, string(c.opts.SecretKey))
+	cpf := profile.NewClientProfile() // keeps DisableRegionBreaker=true: never reach for a backup domain
+	cpf.Language = "en-US"
+	cpf.HttpProfile.ReqTimeout = int((c.opts.CallTimeout + time.Second - 1) / time.Second)
+	if c.opts.Endpoint != "" {
+		cpf.HttpProfile.Endpoint = c.opts.Endpoint
+	}
+	if c.opts.Scheme != "" {
+		cpf.HttpProfile.Scheme = strings.ToUpper(c.opts.Scheme)
+	}
+	backoff := c.opts.RetryBackoff
+	cpf.RateLimitExceededMaxRetries = c.opts.MaxRetries
+	cpf.RateLimitExceededRetryDuration = func(i int) time.Duration { return jitter(backoff, i) }
+
+	sdkLog := sdkLogger{log: c.log, scrub: c.scrub}
+	tkeC, err := tke.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: tke client: %s", c.scrub(err.Error()))
+	}
+	vpcC, err := vpc.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: vpc client: %s", c.scrub(err.Error()))
+	}
+	asC, err := as.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: as client: %s", c.scrub(err.Error()))
+	}
+	tagC, err := tag.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: tag client: %s", c.scrub(err.Error()))
+	}
+	tkeC.WithLogger(sdkLog)
+	vpcC.WithLogger(sdkLog)
+	asC.WithLogger(sdkLog)
+	tagC.WithLogger(sdkLog)
+	return &Client{
+		conn:   c,
+		region: region,
+		owner:  c.opts.Owner,
+		log:    c.log.With("region", region),
+		tke:    tkeC,
+		vpc:    vpcC,
+		as:     asC,
+		tag:    tagC,
+	}, nil
+}
+
+// limiter returns the shared token bucket of one action in one region.
+func (c *Connector) limiter(region, service, action string) *rate.Limiter {
+	key := region + "/" + service + "." + action
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.limits[key]; ok {
+		return l
+	}
+	r := lookupRate(c.opts.RateLimits, service, action)
+	if r == 0 {
+		r = lookupRate(DefaultRateLimits(), service, action)
+	}
+	if r == 0 {
+		r = 10
+	}
+	burst := int(r / 2)
+	if burst < 1 {
+		burst = 1
+	}
+	l := rate.NewLimiter(rate.Limit(r), burst)
+	c.limits[key] = l
+	return l
+}
+
+func lookupRate(m map[string]float64, service, action string) float64 {
+	for _, k := range []string{service + "." + action, service + ".*", "*"} {
+		if v, ok := m[k]; ok && v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// Client reads and changes resources of one region. It implements providers.Client.
+type Client struct {
+	conn   *Connector
+	region string
+	owner  string
+	log    *slog.Logger
+	tke    *tke.Client
+	vpc    *vpc.Client
+	as     *as.Client
+	tag    *tag.Client
+}
+
+var _ providers.Client = (*Client)(nil)
+
+// Region is the region the client works in.
+func (c *Client) Region() string { return c.region }
+
+// callKind says what a call does, which decides what may be retried.
+type callKind uint8
+
+const (
+	kindRead   callKind = iota // no effect: retry throttling, transient and internal errors
+	kindWrite                  // repeatable with the same outcome (modify, delete): retry throttling and transient errors
+	kindCreate                 // not idempotent (no ClientToken): retry only throttling
+)
+
+// invoke runs one API call with the action's rate limit, a per-attempt timeout and
+// bounded retries, and converts its error into an *APIError.
+func invoke[T any](ctx context.Context, c *Client, service, action string, kind callKind, fn func(context.Context) (T, error)) (T, error) {
+	name := service + ":" + action
+	lim := c.conn.limiter(c.region, service, action)
+	maxRetries := c.conn.opts.MaxRetries
+	var zero T
+	for attempt := 0; ; attempt++ {
+		if err := lim.Wait(ctx); err != nil {
+			return zero, fmt.Errorf("%s: waiting for rate budget: %w", name, err)
+		}
+		actx, cancel := context.WithTimeout(ctx, c.conn.opts.CallTimeout)
+		start := time.Now()
+		resp, err := fn(actx)
+		cancel()
+		if err == nil {
+			c.log.Debug("api call", "action", name, "attempt", attempt+1, "took", time.Since(start))
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return zero, fmt.Errorf("%s: %w", name, ctx.Err())
+		}
+		aerr := toAPIError(name, err, c.conn.scrub)
+		var ae *APIError
+		if !errors.As(aerr, &ae) {
+			// The per-attempt timeout fired: a transient failure with an unknown outcome.
+			ae = &APIError{Action: name, Code: "ClientError.NetworkError", Message: "call timed out after " + c.conn.opts.CallTimeout.String(), cause: err}
+			aerr = ae
+		}
+		if attempt >= maxRetries || !retryable(classify(ae.Code), kind, attempt) {
+			return zero, aerr
+		}
+		d := jitter(c.conn.opts.RetryBackoff, attempt)
+		c.log.Warn("api call failed, retrying", "action", name, "code", ae.Code, "attempt", attempt+1, "in", d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return zero, fmt.Errorf("%s: %w (last error: %w)", name, ctx.Err(), aerr)
+		case <-t.C:
+		}
+	}
+}
+
+func retryable(rc retryClass, kind callKind, attempt int) bool {
+	switch rc {
+	case retryThrottled:
+		return true
+	case retryTransient:
+		return kind != kindCreate
+	case retryInternal:
+		return kind == kindRead && attempt < 2
+	case retryClock:
+		return attempt == 0
+	}
+	return false
+}
+
+// jitter is base·2^attempt (capped at 32·base), scaled by a random factor in [0.5, 1.5).
+func jitter(base time.Duration, attempt int) time.Duration {
+	if attempt > 5 {
+		attempt = 5
+	}
+	d := base << attempt
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+// sdkLogger routes the SDK's own log lines (debug dumps, retry notes) to slog at Debug.
+type sdkLogger struct {
+	log   *slog.Logger
+	scrub func(string) string
+}
+
+func (l sdkLogger) Printf(format string, args ...any) {
+	l.log.Debug("sdk: " + l.scrub(strings.TrimSpace(fmt.Sprintf(format, args...))))
+}
+
+// ctxKey keys per-call options carried in a context.
+type ctxKey int
+
+const deepRefreshKey ctxKey = 1
+
+// WithDeepRefresh returns a context under which Observe reads what it would
+// otherwise trust from tags (security-group rules), e.g. for `plan --refresh` or a
+// periodic drift report.
+func WithDeepRefresh(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deepRefreshKey, true)
+}
+
+func (c *Client) deepRefresh(ctx context.Context) bool {
+	if c.conn.opts.DeepRefresh {
+		return true
+	}
+	v, _ := ctx.Value(deepRefreshKey).(bool)
+	return v
+}

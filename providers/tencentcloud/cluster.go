@@ -1,0 +1,515 @@
+package tencentcloud
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Cluster statuses that mean an operation is in flight: requeue, don't mutate
+// (API digest §2.2). Failure states (Abnormal, Isolated, …) are not settling: they
+// are surfaced through Observation.Status.
+var clusterTransitional = []string{
+	"Creating", "Upgrading", "Scaling", "MasterScaling", "ClusterLevelUpgrading", "ClusterLevelTrading",
+	"NodeUpgrading", "RuntimeUpgrading", "Deleting", "Recovering", "Trading", "Idling",
+}
+
+// Network plugins: the spec's names and the API's NetworkType.
+var pluginToNetworkType = map[string]string{"GlobalRouter": "GR", "VPC-CNI": "VPC-CNI", "CiliumOverlay": "CiliumOverlay"}
+
+func networkTypeToPlugin(nt string) string {
+	for p, t := range pluginToNetworkType {
+		if t == nt {
+			return p
+		}
+	}
+	return nt
+}
+
+func tkeTagMap(ts []*tke.Tag) map[string]string {
+	m := make(map[string]string, len(ts))
+	for _, t := range ts {
+		if t != nil && t.Key != nil {
+			m[*t.Key] = sv(t.Value)
+		}
+	}
+	return m
+}
+
+func tkeTags(m map[string]string) []*tke.Tag {
+	out := make([]*tke.Tag, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, &tke.Tag{Key: common.StringPtr(k), Value: common.StringPtr(m[k])})
+	}
+	return out
+}
+
+func clusterTags(cl *tke.Cluster) map[string]string {
+	m := map[string]string{}
+	for _, ts := range cl.TagSpecification {
+		if ts != nil {
+			for k, v := range tkeTagMap(ts.Tags) {
+				m[k] = v
+			}
+		}
+	}
+	return m
+}
+
+func tkeFilter(name string, values ...string) *tke.Filter {
+	return &tke.Filter{Name: common.StringPtr(name), Values: common.StringPtrs(values)}
+}
+
+// clusterOwnerFilters select this instance's clusters (the TKE "Tags" filter takes
+// "key:value"), and one name when addr is set.
+func (c *Client) clusterOwnerFilters(addr *spec.Addr) []*tke.Filter {
+	f := []*tke.Filter{tkeFilter("Tags", providers.TagOwner+":"+c.owner)}
+	if addr != nil {
+		f = append(f, tkeFilter("Tags", providers.TagName+":"+addr.String()))
+	}
+	return f
+}
+
+// listClusters pages DescribeClusters by filters or by IDs (100 per page). Unknown
+// IDs are simply absent from the answer.
+func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []string) ([]*tke.Cluster, error) {
+	var out []*tke.Cluster
+	if ids != nil {
+		for start := 0; start < len(ids); start += pageSize {
+			chunk := ids[start:min(start+pageSize, len(ids))]
+			req := tke.NewDescribeClustersRequest()
+			req.ClusterIds = common.StringPtrs(chunk)
+			req.Limit = common.Int64Ptr(pageSize)
+			resp, err := invoke(ctx, c, "tke", "DescribeClusters", kindRead, func(ctx context.Context) (*tke.DescribeClustersResponse, error) {
+				return c.tke.DescribeClustersWithContext(ctx, req)
+			})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, resp.Response.Clusters...)
+		}
+		return out, nil
+	}
+	for offset := int64(0); ; {
+		req := tke.NewDescribeClustersRequest()
+		req.Filters = filters
+		req.Offset = common.Int64Ptr(offset)
+		req.Limit = common.Int64Ptr(pageSize)
+		resp, err := invoke(ctx, c, "tke", "DescribeClusters", kindRead, func(ctx context.Context) (*tke.DescribeClustersResponse, error) {
+			return c.tke.DescribeClustersWithContext(ctx, req)
+		})
+		if err != nil {
+			return nil, err
+		}
+		page := resp.Response.Clusters
+		out = append(out, page...)
+		offset += int64(len(page))
+		if len(page) < pageSize || offset >= i64(resp.Response.TotalCount) {
+			return out, nil
+		}
+	}
+}
+
+// clusterLive is what the observation of one cluster is built from.
+type clusterLive struct {
+	cl *tke.Cluster
+	// endpoints, when observed (only for clusters whose spec declares endpoints).
+	endpoints *endpointState
+}
+
+func (c *Client) clusterCandidate(l clusterLive) candidate {
+	cl := l.cl
+	user, own := splitTags(clusterTags(cl))
+	cd := candidate{id: sv(cl.ClusterId), created: sv(cl.CreatedTime), user: user, own: own}
+	cd.build = func(want spec.Resource) providers.Observation {
+		status := sv(cl.ClusterStatus)
+		o := c.baseObservation(spec.KindCluster, cd, status)
+		o.Settling = slices.Contains(clusterTransitional, status)
+		ns := cl.ClusterNetworkSettings
+		if ns == nil {
+			ns = &tke.ClusterNetworkSettings{}
+		}
+		var prop struct{ NetworkType, NodeNameType, VpcCniType string }
+		_ = json.Unmarshal([]byte(sv(cl.Property)), &prop) // Property is a JSON string; absent keys stay ""
+		proxy := "iptables"
+		switch {
+		case sv(ns.KubeProxyMode) == "kube-proxy-bpf":
+			proxy = "ipvs-bpf"
+		case bv(ns.Ipvs):
+			proxy = "ipvs"
+		}
+		var eni []spec.Ref
+		for _, id := range strs(ns.Subnets) {
+			eni = append(eni, spec.Ref{ID: id})
+		}
+		live := &spec.Cluster{
+			Object: meta(spec.KindCluster, want, own, sv(cl.ClusterName)),
+			Spec: spec.ClusterSpec{
+				Region:  c.region,
+				Version: sv(cl.ClusterVersion),
+				VPCRef:  spec.Ref{ID: sv(ns.VpcId)},
+				Network: spec.ClusterNetwork{
+					Plugin:         networkTypeToPlugin(prop.NetworkType),
+					ClusterCIDR:    canonCIDR(sv(ns.ClusterCIDR)),
+					ServiceCIDR:    canonCIDR(sv(ns.ServiceCIDR)),
+					MaxPodsPerNode: int(u64(ns.MaxNodePodNum)),
+					MaxServices:    int(u64(ns.MaxClusterServiceNum)),
+					KubeProxyMode:  proxy,
+					ENISubnetRefs:  eni,
+				},
+				Runtime:            spec.ClusterRuntime{Name: sv(cl.ContainerRuntime), Version: sv(cl.RuntimeVersion)},
+				OSImage:            sv(cl.ClusterOs),
+				Level:              sv(cl.ClusterLevel),
+				AutoUpgradeLevel:   boolPtr(bv(cl.AutoUpgradeClusterLevel)),
+				DeletionProtection: boolPtr(bv(cl.DeletionProtection)),
+				Description:        sv(cl.ClusterDescription),
+				ProjectID:          int(u64(cl.ProjectId)),
+				Tags:               user,
+				DeletionPolicy:     own.policy,
+			},
+		}
+		if w, ok := want.(*spec.Cluster); ok {
+			// The baseline lives in git and in the cluster, not in the cloud API.
+			live.Spec.Baseline = w.Spec.Baseline
+		}
+		if l.endpoints != nil {
+			l.endpoints.apply(live, &o)
+		}
+		o.Live = live
+		o.Extra["deletionProtection"] = strconv.FormatBool(bv(cl.DeletionProtection))
+		o.Extra["masterVersion"] = sv(cl.ClusterVersion)
+		o.Extra["nodeCount"] = strconv.FormatUint(u64(cl.ClusterNodeNum), 10)
+		o.Extra["networkType"] = prop.NetworkType
+		return o
+	}
+	return cd
+}
+
+// declaresEndpoints reports whether a wanted cluster declares API server endpoints,
+// the only case in which Observe spends calls on them.
+func declaresEndpoints(w *spec.Cluster) bool {
+	return w != nil && (w.Spec.Endpoints.Private != nil || w.Spec.Endpoints.Public != nil)
+}
+
+func (c *Client) observeClusters(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	if err != nil {
+		return nil, fmt.Errorf("observe clusters of owner %q: %w", c.owner, err)
+	}
+	wantByName := map[string]*spec.Cluster{}
+	for _, w := range want {
+		wantByName[w.GetAddr().Name] = w.(*spec.Cluster)
+	}
+	lives := make([]clusterLive, len(cls))
+	var jobs []func(context.Context) error
+	for i, cl := range cls {
+		lives[i].cl = cl
+		_, own := splitTags(clusterTags(cl))
+		w := wantByName[own.addr.Name]
+		if !own.ownedBy(c.owner, spec.KindCluster) || !declaresEndpoints(w) || sv(cl.ClusterStatus) != "Running" {
+			continue
+		}
+		jobs = append(jobs, func(ctx context.Context) error {
+			ep, err := c.readEndpoints(ctx, sv(cl.ClusterId), w)
+			if err != nil {
+				return fmt.Errorf("observe endpoints of %s %s: %w", own.addr, sv(cl.ClusterId), err)
+			}
+			lives[i].endpoints = ep
+			return nil
+		})
+	}
+	if err := parallel(ctx, 8, jobs); err != nil {
+		return nil, err
+	}
+	cands := make([]candidate, 0, len(cls))
+	for _, l := range lives {
+		cands = append(cands, c.clusterCandidate(l))
+	}
+	return c.assemble(spec.KindCluster, want, cands), nil
+}
+
+func (c *Client) clustersByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+	cls, err := c.listClusters(ctx, nil, ids)
+	if err != nil {
+		return nil, fmt.Errorf("observe clusters %v: %w", ids, err)
+	}
+	found := map[string]*tke.Cluster{}
+	for _, cl := range cls {
+		found[sv(cl.ClusterId)] = cl
+	}
+	out := make([]providers.Observation, 0, len(ids))
+	for _, id := range ids {
+		cl, ok := found[id]
+		if !ok {
+			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindCluster}, ID: id})
+			continue
+		}
+		out = append(out, c.clusterCandidate(clusterLive{cl: cl}).build(nil))
+	}
+	return out, nil
+}
+
+// reobserveCluster reads one cluster (and its endpoints when r declares them).
+func (c *Client) reobserveCluster(ctx context.Context, r *spec.Cluster, id string) (providers.Observation, error) {
+	cls, err := c.listClusters(ctx, nil, []string{id})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("read cluster %s: %w", id, err)
+	}
+	if len(cls) == 0 {
+		return providers.Observation{}, fmt.Errorf("read cluster %s: it is gone", id)
+	}
+	l := clusterLive{cl: cls[0]}
+	if declaresEndpoints(r) && sv(cls[0].ClusterStatus) == "Running" {
+		if l.endpoints, err = c.readEndpoints(ctx, id, r); err != nil {
+			return providers.Observation{}, fmt.Errorf("read endpoints of cluster %s: %w", id, err)
+		}
+	}
+	return c.clusterCandidate(l).build(r), nil
+}
+
+// kubeProxySettings maps the spec's kube-proxy mode onto the API's two switches.
+func kubeProxySettings(mode string) (ipvs *bool, kubeProxyMode *string) {
+	switch mode {
+	case "ipvs":
+		return common.BoolPtr(true), nil
+	case "ipvs-bpf":
+		return nil, common.StringPtr("kube-proxy-bpf")
+	}
+	return nil, nil
+}
+
+func (c *Client) createCluster(ctx context.Context, r *spec.Cluster) (providers.Observation, error) {
+	addr := r.GetAddr()
+	existing, err := c.listClusters(ctx, c.clusterOwnerFilters(&addr), nil)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+	}
+	if len(existing) > 0 {
+		id := sv(existing[0].ClusterId)
+		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", id)
+		return c.clusterCandidate(clusterLive{cl: existing[0]}).build(r), nil
+	}
+	if r.Spec.VPCRef.ID == "" {
+		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
+	}
+	tags, err := desiredTags(c.owner, r)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	s := r.Spec
+	nt, ok := pluginToNetworkType[s.Network.Plugin]
+	if !ok && s.Network.Plugin != "" {
+		return providers.Observation{}, fmt.Errorf("create %s: network plugin %q: want GlobalRouter or VPC-CNI", addr, s.Network.Plugin)
+	}
+	cidr := &tke.ClusterCIDRSettings{}
+	if s.Network.ClusterCIDR != "" {
+		cidr.ClusterCIDR = common.StringPtr(s.Network.ClusterCIDR)
+	}
+	if s.Network.ServiceCIDR != "" {
+		cidr.ServiceCIDR = common.StringPtr(s.Network.ServiceCIDR)
+	}
+	if s.Network.MaxPodsPerNode > 0 {
+		cidr.MaxNodePodNum = common.Uint64Ptr(uint64(s.Network.MaxPodsPerNode))
+	}
+	if s.Network.MaxServices > 0 {
+		cidr.MaxClusterServiceNum = common.Uint64Ptr(uint64(s.Network.MaxServices))
+	}
+	for _, ref := range s.Network.ENISubnetRefs {
+		if ref.ID == "" {
+			return providers.Observation{}, fmt.Errorf("create %s: spec.network.eniSubnetRefs %q is not resolved to an ID", addr, ref.Name)
+		}
+		cidr.EniSubnetIds = append(cidr.EniSubnetIds, common.StringPtr(ref.ID))
+	}
+	basic := &tke.ClusterBasicSettings{
+		ClusterName:      common.StringPtr(addr.Name),
+		VpcId:            common.StringPtr(s.VPCRef.ID),
+		TagSpecification: []*tke.TagSpecification{{ResourceType: common.StringPtr("cluster"), Tags: tkeTags(tags)}},
+	}
+	if s.Version != "" {
+		basic.ClusterVersion = common.StringPtr(s.Version)
+	}
+	if s.OSImage != "" {
+		basic.ClusterOs = common.StringPtr(s.OSImage)
+	}
+	if s.Description != "" {
+		basic.ClusterDescription = common.StringPtr(s.Description)
+	}
+	if s.ProjectID != 0 {
+		basic.ProjectId = common.Int64Ptr(int64(s.ProjectID))
+	}
+	if s.Level != "" {
+		basic.ClusterLevel = common.StringPtr(s.Level)
+	}
+	if s.AutoUpgradeLevel != nil {
+		basic.AutoUpgradeClusterLevel = &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: common.BoolPtr(*s.AutoUpgradeLevel)}
+	}
+	adv := &tke.ClusterAdvancedSettings{}
+	if nt != "" {
+		adv.NetworkType = common.StringPtr(nt)
+	}
+	if nt == "VPC-CNI" {
+		adv.VpcCniType = common.StringPtr("tke-route-eni")
+	}
+	adv.IPVS, adv.KubeProxyMode = kubeProxySettings(s.Network.KubeProxyMode)
+	if s.Runtime.Name != "" {
+		adv.ContainerRuntime = common.StringPtr(s.Runtime.Name)
+	}
+	if s.Runtime.Version != "" {
+		adv.RuntimeVersion = common.StringPtr(s.Runtime.Version)
+	}
+	if s.DeletionProtection != nil {
+		adv.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
+	}
+	req := tke.NewCreateClusterRequest()
+	req.ClusterType = common.StringPtr("MANAGED_CLUSTER")
+	req.ClusterCIDRSettings = cidr
+	req.ClusterBasicSettings = basic
+	req.ClusterAdvancedSettings = adv
+	resp, err := invoke(ctx, c, "tke", "CreateCluster", kindCreate, func(ctx context.Context) (*tke.CreateClusterResponse, error) {
+		return c.tke.CreateClusterWithContext(ctx, req)
+	})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	id := sv(resp.Response.ClusterId)
+	if id == "" {
+		return providers.Observation{}, fmt.Errorf("create %s: CreateCluster answered without a cluster ID", addr)
+	}
+	c.log.Info("created", "addr", addr.String(), "id", id)
+	// Endpoints need a Running cluster; they follow as updates at
+	// spec.endpoints.private / spec.endpoints.public once it settles.
+	o, err := c.reobserveCluster(ctx, r, id)
+	if err != nil {
+		// The cluster exists; report what we know so the caller records the ID.
+		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "Creating",
+			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy])}, nil
+	}
+	return o, nil
+}
+
+func (c *Client) updateCluster(ctx context.Context, r *spec.Cluster, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
+	addr := r.GetAddr()
+	if err := unsupported(spec.KindCluster, changes,
+		"spec.version", "spec.level", "spec.autoUpgradeLevel", "spec.description", "spec.projectID",
+		"spec.deletionProtection", "spec.tags", "spec.deletionPolicy", "spec.endpoints", "spec.baseline"); err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+	}
+	live, _ := o.Live.(*spec.Cluster)
+	s := r.Spec
+	if anyPath(changes, "spec.level", "spec.autoUpgradeLevel", "spec.description", "spec.projectID") {
+		req := tke.NewModifyClusterAttributeRequest()
+		req.ClusterId = common.StringPtr(o.ID)
+		if anyPath(changes, "spec.level") && s.Level != "" && (live == nil || live.Spec.Level != s.Level) {
+			req.ClusterLevel = common.StringPtr(s.Level)
+		}
+		if anyPath(changes, "spec.autoUpgradeLevel") && s.AutoUpgradeLevel != nil {
+			req.AutoUpgradeClusterLevel = &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: common.BoolPtr(*s.AutoUpgradeLevel)}
+		}
+		if anyPath(changes, "spec.description") {
+			req.ClusterDesc = common.StringPtr(s.Description)
+		}
+		if anyPath(changes, "spec.projectID") {
+			req.ProjectId = common.Int64Ptr(int64(s.ProjectID))
+		}
+		if req.ClusterLevel != nil || req.AutoUpgradeClusterLevel != nil || req.ClusterDesc != nil || req.ProjectId != nil {
+			if _, err := invoke(ctx, c, "tke", "ModifyClusterAttribute", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAttributeResponse, error) {
+				return c.tke.ModifyClusterAttributeWithContext(ctx, req)
+			}); err != nil {
+				return providers.Observation{}, fmt.Errorf("update %s %s: attributes: %w", addr, o.ID, err)
+			}
+		}
+	}
+	if anyPath(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
+		var err error
+		if *s.DeletionProtection {
+			req := tke.NewEnableClusterDeletionProtectionRequest()
+			req.ClusterId = common.StringPtr(o.ID)
+			_, err = invoke(ctx, c, "tke", "EnableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.EnableClusterDeletionProtectionResponse, error) {
+				return c.tke.EnableClusterDeletionProtectionWithContext(ctx, req)
+			})
+		} else {
+			req := tke.NewDisableClusterDeletionProtectionRequest()
+			req.ClusterId = common.StringPtr(o.ID)
+			_, err = invoke(ctx, c, "tke", "DisableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.DisableClusterDeletionProtectionResponse, error) {
+				return c.tke.DisableClusterDeletionProtectionWithContext(ctx, req)
+			})
+		}
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: deletion protection: %w", addr, o.ID, err)
+		}
+	}
+	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
+		tags, err := desiredTags(c.owner, r)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
+		}
+		// ModifyClusterTags replaces the whole set, ownership tags included.
+		req := tke.NewModifyClusterTagsRequest()
+		req.ClusterId = common.StringPtr(o.ID)
+		req.Tags = tkeTags(tags)
+		req.SyncSubresource = common.BoolPtr(false)
+		if _, err := invoke(ctx, c, "tke", "ModifyClusterTags", kindWrite, func(ctx context.Context) (*tke.ModifyClusterTagsResponse, error) {
+			return c.tke.ModifyClusterTagsWithContext(ctx, req)
+		}); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
+		}
+	}
+	if anyPath(changes, "spec.endpoints") {
+		if err := c.reconcileEndpoints(ctx, r, o, changes); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+		}
+	}
+	// The version upgrade goes last: it makes the cluster Upgrading, which refuses
+	// other mutations until it is done.
+	if anyPath(changes, "spec.version") && s.Version != "" {
+		req := tke.NewUpdateClusterVersionRequest()
+		req.ClusterId = common.StringPtr(o.ID)
+		req.DstVersion = common.StringPtr(s.Version)
+		if _, err := invoke(ctx, c, "tke", "UpdateClusterVersion", kindWrite, func(ctx context.Context) (*tke.UpdateClusterVersionResponse, error) {
+			return c.tke.UpdateClusterVersionWithContext(ctx, req)
+		}); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: upgrade control plane to %s: %w", addr, o.ID, s.Version, err)
+		}
+	}
+	return c.reobserveCluster(ctx, r, o.ID)
+}
+
+func (c *Client) deleteCluster(ctx context.Context, o providers.Observation) error {
+	cls, err := c.listClusters(ctx, nil, []string{o.ID})
+	if err != nil {
+		return fmt.Errorf("delete cluster %s: read: %w", o.ID, err)
+	}
+	if len(cls) == 0 {
+		return nil
+	}
+	cl := cls[0]
+	if _, own := splitTags(clusterTags(cl)); !own.ownedBy(c.owner, spec.KindCluster) {
+		return notOwned(spec.KindCluster, o.ID)
+	}
+	if sv(cl.ClusterStatus) == "Deleting" {
+		return nil
+	}
+	if bv(cl.DeletionProtection) {
+		return fmt.Errorf("delete cluster %s (%s): %w; set spec.deletionProtection: false and apply first", o.ID, o.Addr, ErrDeletionProtected)
+	}
+	req := tke.NewDeleteClusterRequest()
+	req.ClusterId = common.StringPtr(o.ID)
+	req.InstanceDeleteMode = common.StringPtr("terminate")
+	_, err = invoke(ctx, c, "tke", "DeleteCluster", kindWrite, func(ctx context.Context) (*tke.DeleteClusterResponse, error) {
+		return c.tke.DeleteClusterWithContext(ctx, req)
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete cluster %s (%s): %w", o.ID, o.Addr, err)
+	}
+	c.log.Info("deleted", "kind", "Cluster", "id", o.ID)
+	return nil
+}

@@ -1,0 +1,858 @@
+package tencentcloud
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// Node pool LifeState values; anything but normal is settling.
+const poolNormal = "normal"
+
+// listPools reads every node pool of one cluster (the API has no paging). A cluster
+// that is gone answers an empty list.
+func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePool, error) {
+	req := tke.NewDescribeClusterNodePoolsRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	resp, err := invoke(ctx, c, "tke", "DescribeClusterNodePools", kindRead, func(ctx context.Context) (*tke.DescribeClusterNodePoolsResponse, error) {
+		return c.tke.DescribeClusterNodePoolsWithContext(ctx, req)
+	})
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return resp.Response.NodePoolSet, nil
+}
+
+// listGroups reads AS groups by ID, 100 a page.
+func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.AutoScalingGroup, error) {
+	out := map[string]*as.AutoScalingGroup{}
+	for start := 0; start < len(ids); start += pageSize {
+		chunk := ids[start:min(start+pageSize, len(ids))]
+		req := as.NewDescribeAutoScalingGroupsRequest()
+		req.AutoScalingGroupIds = common.StringPtrs(chunk)
+		req.Limit = common.Uint64Ptr(pageSize)
+		resp, err := invoke(ctx, c, "as", "DescribeAutoScalingGroups", kindRead, func(ctx context.Context) (*as.DescribeAutoScalingGroupsResponse, error) {
+			return c.as.DescribeAutoScalingGroupsWithContext(ctx, req)
+		})
+		if err != nil && !IsNotFound(err) {
+			return nil, err
+		}
+		if err == nil {
+			for _, g := range resp.Response.AutoScalingGroupSet {
+				out[sv(g.AutoScalingGroupId)] = g
+			}
+		}
+	}
+	return out, nil
+}
+
+// listLaunchConfigs reads AS launch configurations by ID, 100 a page.
+func (c *Client) listLaunchConfigs(ctx context.Context, ids []string) (map[string]*as.LaunchConfiguration, error) {
+	out := map[string]*as.LaunchConfiguration{}
+	for start := 0; start < len(ids); start += pageSize {
+		chunk := ids[start:min(start+pageSize, len(ids))]
+		req := as.NewDescribeLaunchConfigurationsRequest()
+		req.LaunchConfigurationIds = common.StringPtrs(chunk)
+		req.Limit = common.Uint64Ptr(pageSize)
+		resp, err := invoke(ctx, c, "as", "DescribeLaunchConfigurations", kindRead, func(ctx context.Context) (*as.DescribeLaunchConfigurationsResponse, error) {
+			return c.as.DescribeLaunchConfigurationsWithContext(ctx, req)
+		})
+		if err != nil && !IsNotFound(err) {
+			return nil, err
+		}
+		if err == nil {
+			for _, lc := range resp.Response.LaunchConfigurationSet {
+				out[sv(lc.LaunchConfigurationId)] = lc
+			}
+		}
+	}
+	return out, nil
+}
+
+// poolLive is what the observation of one node pool is built from.
+type poolLive struct {
+	clusterID string
+	np        *tke.NodePool
+	asg       *as.AutoScalingGroup    // nil when not read
+	lc        *as.LaunchConfiguration // nil when not read
+}
+
+func (c *Client) poolCandidate(l poolLive) candidate {
+	np := l.np
+	user, own := splitTags(tkeTagMap(np.Tags))
+	cd := candidate{id: sv(np.NodePoolId), user: user, own: own}
+	cd.build = func(want spec.Resource) providers.Observation {
+		state := sv(np.LifeState)
+		o := c.baseObservation(spec.KindNodePool, cd, state)
+		asgStatus := sv(np.AutoscalingGroupStatus)
+		o.Settling = state != poolNormal || asgStatus == "enabling" || asgStatus == "disabling"
+		s := spec.NodePoolSpec{
+			ClusterRef: spec.Ref{ID: l.clusterID},
+			Scaling: spec.NodePoolScaling{
+				Min:         int(i64(np.MinNodesNum)),
+				Max:         int(i64(np.MaxNodesNum)),
+				Desired:     intPtr(int(i64(np.DesiredNodesNum))),
+				Autoscaling: boolPtr(asgStatus == "enabled" || asgStatus == "enabling"),
+			},
+			OSImage:            sv(np.NodePoolOs),
+			Labels:             labelMap(np.Labels),
+			Taints:             taintsFromAPI(np.Taints),
+			CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
+			UserData:           decodeScript(sv(np.UserScript)),
+			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
+			Tags:               user,
+			DeletionPolicy:     own.policy,
+		}
+		if np.ExtraArgs != nil {
+			s.KubeletExtraArgs = strs(np.ExtraArgs.Kubelet)
+		}
+		for _, d := range np.DataDisks {
+			if d == nil {
+				continue
+			}
+			s.DataDisks = append(s.DataDisks, spec.DataDisk{
+				Disk:       spec.Disk{Type: sv(d.DiskType), SizeGB: int(i64(d.DiskSize))},
+				FileSystem: sv(d.FileSystem), MountTarget: sv(d.MountTarget),
+			})
+		}
+		if g := l.asg; g != nil {
+			for _, id := range strs(g.SubnetIdSet) {
+				s.SubnetRefs = append(s.SubnetRefs, spec.Ref{ID: id})
+			}
+			s.MultiZoneSubnetPolicy = sv(g.MultiZoneSubnetPolicy)
+			if ts := strs(g.TerminationPolicySet); len(ts) > 0 {
+				s.TerminationPolicy = ts[0]
+			}
+		}
+		if lc := l.lc; lc != nil {
+			s.InstanceTypes = strs(lc.InstanceTypes)
+			if len(s.InstanceTypes) == 0 && sv(lc.InstanceType) != "" {
+				s.InstanceTypes = []string{sv(lc.InstanceType)}
+			}
+			if d := lc.SystemDisk; d != nil {
+				s.SystemDisk = spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}
+			}
+			if len(s.DataDisks) == 0 {
+				for _, d := range lc.DataDisks {
+					if d != nil {
+						s.DataDisks = append(s.DataDisks, spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}})
+					}
+				}
+			}
+			for _, id := range strs(lc.SecurityGroupIds) {
+				s.SecurityGroupRefs = append(s.SecurityGroupRefs, spec.Ref{ID: id})
+			}
+			if lc.LoginSettings != nil {
+				s.SSHKeyIDs = strs(lc.LoginSettings.KeyIds)
+			}
+			s.InstanceChargeType = sv(lc.InstanceChargeType)
+			if ia := lc.InternetAccessible; ia != nil && (bv(ia.PublicIpAssigned) || u64(ia.InternetMaxBandwidthOut) > 0) {
+				s.Internet = &spec.InternetAccess{
+					ChargeType:          sv(ia.InternetChargeType),
+					MaxBandwidthOutMbps: int(u64(ia.InternetMaxBandwidthOut)),
+					PublicIP:            boolPtr(bv(ia.PublicIpAssigned)),
+				}
+			}
+		}
+		if w, ok := want.(*spec.NodePool); ok {
+			// How tkeops drains and what it does with instances on delete are tkeops'
+			// own settings; the cloud has no record of them.
+			s.Drain = w.Spec.Drain
+			s.InstanceDeletionPolicy = w.Spec.InstanceDeletionPolicy
+		}
+		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, sv(np.Name)), Spec: s}
+		o.Extra["clusterID"] = l.clusterID
+		o.Extra["asgID"] = sv(np.AutoscalingGroupId)
+		o.Extra["ascID"] = sv(np.LaunchConfigurationId)
+		o.Extra["autoscalingGroupStatus"] = asgStatus
+		o.Extra["desiredNodes"] = strconv.FormatInt(i64(np.DesiredNodesNum), 10)
+		if ns := np.NodeCountSummary; ns != nil {
+			var total, ready int64
+			if a := ns.AutoscalingAdded; a != nil {
+				total += i64(a.Total)
+				ready += i64(a.Normal)
+			}
+			if m := ns.ManuallyAdded; m != nil {
+				total += i64(m.Total)
+				ready += i64(m.Normal)
+			}
+			o.Extra["nodeCount"] = strconv.FormatInt(total, 10)
+			o.Extra["readyNodes"] = strconv.FormatInt(ready, 10)
+		}
+		return o
+	}
+	return cd
+}
+
+func intPtr(i int) *int { return &i }
+
+func labelMap(ls []*tke.Label) map[string]string {
+	if len(ls) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		if l != nil && l.Name != nil {
+			m[*l.Name] = sv(l.Value)
+		}
+	}
+	return m
+}
+
+func labelsToAPI(m map[string]string) []*tke.Label {
+	out := make([]*tke.Label, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, &tke.Label{Name: common.StringPtr(k), Value: common.StringPtr(m[k])})
+	}
+	return out
+}
+
+func taintsFromAPI(ts []*tke.Taint) []spec.Taint {
+	var out []spec.Taint
+	for _, t := range ts {
+		if t != nil {
+			out = append(out, spec.Taint{Key: sv(t.Key), Value: sv(t.Value), Effect: sv(t.Effect)})
+		}
+	}
+	return out
+}
+
+func taintsToAPI(ts []spec.Taint) []*tke.Taint {
+	out := make([]*tke.Taint, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, &tke.Taint{Key: common.StringPtr(t.Key), Value: common.StringPtr(t.Value), Effect: common.StringPtr(t.Effect)})
+	}
+	return out
+}
+
+// The node script travels base64-encoded (InstanceAdvancedSettings.UserScript).
+func encodeScript(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func decodeScript(s string) string {
+	if s == "" {
+		return ""
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return s
+	}
+	return string(b)
+}
+
+// poolClusters is the set of clusters whose pools Observe must list: those the
+// wanted pools reference and those this instance owns (where its unwanted pools,
+// the delete candidates, live).
+func (c *Client) poolClusters(ctx context.Context, want []spec.Resource) ([]string, error) {
+	set := map[string]bool{}
+	for _, w := range want {
+		if id := w.(*spec.NodePool).Spec.ClusterRef.ID; id != "" {
+			set[id] = true
+		}
+	}
+	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, cl := range cls {
+		set[sv(cl.ClusterId)] = true
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// readPools lists the pools of the given clusters (one call each, in parallel) and
+// the AS groups and launch configurations of those owned by this instance (batched).
+func (c *Client) readPools(ctx context.Context, clusterIDs []string) ([]poolLive, error) {
+	var (
+		mu    sync.Mutex
+		lives []poolLive
+	)
+	jobs := make([]func(context.Context) error, 0, len(clusterIDs))
+	for _, id := range clusterIDs {
+		jobs = append(jobs, func(ctx context.Context) error {
+			pools, err := c.listPools(ctx, id)
+			if err != nil {
+				return fmt.Errorf("node pools of cluster %s: %w", id, err)
+			}
+			mu.Lock()
+			for _, np := range pools {
+				lives = append(lives, poolLive{clusterID: id, np: np})
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := parallel(ctx, 8, jobs); err != nil {
+		return nil, err
+	}
+	var asgIDs, ascIDs []string
+	for _, l := range lives {
+		if _, own := splitTags(tkeTagMap(l.np.Tags)); own.ownedBy(c.owner, spec.KindNodePool) {
+			if id := sv(l.np.AutoscalingGroupId); id != "" {
+				asgIDs = append(asgIDs, id)
+			}
+			if id := sv(l.np.LaunchConfigurationId); id != "" {
+				ascIDs = append(ascIDs, id)
+			}
+		}
+	}
+	var (
+		groups  map[string]*as.AutoScalingGroup
+		configs map[string]*as.LaunchConfiguration
+	)
+	err := parallel(ctx, 2, []func(context.Context) error{
+		func(ctx context.Context) (err error) {
+			groups, err = c.listGroups(ctx, asgIDs)
+			if err != nil {
+				err = fmt.Errorf("auto-scaling groups: %w", err)
+			}
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			configs, err = c.listLaunchConfigs(ctx, ascIDs)
+			if err != nil {
+				err = fmt.Errorf("launch configurations: %w", err)
+			}
+			return err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range lives {
+		lives[i].asg = groups[sv(lives[i].np.AutoscalingGroupId)]
+		lives[i].lc = configs[sv(lives[i].np.LaunchConfigurationId)]
+	}
+	return lives, nil
+}
+
+func (c *Client) observeNodePools(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+	clusterIDs, err := c.poolClusters(ctx, want)
+	if err != nil {
+		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
+	}
+	lives, err := c.readPools(ctx, clusterIDs)
+	if err != nil {
+		return nil, fmt.Errorf("observe node pools of owner %q: %w", c.owner, err)
+	}
+	cands := make([]candidate, 0, len(lives))
+	for _, l := range lives {
+		cands = append(cands, c.poolCandidate(l))
+	}
+	return c.assemble(spec.KindNodePool, want, cands), nil
+}
+
+// findPool looks one pool up in a cluster, by ID or (id "") by this instance's tags.
+func (c *Client) findPool(ctx context.Context, clusterID, id string, addr spec.Addr) (*tke.NodePool, error) {
+	pools, err := c.listPools(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	for _, np := range pools {
+		if id != "" {
+			if sv(np.NodePoolId) == id {
+				return np, nil
+			}
+			continue
+		}
+		if _, own := splitTags(tkeTagMap(np.Tags)); own.ownedBy(c.owner, spec.KindNodePool) && own.addr == addr {
+			return np, nil
+		}
+	}
+	return nil, nil
+}
+
+// reobservePool reads one pool with its AS group and launch configuration.
+func (c *Client) reobservePool(ctx context.Context, r *spec.NodePool, clusterID string, np *tke.NodePool) (providers.Observation, error) {
+	l := poolLive{clusterID: clusterID, np: np}
+	groups, err := c.listGroups(ctx, []string{sv(np.AutoscalingGroupId)})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("read auto-scaling group of node pool %s: %w", sv(np.NodePoolId), err)
+	}
+	configs, err := c.listLaunchConfigs(ctx, []string{sv(np.LaunchConfigurationId)})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("read launch configuration of node pool %s: %w", sv(np.NodePoolId), err)
+	}
+	l.asg, l.lc = groups[sv(np.AutoscalingGroupId)], configs[sv(np.LaunchConfigurationId)]
+	return c.poolCandidate(l).build(r), nil
+}
+
+// launchConfigPara is the AS CreateLaunchConfiguration request a pool's nodes are
+// made from, as CreateClusterNodePool takes it (JSON) and as
+// ModifyLaunchConfigurationAttributes changes it.
+func launchConfigPara(s spec.NodePoolSpec) (*as.CreateLaunchConfigurationRequest, error) {
+	lc := as.NewCreateLaunchConfigurationRequest()
+	lc.InstanceTypes = common.StringPtrs(s.InstanceTypes)
+	lc.SystemDisk = asSystemDisk(s.SystemDisk)
+	lc.DataDisks = asDataDisks(s.DataDisks)
+	ids, err := refIDs("spec.securityGroupRefs", s.SecurityGroupRefs)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > 0 {
+		lc.SecurityGroupIds = common.StringPtrs(ids)
+	}
+	if len(s.SSHKeyIDs) > 0 {
+		lc.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
+	}
+	if s.InstanceChargeType != "" {
+		lc.InstanceChargeType = common.StringPtr(s.InstanceChargeType)
+	}
+	lc.InternetAccessible = asInternet(s.Internet)
+	return lc, nil
+}
+
+func asSystemDisk(d spec.Disk) *as.SystemDisk {
+	if d.Type == "" && d.SizeGB == 0 {
+		return nil
+	}
+	out := &as.SystemDisk{}
+	if d.Type != "" {
+		out.DiskType = common.StringPtr(d.Type)
+	}
+	if d.SizeGB > 0 {
+		out.DiskSize = common.Uint64Ptr(uint64(d.SizeGB))
+	}
+	return out
+}
+
+func asDataDisks(ds []spec.DataDisk) []*as.DataDisk {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]*as.DataDisk, 0, len(ds))
+	for _, d := range ds {
+		x := &as.DataDisk{DiskSize: common.Uint64Ptr(uint64(d.SizeGB))}
+		if d.Type != "" {
+			x.DiskType = common.StringPtr(d.Type)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func asInternet(in *spec.InternetAccess) *as.InternetAccessible {
+	if in == nil {
+		return &as.InternetAccessible{PublicIpAssigned: common.BoolPtr(false), InternetMaxBandwidthOut: common.Uint64Ptr(0)}
+	}
+	out := &as.InternetAccessible{InternetMaxBandwidthOut: common.Uint64Ptr(uint64(in.MaxBandwidthOutMbps))}
+	if in.ChargeType != "" {
+		out.InternetChargeType = common.StringPtr(in.ChargeType)
+	}
+	out.PublicIpAssigned = common.BoolPtr(in.PublicIP == nil || *in.PublicIP)
+	return out
+}
+
+func refIDs(path string, refs []spec.Ref) ([]string, error) {
+	out := make([]string, 0, len(refs))
+	for i, r := range refs {
+		if r.ID == "" {
+			return nil, fmt.Errorf("%s[%d] %q is not resolved to an ID", path, i, r.Name)
+		}
+		out = append(out, r.ID)
+	}
+	return out, nil
+}
+
+func tkeDataDisks(ds []spec.DataDisk) []*tke.DataDisk {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]*tke.DataDisk, 0, len(ds))
+	for _, d := range ds {
+		x := &tke.DataDisk{DiskSize: common.Int64Ptr(int64(d.SizeGB))}
+		if d.Type != "" {
+			x.DiskType = common.StringPtr(d.Type)
+		}
+		if d.FileSystem != "" {
+			x.FileSystem = common.StringPtr(d.FileSystem)
+		}
+		if d.MountTarget != "" {
+			x.MountTarget = common.StringPtr(d.MountTarget)
+			x.AutoFormatAndMount = common.BoolPtr(true)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func osCustomizeType(osImage string) *string {
+	if strings.HasPrefix(osImage, "img-") {
+		return common.StringPtr("") // custom images take no customize type
+	}
+	return common.StringPtr("GENERAL")
+}
+
+func (c *Client) createNodePool(ctx context.Context, r *spec.NodePool) (providers.Observation, error) {
+	addr := r.GetAddr()
+	s := r.Spec
+	clusterID := s.ClusterRef.ID
+	if clusterID == "" {
+		return providers.Observation{}, fmt.Errorf("create %s: spec.clusterRef is not resolved to an ID", addr)
+	}
+	existing, err := c.findPool(ctx, clusterID, "", addr)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: look up by tag in cluster %s: %w", addr, clusterID, err)
+	}
+	if existing != nil {
+		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", sv(existing.NodePoolId))
+		return c.reobservePool(ctx, r, clusterID, existing)
+	}
+	cls, err := c.listClusters(ctx, nil, []string{clusterID})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: read cluster %s: %w", addr, clusterID, err)
+	}
+	if len(cls) == 0 {
+		return providers.Observation{}, fmt.Errorf("create %s: cluster %s does not exist", addr, clusterID)
+	}
+	vpcID := sv(cls[0].ClusterNetworkSettings.VpcId)
+	tags, err := desiredTags(c.owner, r)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	subnets, err := refIDs("spec.subnetRefs", s.SubnetRefs)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	asg := as.NewCreateAutoScalingGroupRequest()
+	asg.MinSize = common.Uint64Ptr(uint64(s.Scaling.Min))
+	asg.MaxSize = common.Uint64Ptr(uint64(s.Scaling.Max))
+	desired := s.Scaling.Min
+	if s.Scaling.Desired != nil {
+		desired = *s.Scaling.Desired
+	}
+	asg.DesiredCapacity = common.Uint64Ptr(uint64(desired))
+	asg.VpcId = common.StringPtr(vpcID)
+	asg.SubnetIds = common.StringPtrs(subnets)
+	asg.RetryPolicy = common.StringPtr("IMMEDIATE_RETRY")
+	asg.ServiceSettings = &as.ServiceSettings{ScalingMode: common.StringPtr("CLASSIC_SCALING")}
+	if s.MultiZoneSubnetPolicy != "" {
+		asg.MultiZoneSubnetPolicy = common.StringPtr(s.MultiZoneSubnetPolicy)
+	}
+	if s.TerminationPolicy != "" {
+		asg.TerminationPolicies = common.StringPtrs([]string{s.TerminationPolicy})
+	}
+	lc, err := launchConfigPara(s)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	adv := &tke.InstanceAdvancedSettings{DataDisks: tkeDataDisks(s.DataDisks)}
+	if s.CordonOnJoin != nil && *s.CordonOnJoin {
+		adv.Unschedulable = common.Int64Ptr(1)
+	} else {
+		adv.Unschedulable = common.Int64Ptr(0)
+	}
+	if s.UserData != "" {
+		adv.UserScript = common.StringPtr(encodeScript(s.UserData))
+	}
+	if len(s.KubeletExtraArgs) > 0 {
+		adv.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}
+	}
+	req := tke.NewCreateClusterNodePoolRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.AutoScalingGroupPara = common.StringPtr(asg.ToJsonString())
+	req.LaunchConfigurePara = common.StringPtr(lc.ToJsonString())
+	req.InstanceAdvancedSettings = adv
+	req.EnableAutoscale = common.BoolPtr(s.Scaling.Autoscaling != nil && *s.Scaling.Autoscaling)
+	req.Name = common.StringPtr(addr.Name)
+	if len(s.Labels) > 0 {
+		req.Labels = labelsToAPI(s.Labels)
+	}
+	if len(s.Taints) > 0 {
+		req.Taints = taintsToAPI(s.Taints)
+	}
+	if s.OSImage != "" {
+		req.NodePoolOs = common.StringPtr(s.OSImage)
+		req.OsCustomizeType = osCustomizeType(s.OSImage)
+	}
+	if s.DeletionProtection != nil {
+		req.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
+	}
+	req.Tags = tkeTags(tags)
+	resp, err := invoke(ctx, c, "tke", "CreateClusterNodePool", kindCreate, func(ctx context.Context) (*tke.CreateClusterNodePoolResponse, error) {
+		return c.tke.CreateClusterNodePoolWithContext(ctx, req)
+	})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s in cluster %s: %w", addr, clusterID, err)
+	}
+	id := sv(resp.Response.NodePoolId)
+	if id == "" {
+		return providers.Observation{}, fmt.Errorf("create %s: CreateClusterNodePool answered without a node pool ID", addr)
+	}
+	c.log.Info("created", "addr", addr.String(), "id", id, "cluster", clusterID)
+	np, err := c.findPool(ctx, clusterID, id, addr)
+	if err != nil || np == nil {
+		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "creating",
+			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy]), Extra: map[string]string{"clusterID": clusterID}}, nil
+	}
+	return c.reobservePool(ctx, r, clusterID, np)
+}
+
+// poolClusterID finds the cluster of an observed pool.
+func poolClusterID(o providers.Observation) string {
+	if id := o.Extra["clusterID"]; id != "" {
+		return id
+	}
+	if p, ok := o.Live.(*spec.NodePool); ok {
+		return p.Spec.ClusterRef.ID
+	}
+	return ""
+}
+
+func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
+	addr := r.GetAddr()
+	s := r.Spec
+	clusterID := poolClusterID(o)
+	if clusterID == "" {
+		clusterID = s.ClusterRef.ID
+	}
+	scaling := []string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.autoscaling"}
+	poolFields := []string{"spec.labels", "spec.taints", "spec.osImage", "spec.userData", "spec.kubeletExtraArgs",
+		"spec.cordonOnJoin", "spec.deletionProtection", "spec.tags", "spec.deletionPolicy"}
+	launchFields := []string{"spec.systemDisk", "spec.dataDisks", "spec.securityGroupRefs", "spec.sshKeyIDs",
+		"spec.instanceChargeType", "spec.internet"}
+	groupFields := []string{"spec.subnetRefs", "spec.multiZoneSubnetPolicy", "spec.terminationPolicy"}
+	tkeopsOnly := []string{"spec.drain", "spec.instanceDeletionPolicy"}
+	handled := slices.Concat(scaling, poolFields, launchFields, groupFields, tkeopsOnly,
+		[]string{"spec.scaling", "spec.scaling.desired", "spec.instanceTypes"})
+	if err := unsupported(spec.KindNodePool, changes, handled...); err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+	}
+	np, err := c.findPool(ctx, clusterID, o.ID, addr)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: read: %w", addr, o.ID, err)
+	}
+	if np == nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: the node pool is gone from cluster %s", addr, o.ID, clusterID)
+	}
+	wholeScaling := anyPath(changes, "spec.scaling") && !anyPath(changes, append(scaling, "spec.scaling.desired")...)
+	doBounds := wholeScaling || anyPath(changes, scaling...)
+	doDesired := (wholeScaling || anyPath(changes, "spec.scaling.desired")) && s.Scaling.Desired != nil
+
+	modifyPool := func(req *tke.ModifyClusterNodePoolRequest) error {
+		req.ClusterId = common.StringPtr(clusterID)
+		req.NodePoolId = common.StringPtr(o.ID)
+		_, err := invoke(ctx, c, "tke", "ModifyClusterNodePool", kindWrite, func(ctx context.Context) (*tke.ModifyClusterNodePoolResponse, error) {
+			return c.tke.ModifyClusterNodePoolWithContext(ctx, req)
+		})
+		return err
+	}
+	setBounds := func() error {
+		req := tke.NewModifyClusterNodePoolRequest()
+		req.MinNodesNum = common.Int64Ptr(int64(s.Scaling.Min))
+		req.MaxNodesNum = common.Int64Ptr(int64(s.Scaling.Max))
+		if s.Scaling.Autoscaling != nil {
+			req.EnableAutoscale = common.BoolPtr(*s.Scaling.Autoscaling)
+		}
+		if err := modifyPool(req); err != nil {
+			return fmt.Errorf("scaling bounds: %w", err)
+		}
+		return nil
+	}
+	setDesired := func() error {
+		req := tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest()
+		req.ClusterId = common.StringPtr(clusterID)
+		req.NodePoolId = common.StringPtr(o.ID)
+		req.DesiredCapacity = common.Int64Ptr(int64(*s.Scaling.Desired))
+		if _, err := invoke(ctx, c, "tke", "ModifyNodePoolDesiredCapacityAboutAsg", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolDesiredCapacityAboutAsgResponse, error) {
+			return c.tke.ModifyNodePoolDesiredCapacityAboutAsgWithContext(ctx, req)
+		}); err != nil {
+			return fmt.Errorf("desired capacity: %w", err)
+		}
+		return nil
+	}
+	// The API checks min ≤ desired ≤ max on each call: move desired first when it
+	// fits the current bounds, else the bounds first.
+	var steps []func() error
+	fitsNow := doDesired && int64(*s.Scaling.Desired) >= i64(np.MinNodesNum) && int64(*s.Scaling.Desired) <= i64(np.MaxNodesNum)
+	if doDesired && fitsNow {
+		steps = append(steps, setDesired)
+	}
+	if doBounds {
+		steps = append(steps, setBounds)
+	}
+	if doDesired && !fitsNow {
+		steps = append(steps, setDesired)
+	}
+	if anyPath(changes, "spec.instanceTypes") {
+		steps = append(steps, func() error {
+			req := tke.NewModifyNodePoolInstanceTypesRequest()
+			req.ClusterId = common.StringPtr(clusterID)
+			req.NodePoolId = common.StringPtr(o.ID)
+			req.InstanceTypes = common.StringPtrs(s.InstanceTypes)
+			if _, err := invoke(ctx, c, "tke", "ModifyNodePoolInstanceTypes", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolInstanceTypesResponse, error) {
+				return c.tke.ModifyNodePoolInstanceTypesWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("instance types: %w", err)
+			}
+			return nil
+		})
+	}
+	if anyPath(changes, poolFields...) {
+		steps = append(steps, func() error {
+			req := tke.NewModifyClusterNodePoolRequest()
+			if anyPath(changes, "spec.labels") {
+				req.Labels = labelsToAPI(s.Labels) // [] clears
+			}
+			if anyPath(changes, "spec.taints") {
+				req.Taints = taintsToAPI(s.Taints) // [] clears
+			}
+			if anyPath(changes, "spec.osImage") && s.OSImage != "" {
+				req.OsName = common.StringPtr(s.OSImage)
+				req.OsCustomizeType = osCustomizeType(s.OSImage)
+			}
+			if anyPath(changes, "spec.userData") {
+				req.UserScript = common.StringPtr(encodeScript(s.UserData))
+			}
+			if anyPath(changes, "spec.kubeletExtraArgs") {
+				req.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}
+			}
+			if anyPath(changes, "spec.cordonOnJoin") && s.CordonOnJoin != nil {
+				req.Unschedulable = common.Int64Ptr(map[bool]int64{true: 1, false: 0}[*s.CordonOnJoin])
+			}
+			if anyPath(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
+				req.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
+			}
+			if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
+				tags, err := desiredTags(c.owner, r)
+				if err != nil {
+					return err
+				}
+				req.Tags = tkeTags(tags)
+			}
+			if err := modifyPool(req); err != nil {
+				return fmt.Errorf("node pool attributes: %w", err)
+			}
+			return nil
+		})
+	}
+	if anyPath(changes, launchFields...) {
+		steps = append(steps, func() error {
+			lc, err := launchConfigPara(s)
+			if err != nil {
+				return err
+			}
+			req := as.NewModifyLaunchConfigurationAttributesRequest()
+			req.LaunchConfigurationId = np.LaunchConfigurationId
+			if anyPath(changes, "spec.systemDisk") {
+				req.SystemDisk = lc.SystemDisk
+			}
+			if anyPath(changes, "spec.dataDisks") {
+				req.DataDisks = lc.DataDisks
+				if req.DataDisks == nil {
+					req.DataDisks = []*as.DataDisk{}
+				}
+			}
+			if anyPath(changes, "spec.securityGroupRefs") {
+				req.SecurityGroupIds = lc.SecurityGroupIds
+				if req.SecurityGroupIds == nil {
+					req.SecurityGroupIds = []*string{}
+				}
+			}
+			if anyPath(changes, "spec.sshKeyIDs") {
+				req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
+			}
+			if anyPath(changes, "spec.instanceChargeType") {
+				req.InstanceChargeType = lc.InstanceChargeType
+			}
+			if anyPath(changes, "spec.internet") {
+				req.InternetAccessible = lc.InternetAccessible
+			}
+			if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
+				return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("launch configuration %s: %w", sv(np.LaunchConfigurationId), err)
+			}
+			return nil
+		})
+	}
+	if anyPath(changes, groupFields...) {
+		steps = append(steps, func() error {
+			req := as.NewModifyAutoScalingGroupRequest()
+			req.AutoScalingGroupId = np.AutoscalingGroupId
+			if anyPath(changes, "spec.subnetRefs") {
+				ids, err := refIDs("spec.subnetRefs", s.SubnetRefs)
+				if err != nil {
+					return err
+				}
+				req.SubnetIds = common.StringPtrs(ids)
+			}
+			if anyPath(changes, "spec.multiZoneSubnetPolicy") && s.MultiZoneSubnetPolicy != "" {
+				req.MultiZoneSubnetPolicy = common.StringPtr(s.MultiZoneSubnetPolicy)
+			}
+			if anyPath(changes, "spec.terminationPolicy") && s.TerminationPolicy != "" {
+				req.TerminationPolicies = common.StringPtrs([]string{s.TerminationPolicy})
+			}
+			if _, err := invoke(ctx, c, "as", "ModifyAutoScalingGroup", kindWrite, func(ctx context.Context) (*as.ModifyAutoScalingGroupResponse, error) {
+				return c.as.ModifyAutoScalingGroupWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("auto-scaling group %s: %w", sv(np.AutoscalingGroupId), err)
+			}
+			return nil
+		})
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+		}
+	}
+	np, err = c.findPool(ctx, clusterID, o.ID, addr)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+	}
+	if np == nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: the node pool is gone", addr, o.ID)
+	}
+	return c.reobservePool(ctx, r, clusterID, np)
+}
+
+func (c *Client) deleteNodePool(ctx context.Context, o providers.Observation, opts providers.DeleteOptions) error {
+	clusterID := poolClusterID(o)
+	if clusterID == "" {
+		return fmt.Errorf("delete node pool %s: its cluster is unknown (observation without Extra[clusterID])", o.ID)
+	}
+	np, err := c.findPool(ctx, clusterID, o.ID, o.Addr)
+	if err != nil {
+		return fmt.Errorf("delete node pool %s: read: %w", o.ID, err)
+	}
+	if np == nil || sv(np.LifeState) == "deleting" {
+		return nil
+	}
+	if _, own := splitTags(tkeTagMap(np.Tags)); !own.ownedBy(c.owner, spec.KindNodePool) {
+		return notOwned(spec.KindNodePool, o.ID)
+	}
+	if bv(np.DeletionProtection) {
+		return fmt.Errorf("delete node pool %s (%s): %w; set spec.deletionProtection: false and apply first", o.ID, o.Addr, ErrDeletionProtected)
+	}
+	req := tke.NewDeleteClusterNodePoolRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.NodePoolIds = common.StringPtrs([]string{o.ID})
+	req.KeepInstance = common.BoolPtr(opts.KeepInstances)
+	_, err = invoke(ctx, c, "tke", "DeleteClusterNodePool", kindWrite, func(ctx context.Context) (*tke.DeleteClusterNodePoolResponse, error) {
+		return c.tke.DeleteClusterNodePoolWithContext(ctx, req)
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete node pool %s (%s) in cluster %s: %w", o.ID, o.Addr, clusterID, err)
+	}
+	c.log.Info("deleted", "kind", "NodePool", "id", o.ID, "cluster", clusterID, "keepInstances", opts.KeepInstances)
+	return nil
+}

@@ -1,0 +1,205 @@
+package tencentcloud
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// listSubnets pages DescribeSubnets with the given filters.
+func (c *Client) listSubnets(ctx context.Context, filters []*vpc.Filter) ([]*vpc.Subnet, error) {
+	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]*vpc.Subnet, uint64, error) {
+		req := vpc.NewDescribeSubnetsRequest()
+		req.Filters, req.Offset, req.Limit = filters, offset, limit
+		resp, err := invoke(ctx, c, "vpc", "DescribeSubnets", kindRead, func(ctx context.Context) (*vpc.DescribeSubnetsResponse, error) {
+			return c.vpc.DescribeSubnetsWithContext(ctx, req)
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		return resp.Response.SubnetSet, u64(resp.Response.TotalCount), nil
+	})
+}
+
+func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
+	user, own := splitTags(vpcTagMap(s.TagSet))
+	cd := candidate{id: sv(s.SubnetId), created: sv(s.CreatedTime), user: user, own: own}
+	cd.build = func(want spec.Resource) providers.Observation {
+		o := c.baseObservation(spec.KindSubnet, cd, "AVAILABLE")
+		o.Live = &spec.Subnet{
+			Object: meta(spec.KindSubnet, want, own, sv(s.SubnetName)),
+			Spec: spec.SubnetSpec{
+				VPCRef:          spec.Ref{ID: sv(s.VpcId)},
+				Zone:            sv(s.Zone),
+				CIDRBlock:       canonCIDR(sv(s.CidrBlock)),
+				EnableBroadcast: boolPtr(bv(s.EnableBroadcast)),
+				Tags:            user,
+				DeletionPolicy:  own.policy,
+			},
+		}
+		if n := s.AvailableIpAddressCount; n != nil {
+			o.Extra["availableIPs"] = strconv.FormatUint(*n, 10)
+		}
+		return o
+	}
+	return cd
+}
+
+func (c *Client) observeSubnets(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+	ss, err := c.listSubnets(ctx, c.ownerFilters(nil))
+	if err != nil {
+		return nil, fmt.Errorf("observe subnets of owner %q: %w", c.owner, err)
+	}
+	cands := make([]candidate, 0, len(ss))
+	for _, s := range ss {
+		cands = append(cands, c.subnetCandidate(s))
+	}
+	return c.assemble(spec.KindSubnet, want, cands), nil
+}
+
+func (c *Client) subnetsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+	found := map[string]*vpc.Subnet{}
+	for start := 0; start < len(ids); start += 5 {
+		chunk := ids[start:min(start+5, len(ids))]
+		ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", chunk...)})
+		if err != nil {
+			return nil, fmt.Errorf("observe subnets %v: %w", chunk, err)
+		}
+		for _, s := range ss {
+			found[sv(s.SubnetId)] = s
+		}
+	}
+	out := make([]providers.Observation, 0, len(ids))
+	for _, id := range ids {
+		s, ok := found[id]
+		if !ok {
+			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindSubnet}, ID: id})
+			continue
+		}
+		out = append(out, c.subnetCandidate(s).build(nil))
+	}
+	return out, nil
+}
+
+func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Observation, error) {
+	addr := r.GetAddr()
+	if r.Spec.VPCRef.ID == "" {
+		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
+	}
+	existing, err := c.listSubnets(ctx, c.ownerFilters(&addr))
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+	}
+	var s *vpc.Subnet
+	if len(existing) > 0 {
+		s = existing[0]
+		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", sv(s.SubnetId))
+	} else {
+		tags, err := desiredTags(c.owner, r)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		}
+		req := vpc.NewCreateSubnetRequest()
+		req.VpcId = common.StringPtr(r.Spec.VPCRef.ID)
+		req.SubnetName = common.StringPtr(addr.Name)
+		req.CidrBlock = common.StringPtr(r.Spec.CIDRBlock)
+		req.Zone = common.StringPtr(r.Spec.Zone)
+		req.Tags = vpcTags(tags)
+		resp, err := invoke(ctx, c, "vpc", "CreateSubnet", kindCreate, func(ctx context.Context) (*vpc.CreateSubnetResponse, error) {
+			return c.vpc.CreateSubnetWithContext(ctx, req)
+		})
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s in %s: %w", addr, r.Spec.VPCRef.ID, err)
+		}
+		s = resp.Response.Subnet
+		if s == nil || s.SubnetId == nil {
+			return providers.Observation{}, fmt.Errorf("create %s: CreateSubnet answered without a subnet", addr)
+		}
+		if len(s.TagSet) == 0 {
+			s.TagSet = req.Tags
+		}
+		c.log.Info("created", "addr", addr.String(), "id", *s.SubnetId)
+	}
+	// Broadcast cannot be set by CreateSubnet; a second call sets it (also after a
+	// crash between the two, since the lookup above lands here too).
+	if r.Spec.EnableBroadcast != nil && *r.Spec.EnableBroadcast != bv(s.EnableBroadcast) {
+		if err := c.modifySubnet(ctx, *s.SubnetId, r); err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s %s: broadcast: %w", addr, *s.SubnetId, err)
+		}
+		s.EnableBroadcast = r.Spec.EnableBroadcast
+	}
+	return c.subnetCandidate(s).build(r), nil
+}
+
+func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet) error {
+	req := vpc.NewModifySubnetAttributeRequest()
+	req.SubnetId = common.StringPtr(id)
+	if r.Spec.EnableBroadcast != nil {
+		req.EnableBroadcast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableBroadcast))
+	}
+	_, err := invoke(ctx, c, "vpc", "ModifySubnetAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifySubnetAttributeResponse, error) {
+		return c.vpc.ModifySubnetAttributeWithContext(ctx, req)
+	})
+	return err
+}
+
+func (c *Client) updateSubnet(ctx context.Context, r *spec.Subnet, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
+	addr := r.GetAddr()
+	if err := unsupported(spec.KindSubnet, changes, "spec.enableBroadcast", "spec.tags", "spec.deletionPolicy"); err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+	}
+	if anyPath(changes, "spec.enableBroadcast") && r.Spec.EnableBroadcast != nil {
+		if err := c.modifySubnet(ctx, o.ID, r); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: broadcast: %w", addr, o.ID, err)
+		}
+	}
+	ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", o.ID)})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+	}
+	if len(ss) == 0 {
+		return providers.Observation{}, fmt.Errorf("update %s %s: the subnet is gone", addr, o.ID)
+	}
+	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
+		want, err := desiredTags(c.owner, r)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
+		}
+		have := vpcTagMap(ss[0].TagSet)
+		if err := c.syncTags(ctx, c.tagResource("vpc", "subnet", o.ID), have, want); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
+		}
+		ss[0].TagSet = vpcTags(want)
+	}
+	return c.subnetCandidate(ss[0]).build(r), nil
+}
+
+func (c *Client) deleteSubnet(ctx context.Context, o providers.Observation) error {
+	ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", o.ID)})
+	if err != nil {
+		return fmt.Errorf("delete subnet %s: read: %w", o.ID, err)
+	}
+	if len(ss) == 0 {
+		return nil
+	}
+	if _, own := splitTags(vpcTagMap(ss[0].TagSet)); !own.ownedBy(c.owner, spec.KindSubnet) {
+		return notOwned(spec.KindSubnet, o.ID)
+	}
+	req := vpc.NewDeleteSubnetRequest()
+	req.SubnetId = common.StringPtr(o.ID)
+	_, err = invoke(ctx, c, "vpc", "DeleteSubnet", kindWrite, func(ctx context.Context) (*vpc.DeleteSubnetResponse, error) {
+		return c.vpc.DeleteSubnetWithContext(ctx, req)
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete subnet %s (%s): %w", o.ID, o.Addr, err)
+	}
+	c.log.Info("deleted", "kind", "Subnet", "id", o.ID)
+	return nil
+}

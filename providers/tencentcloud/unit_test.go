@@ -1,0 +1,181 @@
+package tencentcloud
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+func TestNormRule(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		in     spec.SecurityGroupRule
+		want   spec.SecurityGroupRule
+	}{
+		"case and ports": {
+			reason: "the API returns upper-case protocol and action; ports lose spaces",
+			in:     spec.SecurityGroupRule{Protocol: "tcp", Port: "80, 443", CIDRBlock: "10.0.0.1/8", Action: "accept"},
+			want:   spec.SecurityGroupRule{Protocol: "TCP", Port: "80,443", CIDRBlock: "10.0.0.0/8", Action: "ACCEPT"},
+		},
+		"port-less protocol": {
+			reason: "ICMP has no port: the canonical form is ALL",
+			in:     spec.SecurityGroupRule{Protocol: "icmp", CIDRBlock: "0.0.0.0/0", Action: "DROP"},
+			want:   spec.SecurityGroupRule{Protocol: "ICMP", Port: "ALL", CIDRBlock: "0.0.0.0/0", Action: "DROP"},
+		},
+		"ref by ID only": {
+			reason: "live references carry IDs, never names",
+			in:     spec.SecurityGroupRule{Protocol: "ALL", Port: "all", SecurityGroupRef: &spec.Ref{Name: "x", ID: "sg-1"}, Action: "ACCEPT"},
+			want:   spec.SecurityGroupRule{Protocol: "ALL", Port: "ALL", SecurityGroupRef: &spec.Ref{ID: "sg-1"}, Action: "ACCEPT"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := normRule(tc.in)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) || (got.SecurityGroupRef == nil) != (tc.want.SecurityGroupRef == nil) ||
+				(got.SecurityGroupRef != nil && *got.SecurityGroupRef != *tc.want.SecurityGroupRef) {
+				t.Errorf("\nReason: %s\nwant %+v\ngot  %+v", tc.reason, tc.want, got)
+			}
+		})
+	}
+}
+
+func TestRulesHash(t *testing.T) {
+	a := spec.SecurityGroupRule{Protocol: "TCP", Port: "22", CIDRBlock: "10.0.0.0/8", Action: "ACCEPT"}
+	b := spec.SecurityGroupRule{Protocol: "UDP", Port: "53", CIDRBlock: "10.0.0.0/8", Action: "ACCEPT"}
+	h := rulesHash([]spec.SecurityGroupRule{a, b}, nil)
+	if h != rulesHash([]spec.SecurityGroupRule{a, b}, nil) {
+		t.Fatal("hash is not deterministic")
+	}
+	if h == rulesHash([]spec.SecurityGroupRule{b, a}, nil) {
+		t.Error("rules are evaluated in order, so reordering must change the hash")
+	}
+	if h == rulesHash(nil, []spec.SecurityGroupRule{a, b}) {
+		t.Error("the same rules as egress must hash differently from ingress")
+	}
+	self := &spec.SecurityGroup{Object: spec.Object{Metadata: spec.ObjectMeta{Name: "me"}},
+		Spec: spec.SecurityGroupSpec{Ingress: []spec.SecurityGroupRule{{Protocol: "ALL", SecurityGroupRef: &spec.Ref{Name: "me"}, Action: "ACCEPT"}}}}
+	if wantedHash(self, "sg-1") == wantedHash(self, "sg-2") {
+		t.Error("a self-reference must hash with the group's own ID")
+	}
+}
+
+func TestTags(t *testing.T) {
+	vpc := &spec.VPC{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindVPC}, Metadata: spec.ObjectMeta{Name: "net"}},
+		Spec: spec.VPCSpec{Tags: map[string]string{"team": "a"}}}
+	tags, err := desiredTags("prod", vpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"team": "a", providers.TagOwner: "prod", providers.TagName: "VPC/net", providers.TagDeletionPolicy: "Delete"}
+	if fmt.Sprint(tags) != fmt.Sprint(want) {
+		t.Errorf("desiredTags = %v, want %v", tags, want)
+	}
+	user, own := splitTags(tags)
+	if fmt.Sprint(user) != fmt.Sprint(map[string]string{"team": "a"}) {
+		t.Errorf("user tags = %v", user)
+	}
+	if !own.ownedBy("prod", spec.KindVPC) || own.ownedBy("other", spec.KindVPC) || own.ownedBy("prod", spec.KindSubnet) {
+		t.Errorf("ownership %+v misread", own)
+	}
+	vpc.Spec.Tags = map[string]string{"tkeops.io/owner": "evil"}
+	if _, err := desiredTags("prod", vpc); err == nil {
+		t.Error("a user tag under tkeops.io/ must be refused")
+	}
+	if _, own := splitTags(map[string]string{providers.TagOwner: "prod"}); own.ownedBy("prod", spec.KindVPC) {
+		t.Error("an owner tag without a name tag must not count as owned")
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	cases := []struct {
+		code string
+		kind callKind
+		want bool
+	}{
+		{"RequestLimitExceeded", kindCreate, true},
+		{"RequestLimitExceeded.UinLimitExceeded", kindCreate, true},
+		{"ClientError.NetworkError", kindCreate, false},
+		{"ClientError.NetworkError", kindWrite, true},
+		{"InternalError", kindRead, true},
+		{"InternalError", kindWrite, false},
+		{"InvalidParameter.Param", kindRead, false},
+		{"ResourceInUse", kindWrite, false},
+	}
+	for _, tc := range cases {
+		if got := retryable(classify(tc.code), tc.kind, 0); got != tc.want {
+			t.Errorf("retryable(%s, kind %d) = %v, want %v", tc.code, tc.kind, got, tc.want)
+		}
+	}
+}
+
+func TestNotFoundNormalisation(t *testing.T) {
+	for _, code := range []string{"ResourceNotFound", "ResourceNotFound.ClusterNotFound", "InvalidParameter.ClusterNotFound",
+		"InternalError.ClusterNotFound", "FailedOperation.NodePoolQueryFailed", "InvalidSecurityGroupID.NotFound"} {
+		if !(&APIError{Code: code}).NotFound() {
+			t.Errorf("%s should mean not found", code)
+		}
+	}
+	if !(&APIError{Code: "InternalError.Param", Message: "Not Found"}).NotFound() {
+		t.Error("InternalError.Param \"Not Found\" (node pool delete) should mean not found")
+	}
+	if (&APIError{Code: "InternalError.Param", Message: "bad value"}).NotFound() {
+		t.Error("InternalError.Param with another message is not a not-found")
+	}
+	if (&APIError{Code: "InvalidParameter"}).NotFound() {
+		t.Error("InvalidParameter is not a not-found")
+	}
+}
+
+func TestAPIErrorScrubsSecrets(t *testing.T) {
+	scrub := func(s string) string { return strings.ReplaceAll(s, "sekrit", redacted) }
+	err := toAPIError("tke:DescribeClusters", sdkerrors.NewTencentCloudSDKError("AuthFailure.SignatureFailure", "key sekrit is wrong", "req-1"), scrub)
+	wrapped := fmt.Errorf("observe: %w", err)
+	var ae *APIError
+	if !errors.As(wrapped, &ae) || ae.Code != "AuthFailure.SignatureFailure" || ae.RequestID != "req-1" || ae.Action != "tke:DescribeClusters" {
+		t.Fatalf("errors.As gave %+v", ae)
+	}
+	if strings.Contains(wrapped.Error(), "sekrit") {
+		t.Errorf("secret leaked: %s", wrapped)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := Secret("hunter2")
+	opts := Options{SecretID: "AKIDx", SecretKey: s, Owner: "o"}
+	var logs strings.Builder
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("opts", "key", s, "opts", opts)
+	js, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{
+		fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s %q %x %X %d", s, s, s, s, s, s, s, s),
+		fmt.Sprintf("%v %+v %#v", opts, opts, opts), string(js), logs.String(),
+	} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "68756e74657232") {
+			t.Errorf("secret printed: %s", out)
+		}
+	}
+}
+
+func TestCanonCIDR(t *testing.T) {
+	for in, want := range map[string]string{"10.0.0.1/16": "10.0.0.0/16", " 172.16.0.0/12 ": "172.16.0.0/12", "bogus": "bogus"} {
+		if got := canonCIDR(in); got != want {
+			t.Errorf("canonCIDR(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHasPath(t *testing.T) {
+	if !hasPath("spec.tags.team", "spec.tags") || !hasPath("spec.subnetRefs[1]", "spec.subnetRefs") || hasPath("spec.tagsx", "spec.tags") {
+		t.Error("hasPath misjudges prefixes")
+	}
+}

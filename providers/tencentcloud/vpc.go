@@ -1,0 +1,280 @@
+package tencentcloud
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// pageSize is the largest page every list call we use accepts.
+const pageSize = 100
+
+// pageVPCProduct walks a VPC-product list call (Offset/Limit are strings there) until
+// the total is reached or a page comes back short.
+func pageVPCProduct[T any](ctx context.Context, fetch func(ctx context.Context, offset, limit *string) ([]T, uint64, error)) ([]T, error) {
+	var out []T
+	for offset := 0; ; {
+		items, total, err := fetch(ctx, common.StringPtr(strconv.Itoa(offset)), common.StringPtr(strconv.Itoa(pageSize)))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		offset += len(items)
+		if len(items) < pageSize || uint64(offset) >= total {
+			return out, nil
+		}
+	}
+}
+
+// vpcFilter builds a VPC-product filter.
+func vpcFilter(name string, values ...string) *vpc.Filter {
+	return &vpc.Filter{Name: common.StringPtr(name), Values: common.StringPtrs(values)}
+}
+
+// ownerFilters selects this instance's resources, and one name when addr is set.
+func (c *Client) ownerFilters(addr *spec.Addr) []*vpc.Filter {
+	f := []*vpc.Filter{vpcFilter("tag:"+providers.TagOwner, c.owner)}
+	if addr != nil {
+		f = append(f, vpcFilter("tag:"+providers.TagName, addr.String()))
+	}
+	return f
+}
+
+func vpcTagMap(ts []*vpc.Tag) map[string]string {
+	m := make(map[string]string, len(ts))
+	for _, t := range ts {
+		if t != nil && t.Key != nil {
+			m[*t.Key] = sv(t.Value)
+		}
+	}
+	return m
+}
+
+func vpcTags(m map[string]string) []*vpc.Tag {
+	out := make([]*vpc.Tag, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, &vpc.Tag{Key: common.StringPtr(k), Value: common.StringPtr(m[k])})
+	}
+	return out
+}
+
+func strs(ps []*string) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+// listVPCs pages DescribeVpcs with the given filters.
+func (c *Client) listVPCs(ctx context.Context, filters []*vpc.Filter) ([]*vpc.Vpc, error) {
+	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]*vpc.Vpc, uint64, error) {
+		req := vpc.NewDescribeVpcsRequest()
+		req.Filters, req.Offset, req.Limit = filters, offset, limit
+		resp, err := invoke(ctx, c, "vpc", "DescribeVpcs", kindRead, func(ctx context.Context) (*vpc.DescribeVpcsResponse, error) {
+			return c.vpc.DescribeVpcsWithContext(ctx, req)
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		return resp.Response.VpcSet, u64(resp.Response.TotalCount), nil
+	})
+}
+
+func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
+	user, own := splitTags(vpcTagMap(v.TagSet))
+	cd := candidate{id: sv(v.VpcId), created: sv(v.CreatedTime), user: user, own: own}
+	cd.build = func(want spec.Resource) providers.Observation {
+		o := c.baseObservation(spec.KindVPC, cd, "AVAILABLE")
+		o.Live = &spec.VPC{
+			Object: meta(spec.KindVPC, want, own, sv(v.VpcName)),
+			Spec: spec.VPCSpec{
+				Region:          c.region,
+				CIDRBlock:       canonCIDR(sv(v.CidrBlock)),
+				DNSServers:      strs(v.DnsServerSet),
+				EnableMulticast: boolPtr(bv(v.EnableMulticast)),
+				Tags:            user,
+				DeletionPolicy:  own.policy,
+			},
+		}
+		return o
+	}
+	return cd
+}
+
+func (c *Client) observeVPCs(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+	vs, err := c.listVPCs(ctx, c.ownerFilters(nil))
+	if err != nil {
+		return nil, fmt.Errorf("observe VPCs of owner %q: %w", c.owner, err)
+	}
+	cands := make([]candidate, 0, len(vs))
+	for _, v := range vs {
+		cands = append(cands, c.vpcCandidate(v))
+	}
+	return c.assemble(spec.KindVPC, want, cands), nil
+}
+
+// vpcsByID observes VPCs by ID with the vpc-id filter, which answers an empty set
+// (not an error) for IDs that do not exist.
+func (c *Client) vpcsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+	found := map[string]*vpc.Vpc{}
+	for start := 0; start < len(ids); start += 5 {
+		chunk := ids[start:min(start+5, len(ids))]
+		vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", chunk...)})
+		if err != nil {
+			return nil, fmt.Errorf("observe VPCs %v: %w", chunk, err)
+		}
+		for _, v := range vs {
+			found[sv(v.VpcId)] = v
+		}
+	}
+	out := make([]providers.Observation, 0, len(ids))
+	for _, id := range ids {
+		v, ok := found[id]
+		if !ok {
+			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindVPC}, ID: id})
+			continue
+		}
+		out = append(out, c.vpcCandidate(v).build(nil))
+	}
+	return out, nil
+}
+
+// lookupOwned finds this instance's resource for addr by its tags; nil when absent.
+func (c *Client) lookupVPC(ctx context.Context, addr spec.Addr) (*vpc.Vpc, error) {
+	vs, err := c.listVPCs(ctx, c.ownerFilters(&addr))
+	if err != nil || len(vs) == 0 {
+		return nil, err
+	}
+	return vs[0], nil
+}
+
+func (c *Client) createVPC(ctx context.Context, r *spec.VPC) (providers.Observation, error) {
+	addr := r.GetAddr()
+	existing, err := c.lookupVPC(ctx, addr)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+	}
+	if existing != nil {
+		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", sv(existing.VpcId))
+		return c.vpcCandidate(existing).build(r), nil
+	}
+	tags, err := desiredTags(c.owner, r)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	req := vpc.NewCreateVpcRequest()
+	req.VpcName = common.StringPtr(addr.Name)
+	req.CidrBlock = common.StringPtr(r.Spec.CIDRBlock)
+	if len(r.Spec.DNSServers) > 0 {
+		req.DnsServers = common.StringPtrs(r.Spec.DNSServers)
+	}
+	if r.Spec.EnableMulticast != nil {
+		req.EnableMulticast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableMulticast))
+	}
+	req.Tags = vpcTags(tags)
+	resp, err := invoke(ctx, c, "vpc", "CreateVpc", kindCreate, func(ctx context.Context) (*vpc.CreateVpcResponse, error) {
+		return c.vpc.CreateVpcWithContext(ctx, req)
+	})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+	}
+	v := resp.Response.Vpc
+	if v == nil || v.VpcId == nil {
+		return providers.Observation{}, fmt.Errorf("create %s: CreateVpc answered without a VPC", addr)
+	}
+	c.log.Info("created", "addr", addr.String(), "id", *v.VpcId)
+	// The create response carries the tags that were set; trust them only as far as
+	// they go and fill the ownership from what we sent.
+	if len(v.TagSet) == 0 {
+		v.TagSet = req.Tags
+	}
+	return c.vpcCandidate(v).build(r), nil
+}
+
+func (c *Client) updateVPC(ctx context.Context, r *spec.VPC, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
+	addr := r.GetAddr()
+	if err := unsupported(spec.KindVPC, changes, "spec.dnsServers", "spec.enableMulticast", "spec.tags", "spec.deletionPolicy"); err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+	}
+	if anyPath(changes, "spec.dnsServers", "spec.enableMulticast") {
+		req := vpc.NewModifyVpcAttributeRequest()
+		req.VpcId = common.StringPtr(o.ID)
+		if anyPath(changes, "spec.dnsServers") && len(r.Spec.DNSServers) > 0 {
+			req.DnsServers = common.StringPtrs(r.Spec.DNSServers)
+		}
+		if anyPath(changes, "spec.enableMulticast") && r.Spec.EnableMulticast != nil {
+			req.EnableMulticast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableMulticast))
+		}
+		if _, err := invoke(ctx, c, "vpc", "ModifyVpcAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifyVpcAttributeResponse, error) {
+			return c.vpc.ModifyVpcAttributeWithContext(ctx, req)
+		}); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: attributes: %w", addr, o.ID, err)
+		}
+	}
+	vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", o.ID)})
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+	}
+	if len(vs) == 0 {
+		return providers.Observation{}, fmt.Errorf("update %s %s: the VPC is gone", addr, o.ID)
+	}
+	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
+		want, err := desiredTags(c.owner, r)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
+		}
+		have := vpcTagMap(vs[0].TagSet)
+		keepForeignOwnership(have, want)
+		if err := c.syncTags(ctx, c.tagResource("vpc", "vpc", o.ID), have, want); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
+		}
+		vs[0].TagSet = vpcTags(want)
+	}
+	return c.vpcCandidate(vs[0]).build(r), nil
+}
+
+// keepForeignOwnership stops a tag sync from stripping tkeops keys it did not mean
+// to manage (e.g. the rules hash of a security group).
+func keepForeignOwnership(have, want map[string]string) {
+	if v, ok := have[tagRulesHash]; ok {
+		if _, set := want[tagRulesHash]; !set {
+			want[tagRulesHash] = v
+		}
+	}
+}
+
+func (c *Client) deleteVPC(ctx context.Context, o providers.Observation) error {
+	vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", o.ID)})
+	if err != nil {
+		return fmt.Errorf("delete VPC %s: read: %w", o.ID, err)
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	if _, own := splitTags(vpcTagMap(vs[0].TagSet)); !own.ownedBy(c.owner, spec.KindVPC) {
+		return notOwned(spec.KindVPC, o.ID)
+	}
+	req := vpc.NewDeleteVpcRequest()
+	req.VpcId = common.StringPtr(o.ID)
+	_, err = invoke(ctx, c, "vpc", "DeleteVpc", kindWrite, func(ctx context.Context) (*vpc.DeleteVpcResponse, error) {
+		return c.vpc.DeleteVpcWithContext(ctx, req)
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete VPC %s (%s): %w", o.ID, o.Addr, err)
+	}
+	c.log.Info("deleted", "kind", "VPC", "id", o.ID)
+	return nil
+}
