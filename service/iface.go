@@ -96,15 +96,19 @@ const (
 // Event is a parsed forge webhook delivery.
 type Event struct {
 	Kind EventKind
-	// Ref is the pushed ref ("refs/heads/main") for pushes.
+	// Ref is the pushed ref ("refs/heads/main") for pushes, the base branch for
+	// pull requests.
 	Ref      string
 	Revision string
 	// Change is the pull request number.
 	Change int
 	// Action is the pull request action ("opened", "synchronize", "closed", …).
-	Action     string
-	Merged     bool
-	HeadRef    string
+	Action  string
+	Merged  bool
+	HeadRef string
+	// PullRef is the ref holding the pull request's head on the base repository
+	// (refs/pull/N/head); Options.ChangeRef(N) when empty.
+	PullRef    string
 	DeliveryID string
 	Forge      string
 }

@@ -268,7 +268,10 @@ func (s *Service) markSynced() {
 
 // runPlan plans a pull request's head against live state. It never applies.
 func (s *Service) runPlan(ctx context.Context, t trigger) {
-	ref := s.opts.ChangeRef(t.change)
+	ref := t.ref
+	if ref == "" {
+		ref = s.opts.ChangeRef(t.change)
+	}
 	start := time.Now()
 	rev, err := s.opts.Source.FetchRef(ctx, ref)
 	s.metrics.observeGit("fetch_ref", start, err)

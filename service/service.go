@@ -341,18 +341,21 @@ func (s *Service) HandleEvent(ev Event) (accepted bool, reason string) {
 		s.enqueue(trigger{kind: kindSync, origin: origin})
 		return true, "sync queued"
 	case EventPullRequest:
+		if ev.Ref != "" && ev.Ref != "refs/heads/"+s.opts.Branch {
+			return false, "pull request into " + ev.Ref + ", not the tracked branch " + s.opts.Branch
+		}
 		switch ev.Action {
 		case "opened", "reopened", "synchronize", "synchronized", "edited", "ready_for_review":
 			if ev.Change <= 0 {
 				return false, "pull request event without a number"
 			}
-			s.enqueue(trigger{kind: kindPlan, change: ev.Change, rev: ev.Revision, origin: origin})
+			s.enqueue(trigger{kind: kindPlan, change: ev.Change, rev: ev.Revision, ref: ev.PullRef, origin: origin})
 			return true, "plan queued"
-		case "closed":
+		case "closed", "merged":
 			s.mu.Lock()
 			delete(s.planned, ev.Change)
 			s.mu.Unlock()
-			if ev.Merged {
+			if ev.Merged || ev.Action == "merged" {
 				// The push to the branch triggers the same sync; it coalesces.
 				s.enqueue(trigger{kind: kindSync, origin: origin})
 				return true, "merged: sync queued"
@@ -384,7 +387,9 @@ type trigger struct {
 	kind   triggerKind
 	change int
 	// rev is the revision to use; empty means "fetch the newest".
-	rev    string
+	rev string
+	// ref is the pull request head's ref, when the event named it.
+	ref    string
 	origin string
 }
 
@@ -408,6 +413,9 @@ func (s *Service) enqueue(t trigger) {
 		q := &s.queue[i]
 		if q.rev != t.rev {
 			q.rev = ""
+		}
+		if t.ref != "" {
+			q.ref = t.ref
 		}
 		s.mu.Unlock()
 		s.log.Debug("trigger coalesced", "key", t.key(), "origin", t.origin)

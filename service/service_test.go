@@ -75,6 +75,7 @@ func TestUnreachableRemoteBacksOffAndRecovers(t *testing.T) {
 			}
 			time.Sleep(time.Until(h.svc.State().NextPoll))
 		}
+		synctest.Wait()
 		want := []time.Duration{0, 2 * time.Minute, 6 * time.Minute, 14 * time.Minute, 22 * time.Minute, 30 * time.Minute}
 		if !slices.Equal(pollTimes, want) {
 			t.Fatalf("polls at %v, want %v (doubling from 1m, capped at 8m)", pollTimes, want)

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tkeops/tkeops/runstore"
+	"github.com/tkeops/tkeops/service"
+)
+
+// Limits of the HTTP server. Webhook bodies have their own limit (MaxBodyBytes).
+const (
+	DefaultMaxBodyBytes = 1 << 20 // 1 MiB: push and pull request events of a spec repo are far smaller
+	maxHeaderBytes      = 64 << 10
+	readHeaderTimeout   = 10 * time.Second
+	readTimeout         = 30 * time.Second
+	writeTimeout        = 60 * time.Second
+	idleTimeout         = 120 * time.Second
+	shutdownTimeout     = 10 * time.Second
+	// DefaultReplayWindow is how long a delivery ID is remembered.
+	DefaultReplayWindow = time.Hour
+	replayCapacity      = 10000
+)
+
+// Loop is what the server needs of the GitOps loop; *service.Service implements it.
+type Loop interface {
+	HandleEvent(ev service.Event) (accepted bool, reason string)
+	State() service.LoopState
+}
+
+var _ Loop = (*service.Service)(nil)
+
+// Runs reads the run history; *runstore.Store implements it.
+type Runs interface {
+	List(f runstore.Filter) ([]runstore.Run, error)
+	Get(id string) (runstore.Run, error)
+	Latest(kind runstore.Kind) (runstore.Run, error)
+	Artifact(id, name string) ([]byte, error)
+}
+
+var _ Runs = (*runstore.Store)(nil)
+
+// Options configure a Server. Loop, Runs and Gatherer are required.
+type Options struct {
+	Loop Loop
+	Runs Runs
+	// Webhooks maps forge kind (github, gitlab, gitea, forgejo) to the webhook
+	// secret. A forge not listed gets 404 at /hooks/{forge}.
+	Webhooks map[string]service.Secret
+	// MaxBodyBytes limits webhook bodies; DefaultMaxBodyBytes when zero.
+	MaxBodyBytes int64
+	// ReplayWindow is how long delivery IDs are remembered; DefaultReplayWindow when zero.
+	ReplayWindow time.Duration
+	// Gatherer is served at /metrics; Registerer receives the server's own metrics.
+	// Both are normally one *prometheus.Registry, never the global default.
+	Gatherer   prometheus.Gatherer
+	Registerer prometheus.Registerer
+	// Ready reports whether this replica is ready; nil means always ready.
+	Ready func() error
+	// Leader reports whether this replica leads; nil means it always does. Shown on
+	// the web page and the status API.
+	Leader func() bool
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	replays  *replayCache
+	webhooks *prometheus.CounterVec
+	pages    *pages
+}
+
+// New builds a Server.
+func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Loop == nil:
+		return nil, errors.New("server: no Loop")
+	case opts.Runs == nil:
+		return nil, errors.New("server: no Runs")
+	case opts.Gatherer == nil || opts.Registerer == nil:
+		return nil, errors.New("server: no metrics registry")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.ReplayWindow <= 0 {
+		opts.ReplayWindow = DefaultReplayWindow
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.replays = newReplayCache(opts.ReplayWindow, replayCapacity, opts.Now)
+	s.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tkeops_webhook_deliveries_total",
+		Help: "Webhook deliveries by forge and result (accepted, ignored, bad_signature, too_large, bad_request, replayed).",
+	}, []string{"forge", "result"})
+	if err := opts.Registerer.Register(s.webhooks); err != nil {
+		return nil, fmt.Errorf("server: register metrics: %w", err)
+	}
+	p, err := newPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /hooks/{forge}", s.handleHook)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
+	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /api/v1/status", s.handleStatus)
+	s.mux.HandleFunc("GET /api/v1/runs", s.handleRuns)
+	s.mux.HandleFunc("GET /api/v1/runs/{id}", s.handleRun)
+	s.mux.HandleFunc("GET /api/v1/runs/{id}/plan.md", s.handleArtifact(runstore.ArtifactPlanMarkdown, "text/markdown; charset=utf-8"))
+	s.mux.HandleFunc("GET /api/v1/runs/{id}/plan.json", s.handleArtifact(runstore.ArtifactPlanJSON, "application/json"))
+	s.mux.HandleFunc("GET /api/v1/drift", s.handleDrift)
+	s.mux.HandleFunc("GET /api/v1/drift.md", s.handleDriftMarkdown)
+	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.mux.HandleFunc("GET /runs/{id}", s.handleRunPage)
+}
+
+// Handler returns the server's handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("http server listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("http server shutdown: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(); err != nil {
+			writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
+			return
+		}
+	}
+	writeText(w, http.StatusOK, "ok\n")
+}
+
+func (s *Server) leader() bool { return s.opts.Leader == nil || s.opts.Leader() }
+
+func writeText(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(body))
+}

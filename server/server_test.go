@@ -1,0 +1,380 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/tkeops/tkeops/runstore"
+	"github.com/tkeops/tkeops/service"
+)
+
+// fakeLoop records events; HandleFn decides the answer.
+type fakeLoop struct {
+	mu       sync.Mutex
+	events   []service.Event
+	HandleFn func(service.Event) (bool, string)
+}
+
+func (l *fakeLoop) HandleEvent(ev service.Event) (bool, string) {
+	l.mu.Lock()
+	l.events = append(l.events, ev)
+	l.mu.Unlock()
+	if l.HandleFn != nil {
+		return l.HandleFn(ev)
+	}
+	return true, "sync queued"
+}
+
+func (l *fakeLoop) State() service.LoopState { return service.LoopState{Running: true, Head: "0123456789abcdef"} }
+
+func (l *fakeLoop) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events)
+}
+
+const hookSecret = "s3cr3t-webhook-value"
+
+type fixture struct {
+	srv   *Server
+	loop  *fakeLoop
+	store *runstore.Store
+	reg   *prometheus.Registry
+	ready error
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store, err := runstore.Open(filepath.Join(t.TempDir(), "runs.db"), runstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &fixture{loop: &fakeLoop{}, store: store, reg: prometheus.NewRegistry()}
+	f.srv, err = New(Options{
+		Loop: f.loop, Runs: store, Gatherer: f.reg, Registerer: f.reg,
+		Webhooks:     map[string]service.Secret{"gitea": service.NewSecret(hookSecret)},
+		MaxBodyBytes: 4096,
+		Ready:        func() error { return f.ready },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func giteaRequest(event, delivery, body, secret string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/hooks/gitea", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("X-Gitea-Event", event)
+	r.Header.Set("X-Gitea-Delivery", delivery)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(body))
+	r.Header.Set("X-Gitea-Signature", hex.EncodeToString(mac.Sum(nil)))
+	return r
+}
+
+const pushBody = `{"ref":"refs/heads/main","before":"1111111111111111111111111111111111111111","after":"2222222222222222222222222222222222222222","repository":{"full_name":"platform/infra"}}`
+
+func serve(f *fixture, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(w, r)
+	return w
+}
+
+func TestWebhookDeliveries(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		req        func() *http.Request
+		loopAnswer func(service.Event) (bool, string)
+		wantCode   int
+		wantResult string
+		wantEvents int
+	}{
+		"signed push": {
+			reason:   "a verified push reaches the loop and is acknowledged 202",
+			req:      func() *http.Request { return giteaRequest("push", "d-1", pushBody, hookSecret) },
+			wantCode: http.StatusAccepted, wantResult: resultAccepted, wantEvents: 1,
+		},
+		"bad signature": {
+			reason:   "a wrong signature is 401 and triggers no sync",
+			req:      func() *http.Request { return giteaRequest("push", "d-2", pushBody, "not-the-secret") },
+			wantCode: http.StatusUnauthorized, wantResult: resultBadSignature,
+		},
+		"unsigned": {
+			reason: "a missing signature is 401",
+			req: func() *http.Request {
+				r := giteaRequest("push", "d-3", pushBody, hookSecret)
+				r.Header.Del("X-Gitea-Signature")
+				return r
+			},
+			wantCode: http.StatusUnauthorized, wantResult: resultBadSignature,
+		},
+		"oversized": {
+			reason: "a body over the limit is 413 and triggers no sync, even when signed",
+			req: func() *http.Request {
+				big := `{"ref":"refs/heads/main","pad":"` + strings.Repeat("x", 5000) + `"}`
+				return giteaRequest("push", "d-4", big, hookSecret)
+			},
+			wantCode: http.StatusRequestEntityTooLarge, wantResult: resultTooLarge,
+		},
+		"oversized without length": {
+			reason: "a chunked body over the limit is cut by MaxBytesReader: 413",
+			req: func() *http.Request {
+				big := `{"ref":"` + strings.Repeat("x", 5000) + `"}`
+				r := giteaRequest("push", "d-5", big, hookSecret)
+				r.ContentLength = -1
+				r.Body = io.NopCloser(strings.NewReader(big))
+				return r
+			},
+			wantCode: http.StatusRequestEntityTooLarge, wantResult: resultTooLarge,
+		},
+		"unknown event": {
+			reason:   "events tkeops does not use are acknowledged and ignored",
+			req:      func() *http.Request { return giteaRequest("issues", "d-6", `{"action":"opened"}`, hookSecret) },
+			loopAnswer: func(ev service.Event) (bool, string) {
+				return false, "event kind " + string(ev.Kind) + " is not used"
+			},
+			wantCode: http.StatusOK, wantResult: resultIgnored, wantEvents: 1,
+		},
+		"malformed payload": {
+			reason:   "a signed payload that is not JSON is 400",
+			req:      func() *http.Request { return giteaRequest("push", "d-7", `not json`, hookSecret) },
+			wantCode: http.StatusBadRequest, wantResult: resultBadRequest,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.loop.HandleFn = tc.loopAnswer
+			w := serve(f, tc.req())
+			var resp hookResponse
+			_ = json.Unmarshal(w.Body.Bytes(), &resp)
+			if w.Code != tc.wantCode || resp.Result != tc.wantResult || f.loop.count() != tc.wantEvents {
+				t.Fatalf("\nReason: %s\ngot %d %q with %d events (%s), want %d %q with %d",
+					tc.reason, w.Code, resp.Result, f.loop.count(), w.Body, tc.wantCode, tc.wantResult, tc.wantEvents)
+			}
+			if n := testutil.ToFloat64(f.srv.webhooks.WithLabelValues("gitea", tc.wantResult)); n != 1 {
+				t.Errorf("tkeops_webhook_deliveries_total{result=%q} = %v", tc.wantResult, n)
+			}
+			if strings.Contains(w.Body.String(), hookSecret) {
+				t.Error("response carries the webhook secret")
+			}
+		})
+	}
+}
+
+func TestReplayedDeliveryIsRejected(t *testing.T) {
+	f := newFixture(t)
+	if w := serve(f, giteaRequest("push", "same-id", pushBody, hookSecret)); w.Code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d %s", w.Code, w.Body)
+	}
+	w := serve(f, giteaRequest("push", "same-id", pushBody, hookSecret))
+	if w.Code != http.StatusConflict || f.loop.count() != 1 {
+		t.Fatalf("replay: %d with %d events, want 409 and no second trigger", w.Code, f.loop.count())
+	}
+	// A forged replay (bad signature) is refused as unsigned, not as a replay.
+	if w := serve(f, giteaRequest("push", "same-id", pushBody, "x")); w.Code != http.StatusUnauthorized {
+		t.Fatalf("forged replay: %d", w.Code)
+	}
+	if w := serve(f, giteaRequest("push", "other-id", pushBody, hookSecret)); w.Code != http.StatusAccepted {
+		t.Fatalf("new delivery after a replay: %d", w.Code)
+	}
+}
+
+func TestReplayCacheForgetsAfterWindowAndStaysBounded(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := newReplayCache(time.Hour, 3, func() time.Time { return now })
+	if c.seenBefore("a") || !c.seenBefore("a") {
+		t.Fatal("a not remembered")
+	}
+	now = now.Add(61 * time.Minute)
+	if c.seenBefore("a") {
+		t.Fatal("a remembered past the window")
+	}
+	for _, id := range []string{"b", "c", "d", "e"} {
+		c.seenBefore(id)
+	}
+	if c.order.Len() > 4 || len(c.seen) != c.order.Len() {
+		t.Fatalf("cache holds %d entries, cap 3 (+1 being added)", c.order.Len())
+	}
+}
+
+func TestUnknownForgeIs404(t *testing.T) {
+	f := newFixture(t)
+	r := giteaRequest("push", "x", pushBody, hookSecret)
+	r.URL.Path = "/hooks/github"
+	if w := serve(f, r); w.Code != http.StatusNotFound {
+		t.Fatalf("unconfigured forge: %d", w.Code)
+	}
+	get := httptest.NewRequest(http.MethodGet, "/hooks/gitea", nil)
+	if w := serve(f, get); w.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /hooks/gitea: %d", w.Code)
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	f := newFixture(t)
+	get := func(path string) *httptest.ResponseRecorder {
+		return serve(f, httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	if w := get("/healthz"); w.Code != http.StatusOK {
+		t.Fatalf("/healthz %d", w.Code)
+	}
+	if w := get("/readyz"); w.Code != http.StatusOK {
+		t.Fatalf("/readyz %d", w.Code)
+	}
+	f.ready = errors.New("run store closed")
+	if w := get("/readyz"); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "run store closed") {
+		t.Fatalf("/readyz when not ready: %d %s", w.Code, w.Body)
+	}
+	serve(f, giteaRequest("push", "m-1", pushBody, hookSecret))
+	w := get("/metrics")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `tkeops_webhook_deliveries_total{forge="gitea",result="accepted"} 1`) {
+		t.Fatalf("/metrics %d:\n%s", w.Code, w.Body)
+	}
+}
+
+func seedRuns(t *testing.T, s *runstore.Store) (apply, drift runstore.Run) {
+	t.Helper()
+	apply = runstore.Run{Kind: runstore.KindApply, Trigger: "webhook:gitea", Revision: "abcdef0123456789",
+		Summary: `applied <script>alert(1)</script>`, Counts: &runstore.Counts{Create: 1}}
+	if err := s.Create(&apply); err != nil {
+		t.Fatal(err)
+	}
+	apply.State = runstore.StateSucceeded
+	apply.FinishedAt = apply.StartedAt.Add(3 * time.Second)
+	if err := s.Update(apply); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutArtifact(apply.ID, runstore.ArtifactPlanMarkdown, []byte("+ VPC/main <b>create</b>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutArtifact(apply.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","steps":[]}`)); err != nil {
+		t.Fatal(err)
+	}
+	drift = runstore.Run{Kind: runstore.KindDrift, Trigger: "schedule", Revision: "abcdef0123456789",
+		State: runstore.StateSucceeded, Summary: "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy", Drifted: []string{"VPC/main"}}
+	if err := s.Create(&drift); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutArtifact(drift.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","drift":[{"kind":"VPC","name":"main"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutArtifact(drift.ID, runstore.ArtifactPlanMarkdown, []byte("~ VPC/main")); err != nil {
+		t.Fatal(err)
+	}
+	return apply, drift
+}
+
+func TestRunsAPI(t *testing.T) {
+	f := newFixture(t)
+	apply, drift := seedRuns(t, f.store)
+	get := func(path string) *httptest.ResponseRecorder {
+		return serve(f, httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	var list runsResponse
+	if w := get("/api/v1/runs"); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &list) != nil || len(list.Runs) != 2 || list.Runs[0].ID != drift.ID {
+		t.Fatalf("/api/v1/runs: %d %s", w.Code, w.Body)
+	}
+	if w := get("/api/v1/runs?kind=apply"); !strings.Contains(w.Body.String(), `"kind": "apply"`) || strings.Contains(w.Body.String(), `"kind": "drift"`) {
+		t.Fatalf("kind filter: %s", w.Body)
+	}
+	if w := get("/api/v1/runs?kind=bogus"); w.Code != http.StatusBadRequest {
+		t.Fatalf("bad kind: %d", w.Code)
+	}
+	var one runstore.Run
+	if w := get("/api/v1/runs/" + apply.ID); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &one) != nil || one.Revision != apply.Revision {
+		t.Fatalf("run: %d %s", w.Code, w.Body)
+	}
+	if w := get("/api/v1/runs/999"); w.Code != http.StatusNotFound {
+		t.Fatalf("missing run: %d", w.Code)
+	}
+	if w := get("/api/v1/runs/" + apply.ID + "/plan.md"); w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/markdown") || w.Body.String() != "+ VPC/main <b>create</b>" {
+		t.Fatalf("plan.md: %d %q %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+	if w := get("/api/v1/runs/" + apply.ID + "/plan.json"); w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("plan.json: %d", w.Code)
+	}
+	var dr driftResponse
+	if w := get("/api/v1/drift"); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &dr) != nil || dr.Run.ID != drift.ID || !strings.Contains(string(dr.Plan), `"VPC"`) {
+		t.Fatalf("/api/v1/drift: %d %s", w.Code, w.Body)
+	}
+	if w := get("/api/v1/drift.md"); w.Code != http.StatusOK || w.Body.String() != "~ VPC/main" {
+		t.Fatalf("/api/v1/drift.md: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestDriftBeforeAnyReportIs404(t *testing.T) {
+	f := newFixture(t)
+	if w := serve(f, httptest.NewRequest(http.MethodGet, "/api/v1/drift", nil)); w.Code != http.StatusNotFound {
+		t.Fatalf("%d", w.Code)
+	}
+}
+
+func TestWebPagesEscapeAndShowPlans(t *testing.T) {
+	f := newFixture(t)
+	apply, _ := seedRuns(t, f.store)
+	w := serve(f, httptest.NewRequest(http.MethodGet, "/", nil))
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "1 drifted (VPC/main)") || !strings.Contains(body, `href="/runs/`+apply.ID+`"`) {
+		t.Fatalf("index %d:\n%s", w.Code, body)
+	}
+	if strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Fatal("index page does not escape run text")
+	}
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	w = serve(f, httptest.NewRequest(http.MethodGet, "/runs/"+apply.ID, nil))
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "VPC/main &lt;b&gt;create&lt;/b&gt;") {
+		t.Fatalf("run page %d:\n%s", w.Code, w.Body)
+	}
+	if w := serve(f, httptest.NewRequest(http.MethodGet, "/runs/42", nil)); w.Code != http.StatusNotFound {
+		t.Fatalf("missing run page: %d", w.Code)
+	}
+	if w := serve(f, httptest.NewRequest(http.MethodGet, "/nope", nil)); w.Code != http.StatusNotFound {
+		t.Fatalf("unknown path: %d", w.Code)
+	}
+}
+
+func TestServeShutsDownOnCancel(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.srv.Serve(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+}
