@@ -41,7 +41,9 @@ func (l *fakeLoop) HandleEvent(ev service.Event) (bool, string) {
 	return true, "sync queued"
 }
 
-func (l *fakeLoop) State() service.LoopState { return service.LoopState{Running: true, Head: "0123456789abcdef"} }
+func (l *fakeLoop) State() service.LoopState {
+	return service.LoopState{Running: true, Head: "0123456789abcdef"}
+}
 
 func (l *fakeLoop) count() int {
 	l.mu.Lock()
@@ -146,8 +148,8 @@ func TestWebhookDeliveries(t *testing.T) {
 			wantCode: http.StatusRequestEntityTooLarge, wantResult: resultTooLarge,
 		},
 		"unknown event": {
-			reason:   "events tkeops does not use are acknowledged and ignored",
-			req:      func() *http.Request { return giteaRequest("issues", "d-6", `{"action":"opened"}`, hookSecret) },
+			reason: "events tkeops does not use are acknowledged and ignored",
+			req:    func() *http.Request { return giteaRequest("issues", "d-6", `{"action":"opened"}`, hookSecret) },
 			loopAnswer: func(ev service.Event) (bool, string) {
 				return false, "event kind " + string(ev.Kind) + " is not used"
 			},
