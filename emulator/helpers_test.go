@@ -175,3 +175,10 @@ func (e *env) cluster(id string) *tke.Cluster {
 	}
 	return resp.Response.Clusters[0]
 }
+
+func deleteSubnet(e *env, id string) error {
+	req := vpc.NewDeleteSubnetRequest()
+	req.SubnetId = s(id)
+	_, err := e.vpc.DeleteSubnet(req)
+	return err
+}

@@ -1,0 +1,380 @@
+package emulator_test
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+
+	"github.com/tkeops/tkeops/emulator"
+)
+
+// recordingBackend is a ClusterBackend that remembers the nodes it was told about.
+type recordingBackend struct {
+	mu    sync.Mutex
+	nodes map[string]emulator.NodeInfo
+	log   []string
+}
+
+func (r *recordingBackend) Kubeconfig(ctx context.Context, clusterID string, extranet bool) (string, error) {
+	return "kubeconfig-of-" + clusterID, nil
+}
+
+func (r *recordingBackend) NodeJoined(ctx context.Context, n emulator.NodeInfo) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.nodes == nil {
+		r.nodes = map[string]emulator.NodeInfo{}
+	}
+	r.nodes[n.InstanceID] = n
+	r.log = append(r.log, "join "+n.InstanceID)
+	return nil
+}
+
+func (r *recordingBackend) NodeRemoved(ctx context.Context, n emulator.NodeInfo) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.nodes, n.InstanceID)
+	r.log = append(r.log, "remove "+n.InstanceID)
+	return nil
+}
+
+func (r *recordingBackend) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.nodes)
+}
+
+type poolFixture struct {
+	*env
+	clock   *fakeClock
+	backend *recordingBackend
+	vpc     string
+	subnets []string
+	cluster string
+}
+
+func newPoolFixture(t *testing.T, timing emulator.Timing) *poolFixture {
+	clock := newFakeClock()
+	backend := &recordingBackend{}
+	e := start(t, emulator.Options{Now: clock.Now, Timing: timing, Backend: backend})
+	f := &poolFixture{env: e, clock: clock, backend: backend}
+	f.vpc = e.createVpc("net", "10.0.0.0/16")
+	f.subnets = []string{e.createSubnet(f.vpc, "a", "10.0.1.0/24", "ap-guangzhou-3"), e.createSubnet(f.vpc, "b", "10.0.2.0/24", "ap-guangzhou-4")}
+	f.cluster = e.createCluster(f.vpc, "172.16.0.0/16")
+	clock.Advance(timing.ClusterCreate)
+	return f
+}
+
+func (f *poolFixture) createPool(name string, minN, desired, maxN uint64, tags ...*tke.Tag) (string, error) {
+	asg := as.NewCreateAutoScalingGroupRequest()
+	asg.MinSize, asg.MaxSize, asg.DesiredCapacity = u64(minN), u64(maxN), u64(desired)
+	asg.VpcId, asg.SubnetIds = s(f.vpc), ss(f.subnets...)
+	asg.RetryPolicy = s("IMMEDIATE_RETRY")
+	asg.ServiceSettings = &as.ServiceSettings{ScalingMode: s("CLASSIC_SCALING")}
+	lc := as.NewCreateLaunchConfigurationRequest()
+	lc.InstanceType = s("S5.MEDIUM4")
+	lc.SystemDisk = &as.SystemDisk{DiskType: s("CLOUD_SSD"), DiskSize: u64(100)}
+	req := tke.NewCreateClusterNodePoolRequest()
+	req.ClusterId, req.Name = s(f.cluster), s(name)
+	req.AutoScalingGroupPara, req.LaunchConfigurePara = s(asg.ToJsonString()), s(lc.ToJsonString())
+	req.InstanceAdvancedSettings = &tke.InstanceAdvancedSettings{}
+	req.EnableAutoscale = b(true)
+	req.Labels = []*tke.Label{{Name: s("role"), Value: s("web")}}
+	req.Taints = []*tke.Taint{{Key: s("dedicated"), Value: s("web"), Effect: s("NoSchedule")}}
+	req.Tags = tags
+	resp, err := f.tke.CreateClusterNodePool(req)
+	if err != nil {
+		return "", err
+	}
+	return *resp.Response.NodePoolId, nil
+}
+
+func (f *poolFixture) pool(id string) *tke.NodePool {
+	f.t.Helper()
+	req := tke.NewDescribeClusterNodePoolDetailRequest()
+	req.ClusterId, req.NodePoolId = s(f.cluster), s(id)
+	resp, err := f.tke.DescribeClusterNodePoolDetail(req)
+	must(f.t, err)
+	return resp.Response.NodePool
+}
+
+func (f *poolFixture) instances(poolID string) []*tke.Instance {
+	f.t.Helper()
+	req := tke.NewDescribeClusterInstancesRequest()
+	req.ClusterId, req.Limit = s(f.cluster), i64(100)
+	if poolID != "" {
+		req.Filters = []*tke.Filter{{Name: s("nodepool-id"), Values: ss(poolID)}}
+	}
+	resp, err := f.tke.DescribeClusterInstances(req)
+	must(f.t, err)
+	return resp.Response.InstanceSet
+}
+
+func states(in []*tke.Instance) string {
+	var out []string
+	for _, i := range in {
+		out = append(out, deref(i.InstanceState))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+func TestNodePoolLifecycleAndScaling(t *testing.T) {
+	timing := emulator.Timing{ClusterCreate: time.Minute, NodePoolCreate: 10 * time.Second, NodePoolUpdate: 5 * time.Second, NodePoolDelete: 10 * time.Second, NodeJoin: 30 * time.Second}
+	f := newPoolFixture(t, timing)
+	np, err := f.createPool("web", 1, 2, 4, &tke.Tag{Key: s("owner"), Value: s("tkeops")})
+	must(t, err)
+	if !strings.HasPrefix(np, "np-") {
+		t.Fatalf("pool ID %q", np)
+	}
+	p := f.pool(np)
+	if deref(p.LifeState) != "creating" || deref(p.DesiredNodesNum) != 2 || deref(p.MinNodesNum) != 1 || deref(p.MaxNodesNum) != 4 {
+		t.Fatalf("new pool: %s %d/%d/%d", deref(p.LifeState), deref(p.MinNodesNum), deref(p.DesiredNodesNum), deref(p.MaxNodesNum))
+	}
+	if deref(p.AutoscalingGroupStatus) != "enabled" || !strings.HasPrefix(deref(p.AutoscalingGroupId), "asg-") || !strings.HasPrefix(deref(p.LaunchConfigurationId), "asc-") {
+		t.Fatalf("pool AS fields: %s %s %s", deref(p.AutoscalingGroupStatus), deref(p.AutoscalingGroupId), deref(p.LaunchConfigurationId))
+	}
+	if len(f.instances(np)) != 0 {
+		t.Fatal("instances before the pool is normal")
+	}
+
+	f.clock.Advance(10 * time.Second)
+	p = f.pool(np)
+	if deref(p.LifeState) != "normal" {
+		t.Fatalf("LifeState %s", deref(p.LifeState))
+	}
+	if got := states(f.instances(np)); got != "initializing,initializing" {
+		t.Fatalf("instances %s", got)
+	}
+	if n := p.NodeCountSummary.AutoscalingAdded; deref(n.Initializing) != 2 || deref(n.Normal) != 0 || deref(n.Total) != 2 {
+		t.Fatalf("summary %+v", n)
+	}
+	f.clock.Advance(30 * time.Second)
+	ins := f.instances(np)
+	if got := states(ins); got != "running,running" {
+		t.Fatalf("instances %s", got)
+	}
+	for _, i := range ins {
+		if deref(i.NodePoolId) != np || deref(i.AutoscalingGroupId) != deref(p.AutoscalingGroupId) || deref(i.InstanceRole) != "WORKER" || i.FailedReason == nil || !strings.HasPrefix(deref(i.LanIP), "10.0.") {
+			t.Fatalf("instance %+v", i)
+		}
+	}
+	if f.backend.count() != 2 {
+		t.Fatalf("backend saw %d nodes", f.backend.count())
+	}
+	f.backend.mu.Lock()
+	for _, n := range f.backend.nodes {
+		if n.Labels["role"] != "web" || len(n.Taints) != 1 || n.InstanceType != "S5.MEDIUM4" || n.ClusterID != f.cluster {
+			t.Errorf("node info %+v", n)
+		}
+	}
+	f.backend.mu.Unlock()
+
+	// Capacity rules.
+	desired := func(n int64) error {
+		req := tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest()
+		req.ClusterId, req.NodePoolId, req.DesiredCapacity = s(f.cluster), s(np), i64(n)
+		_, err := f.tke.ModifyNodePoolDesiredCapacityAboutAsg(req)
+		return err
+	}
+	wantCode(t, desired(5), "InvalidParameterValue.Size")
+	wantCode(t, desired(0), "InvalidParameterValue.Size")
+	must(t, desired(4))
+	if got := states(f.instances(np)); got != "initializing,initializing,running,running" {
+		t.Fatalf("scale out: %s", got)
+	}
+	f.clock.Advance(30 * time.Second)
+	f.instances(np)
+	must(t, desired(1))
+	ins = f.instances(np)
+	if len(ins) != 1 || f.backend.count() != 1 {
+		t.Fatalf("scale in: %d instances, backend %d", len(ins), f.backend.count())
+	}
+
+	mod := tke.NewModifyClusterNodePoolRequest()
+	mod.ClusterId, mod.NodePoolId = s(f.cluster), s(np)
+	mod.MinNodesNum = i64(2) // desired is 1
+	_, err = f.tke.ModifyClusterNodePool(mod)
+	wantCode(t, err, "InvalidParameterValue.Size")
+	mod.MinNodesNum, mod.MaxNodesNum, mod.Name = i64(0), i64(10), s("web2")
+	mod.Labels = []*tke.Label{{Name: s("role"), Value: s("api")}}
+	mod.DeletionProtection = b(true)
+	_, err = f.tke.ModifyClusterNodePool(mod)
+	must(t, err)
+	p = f.pool(np)
+	if deref(p.LifeState) != "updating" || deref(p.Name) != "web2" || deref(p.MaxNodesNum) != 10 || deref(p.Labels[0].Value) != "api" {
+		t.Fatalf("after modify: %s %s %d", deref(p.LifeState), deref(p.Name), deref(p.MaxNodesNum))
+	}
+	f.clock.Advance(5 * time.Second)
+	if got := deref(f.pool(np).LifeState); got != "normal" {
+		t.Fatalf("LifeState %s", got)
+	}
+
+	// Pools by tag.
+	lp := tke.NewDescribeClusterNodePoolsRequest()
+	lp.ClusterId = s(f.cluster)
+	lp.Filters = []*tke.Filter{{Name: s("Tags"), Values: ss("owner:tkeops")}}
+	lr, err := f.tke.DescribeClusterNodePools(lp)
+	must(t, err)
+	if deref(lr.Response.TotalCount) != 1 || deref(lr.Response.NodePoolSet[0].NodePoolId) != np {
+		t.Fatalf("pools by tag: %d", deref(lr.Response.TotalCount))
+	}
+
+	// The pool's subnets are in use.
+	if err := deleteSubnet(f.env, f.subnets[0]); err == nil {
+		t.Fatal("subnet of a node pool deleted")
+	}
+
+	// Deletion protection, then delete.
+	del := tke.NewDeleteClusterNodePoolRequest()
+	del.ClusterId, del.NodePoolIds, del.KeepInstance = s(f.cluster), ss(np), b(false)
+	_, err = f.tke.DeleteClusterNodePool(del)
+	wantCode(t, err, "FailedOperation.CvmDeletionProtection")
+	mod = tke.NewModifyClusterNodePoolRequest()
+	mod.ClusterId, mod.NodePoolId, mod.DeletionProtection = s(f.cluster), s(np), b(false)
+	_, err = f.tke.ModifyClusterNodePool(mod)
+	must(t, err)
+	f.clock.Advance(5 * time.Second)
+	_, err = f.tke.DeleteClusterNodePool(del)
+	must(t, err)
+	if got := deref(f.pool(np).LifeState); got != "deleting" {
+		t.Fatalf("LifeState %s", got)
+	}
+	f.clock.Advance(10 * time.Second)
+	d := tke.NewDescribeClusterNodePoolDetailRequest()
+	d.ClusterId, d.NodePoolId = s(f.cluster), s(np)
+	_, err = f.tke.DescribeClusterNodePoolDetail(d)
+	wantCode(t, err, "FailedOperation.NodePoolQueryFailed")
+	_, err = f.tke.DeleteClusterNodePool(del)
+	wantCode(t, err, "InternalError.Param")
+	if len(f.instances("")) != 0 || f.backend.count() != 0 {
+		t.Fatalf("instances left after pool delete")
+	}
+	must(t, deleteSubnet(f.env, f.subnets[0]))
+}
+
+func TestAutoScalingFacade(t *testing.T) {
+	f := newPoolFixture(t, emulator.Timing{})
+	np, err := f.createPool("batch", 0, 1, 3)
+	must(t, err)
+	p := f.pool(np)
+
+	g := as.NewDescribeAutoScalingGroupsRequest()
+	g.AutoScalingGroupIds = ss(deref(p.AutoscalingGroupId))
+	gr, err := f.as.DescribeAutoScalingGroups(g)
+	must(t, err)
+	grp := gr.Response.AutoScalingGroupSet[0]
+	if deref(grp.MaxSize) != 3 || deref(grp.DesiredCapacity) != 1 || len(grp.SubnetIdSet) != 2 || len(grp.ZoneSet) != 2 || deref(grp.VpcId) != f.vpc || deref(grp.InstanceCount) != 1 {
+		t.Fatalf("group %+v", grp)
+	}
+
+	l := as.NewDescribeLaunchConfigurationsRequest()
+	l.LaunchConfigurationIds = ss(deref(p.LaunchConfigurationId))
+	lr, err := f.as.DescribeLaunchConfigurations(l)
+	must(t, err)
+	lc := lr.Response.LaunchConfigurationSet[0]
+	if deref(lc.InstanceType) != "S5.MEDIUM4" || deref(lc.SystemDisk.DiskSize) != 100 || len(lc.InstanceTypes) != 1 {
+		t.Fatalf("launch configuration %+v", lc)
+	}
+
+	it := tke.NewModifyNodePoolInstanceTypesRequest()
+	it.ClusterId, it.NodePoolId, it.InstanceTypes = s(f.cluster), s(np), ss("S5.LARGE8", "S5.MEDIUM4")
+	_, err = f.tke.ModifyNodePoolInstanceTypes(it)
+	wantCode(t, err, "InvalidParameter.Param") // the primary type cannot change
+	it.InstanceTypes = ss("S5.MEDIUM4", "S5.LARGE8")
+	_, err = f.tke.ModifyNodePoolInstanceTypes(it)
+	must(t, err)
+	lr, err = f.as.DescribeLaunchConfigurations(l)
+	must(t, err)
+	if got := len(lr.Response.LaunchConfigurationSet[0].InstanceTypes); got != 2 {
+		t.Fatalf("instance types %d", got)
+	}
+
+	mg := as.NewModifyAutoScalingGroupRequest()
+	mg.AutoScalingGroupId, mg.DesiredCapacity = p.AutoscalingGroupId, u64(5)
+	_, err = f.as.ModifyAutoScalingGroup(mg)
+	wantCode(t, err, "InvalidParameterValue.Size")
+	mg.DesiredCapacity, mg.SubnetIds = u64(3), ss(f.subnets[1])
+	_, err = f.as.ModifyAutoScalingGroup(mg)
+	must(t, err)
+	if got := deref(f.pool(np).DesiredNodesNum); got != 3 || len(f.instances(np)) != 3 {
+		t.Fatalf("desired %d, %d instances", got, len(f.instances(np)))
+	}
+
+	ml := as.NewModifyLaunchConfigurationAttributesRequest()
+	ml.LaunchConfigurationId = p.LaunchConfigurationId
+	ml.SystemDisk = &as.SystemDisk{DiskType: s("CLOUD_PREMIUM"), DiskSize: u64(200)}
+	_, err = f.as.ModifyLaunchConfigurationAttributes(ml)
+	must(t, err)
+	lr, err = f.as.DescribeLaunchConfigurations(l)
+	must(t, err)
+	if got := deref(lr.Response.LaunchConfigurationSet[0].SystemDisk.DiskSize); got != 200 {
+		t.Fatalf("system disk %d", got)
+	}
+	g.AutoScalingGroupIds = ss("asg-00000000")
+	gr, err = f.as.DescribeAutoScalingGroups(g)
+	must(t, err)
+	if len(gr.Response.AutoScalingGroupSet) != 0 {
+		t.Fatal("unknown group listed")
+	}
+	mg.AutoScalingGroupId = s("asg-00000000")
+	_, err = f.as.ModifyAutoScalingGroup(mg)
+	wantCode(t, err, "ResourceNotFound.AutoScalingGroupNotFound")
+}
+
+func TestDeleteClusterInstances(t *testing.T) {
+	f := newPoolFixture(t, emulator.Timing{})
+	np, err := f.createPool("p", 1, 2, 3)
+	must(t, err)
+	ins := f.instances(np)
+	if len(ins) != 2 {
+		t.Fatalf("%d instances", len(ins))
+	}
+	req := tke.NewDeleteClusterInstancesRequest()
+	req.ClusterId, req.InstanceIds, req.InstanceDeleteMode = s(f.cluster), ss(deref(ins[0].InstanceId), "ins-nothere"), s("terminate")
+	resp, err := f.tke.DeleteClusterInstances(req)
+	must(t, err)
+	if len(resp.Response.SuccInstanceIds) != 1 || len(resp.Response.NotFoundInstanceIds) != 1 {
+		t.Fatalf("delete result %+v", resp.Response)
+	}
+	if got := deref(f.pool(np).DesiredNodesNum); got != 1 || len(f.instances(np)) != 1 {
+		t.Fatalf("desired %d after delete", got)
+	}
+	// At the minimum, the instance cannot go.
+	req.InstanceIds = ss(deref(f.instances(np)[0].InstanceId))
+	resp, err = f.tke.DeleteClusterInstances(req)
+	must(t, err)
+	if len(resp.Response.FailedInstanceIds) != 1 {
+		t.Fatalf("delete below minimum: %+v", resp.Response)
+	}
+
+	kc := tke.NewDescribeClusterKubeconfigRequest()
+	kc.ClusterId = s(f.cluster)
+	kr, err := f.tke.DescribeClusterKubeconfig(kc)
+	must(t, err)
+	if deref(kr.Response.Kubeconfig) != "kubeconfig-of-"+f.cluster {
+		t.Fatalf("kubeconfig from backend: %q", deref(kr.Response.Kubeconfig))
+	}
+
+	// Deleting the cluster removes pools and nodes.
+	dc := tke.NewDeleteClusterRequest()
+	dc.ClusterId = s(f.cluster)
+	_, err = f.tke.DeleteCluster(dc)
+	must(t, err)
+	f.srv.Advance(context.Background())
+	if f.backend.count() != 0 {
+		t.Fatalf("backend still has %d nodes", f.backend.count())
+	}
+	g := as.NewDescribeAutoScalingGroupsRequest()
+	gr, err := f.as.DescribeAutoScalingGroups(g)
+	must(t, err)
+	if deref(gr.Response.TotalCount) != 0 {
+		t.Fatal("groups survive their cluster")
+	}
+}
