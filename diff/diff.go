@@ -34,22 +34,20 @@ type Skipped struct {
 
 // notCompared are paths the diff never compares, with the reason. They are identity,
 // bookkeeping read elsewhere, or state that lives inside the cluster.
-var notCompared = map[string]string{
-	"apiVersion":          "document header",
-	"kind":                "document header",
-	"metadata":            "identity and labels for people; metadata.name is the ownership tag",
-	"spec.deletionPolicy": "kept in the tkeops.io/deletion-policy tag and read by the planner",
-	"spec.baseline":       "in-cluster manifests, reconciled by providers/kubernetes",
-	"spec.drain":          "how tkeops drains nodes; not a cloud setting",
+func notCompared() map[string]string {
+	return map[string]string{
+		"apiVersion":          "document header",
+		"kind":                "document header",
+		"metadata":            "identity and labels for people; metadata.name is the ownership tag",
+		"spec.deletionPolicy": "kept in the tkeops.io/deletion-policy tag and read by the planner",
+		"spec.baseline":       "in-cluster manifests, reconciled by providers/kubernetes",
+		"spec.drain":          "how tkeops drains nodes; not a cloud setting",
+	}
 }
 
 // NotCompared returns the paths the diff never compares and why, for docs and plans.
 func NotCompared() map[string]string {
-	out := make(map[string]string, len(notCompared))
-	for k, v := range notCompared {
-		out[k] = v
-	}
-	return out
+	return notCompared()
 }
 
 // Compare compares the fields desired declares with live and classifies every
@@ -70,7 +68,7 @@ func Compare(desired, live spec.Resource, rules RuleFunc) Result {
 			return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
 		}
 	}
-	c := comparer{kind: kind, rules: rules, desired: desired}
+	c := comparer{kind: kind, rules: rules, desired: desired, skip: notCompared()}
 	c.walk("", d, l)
 	sort.SliceStable(c.res.Changes, func(i, j int) bool { return c.res.Changes[i].Path < c.res.Changes[j].Path })
 	return c.res
@@ -80,6 +78,7 @@ type comparer struct {
 	kind    spec.Kind
 	rules   RuleFunc
 	desired spec.Resource
+	skip    map[string]string
 	res     Result
 }
 
@@ -94,7 +93,7 @@ func (c *comparer) walk(prefix string, d, l map[string]any) {
 		if prefix != "" {
 			path = prefix + "." + k
 		}
-		if _, skip := notCompared[path]; skip {
+		if _, skip := c.skip[path]; skip {
 			continue
 		}
 		dv, lv := d[k], l[k]

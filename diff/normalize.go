@@ -11,19 +11,43 @@ import (
 // element), because the same name means the same thing wherever it appears
 // (cidrBlock of a VPC, a subnet or a security-group rule).
 
-// cidrKeys hold CIDR blocks: "10.0.0.1/16" and "10.0.0.0/16" mean the same network.
-var cidrKeys = map[string]bool{"cidrBlock": true, "clusterCIDR": true, "serviceCIDR": true}
+// isCIDRKey: CIDR blocks, where "10.0.0.1/16" and "10.0.0.0/16" mean the same network.
+func isCIDRKey(key string) bool {
+	switch key {
+	case "cidrBlock", "clusterCIDR", "serviceCIDR":
+		return true
+	}
+	return false
+}
 
-// upperKeys are enumerations the API accepts in any case and returns in upper case.
-var upperKeys = map[string]bool{"protocol": true, "action": true, "type": true, "instanceChargeType": true, "port": true}
+// isUpperKey: enumerations the API accepts in any case and returns in upper case.
+func isUpperKey(key string) bool {
+	switch key {
+	case "protocol", "action", "type", "instanceChargeType", "port":
+		return true
+	}
+	return false
+}
 
-// lowerKeys are names compared without case.
-var lowerKeys = map[string]bool{"region": true, "zone": true, "kubeProxyMode": true, "plugin": true, "name": true}
+// isLowerKey: names compared without case.
+func isLowerKey(key string) bool {
+	switch key {
+	case "region", "zone", "kubeProxyMode", "plugin", "name":
+		return true
+	}
+	return false
+}
 
-// unorderedKeys are lists whose order carries no meaning; they compare as sets.
+// isUnordered: lists whose order carries no meaning; they compare as sets.
 // instanceTypes (first is primary), securityGroupRefs (binding order is priority),
 // subnetRefs (zone priority) and security-group rules (evaluated in order) keep theirs.
-var unorderedKeys = map[string]bool{"dnsServers": true, "sshKeyIDs": true, "taints": true, "kubeletExtraArgs": true, "eniSubnetRefs": true}
+func isUnordered(key string) bool {
+	switch key {
+	case "dnsServers", "sshKeyIDs", "taints", "kubeletExtraArgs", "eniSubnetRefs":
+		return true
+	}
+	return false
+}
 
 // ownershipTagPrefix marks tags tkeops puts on every resource; they are not the
 // user's and never show in a diff.
@@ -45,7 +69,7 @@ func normalize(key string, v any) any {
 		for i, e := range list {
 			out[i] = normalizeRef(e)
 		}
-		if unorderedKeys[key] {
+		if isUnordered(key) {
 			sortAny(out)
 		}
 		return out
@@ -84,7 +108,7 @@ func normalize(key string, v any) any {
 		for i, e := range t {
 			out[i] = normalize(elemKey(key), e)
 		}
-		if unorderedKeys[key] {
+		if isUnordered(key) {
 			sortAny(out)
 		}
 		return out
@@ -108,7 +132,7 @@ func elemKey(key string) string {
 func normalizeString(key, s string) any {
 	s = strings.TrimSpace(s)
 	switch {
-	case cidrKeys[key]:
+	case isCIDRKey(key):
 		if p, err := netip.ParsePrefix(s); err == nil {
 			return p.Masked().String()
 		}
@@ -118,9 +142,9 @@ func normalizeString(key, s string) any {
 			return "ALL"
 		}
 		return s
-	case upperKeys[key]:
+	case isUpperKey(key):
 		s = strings.ToUpper(s)
-	case lowerKeys[key]:
+	case isLowerKey(key):
 		s = strings.ToLower(s)
 	case key == "version":
 		s = strings.TrimPrefix(s, "v")

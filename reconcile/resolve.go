@@ -49,12 +49,12 @@ func resolve(r spec.Resource, ids map[spec.Addr]string) (spec.Resource, error) {
 
 // containmentPaths are references to the parent a resource lives inside. When the
 // parent does not exist, the child cannot exist either, so it is not looked up.
-var containmentPaths = map[string]bool{"spec.vpcRef": true, "spec.clusterRef": true}
+func isContainment(path string) bool { return path == "spec.vpcRef" || path == "spec.clusterRef" }
 
 // missingParent returns the parent reference of r that has no ID, if any.
 func missingParent(r spec.Resource) (spec.RefField, bool) {
 	for _, f := range r.Refs() {
-		if containmentPaths[f.Path] && f.Ref.ID == "" {
+		if isContainment(f.Path) && f.Ref.ID == "" {
 			return f, true
 		}
 	}
