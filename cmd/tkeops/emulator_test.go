@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseCredentials(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   string
+		want map[string]string
+		bad  bool
+	}{
+		"json":    {in: `{"AKID1": "k1", "AKID2": "k2"}`, want: map[string]string{"AKID1": "k1", "AKID2": "k2"}},
+		"lines":   {in: "# keys\nAKID1 k1\n\nAKID2=k2\n", want: map[string]string{"AKID1": "k1", "AKID2": "k2"}},
+		"garbage": {in: "AKID1\n", bad: true},
+		"badjson": {in: `{"AKID1": 3}`, bad: true},
+		"emptyid": {in: `{"": "k"}`, bad: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := map[string]string{}
+			err := parseCredentials([]byte(tc.in), got)
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("accepted %q", tc.in)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v", got)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Fatalf("got %v", got)
+				}
+			}
+		})
+	}
+}
+
+func TestEmulatorOptionsComplete(t *testing.T) {
+	var errOut bytes.Buffer
+	streams := IOStreams{Out: &bytes.Buffer{}, ErrOut: &errOut}
+	o := &emulatorOptions{credentials: []string{"AKIDx:secret"}, timing: "cluster=30s,node=5s", rateLimits: "off",
+		rateLimitSets: []string{"tke.DescribeClusters=5"}, logLevel: "info", logFormat: "json"}
+	if err := o.complete(streams); err != nil {
+		t.Fatal(err)
+	}
+	if o.opts.Credentials["AKIDx"] != "secret" || o.opts.Timing.ClusterCreate != 30*time.Second || o.opts.Timing.NodeJoin != 5*time.Second ||
+		!o.opts.DisableRateLimits || o.opts.RateLimits["tke.DescribeClusters"] != 5 {
+		t.Fatalf("options %+v", o.opts)
+	}
+	for _, bad := range []*emulatorOptions{
+		{credentials: []string{"nocolon"}, timing: "instant", rateLimits: "on", logLevel: "info", logFormat: "text"},
+		{credentials: []string{"a:b"}, timing: "fast", rateLimits: "on", logLevel: "info", logFormat: "text"},
+		{credentials: []string{"a:b"}, timing: "instant", rateLimits: "maybe", logLevel: "info", logFormat: "text"},
+		{credentials: []string{"a:b"}, timing: "instant", rateLimits: "on", rateLimitSets: []string{"DescribeClusters=x"}, logLevel: "info", logFormat: "text"},
+		{credentials: []string{"a:b"}, timing: "instant", rateLimits: "on", logLevel: "loud", logFormat: "text"},
+	} {
+		if err := bad.complete(streams); err == nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+	if strings.Contains(errOut.String(), "secret") {
+		t.Fatal("secret key logged")
+	}
+}
