@@ -312,10 +312,10 @@ func (c *Client) createCluster(ctx context.Context, r *spec.Cluster) (providers.
 	}
 	cidr := &tke.ClusterCIDRSettings{}
 	if s.Network.ClusterCIDR != "" {
-		cidr.ClusterCIDR = common.StringPtr(s.Network.ClusterCIDR)
+		cidr.ClusterCIDR = common.StringPtr(canonCIDR(s.Network.ClusterCIDR))
 	}
 	if s.Network.ServiceCIDR != "" {
-		cidr.ServiceCIDR = common.StringPtr(s.Network.ServiceCIDR)
+		cidr.ServiceCIDR = common.StringPtr(canonCIDR(s.Network.ServiceCIDR))
 	}
 	if s.Network.MaxPodsPerNode > 0 {
 		cidr.MaxNodePodNum = common.Uint64Ptr(uint64(s.Network.MaxPodsPerNode))

@@ -656,11 +656,11 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 		})
 		return err
 	}
-	setBounds := func() error {
+	setBounds := func(lo, hi int64, final bool) error {
 		req := tke.NewModifyClusterNodePoolRequest()
-		req.MinNodesNum = common.Int64Ptr(int64(s.Scaling.Min))
-		req.MaxNodesNum = common.Int64Ptr(int64(s.Scaling.Max))
-		if s.Scaling.Autoscaling != nil {
+		req.MinNodesNum = common.Int64Ptr(lo)
+		req.MaxNodesNum = common.Int64Ptr(hi)
+		if final && s.Scaling.Autoscaling != nil {
 			req.EnableAutoscale = common.BoolPtr(*s.Scaling.Autoscaling)
 		}
 		if err := modifyPool(req); err != nil {
@@ -680,17 +680,28 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 		}
 		return nil
 	}
-	// The API checks min ≤ desired ≤ max on each call: move desired first when it
-	// fits the current bounds, else the bounds first.
+	// The API checks min ≤ desired ≤ max on every call. With both changing: move
+	// desired first when it fits the current bounds; otherwise widen the bounds to
+	// hold both the current and the new desired count, move desired, then narrow.
 	var steps []func() error
-	fitsNow := doDesired && int64(*s.Scaling.Desired) >= i64(np.MinNodesNum) && int64(*s.Scaling.Desired) <= i64(np.MaxNodesNum)
-	if doDesired && fitsNow {
-		steps = append(steps, setDesired)
-	}
-	if doBounds {
-		steps = append(steps, setBounds)
-	}
-	if doDesired && !fitsNow {
+	newMin, newMax := int64(s.Scaling.Min), int64(s.Scaling.Max)
+	curMin, curMax := i64(np.MinNodesNum), i64(np.MaxNodesNum)
+	final := func() error { return setBounds(newMin, newMax, true) }
+	switch {
+	case doDesired && doBounds:
+		d := int64(*s.Scaling.Desired)
+		if d >= curMin && d <= curMax {
+			steps = append(steps, setDesired, final)
+		} else {
+			lo, hi := min(curMin, newMin), max(curMax, newMax)
+			steps = append(steps, func() error { return setBounds(lo, hi, false) }, setDesired)
+			if lo != newMin || hi != newMax || s.Scaling.Autoscaling != nil {
+				steps = append(steps, final)
+			}
+		}
+	case doBounds:
+		steps = append(steps, final)
+	case doDesired:
 		steps = append(steps, setDesired)
 	}
 	if anyPath(changes, "spec.instanceTypes") {

@@ -109,7 +109,7 @@ func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Ob
 		req := vpc.NewCreateSubnetRequest()
 		req.VpcId = common.StringPtr(r.Spec.VPCRef.ID)
 		req.SubnetName = common.StringPtr(addr.Name)
-		req.CidrBlock = common.StringPtr(r.Spec.CIDRBlock)
+		req.CidrBlock = common.StringPtr(canonCIDR(r.Spec.CIDRBlock))
 		req.Zone = common.StringPtr(r.Spec.Zone)
 		req.Tags = vpcTags(tags)
 		resp, err := invoke(ctx, c, "vpc", "CreateSubnet", kindCreate, func(ctx context.Context) (*vpc.CreateSubnetResponse, error) {

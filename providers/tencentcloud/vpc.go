@@ -177,7 +177,7 @@ func (c *Client) createVPC(ctx context.Context, r *spec.VPC) (providers.Observat
 	}
 	req := vpc.NewCreateVpcRequest()
 	req.VpcName = common.StringPtr(addr.Name)
-	req.CidrBlock = common.StringPtr(r.Spec.CIDRBlock)
+	req.CidrBlock = common.StringPtr(canonCIDR(r.Spec.CIDRBlock))
 	if len(r.Spec.DNSServers) > 0 {
 		req.DnsServers = common.StringPtrs(r.Spec.DNSServers)
 	}

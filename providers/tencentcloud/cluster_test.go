@@ -1,0 +1,116 @@
+package tencentcloud_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
+	"github.com/tkeops/tkeops/spec"
+)
+
+func TestClusterLifecycle(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(5)
+	v, err := e.c.Create(e.ctx, st.vpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := st.subnets[0]
+	sub.Spec.VPCRef = spec.Ref{ID: v.ID}
+	s, err := e.c.Create(e.ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cls := st.cluster
+	cls.Spec.VPCRef = spec.Ref{ID: v.ID}
+	created, err := e.c.Create(e.ctx, cls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !created.Exists || !created.Owned || created.ID == "" {
+		t.Fatalf("create: %+v", created)
+	}
+	if again, err := e.c.Create(e.ctx, cls); err != nil || again.ID != created.ID {
+		t.Fatalf("second Create: %v, id %s want %s", err, again.ID, created.ID)
+	}
+	if n := e.srv.Calls()["tke.CreateCluster"]; n != 1 {
+		t.Fatalf("CreateCluster called %d times, want 1", n)
+	}
+	o := e.waitSettled(t, spec.KindCluster, cls)
+	if o.Status != "Running" {
+		t.Fatalf("settled in %q", o.Status)
+	}
+	assertDeclaredEqual(t, cls, o.Live)
+	for _, k := range []string{"deletionProtection", "masterVersion", "nodeCount", "networkType"} {
+		if o.Extra[k] == "" {
+			t.Errorf("Extra[%s] missing: %v", k, o.Extra)
+		}
+	}
+
+	// Endpoints: created by Update once the cluster runs; observed only when declared.
+	cls.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: s.ID}}
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.endpoints.private"}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, cls)
+	assertDeclaredEqual(t, cls, o.Live)
+	if o.Extra["privateEndpoint"] == "" || o.Extra["privateEndpointStatus"] != "Created" {
+		t.Errorf("endpoint extras: %v", o.Extra)
+	}
+	// Repeating the endpoint update is harmless.
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.endpoints.private"}}); err != nil {
+		t.Fatalf("repeat endpoint update: %v", err)
+	}
+
+	cls.Spec.Description = "changed"
+	cls.Spec.Level = "L20"
+	cls.Spec.AutoUpgradeLevel = boolp(false)
+	cls.Spec.Tags = map[string]string{"env": "prod"}
+	cls.Spec.DeletionProtection = boolp(true)
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.description"}, {Path: "spec.level"},
+		{Path: "spec.autoUpgradeLevel"}, {Path: "spec.tags"}, {Path: "spec.deletionProtection"}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, cls)
+	assertDeclaredEqual(t, cls, o.Live)
+	if !o.Owned || o.Extra["deletionProtection"] != "true" {
+		t.Fatalf("after update: owned %v, extra %v", o.Owned, o.Extra)
+	}
+	if err := e.c.Delete(e.ctx, o, providers.DeleteOptions{}); !errors.Is(err, tencentcloud.ErrDeletionProtected) {
+		t.Fatalf("delete with deletion protection: %v, want ErrDeletionProtected", err)
+	}
+
+	cls.Spec.Version = "1.32.2"
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.version"}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, cls)
+	if o.Extra["masterVersion"] != "1.32.2" {
+		t.Errorf("after upgrade: masterVersion %q", o.Extra["masterVersion"])
+	}
+
+	cls.Spec.DeletionProtection = boolp(false)
+	cls.Spec.Endpoints.Private = nil
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.deletionProtection"}, {Path: "spec.endpoints.private"}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, cls)
+	if err := e.c.Delete(e.ctx, o, providers.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := 0
+	for {
+		obs, err := e.c.Observe(e.ctx, spec.KindCluster, []spec.Resource{cls})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obs[0].Exists {
+			break
+		}
+		if deadline++; deadline > 200 {
+			t.Fatalf("cluster not gone: %+v", obs[0])
+		}
+	}
+}
