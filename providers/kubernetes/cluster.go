@@ -55,6 +55,11 @@ func NewForConfig(cfg *rest.Config, opts ...Option) (*Cluster, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "tkeops"
 	}
+	if cfg.QPS == 0 {
+		// client-go's default of 5/s makes discovery and a baseline of a few
+		// dozen objects crawl; this is still gentle on an API server.
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	if cfg.Timeout == 0 {
 		// One bound per request; long operations (drain) loop over short calls.
 		cfg.Timeout = 30 * time.Second
