@@ -46,7 +46,9 @@ func (r ObjectRef) key() string {
 	return r.Group + "|" + r.Kind + "|" + r.Namespace + "|" + r.Name
 }
 
-func (r ObjectRef) groupKind() schema.GroupKind { return schema.GroupKind{Group: r.Group, Kind: r.Kind} }
+func (r ObjectRef) groupKind() schema.GroupKind {
+	return schema.GroupKind{Group: r.Group, Kind: r.Kind}
+}
 
 // ManifestError is a problem with one document of a manifest directory.
 type ManifestError struct {

@@ -96,7 +96,7 @@ metadata:
 data:
   Corefile: ""
 `,
-		"bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+		"bad.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
 		"kustomization.yaml": "resources: []\n",
 	})
 	_, err := kubernetes.LoadManifests(dir)

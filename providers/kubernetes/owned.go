@@ -72,7 +72,7 @@ func tkeOwned() []ownedRule {
 
 // Live-object markers of TKE ownership.
 const (
-	labelTKEAccount   = "cloud.tencent.com/tke-account"  // console authorization management bindings
+	labelTKEAccount   = "cloud.tencent.com/tke-account"   // console authorization management bindings
 	labelAddonManager = "addonmanager.kubernetes.io/mode" // add-on managed objects
 )
 
