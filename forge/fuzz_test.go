@@ -10,13 +10,12 @@ import (
 	"testing"
 )
 
-var fuzzKinds = []string{GitHub, GitLab, Gitea, Forgejo}
-
 // FuzzParseWebhook checks, for every forge, that parsing never panics, that a
 // delivery signed with one secret never verifies under another, that a
 // correctly signed delivery never fails verification, and that an arbitrary
 // signature header passes only if it is the true signature.
 func FuzzParseWebhook(f *testing.F) {
+	fuzzKinds := []string{GitHub, GitLab, Gitea, Forgejo}
 	seeds := map[string]string{
 		"github/push.json": "push", "github/pull_request_synchronize.json": "pull_request",
 		"github/ping.json": "ping", "gitlab/push.json": "Push Hook",

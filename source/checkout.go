@@ -74,7 +74,10 @@ func (g *Git) Checkout(ctx context.Context, rev string) (dir string, err error) 
 // then by asking for the commit itself, which servers that allow reachable
 // SHA-1 wants (GitHub, GitLab, Gitea) accept.
 func (g *Git) fetchMissing(ctx context.Context, h plumbing.Hash) error {
-	if err := g.fetch(ctx, config.RefSpec("+"+g.branch.String()+":"+g.track.String())); err != nil {
+	// Not into the tracking ref: that one records what Poll last reported,
+	// which is what LastGood restores after a restart.
+	ahead := "refs/tkeops/fetched/" + strings.TrimPrefix(g.branch.String(), "refs/")
+	if err := g.fetch(ctx, config.RefSpec("+"+g.branch.String()+":"+ahead)); err != nil {
 		return err
 	}
 	if g.hasCommit(h) {
@@ -82,11 +85,12 @@ func (g *Git) fetchMissing(ctx context.Context, h plumbing.Hash) error {
 	}
 	local := "refs/tkeops/commits/" + h.String()
 	if err := g.fetch(ctx, config.RefSpec(h.String()+":"+local)); err != nil {
-		var unreachable *UnreachableError
-		if errors.As(err, &unreachable) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return err
 		}
-		// The server refused the want: the commit is not there.
+		// The branch fetch just succeeded, so the remote is up: a failure
+		// here means the server refused the want (no such commit, or no
+		// fetching by hash), not an outage.
 		g.log.Debug("fetch by commit hash failed", "rev", h.String(), "err", err)
 	}
 	if !g.hasCommit(h) {
