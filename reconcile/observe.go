@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tkeops/tkeops/providers"
@@ -24,6 +25,16 @@ type scope struct {
 	extras []spec.Addr
 	// ids maps addresses to live cloud IDs.
 	ids map[spec.Addr]string
+	// adopted are existing resources referenced by ID (spec.Ref{ID}), observed to
+	// check they exist; keyed by cloud ID. tkeops never changes or deletes them.
+	adopted map[string]providers.Observation
+}
+
+// IDObserver is implemented by clients that can observe resources by cloud ID. The
+// planner uses it to check references that adopt an existing resource by ID; with a
+// client that lacks it, such references are used unchecked.
+type IDObserver interface {
+	ObserveIDs(ctx context.Context, kind spec.Kind, ids []string) ([]providers.Observation, error)
 }
 
 // regions lists the regions to observe, sorted.
@@ -49,6 +60,7 @@ func newScope(set *spec.Set) *scope {
 	s := &scope{
 		set: set, byAddr: map[spec.Addr]spec.Resource{}, region: map[spec.Addr]string{},
 		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
+		adopted: map[string]providers.Observation{},
 	}
 	if set == nil {
 		return s
@@ -76,7 +88,58 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 			}
 		}
 	}
+	if err := e.observeAdopted(ctx, s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// observeAdopted observes the resources referenced by ID, one batched call per kind
+// and region.
+func (e *Engine) observeAdopted(ctx context.Context, s *scope) error {
+	type key struct {
+		region string
+		kind   spec.Kind
+	}
+	want := map[key][]string{}
+	var keys []key
+	for _, r := range s.desired {
+		for _, f := range r.Refs() {
+			if f.Ref.Name != "" || f.Ref.ID == "" {
+				continue
+			}
+			k := key{s.region[r.GetAddr()], f.Kind}
+			if _, ok := want[k]; !ok {
+				keys = append(keys, k)
+			}
+			if !slices.Contains(want[k], f.Ref.ID) {
+				want[k] = append(want[k], f.Ref.ID)
+			}
+		}
+	}
+	for _, k := range keys {
+		c, err := e.client(ctx, k.region)
+		if err != nil {
+			return err
+		}
+		ido, ok := c.(IDObserver)
+		if !ok {
+			return nil
+		}
+		obs, err := ido.ObserveIDs(ctx, k.kind, want[k])
+		if err != nil {
+			return fmt.Errorf("observe %s referenced by ID in %s: %w", k.kind, k.region, err)
+		}
+		for i, o := range obs {
+			if i < len(want[k]) {
+				if o.ID == "" {
+					o.ID = want[k][i]
+				}
+				s.adopted[o.ID] = o
+			}
+		}
+	}
+	return nil
 }
 
 func (e *Engine) observeKind(ctx context.Context, s *scope, kind spec.Kind, region string) error {

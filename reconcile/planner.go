@@ -97,9 +97,18 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		return err
 	}
 	for _, f := range r.Refs() {
-		if f.Ref.ID != "" && f.Ref.Name == "" {
-			pl.note(addr, f.Path, fmt.Sprintf("uses existing %s %s, which tkeops does not manage and never deletes", f.Kind, f.Ref.ID))
+		if f.Ref.ID == "" || f.Ref.Name != "" {
+			continue
 		}
+		if o, seen := pl.s.adopted[f.Ref.ID]; seen && !o.Exists {
+			pl.p.Diagnostics = append(pl.p.Diagnostics, spec.Diagnostic{
+				Severity: spec.SeverityError, Pos: spec.FieldPos(r, f.Path), Addr: addr, Path: f.Path,
+				Summary: fmt.Sprintf("%s %s does not exist", f.Kind, f.Ref.ID),
+				Detail:  "a reference by ID must name an existing resource in the same region; check the ID, or reference a resource of the spec set by name",
+			})
+			continue
+		}
+		pl.note(addr, f.Path, fmt.Sprintf("uses existing %s %s, which tkeops does not manage and never deletes", f.Kind, f.Ref.ID))
 	}
 	o := pl.s.observed[addr]
 	base := plan.Step{Addr: addr, CloudID: o.ID, Source: r.GetPos()}

@@ -17,15 +17,24 @@ import (
 // the digest of them all. Status and Settling are left out: they are how far an
 // operation got, not what the resource is, and the executor waits for them anyway.
 func observationRecords(s *scope) ([]plan.Observed, string) {
-	addrs := make([]spec.Addr, 0, len(s.observed))
-	for a := range s.observed {
+	addrs := make([]spec.Addr, 0, len(s.observed)+len(s.adopted))
+	obs := make(map[spec.Addr]providers.Observation, len(s.observed)+len(s.adopted))
+	for a, o := range s.observed {
 		addrs = append(addrs, a)
+		obs[a] = o
+	}
+	for id, o := range s.adopted {
+		// Adopted resources have no address in the spec set; they are recorded under
+		// their ID so a saved plan notices when one disappears.
+		o.Addr = spec.Addr{Kind: o.Addr.Kind, Name: "id:" + id}
+		addrs = append(addrs, o.Addr)
+		obs[o.Addr] = o
 	}
 	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
 	h := sha256.New()
 	out := make([]plan.Observed, 0, len(addrs))
 	for _, a := range addrs {
-		rec := record(s.observed[a])
+		rec := record(obs[a])
 		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
 		out = append(out, rec)
 	}
