@@ -339,3 +339,24 @@ func TestCrashAnywhereConverges(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicatesAreDeleted(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	converge(t, engine(cloud, false), set)
+	a := spec.Addr{Kind: spec.KindSubnet, Name: "stg-sh5"}
+	orig := cloud.res[a]
+	cloud.dups[a] = &memRes{id: "subnet-dup", live: orig.live, policy: orig.policy, owned: true}
+	p, err := engine(cloud, false).Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := p.Step("Subnet/stg-sh5~subnet-dup")
+	if !ok || st.Action != plan.ActionDelete || st.Blocked == "" {
+		t.Fatalf("duplicate step = %+v (steps %v)", st, stepIDs(p))
+	}
+	converge(t, engine(cloud, true), set)
+	if len(cloud.dups) != 0 || cloud.res[a] == nil || cloud.res[a].id != orig.id {
+		t.Errorf("dups %v, original %+v", cloud.dups, cloud.res[a])
+	}
+}

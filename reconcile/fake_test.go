@@ -19,6 +19,8 @@ import (
 type memCloud struct {
 	mu     sync.Mutex
 	res    map[spec.Addr]*memRes
+	// dups are second copies with the same ownership tags (two runs raced).
+	dups map[spec.Addr]*memRes
 	next   int
 	calls  []string
 	settle int // observations an operation stays in flight
@@ -35,7 +37,9 @@ type memRes struct {
 	owned    bool
 }
 
-func newMemCloud() *memCloud { return &memCloud{res: map[spec.Addr]*memRes{}} }
+func newMemCloud() *memCloud {
+	return &memCloud{res: map[spec.Addr]*memRes{}, dups: map[spec.Addr]*memRes{}}
+}
 
 // Connect implements providers.Connector: one cloud serves every region.
 func (m *memCloud) Connect(context.Context, string) (providers.Client, error) { return m, nil }
@@ -102,6 +106,13 @@ func (m *memCloud) Observe(ctx context.Context, kind spec.Kind, want []spec.Reso
 	sort.Slice(extra, func(i, j int) bool { return extra[i].Name < extra[j].Name })
 	for _, a := range extra {
 		out = append(out, m.obs(a, m.res[a]))
+	}
+	for a, d := range m.dups {
+		if a.Kind == kind {
+			o := m.obs(a, d)
+			o.Extra = map[string]string{"duplicateOf": m.res[a].id}
+			out = append(out, o)
+		}
 	}
 	return out, nil
 }
@@ -203,6 +214,11 @@ func (m *memCloud) Delete(ctx context.Context, o providers.Observation, _ provid
 	for a, r := range m.res {
 		if r.id == o.ID {
 			delete(m.res, a)
+		}
+	}
+	for a, r := range m.dups {
+		if r.id == o.ID {
+			delete(m.dups, a)
 		}
 	}
 	return nil

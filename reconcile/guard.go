@@ -13,6 +13,9 @@ const (
 	// ExtraDeletionProtection is "true" when the cloud refuses to delete the resource
 	// (cluster deletion protection).
 	ExtraDeletionProtection = "deletionProtection"
+	// ExtraDuplicateOf names the resource a duplicate (same ownership tags, created
+	// later) duplicates.
+	ExtraDuplicateOf = "duplicateOf"
 )
 
 // guardDestroy blocks a delete or replace step when it must not run, and says what to

@@ -176,6 +176,17 @@ func (e *Engine) observeKind(ctx context.Context, s *scope, kind spec.Kind, regi
 		if o.Addr.Kind == "" {
 			o.Addr.Kind = kind
 		}
+		if dup := o.Extra[ExtraDuplicateOf]; dup != "" && o.Exists {
+			// A second resource with the same ownership tags (two runs raced): it is
+			// planned for deletion under its own address, so the first one stays.
+			o.Addr.Name = fmt.Sprintf("%s~%s", o.Addr.Name, o.ID)
+			if _, seen := s.observed[o.Addr]; !seen {
+				s.observed[o.Addr] = o
+				s.extras = append(s.extras, o.Addr)
+				s.region[o.Addr] = region
+			}
+			continue
+		}
 		if wanted[o.Addr] {
 			s.observed[o.Addr] = o
 		} else {

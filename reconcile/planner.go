@@ -381,6 +381,9 @@ func (pl *planner) planExtras() {
 			continue // never delete what tkeops does not own
 		}
 		st := plan.Step{ID: addr.String(), Addr: addr, CloudID: o.ID, Action: plan.ActionDelete, Reason: plan.ReasonRemovedFromSpec}
+		if dup := o.Extra[ExtraDuplicateOf]; dup != "" {
+			st.Notes = []string{fmt.Sprintf("duplicate of %s (same ownership tags, created later, e.g. by two runs at once)", dup)}
+		}
 		if o.DeletionPolicy == spec.DeletionPolicyOrphan {
 			st.Action = plan.ActionOrphan
 			st.Notes = []string{"deletionPolicy Orphan: left in the cloud as it is and no longer managed"}
