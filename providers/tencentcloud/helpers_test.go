@@ -141,37 +141,83 @@ func (st *stack) all() []spec.Resource {
 // reconciler does, and returns the observations of the creates.
 func (e *env) create(t *testing.T, st *stack) map[spec.Addr]providers.Observation {
 	t.Helper()
+	out, err := e.createStack(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// createStack is create without a *testing.T, safe to run in goroutines.
+func (e *env) createStack(st *stack) (map[spec.Addr]providers.Observation, error) {
 	out := map[spec.Addr]providers.Observation{}
-	mk := func(r spec.Resource) providers.Observation {
-		t.Helper()
+	mk := func(r spec.Resource) (string, error) {
 		o, err := e.c.Create(e.ctx, r)
 		if err != nil {
-			t.Fatalf("create %s: %v", r.GetAddr(), err)
+			return "", fmt.Errorf("create %s: %w", r.GetAddr(), err)
 		}
 		if !o.Exists || o.ID == "" || !o.Owned {
-			t.Fatalf("create %s: observation %+v", r.GetAddr(), o)
+			return "", fmt.Errorf("create %s: observation %+v", r.GetAddr(), o)
 		}
 		out[r.GetAddr()] = o
-		return o
+		return o.ID, nil
 	}
-	vpcID := mk(st.vpc).ID
+	vpcID, err := mk(st.vpc)
+	if err != nil {
+		return nil, err
+	}
 	var subnetIDs []spec.Ref
 	for _, s := range st.subnets {
 		s.Spec.VPCRef = spec.Ref{ID: vpcID}
-		subnetIDs = append(subnetIDs, spec.Ref{ID: mk(s).ID})
+		id, err := mk(s)
+		if err != nil {
+			return nil, err
+		}
+		subnetIDs = append(subnetIDs, spec.Ref{ID: id})
 	}
-	sgID := mk(st.sg).ID
+	sgID, err := mk(st.sg)
+	if err != nil {
+		return nil, err
+	}
 	st.sg.Spec.Ingress[1].SecurityGroupRef.ID = sgID
 	st.cluster.Spec.VPCRef = spec.Ref{ID: vpcID}
-	clsID := mk(st.cluster).ID
-	e.waitSettled(t, spec.KindCluster, st.cluster)
+	clsID, err := mk(st.cluster)
+	if err != nil {
+		return nil, err
+	}
+	if out[st.cluster.GetAddr()], err = e.settle(st.cluster); err != nil {
+		return nil, err
+	}
 	for _, p := range st.pools {
 		p.Spec.ClusterRef = spec.Ref{ID: clsID}
 		p.Spec.SubnetRefs = subnetIDs
 		p.Spec.SecurityGroupRefs = []spec.Ref{{ID: sgID}}
-		mk(p)
+		if _, err := mk(p); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return out, nil
+}
+
+// settle observes r until it is no longer settling.
+func (e *env) settle(r spec.Resource) (providers.Observation, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		obs, err := e.c.Observe(e.ctx, r.GetAddr().Kind, []spec.Resource{r})
+		if err != nil {
+			return providers.Observation{}, err
+		}
+		if len(obs) == 0 || obs[0].Addr != r.GetAddr() || !obs[0].Exists {
+			return providers.Observation{}, fmt.Errorf("%s: not found while settling", r.GetAddr())
+		}
+		if !obs[0].Settling {
+			return obs[0], nil
+		}
+		if time.Now().After(deadline) {
+			return providers.Observation{}, fmt.Errorf("%s still settling: %+v", r.GetAddr(), obs[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // observeOne observes the kind with r wanted and returns r's observation.

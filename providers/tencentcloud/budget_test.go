@@ -1,0 +1,102 @@
+package tencentcloud_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// TestNoOpObserveCallBudget creates S stacks (1 VPC, 3 subnets, 1 security group,
+// 1 cluster with a private endpoint, 3 node pools) and observes every kind once with
+// all of them wanted, as a no-op plan does. The emulator counts the API calls; the
+// budget is 3 per stack. (Terraform refreshes such a stack with about 35.)
+func TestNoOpObserveCallBudget(t *testing.T) {
+	const stacks = 100
+	e := newEnv(t, func(eo *emulator.Options, _ *tencentcloud.Options) { eo.DisableRateLimits = true })
+	all := make([]*stack, stacks)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	errs := make(chan error, stacks)
+	for i := range stacks {
+		all[i] = newStack(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- e.createWithEndpoint(all[i])
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	byKind := map[spec.Kind][]spec.Resource{}
+	for _, st := range all {
+		for _, r := range st.all() {
+			byKind[r.GetAddr().Kind] = append(byKind[r.GetAddr().Kind], r)
+		}
+	}
+	e.srv.ResetCalls()
+	for _, kind := range spec.Kinds {
+		want := byKind[kind]
+		obs, err := e.c.Observe(e.ctx, kind, want)
+		if err != nil {
+			t.Fatalf("observe %s: %v", kind, err)
+		}
+		if len(obs) != len(want) {
+			t.Fatalf("observe %s: %d observations for %d wanted", kind, len(obs), len(want))
+		}
+		for i, o := range obs {
+			if !o.Exists || !o.Owned || o.Settling || o.Addr != want[i].GetAddr() {
+				t.Fatalf("observe %s: %+v", want[i].GetAddr(), o)
+			}
+			assertDeclaredEqual(t, want[i], o.Live)
+		}
+	}
+	total := e.srv.TotalCalls()
+	calls := e.srv.Calls()
+	keys := make([]string, 0, len(calls))
+	for k := range calls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-42s %5d\n", k, calls[k])
+	}
+	perStack := float64(total) / stacks
+	t.Logf("no-op observe of %d stacks: %d calls, %.2f per stack\n%s", stacks, total, perStack, b.String())
+	if perStack > 3 {
+		t.Errorf("no-op observe costs %.2f calls per stack, budget 3", perStack)
+	}
+	if n := calls["vpc.DescribeSecurityGroupPolicies"]; n != 0 {
+		t.Errorf("no-op observe read security-group policies %d times; the rules hash should have spared them", n)
+	}
+}
+
+// createWithEndpoint creates a stack and opens its cluster's private endpoint in its
+// first subnet.
+func (e *env) createWithEndpoint(st *stack) error {
+	out, err := e.createStack(st)
+	if err != nil {
+		return err
+	}
+	st.cluster.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: st.pools[0].Spec.SubnetRefs[0].ID}}
+	if _, err := e.c.Update(e.ctx, st.cluster, out[st.cluster.GetAddr()], []diff.Change{{Path: "spec.endpoints.private"}}); err != nil {
+		return err
+	}
+	_, err = e.settle(st.cluster)
+	return err
+}
