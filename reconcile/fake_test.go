@@ -17,10 +17,10 @@ import (
 // observations, and checks node pool bounds the way the API does. The end-to-end
 // tests use the real emulator and provider instead.
 type memCloud struct {
-	mu     sync.Mutex
-	res    map[spec.Addr]*memRes
+	mu  sync.Mutex
+	res map[spec.Addr]*memRes
 	// dups are second copies with the same ownership tags (two runs raced).
-	dups map[spec.Addr]*memRes
+	dups   map[spec.Addr]*memRes
 	next   int
 	calls  []string
 	settle int // observations an operation stays in flight
