@@ -140,7 +140,8 @@ func equal(path string, after, before any) bool {
 }
 
 // refine narrows a rule's class where the table cannot say it alone: Kubernetes
-// versions go up one minor version at a time and never down.
+// versions never go down. How far up one step may go is the API's to say (TKE lists
+// the next versions, which skip minors it does not ship), so upgrades stay in place.
 func refine(ch *Change) {
 	if ch.Path != "spec.version" || ch.Class != spec.ClassInPlace {
 		return
@@ -149,16 +150,9 @@ func refine(ch *Change) {
 	after, _ := ch.After.(string)
 	bv, bok := parseVersion(before)
 	av, aok := parseVersion(after)
-	if !bok || !aok {
-		return
-	}
-	switch {
-	case av.less(bv):
+	if bok && aok && av.less(bv) {
 		ch.Class = spec.ClassForbidden
 		ch.Note = fmt.Sprintf("Kubernetes cannot be downgraded (%s → %s)", before, after)
-	case av.major != bv.major || av.minor > bv.minor+1:
-		ch.Class = spec.ClassForbidden
-		ch.Note = fmt.Sprintf("TKE upgrades one minor version at a time: go to %d.%d first (%s → %s)", bv.major, bv.minor+1, before, after)
 	}
 }
 

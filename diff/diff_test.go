@@ -219,7 +219,7 @@ func TestCompareVersion(t *testing.T) {
 	}{
 		"SameWithBuildSuffix": {reason: "1.30.0 is what TKE calls 1.30.0-tke.5", desired: "1.30.0", live: "1.30.0-tke.5"},
 		"NextMinor":           {reason: "one minor up is an in-place upgrade", desired: "1.31.0", live: "1.30.0", wantChange: true, wantClass: spec.ClassInPlace},
-		"SkipMinor":           {reason: "two minors up must go one at a time", desired: "1.32.0", live: "1.30.0", wantChange: true, wantClass: spec.ClassForbidden},
+		"NextShippedMinor":    {reason: "TKE may skip a minor it does not ship; the API checks the target", desired: "1.32.2", live: "1.30.0", wantChange: true, wantClass: spec.ClassInPlace},
 		"Downgrade":           {reason: "downgrades are refused", desired: "1.29.0", live: "1.30.0-tke.1", wantChange: true, wantClass: spec.ClassForbidden},
 	}
 	for name, tc := range cases {
