@@ -27,5 +27,7 @@ func (e *Emulator) extraRoutes() []*action {
 	all = append(all, e.tkeNodePoolRoutes()...)
 	all = append(all, e.asRoutes()...)
 	all = append(all, e.tagRoutes()...)
+	all = append(all, e.zzTagWriteRoutes()...)       // zz_tag_modify.go (providers/tencentcloud)
+	all = append(all, e.zzSGWithPoliciesRoutes()...) // zz_vpc_sg_with_policies.go (providers/tencentcloud)
 	return all
 }

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
@@ -684,6 +686,11 @@ func deleteClusterInstances(c *call, req *tke.DeleteClusterInstancesRequest) (*t
 func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]notification, bool) {
 	var notes []notification
 	changed := false
+	// One pass over the instances, so a request costs O(instances), not O(pools × instances).
+	perPool := make(map[string][]*instanceRec, len(rs.NodePools))
+	for _, in := range rs.Instances {
+		perPool[in.NodePoolID] = append(perPool[in.NodePoolID], in)
+	}
 	for _, np := range sortedValues(rs.NodePools) {
 		due := !now.Before(np.StateUntil)
 		start := now
@@ -702,35 +709,36 @@ func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]not
 		if np.LifeState == poolCreating || np.LifeState == poolDeleting {
 			continue
 		}
-		if e.scalePoolLocked(rs, np, start, &notes) {
+		if e.scalePoolLocked(rs, np, perPool[np.ID], start, &notes) {
 			changed = true
 		}
 	}
-	for _, in := range sortedValues(rs.Instances) {
+	var joined []*instanceRec
+	for _, in := range rs.Instances {
 		if in.State == instanceInitializing && !now.Before(in.RunningAt) {
-			in.State, in.Joined, changed = instanceRunning, true, true
-			notes = append(notes, notification{joined: true, node: nodeInfo(rs, in)})
+			joined = append(joined, in)
 		}
+	}
+	slices.SortFunc(joined, func(a, b *instanceRec) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, in := range joined {
+		in.State, in.Joined, changed = instanceRunning, true, true
+		notes = append(notes, notification{joined: true, node: nodeInfo(rs, in)})
 	}
 	return notes, changed
 }
 
 // scalePoolLocked adds or removes instances so the pool matches its desired capacity.
-func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, at time.Time, notes *[]notification) bool {
+func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*instanceRec, at time.Time, notes *[]notification) bool {
 	g := rs.Groups[np.ASGID]
 	if g == nil {
 		return false
-	}
-	var have []*instanceRec
-	for _, in := range sortedValues(rs.Instances) {
-		if in.NodePoolID == np.ID {
-			have = append(have, in)
-		}
 	}
 	want := int(deref(g.DesiredCapacity))
 	if len(have) == want {
 		return false
 	}
+	have = slices.Clone(have)
+	slices.SortFunc(have, func(a, b *instanceRec) int { return cmp.Compare(a.Seq, b.Seq) })
 	if len(have) > want {
 		victims := have[:len(have)-want] // OLDEST_INSTANCE
 		if contains(derefs(g.TerminationPolicySet), "NEWEST_INSTANCE") {
