@@ -427,7 +427,7 @@ func (v *validator) duplicateRefs(r Resource, field string, refs []Ref) {
 	seen := map[Ref]bool{}
 	for i, ref := range refs {
 		if seen[ref] {
-			v.errorf(r, fmtIndex(field, i), "%s is listed twice", ref)
+			v.errorf(r, fmtIndex(field, i), "%s is listed twice", ref.String())
 		}
 		seen[ref] = true
 	}
