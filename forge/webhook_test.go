@@ -269,7 +269,9 @@ func TestParseWebhookRejects(t *testing.T) {
 		"GitLabWrongToken": {
 			reason: "GitLab's token must match exactly",
 			kind:   GitLab,
-			req:    func() *http.Request { return signedRequest(GitLab, "Push Hook", "d", testSecret[:len(testSecret)-1], body) },
+			req: func() *http.Request {
+				return signedRequest(GitLab, "Push Hook", "d", testSecret[:len(testSecret)-1], body)
+			},
 			secret: testSecret, want: ErrBadSignature,
 		},
 		"TooLargeByContentLength": {

@@ -219,7 +219,9 @@ type Status struct {
 func (s *Server) Statuses(t testing.TB, repo Repo, rev string) []Status {
 	t.Helper()
 	var out []Status
-	s.API(t, http.MethodGet, repo.apiPath()+"/statuses/"+rev+"?limit=50&sort=recentupdate", nil, &out)
+	s.API(t, http.MethodGet, repo.apiPath()+"/statuses/"+rev+"?limit=50", nil, &out)
+	// Statuses posted within one second tie on time; IDs increase.
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
 	return out
 }
 
