@@ -68,6 +68,24 @@ func (e *MissingBinariesError) Error() string {
 		strings.Join(e.Missing, ", "), e.Dir, EnvBinDir)
 }
 
+// CheckBinaries returns a *MissingBinariesError unless binDir ("" for
+// DefaultBinDir) holds executable etcd and kube-apiserver binaries.
+func CheckBinaries(binDir string) error {
+	if binDir == "" {
+		binDir = DefaultBinDir()
+	}
+	var missing []string
+	for _, name := range []string{EtcdBinary, APIServerBinary} {
+		if st, err := os.Stat(filepath.Join(binDir, name)); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return &MissingBinariesError{Dir: binDir, Missing: missing}
+	}
+	return nil
+}
+
 // Options configure Start. The zero value is usable.
 type Options struct {
 	// BinDir holds etcd and kube-apiserver; DefaultBinDir() when empty.
@@ -108,16 +126,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if binDir == "" {
 		binDir = DefaultBinDir()
 	}
+	if err := CheckBinaries(binDir); err != nil {
+		return nil, err
+	}
 	etcdBin, apiBin := filepath.Join(binDir, EtcdBinary), filepath.Join(binDir, APIServerBinary)
-	var missing []string
-	for _, b := range []string{etcdBin, apiBin} {
-		if st, err := os.Stat(b); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-			missing = append(missing, filepath.Base(b))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &MissingBinariesError{Dir: binDir, Missing: missing}
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
