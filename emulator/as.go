@@ -83,7 +83,7 @@ func groupView(rs *regionState, g *as.AutoScalingGroup) *as.AutoScalingGroup {
 }
 
 func describeAutoScalingGroups(c *call, req *as.DescribeAutoScalingGroupsRequest) (*as.DescribeAutoScalingGroupsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if len(req.AutoScalingGroupIds) > 0 && len(req.Filters) > 0 {
 		return nil, apiErr("InvalidParameterConflict", "AutoScalingGroupIds and Filters cannot be given together.")
 	}
@@ -132,7 +132,7 @@ func describeAutoScalingGroups(c *call, req *as.DescribeAutoScalingGroupsRequest
 }
 
 func describeLaunchConfigurations(c *call, req *as.DescribeLaunchConfigurationsRequest) (*as.DescribeLaunchConfigurationsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if len(req.LaunchConfigurationIds) > 0 && len(req.Filters) > 0 {
 		return nil, apiErr("InvalidParameterConflict", "LaunchConfigurationIds and Filters cannot be given together.")
 	}
@@ -194,7 +194,7 @@ func lookupGroup(rs *regionState, id *string) (*as.AutoScalingGroup, *APIError) 
 }
 
 func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as.ModifyAutoScalingGroupResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	g, aerr := lookupGroup(rs, req.AutoScalingGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -268,7 +268,7 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 }
 
 func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurationAttributesRequest) (*as.ModifyLaunchConfigurationAttributesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if req.LaunchConfigurationId == nil || *req.LaunchConfigurationId == "" {
 		return nil, missing("LaunchConfigurationId")
 	}

@@ -42,7 +42,7 @@ type call struct {
 	notes    []notification
 }
 
-func (c *call) region_() *regionState { return c.e.st.region(c.region) }
+func (c *call) regionState() *regionState { return c.e.st.region(c.region) }
 
 // sdkRequest is what every SDK request type implements.
 type sdkRequest interface {

@@ -88,6 +88,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_emulator/stats", e.serveStats)
 	mux.HandleFunc("DELETE /_emulator/stats", e.serveStatsReset)
+	mux.HandleFunc("GET /_emulator/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, []byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("/", e.serveAPI)
 	return mux
 }

@@ -164,6 +164,15 @@ func TestCallCountersAndStatsEndpoint(t *testing.T) {
 	if stats.Total != 4 || stats.Calls["vpc.DescribeVpcs"] != 3 {
 		t.Fatalf("stats %+v", stats)
 	}
+	hz, err := http.Get("http://" + e.srv.Endpoint + "/_emulator/healthz")
+	must(t, err)
+	hz.Body.Close()
+	if hz.StatusCode != http.StatusOK {
+		t.Fatalf("healthz %d", hz.StatusCode)
+	}
+	if e.srv.TotalCalls() != 4 {
+		t.Fatal("the stats and health endpoints count as API calls")
+	}
 	e.srv.ResetCalls()
 	if e.srv.TotalCalls() != 0 {
 		t.Fatal("reset did not reset")

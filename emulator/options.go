@@ -198,3 +198,10 @@ type ClusterBackend interface {
 	// NodeRemoved is called when a running instance is removed.
 	NodeRemoved(ctx context.Context, n NodeInfo) error
 }
+
+// NodeUpdater is optionally implemented by a ClusterBackend that wants to hear when
+// ModifyClusterNodePool changes the labels, taints or schedulability of a pool's running
+// nodes (unless the request sets IgnoreExistedNode).
+type NodeUpdater interface {
+	NodeUpdated(ctx context.Context, n NodeInfo) error
+}

@@ -29,5 +29,6 @@ func (e *Emulator) extraRoutes() []*action {
 	all = append(all, e.tagRoutes()...)
 	all = append(all, e.zzTagWriteRoutes()...)       // zz_tag_modify.go (providers/tencentcloud)
 	all = append(all, e.zzSGWithPoliciesRoutes()...) // zz_vpc_sg_with_policies.go (providers/tencentcloud)
+	all = append(all, e.zzClusterExtraRoutes()...)   // zz_tke_cluster_extras.go (providers/tencentcloud)
 	return all
 }

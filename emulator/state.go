@@ -255,9 +255,17 @@ func (e *Emulator) flush() error {
 
 // --- backend notifications -----------------------------------------------------------------
 
+type notificationKind uint8
+
+const (
+	nodeJoined notificationKind = iota
+	nodeRemoved
+	nodeUpdated
+)
+
 type notification struct {
-	joined bool
-	node   NodeInfo
+	kind notificationKind
+	node NodeInfo
 }
 
 // notify tells the backend about nodes; it runs without e.mu held.
@@ -269,13 +277,19 @@ func (e *Emulator) notify(ctx context.Context, notes []notification) {
 	defer cancel()
 	for _, n := range notes {
 		var err error
-		if n.joined {
+		switch n.kind {
+		case nodeJoined:
 			err = e.backend.NodeJoined(ctx, n.node)
-		} else {
+		case nodeRemoved:
 			err = e.backend.NodeRemoved(ctx, n.node)
+		case nodeUpdated:
+			if u, ok := e.backend.(NodeUpdater); ok {
+				err = u.NodeUpdated(ctx, n.node)
+			}
 		}
 		if err != nil {
-			e.log.Warn("emulator: cluster backend", "joined", n.joined, "cluster", n.node.ClusterID, "instance", n.node.InstanceID, "err", err)
+			e.log.Warn("emulator: cluster backend", "event", [...]string{"joined", "removed", "updated"}[n.kind],
+				"cluster", n.node.ClusterID, "instance", n.node.InstanceID, "err", err)
 		}
 	}
 }

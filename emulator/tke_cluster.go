@@ -214,7 +214,7 @@ func roundPow2(v, lo, hi uint64) (uint64, bool) {
 }
 
 func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	ctype := deref(req.ClusterType)
 	switch ctype {
 	case "":
@@ -415,7 +415,7 @@ func checkClusterCIDR(rs *regionState, v *vpcRec, s string, ignore bool, sibling
 var tkeClusterFilters = map[string]bool{"ClusterName": true, "ClusterType": true, "ClusterStatus": true, "vpc-id": true, "Tags": true}
 
 func describeClusters(c *call, req *tke.DescribeClustersRequest) (*tke.DescribeClustersResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	off, lim := deref(req.Offset), int64(20)
 	if req.Limit != nil {
 		lim = *req.Limit
@@ -488,7 +488,7 @@ func requireRunning(r *clusterRec) *APIError {
 }
 
 func deleteCluster(c *call, req *tke.DeleteClusterRequest) (*tke.DeleteClusterResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupCluster(rs, req.ClusterId, "InternalError.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -509,7 +509,7 @@ func deleteCluster(c *call, req *tke.DeleteClusterRequest) (*tke.DeleteClusterRe
 }
 
 func modifyClusterAttribute(c *call, req *tke.ModifyClusterAttributeRequest) (*tke.ModifyClusterAttributeResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -586,7 +586,7 @@ func upgradeTargets(current string) []string {
 }
 
 func updateClusterVersion(c *call, req *tke.UpdateClusterVersionRequest) (*tke.UpdateClusterVersionResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -606,7 +606,7 @@ func updateClusterVersion(c *call, req *tke.UpdateClusterVersionRequest) (*tke.U
 }
 
 func describeAvailableClusterVersion(c *call, req *tke.DescribeAvailableClusterVersionRequest) (*tke.DescribeAvailableClusterVersionResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if req.ClusterId == nil && len(req.ClusterIds) == 0 {
 		return nil, missing("ClusterId")
 	}
@@ -629,7 +629,7 @@ func describeAvailableClusterVersion(c *call, req *tke.DescribeAvailableClusterV
 }
 
 func enableClusterDeletionProtection(c *call, req *tke.EnableClusterDeletionProtectionRequest) (*tke.EnableClusterDeletionProtectionResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -638,7 +638,7 @@ func enableClusterDeletionProtection(c *call, req *tke.EnableClusterDeletionProt
 }
 
 func disableClusterDeletionProtection(c *call, req *tke.DisableClusterDeletionProtectionRequest) (*tke.DisableClusterDeletionProtectionResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -648,7 +648,7 @@ func disableClusterDeletionProtection(c *call, req *tke.DisableClusterDeletionPr
 
 // ModifyClusterTags replaces the whole tag set; the batch task then reports running → done.
 func modifyClusterTags(c *call, req *tke.ModifyClusterTagsRequest) (*tke.ModifyClusterTagsResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, "InvalidParameter.Param")
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "InvalidParameter.Param")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -666,7 +666,7 @@ func modifyClusterTags(c *call, req *tke.ModifyClusterTagsRequest) (*tke.ModifyC
 }
 
 func describeBatchModifyTagsStatus(c *call, req *tke.DescribeBatchModifyTagsStatusRequest) (*tke.DescribeBatchModifyTagsStatusResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, "FailedOperation.TaskNotFound")
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "FailedOperation.TaskNotFound")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -684,7 +684,7 @@ func describeBatchModifyTagsStatus(c *call, req *tke.DescribeBatchModifyTagsStat
 func clusterDomain(id string) string { return id + ".ccs.tencent-cloud.com" }
 
 func createClusterEndpoint(c *call, req *tke.CreateClusterEndpointRequest) (*tke.CreateClusterEndpointResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -730,7 +730,7 @@ func mustBits(cidr string) int {
 }
 
 func describeClusterEndpointStatus(c *call, req *tke.DescribeClusterEndpointStatusRequest) (*tke.DescribeClusterEndpointStatusResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, codeResourceNotFound)
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -742,7 +742,7 @@ func describeClusterEndpointStatus(c *call, req *tke.DescribeClusterEndpointStat
 }
 
 func deleteClusterEndpoint(c *call, req *tke.DeleteClusterEndpointRequest) (*tke.DeleteClusterEndpointResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, "InternalError.ClusterNotFound")
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "InternalError.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -761,7 +761,7 @@ func deleteClusterEndpoint(c *call, req *tke.DeleteClusterEndpointRequest) (*tke
 }
 
 func describeClusterEndpoints(c *call, req *tke.DescribeClusterEndpointsRequest) (*tke.DescribeClusterEndpointsResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -797,7 +797,7 @@ func fakeCA(clusterID string) string {
 }
 
 func describeClusterKubeconfig(c *call, req *tke.DescribeClusterKubeconfigRequest) (*tke.DescribeClusterKubeconfigResponseParams, error) {
-	r, aerr := lookupCluster(c.region_(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
 	}

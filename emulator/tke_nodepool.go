@@ -168,7 +168,7 @@ func (c *call) checkNodeQuota(rs *regionState, clusterID, pool string, desired i
 }
 
 func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke.CreateClusterNodePoolResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -331,7 +331,7 @@ func orDefaultPtr[T any](p *T, def *T) *T {
 }
 
 func describeClusterNodePools(c *call, req *tke.DescribeClusterNodePoolsRequest) (*tke.DescribeClusterNodePoolsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -381,7 +381,7 @@ func lookupNodePool(rs *regionState, cl *clusterRec, id *string, notFound string
 }
 
 func describeClusterNodePoolDetail(c *call, req *tke.DescribeClusterNodePoolDetailRequest) (*tke.DescribeClusterNodePoolDetailResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -401,7 +401,7 @@ func requirePoolSettled(np *nodePoolRec) *APIError {
 }
 
 func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke.ModifyClusterNodePoolResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -481,12 +481,19 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 	if req.DockerGraphPath != nil {
 		np.DockerGraphPath = *req.DockerGraphPath
 	}
+	if (req.Labels != nil || req.Taints != nil || req.Unschedulable != nil) && !deref(req.IgnoreExistedNode) {
+		for _, in := range sortedValues(rs.Instances) {
+			if in.NodePoolID == np.ID && in.Joined {
+				c.notes = append(c.notes, notification{kind: nodeUpdated, node: nodeInfo(rs, in)})
+			}
+		}
+	}
 	np.LifeState, np.StateUntil = poolUpdating, c.now.Add(c.e.timing.NodePoolUpdate)
 	return &tke.ModifyClusterNodePoolResponseParams{}, nil
 }
 
 func modifyNodePoolDesiredCapacityAboutAsg(c *call, req *tke.ModifyNodePoolDesiredCapacityAboutAsgRequest) (*tke.ModifyNodePoolDesiredCapacityAboutAsgResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -516,7 +523,7 @@ func modifyNodePoolDesiredCapacityAboutAsg(c *call, req *tke.ModifyNodePoolDesir
 }
 
 func modifyNodePoolInstanceTypes(c *call, req *tke.ModifyNodePoolInstanceTypesRequest) (*tke.ModifyNodePoolInstanceTypesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "InternalError.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -546,7 +553,7 @@ func modifyNodePoolInstanceTypes(c *call, req *tke.ModifyNodePoolInstanceTypesRe
 }
 
 func deleteClusterNodePool(c *call, req *tke.DeleteClusterNodePoolRequest) (*tke.DeleteClusterNodePoolResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
@@ -582,7 +589,7 @@ func (in *instanceRec) sdk() *tke.Instance {
 }
 
 func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest) (*tke.DescribeClusterInstancesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "InvalidParameter.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -644,7 +651,7 @@ func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest)
 }
 
 func deleteClusterInstances(c *call, req *tke.DeleteClusterInstancesRequest) (*tke.DeleteClusterInstancesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "InternalError.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
@@ -722,7 +729,7 @@ func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]not
 	slices.SortFunc(joined, func(a, b *instanceRec) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, in := range joined {
 		in.State, in.Joined, changed = instanceRunning, true, true
-		notes = append(notes, notification{joined: true, node: nodeInfo(rs, in)})
+		notes = append(notes, notification{kind: nodeJoined, node: nodeInfo(rs, in)})
 	}
 	return notes, changed
 }
@@ -786,7 +793,7 @@ func (e *Emulator) removeNodePoolLocked(rs *regionState, np *nodePoolRec) []noti
 func removeInstanceLocked(rs *regionState, in *instanceRec) []notification {
 	var notes []notification
 	if in.Joined {
-		notes = append(notes, notification{joined: false, node: nodeInfo(rs, in)})
+		notes = append(notes, notification{kind: nodeRemoved, node: nodeInfo(rs, in)})
 	}
 	delete(rs.Instances, in.ID)
 	return notes

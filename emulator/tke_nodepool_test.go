@@ -44,6 +44,24 @@ func (r *recordingBackend) NodeRemoved(ctx context.Context, n emulator.NodeInfo)
 	return nil
 }
 
+func (r *recordingBackend) NodeUpdated(ctx context.Context, n emulator.NodeInfo) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.nodes[n.InstanceID] = n
+	r.log = append(r.log, "update "+n.InstanceID)
+	return nil
+}
+
+func (r *recordingBackend) labels(key string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, n := range r.nodes {
+		out = append(out, n.Labels[key])
+	}
+	return out
+}
+
 func (r *recordingBackend) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -210,6 +228,9 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	p = f.pool(np)
 	if deref(p.LifeState) != "updating" || deref(p.Name) != "web2" || deref(p.MaxNodesNum) != 10 || deref(p.Labels[0].Value) != "api" {
 		t.Fatalf("after modify: %s %s %d", deref(p.LifeState), deref(p.Name), deref(p.MaxNodesNum))
+	}
+	if got := f.backend.labels("role"); len(got) != 1 || got[0] != "api" {
+		t.Fatalf("running node labels after modify: %v", got)
 	}
 	f.clock.Advance(5 * time.Second)
 	if got := deref(f.pool(np).LifeState); got != "normal" {

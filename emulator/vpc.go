@@ -220,7 +220,7 @@ func ptrSlice(in []string) []*string {
 }
 
 func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if aerr := checkName("VpcName", deref(req.VpcName), 60); aerr != nil {
 		return nil, aerr
 	}
@@ -268,7 +268,7 @@ func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams
 }
 
 func describeVpcs(c *call, req *vpc.DescribeVpcsRequest) (*vpc.DescribeVpcsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if aerr := idsOrFilters(req.VpcIds, req.Filters, vpcIDPattern, "VpcIds"); aerr != nil {
 		return nil, aerr
 	}
@@ -331,7 +331,7 @@ func lookupVpc(rs *regionState, id *string) (*vpcRec, *APIError) {
 }
 
 func modifyVpcAttribute(c *call, req *vpc.ModifyVpcAttributeRequest) (*vpc.ModifyVpcAttributeResponseParams, error) {
-	r, aerr := lookupVpc(c.region_(), req.VpcId)
+	r, aerr := lookupVpc(c.regionState(), req.VpcId)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -370,7 +370,7 @@ func modifyVpcAttribute(c *call, req *vpc.ModifyVpcAttributeRequest) (*vpc.Modif
 }
 
 func deleteVpc(c *call, req *vpc.DeleteVpcRequest) (*vpc.DeleteVpcResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupVpc(rs, req.VpcId)
 	if aerr != nil {
 		return nil, aerr
@@ -439,7 +439,7 @@ func (r *subnetRec) sdk(rs *regionState) *vpc.Subnet {
 var zonePattern = regexp.MustCompile(`^[a-z]{2,}-[a-z]+-\d+$`)
 
 func createSubnet(c *call, req *vpc.CreateSubnetRequest) (*vpc.CreateSubnetResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	v, aerr := lookupVpc(rs, req.VpcId)
 	if aerr != nil {
 		return nil, aerr
@@ -491,7 +491,7 @@ func createSubnet(c *call, req *vpc.CreateSubnetRequest) (*vpc.CreateSubnetRespo
 }
 
 func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSubnetsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if aerr := idsOrFilters(req.SubnetIds, req.Filters, subnetIDPattern, "SubnetIds"); aerr != nil {
 		return nil, aerr
 	}
@@ -563,7 +563,7 @@ func lookupSubnet(rs *regionState, id *string) (*subnetRec, *APIError) {
 }
 
 func modifySubnetAttribute(c *call, req *vpc.ModifySubnetAttributeRequest) (*vpc.ModifySubnetAttributeResponseParams, error) {
-	r, aerr := lookupSubnet(c.region_(), req.SubnetId)
+	r, aerr := lookupSubnet(c.regionState(), req.SubnetId)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -611,7 +611,7 @@ func subnetUser(rs *regionState, id string) string {
 }
 
 func deleteSubnet(c *call, req *vpc.DeleteSubnetRequest) (*vpc.DeleteSubnetResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSubnet(rs, req.SubnetId)
 	if aerr != nil {
 		return nil, aerr

@@ -39,7 +39,7 @@ func (r *sgRec) sdk() *vpc.SecurityGroup {
 }
 
 func createSecurityGroup(c *call, req *vpc.CreateSecurityGroupRequest) (*vpc.CreateSecurityGroupResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if aerr := checkName("GroupName", deref(req.GroupName), 60); aerr != nil {
 		return nil, aerr
 	}
@@ -72,7 +72,7 @@ func createSecurityGroup(c *call, req *vpc.CreateSecurityGroupRequest) (*vpc.Cre
 }
 
 func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*vpc.DescribeSecurityGroupsResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	if aerr := idsOrFilters(req.SecurityGroupIds, req.Filters, sgIDPattern, "SecurityGroupIds"); aerr != nil {
 		return nil, aerr
 	}
@@ -147,7 +147,7 @@ func lookupSG(rs *regionState, id *string) (*sgRec, *APIError) {
 }
 
 func modifySecurityGroupAttribute(c *call, req *vpc.ModifySecurityGroupAttributeRequest) (*vpc.ModifySecurityGroupAttributeResponseParams, error) {
-	r, aerr := lookupSG(c.region_(), req.SecurityGroupId)
+	r, aerr := lookupSG(c.regionState(), req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -200,7 +200,7 @@ func sgUser(rs *regionState, id string) string {
 }
 
 func deleteSecurityGroup(c *call, req *vpc.DeleteSecurityGroupRequest) (*vpc.DeleteSecurityGroupResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -374,7 +374,7 @@ func (r *sgRec) changed(now time.Time) {
 }
 
 func createSecurityGroupPolicies(c *call, req *vpc.CreateSecurityGroupPoliciesRequest) (*vpc.CreateSecurityGroupPoliciesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -430,7 +430,7 @@ func createSecurityGroupPolicies(c *call, req *vpc.CreateSecurityGroupPoliciesRe
 }
 
 func modifySecurityGroupPolicies(c *call, req *vpc.ModifySecurityGroupPoliciesRequest) (*vpc.ModifySecurityGroupPoliciesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -495,7 +495,7 @@ func modifySecurityGroupPolicies(c *call, req *vpc.ModifySecurityGroupPoliciesRe
 }
 
 func replaceSecurityGroupPolicies(c *call, req *vpc.ReplaceSecurityGroupPoliciesRequest) (*vpc.ReplaceSecurityGroupPoliciesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -558,7 +558,7 @@ func replaceSecurityGroupPolicies(c *call, req *vpc.ReplaceSecurityGroupPolicies
 }
 
 func deleteSecurityGroupPolicies(c *call, req *vpc.DeleteSecurityGroupPoliciesRequest) (*vpc.DeleteSecurityGroupPoliciesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr
@@ -618,7 +618,7 @@ func deleteSecurityGroupPolicies(c *call, req *vpc.DeleteSecurityGroupPoliciesRe
 }
 
 func describeSecurityGroupPolicies(c *call, req *vpc.DescribeSecurityGroupPoliciesRequest) (*vpc.DescribeSecurityGroupPoliciesResponseParams, error) {
-	rs := c.region_()
+	rs := c.regionState()
 	r, aerr := lookupSG(rs, req.SecurityGroupId)
 	if aerr != nil {
 		return nil, aerr

@@ -27,11 +27,11 @@ func zzCreateSecurityGroupWithPolicies(c *call, req *vpc.CreateSecurityGroupWith
 		mr.SecurityGroupId = ptr(id)
 		mr.SecurityGroupPolicySet = &vpc.SecurityGroupPolicySet{Ingress: orEmptyPolicies(set.Ingress), Egress: orEmptyPolicies(set.Egress)}
 		if _, err := modifySecurityGroupPolicies(c, mr); err != nil {
-			delete(c.region_().SecurityGroups, id) // all or nothing
+			delete(c.regionState().SecurityGroups, id) // all or nothing
 			return nil, err
 		}
 	}
-	return &vpc.CreateSecurityGroupWithPoliciesResponseParams{SecurityGroup: c.region_().SecurityGroups[id].sdk()}, nil
+	return &vpc.CreateSecurityGroupWithPoliciesResponseParams{SecurityGroup: c.regionState().SecurityGroups[id].sdk()}, nil
 }
 
 func orEmptyPolicies(p []*vpc.SecurityGroupPolicy) []*vpc.SecurityGroupPolicy {
