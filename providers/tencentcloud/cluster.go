@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
@@ -398,9 +399,7 @@ func (c *Client) createCluster(ctx context.Context, r *spec.Cluster) (providers.
 
 func (c *Client) updateCluster(ctx context.Context, r *spec.Cluster, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
 	addr := r.GetAddr()
-	if err := unsupported(spec.KindCluster, changes,
-		"spec.version", "spec.level", "spec.autoUpgradeLevel", "spec.description", "spec.projectID",
-		"spec.deletionProtection", "spec.tags", "spec.deletionPolicy", "spec.endpoints", "spec.baseline"); err != nil {
+	if err := unsupported(spec.KindCluster, changes, updatablePaths(spec.KindCluster)...); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	live, _ := o.Live.(*spec.Cluster)
@@ -463,6 +462,16 @@ func (c *Client) updateCluster(ctx context.Context, r *spec.Cluster, o providers
 			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
 		}
 	}
+	if anyPath(changes, "spec.osImage") && s.OSImage != "" {
+		if err := c.setClusterImage(ctx, o.ID, s.OSImage); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+		}
+	}
+	if anyPath(changes, "spec.network.eniSubnetRefs") {
+		if err := c.addENISubnets(ctx, r, o.ID); err != nil {
+			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+		}
+	}
 	if anyPath(changes, "spec.endpoints") {
 		if err := c.reconcileEndpoints(ctx, r, o, changes); err != nil {
 			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
@@ -511,5 +520,85 @@ func (c *Client) deleteCluster(ctx context.Context, o providers.Observation) err
 		return fmt.Errorf("delete cluster %s (%s): %w", o.ID, o.Addr, err)
 	}
 	c.log.Info("deleted", "kind", "Cluster", "id", o.ID)
+	return nil
+}
+
+// setClusterImage points new nodes of the cluster at an OS image. The API takes an
+// image ID; a public OS name is looked up with DescribeImages.
+func (c *Client) setClusterImage(ctx context.Context, clusterID, osImage string) error {
+	imageID := osImage
+	if !strings.HasPrefix(osImage, "img-") {
+		resp, err := invoke(ctx, c, "tke", "DescribeImages", kindRead, func(ctx context.Context) (*tke.DescribeImagesResponse, error) {
+			return c.tke.DescribeImagesWithContext(ctx, tke.NewDescribeImagesRequest())
+		})
+		if err != nil {
+			return fmt.Errorf("os image: list images: %w", err)
+		}
+		imageID = ""
+		var known []string
+		for _, im := range resp.Response.ImageInstanceSet {
+			if im == nil {
+				continue
+			}
+			known = append(known, sv(im.OsName))
+			if sv(im.OsName) == osImage || sv(im.Alias) == osImage {
+				imageID = sv(im.ImageId)
+				break
+			}
+		}
+		if imageID == "" {
+			return fmt.Errorf("os image %q is not a public TKE image (known: %s); give an image ID (img-…) for a custom image", osImage, strings.Join(known, ", "))
+		}
+	}
+	req := tke.NewModifyClusterImageRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.ImageId = common.StringPtr(imageID)
+	if _, err := invoke(ctx, c, "tke", "ModifyClusterImage", kindWrite, func(ctx context.Context) (*tke.ModifyClusterImageResponse, error) {
+		return c.tke.ModifyClusterImageWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("os image %s: %w", osImage, err)
+	}
+	return nil
+}
+
+// addENISubnets adds the Pod subnets the spec declares and the cluster lacks. The API
+// cannot take a Pod subnet away, so a removal is refused.
+func (c *Client) addENISubnets(ctx context.Context, r *spec.Cluster, clusterID string) error {
+	cls, err := c.listClusters(ctx, nil, []string{clusterID})
+	if err != nil || len(cls) == 0 {
+		return fmt.Errorf("eni subnets: read cluster: %w", err)
+	}
+	ns := cls[0].ClusterNetworkSettings
+	if ns == nil {
+		ns = &tke.ClusterNetworkSettings{}
+	}
+	have := strs(ns.Subnets)
+	want, err := refIDs("spec.network.eniSubnetRefs", r.Spec.Network.ENISubnetRefs)
+	if err != nil {
+		return err
+	}
+	for _, id := range have {
+		if !slices.Contains(want, id) {
+			return fmt.Errorf("eni subnets: %w: subnet %s cannot be removed from a VPC-CNI cluster", ErrUnsupportedChange, id)
+		}
+	}
+	var add []string
+	for _, id := range want {
+		if !slices.Contains(have, id) {
+			add = append(add, id)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	req := tke.NewAddVpcCniSubnetsRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.SubnetIds = common.StringPtrs(add)
+	req.VpcId = ns.VpcId
+	if _, err := invoke(ctx, c, "tke", "AddVpcCniSubnets", kindWrite, func(ctx context.Context) (*tke.AddVpcCniSubnetsResponse, error) {
+		return c.tke.AddVpcCniSubnetsWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("eni subnets %v: %w", add, err)
+	}
 	return nil
 }

@@ -169,13 +169,32 @@ func (c *Client) reconcileEndpoint(ctx context.Context, clusterID string, extran
 			return fmt.Errorf("delete %s endpoint: %w", which, err)
 		}
 		c.log.Info("deleting endpoint", "cluster", clusterID, "endpoint", which)
-	case want != nil && have.exists():
-		got := have.subnetID
-		if extranet {
-			got = have.sgID
+	case want != nil && have.exists() && extranet:
+		if *want != "" && have.sgID != *want {
+			// Only the security group changes: the endpoint stays open.
+			req := tke.NewModifyClusterEndpointSPRequest()
+			req.ClusterId = common.StringPtr(clusterID)
+			req.SecurityGroup = common.StringPtr(*want)
+			if _, err := invoke(ctx, c, "tke", "ModifyClusterEndpointSP", kindWrite, func(ctx context.Context) (*tke.ModifyClusterEndpointSPResponse, error) {
+				return c.tke.ModifyClusterEndpointSPWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("public endpoint security group: %w", err)
+			}
 		}
-		if got != *want && !(extranet && *want == "") {
-			return fmt.Errorf("%s endpoint: %w: it is attached to %q, the spec says %q; remove the endpoint from the spec, apply, then add it back", which, ErrUnsupportedChange, got, *want)
+	case want != nil && have.exists():
+		if have.subnetID != *want {
+			// Moving the intranet endpoint means closing and reopening it. Closing is
+			// asynchronous: the observation settles (Deleting), and the next plan, which
+			// finds the endpoint missing, reopens it in the new subnet.
+			req := tke.NewDeleteClusterEndpointRequest()
+			req.ClusterId = common.StringPtr(clusterID)
+			req.IsExtranet = common.BoolPtr(false)
+			if _, err := invoke(ctx, c, "tke", "DeleteClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.DeleteClusterEndpointResponse, error) {
+				return c.tke.DeleteClusterEndpointWithContext(ctx, req)
+			}); err != nil && !IsNotFound(err) {
+				return fmt.Errorf("close private endpoint to move it from %s to %s: %w", have.subnetID, *want, err)
+			}
+			c.log.Info("closing endpoint to move it; it reopens on the next apply", "cluster", clusterID, "from", have.subnetID, "to", *want)
 		}
 	case want != nil && (have.status == endpointNotFound || have.status == "Deleted" || have.status == "CreateFailed"):
 		req := tke.NewCreateClusterEndpointRequest()

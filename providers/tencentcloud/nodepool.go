@@ -626,15 +626,10 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 		clusterID = s.ClusterRef.ID
 	}
 	scaling := []string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.autoscaling"}
-	poolFields := []string{"spec.labels", "spec.taints", "spec.osImage", "spec.userData", "spec.kubeletExtraArgs",
-		"spec.cordonOnJoin", "spec.deletionProtection", "spec.tags", "spec.deletionPolicy"}
-	launchFields := []string{"spec.systemDisk", "spec.dataDisks", "spec.securityGroupRefs", "spec.sshKeyIDs",
-		"spec.instanceChargeType", "spec.internet"}
-	groupFields := []string{"spec.subnetRefs", "spec.multiZoneSubnetPolicy", "spec.terminationPolicy"}
-	tkeopsOnly := []string{"spec.drain", "spec.instanceDeletionPolicy"}
-	handled := slices.Concat(scaling, poolFields, launchFields, groupFields, tkeopsOnly,
-		[]string{"spec.scaling", "spec.scaling.desired", "spec.instanceTypes"})
-	if err := unsupported(spec.KindNodePool, changes, handled...); err != nil {
+	poolFields := nodePoolAttributePaths()
+	launchFields := launchConfigPaths()
+	groupFields := scalingGroupPaths()
+	if err := unsupported(spec.KindNodePool, changes, updatablePaths(spec.KindNodePool)...); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	np, err := c.findPool(ctx, clusterID, o.ID, addr)

@@ -413,7 +413,7 @@ func (c *Client) reobserveSG(ctx context.Context, r *spec.SecurityGroup, id stri
 
 func (c *Client) updateSecurityGroup(ctx context.Context, r *spec.SecurityGroup, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
 	addr := r.GetAddr()
-	if err := unsupported(spec.KindSecurityGroup, changes, "spec.ingress", "spec.egress", "spec.description", "spec.tags", "spec.deletionPolicy"); err != nil {
+	if err := unsupported(spec.KindSecurityGroup, changes, updatablePaths(spec.KindSecurityGroup)...); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	if anyPath(changes, "spec.description") {

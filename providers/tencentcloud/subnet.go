@@ -152,7 +152,7 @@ func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet) er
 
 func (c *Client) updateSubnet(ctx context.Context, r *spec.Subnet, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
 	addr := r.GetAddr()
-	if err := unsupported(spec.KindSubnet, changes, "spec.enableBroadcast", "spec.tags", "spec.deletionPolicy"); err != nil {
+	if err := unsupported(spec.KindSubnet, changes, updatablePaths(spec.KindSubnet)...); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	if anyPath(changes, "spec.enableBroadcast") && r.Spec.EnableBroadcast != nil {

@@ -179,3 +179,28 @@ func TestHasPath(t *testing.T) {
 		t.Error("hasPath misjudges prefixes")
 	}
 }
+
+// TestUpdateCoversMutabilityTable: every field the mutability table says can change
+// without a replace must be one Update knows how to change.
+func TestUpdateCoversMutabilityTable(t *testing.T) {
+	for _, kind := range spec.Kinds {
+		rules := spec.Rules(kind)
+		if len(rules) == 0 {
+			t.Fatalf("no rules for %s", kind)
+		}
+		for _, r := range rules {
+			if r.Class != spec.ClassInPlace && r.Class != spec.ClassNewNodesOnly {
+				continue
+			}
+			covered := false
+			for _, p := range updatablePaths(kind) {
+				if hasPath(r.Path, p) {
+					covered = true
+				}
+			}
+			if !covered {
+				t.Errorf("%s %s (%s, %s) is changeable per spec.Rules but Update does not handle it", kind, r.Path, r.Class, r.Action)
+			}
+		}
+	}
+}

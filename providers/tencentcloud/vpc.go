@@ -206,7 +206,7 @@ func (c *Client) createVPC(ctx context.Context, r *spec.VPC) (providers.Observat
 
 func (c *Client) updateVPC(ctx context.Context, r *spec.VPC, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
 	addr := r.GetAddr()
-	if err := unsupported(spec.KindVPC, changes, "spec.dnsServers", "spec.enableMulticast", "spec.tags", "spec.deletionPolicy"); err != nil {
+	if err := unsupported(spec.KindVPC, changes, updatablePaths(spec.KindVPC)...); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	if anyPath(changes, "spec.dnsServers", "spec.enableMulticast") {
