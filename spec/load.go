@@ -30,9 +30,11 @@ const (
 	maxDocNodes = 100_000
 	// maxFiles bounds the number of spec files in one tree.
 	maxFiles = 10_000
-	// IgnoreFile lists paths under the root that the loader skips, one pattern a
-	// line (path.Match syntax, matched against slash paths relative to the root; a
-	// trailing "/" matches a directory and everything in it; '#' starts a comment).
+	// IgnoreFile lists paths the loader skips, one pattern a line, like a small
+	// .gitignore: a file in any directory applies to the tree below it; patterns use
+	// path.Match syntax and match paths relative to that directory, or, without a
+	// '/', any base name below it; a trailing "/" matches directories only; '#'
+	// starts a comment.
 	IgnoreFile = ".tkeopsignore"
 )
 
@@ -106,7 +108,7 @@ func (l *loader) errorf(pos Pos, fieldPath, format string, args ...any) {
 }
 
 // findFiles lists the spec files under root in lexical order, skipping hidden
-// directories and what the root's ignore file names.
+// files and directories and what ignore files name.
 func (l *loader) findFiles(root string) ([]string, error) {
 	fi, err := fs.Stat(l.fsys, root)
 	if err != nil {
@@ -115,29 +117,34 @@ func (l *loader) findFiles(root string) ([]string, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", root)
 	}
-	ignore := l.readIgnore(root)
+	ignores := map[string][]string{} // directory → its ignore patterns
+	isIgnored := func(p string, isDir bool) bool {
+		for dir := path.Dir(p); ; dir = path.Dir(dir) {
+			rel := strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
+			if dir == "." {
+				rel = p
+			}
+			if ignored(ignores[dir], rel, isDir) {
+				return true
+			}
+			if dir == root || dir == "." || dir == "/" {
+				return false
+			}
+		}
+	}
 	var files []string
 	err = fs.WalkDir(l.fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
-		if root == "." {
-			rel = p
-		}
-		if p != root && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if p != root && ignored(ignore, rel, d.IsDir()) {
+		if p != root && (strings.HasPrefix(d.Name(), ".") || isIgnored(p, d.IsDir())) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
+			ignores[p] = l.readIgnore(p)
 			return nil
 		}
 		if ext := path.Ext(p); ext == ".yaml" || ext == ".yml" {
@@ -151,8 +158,8 @@ func (l *loader) findFiles(root string) ([]string, error) {
 	return files, err
 }
 
-func (l *loader) readIgnore(root string) []string {
-	data, err := fs.ReadFile(l.fsys, path.Join(root, IgnoreFile))
+func (l *loader) readIgnore(dir string) []string {
+	data, err := fs.ReadFile(l.fsys, path.Join(dir, IgnoreFile))
 	if err != nil {
 		return nil
 	}

@@ -343,6 +343,10 @@ func TestLoadIgnoresHiddenAndIgnoredPaths(t *testing.T) {
 		"keep/.hidden.yaml":  {Data: []byte("not: [valid")},
 		"keep/deep/c.yaml":   {Data: []byte(fmt.Sprintf(vpcDoc, "c"))},
 		"keep/deep/skip.txt": {Data: []byte("x")},
+		// A nested ignore file applies below its directory only.
+		"keep/deep/" + IgnoreFile:     {Data: []byte("manifests/\n")},
+		"keep/deep/manifests/ns.yaml": {Data: []byte("apiVersion: v1\nkind: Namespace\n")},
+		"manifests/c.yaml":            {Data: []byte(fmt.Sprintf(vpcDoc, "d"))},
 	}
 	set, diags := Load(fsys, ".")
 	if len(diags) > 0 {
@@ -352,8 +356,8 @@ func TestLoadIgnoresHiddenAndIgnoredPaths(t *testing.T) {
 	for _, r := range set.Resources {
 		names = append(names, r.GetAddr().Name)
 	}
-	if got := strings.Join(names, ","); got != "a,b,c" {
-		t.Errorf("loaded %s, want a,b,c (file order)", got)
+	if got := strings.Join(names, ","); got != "a,b,c,d" {
+		t.Errorf("loaded %s, want a,b,c,d (file order)", got)
 	}
 }
 
