@@ -334,8 +334,10 @@ func (g *Git) classify(ctx context.Context, op string, ref plumbing.ReferenceNam
 		errors.Is(err, transport.ErrAuthorizationFailed),
 		errors.Is(err, transport.ErrInvalidAuthMethod),
 		errors.As(err, &keyErr),
-		// x/crypto/ssh reports a refused key only as text.
-		strings.Contains(err.Error(), "ssh: unable to authenticate"):
+		// x/crypto/ssh reports these only as text: the server refused our
+		// key, or known_hosts pins a key type the server does not have.
+		strings.Contains(err.Error(), "ssh: unable to authenticate"),
+		strings.Contains(err.Error(), "no common algorithm for host key"):
 		return &AuthError{Err: fmt.Errorf("%s: %w", op, err)}
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		return &RefNotFoundError{Ref: ref.String(), Err: err}

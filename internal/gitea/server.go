@@ -48,19 +48,32 @@ const (
 	AdminEmail    = "tkeops@example.com"
 )
 
+// Options selects optional parts of the server.
+type Options struct {
+	// SSH starts Gitea's built-in SSH server on a free loopback port.
+	SSH bool
+}
+
 // Server is a running Gitea.
 type Server struct {
-	URL   string // http://127.0.0.1:PORT, no trailing slash
-	Token string // API token of AdminUser with all scopes
-	Dir   string // work directory (config, database, repositories, log)
+	URL     string // http://127.0.0.1:PORT, no trailing slash
+	Token   string // API token of AdminUser with all scopes
+	Dir     string // work directory (config, database, repositories, log)
+	SSHPort int    // the built-in SSH server's port; 0 unless Options.SSH
 
 	cmd  *exec.Cmd
 	done chan struct{}
 	log  string
 }
 
-// Start runs a fresh Gitea for the test and stops it in t.Cleanup.
+// Start runs a fresh Gitea (HTTP only) for the test and stops it in t.Cleanup.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith runs a fresh Gitea with opts and stops it in t.Cleanup.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin := BinaryPath()
 	static, err := staticRoot(bin)
@@ -73,7 +86,7 @@ func Start(t testing.TB) *Server {
 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(t, bin, static)
+		s, err := start(t, bin, static, opts)
 		if err == nil {
 			return s
 		}
@@ -105,20 +118,28 @@ func staticRoot(bin string) (string, error) {
 	return dir, nil
 }
 
-func start(t testing.TB, bin, static string) (*Server, error) {
+func start(t testing.TB, bin, static string, opts Options) (*Server, error) {
 	dir := t.TempDir()
 	port, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	sshPort := 0
+	if opts.SSH {
+		if sshPort, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{
 		URL:  "http://127.0.0.1:" + strconv.Itoa(port),
 		Dir:  dir,
 		done: make(chan struct{}),
 		log:  filepath.Join(dir, "gitea.log"),
+
+		SSHPort: sshPort,
 	}
 	conf := filepath.Join(dir, "app.ini")
-	if err := os.WriteFile(conf, []byte(appINI(dir, static, port)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(appINI(dir, static, port, sshPort)), 0o600); err != nil {
 		return nil, err
 	}
 	run := func(args ...string) error {
@@ -185,12 +206,22 @@ func giteaEnv(dir string) []string {
 	)
 }
 
-func appINI(dir, static string, port int) string {
+func appINI(dir, static string, port, sshPort int) string {
 	runUser := "git"
 	if u, err := user.Current(); err == nil {
 		runUser = u.Username
 	}
 	p := func(elem ...string) string { return filepath.Join(append([]string{dir}, elem...)...) }
+	ssh := "DISABLE_SSH = true"
+	if sshPort != 0 {
+		ssh = fmt.Sprintf(`DISABLE_SSH = false
+START_SSH_SERVER = true
+BUILTIN_SSH_SERVER_USER = git
+SSH_DOMAIN = 127.0.0.1
+SSH_PORT = %d
+SSH_LISTEN_HOST = 127.0.0.1
+SSH_LISTEN_PORT = %d`, sshPort, sshPort)
+	}
 	return fmt.Sprintf(`APP_NAME = tkeops-test
 RUN_USER = %[1]s
 RUN_MODE = prod
@@ -202,7 +233,7 @@ HTTP_ADDR = 127.0.0.1
 HTTP_PORT = %[3]d
 ROOT_URL = http://127.0.0.1:%[3]d/
 DOMAIN = 127.0.0.1
-DISABLE_SSH = true
+%[11]s
 OFFLINE_MODE = true
 LFS_START_SERVER = false
 STATIC_ROOT_PATH = %[4]s
@@ -248,7 +279,7 @@ REPO_INDEXER_ENABLED = false
 MODE = console
 LEVEL = warn
 ROOT_PATH = %[10]s
-`, runUser, dir, port, static, p("data"), p("data", "gitea.db"), p("repos"), randHex(32), randHex(48), p("log"))
+`, runUser, dir, port, static, p("data"), p("data", "gitea.db"), p("repos"), randHex(32), randHex(48), p("log"), ssh)
 }
 
 func (s *Server) waitReady(timeout time.Duration) error {
@@ -262,13 +293,25 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		resp, err := http.Get(s.URL + "/api/v1/version")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK && s.sshReady() {
 				return nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("gitea not ready at %s after %s", s.URL, timeout)
+}
+
+func (s *Server) sshReady() bool {
+	if s.SSHPort == 0 {
+		return true
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.SSHPort)), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 func (s *Server) stop() {
