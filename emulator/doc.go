@@ -48,6 +48,9 @@
 //   - Only the POST + JSON form of API 3.0 is served; GET requests get
 //     UnsupportedProtocol.
 //
+// All configured key pairs are sub-accounts of one account: they see the same resources,
+// while rate limits count per SecretId and region.
+//
 // Faults can be injected per action (SetFault), state can be persisted to a file with
 // atomic writes (Options.StateFile), and calls are counted per action for benchmarks
 // (Calls, and GET /_emulator/stats; GET /_emulator/healthz answers when serving).

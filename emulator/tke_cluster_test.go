@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
 )
@@ -313,4 +314,31 @@ func TestEndpointsAndKubeconfig(t *testing.T) {
 		t.Fatalf("status %s", got)
 	}
 	must(t, deleteSubnet(e, sub))
+}
+
+func TestExtranetEndpointNeedsExistingSecurityGroup(t *testing.T) {
+	e := start(t, emulator.Options{})
+	v := e.createVpc("net", "10.0.0.0/16")
+	id := e.createCluster(v, "172.16.0.0/16")
+	ce := tke.NewCreateClusterEndpointRequest()
+	ce.ClusterId, ce.IsExtranet, ce.SecurityGroup = s(id), b(true), s("sg-00000000")
+	_, err := e.tke.CreateClusterEndpoint(ce)
+	wantCode(t, err, "ResourceNotFound")
+	sg := e.createSG("api")
+	ce.SecurityGroup = s(sg)
+	ce.ExtensiveParameters = s(`{"InternetAccessible":{"InternetChargeType":"TRAFFIC_POSTPAID_BY_HOUR","InternetMaxBandwidthOut":200}}`)
+	_, err = e.tke.CreateClusterEndpoint(ce)
+	must(t, err)
+	de := tke.NewDescribeClusterEndpointsRequest()
+	de.ClusterId = s(id)
+	der, err := e.tke.DescribeClusterEndpoints(de)
+	must(t, err)
+	if deref(der.Response.ClusterExternalEndpoint) == "" || deref(der.Response.SecurityGroup) != sg || !strings.HasPrefix(deref(der.Response.CertificationAuthority), "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("extranet endpoint %+v", der.Response)
+	}
+	// The group now protects the endpoint.
+	del := vpc.NewDeleteSecurityGroupRequest()
+	del.SecurityGroupId = s(sg)
+	_, err = e.vpc.DeleteSecurityGroup(del)
+	wantCode(t, err, "ResourceInUse")
 }
