@@ -22,10 +22,10 @@ type DrainOptions struct {
 	// Timeout bounds the whole drain, eviction retries and the wait for the
 	// evicted pods to go included. 5 minutes when zero.
 	Timeout time.Duration
-	// RespectPDBs evicts through the Eviction API, which refuses evictions a
-	// PodDisruptionBudget forbids. When false pods are deleted directly
-	// (`kubectl drain --disable-eviction`); tkeops' plans always set it.
-	RespectPDBs bool
+	// DisableEviction deletes pods directly instead of evicting them
+	// (`kubectl drain --disable-eviction`), bypassing PodDisruptionBudgets.
+	// The zero value evicts through the Eviction API, which honours them.
+	DisableEviction bool
 	// GracePeriodSeconds overrides each pod's termination grace period.
 	GracePeriodSeconds *int64
 	// RetryInterval is the pause between rounds of evictions and checks;
@@ -210,7 +210,7 @@ func (c *Cluster) evict(ctx context.Context, p *corev1.Pod, opts DrainOptions) (
 		Preconditions: &metav1.Preconditions{UID: &p.UID},
 	}
 	var err error
-	if opts.RespectPDBs {
+	if !opts.DisableEviction {
 		err = c.client.PolicyV1().Evictions(p.Namespace).Evict(ctx, &policyv1.Eviction{
 			ObjectMeta:    metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
 			DeleteOptions: &del,
@@ -291,4 +291,114 @@ func apiMessage(err error) string {
 
 func sortRefs(r []PodRef) {
 	sort.Slice(r, func(i, j int) bool { return r[i].String() < r[j].String() })
+}
+
+// NodeForInstance finds the node of a CVM instance by TKE's instance label.
+// found is false when the instance has no node (not joined, or gone).
+func (c *Cluster) NodeForInstance(ctx context.Context, instanceID string) (node string, found bool, err error) {
+	sel := labels.SelectorFromSet(labels.Set{LabelInstanceID: instanceID}).String()
+	list, err := c.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return "", false, fmt.Errorf("find node of instance %s: %w", instanceID, err)
+	}
+	switch len(list.Items) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return list.Items[0].Name, true, nil
+	}
+	return "", false, fmt.Errorf("instance %s has %d nodes", instanceID, len(list.Items))
+}
+
+// DrainInstances drains the nodes of the given instances one at a time
+// (seeds §4.2: one node at a time per cluster), stopping at the first that
+// does not drain. Instances without a node are skipped. The reports cover
+// every node attempted.
+func (c *Cluster) DrainInstances(ctx context.Context, instanceIDs []string, opts DrainOptions) ([]DrainReport, error) {
+	var reps []DrainReport
+	for _, id := range instanceIDs {
+		node, found, err := c.NodeForInstance(ctx, id)
+		if err != nil {
+			return reps, err
+		}
+		if !found {
+			continue
+		}
+		rep, err := c.Drain(ctx, node, opts)
+		reps = append(reps, rep)
+		if err != nil {
+			return reps, fmt.Errorf("instance %s: %w", id, err)
+		}
+	}
+	return reps, nil
+}
+
+// DrainPreview is what draining a node would do, read without changing
+// anything, for the plan.
+type DrainPreview struct {
+	Node string
+	// Evict are the pods a drain would evict.
+	Evict []PodRef
+	// SkipDaemonSet pods stay.
+	SkipDaemonSet []PodRef
+	// Blocked pods are covered by a PodDisruptionBudget that allows no
+	// disruption right now: the drain will wait for it.
+	Blocked []BlockedPod
+	// LocalData pods use emptyDir or hostPath volumes whose data is lost.
+	LocalData []PodRef
+	// Unmanaged pods have no controller: once evicted nothing recreates them.
+	Unmanaged []PodRef
+}
+
+// PreviewDrain reports what Drain would evict and what would block it.
+func (c *Cluster) PreviewDrain(ctx context.Context, node string) (DrainPreview, error) {
+	pv := DrainPreview{Node: node}
+	pods, err := c.podsOnNode(ctx, node)
+	if err != nil {
+		return pv, err
+	}
+	pdbs := map[string][]policyv1.PodDisruptionBudget{}
+	for i := range pods {
+		p := &pods[i]
+		ref := PodRef{p.Namespace, p.Name}
+		if isDaemonSetPod(p) || isMirrorPod(p) {
+			pv.SkipDaemonSet = append(pv.SkipDaemonSet, ref)
+			continue
+		}
+		pv.Evict = append(pv.Evict, ref)
+		if metav1.GetControllerOf(p) == nil {
+			pv.Unmanaged = append(pv.Unmanaged, ref)
+		}
+		for _, v := range p.Spec.Volumes {
+			if v.EmptyDir != nil || v.HostPath != nil {
+				pv.LocalData = append(pv.LocalData, ref)
+				break
+			}
+		}
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		list, ok := pdbs[p.Namespace]
+		if !ok {
+			l, err := c.client.PolicyV1().PodDisruptionBudgets(p.Namespace).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return pv, fmt.Errorf("list PodDisruptionBudgets in %s: %w", p.Namespace, err)
+			}
+			list = l.Items
+			pdbs[p.Namespace] = list
+		}
+		var names []string
+		for _, pdb := range list {
+			sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+			if err != nil || sel.Empty() || !sel.Matches(labels.Set(p.Labels)) || pdb.Status.DisruptionsAllowed > 0 {
+				continue
+			}
+			names = append(names, fmt.Sprintf("%s/%s (disruptionsAllowed=0)", pdb.Namespace, pdb.Name))
+		}
+		if len(names) > 0 {
+			sort.Strings(names)
+			pv.Blocked = append(pv.Blocked, BlockedPod{Pod: ref, PDBs: names, Reason: "its disruption budget allows no eviction now"})
+		}
+	}
+	return pv, nil
 }

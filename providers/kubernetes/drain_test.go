@@ -133,7 +133,19 @@ func TestDrainBlockedByPDBThenAllowed(t *testing.T) {
 	}
 	setPDBStatus(t, cs, ns, "web", 1, 1, 0)
 
-	rep, err := c.Drain(ctx, node, kubernetes.DrainOptions{Timeout: 3 * time.Second, RespectPDBs: true, RetryInterval: 200 * time.Millisecond})
+	pv, err := c.PreviewDrain(ctx, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(pv.Evict) != "[drain-pdb/batch-1 drain-pdb/web-1]" || fmt.Sprint(pv.SkipDaemonSet) != "[drain-pdb/log-agent-x1]" ||
+		len(pv.Blocked) != 1 || pv.Blocked[0].Pod.Name != "web-1" || fmt.Sprint(pv.Unmanaged) != "[drain-pdb/batch-1 drain-pdb/web-1]" {
+		t.Errorf("PreviewDrain = %+v", pv)
+	}
+	if getNode(t, c, node).Spec.Unschedulable {
+		t.Fatal("PreviewDrain cordoned the node")
+	}
+
+	rep, err := c.Drain(ctx, node, kubernetes.DrainOptions{Timeout: 3 * time.Second, RetryInterval: 200 * time.Millisecond})
 	var blocked *kubernetes.DrainBlockedError
 	if !errors.As(err, &blocked) {
 		t.Fatalf("Drain with a budget at its limit: err = %v, want DrainBlockedError", err)
@@ -165,11 +177,16 @@ func TestDrainBlockedByPDBThenAllowed(t *testing.T) {
 	}
 
 	// A second replica became healthy elsewhere: the budget allows one.
+	// Drain by instance ID, as a scale-down step names what it removes.
 	setPDBStatus(t, cs, ns, "web", 2, 1, 1)
-	rep, err = c.Drain(ctx, node, kubernetes.DrainOptions{Timeout: 20 * time.Second, RespectPDBs: true, RetryInterval: 200 * time.Millisecond})
+	reps, err := c.DrainInstances(ctx, []string{"ins-gone", "ins-10041"}, kubernetes.DrainOptions{Timeout: 20 * time.Second, RetryInterval: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Drain after the budget allows it: %v", err)
 	}
+	if len(reps) != 1 {
+		t.Fatalf("DrainInstances reports %+v, want one (ins-gone has no node)", reps)
+	}
+	rep = reps[0]
 	if !rep.Done || fmt.Sprint(rep.Evicted) != "[drain-pdb/web-1]" || len(rep.Blocked) != 0 {
 		t.Errorf("report = %+v, want web-1 evicted and done", rep)
 	}
@@ -194,7 +211,7 @@ func TestDrainWaitsForTermination(t *testing.T) {
 	createNamespace(t, cs, ns)
 	placePod(t, cs, ns, "slow-1", node, map[string]string{"app": "slow"}, nil)
 
-	rep, err := c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 2 * time.Second, RespectPDBs: true, RetryInterval: 200 * time.Millisecond})
+	rep, err := c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 2 * time.Second, RetryInterval: 200 * time.Millisecond})
 	var blocked *kubernetes.DrainBlockedError
 	if !errors.As(err, &blocked) {
 		t.Fatalf("Drain with a pod that never terminates: err = %v, want DrainBlockedError", err)
@@ -206,7 +223,7 @@ func TestDrainWaitsForTermination(t *testing.T) {
 		t.Errorf("error %q does not name the terminating pod", err)
 	}
 	fakeKubelet(t, cs, node)
-	rep, err = c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 20 * time.Second, RespectPDBs: true, RetryInterval: 200 * time.Millisecond})
+	rep, err = c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 20 * time.Second, RetryInterval: 200 * time.Millisecond})
 	if err != nil || !rep.Done {
 		t.Fatalf("Drain once the kubelet finishes: %+v, %v", rep, err)
 	}

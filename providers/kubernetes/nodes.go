@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -413,4 +414,27 @@ func NodeReady(n *corev1.Node) bool {
 		}
 	}
 	return false
+}
+
+// WaitPoolReady polls until the pool has want nodes, all Ready, or ctx ends;
+// the error then says how many were Ready. A node pool step is done only
+// when this returns nil.
+func (c *Cluster) WaitPoolReady(ctx context.Context, poolID string, want int, interval time.Duration) error {
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	for {
+		ready, total, err := c.NodesReady(ctx, poolID)
+		if err == nil && ready == want && total == want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("node pool %s: nodes not ready: %w (last error: %v)", poolID, ctx.Err(), err)
+			}
+			return fmt.Errorf("node pool %s: %d of %d node(s) Ready in the API server, want %d: %w", poolID, ready, total, want, ctx.Err())
+		case <-time.After(interval):
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -237,5 +238,21 @@ func TestNodesReady(t *testing.T) {
 	ready, total, err := c.NodesReady(t.Context(), pool)
 	if err != nil || ready != 1 || total != 2 {
 		t.Errorf("NodesReady = %d/%d, %v; want 1/2", ready, total, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	err = c.WaitPoolReady(ctx, pool, 2, 100*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 node(s) Ready") {
+		t.Errorf("WaitPoolReady with a NotReady node = %v", err)
+	}
+	n := getNode(t, c, "10.0.3.2")
+	n.Status.Conditions[0].Status = corev1.ConditionTrue
+	if _, err := c.Client().CoreV1().Nodes().UpdateStatus(t.Context(), n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := c.WaitPoolReady(ctx, pool, 2, 100*time.Millisecond); err != nil {
+		t.Errorf("WaitPoolReady once both are Ready: %v", err)
 	}
 }
