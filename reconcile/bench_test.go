@@ -1,0 +1,133 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// stacks generates n stacks of one VPC, one subnet, one security group, one cluster
+// and one node pool each, spread over three regions.
+func stacks(n int) *spec.Set {
+	set := &spec.Set{}
+	regions := []string{"ap-guangzhou", "ap-shanghai", "ap-beijing"}
+	add := func(r spec.Resource) {
+		spec.Default(r)
+		set.Resources = append(set.Resources, r)
+	}
+	for i := range n {
+		region := regions[i%len(regions)]
+		name := fmt.Sprintf("s%04d", i)
+		v := &spec.VPC{Spec: spec.VPCSpec{Region: region, CIDRBlock: "10.0.0.0/16"}}
+		v.APIVersion, v.Kind, v.Metadata.Name = spec.APIVersion, spec.KindVPC, name
+		add(v)
+		sn := &spec.Subnet{Spec: spec.SubnetSpec{VPCRef: spec.Ref{Name: name}, Zone: region + "-3", CIDRBlock: "10.0.0.0/20"}}
+		sn.APIVersion, sn.Kind, sn.Metadata.Name = spec.APIVersion, spec.KindSubnet, name
+		add(sn)
+		sg := &spec.SecurityGroup{Spec: spec.SecurityGroupSpec{Region: region, Description: "nodes",
+			Ingress: []spec.SecurityGroupRule{{Protocol: "TCP", Port: "30000-32768", CIDRBlock: "0.0.0.0/0", Action: "ACCEPT"}}}}
+		sg.APIVersion, sg.Kind, sg.Metadata.Name = spec.APIVersion, spec.KindSecurityGroup, name
+		add(sg)
+		cl := &spec.Cluster{Spec: spec.ClusterSpec{Region: region, Version: "1.30.0", VPCRef: spec.Ref{Name: name},
+			Network: spec.ClusterNetwork{ClusterCIDR: "172.20.0.0/16"}}}
+		cl.APIVersion, cl.Kind, cl.Metadata.Name = spec.APIVersion, spec.KindCluster, name
+		add(cl)
+		np := &spec.NodePool{Spec: spec.NodePoolSpec{ClusterRef: spec.Ref{Name: name}, SubnetRefs: []spec.Ref{{Name: name}},
+			InstanceTypes: []string{"SA5.LARGE8"}, Scaling: spec.NodePoolScaling{Min: 0, Max: 3, Desired: ptr(1)},
+			SecurityGroupRefs: []spec.Ref{{Name: name}}}}
+		np.APIVersion, np.Kind, np.Metadata.Name = spec.APIVersion, spec.KindNodePool, name
+		add(np)
+	}
+	return set
+}
+
+// peakHeap samples the heap while fn runs and returns the highest HeapInuse seen.
+func peakHeap(fn func()) uint64 {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkStacks applies S stacks to the emulator (rate limits on, instant timing),
+// then plans them again. It reports API calls per stack for the first apply and for a
+// no-change plan, the plan's wall time, and the peak heap (emulator included: it runs
+// in the same process).
+//
+//	go test -run '^$' -bench BenchmarkStacks -benchtime 1x ./reconcile/
+func BenchmarkStacks(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("S=%d", n), func(b *testing.B) {
+			c := startCloud(b, emulator.Options{Quotas: emulator.Quotas{
+				VpcsPerRegion: 10 * n, SubnetsPerVpc: 10, SecurityGroupsPerRegion: 10 * n, ClustersPerRegion: 10 * n,
+				NodePoolsPerCluster: 10, NodesPerCluster: 100,
+			}})
+			set := stacks(n)
+			e := c.engine(false)
+			ctx := context.Background()
+			start := time.Now()
+			p, err := e.Plan(ctx, set)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Apply(ctx, p, set); err != nil {
+				b.Fatal(err)
+			}
+			applyCalls := c.srv.TotalCalls()
+			applyTime := time.Since(start)
+			b.ResetTimer()
+			var planCalls int64
+			var planTime time.Duration
+			var peak uint64
+			for range b.N {
+				before := c.srv.TotalCalls()
+				t0 := time.Now()
+				peak = max(peak, peakHeap(func() {
+					p, err = e.Plan(ctx, set)
+				}))
+				planTime += time.Since(t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !p.Empty() {
+					b.Fatalf("plan after apply not empty: %d steps", len(p.Steps))
+				}
+				planCalls += c.srv.TotalCalls() - before
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(applyCalls)/float64(n), "apply-calls/stack")
+			b.ReportMetric(applyTime.Seconds(), "apply-s")
+			b.ReportMetric(float64(planCalls)/float64(b.N)/float64(n), "plan-calls/stack")
+			b.ReportMetric(float64(planTime.Milliseconds())/float64(b.N), "plan-ms")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}

@@ -1,0 +1,184 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/reconcile"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// killSwitch wraps a connector and cancels the run at its Nth provider call, the way
+// a process killed at that moment would stop: the call is not made.
+type killSwitch struct {
+	providers.Connector
+	n      int64
+	calls  atomic.Int64
+	cancel context.CancelFunc
+}
+
+func (k *killSwitch) Connect(ctx context.Context, region string) (providers.Client, error) {
+	c, err := k.Connector.Connect(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return &killClient{Client: c, k: k}, nil
+}
+
+func (k *killSwitch) hit() error {
+	if k.calls.Add(1) == k.n {
+		k.cancel()
+		return context.Canceled
+	}
+	return nil
+}
+
+type killClient struct {
+	providers.Client
+	k *killSwitch
+}
+
+func (c *killClient) Observe(ctx context.Context, kind spec.Kind, want []spec.Resource) ([]providers.Observation, error) {
+	if err := c.k.hit(); err != nil {
+		return nil, err
+	}
+	return c.Client.Observe(ctx, kind, want)
+}
+
+func (c *killClient) Create(ctx context.Context, r spec.Resource) (providers.Observation, error) {
+	if err := c.k.hit(); err != nil {
+		return providers.Observation{}, err
+	}
+	return c.Client.Create(ctx, r)
+}
+
+func (c *killClient) Update(ctx context.Context, r spec.Resource, o providers.Observation, ch []diff.Change) (providers.Observation, error) {
+	if err := c.k.hit(); err != nil {
+		return providers.Observation{}, err
+	}
+	return c.Client.Update(ctx, r, o, ch)
+}
+
+func (c *killClient) Delete(ctx context.Context, o providers.Observation, opts providers.DeleteOptions) error {
+	if err := c.k.hit(); err != nil {
+		return err
+	}
+	return c.Client.Delete(ctx, o, opts)
+}
+
+// census counts what the emulator holds, through the SDK, per region.
+func census(t *testing.T, c *cloud, regions ...string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	cred := common.NewCredential(e2eSecretID, e2eSecretKey)
+	for _, region := range regions {
+		vc, err := vpc.NewClient(cred, region, c.srv.ClientProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := vc.DescribeVpcs(vpc.NewDescribeVpcsRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["VPC"] += len(vs.Response.VpcSet)
+		ss, err := vc.DescribeSubnets(vpc.NewDescribeSubnetsRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["Subnet"] += len(ss.Response.SubnetSet)
+		gs, err := vc.DescribeSecurityGroups(vpc.NewDescribeSecurityGroupsRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["SecurityGroup"] += len(gs.Response.SecurityGroupSet)
+		tc, err := tke.NewClient(cred, region, c.srv.ClientProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := tc.DescribeClusters(tke.NewDescribeClustersRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["Cluster"] += len(cs.Response.Clusters)
+		for _, cl := range cs.Response.Clusters {
+			req := tke.NewDescribeClusterNodePoolsRequest()
+			req.ClusterId = cl.ClusterId
+			ps, err := tc.DescribeClusterNodePools(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out["NodePool"] += len(ps.Response.NodePoolSet)
+		}
+	}
+	return out
+}
+
+func wantCensus(set *spec.Set) map[string]int {
+	out := map[string]int{}
+	for _, r := range set.Resources {
+		out[string(r.GetAddr().Kind)]++
+	}
+	return out
+}
+
+// TestE2ECrashAndResume kills an apply of examples/staging at many points (including
+// while it waits for clusters and node pools to settle), runs apply again, and checks
+// the emulator then holds exactly one of each resource.
+func TestE2ECrashAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs dozens of applies against the emulator")
+	}
+	timing := emulator.Timing{ClusterCreate: 150 * time.Millisecond, NodePoolCreate: 100 * time.Millisecond, EndpointCreate: 50 * time.Millisecond}
+	set := loadSet(t, "../examples/staging")
+	want := wantCensus(set)
+
+	// A reference run counts the provider calls of a whole apply.
+	ref := startCloud(t, emulator.Options{Timing: timing})
+	counter := &killSwitch{Connector: ref.conn, n: -1, cancel: func() {}}
+	refEngine := reconcile.New(counter, reconcile.Options{Owner: e2eOwner, Timeouts: reconcile.Timeouts{PollInitial: 20 * time.Millisecond, PollMax: 50 * time.Millisecond}})
+	converge(t, refEngine, set)
+	total := counter.calls.Load()
+	if total < 12 {
+		t.Fatalf("a full apply made only %d provider calls", total)
+	}
+	points := map[int64]bool{}
+	for i := int64(0); i < 14; i++ {
+		points[1+i*(total-1)/13] = true
+	}
+	var mu sync.Mutex
+	for n := range points {
+		t.Run(fmt.Sprintf("kill-at-call-%d-of-%d", n, total), func(t *testing.T) {
+			t.Parallel()
+			c := startCloud(t, emulator.Options{Timing: timing})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ks := &killSwitch{Connector: c.conn, n: n, cancel: cancel}
+			e := reconcile.New(ks, reconcile.Options{Owner: e2eOwner, Timeouts: reconcile.Timeouts{PollInitial: 20 * time.Millisecond, PollMax: 50 * time.Millisecond}})
+			if p, err := e.Plan(ctx, set); err == nil {
+				if _, err := e.Apply(ctx, p, set); err == nil && ks.calls.Load() >= n {
+					t.Errorf("apply killed at call %d reported success", n)
+				}
+			}
+			converge(t, c.engine(false), set)
+			got := census(t, c, "ap-shanghai")
+			mu.Lock()
+			defer mu.Unlock()
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("after kill at call %d: %d %s in the emulator, want %d (all: %v)", n, got[k], k, v, got)
+				}
+			}
+		})
+	}
+}
