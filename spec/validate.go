@@ -28,23 +28,23 @@ const (
 	MaxBandwidthOutMbps = 200
 )
 
-// Enumerations accepted by the spec.
+// Enumerations accepted by the spec; the schema and the validator share them.
 var (
-	Plugins           = []string{"GlobalRouter", "VPC-CNI"}
-	KubeProxyModes    = []string{"iptables", "ipvs"}
-	Runtimes          = []string{"containerd", "docker"}
-	Levels            = []string{"L5", "L20", "L50", "L100", "L200", "L500", "L1000", "L3000", "L5000"}
-	Protocols         = []string{"TCP", "UDP", "ICMP", "GRE", "ALL"}
-	RuleActions       = []string{"ACCEPT", "DROP"}
-	TaintEffects      = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
-	ChargeTypes       = []string{"POSTPAID_BY_HOUR", "PREPAID", "SPOTPAID"}
-	DiskTypes         = []string{"CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"}
-	FileSystems       = []string{"ext3", "ext4", "xfs"}
-	InstanceDeletions = []string{"Delete", "Retain"}
-	DeletionPolicies  = []string{string(DeletionPolicyDelete), string(DeletionPolicyOrphan)}
-	SubnetPolicies    = []string{"PRIORITY", "EQUALITY"}
-	Terminations      = []string{"OLDEST_INSTANCE", "NEWEST_INSTANCE"}
-	InternetCharges   = []string{"TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"}
+	plugins           = []string{"GlobalRouter", "VPC-CNI"}
+	kubeProxyModes    = []string{"iptables", "ipvs"}
+	runtimes          = []string{"containerd", "docker"}
+	levels            = []string{"L5", "L20", "L50", "L100", "L200", "L500", "L1000", "L3000", "L5000"}
+	protocols         = []string{"TCP", "UDP", "ICMP", "GRE", "ALL"}
+	ruleActions       = []string{"ACCEPT", "DROP"}
+	taintEffects      = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+	chargeTypes       = []string{"POSTPAID_BY_HOUR", "PREPAID", "SPOTPAID"}
+	diskTypes         = []string{"CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"}
+	fileSystems       = []string{"ext3", "ext4", "xfs"}
+	instanceDeletions = []string{"Delete", "Retain"}
+	deletionPolicies  = []string{string(DeletionPolicyDelete), string(DeletionPolicyOrphan)}
+	subnetPolicies    = []string{"PRIORITY", "EQUALITY"}
+	terminations      = []string{"OLDEST_INSTANCE", "NEWEST_INSTANCE"}
+	internetCharges   = []string{"TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"}
 )
 
 // validator checks a defaulted set. Every rule reports and carries on, so the user
@@ -110,7 +110,7 @@ func (v *validator) metadata(r Resource) {
 		v.check(r, p, checkQualifiedName(k))
 		v.check(r, p, checkLabelValue(o.Metadata.Labels[k]))
 	}
-	v.enum(r, "spec.deletionPolicy", string(r.GetDeletionPolicy()), DeletionPolicies)
+	v.enum(r, "spec.deletionPolicy", string(r.GetDeletionPolicy()), deletionPolicies)
 	for _, problem := range checkTags(r.GetTags()) {
 		v.errorf(r, "spec.tags", "%s", problem)
 	}
@@ -172,8 +172,8 @@ func (v *validator) securityGroup(r *SecurityGroup) {
 	}{{"ingress", s.Ingress}, {"egress", s.Egress}} {
 		for i, rule := range dir.rules {
 			p := fmtIndex("spec."+dir.name, i)
-			v.enum(r, p+".protocol", rule.Protocol, Protocols)
-			v.enum(r, p+".action", rule.Action, RuleActions)
+			v.enum(r, p+".protocol", rule.Protocol, protocols)
+			v.enum(r, p+".action", rule.Action, ruleActions)
 			switch rule.Protocol {
 			case "TCP", "UDP":
 				if rule.Port == "" {
@@ -217,10 +217,10 @@ func (v *validator) cluster(r *Cluster) {
 	if !versionRE.MatchString(s.Version) || !versionOK {
 		v.errorf(r, "spec.version", "%q is not a Kubernetes version, e.g. 1.30.0", s.Version)
 	}
-	v.enum(r, "spec.network.plugin", n.Plugin, Plugins)
-	v.enum(r, "spec.network.kubeProxyMode", n.KubeProxyMode, KubeProxyModes)
-	v.enum(r, "spec.runtime.name", s.Runtime.Name, Runtimes)
-	v.enum(r, "spec.level", s.Level, Levels)
+	v.enum(r, "spec.network.plugin", n.Plugin, plugins)
+	v.enum(r, "spec.network.kubeProxyMode", n.KubeProxyMode, kubeProxyModes)
+	v.enum(r, "spec.runtime.name", s.Runtime.Name, runtimes)
+	v.enum(r, "spec.level", s.Level, levels)
 	if s.Runtime.Name == "docker" && versionOK && minor >= 24 {
 		v.errorf(r, "spec.runtime.name", "docker is not available on Kubernetes %s (removed in 1.24); use containerd", s.Version)
 	}
@@ -351,7 +351,7 @@ func (v *validator) nodePool(r *NodePool) {
 		v.errorf(r, "spec.scaling.desired", "desired %d is outside min %d and max %d", *sc.Desired, sc.Min, sc.Max)
 	}
 
-	v.enum(r, "spec.systemDisk.type", s.SystemDisk.Type, DiskTypes)
+	v.enum(r, "spec.systemDisk.type", s.SystemDisk.Type, diskTypes)
 	if d := s.SystemDisk.SizeGB; d < MinSystemDiskGB || d > MaxSystemDiskGB {
 		v.errorf(r, "spec.systemDisk.sizeGB", "%d GB: the system disk takes %d to %d GB", d, MinSystemDiskGB, MaxSystemDiskGB)
 	}
@@ -361,11 +361,11 @@ func (v *validator) nodePool(r *NodePool) {
 	mounts := map[string]bool{}
 	for i, d := range s.DataDisks {
 		p := fmtIndex("spec.dataDisks", i)
-		v.enum(r, p+".type", d.Type, DiskTypes)
+		v.enum(r, p+".type", d.Type, diskTypes)
 		if d.SizeGB < MinDataDiskGB || d.SizeGB > MaxDataDiskGB {
 			v.errorf(r, p+".sizeGB", "%d GB: a data disk takes %d to %d GB", d.SizeGB, MinDataDiskGB, MaxDataDiskGB)
 		}
-		v.enum(r, p+".fileSystem", d.FileSystem, FileSystems)
+		v.enum(r, p+".fileSystem", d.FileSystem, fileSystems)
 		if d.MountTarget != "" {
 			if !mountRE.MatchString(d.MountTarget) {
 				v.errorf(r, p+".mountTarget", "%q is not an absolute path", d.MountTarget)
@@ -392,7 +392,7 @@ func (v *validator) nodePool(r *NodePool) {
 		p := fmtIndex("spec.taints", i)
 		v.check(r, p+".key", checkQualifiedName(t.Key))
 		v.check(r, p+".value", checkLabelValue(t.Value))
-		v.enum(r, p+".effect", t.Effect, TaintEffects)
+		v.enum(r, p+".effect", t.Effect, taintEffects)
 		if id := t.Key + ":" + t.Effect; seenTaint[id] {
 			v.errorf(r, p, "taint %s with effect %s is declared twice", t.Key, t.Effect)
 		} else {
@@ -407,15 +407,15 @@ func (v *validator) nodePool(r *NodePool) {
 			v.errorf(r, fmtIndex("spec.kubeletExtraArgs", i), "%q: want key=value without leading dashes, e.g. root-dir=/var/lib/kubelet", a)
 		}
 	}
-	v.enum(r, "spec.instanceChargeType", s.InstanceChargeType, ChargeTypes)
-	v.enum(r, "spec.instanceDeletionPolicy", s.InstanceDeletionPolicy, InstanceDeletions)
-	v.enum(r, "spec.multiZoneSubnetPolicy", s.MultiZoneSubnetPolicy, SubnetPolicies)
-	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, Terminations)
+	v.enum(r, "spec.instanceChargeType", s.InstanceChargeType, chargeTypes)
+	v.enum(r, "spec.instanceDeletionPolicy", s.InstanceDeletionPolicy, instanceDeletions)
+	v.enum(r, "spec.multiZoneSubnetPolicy", s.MultiZoneSubnetPolicy, subnetPolicies)
+	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
 	if d, err := time.ParseDuration(s.Drain.Timeout); err != nil || d <= 0 || d > MaxDrainTimeout {
 		v.errorf(r, "spec.drain.timeout", "%q: want a duration from 1s to 24h, e.g. 10m", s.Drain.Timeout)
 	}
 	if in := s.Internet; in != nil {
-		v.enum(r, "spec.internet.chargeType", in.ChargeType, InternetCharges)
+		v.enum(r, "spec.internet.chargeType", in.ChargeType, internetCharges)
 		if in.MaxBandwidthOutMbps < 0 || in.MaxBandwidthOutMbps > MaxBandwidthOutMbps {
 			v.errorf(r, "spec.internet.maxBandwidthOutMbps", "%d: want 0 to %d", in.MaxBandwidthOutMbps, MaxBandwidthOutMbps)
 		}
