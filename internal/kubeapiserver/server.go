@@ -134,25 +134,35 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: log, workDir: opts.WorkDir}
-	if s.workDir == "" {
-		d, err := os.MkdirTemp("", "tkeops-kube-")
-		if err != nil {
-			return nil, fmt.Errorf("kube-apiserver work dir: %w", err)
-		}
-		s.workDir, s.ownsDir = d, true
-	}
 	readyTimeout := opts.ReadyTimeout
 	if readyTimeout == 0 {
 		readyTimeout = 60 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := s.start(ctx, etcdBin, apiBin); err != nil {
+	// The free ports are released before the servers bind them; when
+	// another process (a parallel test package) takes one meanwhile, start
+	// over on new ports.
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		s := &Server{log: log, workDir: opts.WorkDir}
+		if s.workDir == "" {
+			d, err := os.MkdirTemp("", "tkeops-kube-")
+			if err != nil {
+				return nil, fmt.Errorf("kube-apiserver work dir: %w", err)
+			}
+			s.workDir, s.ownsDir = d, true
+		}
+		err := s.start(ctx, etcdBin, apiBin)
+		if err == nil {
+			return s, nil
+		}
 		_ = s.Stop()
-		return nil, err
+		if attempt == attempts || !strings.Contains(err.Error(), "address already in use") || ctx.Err() != nil {
+			return nil, err
+		}
+		log.Warn("port taken while starting the control plane; retrying on new ports", "attempt", attempt)
 	}
-	return s, nil
 }
 
 func (s *Server) start(ctx context.Context, etcdBin, apiBin string) error {
@@ -161,6 +171,10 @@ func (s *Server) start(ctx context.Context, etcdBin, apiBin string) error {
 		return err
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	// Every start is a fresh cluster, also when a retry reuses WorkDir.
+	if err := os.RemoveAll(filepath.Join(s.workDir, "etcd")); err != nil {
+		return fmt.Errorf("etcd data dir: %w", err)
+	}
 
 	// etcd
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdClient)
