@@ -114,3 +114,43 @@ func TestClusterLifecycle(t *testing.T) {
 		}
 	}
 }
+
+func TestVPCCNISubnets(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(11)
+	v, err := e.c.Create(e.ctx, st.vpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subs []spec.Ref
+	for _, s := range st.subnets {
+		s.Spec.VPCRef = spec.Ref{ID: v.ID}
+		o, err := e.c.Create(e.ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, spec.Ref{ID: o.ID})
+	}
+	cls := &spec.Cluster{Object: obj(spec.KindCluster, "s011-cni"), Spec: spec.ClusterSpec{
+		Region: testRegion, Version: "1.30.0", VPCRef: spec.Ref{ID: v.ID},
+		Network: spec.ClusterNetwork{Plugin: "VPC-CNI", ServiceCIDR: "172.21.0.0/20", ENISubnetRefs: subs[:1]}}}
+	spec.Default(cls)
+	if _, err := e.c.Create(e.ctx, cls); err != nil {
+		t.Fatal(err)
+	}
+	o := e.waitSettled(t, spec.KindCluster, cls)
+	assertDeclaredEqual(t, cls, o.Live)
+	if o.Extra["networkType"] != "VPC-CNI" {
+		t.Errorf("networkType %q", o.Extra["networkType"])
+	}
+	cls.Spec.Network.ENISubnetRefs = subs[:2]
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.network.eniSubnetRefs"}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, cls)
+	assertDeclaredEqual(t, cls, o.Live)
+	cls.Spec.Network.ENISubnetRefs = subs[1:2]
+	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.network.eniSubnetRefs"}}); !errors.Is(err, tencentcloud.ErrUnsupportedChange) {
+		t.Errorf("removing a Pod subnet: %v, want ErrUnsupportedChange", err)
+	}
+}
