@@ -143,12 +143,14 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	notes = append(notes, c.notes...)
 	snap, serr := e.snapshotIfDirtyLocked()
+	release := e.holdNotifications(notes)
 	e.mu.Unlock()
 	if serr != nil {
 		e.log.Error("emulator: snapshot state", "err", serr)
 	}
 	e.persist(snap)
 	e.notify(r.Context(), notes)
+	release()
 
 	if herr == nil && c.deferred != nil {
 		resp, herr = c.deferred(r.Context())

@@ -30,6 +30,9 @@ type Emulator struct {
 	// mu guards st; every handler runs with it held, backend calls run without it.
 	mu sync.Mutex
 	st *state
+	// notifyMu keeps backend notifications in the order the state produced them: it is
+	// taken before mu is released and held while they are delivered (order: mu, notifyMu).
+	notifyMu sync.Mutex
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -75,6 +78,10 @@ func New(opts Options) (*Emulator, error) {
 		}
 		if st != nil {
 			e.st = st
+		}
+		// Write once now, so an unwritable path fails here rather than on the first change.
+		if err := e.flush(); err != nil {
+			return nil, fmt.Errorf("emulator: write state: %w", err)
 		}
 	}
 	e.routes = e.buildRoutes()
@@ -123,12 +130,24 @@ func (e *Emulator) Advance(ctx context.Context) {
 	e.mu.Lock()
 	notes := e.advanceLocked(e.now())
 	snap, err := e.snapshotIfDirtyLocked()
+	release := e.holdNotifications(notes)
 	e.mu.Unlock()
 	if err != nil {
 		e.log.Error("emulator: snapshot state", "err", err)
 	}
 	e.persist(snap)
 	e.notify(ctx, notes)
+	release()
+}
+
+// holdNotifications reserves the delivery of notes before e.mu is released, so a later
+// state change cannot overtake them. e.mu must be held.
+func (e *Emulator) holdNotifications(notes []notification) func() {
+	if e.backend == nil || len(notes) == 0 {
+		return func() {}
+	}
+	e.notifyMu.Lock()
+	return e.notifyMu.Unlock
 }
 
 func (e *Emulator) lifecycleLoop() {

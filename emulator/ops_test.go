@@ -206,6 +206,11 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	_, err = second.vpc.DescribeVpcs(req)
 	must(t, err)
 
+	// An unwritable path fails at start, not at the first change.
+	if _, err := emulator.New(emulator.Options{StateFile: filepath.Join(t.TempDir(), "missing", "cloud.json"), Credentials: opts.Credentials}); err == nil {
+		t.Fatal("state file in a missing directory accepted")
+	}
+
 	// A corrupt file is an error, not an empty cloud.
 	must(t, os.WriteFile(path, []byte("{not json"), 0o600))
 	if _, err := emulator.New(opts); err == nil {

@@ -183,6 +183,9 @@ type NodeInfo struct {
 	Labels                                                       map[string]string
 	Taints                                                       []Taint
 	Unschedulable                                                bool
+	// NodeName is the Kubernetes node name: the LAN IP, or the instance ID when the
+	// cluster's NodeNameType is "hostname".
+	NodeName string
 }
 
 // Taint is a Kubernetes node taint.

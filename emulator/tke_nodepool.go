@@ -757,6 +757,9 @@ func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*ins
 		return true
 	}
 	subnets := derefs(g.SubnetIdSet)
+	if len(subnets) == 0 {
+		return false
+	}
 	itype := ""
 	if lc := rs.LaunchConfigs[np.ASCID]; lc != nil {
 		itype = deref(lc.InstanceType)
@@ -803,7 +806,10 @@ func removeInstanceLocked(rs *regionState, in *instanceRec) []notification {
 func nodeInfo(rs *regionState, in *instanceRec) NodeInfo {
 	n := NodeInfo{
 		ClusterID: in.ClusterID, NodePoolID: in.NodePoolID, InstanceID: in.ID, Zone: in.Zone,
-		InstanceType: in.InstanceType, LanIP: in.LanIP, Labels: map[string]string{},
+		InstanceType: in.InstanceType, LanIP: in.LanIP, Labels: map[string]string{}, NodeName: in.LanIP,
+	}
+	if cl, ok := rs.Clusters[in.ClusterID]; ok && cl.NodeNameType == "hostname" {
+		n.NodeName = in.ID
 	}
 	if np, ok := rs.NodePools[in.NodePoolID]; ok {
 		for _, l := range np.Labels {

@@ -188,7 +188,7 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	}
 	f.backend.mu.Lock()
 	for _, n := range f.backend.nodes {
-		if n.Labels["role"] != "web" || len(n.Taints) != 1 || n.InstanceType != "S5.MEDIUM4" || n.ClusterID != f.cluster {
+		if n.Labels["role"] != "web" || len(n.Taints) != 1 || n.InstanceType != "S5.MEDIUM4" || n.ClusterID != f.cluster || n.NodeName != n.LanIP || n.Zone == "" {
 			t.Errorf("node info %+v", n)
 		}
 	}
