@@ -55,7 +55,7 @@ func Load(fsys fs.FS, root string) (*Set, Diagnostics) {
 // names shown to people.
 func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	root = path.Clean(root)
-	l := &loader{fsys: fsys}
+	l := &loader{fsys: fsys, broken: map[Addr]bool{}}
 	set := &Set{Root: root}
 	if display != "" {
 		set.Root = display
@@ -75,7 +75,7 @@ func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	for _, r := range set.Resources {
 		Default(r)
 	}
-	l.diags = append(l.diags, validateSet(set, fsys)...)
+	l.diags = append(l.diags, validateSet(set, fsys, l.broken)...)
 	sortDiagnostics(l.diags)
 	return set, l.diags
 }
@@ -101,6 +101,9 @@ func displayName(root, p, display string) string {
 type loader struct {
 	fsys  fs.FS
 	diags Diagnostics
+	// broken holds the addresses of documents that were reported and dropped, so
+	// references to them are not reported again as dangling.
+	broken map[Addr]bool
 }
 
 func (l *loader) errorf(pos Pos, fieldPath, format string, args ...any) {
@@ -332,6 +335,9 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 	w.walk(top, reflect.TypeOf(r).Elem(), "", docPos)
 	if len(w.diags) > 0 || !headerOK {
 		l.diags = append(l.diags, w.diags...)
+		if name := documentName(top); name != "" {
+			l.broken[Addr{Kind: kind, Name: name}] = true
+		}
 		return nil
 	}
 	if err := yaml.UnmarshalStrict(doc.text, r); err != nil {
@@ -383,6 +389,16 @@ func (l *loader) header(w *walker, top *yamlv3.Node, docPos Pos) (Kind, bool) {
 		return "", false
 	}
 	return k, ok
+}
+
+// documentName returns metadata.name of a document node, or "".
+func documentName(top *yamlv3.Node) string {
+	if md := valueOf(top, "metadata"); md != nil && md.Kind == yamlv3.MappingNode {
+		if n := valueOf(md, "name"); n != nil && n.Kind == yamlv3.ScalarNode {
+			return n.Value
+		}
+	}
+	return ""
 }
 
 func kindList() string {

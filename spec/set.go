@@ -23,6 +23,12 @@ func (s *Set) Get(a Addr) (Resource, bool) {
 	return nil, false
 }
 
+// Has reports whether the set holds a resource at a.
+func (s *Set) Has(a Addr) bool {
+	_, ok := s.Get(a)
+	return ok
+}
+
 // ByKind returns the resources of kind k in file order.
 func (s *Set) ByKind(k Kind) []Resource {
 	var out []Resource

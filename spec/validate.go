@@ -53,10 +53,13 @@ type validator struct {
 	set   *Set
 	fsys  fs.FS
 	diags Diagnostics
+	// broken are documents already reported as unreadable: references to them are
+	// not dangling, only unchecked.
+	broken map[Addr]bool
 }
 
-func validateSet(s *Set, fsys fs.FS) Diagnostics {
-	v := &validator{set: s, fsys: fsys}
+func validateSet(s *Set, fsys fs.FS, broken map[Addr]bool) Diagnostics {
+	v := &validator{set: s, fsys: fsys, broken: broken}
 	for _, r := range s.Resources {
 		v.metadata(r)
 		switch r := r.(type) {
@@ -488,7 +491,7 @@ func (v *validator) refs(r Resource) {
 			v.check(r, f.Path+".id", checkID(idPrefixes[f.Kind], ref.ID))
 			continue
 		}
-		if _, ok := v.set.Get(Addr{Kind: f.Kind, Name: ref.Name}); !ok {
+		if a := (Addr{Kind: f.Kind, Name: ref.Name}); !v.broken[a] && !v.set.Has(a) {
 			v.errorf(r, f.Path+".name", "no %s named %q in the spec; declare it, or refer to an existing one with id: %s-…", f.Kind, ref.Name, idPrefixes[f.Kind])
 		}
 	}

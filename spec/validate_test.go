@@ -217,3 +217,14 @@ func TestDependsOnSkipsSelf(t *testing.T) {
 		t.Errorf("DependsOn = %v", got)
 	}
 }
+
+// TestBrokenTargetNotDangling: a document that cannot be read is reported once;
+// references to it are not reported again as dangling.
+func TestBrokenTargetNotDangling(t *testing.T) {
+	bad := strings.Replace(baseDocs, "spec: {region: ap-guangzhou, cidrBlock: 10.0.0.0/16}", "spec: {region: ap-guangzhou, cidrBlock: 10.0.0.0/16, colour: blue}", 1)
+	_, diags := Load(fstest.MapFS{"a.yaml": {Data: []byte(bad)}}, ".")
+	if len(diags) != 1 {
+		t.Fatalf("want only the unknown field, got:\n%s", formatDiags(diags))
+	}
+	wantDiag(t, diags, `a.yaml:4:54: spec.colour: unknown field "colour"`)
+}
