@@ -19,7 +19,7 @@ import (
 // localRemote makes a repository on disk with files (path → content; a
 // content starting with "symlink:" makes a symbolic link) and returns its
 // path and head commit.
-func localRemote(t *testing.T, files map[string]string) (string, string) {
+func localRemote(t testing.TB, files map[string]string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
@@ -31,7 +31,7 @@ func localRemote(t *testing.T, files map[string]string) (string, string) {
 	return dir, commitFiles(t, repo, dir, files)
 }
 
-func commitFiles(t *testing.T, repo *git.Repository, dir string, files map[string]string) string {
+func commitFiles(t testing.TB, repo *git.Repository, dir string, files map[string]string) string {
 	t.Helper()
 	wt, err := repo.Worktree()
 	if err != nil {

@@ -19,9 +19,9 @@ cache="${1:-${TKEOPS_CACHE:-$HOME/.cache/tkeops}}"
 bin="$cache/bin"
 stamp="$bin/.gitea.stamp"
 
-# The stamp names the version and the tools module's dependency lock, so a
-# change to either rebuilds.
-want="gitea=$GITEA_VERSION sum=$(sha256sum "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
+# The stamp names the version, the tools module's dependency lock and this
+# script, so a change to any of them rebuilds.
+want="gitea=$GITEA_VERSION sum=$(sha256sum "$here/go.mod" "$here/go.sum" "$here/build.sh" | sha256sum | cut -c1-16)"
 
 if [[ -x "$bin/gitea" && -f "$bin/gitea.static" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 	echo "gitea: up to date in $bin ($GITEA_VERSION)"
@@ -35,7 +35,9 @@ cd "$here"
 export GOFLAGS="${GOFLAGS:-} -mod=mod -trimpath"
 
 echo "gitea: building $GITEA_VERSION into $bin (about 5 minutes when cold)"
-CGO_ENABLED=1 go build -tags 'sqlite sqlite_unlock_notify' -ldflags "-s -w" \
+tags='sqlite sqlite_unlock_notify'
+CGO_ENABLED=1 go build -tags "$tags" \
+	-ldflags "-s -w -X main.Version=${GITEA_VERSION#v} -X 'main.Tags=$tags'" \
 	-o "$bin/gitea.tmp" code.gitea.io/gitea
 mv "$bin/gitea.tmp" "$bin/gitea"
 go list -m -f '{{.Dir}}' code.gitea.io/gitea > "$bin/gitea.static"

@@ -41,6 +41,9 @@ func BinaryPath() string {
 	return filepath.Join(cache, "bin", "gitea")
 }
 
+// Version is the Gitea release hack/gitea/build.sh builds.
+const Version = "v1.26.0"
+
 // Admin credentials of the user Start creates.
 const (
 	AdminUser     = "tkeops"
@@ -107,11 +110,17 @@ func staticRoot(bin string) (string, error) {
 	if d := os.Getenv("TKEOPS_GITEA_STATIC"); d != "" {
 		return d, nil
 	}
-	b, err := os.ReadFile(bin + ".static")
-	if err != nil {
-		return "", fmt.Errorf("static root record %s.static: %w", bin, err)
+	var dir string
+	if b, err := os.ReadFile(bin + ".static"); err == nil {
+		dir = strings.TrimSpace(string(b))
+	} else {
+		// A binary built elsewhere: look for the sources in the module cache.
+		out, gerr := exec.Command("go", "env", "GOMODCACHE").Output()
+		if gerr != nil {
+			return "", fmt.Errorf("no %s.static and no module cache (%v): %w", bin, gerr, err)
+		}
+		dir = filepath.Join(strings.TrimSpace(string(out)), "code.gitea.io", "gitea@"+Version)
 	}
-	dir := strings.TrimSpace(string(b))
 	if _, err := os.Stat(filepath.Join(dir, "options", "locale")); err != nil {
 		return "", fmt.Errorf("gitea source tree %s (recorded in %s.static): %w", dir, bin, err)
 	}
