@@ -334,10 +334,14 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 	r := newResource(kind)
 	w.walk(top, reflect.TypeOf(r).Elem(), "", docPos)
 	if len(w.diags) > 0 || !headerOK {
-		l.diags = append(l.diags, w.diags...)
 		if name := documentName(top); name != "" {
-			l.broken[Addr{Kind: kind, Name: name}] = true
+			a := Addr{Kind: kind, Name: name}
+			l.broken[a] = true
+			for i := range w.diags {
+				w.diags[i].Addr = a
+			}
 		}
+		l.diags = append(l.diags, w.diags...)
 		return nil
 	}
 	if err := yaml.UnmarshalStrict(doc.text, r); err != nil {
