@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
@@ -77,21 +78,118 @@ func newScope(set *spec.Set) *scope {
 
 // observe reads live state kind by kind in creation order, so each kind's wanted
 // resources go to the provider with their parents' IDs resolved. One Observe call per
-// kind and region: the provider batches its list calls.
+// kind and region, the regions of a kind at once: the provider batches its list calls
+// and rate budgets are per region.
 func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 	s := newScope(set)
 	regions := s.regions(e.opts.ExtraRegions)
 	for _, kind := range spec.Kinds {
-		for _, region := range regions {
-			if err := e.observeKind(ctx, s, kind, region); err != nil {
-				return nil, err
+		fetched := make([]fetched, len(regions))
+		var wg sync.WaitGroup
+		for i, region := range regions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fetched[i] = e.fetchKind(ctx, s, kind, region)
+			}()
+		}
+		wg.Wait()
+		for i, f := range fetched {
+			if f.err != nil {
+				return nil, f.err
 			}
+			s.merge(kind, regions[i], f)
 		}
 	}
 	if err := e.observeAdopted(ctx, s); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// fetched is what one Observe call returned for one kind in one region.
+type fetched struct {
+	want    []spec.Resource
+	missing []spec.Addr // wanted, but their parent does not exist
+	obs     []providers.Observation
+	err     error
+}
+
+// fetchKind observes one kind in one region. It only reads the scope.
+func (e *Engine) fetchKind(ctx context.Context, s *scope, kind spec.Kind, region string) fetched {
+	var f fetched
+	for _, r := range s.desired {
+		if r.GetAddr().Kind != kind || s.region[r.GetAddr()] != region {
+			continue
+		}
+		rr, err := resolve(r, s.ids)
+		if err != nil {
+			f.err = err
+			return f
+		}
+		if p, missing := missingParent(rr); missing {
+			// The parent is not in the cloud, so neither is the child.
+			e.log.Debug("not observed: parent missing", "addr", r.GetAddr(), "parent", p.Ref.Name)
+			f.missing = append(f.missing, r.GetAddr())
+			continue
+		}
+		f.want = append(f.want, rr)
+	}
+	c, err := e.client(ctx, region)
+	if err != nil {
+		f.err = err
+		return f
+	}
+	if f.obs, err = c.Observe(ctx, kind, f.want); err != nil {
+		f.err = fmt.Errorf("observe %s in %s: %w", kind, region, err)
+	}
+	return f
+}
+
+// merge records one region's observations of a kind in the scope.
+func (s *scope) merge(kind spec.Kind, region string, f fetched) {
+	for _, a := range f.missing {
+		s.observed[a] = providers.Observation{Addr: a}
+	}
+	wanted := map[spec.Addr]bool{}
+	for _, r := range f.want {
+		wanted[r.GetAddr()] = true
+	}
+	for _, o := range f.obs {
+		if o.Addr.Kind == "" {
+			o.Addr.Kind = kind
+		}
+		if dup := o.Extra[ExtraDuplicateOf]; dup != "" && o.Exists {
+			// A second resource with the same ownership tags (two runs raced): it is
+			// planned for deletion under its own address, so the first one stays.
+			o.Addr.Name = fmt.Sprintf("%s~%s", o.Addr.Name, o.ID)
+			if _, seen := s.observed[o.Addr]; !seen {
+				s.observed[o.Addr] = o
+				s.extras = append(s.extras, o.Addr)
+				s.region[o.Addr] = region
+			}
+			continue
+		}
+		if wanted[o.Addr] {
+			s.observed[o.Addr] = o
+		} else {
+			if _, dup := s.observed[o.Addr]; dup || s.byAddr[o.Addr] != nil || !o.Exists {
+				// Same address in another region, or a stray; never a delete candidate.
+				continue
+			}
+			s.observed[o.Addr] = o
+			s.extras = append(s.extras, o.Addr)
+			s.region[o.Addr] = region
+		}
+		if o.Exists && o.ID != "" {
+			s.ids[o.Addr] = o.ID
+		}
+	}
+	for _, r := range f.want {
+		if _, ok := s.observed[r.GetAddr()]; !ok {
+			s.observed[r.GetAddr()] = providers.Observation{Addr: r.GetAddr()}
+		}
+	}
 }
 
 // observeAdopted observes the resources referenced by ID, one batched call per kind
