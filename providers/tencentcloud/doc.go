@@ -29,18 +29,23 @@
 // Observation.Live is a spec-shaped resource whose references hold IDs
 // (spec.Ref{ID: "vpc-…"}), normalised so that a freshly created resource compares
 // equal to its defaulted spec: CIDRs in canonical form; tags without tkeops' own;
-// lists whose order carries no meaning sorted (node pool securityGroupRefs and
-// sshKeyIDs, cluster eniSubnetRefs, taints by key/effect/value); lists whose order
-// matters kept as the cloud returns them (dnsServers, instanceTypes, subnetRefs,
-// security-group rules, which are evaluated in order). Fields that exist only in
-// tkeops (Cluster.spec.baseline, NodePool.spec.drain and
-// NodePool.spec.instanceDeletionPolicy) have no cloud state and are copied from the
-// wanted resource.
+// security-group rules by content (upper-case protocol and action, ALL for port-less
+// protocols, references as IDs). Lists keep the order the cloud returns, which for
+// every list we send is the order we sent; the diff package compares the lists whose
+// order carries no meaning (dnsServers, sshKeyIDs, taints, kubeletExtraArgs,
+// eniSubnetRefs) as sets. Fields that exist only in tkeops (Cluster spec.baseline,
+// NodePool spec.drain and spec.instanceDeletionPolicy) have no cloud state and are
+// copied from the wanted resource.
+//
+// Creating a cluster does not open its endpoints (the API needs a Running cluster):
+// they follow as an Update at spec.endpoints.private / spec.endpoints.public once
+// the cluster has settled.
 //
 // # Observation.Extra keys
 //
 //	status              every kind: raw lifecycle state ("Running", "normal", "AVAILABLE")
 //	createdTime         every kind: creation time as the API reports it
+//	availableIPs        Subnet: free IP addresses
 //	duplicateOf         owned resource carrying the same name tag as the one observed for
 //	                    its address (left over from an interrupted create); value is that ID
 //	rulesHash           SecurityGroup: hash of the live rules tag; "rulesVerified" says

@@ -32,7 +32,7 @@ type env struct {
 	ctx  context.Context
 }
 
-func newEnv(t *testing.T, mod func(*emulator.Options, *tencentcloud.Options)) *env {
+func newEnv(t testing.TB, mod func(*emulator.Options, *tencentcloud.Options)) *env {
 	t.Helper()
 	eo := emulator.Options{
 		Credentials: map[string]string{testSecretID: testSecretKey},
