@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,10 @@ type Options struct {
 	// RetryBackoff is the first retry delay (doubling, with jitter, capped at 32×);
 	// 0 means 250ms.
 	RetryBackoff time.Duration
+	// Transport, when set, carries every request (a proxy, custom TLS for an emulator
+	// with its own certificate, or a test double of the network). nil uses the SDK's
+	// default transport.
+	Transport http.RoundTripper
 	// DeepRefresh makes Observe read every owned security group's rules instead of
 	// trusting the rules-hash tag. WithDeepRefresh turns it on for one call.
 	DeepRefresh bool
@@ -173,6 +178,12 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
+	if t := c.opts.Transport; t != nil {
+		tkeC.WithHttpTransport(t)
+		vpcC.WithHttpTransport(t)
+		asC.WithHttpTransport(t)
+		tagC.WithHttpTransport(t)
+	}
 	return &Client{
 		conn:   c,
 		region: region,

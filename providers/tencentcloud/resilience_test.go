@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,4 +105,86 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 	if _, err := tencentcloud.NewConnector(tencentcloud.Options{SecretID: "x", Owner: "o"}); err == nil || !strings.Contains(err.Error(), "SecretKey") {
 		t.Errorf("missing key: %v", err)
 	}
+}
+
+// dropResponses forwards every request but, for the chosen actions, throws the
+// answer away and reports a network failure: the cloud did the work, the caller
+// never heard. This is what a crash or a timeout right after a create looks like.
+type dropResponses struct {
+	next    http.RoundTripper
+	actions map[string]bool
+	mu      sync.Mutex
+	dropped int
+}
+
+func (d *dropResponses) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.next.RoundTrip(r)
+	if err == nil && d.actions[r.Header.Get("X-TC-Action")] {
+		_ = resp.Body.Close()
+		d.mu.Lock()
+		d.dropped++
+		d.mu.Unlock()
+		return nil, errors.New("connection reset by peer (simulated)")
+	}
+	return resp, err
+}
+
+// TestLostCreateResponseMakesNoDuplicate: every create call's answer is lost once;
+// the create reports the failure, and the retry (the next reconcile) finds the
+// resource by its tags instead of creating a second one.
+func TestLostCreateResponseMakesNoDuplicate(t *testing.T) {
+	drop := &dropResponses{next: http.DefaultTransport, actions: map[string]bool{
+		"CreateVpc": true, "CreateSubnet": true, "CreateSecurityGroupWithPolicies": true,
+		"CreateCluster": true, "CreateClusterNodePool": true}}
+	e := newEnv(t, func(_ *emulator.Options, po *tencentcloud.Options) { po.Transport = drop })
+	st := newStack(12)
+	createOnceLost := func(r spec.Resource) string {
+		t.Helper()
+		drop.actions[createAction(r)] = true
+		if _, err := e.c.Create(e.ctx, r); err == nil {
+			t.Fatalf("create %s: the answer was dropped, yet no error", r.GetAddr())
+		}
+		drop.actions[createAction(r)] = false
+		o, err := e.c.Create(e.ctx, r)
+		if err != nil {
+			t.Fatalf("create %s again: %v", r.GetAddr(), err)
+		}
+		return o.ID
+	}
+	vpcID := createOnceLost(st.vpc)
+	st.subnets[0].Spec.VPCRef = spec.Ref{ID: vpcID}
+	subID := createOnceLost(st.subnets[0])
+	st.sg.Spec.Ingress = st.sg.Spec.Ingress[:1] // no self-reference: the one-call create
+	sgID := createOnceLost(st.sg)
+	st.cluster.Spec.VPCRef = spec.Ref{ID: vpcID}
+	clsID := createOnceLost(st.cluster)
+	e.waitSettled(t, spec.KindCluster, st.cluster)
+	p := st.pools[0]
+	p.Spec.ClusterRef, p.Spec.SubnetRefs, p.Spec.SecurityGroupRefs = spec.Ref{ID: clsID}, []spec.Ref{{ID: subID}}, []spec.Ref{{ID: sgID}}
+	createOnceLost(p)
+
+	calls := e.srv.Calls()
+	for _, a := range []string{"vpc.CreateVpc", "vpc.CreateSubnet", "vpc.CreateSecurityGroupWithPolicies", "tke.CreateCluster", "tke.CreateClusterNodePool"} {
+		if calls[a] != 1 {
+			t.Errorf("%s called %d times, want 1", a, calls[a])
+		}
+	}
+	for _, r := range []spec.Resource{st.vpc, st.subnets[0], st.sg, st.cluster, p} {
+		obs, err := e.c.Observe(e.ctx, r.GetAddr().Kind, []spec.Resource{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 1 || !obs[0].Exists {
+			t.Errorf("%s: want exactly one observation of an existing resource, got %+v", r.GetAddr(), obs)
+		}
+	}
+	if drop.dropped != 5 {
+		t.Errorf("dropped %d answers, want 5", drop.dropped)
+	}
+}
+
+func createAction(r spec.Resource) string {
+	return map[spec.Kind]string{spec.KindVPC: "CreateVpc", spec.KindSubnet: "CreateSubnet",
+		spec.KindSecurityGroup: "CreateSecurityGroupWithPolicies", spec.KindCluster: "CreateCluster",
+		spec.KindNodePool: "CreateClusterNodePool"}[r.GetAddr().Kind]
 }
