@@ -16,6 +16,8 @@ import (
 
 const chartDir = "helm/tkeops"
 
+const gitURL = "config.git.url=https://git.example.com/platform/infra.git"
+
 // helmBin returns the helm built by hack/helm/build.sh, which sits next to the
 // kube-apiserver binaries. Without it the test fails (or skips under -short),
 // naming the command that builds it.
@@ -71,7 +73,7 @@ func render(t *testing.T, ns string, set ...string) []*unstructured.Unstructured
 }
 
 func TestChartLint(t *testing.T) {
-	out, err := helm(t, "lint", "--strict", chartDir, "--set", "existingSecrets.cloud=cloud")
+	out, err := helm(t, "lint", "--strict", chartDir, "--set", "existingSecrets.cloud=cloud", "--set", gitURL)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -94,7 +96,7 @@ func TestChartDryRun(t *testing.T) {
 	}{
 		{
 			name:       "defaults",
-			set:        []string{"existingSecrets.cloud=my-cloud", "existingSecrets.forge=my-forge"},
+			set:        []string{"existingSecrets.cloud=my-cloud", "existingSecrets.forge=my-forge", gitURL, "config.forge.kind=github", "config.forge.repo=example/infra"},
 			workload:   "Deployment",
 			kinds:      []string{"ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "PodDisruptionBudget"},
 			absent:     []string{"ServiceMonitor", "Secret", "PersistentVolumeClaim"},
@@ -108,14 +110,14 @@ func TestChartDryRun(t *testing.T) {
 				"secrets.create=true", "secrets.cloud.secretId=AKIDexample", "secrets.cloud.secretKey=example",
 				"secrets.forge.token=tok", "secrets.forge.webhookSecret=hook",
 				"nodeSelector.role=ops", "tolerations[0].key=dedicated", "tolerations[0].operator=Exists",
-				"config.source.url=https://git.example.com/platform/infra.git",
+				gitURL,
 			},
 			workload: "StatefulSet",
 			kinds:    []string{"ServiceMonitor", "Secret"},
 		},
 		{
 			name:     "single replica without leader election",
-			set:      []string{"existingSecrets.cloud=c", "replicaCount=1", "leaderElection.enabled=false"},
+			set:      []string{"existingSecrets.cloud=c", "replicaCount=1", "leaderElection.enabled=false", gitURL},
 			workload: "Deployment",
 			absent:   []string{"Role", "RoleBinding", "PodDisruptionBudget"},
 		},
@@ -170,9 +172,10 @@ func TestChartRefusesUnsafeValues(t *testing.T) {
 		set  []string
 		want string
 	}{
-		{[]string{"replicaCount=2", "leaderElection.enabled=false", "existingSecrets.cloud=c"}, "needs leaderElection.enabled=true"},
-		{nil, "existingSecrets.cloud"},
-		{[]string{"secrets.create=true"}, "secrets.cloud.secretId is required"},
+		{[]string{"replicaCount=2", "leaderElection.enabled=false", "existingSecrets.cloud=c", gitURL}, "needs leaderElection.enabled=true"},
+		{[]string{gitURL}, "existingSecrets.cloud"},
+		{[]string{"secrets.create=true", gitURL}, "secrets.cloud.secretId is required"},
+		{[]string{"existingSecrets.cloud=c"}, "config.git.url is required"},
 	}
 	for _, tc := range cases {
 		args := []string{"template", "tkeops", chartDir}

@@ -54,7 +54,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
 {{- define "tkeops.args" -}}
-- --config=/etc/tkeops/config.yaml
+- --config=/etc/tkeops/config/tkeops.yaml
 {{- if .Values.leaderElection.enabled }}
 - --leader-elect
 {{- end }}
