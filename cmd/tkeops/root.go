@@ -54,6 +54,7 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 		newSchemaCmd(streams),
 		newEmulatorCmd(streams),
 		newDocsCmd(streams),
+		newServeCmd(streams),
 	)
 	return root
 }

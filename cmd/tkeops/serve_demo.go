@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/service"
+)
+
+// localRepo is a git repository in a directory, written through go-git. The
+// service reads it over file://, as it would read a forge.
+type localRepo struct {
+	dir  string
+	repo *git.Repository
+}
+
+func initLocalRepo(dir string) (*localRepo, error) {
+	r, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	return &localRepo{dir: dir, repo: r}, nil
+}
+
+// commit writes files (path → content; "" deletes) and commits them; it returns the hash.
+func (l *localRepo) commit(msg string, files map[string]string) (string, error) {
+	wt, err := l.repo.Worktree()
+	if err != nil {
+		return "", err
+	}
+	for name, content := range files {
+		p := filepath.Join(l.dir, filepath.FromSlash(name))
+		if content == "" {
+			if _, err := wt.Remove(name); err != nil {
+				return "", fmt.Errorf("remove %s: %w", name, err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return "", err
+		}
+		if _, err := wt.Add(name); err != nil {
+			return "", fmt.Errorf("add %s: %w", name, err)
+		}
+	}
+	h, err := wt.Commit(msg, &git.CommitOptions{Author: &object.Signature{Name: "tkeops demo", Email: "demo@tkeops.invalid", When: time.Now()}})
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	return h.String(), nil
+}
+
+// statusFeed is a forge that prints statuses and lets the demo wait for them.
+type statusFeed struct {
+	w  io.Writer
+	mu sync.Mutex
+	ch chan service.Status
+}
+
+func newStatusFeed(w io.Writer) *statusFeed { return &statusFeed{w: w, ch: make(chan service.Status, 64)} }
+
+func (f *statusFeed) SetStatus(_ context.Context, s service.Status) error {
+	f.mu.Lock()
+	fmt.Fprintf(f.w, "  status %-13s %-8s on %s: %s\n", s.Context, s.State, short7(s.Revision), s.Description)
+	f.mu.Unlock()
+	f.ch <- s
+	return nil
+}
+
+func (f *statusFeed) UpsertComment(context.Context, int, string, string) error { return nil }
+
+// wait returns the first final (non-pending) status of context on rev.
+func (f *statusFeed) wait(ctx context.Context, rev, context string, timeout time.Duration) (service.Status, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case s := <-f.ch:
+			if s.Revision == rev && s.Context == context && s.State != service.StatePending {
+				return s, nil
+			}
+		case <-t.C:
+			return service.Status{}, fmt.Errorf("no final %s status on %s within %s", context, short7(rev), timeout)
+		case <-ctx.Done():
+			return service.Status{}, ctx.Err()
+		}
+	}
+}
+
+func short7(rev string) string {
+	if len(rev) > 7 {
+		return rev[:7]
+	}
+	return rev
+}
+
+// runServeDemo runs `tkeops serve` against a local git repository and the
+// in-process emulator: it commits the staging example, shows it applied, commits a
+// change and shows that applied, then commits an invalid spec and shows the failure
+// status with file:line and no cloud call.
+func runServeDemo(ctx context.Context, streams IOStreams, timeout time.Duration) error {
+	start := time.Now()
+	out := streams.Out
+	tmp, err := os.MkdirTemp("", "tkeops-serve-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	examples := filepath.Join("examples", "staging")
+	files := map[string]string{}
+	entries, err := os.ReadDir(examples)
+	if err != nil {
+		return fmt.Errorf("demo needs the examples (run from the repository root): %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(examples, e.Name()))
+		if err != nil {
+			return err
+		}
+		files["specs/"+e.Name()] = string(b)
+	}
+
+	const id, key = "AKIDserveDemo", "serve-demo-secret-key"
+	emu, err := emulator.Start(emulator.Options{Credentials: map[string]string{id: key}, Timing: emulator.DemoTiming()})
+	if err != nil {
+		return fmt.Errorf("start emulator: %w", err)
+	}
+	defer emu.Close()
+	fmt.Fprintf(out, "Tencent Cloud API emulator on %s\n", emu.Endpoint)
+
+	repo, err := initLocalRepo(filepath.Join(tmp, "infra"))
+	if err != nil {
+		return err
+	}
+	rev1, err := repo.commit("staging: network, security groups, cluster, node pools", files)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "git repository %s, commit %s: the staging example\n", repo.dir, short7(rev1))
+
+	cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), Owner: "tkeops-serve-demo"}
+	cfg.Git = gitConfig{URL: "file://" + repo.dir, Branch: "main", Path: "specs", PollInterval: duration(2 * time.Second)}
+	cfg.Forge.Kind = "log"
+	cfg.Cloud.Endpoint = emu.Endpoint
+	cfg.Log.Format, cfg.Log.Level = "text", "warn"
+	cfg.defaults(func(string) string { return "" })
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	cfg.ExternalURL = "http://" + ln.Addr().String()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	feed := newStatusFeed(out)
+	app, err := newServeApp(cfg, serveSecrets{CloudID: service.NewSecret(id), CloudKey: service.NewSecret(key)}, log, serveDeps{Forge: feed})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- app.run(runCtx, ln) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	fmt.Fprintf(out, "tkeops serve on %s (polling every 2s)\n\n", cfg.ExternalURL)
+
+	step := func(title, rev string) (service.Status, error) {
+		fmt.Fprintf(out, "== %s\n", title)
+		s, err := feed.wait(ctx, rev, cfg.Contexts.Apply, timeout)
+		if err != nil {
+			return s, err
+		}
+		fmt.Fprintf(out, "  → %s (%s)\n\n", s.Description, s.TargetURL)
+		return s, nil
+	}
+	if s, err := step("applying commit "+short7(rev1), rev1); err != nil {
+		return err
+	} else if s.State != service.StateSuccess {
+		return fmt.Errorf("first commit: %s", s.Description)
+	}
+
+	changed := strings.Replace(files["specs/nodepools.yaml"], "max: 10", "max: 12", 1)
+	rev2, err := repo.commit("staging-general: allow 12 nodes", map[string]string{"specs/nodepools.yaml": changed})
+	if err != nil {
+		return err
+	}
+	s, err := step("commit "+short7(rev2)+": staging-general scaling.max 10 → 12", rev2)
+	if err != nil {
+		return err
+	}
+	if s.State != service.StateSuccess {
+		return fmt.Errorf("second commit: %s", s.Description)
+	}
+	if md, err := httpGet(ctx, s.TargetURL); err == nil {
+		fmt.Fprintf(out, "  the run page %s serves the plan (%d bytes of HTML)\n\n", s.TargetURL, len(md))
+	}
+
+	calls := emu.TotalCalls()
+	rev3, err := repo.commit("broken: a subnet with a bad CIDR", map[string]string{
+		"specs/broken.yaml": "apiVersion: tkeops.io/v1alpha1\nkind: Subnet\nmetadata:\n  name: broken\nspec:\n  vpcRef: {name: staging}\n  zone: ap-shanghai-2\n  cidrBlock: 10.1.0.0/33\n",
+	})
+	if err != nil {
+		return err
+	}
+	s, err = step("commit "+short7(rev3)+": an invalid spec", rev3)
+	if err != nil {
+		return err
+	}
+	if s.State != service.StateFailure {
+		return fmt.Errorf("invalid commit got %s: %s", s.State, s.Description)
+	}
+	if n := emu.TotalCalls(); n != calls {
+		return fmt.Errorf("the invalid commit made %d cloud calls", n-calls)
+	}
+	fmt.Fprintf(out, "  no cloud call was made for the invalid commit (emulator calls still %d)\n\n", calls)
+	fmt.Fprintf(out, "Done in %s.\n", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+func httpGet(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, errors.New(resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
