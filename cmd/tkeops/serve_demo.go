@@ -77,7 +77,9 @@ type statusFeed struct {
 	ch chan service.Status
 }
 
-func newStatusFeed(w io.Writer) *statusFeed { return &statusFeed{w: w, ch: make(chan service.Status, 64)} }
+func newStatusFeed(w io.Writer) *statusFeed {
+	return &statusFeed{w: w, ch: make(chan service.Status, 64)}
+}
 
 func (f *statusFeed) SetStatus(_ context.Context, s service.Status) error {
 	f.mu.Lock()
