@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -432,11 +433,86 @@ func (c *Cluster) prunePlan(ctx context.Context, inv *inventory, inventory strin
 			out = append(out, ObjectDiff{Ref: ref, Action: ManifestAbandon, Reason: "it no longer carries tkeops' ownership mark (annotation " + AnnotationInventory + "=" + inventory + " applied by tkeops); left in place"})
 		case checkLive(ref, live) != nil:
 			out = append(out, ObjectDiff{Ref: ref, Action: ManifestAbandon, Reason: checkLive(ref, live).Error()})
+		case ref.Group == "" && ref.Kind == "Namespace":
+			// Deleting a namespace deletes everything in it: only when all
+			// of it is tkeops' own.
+			foreign, err := c.foreignObjects(ctx, ref.Name, inv, declared)
+			if err != nil {
+				return out, err
+			}
+			if len(foreign) > 0 {
+				out = append(out, ObjectDiff{Ref: ref, Action: ManifestAbandon, Reason: "it still holds objects tkeops did not apply (" + strings.Join(foreign, ", ") +
+					"); deleting it would delete them too — move or delete them, then delete the namespace by hand"})
+				continue
+			}
+			out = append(out, ObjectDiff{Ref: ref, Action: ManifestPrune, Fields: fieldDiff(ref, live, nil)})
 		default:
 			out = append(out, ObjectDiff{Ref: ref, Action: ManifestPrune, Fields: fieldDiff(ref, live, nil)})
 		}
 	}
 	return out, nil
+}
+
+// foreignObjects lists (up to a few) objects in namespace ns that are
+// neither in the inventory nor owned by another object nor created by
+// Kubernetes itself in every namespace.
+func (c *Cluster) foreignObjects(ctx context.Context, ns string, inv *inventory, declared map[string]bool) ([]string, error) {
+	lists, err := c.client.Discovery().ServerPreferredNamespacedResources()
+	if err != nil && len(lists) == 0 {
+		return nil, fmt.Errorf("discover namespaced kinds to check namespace %s before deleting it: %w", ns, err)
+	}
+	const show = 5
+	var out []string
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if !slices.Contains(r.Verbs, "list") || strings.Contains(r.Name, "/") || ignoredInNamespace(gv.Group, r.Kind) {
+				continue
+			}
+			items, err := c.dynamic.Resource(gv.WithResource(r.Name)).Namespace(ns).List(ctx, metav1.ListOptions{Limit: 100})
+			if err != nil {
+				if apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err) || apierrors.IsForbidden(err) {
+					continue
+				}
+				return nil, fmt.Errorf("check namespace %s for %s before deleting it: %w", ns, r.Name, err)
+			}
+			for _, it := range items.Items {
+				ref := ObjectRef{Group: gv.Group, Kind: r.Kind, Namespace: ns, Name: it.GetName()}
+				if len(it.GetOwnerReferences()) > 0 || createdByKubernetes(ref) {
+					continue
+				}
+				if _, ok := inv.entries[ref.key()]; ok || declared[ref.key()] {
+					continue
+				}
+				out = append(out, ref.String())
+				if len(out) == show {
+					return append(out, "…"), nil
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ignoredInNamespace are kinds that never block a namespace's deletion:
+// records and derived objects.
+func ignoredInNamespace(group, kind string) bool {
+	switch group + "/" + kind {
+	case "/Event", "events.k8s.io/Event", "/Endpoints", "discovery.k8s.io/EndpointSlice",
+		"apps/ControllerRevision", "coordination.k8s.io/Lease", "authorization.k8s.io/LocalSubjectAccessReview":
+		return true
+	}
+	return false
+}
+
+// createdByKubernetes: objects the control plane puts in every namespace.
+func createdByKubernetes(ref ObjectRef) bool {
+	return ref.Group == "" && ((ref.Kind == "ConfigMap" && ref.Name == "kube-root-ca.crt") ||
+		(ref.Kind == "ServiceAccount" && ref.Name == "default"))
 }
 
 // getLive reads the object an inventory entry names; nil when it, or its
@@ -581,7 +657,7 @@ func fieldDiff(ref ObjectRef, before, after *unstructured.Unstructured) []FieldC
 			continue
 		}
 		fc := FieldChange{Path: p, Before: b[p], After: a[p]}
-		if secret && (strings.HasPrefix(p, "data") || strings.HasPrefix(p, "stringData")) {
+		if secret && (strings.HasPrefix(p, "data") || strings.HasPrefix(p, "stringData") || strings.Contains(p, "last-applied-configuration")) {
 			fc = redact(fc)
 		}
 		out = append(out, fc)

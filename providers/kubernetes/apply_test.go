@@ -101,6 +101,10 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: preexisting, namespace: bl-shared}
 data: {owner: platform}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: bl-team-c}
 `
 
 // TestBaselineApplyDiffPrune walks a baseline through its life on a real
@@ -133,6 +137,7 @@ func TestBaselineApplyDiffPrune(t *testing.T) {
 create ConfigMap bl-team-b/settings
 create Namespace bl-team-a
 create Namespace bl-team-b
+create Namespace bl-team-c
 create NetworkPolicy.networking.k8s.io bl-team-a/default-deny
 create ResourceQuota bl-team-a/compute
 create Role.rbac.authorization.k8s.io bl-team-a/reader
@@ -155,7 +160,7 @@ update ConfigMap bl-shared/preexisting`
 	if err != nil {
 		t.Fatalf("ApplyManifests v1: %v", err)
 	}
-	if got := refs(rep.Created); got != "ClusterRole.rbac.authorization.k8s.io bl-viewer, ConfigMap bl-team-b/settings, Namespace bl-team-a, Namespace bl-team-b, NetworkPolicy.networking.k8s.io bl-team-a/default-deny, ResourceQuota bl-team-a/compute, Role.rbac.authorization.k8s.io bl-team-a/reader" {
+	if got := refs(rep.Created); got != "ClusterRole.rbac.authorization.k8s.io bl-viewer, ConfigMap bl-team-b/settings, Namespace bl-team-a, Namespace bl-team-b, Namespace bl-team-c, NetworkPolicy.networking.k8s.io bl-team-a/default-deny, ResourceQuota bl-team-a/compute, Role.rbac.authorization.k8s.io bl-team-a/reader" {
 		t.Errorf("Created = %s", got)
 	}
 	q, err := cs.CoreV1().ResourceQuotas("bl-team-a").Get(ctx, "compute", metav1.GetOptions{})
@@ -170,8 +175,8 @@ update ConfigMap bl-shared/preexisting`
 		t.Errorf("quota managed fields %v lack tkeops/Apply", managers)
 	}
 	entries, err := c.Inventory(ctx, inv)
-	if err != nil || len(entries) != 8 {
-		t.Fatalf("inventory = %v, %v; want 8 entries", entries, err)
+	if err != nil || len(entries) != 9 {
+		t.Fatalf("inventory = %v, %v; want 9 entries", entries, err)
 	}
 	for _, e := range entries {
 		if e.Adopted != (e.Name == "preexisting") {
@@ -189,8 +194,14 @@ update ConfigMap bl-shared/preexisting`
 		}
 	}
 
-	// v2 in git: quota raised, team-b and the ClusterRole gone, the adopted
-	// ConfigMap no longer declared, a new ConfigMap added.
+	// Someone puts their own object into bl-team-c.
+	handMade := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "hand-made", Namespace: "bl-team-c"}}
+	if _, err := cs.CoreV1().ConfigMaps("bl-team-c").Create(ctx, handMade, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// v2 in git: quota raised, team-b, team-c and the ClusterRole gone, the
+	// adopted ConfigMap no longer declared, a new ConfigMap added.
 	v2src := strings.Replace(baselineV1, `requests.cpu: "4"`, `requests.cpu: "8"`, 1)
 	v2src = v2src[:strings.Index(v2src, "apiVersion: v1\nkind: Namespace\nmetadata: {name: bl-team-b}")] + `apiVersion: v1
 kind: ConfigMap
@@ -203,6 +214,7 @@ data: {max: "3"}
 		t.Fatal(err)
 	}
 	want = `abandon ConfigMap bl-shared/preexisting
+abandon Namespace bl-team-c
 create ConfigMap bl-team-a/limits
 no-op Namespace bl-team-a
 no-op NetworkPolicy.networking.k8s.io bl-team-a/default-deny
@@ -220,6 +232,9 @@ update ResourceQuota bl-team-a/compute`
 	if d := find(diff, "ConfigMap bl-team-b/settings"); !strings.Contains(fmt.Sprint(d.Fields), `- data.mode: "strict"`) {
 		t.Errorf("prune diff does not show what goes: %s", d)
 	}
+	if d := find(diff, "Namespace bl-team-c"); !strings.Contains(d.Reason, "ConfigMap bl-team-c/hand-made") {
+		t.Errorf("namespace holding someone's object: %s", d)
+	}
 	t.Logf("plan v2:\n%v", diff)
 
 	rep, err = c.ApplyManifests(ctx, v2, inv)
@@ -232,8 +247,11 @@ update ResourceQuota bl-team-a/compute`
 	if got := refs(rep.Updated); got != "ResourceQuota bl-team-a/compute" {
 		t.Errorf("Updated = %s", got)
 	}
-	if len(rep.Abandoned) != 1 || rep.Abandoned[0].Ref.Name != "preexisting" {
-		t.Errorf("Abandoned = %v", rep.Abandoned)
+	if len(rep.Abandoned) != 2 {
+		t.Errorf("Abandoned = %v, want preexisting and bl-team-c", rep.Abandoned)
+	}
+	if ns, err := cs.CoreV1().Namespaces().Get(ctx, "bl-team-c", metav1.GetOptions{}); err != nil || ns.DeletionTimestamp != nil || ns.Annotations[kubernetes.AnnotationInventory] != "" {
+		t.Errorf("namespace bl-team-c, holding someone's object, after prune: %v %v", ns, err)
 	}
 	if _, err := cs.CoreV1().ConfigMaps("bl-team-b").Get(ctx, "settings", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("pruned ConfigMap still there: %v", err)
