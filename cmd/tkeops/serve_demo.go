@@ -85,7 +85,10 @@ func (f *statusFeed) SetStatus(_ context.Context, s service.Status) error {
 	f.mu.Lock()
 	fmt.Fprintf(f.w, "  status %-13s %-8s on %s: %s\n", s.Context, s.State, short7(s.Revision), s.Description)
 	f.mu.Unlock()
-	f.ch <- s
+	select {
+	case f.ch <- s:
+	default: // nobody waits: never block the loop
+	}
 	return nil
 }
 
