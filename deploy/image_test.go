@@ -263,3 +263,35 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// TestMakefileBuildMatchesDockerfile: `make build` and the image must build the
+// same binary. Every flag of the Makefile's GOFLAGS_BUILD and LDFLAGS must be
+// on the Dockerfile's build line (with $(VERSION) as ${VERSION}).
+func TestMakefileBuildMatchesDockerfile(t *testing.T) {
+	df := readDockerfile(t)
+	b, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := regexp.MustCompile(`^(GOFLAGS_BUILD|LDFLAGS)\s*:?=\s*(.*)$`).FindStringSubmatch(line); m != nil {
+			vars[m[1]] = strings.TrimSpace(m[2])
+		}
+	}
+	if len(vars) != 2 {
+		t.Fatalf("Makefile: want GOFLAGS_BUILD and LDFLAGS, found %v", vars)
+	}
+	for _, flag := range strings.Fields(vars["GOFLAGS_BUILD"]) {
+		if !strings.Contains(df.buildRun, flag) {
+			t.Errorf("Makefile GOFLAGS_BUILD has %s; the Dockerfile build line does not", flag)
+		}
+	}
+	ld := strings.ReplaceAll(vars["LDFLAGS"], "$(VERSION)", "${VERSION}")
+	if !strings.Contains(df.buildRun, `-ldflags "`+ld+`"`) {
+		t.Errorf("Makefile LDFLAGS %q differ from the Dockerfile's -ldflags: %s", ld, df.buildRun)
+	}
+	if !strings.Contains(string(b), "CGO_ENABLED=0") {
+		t.Error("Makefile build is not CGO_ENABLED=0 like the image")
+	}
+}
