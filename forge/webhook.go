@@ -226,3 +226,23 @@ func prAction(action string, merged bool) (string, bool) {
 func isZeroSHA(s string) bool {
 	return s != "" && strings.Trim(s, "0") == ""
 }
+
+// WebhookErrorStatus is the HTTP status a receiver should answer for an error
+// from ParseWebhook: 401 for a bad signature, 413 for an oversized body, 400
+// for a malformed payload or an unknown forge, and 200 for nil (unknown
+// events included: acknowledged and ignored).
+func WebhookErrorStatus(err error) int {
+	var pe *PayloadError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrBadSignature):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &pe):
+		return http.StatusBadRequest
+	default:
+		return http.StatusBadRequest
+	}
+}

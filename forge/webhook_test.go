@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -361,5 +362,22 @@ func TestParseWebhookDeletedBranch(t *testing.T) {
 	ev, err := ParseWebhook(GitHub, signedRequest(GitHub, "push", "d", testSecret, body), []byte(testSecret), 0)
 	if err != nil || !ev.Deleted {
 		t.Fatalf("got %+v, %v; want a deleted push", ev, err)
+	}
+}
+
+func TestWebhookErrorStatus(t *testing.T) {
+	cases := map[string]struct {
+		err  error
+		want int
+	}{
+		"Nil":          {nil, http.StatusOK},
+		"BadSignature": {fmt.Errorf("gitea webhook: %w", ErrBadSignature), http.StatusUnauthorized},
+		"TooLarge":     {fmt.Errorf("github webhook: %w", ErrTooLarge), http.StatusRequestEntityTooLarge},
+		"Payload":      {&PayloadError{Forge: GitHub, Err: errors.New("x")}, http.StatusBadRequest},
+	}
+	for name, tc := range cases {
+		if got := WebhookErrorStatus(tc.err); got != tc.want {
+			t.Errorf("%s: got %d, want %d", name, got, tc.want)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package source
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // UnreachableError means the remote could not be reached or answered with a
 // server-side failure: connection refused, DNS, TLS, timeout, HTTP 5xx. The
@@ -9,6 +12,13 @@ type UnreachableError struct{ Err error }
 
 func (e *UnreachableError) Error() string { return "git remote unreachable: " + e.Err.Error() }
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err (or an error it wraps) is an
+// *UnreachableError: the caller should back off and retry.
+func IsUnreachable(err error) bool {
+	var u *UnreachableError
+	return errors.As(err, &u)
+}
 
 // AuthError means the remote refused the credentials. Retrying will not help
 // until the configuration changes.

@@ -341,6 +341,11 @@ func (g *Git) classify(ctx context.Context, op string, ref plumbing.ReferenceNam
 		return &AuthError{Err: fmt.Errorf("%s: %w", op, err)}
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		return &RefNotFoundError{Ref: ref.String(), Err: err}
+	case errors.Is(err, git.NoMatchingRefSpecError{}):
+		// Deleted between the listing and the fetch.
+		return &RefNotFoundError{Ref: ref.String()}
+	case errors.Is(err, git.ErrExactSHA1NotSupported):
+		return fmt.Errorf("git %s: %w", op, err)
 	}
 	g.log.Warn("git remote unreachable", "op", op, "err", err)
 	return &UnreachableError{Err: fmt.Errorf("%s: %w", op, err)}

@@ -214,8 +214,11 @@ func TestUnreachableLocal(t *testing.T) {
 	}
 	_, _, err = g.Poll(context.Background())
 	var u *UnreachableError
-	if !errors.As(err, &u) {
+	if !errors.As(err, &u) || !IsUnreachable(fmt.Errorf("wrapped: %w", err)) {
 		t.Fatalf("got %v (%T), want *UnreachableError", err, err)
+	}
+	if g.LastGood() != "" {
+		t.Fatalf("LastGood = %q before any successful poll", g.LastGood())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -234,3 +237,31 @@ AAAEBPV5dVrcap21OlfBs47QzRHJFA1hOczN6iAjjl4wGeyOiFr9YuCHoXRVEXADu3LSt/
 tGpWba8Lvgab6DS6mRiMAAAAC3RrZW9wcy10ZXN0AQI=
 -----END OPENSSH PRIVATE KEY-----
 `
+
+// Poll, Checkout and LastGood may be called from several goroutines (the
+// poll loop, a webhook-triggered plan, the health endpoint).
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	remote, head := localRemote(t, map[string]string{"specs/a.yaml": "a\n"})
+	g, err := New(Options{URL: remote, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 12)
+	for range 4 {
+		go func() { _, _, err := g.Poll(ctx); errs <- err }()
+		go func() {
+			_, err := g.Checkout(ctx, head)
+			errs <- err
+		}()
+		go func() { _ = g.LastGood(); _ = g.Stats(); errs <- nil }()
+	}
+	for range 12 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if g.LastGood() != head || g.Stats().Fetches != 1 {
+		t.Fatalf("LastGood = %s, stats %+v; want %s and one fetch", g.LastGood(), g.Stats(), head)
+	}
+}
