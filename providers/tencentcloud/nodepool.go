@@ -41,47 +41,71 @@ func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePo
 // listGroups reads AS groups by ID, 100 a page.
 func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.AutoScalingGroup, error) {
 	out := map[string]*as.AutoScalingGroup{}
-	for start := 0; start < len(ids); start += pageSize {
-		chunk := ids[start:min(start+pageSize, len(ids))]
+	err := byIDPages(ctx, ids, func(ctx context.Context, chunk []string) error {
 		req := as.NewDescribeAutoScalingGroupsRequest()
 		req.AutoScalingGroupIds = common.StringPtrs(chunk)
 		req.Limit = common.Uint64Ptr(pageSize)
 		resp, err := invoke(ctx, c, "as", "DescribeAutoScalingGroups", kindRead, func(ctx context.Context) (*as.DescribeAutoScalingGroupsResponse, error) {
 			return c.as.DescribeAutoScalingGroupsWithContext(ctx, req)
 		})
-		if err != nil && !IsNotFound(err) {
-			return nil, err
+		if err != nil {
+			return err
 		}
-		if err == nil {
-			for _, g := range resp.Response.AutoScalingGroupSet {
-				out[sv(g.AutoScalingGroupId)] = g
-			}
+		for _, g := range resp.Response.AutoScalingGroupSet {
+			out[sv(g.AutoScalingGroupId)] = g
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // listLaunchConfigs reads AS launch configurations by ID, 100 a page.
 func (c *Client) listLaunchConfigs(ctx context.Context, ids []string) (map[string]*as.LaunchConfiguration, error) {
 	out := map[string]*as.LaunchConfiguration{}
-	for start := 0; start < len(ids); start += pageSize {
-		chunk := ids[start:min(start+pageSize, len(ids))]
+	err := byIDPages(ctx, ids, func(ctx context.Context, chunk []string) error {
 		req := as.NewDescribeLaunchConfigurationsRequest()
 		req.LaunchConfigurationIds = common.StringPtrs(chunk)
 		req.Limit = common.Uint64Ptr(pageSize)
 		resp, err := invoke(ctx, c, "as", "DescribeLaunchConfigurations", kindRead, func(ctx context.Context) (*as.DescribeLaunchConfigurationsResponse, error) {
 			return c.as.DescribeLaunchConfigurationsWithContext(ctx, req)
 		})
-		if err != nil && !IsNotFound(err) {
-			return nil, err
+		if err != nil {
+			return err
 		}
-		if err == nil {
-			for _, lc := range resp.Response.LaunchConfigurationSet {
-				out[sv(lc.LaunchConfigurationId)] = lc
-			}
+		for _, lc := range resp.Response.LaunchConfigurationSet {
+			out[sv(lc.LaunchConfigurationId)] = lc
+		}
+		return nil
+	})
+	return out, err
+}
+
+// byIDPages calls fetch with pages of at most 100 IDs. A describe by IDs may fail as
+// a whole when one ID is gone (a pool being deleted): such a page is split in halves
+// until the missing IDs are isolated and skipped, so one vanished group costs a few
+// extra calls, not the whole observation.
+func byIDPages(ctx context.Context, ids []string, fetch func(context.Context, []string) error) error {
+	for start := 0; start < len(ids); start += pageSize {
+		if err := fetchSplitting(ctx, ids[start:min(start+pageSize, len(ids))], fetch); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+func fetchSplitting(ctx context.Context, chunk []string, fetch func(context.Context, []string) error) error {
+	err := fetch(ctx, chunk)
+	if err == nil || !IsNotFound(err) {
+		return err
+	}
+	if len(chunk) == 1 {
+		return nil // that one is gone
+	}
+	mid := len(chunk) / 2
+	if err := fetchSplitting(ctx, chunk[:mid], fetch); err != nil {
+		return err
+	}
+	return fetchSplitting(ctx, chunk[mid:], fetch)
 }
 
 // poolLive is what the observation of one node pool is built from.

@@ -1,6 +1,7 @@
 package tencentcloud
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -202,5 +203,41 @@ func TestUpdateCoversMutabilityTable(t *testing.T) {
 				t.Errorf("%s %s (%s, %s) is changeable per spec.Rules but Update does not handle it", kind, r.Path, r.Class, r.Action)
 			}
 		}
+	}
+}
+
+func TestByIDPagesIsolatesMissingIDs(t *testing.T) {
+	ids := make([]string, 250)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("asg-%03d", i)
+	}
+	gone := map[string]bool{"asg-007": true, "asg-180": true}
+	var got []string
+	calls := 0
+	err := byIDPages(t.Context(), ids, func(_ context.Context, chunk []string) error {
+		calls++
+		if len(chunk) > 100 {
+			t.Fatalf("page of %d IDs", len(chunk))
+		}
+		for _, id := range chunk {
+			if gone[id] {
+				return &APIError{Code: "ResourceNotFound"}
+			}
+		}
+		got = append(got, chunk...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 248 {
+		t.Errorf("got %d IDs, want 248", len(got))
+	}
+	if calls > 3+2*2*8 {
+		t.Errorf("%d calls to isolate 2 missing IDs", calls)
+	}
+	boom := errors.New("boom")
+	if err := byIDPages(t.Context(), ids, func(context.Context, []string) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("other errors must surface: %v", err)
 	}
 }
