@@ -232,7 +232,6 @@ func isZeroSHA(s string) bool {
 // for a malformed payload or an unknown forge, and 200 for nil (unknown
 // events included: acknowledged and ignored).
 func WebhookErrorStatus(err error) int {
-	var pe *PayloadError
 	switch {
 	case err == nil:
 		return http.StatusOK
@@ -240,9 +239,7 @@ func WebhookErrorStatus(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.As(err, &pe):
-		return http.StatusBadRequest
-	default:
+	default: // *PayloadError, unknown forge
 		return http.StatusBadRequest
 	}
 }
