@@ -105,6 +105,9 @@ func refineSchema(defs jsonschema.Definitions) error {
 			}
 		}
 	}
+	pattern := func(re string) func(*jsonschema.Schema) {
+		return func(s *jsonschema.Schema) { s.Pattern = re }
+	}
 	one := uint64(1)
 	maxName := uint64(MaxNameLen)
 	for _, e := range []struct {
@@ -133,6 +136,17 @@ func refineSchema(defs jsonschema.Definitions) error {
 		{"InternetAccess", "chargeType", enum(internetCharges)},
 		{"ObjectMeta", "name", func(s *jsonschema.Schema) { s.Pattern = nameRE.String(); s.MaxLength = &maxName }},
 		{"Ref", "", func(s *jsonschema.Schema) { s.MinProperties = &one; s.MaxProperties = &one }},
+		{"Ref", "id", pattern(`^[a-z]+-[a-z0-9]{8}$`)},
+		{"VPCSpec", "region", pattern(regionRE.String())},
+		{"SecurityGroupSpec", "region", pattern(regionRE.String())},
+		{"ClusterSpec", "region", pattern(regionRE.String())},
+		{"SubnetSpec", "zone", pattern(zoneRE.String())},
+		{"ClusterSpec", "version", pattern(versionRE.String())},
+		{"NodePoolSpec", "instanceTypes", func(s *jsonschema.Schema) {
+			if s.Items != nil {
+				s.Items.Pattern = instanceTypeRE.String()
+			}
+		}},
 	} {
 		if err := set(e.def, e.prop, e.f); err != nil {
 			return err

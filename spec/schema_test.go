@@ -154,6 +154,9 @@ func TestSchemaRejects(t *testing.T) {
 		"wrong kind's fields": `{"apiVersion":"tkeops.io/v1alpha1","kind":"VPC","metadata":{"name":"a"},"spec":{"vpcRef":{"name":"v"},"zone":"ap-guangzhou-3","cidrBlock":"10.0.0.0/24"}}`,
 		"enum":                `{"apiVersion":"tkeops.io/v1alpha1","kind":"VPC","metadata":{"name":"a"},"spec":{"region":"ap-guangzhou","cidrBlock":"10.0.0.0/16","deletionPolicy":"Keep"}}`,
 		"ref with both":       `{"apiVersion":"tkeops.io/v1alpha1","kind":"Subnet","metadata":{"name":"a"},"spec":{"vpcRef":{"name":"v","id":"vpc-1a2b3c4d"},"zone":"ap-guangzhou-3","cidrBlock":"10.0.0.0/24"}}`,
+		"bad zone":            `{"apiVersion":"tkeops.io/v1alpha1","kind":"Subnet","metadata":{"name":"a"},"spec":{"vpcRef":{"name":"v"},"zone":"guangzhou","cidrBlock":"10.0.0.0/24"}}`,
+		"bad id":              `{"apiVersion":"tkeops.io/v1alpha1","kind":"Subnet","metadata":{"name":"a"},"spec":{"vpcRef":{"id":"vpc-1"},"zone":"ap-guangzhou-3","cidrBlock":"10.0.0.0/24"}}`,
+		"bad instance type":   `{"apiVersion":"tkeops.io/v1alpha1","kind":"NodePool","metadata":{"name":"p"},"spec":{"clusterRef":{"name":"c"},"subnetRefs":[{"name":"s"}],"instanceTypes":["big"],"scaling":{"min":0,"max":1}}}`,
 		"bad name":            `{"apiVersion":"tkeops.io/v1alpha1","kind":"VPC","metadata":{"name":"A_b"},"spec":{"region":"ap-guangzhou","cidrBlock":"10.0.0.0/16"}}`,
 	}
 	for name, doc := range bad {
