@@ -20,7 +20,7 @@ import (
 // DrainOptions bound and shape a drain.
 type DrainOptions struct {
 	// Timeout bounds the whole drain, eviction retries and the wait for the
-	// evicted pods to go included. 5 minutes when zero.
+	// evicted pods to go included. DefaultDrainTimeout when zero.
 	Timeout time.Duration
 	// DisableEviction deletes pods directly instead of evicting them
 	// (`kubectl drain --disable-eviction`), bypassing PodDisruptionBudgets.
@@ -98,8 +98,17 @@ type DrainBlockedError struct {
 }
 
 func (e *DrainBlockedError) Error() string {
-	return fmt.Sprintf("drain timed out after %s: %s; resolve the blocking PodDisruptionBudgets (scale the workload up or wait for it to become healthy) and apply again",
-		e.Timeout, e.Report.Summary())
+	var todo []string
+	if len(e.Report.Blocked) > 0 {
+		todo = append(todo, "let the blocking PodDisruptionBudgets allow a disruption (scale the workload up or wait until it is healthy)")
+	}
+	if len(e.Report.Terminating) > 0 {
+		todo = append(todo, "find why the terminating pods do not go (finalizers, long terminationGracePeriodSeconds, an unresponsive kubelet)")
+	}
+	if len(todo) == 0 {
+		todo = append(todo, "check the node's pods")
+	}
+	return fmt.Sprintf("drain timed out after %s: %s; %s, then apply again", e.Timeout, e.Report.Summary(), strings.Join(todo, "; "))
 }
 
 // Drain cordons the node and evicts every pod on it except DaemonSet and
@@ -109,28 +118,37 @@ func (e *DrainBlockedError) Error() string {
 // returned in every case.
 func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (DrainReport, error) {
 	if opts.Timeout == 0 {
-		opts.Timeout = 5 * time.Minute
+		opts.Timeout = DefaultDrainTimeout
 	}
 	if opts.RetryInterval == 0 {
 		opts.RetryInterval = 2 * time.Second
 	}
 	rep := DrainReport{Node: node}
-	if err := c.Cordon(ctx, node); err != nil {
-		return rep, fmt.Errorf("drain: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	log := c.log.With("node", node)
-
 	// uid of the pod instance we evicted: a pod recreated under the same
 	// name (a StatefulSet's) is a new pod and not ours to wait for.
 	evicted := map[PodRef]types.UID{}
 	done := map[PodRef]bool{}
+	if err := c.Cordon(ctx, node); err != nil {
+		return rep, fmt.Errorf("drain: %w", err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	log := c.log.With("node", node)
+	stopped := func() (DrainReport, error) {
+		r, err := drainTimeout(rep, evicted, done, opts.Timeout)
+		if parent.Err() != nil {
+			// Interrupted by the caller, not timed out.
+			return r, fmt.Errorf("drain node %s interrupted: %w (%s)", node, parent.Err(), r.Summary())
+		}
+		return r, err
+	}
+
 	for {
 		pods, err := c.podsOnNode(ctx, node)
 		if err != nil {
 			if ctx.Err() != nil {
-				return drainTimeout(rep, evicted, done, opts.Timeout)
+				return stopped()
 			}
 			return rep, fmt.Errorf("drain node %s: %w", node, err)
 		}
@@ -155,7 +173,7 @@ func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (Dr
 			blocked, err := c.evict(ctx, p, opts)
 			switch {
 			case err != nil && ctx.Err() != nil:
-				return drainTimeout(rep, evicted, done, opts.Timeout)
+				return stopped()
 			case err != nil:
 				return rep, fmt.Errorf("drain node %s: evict pod %s: %w", node, ref, err)
 			case blocked != nil:
@@ -182,7 +200,7 @@ func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (Dr
 		}
 		select {
 		case <-ctx.Done():
-			return drainTimeout(rep, evicted, done, opts.Timeout)
+			return stopped()
 		case <-time.After(opts.RetryInterval):
 		}
 	}

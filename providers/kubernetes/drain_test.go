@@ -222,6 +222,15 @@ func TestDrainWaitsForTermination(t *testing.T) {
 	if !strings.Contains(err.Error(), "still terminating: drain-wait/slow-1") {
 		t.Errorf("error %q does not name the terminating pod", err)
 	}
+
+	// Interrupted by the caller: not reported as a timeout.
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	_, err = c.Drain(ctx, node, kubernetes.DrainOptions{Timeout: time.Minute, RetryInterval: 100 * time.Millisecond})
+	if errors.As(err, &blocked) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("Drain interrupted by its caller = %v", err)
+	}
+
 	fakeKubelet(t, cs, node)
 	rep, err = c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 20 * time.Second, RetryInterval: 200 * time.Millisecond})
 	if err != nil || !rep.Done {
