@@ -13,7 +13,7 @@ type NodePoolSpec struct {
 	// SubnetRefs the pool's instances are placed in, across zones. Fixed at creation.
 	SubnetRefs []Ref `json:"subnetRefs"`
 	// InstanceTypes in order of preference; the first is the primary type. Later types are
-	// used when the first is sold out. Changed in place through ModifyNodePoolInstanceTypes.
+	// used when the first is sold out. A change reaches new nodes only.
 	InstanceTypes []string `json:"instanceTypes"`
 	// Scaling bounds and the desired count.
 	Scaling NodePoolScaling `json:"scaling"`
