@@ -55,7 +55,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 
 	waitFor := func(t *testing.T, what string, match func(forge.Event) bool) delivery {
 		t.Helper()
-		timeout := time.After(60 * time.Second)
+		timeout := time.After(120 * time.Second)
 		for {
 			select {
 			case d := <-got:
@@ -66,7 +66,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 					t.Fatalf("a real delivery failed to parse: %v", d.err)
 				}
 			case <-timeout:
-				t.Fatalf("no %s delivery within 60s", what)
+				t.Fatalf("no %s delivery within 120s", what)
 			}
 		}
 	}

@@ -79,7 +79,7 @@ func TestGitAgainstGitea(t *testing.T) {
 		CacheDir: cache,
 		Auth:     source.Auth{Username: gitea.AdminUser, Token: source.Secret(srv.Token)},
 		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Timeout:  10 * time.Second,
+		Timeout:  30 * time.Second,
 	}
 	g, err := source.New(opts)
 	if err != nil {

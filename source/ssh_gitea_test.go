@@ -33,7 +33,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 		URL:      srv.SSHURL(repo),
 		CacheDir: t.TempDir(),
 		Auth:     source.Auth{SSHKeyPEM: source.Secret(key), SSHKnownHosts: knownHosts},
-		Timeout:  20 * time.Second,
+		Timeout:  30 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 				URL:      srv.SSHURL(repo),
 				CacheDir: t.TempDir(),
 				Auth:     source.Auth{SSHKeyPEM: source.Secret(key), SSHKnownHosts: line},
-				Timeout:  20 * time.Second,
+				Timeout:  30 * time.Second,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -93,7 +93,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 			URL:      srv.SSHURL(repo),
 			CacheDir: t.TempDir(),
 			Auth:     source.Auth{SSHKeyPEM: source.Secret(pem.EncodeToMemory(block)), SSHKnownHosts: knownHosts},
-			Timeout:  20 * time.Second,
+			Timeout:  30 * time.Second,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -64,9 +64,10 @@ type Server struct {
 	Dir     string // work directory (config, database, repositories, log)
 	SSHPort int    // the built-in SSH server's port; 0 unless Options.SSH
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	cmd    *exec.Cmd
+	done   chan struct{}
+	log    string
+	client *http.Client // bounds every API call, so a wedged server fails the test instead of hanging it
 }
 
 // Start runs a fresh Gitea (HTTP only) for the test and stops it in t.Cleanup.
@@ -140,10 +141,11 @@ func start(t testing.TB, bin, static string, opts Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		URL:  "http://127.0.0.1:" + strconv.Itoa(port),
-		Dir:  dir,
-		done: make(chan struct{}),
-		log:  filepath.Join(dir, "gitea.log"),
+		URL:    "http://127.0.0.1:" + strconv.Itoa(port),
+		Dir:    dir,
+		done:   make(chan struct{}),
+		log:    filepath.Join(dir, "gitea.log"),
+		client: &http.Client{Timeout: 60 * time.Second},
 
 		SSHPort: sshPort,
 	}
@@ -189,7 +191,7 @@ func start(t testing.TB, bin, static string, opts Options) (*Server, error) {
 		}
 	})
 
-	if err := s.waitReady(60 * time.Second); err != nil {
+	if err := s.waitReady(120 * time.Second); err != nil {
 		s.stop()
 		b, _ := os.ReadFile(s.log)
 		return nil, fmt.Errorf("%w\n%s", err, tail(b, 2000))
@@ -299,7 +301,7 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			return errors.New("gitea web exited during start")
 		default:
 		}
-		resp, err := http.Get(s.URL + "/api/v1/version")
+		resp, err := s.client.Get(s.URL + "/api/v1/version")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && s.sshReady() {
@@ -383,7 +385,7 @@ func (s *Server) do(ctx context.Context, method, path string, in, out any, basic
 	} else {
 		req.Header.Set("Authorization", "token "+s.Token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
