@@ -347,6 +347,12 @@ func (c *Cluster) prepare(ctx context.Context, objs []*unstructured.Unstructured
 			errs = append(errs, err)
 			continue
 		}
+		if live != nil {
+			if other := live.GetAnnotations()[AnnotationInventory]; other != "" && other != inventory {
+				errs = append(errs, fmt.Errorf("%s belongs to baseline inventory %q; declare each object in one baseline only", ref, other))
+				continue
+			}
+		}
 		out = append(out, prepared{obj: obj, ref: ref, res: res, live: live})
 	}
 	if len(errs) > 0 {

@@ -346,6 +346,15 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
 		t.Errorf("DiffManifests over a TKE account binding = %v, want refusal", err)
 	}
 
+	// One object, two baselines: the second is refused.
+	cm := load(t, map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared-cm, namespace: default}\ndata: {a: b}\n"})
+	if _, err := c.ApplyManifests(ctx, cm, "first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DiffManifests(ctx, cm, "second"); err == nil || !strings.Contains(err.Error(), `belongs to baseline inventory "first"`) {
+		t.Errorf("a second baseline declaring the same object: %v", err)
+	}
+
 	// kube-system may carry a baseline label; dropping it from git never
 	// deletes the namespace.
 	ks := load(t, map[string]string{"ks.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system, labels: {localdns-injector: disabled}}\n"})
