@@ -10,43 +10,8 @@ import (
 	"time"
 
 	"github.com/tkeops/tkeops/emulator"
-	"github.com/tkeops/tkeops/spec"
+	"github.com/tkeops/tkeops/reconcile"
 )
-
-// stacks generates n stacks of one VPC, one subnet, one security group, one cluster
-// and one node pool each, spread over three regions.
-func stacks(n int) *spec.Set {
-	set := &spec.Set{}
-	regions := []string{"ap-guangzhou", "ap-shanghai", "ap-beijing"}
-	add := func(r spec.Resource) {
-		spec.Default(r)
-		set.Resources = append(set.Resources, r)
-	}
-	for i := range n {
-		region := regions[i%len(regions)]
-		name := fmt.Sprintf("s%04d", i)
-		v := &spec.VPC{Spec: spec.VPCSpec{Region: region, CIDRBlock: "10.0.0.0/16"}}
-		v.APIVersion, v.Kind, v.Metadata.Name = spec.APIVersion, spec.KindVPC, name
-		add(v)
-		sn := &spec.Subnet{Spec: spec.SubnetSpec{VPCRef: spec.Ref{Name: name}, Zone: region + "-3", CIDRBlock: "10.0.0.0/20"}}
-		sn.APIVersion, sn.Kind, sn.Metadata.Name = spec.APIVersion, spec.KindSubnet, name
-		add(sn)
-		sg := &spec.SecurityGroup{Spec: spec.SecurityGroupSpec{Region: region, Description: "nodes",
-			Ingress: []spec.SecurityGroupRule{{Protocol: "TCP", Port: "30000-32768", CIDRBlock: "0.0.0.0/0", Action: "ACCEPT"}}}}
-		sg.APIVersion, sg.Kind, sg.Metadata.Name = spec.APIVersion, spec.KindSecurityGroup, name
-		add(sg)
-		cl := &spec.Cluster{Spec: spec.ClusterSpec{Region: region, Version: "1.30.0", VPCRef: spec.Ref{Name: name},
-			Network: spec.ClusterNetwork{ClusterCIDR: "172.20.0.0/16"}}}
-		cl.APIVersion, cl.Kind, cl.Metadata.Name = spec.APIVersion, spec.KindCluster, name
-		add(cl)
-		np := &spec.NodePool{Spec: spec.NodePoolSpec{ClusterRef: spec.Ref{Name: name}, SubnetRefs: []spec.Ref{{Name: name}},
-			InstanceTypes: []string{"SA5.LARGE8"}, Scaling: spec.NodePoolScaling{Min: 0, Max: 3, Desired: ptr(1)},
-			SecurityGroupRefs: []spec.Ref{{Name: name}}}}
-		np.APIVersion, np.Kind, np.Metadata.Name = spec.APIVersion, spec.KindNodePool, name
-		add(np)
-	}
-	return set
-}
 
 // peakHeap samples the heap while fn runs and returns the highest HeapInuse seen.
 func peakHeap(fn func()) uint64 {
@@ -90,7 +55,7 @@ func BenchmarkStacks(b *testing.B) {
 				VpcsPerRegion: 10 * n, SubnetsPerVpc: 10, SecurityGroupsPerRegion: 10 * n, ClustersPerRegion: 10 * n,
 				NodePoolsPerCluster: 10, NodesPerCluster: 100,
 			}})
-			set := stacks(n)
+			set := reconcile.Stacks(n)
 			e := c.engine(false)
 			ctx := context.Background()
 			start := time.Now()
