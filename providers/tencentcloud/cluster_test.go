@@ -3,8 +3,10 @@ package tencentcloud_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
@@ -153,4 +155,74 @@ func TestVPCCNISubnets(t *testing.T) {
 	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.network.eniSubnetRefs"}}); !errors.Is(err, tencentcloud.ErrUnsupportedChange) {
 		t.Errorf("removing a Pod subnet: %v, want ErrUnsupportedChange", err)
 	}
+}
+
+// TestSettlingFollowsAsyncStates runs the emulator with transitions that take time
+// and checks each async state shows as Settling until it is over.
+func TestSettlingFollowsAsyncStates(t *testing.T) {
+	const d = 300 * time.Millisecond
+	e := newEnv(t, func(eo *emulator.Options, _ *tencentcloud.Options) {
+		eo.Timing = emulator.Timing{ClusterCreate: d, ClusterUpgrade: d, EndpointCreate: d, NodePoolCreate: d, NodePoolUpdate: d, NodePoolDelete: d}
+	})
+	st := newStack(13)
+	v, err := e.c.Create(e.ctx, st.vpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.subnets[0].Spec.VPCRef = spec.Ref{ID: v.ID}
+	s, err := e.c.Create(e.ctx, st.subnets[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.cluster.Spec.VPCRef = spec.Ref{ID: v.ID}
+	o, err := e.c.Create(e.ctx, st.cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Settling || o.Status != "Creating" {
+		t.Fatalf("fresh cluster: settling %v, status %q", o.Settling, o.Status)
+	}
+	o = e.waitSettled(t, spec.KindCluster, st.cluster)
+	if o.Status != "Running" {
+		t.Fatalf("settled cluster status %q", o.Status)
+	}
+
+	pool := st.pools[0]
+	pool.Spec.ClusterRef, pool.Spec.SubnetRefs, pool.Spec.SecurityGroupRefs = spec.Ref{ID: o.ID}, []spec.Ref{{ID: s.ID}}, nil
+	po, err := e.c.Create(e.ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !po.Settling || po.Status != "creating" {
+		t.Fatalf("fresh pool: settling %v, status %q", po.Settling, po.Status)
+	}
+	po = e.waitSettled(t, spec.KindNodePool, pool)
+	pool.Spec.Scaling.Max = 6
+	if po, err = e.c.Update(e.ctx, pool, po, []diff.Change{{Path: "spec.scaling.max"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !po.Settling {
+		t.Errorf("pool right after ModifyClusterNodePool: status %q, want settling", po.Status)
+	}
+	e.waitSettled(t, spec.KindNodePool, pool)
+
+	st.cluster.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: s.ID}}
+	o, err = e.c.Update(e.ctx, st.cluster, o, []diff.Change{{Path: "spec.endpoints.private.subnetRef"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Settling || o.Extra["privateEndpointStatus"] != "Creating" {
+		t.Errorf("endpoint right after create: settling %v, extra %v", o.Settling, o.Extra)
+	}
+	o = e.waitSettled(t, spec.KindCluster, st.cluster)
+	assertDeclaredEqual(t, st.cluster, o.Live)
+
+	st.cluster.Spec.Version = "1.32.2"
+	if o, err = e.c.Update(e.ctx, st.cluster, o, []diff.Change{{Path: "spec.version"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Settling || o.Status != "Upgrading" {
+		t.Errorf("cluster right after UpdateClusterVersion: settling %v, status %q", o.Settling, o.Status)
+	}
+	e.waitSettled(t, spec.KindCluster, st.cluster)
 }
