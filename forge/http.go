@@ -74,7 +74,7 @@ func (a *api) do(ctx context.Context, method, path string, query url.Values, in,
 			RetryAfter: retryAfter(resp),
 		}
 	}
-	if out != nil {
+	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
 			return resp.Header, fmt.Errorf("%s API %s %s: decode response: %w", a.forge, method, path, err)
 		}

@@ -149,7 +149,12 @@ func ParseWebhook(kind string, r *http.Request, secret []byte, maxBytes int64) (
 	case err != nil:
 		return Event{}, fmt.Errorf("%s webhook: read body: %w", kind, err)
 	}
-	return parse(r.Header, r.Header.Get("Content-Type"), body, secret)
+	ev, err := parse(r.Header, r.Header.Get("Content-Type"), body, secret)
+	if err != nil {
+		return Event{}, err
+	}
+	ev.Forge = kind
+	return ev, nil
 }
 
 // validHMAC reports whether sigHex is the hex HMAC-SHA256 of body under

@@ -162,6 +162,9 @@ func (g *Git) writeEntry(root, name string, entry object.TreeEntry) error {
 			g.log.Warn("skipping symlink that points outside the repository", "path", name)
 			return nil
 		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
 		return os.Symlink(target, dst)
 	case filemode.Regular, filemode.Deprecated, filemode.Executable:
 		perm := os.FileMode(0o644)
@@ -177,6 +180,9 @@ func (g *Git) writeEntry(root, name string, entry object.TreeEntry) error {
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 		defer r.Close()
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
 		f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", name, err)

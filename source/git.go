@@ -39,7 +39,8 @@ type Options struct {
 	// Path inside the repository where the specs live; "" means the root.
 	Path string
 	// CacheDir holds the object store and work trees. Several sources may
-	// share one CacheDir: each remote URL gets its own subdirectory.
+	// share one CacheDir: each (URL, branch, path) gets its own subdirectory,
+	// which only one Git value should use at a time.
 	// Defaults to $XDG_CACHE_HOME/tkeops/git.
 	CacheDir string
 	Auth     Auth
@@ -134,7 +135,7 @@ func New(opts Options) (*Git, error) {
 	g := &Git{
 		opts:   opts,
 		log:    log.With("git_url", redactURL(ep), "branch", opts.Branch),
-		dir:    filepath.Join(opts.CacheDir, cacheName(ep, opts.URL)),
+		dir:    filepath.Join(opts.CacheDir, cacheName(ep, opts.URL+"\x00"+opts.Branch+"\x00"+opts.Path)),
 		branch: branch,
 		track:  plumbing.NewRemoteReferenceName(remoteName, opts.Branch),
 	}
@@ -359,9 +360,9 @@ func (g *Git) hasCommit(h plumbing.Hash) bool {
 	return err == nil
 }
 
-// cacheName is a readable, collision-free directory name for a remote.
-func cacheName(ep *transport.Endpoint, url string) string {
-	sum := sha256.Sum256([]byte(url))
+// cacheName is a readable, collision-free directory name for a source.
+func cacheName(ep *transport.Endpoint, key string) string {
+	sum := sha256.Sum256([]byte(key))
 	base := strings.TrimSuffix(filepath.Base(ep.Path), ".git")
 	clean := strings.Map(func(r rune) rune {
 		if r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
