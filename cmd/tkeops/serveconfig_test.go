@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tkeops/tkeops/service"
+)
+
+func TestExampleServeConfigLoads(t *testing.T) {
+	env := map[string]string{}
+	o := &serveOptions{configPath: filepath.Join("..", "..", "examples", "serve", "tkeops.yaml")}
+	cfg, err := o.config(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("the example config does not load: %v", err)
+	}
+	if cfg.Git.Path != "environments/prod" || time.Duration(cfg.Git.PollInterval) != time.Minute ||
+		cfg.Forge.Kind != "gitea" || cfg.Forge.WebhookSecret.Env != "TKEOPS_WEBHOOK_SECRET" ||
+		cfg.Drift.Schedule != "0 * * * *" || cfg.Contexts.Drift != "tkeops/drift" ||
+		time.Duration(cfg.ShutdownGrace) != 30*time.Second || cfg.LeaderElection.Name != "tkeops-prod" {
+		t.Fatalf("example config read as %+v", cfg)
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tkeops.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestServeConfigPrecedenceAndErrors(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		file    string
+		env     map[string]string
+		flags   serveOptions
+		check   func(serveConfig) string
+		wantErr string
+	}{
+		"defaults": {
+			reason: "a minimal file gets the documented defaults",
+			file:   "git: {url: https://git.example.com/a.git}\n",
+			check: func(c serveConfig) string {
+				if c.Listen != ":8080" || c.Git.Branch != "main" || c.Forge.Kind != "none" || c.Owner != "tkeops" ||
+					c.Contexts != service.DefaultContexts() || !*c.Forge.PRComments || c.Cloud.SecretKey.Env != envSecretKey {
+					return fmt.Sprintf("%+v", c)
+				}
+				return ""
+			},
+		},
+		"env over file, flags over env": {
+			reason: "precedence is flags, then environment, then file",
+			file:   "listen: ':1'\ndataDir: /file\ngit: {url: https://git.example.com/a.git, branch: file}\n",
+			env:    map[string]string{envListen: ":2", envDataDir: "/env", envGitBranch: "env"},
+			flags:  serveOptions{listen: ":3"},
+			check: func(c serveConfig) string {
+				if c.Listen != ":3" || c.DataDir != "/env" || c.Git.Branch != "env" {
+					return fmt.Sprintf("listen %q dataDir %q branch %q", c.Listen, c.DataDir, c.Git.Branch)
+				}
+				return ""
+			},
+		},
+		"unknown key": {
+			reason:  "a typo is an error naming the key, never a silent default",
+			file:    "git: {url: https://x/a.git, pollIntervall: 1m}\n",
+			wantErr: "pollIntervall",
+		},
+		"bad duration": {
+			reason:  "durations are Go durations",
+			file:    "git: {url: https://x/a.git, pollInterval: soon}\n",
+			wantErr: `duration "soon"`,
+		},
+		"no git url": {
+			reason:  "git.url is required",
+			file:    "listen: ':8080'\n",
+			wantErr: "git.url is required",
+		},
+		"forge needs repo and token": {
+			reason:  "a forge without repo or token cannot post statuses",
+			file:    "git: {url: https://x/a.git}\nforge: {kind: github}\n",
+			wantErr: "forge.repo is required",
+		},
+		"unknown forge": {
+			reason:  "forge kinds are listed",
+			file:    "git: {url: https://x/a.git}\nforge: {kind: bitbucket}\n",
+			wantErr: "want github, gitlab, gitea, forgejo, log or none",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			o := tc.flags
+			o.configPath = writeConfig(t, tc.file)
+			cfg, err := o.config(func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("\nReason: %s\nerr = %v, want it to contain %q", tc.reason, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("\nReason: %s\nerr = %v", tc.reason, err)
+			}
+			if msg := tc.check(cfg); msg != "" {
+				t.Fatalf("\nReason: %s\ngot %s", tc.reason, msg)
+			}
+		})
+	}
+}
+
+func TestSecretsResolveFromFileAndEnvAndNeverPrint(t *testing.T) {
+	const key, token, hook = "cloud-key-XYZZY", "forge-token-PLUGH", "hook-secret-FROBOZZ"
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := writeConfig(t, `git: {url: https://x/a.git}
+forge: {kind: gitea, repo: a/b, baseURL: https://x, token: {file: `+tokenFile+`}, webhookSecret: {env: HOOK}}
+`)
+	env := map[string]string{"HOOK": hook, envSecretID: "AKID1", envSecretKey: key}
+	getenv := func(k string) string { return env[k] }
+	o := &serveOptions{configPath: path}
+	cfg, err := o.config(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cfg.resolveSecrets(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ForgeToken.Reveal() != token || s.WebhookSecret.Reveal() != hook || s.CloudKey.Reveal() != key {
+		t.Fatal("secrets not resolved")
+	}
+
+	var out bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	log.Info("config", "secrets", s, "key", s.CloudKey)
+	log.Info("text", "v", fmt.Sprint(s), "w", fmt.Sprintf("%v %+v %#v %s %q", s, s, s, s.ForgeToken, s.WebhookSecret))
+	j, _ := json.Marshal(s)
+	out.Write(j)
+	for _, v := range []string{key, token, hook} {
+		if strings.Contains(out.String(), v) {
+			t.Fatalf("secret %q printed:\n%s", v, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "[redacted]") {
+		t.Fatalf("no redaction marker in %s", out.String())
+	}
+}
+
+func TestSecretRefRefusesLiteralsAndEmpty(t *testing.T) {
+	getenv := func(string) string { return "" }
+	if _, err := (secretRef{Value: "hunter2"}).resolve("forge.token", getenv); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("literal secret: err = %v", err)
+	}
+	if _, err := (secretRef{Env: "NOPE"}).resolve("forge.token", getenv); err == nil {
+		t.Fatal("an empty environment variable was accepted")
+	}
+	if _, err := (secretRef{File: filepath.Join(t.TempDir(), "missing")}).resolve("forge.token", getenv); err == nil {
+		t.Fatal("a missing file was accepted")
+	}
+	cfg := serveConfig{}
+	cfg.defaults(getenv)
+	if _, err := cfg.resolveSecrets(getenv); err == nil || !strings.Contains(err.Error(), "cloud credentials missing") {
+		t.Fatalf("no cloud credentials: err = %v", err)
+	}
+}
