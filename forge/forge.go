@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -108,6 +109,10 @@ const redacted = "[redacted]"
 
 // String implements fmt.Stringer.
 func (Secret) String() string { return redacted }
+
+// Format implements fmt.Formatter, so every verb (%x, %d, %q …) prints the
+// marker, never the value.
+func (Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // GoString implements fmt.GoStringer.
 func (Secret) GoString() string { return redacted }

@@ -112,7 +112,7 @@ func TestSecretRedacted(t *testing.T) {
 	var logs strings.Builder
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("auth", "auth", a, "token", a.Token)
 	j, _ := json.Marshal(a)
-	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", a, a, a, a.Token), string(j), logs.String()} {
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s %x %q %d", a, a, a, a.Token, a.Token, a.SSHKeyPEM, a.Token), string(j), logs.String()} {
 		if strings.Contains(out, "topsecret") || strings.Contains(out, "BEGIN KEY") {
 			t.Fatalf("secret leaked: %s", out)
 		}
