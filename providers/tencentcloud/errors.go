@@ -89,7 +89,7 @@ func isNotFoundCode(code, message string) bool {
 	return false
 }
 
-// ErrNotOwned is returned (wrapped) by Delete and Update for resources that do not
+// ErrNotOwned is returned (wrapped) by Delete for resources that do not
 // carry this instance's owner tag.
 var ErrNotOwned = errors.New("resource is not owned by this tkeops instance")
 
