@@ -360,3 +360,31 @@ func TestDuplicatesAreDeleted(t *testing.T) {
 		t.Errorf("dups %v, original %+v", cloud.dups, cloud.res[a])
 	}
 }
+
+func TestAutoscalerMovesAreNotStaleNorDrift(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	e := engine(cloud, false)
+	converge(t, e, set)
+	poolOf(t, set, "staging-batch").Spec.Labels["pool"] = "batch2"
+	p, err := e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The autoscaler grows the general pool between plan and apply.
+	cloud.mutate(spec.Addr{Kind: spec.KindNodePool, Name: "staging-general"}, func(r spec.Resource) {
+		n := 7
+		r.(*spec.NodePool).Spec.Scaling.Desired = &n
+	})
+	if _, err := e.Apply(context.Background(), p, set); err != nil {
+		t.Fatalf("apply after an autoscaler move: %v", err)
+	}
+	p = converge(t, e, set)
+	found := false
+	for _, n := range p.Notes {
+		found = found || (n.Path == "spec.scaling.desired" && strings.Contains(n.Text, "cluster-autoscaler"))
+	}
+	if !found {
+		t.Errorf("no note on the autoscaler-owned count: %+v", p.Notes)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
@@ -35,6 +36,16 @@ func observationRecords(s *scope) ([]plan.Observed, string) {
 	out := make([]plan.Observed, 0, len(addrs))
 	for _, a := range addrs {
 		rec := record(obs[a])
+		if r := s.byAddr[a]; r != nil && rec.Fields != nil {
+			// Fields owned elsewhere (a node count the autoscaler moves) are not
+			// planned on, so their moving does not make a saved plan stale.
+			for _, o := range diff.Owners() {
+				if o.Kind == a.Kind && o.When(r) {
+					delete(rec.Fields, o.Path)
+				}
+			}
+			rec.Digest = digestFields(rec)
+		}
 		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
 		out = append(out, rec)
 	}
@@ -60,6 +71,14 @@ func record(o providers.Observation) plan.Observed {
 		}
 	}
 	delete(rec.Fields, "metadata.name")
+	if len(rec.Fields) == 0 {
+		rec.Fields = nil
+	}
+	rec.Digest = digestFields(rec)
+	return rec
+}
+
+func digestFields(rec plan.Observed) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "exists=%t id=%s owned=%t\n", rec.Exists, rec.ID, rec.Owned)
 	keys := make([]string, 0, len(rec.Fields))
@@ -70,11 +89,7 @@ func record(o providers.Observation) plan.Observed {
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s=%s\n", k, rec.Fields[k])
 	}
-	rec.Digest = hex.EncodeToString(h.Sum(nil))[:16]
-	if len(rec.Fields) == 0 {
-		rec.Fields = nil
-	}
-	return rec
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // flatten writes leaves of a decoded JSON value as path → text.

@@ -144,7 +144,7 @@ Credentials come from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY.
 Exit status:
   0  no changes
   2  changes (including changes that are blocked)
-  1  error`
+  1  error (bad flags or specs, the cloud unreachable, a plan with error diagnostics)`
 
 func newPlanCmd(streams IOStreams) *cobra.Command {
 	o := &planOptions{}
@@ -209,6 +209,9 @@ func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
 			return err
 		}
 		fmt.Fprintf(streams.ErrOut, "Saved the plan to %s. Apply it with: tkeops apply %s\n", o.out, o.out)
+	}
+	if p.HasErrors() {
+		return &ExitError{Code: 1, Err: fmt.Errorf("the plan has errors (see above)")}
 	}
 	if p.Empty() && len(p.Blocked()) == 0 {
 		return nil
