@@ -11,10 +11,18 @@ type Set struct {
 	Root string
 	// Resources in file order (files in lexical order, documents in file order).
 	Resources []Resource
+
+	// byAddr maps an address to its index in Resources. It is built once by the
+	// loader and never written afterwards, so concurrent readers need no lock; Get
+	// checks every hit and falls back to a scan when Resources was changed since.
+	byAddr map[Addr]int
 }
 
 // Get returns the resource at a.
 func (s *Set) Get(a Addr) (Resource, bool) {
+	if i, ok := s.byAddr[a]; ok && i < len(s.Resources) && s.Resources[i].GetAddr() == a {
+		return s.Resources[i], true
+	}
 	for _, r := range s.Resources {
 		if r.GetAddr() == a {
 			return r, true
@@ -59,6 +67,10 @@ func (s *Set) index(diags *Diagnostics) {
 		kept = append(kept, r)
 	}
 	s.Resources = kept
+	s.byAddr = make(map[Addr]int, len(kept))
+	for i, r := range kept {
+		s.byAddr[r.GetAddr()] = i
+	}
 }
 
 // FieldPos returns where the field at path (e.g. "spec.network.clusterCIDR" or
