@@ -54,15 +54,16 @@ leader polls, plans and applies. On SIGTERM the running apply gets shutdownGrace
 finish; past it, it is abandoned and the next run re-plans from live state.`
 
 type serveOptions struct {
-	configPath  string
-	listen      string
-	dataDir     string
-	externalURL string
-	leaderElect bool
-	kubeconfig  string
-	logLevel    string
-	demo        bool
-	demoTimeout time.Duration
+	configPath   string
+	listen       string
+	dataDir      string
+	externalURL  string
+	leaderElect  bool
+	kubeconfig   string
+	logLevel     string
+	demo         bool
+	demoTimeout  time.Duration
+	demoExamples string
 }
 
 func newServeCmd(streams IOStreams) *cobra.Command {
@@ -77,7 +78,7 @@ func newServeCmd(streams IOStreams) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.demo {
-				return runServeDemo(cmd.Context(), streams, o.demoTimeout)
+				return runServeDemo(cmd.Context(), streams, o.demoExamples, o.demoTimeout)
 			}
 			return o.run(cmd.Context(), streams, os.Getenv)
 		},
@@ -92,8 +93,10 @@ func newServeCmd(streams IOStreams) *cobra.Command {
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default info)")
 	f.BoolVar(&o.demo, "demo", false, "run against a local git repository and the in-process emulator, commit a change, show it applied")
 	f.DurationVar(&o.demoTimeout, "demo-timeout", 2*time.Minute, "how long the demo waits for each status")
+	f.StringVar(&o.demoExamples, "demo-examples", filepath.Join("examples", "staging"), "spec directory the demo commits first")
 	_ = f.MarkHidden("demo")
 	_ = f.MarkHidden("demo-timeout")
+	_ = f.MarkHidden("demo-examples")
 	return cmd
 }
 

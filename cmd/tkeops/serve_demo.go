@@ -123,7 +123,7 @@ func short7(rev string) string {
 // in-process emulator: it commits the staging example, shows it applied, commits a
 // change and shows that applied, then commits an invalid spec and shows the failure
 // status with file:line and no cloud call.
-func runServeDemo(ctx context.Context, streams IOStreams, timeout time.Duration) error {
+func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeout time.Duration) error {
 	start := time.Now()
 	out := streams.Out
 	tmp, err := os.MkdirTemp("", "tkeops-serve-demo-")
@@ -132,7 +132,6 @@ func runServeDemo(ctx context.Context, streams IOStreams, timeout time.Duration)
 	}
 	defer os.RemoveAll(tmp)
 
-	examples := filepath.Join("examples", "staging")
 	files := map[string]string{}
 	entries, err := os.ReadDir(examples)
 	if err != nil {
