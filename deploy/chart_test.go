@@ -176,6 +176,9 @@ func TestChartRefusesUnsafeValues(t *testing.T) {
 		{[]string{gitURL}, "existingSecrets.cloud"},
 		{[]string{"secrets.create=true", gitURL}, "secrets.cloud.secretId is required"},
 		{[]string{"existingSecrets.cloud=c"}, "config.git.url is required"},
+		// values.schema.json: typos and wrong types fail instead of being ignored.
+		{[]string{"existingSecrets.cloud=c", gitURL, "replicas=3"}, "additional properties 'replicas' not allowed"},
+		{[]string{"existingSecrets.cloud=c", gitURL, "persistence.enabled=yes"}, "want boolean"},
 	}
 	for _, tc := range cases {
 		args := []string{"template", "tkeops", chartDir}
