@@ -41,6 +41,11 @@ func fixture() *plan.Plan {
 				APIAction: "as:ModifyLaunchConfigurationAttributes",
 				Changes:   []diff.Change{{Path: "spec.systemDisk.sizeGB", Before: 50.0, After: 100.0, Class: spec.ClassNewNodesOnly}},
 				Notes:     []string{"new nodes only: existing nodes keep the old value until they are replaced (spec.systemDisk.sizeGB)"}},
+			{ID: "SecurityGroup/nodes#vpc:ModifySecurityGroupPolicies", Addr: spec.Addr{Kind: spec.KindSecurityGroup, Name: "nodes"}, Action: plan.ActionUpdate,
+				CloudID: "sg-1", APIAction: "vpc:ModifySecurityGroupPolicies",
+				Changes: []diff.Change{{Path: "spec.ingress", Class: spec.ClassInPlace,
+					Before: []any{map[string]any{"protocol": "TCP", "port": "22", "action": "ACCEPT"}, map[string]any{"protocol": "ALL", "port": "ALL", "action": "ACCEPT"}},
+					After:  []any{map[string]any{"protocol": "ALL", "port": "ALL", "action": "ACCEPT"}, map[string]any{"protocol": "TCP", "port": "443", "action": "ACCEPT"}}}}},
 			{ID: "Subnet/a", Addr: spec.Addr{Kind: spec.KindSubnet, Name: "a"}, Action: plan.ActionReplace, CloudID: "subnet-1",
 				Reason:  plan.ReasonDestroyNotAllowed,
 				Changes: []diff.Change{{Path: "spec.cidrBlock", Before: "10.0.1.0/24", After: "10.0.2.0/24", Class: spec.ClassReplace}},
@@ -100,8 +105,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Steps[4].Blocked == "" || got.Steps[1].Changes[0].Class != spec.ClassInPlace || got.CanApply() {
-		t.Errorf("round trip lost data: %+v", got.Steps[4])
+	if got.Steps[5].Blocked == "" || got.Steps[1].Changes[0].Class != spec.ClassInPlace || got.CanApply() {
+		t.Errorf("round trip lost data: %+v", got.Steps[5])
 	}
 	if _, err := plan.Decode(bytes.NewBufferString(`{"formatVersion":"9.0"}`)); err == nil {
 		t.Error("a plan of another major format version was accepted")

@@ -167,7 +167,54 @@ func writeChange(b *strings.Builder, st plan.Step, ch diff.Change, width int, c 
 	case ch.After == nil:
 		fmt.Fprintf(b, "      %s-%s %s%s = %s%s\n", c.red, c.reset, ch.Path, pad, value(ch.Before), classTag(ch, c))
 	default:
+		if before, after, ok := lists(ch); ok && (len(before) > 1 || len(after) > 1) {
+			writeListChange(b, ch, before, after, c)
+			return
+		}
 		fmt.Fprintf(b, "      %s~%s %s%s = %s -> %s%s\n", c.yellow, c.reset, ch.Path, pad, value(ch.Before), value(ch.After), classTag(ch, c))
+	}
+}
+
+func lists(ch diff.Change) ([]any, []any, bool) {
+	before, bok := ch.Before.([]any)
+	after, aok := ch.After.([]any)
+	return before, after, bok && aok
+}
+
+// writeListChange shows a list change element by element, by content: what goes,
+// what comes, and how many stay. Security-group rules read like a diff this way.
+func writeListChange(b *strings.Builder, ch diff.Change, before, after []any, c palette) {
+	count := func(l []any) map[string]int {
+		m := map[string]int{}
+		for _, e := range l {
+			m[value(e)]++
+		}
+		return m
+	}
+	inBefore, inAfter := count(before), count(after)
+	kept := 0
+	for k, n := range inBefore {
+		kept += min(n, inAfter[k])
+	}
+	note := fmt.Sprintf("%d unchanged", kept)
+	if kept == len(before) && kept == len(after) {
+		note = "same elements, new order"
+	}
+	fmt.Fprintf(b, "      %s~%s %s (%s)%s\n", c.yellow, c.reset, ch.Path, note, classTag(ch, c))
+	for _, e := range before {
+		if k := value(e); inAfter[k] > 0 {
+			inAfter[k]--
+		} else {
+			fmt.Fprintf(b, "          %s-%s %s\n", c.red, c.reset, k)
+		}
+	}
+	inBefore = count(before)
+	for _, e := range after {
+		if k := value(e); inBefore[k] > 0 {
+			inBefore[k]--
+		} else {
+			fmt.Fprintf(b, "          %s+%s %s\n", c.green, c.reset, k)
+		}
 	}
 }
 
