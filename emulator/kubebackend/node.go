@@ -174,15 +174,49 @@ func nodeObject(n emulator.NodeInfo) *corev1.Node {
 }
 
 // regionShort is TKE's short region name used in node labels ("gz").
-var regionShort = map[string]string{
-	"ap-guangzhou": "gz", "ap-shanghai": "sh", "ap-beijing": "bj", "ap-chengdu": "cd",
-	"ap-chongqing": "cq", "ap-nanjing": "nj", "ap-hongkong": "hk", "ap-singapore": "sg",
+func regionShort(region string) (string, bool) {
+	switch region {
+	case "ap-guangzhou":
+		return "gz", true
+	case "ap-shanghai":
+		return "sh", true
+	case "ap-beijing":
+		return "bj", true
+	case "ap-chengdu":
+		return "cd", true
+	case "ap-chongqing":
+		return "cq", true
+	case "ap-nanjing":
+		return "nj", true
+	case "ap-hongkong":
+		return "hk", true
+	case "ap-singapore":
+		return "sg", true
+	}
+	return "", false
 }
 
 // zonePrefix is the numeric zone ID's region part: ap-guangzhou-2 → 100002.
-var zonePrefix = map[string]int{
-	"ap-guangzhou": 100000, "ap-shanghai": 200000, "ap-hongkong": 300000, "ap-nanjing": 330000,
-	"ap-beijing": 800000, "ap-singapore": 900000, "ap-chengdu": 160000, "ap-chongqing": 190000,
+func zonePrefix(region string) (int, bool) {
+	switch region {
+	case "ap-guangzhou":
+		return 100000, true
+	case "ap-shanghai":
+		return 200000, true
+	case "ap-hongkong":
+		return 300000, true
+	case "ap-nanjing":
+		return 330000, true
+	case "ap-beijing":
+		return 800000, true
+	case "ap-singapore":
+		return 900000, true
+	case "ap-chengdu":
+		return 160000, true
+	case "ap-chongqing":
+		return 190000, true
+	}
+	return 0, false
 }
 
 func regionOf(zone string) string {
@@ -191,7 +225,7 @@ func regionOf(zone string) string {
 		return zone
 	}
 	r := zone[:i]
-	if s, ok := regionShort[r]; ok {
+	if s, ok := regionShort(r); ok {
 		return s
 	}
 	return r
@@ -204,7 +238,7 @@ func zoneID(zone string) string {
 	if i < 0 {
 		return zone
 	}
-	p, ok := zonePrefix[zone[:i]]
+	p, ok := zonePrefix(zone[:i])
 	n, err := strconv.Atoi(zone[i+1:])
 	if !ok || err != nil {
 		return zone

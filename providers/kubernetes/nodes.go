@@ -55,6 +55,12 @@ func (t Taint) String() string {
 type NodeTemplate struct {
 	Labels map[string]string
 	Taints []Taint
+	// PriorLabelKeys and PriorTaints are what the node pool carried in the
+	// cloud before this change (its live labels and taints). TKE put them on
+	// nodes at join, so a key among them that the spec no longer declares is
+	// removed even from nodes tkeops never reconciled. Optional.
+	PriorLabelKeys []string
+	PriorTaints    []Taint
 }
 
 // NodeDrift is how far one node of a pool is from its pool's template.
@@ -84,25 +90,30 @@ func (c NodeChange) String() string {
 	}
 }
 
-// reservedLabelPrefixes are label keys TKE or Kubernetes own on nodes; a
-// node pool may not declare them.
-var reservedLabelPrefixes = []string{
-	"tke.cloud.tencent.com/nodepool-id",
-	"cloud.tencent.com/node-instance-id",
-	"kubernetes.io/",
-	"k8s.io/",
-	"node.kubernetes.io/",
-	"topology.kubernetes.io/",
-	"failure-domain.beta.kubernetes.io/",
-	"beta.kubernetes.io/",
-	"topology.com.tencent.cloud.csi.cbs/",
+// reservedLabel: label keys TKE or Kubernetes own on nodes; a node pool may
+// not declare them and tkeops never removes them.
+func reservedLabel(k string) bool {
+	switch k {
+	case LabelNodePool, LabelInstanceID:
+		return true
+	}
+	for _, p := range []string{"kubernetes.io/", "k8s.io/", "node.kubernetes.io/", "topology.kubernetes.io/",
+		"failure-domain.beta.kubernetes.io/", "beta.kubernetes.io/", "topology.com.tencent.cloud.csi.cbs/"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
-// reservedTaintKeys are taints Kubernetes and TKE set themselves.
-var reservedTaintPrefixes = []string{
-	"node.kubernetes.io/",
-	"node.cloudprovider.kubernetes.io/",
-	"eks.tke.cloud.tencent.com/eklet",
+// reservedTaint: taints Kubernetes and TKE set themselves.
+func reservedTaint(k string) bool {
+	for _, p := range []string{"node.kubernetes.io/", "node.cloudprovider.kubernetes.io/", "eks.tke.cloud.tencent.com/eklet"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateTemplate refuses labels and taints a pool may not declare because
@@ -110,11 +121,8 @@ var reservedTaintPrefixes = []string{
 func ValidateTemplate(t NodeTemplate) error {
 	var bad []string
 	for k := range t.Labels {
-		for _, p := range reservedLabelPrefixes {
-			if k == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(k, p)) {
-				bad = append(bad, fmt.Sprintf("label %q (managed by TKE/Kubernetes)", k))
-				break
-			}
+		if reservedLabel(k) {
+			bad = append(bad, fmt.Sprintf("label %q (managed by TKE/Kubernetes)", k))
 		}
 	}
 	seen := map[string]bool{}
@@ -128,11 +136,8 @@ func ValidateTemplate(t NodeTemplate) error {
 			bad = append(bad, fmt.Sprintf("taint %q declared twice", tn.id()))
 		}
 		seen[tn.id()] = true
-		for _, p := range reservedTaintPrefixes {
-			if strings.HasPrefix(tn.Key, p) {
-				bad = append(bad, fmt.Sprintf("taint %q (managed by TKE/Kubernetes)", tn.Key))
-				break
-			}
+		if reservedTaint(tn.Key) {
+			bad = append(bad, fmt.Sprintf("taint %q (managed by TKE/Kubernetes)", tn.Key))
 		}
 	}
 	if len(bad) > 0 {
@@ -179,7 +184,7 @@ func (c *Cluster) NodeDrift(ctx context.Context, poolID string, want NodeTemplat
 
 func nodeChanges(n *corev1.Node, want NodeTemplate) []NodeChange {
 	var ch []NodeChange
-	prevLabels, prevTaints := managedKeys(n)
+	prevLabels, prevTaints := managedKeys(n, want)
 	for _, k := range sortedKeys(want.Labels) {
 		if have, ok := n.Labels[k]; !ok || have != want.Labels[k] {
 			ch = append(ch, NodeChange{Path: fmt.Sprintf("labels[%q]", k), Before: have, After: want.Labels[k]})
@@ -263,7 +268,7 @@ func (c *Cluster) ReconcileNodes(ctx context.Context, poolID string, want NodeTe
 
 // applyTemplate makes n carry want and records what tkeops now manages.
 func applyTemplate(n *corev1.Node, want NodeTemplate) {
-	prevLabels, prevTaints := managedKeys(n)
+	prevLabels, prevTaints := managedKeys(n, want)
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
@@ -328,10 +333,22 @@ func setList(ann map[string]string, key string, vals []string) {
 
 // managedKeys reads what tkeops recorded on the node. A malformed record
 // counts as empty: tkeops then only adds, never removes.
-func managedKeys(n *corev1.Node) (labelKeys, taintIDs []string) {
+func managedKeys(n *corev1.Node, want NodeTemplate) (labelKeys, taintIDs []string) {
 	_ = json.Unmarshal([]byte(n.Annotations[AnnotationManagedLabels]), &labelKeys)
 	_ = json.Unmarshal([]byte(n.Annotations[AnnotationManagedTaints]), &taintIDs)
-	return labelKeys, taintIDs
+	for _, k := range want.PriorLabelKeys {
+		if !reservedLabel(k) {
+			labelKeys = append(labelKeys, k)
+		}
+	}
+	for _, t := range want.PriorTaints {
+		if !reservedTaint(t.Key) {
+			taintIDs = append(taintIDs, t.id())
+		}
+	}
+	slices.Sort(labelKeys)
+	slices.Sort(taintIDs)
+	return slices.Compact(labelKeys), slices.Compact(taintIDs)
 }
 
 func equalManaged(a, b *corev1.Node) bool {

@@ -207,6 +207,21 @@ func TestReconcileAdoptsKeysTKESetAtJoin(t *testing.T) {
 	if got := fmt.Sprint(changePaths(drift)); got != `map[10.0.2.1:[labels["gpu"]: - "true"]]` {
 		t.Errorf("drift after dropping gpu = %s", got)
 	}
+
+	// A node tkeops never reconciled: the pool's previous labels in the
+	// cloud say what TKE put there; TKE's own labels are never removed.
+	joinNode(t, c, "10.0.2.2", "np-adopt02", map[string]string{"disk": "ssd", "ops/owner": "bob"}, []corev1.Taint{{Key: "io", Effect: corev1.TaintEffectNoSchedule}}, true)
+	prior := kubernetes.NodeTemplate{
+		PriorLabelKeys: []string{"disk", kubernetes.LabelNodePool},
+		PriorTaints:    []kubernetes.Taint{{Key: "io", Effect: "NoSchedule"}},
+	}
+	drift, err = c.NodeDrift(ctx, "np-adopt02", prior)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(changePaths(drift)); got != `map[10.0.2.2:[labels["disk"]: - "ssd" taints["io:NoSchedule"]: - "io:NoSchedule"]]` {
+		t.Errorf("drift against the pool's prior labels = %s", got)
+	}
 }
 
 func TestTemplateRefusesTKEOwnedKeys(t *testing.T) {

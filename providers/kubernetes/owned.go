@@ -76,9 +76,15 @@ const (
 	labelAddonManager = "addonmanager.kubernetes.io/mode" // add-on managed objects
 )
 
-// undeletableNamespaces exist in every cluster and cannot be deleted; a
-// baseline may label them but tkeops never prunes them.
-var undeletableNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true, "kube-node-lease": true}
+// undeletableNamespace: namespaces that exist in every cluster and cannot
+// be deleted; a baseline may label them but tkeops never prunes them.
+func undeletableNamespace(name string) bool {
+	switch name {
+	case "default", "kube-system", "kube-public", "kube-node-lease":
+		return true
+	}
+	return false
+}
 
 // checkDeclared refuses a declared object TKE owns, by identity alone.
 func checkDeclared(ref ObjectRef) error {
@@ -107,7 +113,7 @@ func checkLive(ref ObjectRef, live *unstructured.Unstructured) error {
 
 // neverDelete says why an object must survive a prune, or "".
 func neverDelete(ref ObjectRef) string {
-	if ref.Group == "" && ref.Kind == "Namespace" && undeletableNamespaces[ref.Name] {
+	if ref.Group == "" && ref.Kind == "Namespace" && undeletableNamespace(ref.Name) {
 		return "namespace " + ref.Name + " is part of every TKE cluster and cannot be deleted"
 	}
 	return ""
