@@ -29,7 +29,10 @@ func newDemoCmd(streams IOStreams) *cobra.Command {
 		Use:    "demo",
 		Short:  "Apply examples/ to an in-process emulator and show that a second plan is empty",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		Example: `  make demo
+  tkeops demo --timing instant
+  tkeops demo --examples ./examples --no-color`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), streams)
 		},
