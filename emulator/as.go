@@ -212,6 +212,13 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 	if aerr := checkCapacity(minN, desired, maxN); aerr != nil {
 		return nil, aerr
 	}
+	for _, np := range rs.NodePools {
+		if np.ASGID == deref(g.AutoScalingGroupId) {
+			if aerr := c.checkNodeQuota(rs, np.ClusterID, np.ID, desired); aerr != nil {
+				return nil, aerr
+			}
+		}
+	}
 	if v := deref(req.VpcId); v != "" && v != deref(g.VpcId) {
 		return nil, apiErr("InvalidParameterValue", "The VPC of an auto-scaling group behind a node pool cannot change.")
 	}

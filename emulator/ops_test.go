@@ -211,6 +211,12 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 		t.Fatal("state file in a missing directory accepted")
 	}
 
+	// A file of another format version is refused.
+	must(t, os.WriteFile(path, []byte(`{"formatVersion":99,"regions":{}}`), 0o600))
+	if _, err := emulator.New(opts); err == nil {
+		t.Fatal("state file of an unknown format version accepted")
+	}
+
 	// A corrupt file is an error, not an empty cloud.
 	must(t, os.WriteFile(path, []byte("{not json"), 0o600))
 	if _, err := emulator.New(opts); err == nil {

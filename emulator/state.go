@@ -19,8 +19,9 @@ import (
 
 // state is everything the emulator knows, per region. It is persisted as JSON.
 type state struct {
-	Seq     int64                   `json:"seq"`
-	Regions map[string]*regionState `json:"regions"`
+	FormatVersion int                     `json:"formatVersion"`
+	Seq           int64                   `json:"seq"`
+	Regions       map[string]*regionState `json:"regions"`
 
 	dirty bool
 	gen   int64
@@ -37,7 +38,13 @@ type regionState struct {
 	LaunchConfigs  map[string]*as.LaunchConfiguration `json:"launchConfigurations"`
 }
 
-func newState() *state { return &state{Regions: map[string]*regionState{}} }
+// stateFormatVersion is written into state files; a file from another version is refused
+// rather than half-read.
+const stateFormatVersion = 1
+
+func newState() *state {
+	return &state{FormatVersion: stateFormatVersion, Regions: map[string]*regionState{}}
+}
 
 func newRegionState() *regionState {
 	return &regionState{
@@ -145,9 +152,12 @@ func (f *fileStore) load() (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", f.path, err)
 	}
-	st := newState()
+	st := &state{}
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", f.path, err)
+	}
+	if st.FormatVersion != stateFormatVersion {
+		return nil, fmt.Errorf("%s: state format version %d, this emulator reads %d", f.path, st.FormatVersion, stateFormatVersion)
 	}
 	if st.Regions == nil {
 		st.Regions = map[string]*regionState{}

@@ -35,6 +35,7 @@ type nodePoolRec struct {
 	Taints             []*tke.Taint           `json:"taints"`
 	Annotations        []*tke.AnnotationValue `json:"annotations"`
 	EnableAutoscale    bool                   `json:"enableAutoscale"`
+	AutoscaleUntil     time.Time              `json:"autoscaleUntil"`
 	RuntimeType        string                 `json:"runtimeType"`
 	RuntimeVersion     string                 `json:"runtimeVersion"`
 	NodePoolOs         string                 `json:"nodePoolOs"`
@@ -89,7 +90,7 @@ func (e *Emulator) tkeNodePoolRoutes() []*action {
 	}
 }
 
-func (r *nodePoolRec) sdk(rs *regionState) *tke.NodePool {
+func (r *nodePoolRec) sdk(rs *regionState, now time.Time) *tke.NodePool {
 	g := rs.Groups[r.ASGID]
 	var initializing, running int64
 	for _, in := range rs.Instances {
@@ -105,6 +106,9 @@ func (r *nodePoolRec) sdk(rs *regionState) *tke.NodePool {
 	status := "disabled"
 	if r.EnableAutoscale {
 		status = "enabled"
+	}
+	if now.Before(r.AutoscaleUntil) { // the switch is still being applied
+		status = map[bool]string{true: "enabling", false: "disabling"}[r.EnableAutoscale]
 	}
 	var minN, maxN, desired int64
 	if g != nil {
@@ -362,7 +366,7 @@ func describeClusterNodePools(c *call, req *tke.DescribeClusterNodePoolsRequest)
 			}
 			return nil, false
 		}) {
-			set = append(set, np.sdk(rs))
+			set = append(set, np.sdk(rs, c.now))
 		}
 	}
 	return &tke.DescribeClusterNodePoolsResponseParams{NodePoolSet: set, TotalCount: ptr(int64(len(set)))}, nil
@@ -390,7 +394,7 @@ func describeClusterNodePoolDetail(c *call, req *tke.DescribeClusterNodePoolDeta
 	if aerr != nil {
 		return nil, aerr
 	}
-	return &tke.DescribeClusterNodePoolDetailResponseParams{NodePool: np.sdk(rs)}, nil
+	return &tke.DescribeClusterNodePoolDetailResponseParams{NodePool: np.sdk(rs, c.now)}, nil
 }
 
 func requirePoolSettled(np *nodePoolRec) *APIError {
@@ -449,8 +453,9 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 	if req.Annotations != nil {
 		np.Annotations = req.Annotations
 	}
-	if req.EnableAutoscale != nil {
+	if req.EnableAutoscale != nil && *req.EnableAutoscale != np.EnableAutoscale {
 		np.EnableAutoscale = *req.EnableAutoscale
+		np.AutoscaleUntil = c.now.Add(c.e.timing.NodePoolUpdate)
 	}
 	if req.OsName != nil {
 		np.NodePoolOs = *req.OsName

@@ -236,6 +236,18 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	if got := deref(f.pool(np).LifeState); got != "normal" {
 		t.Fatalf("LifeState %s", got)
 	}
+	// Switching autoscaling off passes through "disabling".
+	mod = tke.NewModifyClusterNodePoolRequest()
+	mod.ClusterId, mod.NodePoolId, mod.EnableAutoscale = s(f.cluster), s(np), b(false)
+	_, err = f.tke.ModifyClusterNodePool(mod)
+	must(t, err)
+	if got := deref(f.pool(np).AutoscalingGroupStatus); got != "disabling" {
+		t.Fatalf("AutoscalingGroupStatus %s, want disabling", got)
+	}
+	f.clock.Advance(5 * time.Second)
+	if got := deref(f.pool(np).AutoscalingGroupStatus); got != "disabled" {
+		t.Fatalf("AutoscalingGroupStatus %s, want disabled", got)
+	}
 
 	// Pools by tag.
 	lp := tke.NewDescribeClusterNodePoolsRequest()

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/base64"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -504,6 +505,23 @@ func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSub
 	if aerr != nil {
 		return nil, aerr
 	}
+	// Token paging (MaxResults/NextToken) is the alternative to Offset/Limit.
+	tokenPaging := req.MaxResults != nil || req.NextToken != nil
+	if tokenPaging {
+		if req.Offset != nil || req.Limit != nil {
+			return nil, apiErr("InvalidParameter.Coexist", "MaxResults/NextToken cannot be combined with Offset/Limit.")
+		}
+		lim = 20
+		if req.MaxResults != nil {
+			if *req.MaxResults < 1 || *req.MaxResults > 100 {
+				return nil, apiErr("InvalidParameterValue.LimitExceeded", "MaxResults must be between 1 and 100.")
+			}
+			lim = int(*req.MaxResults)
+		}
+		if off, aerr = decodePageToken(deref(req.NextToken)); aerr != nil {
+			return nil, aerr
+		}
+	}
 	var match []*subnetRec
 	if len(req.SubnetIds) > 0 {
 		for _, id := range derefs(req.SubnetIds) {
@@ -545,7 +563,11 @@ func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSub
 	for _, r := range match[lo:hi] {
 		set = append(set, r.sdk(rs))
 	}
-	return &vpc.DescribeSubnetsResponseParams{TotalCount: ptr(uint64(len(match))), SubnetSet: set}, nil
+	resp := &vpc.DescribeSubnetsResponseParams{TotalCount: ptr(uint64(len(match))), SubnetSet: set}
+	if tokenPaging {
+		resp.NextToken = ptr(encodePageToken(hi, len(match)))
+	}
+	return resp, nil
 }
 
 func lookupSubnet(rs *regionState, id *string) (*subnetRec, *APIError) {
@@ -639,4 +661,25 @@ func nthHost(cidr string, n int) string {
 	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
 	v += uint32(2 + n)
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
+}
+
+// encodePageToken is the opaque NextToken for the page starting at next, "" at the end.
+func encodePageToken(next, total int) string {
+	if next >= total {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(next)))
+}
+
+func decodePageToken(tok string) (int, *APIError) {
+	if tok == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	rest, ok := strings.CutPrefix(string(b), "o:")
+	n, err2 := strconv.Atoi(rest)
+	if err != nil || !ok || err2 != nil || n < 0 {
+		return 0, apiErr("InvalidParameterValue.Malformed", "The NextToken is invalid.")
+	}
+	return n, nil
 }

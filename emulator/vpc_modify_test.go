@@ -84,3 +84,43 @@ func TestModifyAttributesAndLimits(t *testing.T) {
 		t.Fatalf("sg limits %+v", sgl.Response.SecurityGroupLimitSet)
 	}
 }
+
+func TestSubnetTokenPaging(t *testing.T) {
+	e := start(t, emulator.Options{})
+	v := e.createVpc("net", "10.0.0.0/16")
+	for i := 0; i < 5; i++ {
+		e.createSubnet(v, "s", "10.0."+string(rune('0'+i))+".0/24", "ap-guangzhou-3")
+	}
+	var seen []string
+	token := ""
+	for pages := 0; ; pages++ {
+		req := vpc.NewDescribeSubnetsRequest()
+		req.MaxResults = u64(2)
+		if token != "" {
+			req.NextToken = s(token)
+		}
+		resp, err := e.vpc.DescribeSubnets(req)
+		must(t, err)
+		for _, sn := range resp.Response.SubnetSet {
+			seen = append(seen, deref(sn.SubnetId))
+		}
+		token = deref(resp.Response.NextToken)
+		if token == "" {
+			if pages != 2 {
+				t.Fatalf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Fatalf("token paging saw %d subnets", len(seen))
+	}
+	req := vpc.NewDescribeSubnetsRequest()
+	req.MaxResults, req.Limit = u64(2), s("2")
+	_, err := e.vpc.DescribeSubnets(req)
+	wantCode(t, err, "InvalidParameter.Coexist")
+	req = vpc.NewDescribeSubnetsRequest()
+	req.NextToken = s("garbage")
+	_, err = e.vpc.DescribeSubnets(req)
+	wantCode(t, err, "InvalidParameterValue.Malformed")
+}
