@@ -308,8 +308,19 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 // election) until ctx is cancelled; then it waits for the running run (up to the
 // grace), stops the server and closes the store.
 func (a *serveApp) run(ctx context.Context, ln net.Listener) error {
+	// Either half ending ends the other: a loop that cannot start (no kubeconfig)
+	// stops the server, a server that fails stops the loop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	srvErr := make(chan error, 1)
-	go func() { srvErr <- a.srv.Serve(ctx, ln) }()
+	go func() {
+		err := a.srv.Serve(ctx, ln)
+		if err != nil {
+			a.log.Error("http server failed; stopping", "error", err)
+		}
+		cancel()
+		srvErr <- err
+	}()
 	a.log.Info("tkeops serve started", "listen", ln.Addr().String(), "owner", a.cfg.Owner,
 		"git", a.cfg.Git.URL, "branch", a.cfg.Git.Branch, "forge", a.cfg.Forge.Kind, "leaderElection", a.cfg.LeaderElection.Enabled)
 	var loopErr error
@@ -320,6 +331,7 @@ func (a *serveApp) run(ctx context.Context, ln net.Listener) error {
 		loopErr = a.svc.Run(ctx)
 		a.leading.Store(false)
 	}
+	cancel()
 	err := errors.Join(loopErr, <-srvErr, a.close())
 	a.log.Info("tkeops serve stopped", "error", err)
 	return err

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -173,5 +175,23 @@ func TestSecretRefRefusesLiteralsAndEmpty(t *testing.T) {
 	cfg.defaults(getenv)
 	if _, err := cfg.resolveSecrets(getenv); err == nil || !strings.Contains(err.Error(), "cloud credentials missing") {
 		t.Fatalf("no cloud credentials: err = %v", err)
+	}
+}
+
+func TestServeStopsWhenLeaderElectionCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{envSecretID: "AKID1", envSecretKey: "k"}
+	getenv := func(k string) string { return env[k] }
+	o := &serveOptions{configPath: writeConfig(t, "git: {url: file://"+dir+"/none}\ndataDir: "+dir+"/data\n"),
+		listen: "127.0.0.1:0", leaderElect: true, kubeconfig: filepath.Join(dir, "missing-kubeconfig")}
+	done := make(chan error, 1)
+	go func() { done <- o.run(context.Background(), IOStreams{Out: io.Discard, ErrOut: io.Discard}, getenv) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "kubeconfig") {
+			t.Fatalf("err = %v, want the kubeconfig error", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve kept running without a way to elect a leader")
 	}
 }
