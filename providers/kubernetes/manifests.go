@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
@@ -125,7 +126,8 @@ func LoadManifests(dir string) ([]*unstructured.Unstructured, error) {
 			for _, o := range docObjs {
 				ref := RefOf(o)
 				if err := checkDeclared(ref); err != nil {
-					errs = append(errs, &ManifestError{File: f, Line: doc.line, Ref: &ref, Err: err})
+					// The refusal names the object itself.
+					errs = append(errs, &ManifestError{File: f, Line: doc.line, Err: err})
 					continue
 				}
 				pos := fmt.Sprintf("%s:%d", f, doc.line)
@@ -202,7 +204,7 @@ func decodeDoc(text []byte) ([]*unstructured.Unstructured, error) {
 	o := &unstructured.Unstructured{Object: m}
 	if o.IsList() {
 		var out []*unstructured.Unstructured
-		err := o.EachListItem(func(item runtimeObject) error {
+		err := o.EachListItem(func(item runtime.Object) error {
 			u, ok := item.(*unstructured.Unstructured)
 			if !ok {
 				return fmt.Errorf("list item is %T", item)

@@ -107,8 +107,7 @@ data:
 	for _, want := range []string{
 		"a.yaml:6: missing kind",
 		"a.yaml:10: ConfigMap one: declared twice (first at " + filepath.Join(dir, "a.yaml") + ":1)",
-		"dns.yaml:1: ConfigMap kube-system/coredns: ",
-		"managed by TKE, not tkeops",
+		"dns.yaml:1: ConfigMap kube-system/coredns is managed by TKE, not tkeops: CoreDNS configuration",
 		"bad.yaml:1: invalid YAML",
 		"kustomization.yaml:1: kustomization.yaml: tkeops applies plain Kubernetes YAML only",
 	} {

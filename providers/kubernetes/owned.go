@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
-
-type runtimeObject = runtime.Object
 
 // OwnedByTKEError refuses an object TKE or Kubernetes itself manages: tkeops
 // must neither change nor delete it.
