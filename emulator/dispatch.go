@@ -109,8 +109,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e.limiter != nil && !e.limiter.allow(key, region, signed.SecretID, e.now()) {
-		writeError(w, requestID, apiErr(codeRequestLimitExceeded, "Your current request times equals to `%d` in a second, which exceeds the frequency limit `%d` for a second. Please reduce the frequency of calls.", e.limiter.limit(key)+1, e.limiter.limit(key)))
+	if !e.limiter.allow(key, region, signed.SecretID, e.now()) {
+		limit := e.limiter.limit(key)
+		writeError(w, requestID, apiErr(codeRequestLimitExceeded, "Your current request times exceeds the frequency limit `%d` per second for `%s`. Please reduce the frequency of calls.", limit, key))
 		return
 	}
 	if f, ok := e.faults.draw(key); ok {

@@ -22,7 +22,7 @@ type Emulator struct {
 	backend ClusterBackend
 	uin     string
 	routes  map[routeKey]*action
-	limiter *rateLimiter // nil when disabled
+	limiter *rateLimiter
 	faults  *faults
 	calls   *callCounter
 	store   *fileStore // nil when in memory only
@@ -67,9 +67,7 @@ func New(opts Options) (*Emulator, error) {
 	for id, key := range opts.Credentials {
 		e.keys[id] = key
 	}
-	if !opts.DisableRateLimits {
-		e.limiter = newRateLimiter(opts.RateLimits)
-	}
+	e.limiter = newRateLimiter(opts.RateLimits, !opts.DisableRateLimits)
 	if opts.StateFile != "" {
 		e.store = &fileStore{path: opts.StateFile}
 		st, err := e.store.load()
@@ -112,6 +110,11 @@ func (e *Emulator) ResetCalls() { e.calls.reset() }
 // SetFault makes action ("tke.CreateCluster", or "*" for every action) misbehave.
 // A zero Fault removes the fault.
 func (e *Emulator) SetFault(action string, f Fault) { e.faults.set(action, f) }
+
+// SetRateLimit changes the limit of one action ("tke.DescribeClusters", or "tke.*" for a
+// product) at run time, in requests per second per region and SecretId; 0 lifts it.
+// It works with DisableRateLimits too, throttling only what is set here.
+func (e *Emulator) SetRateLimit(action string, perSecond int) { e.limiter.set(action, perSecond) }
 
 // ClearFaults removes every injected fault.
 func (e *Emulator) ClearFaults() { e.faults.clear() }

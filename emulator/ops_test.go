@@ -80,6 +80,17 @@ func TestDefaultRateLimitsAndDisable(t *testing.T) {
 		_, err := off.tke.DescribeClusters(tke.NewDescribeClustersRequest())
 		must(t, err)
 	}
+	// A limit set at run time applies even with the defaults off, to that action only.
+	off.srv.SetRateLimit("tke.DescribeClusters", 1)
+	_, err := off.tke.DescribeClusters(tke.NewDescribeClustersRequest())
+	must(t, err)
+	_, err = off.tke.DescribeClusters(tke.NewDescribeClustersRequest())
+	wantCode(t, err, "RequestLimitExceeded")
+	_, err = off.vpc.DescribeVpcs(vpc.NewDescribeVpcsRequest())
+	must(t, err)
+	off.srv.SetRateLimit("tke.DescribeClusters", 0)
+	_, err = off.tke.DescribeClusters(tke.NewDescribeClustersRequest())
+	must(t, err)
 }
 
 func TestFaultInjection(t *testing.T) {

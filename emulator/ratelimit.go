@@ -34,16 +34,39 @@ type tokenBucket struct {
 	last   time.Time
 }
 
-func newRateLimiter(overrides map[string]int) *rateLimiter {
-	limits := DefaultRateLimits()
+// newRateLimiter starts from the defaults (or from no limits at all) and applies overrides.
+func newRateLimiter(overrides map[string]int, defaults bool) *rateLimiter {
+	limits := map[string]int{}
+	if defaults {
+		limits = DefaultRateLimits()
+	} else {
+		limits["*"] = 0
+	}
 	for k, v := range overrides {
 		limits[k] = v
 	}
 	return &rateLimiter{limits: limits, bucket: map[string]*tokenBucket{}}
 }
 
+func (l *rateLimiter) set(key string, perSecond int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.limits[key] = perSecond
+	for id := range l.bucket { // start the changed action with a full bucket
+		if strings.HasPrefix(id, key+"|") {
+			delete(l.bucket, id)
+		}
+	}
+}
+
 // limit is the per-second limit of "service.Action"; 0 or less means unlimited.
 func (l *rateLimiter) limit(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limitLocked(key)
+}
+
+func (l *rateLimiter) limitLocked(key string) int {
 	if v, ok := l.limits[key]; ok {
 		return v
 	}
@@ -51,16 +74,19 @@ func (l *rateLimiter) limit(key string) int {
 	if v, ok := l.limits[svc+".*"]; ok {
 		return v
 	}
+	if v, ok := l.limits["*"]; ok {
+		return v
+	}
 	return 20
 }
 
 func (l *rateLimiter) allow(key, region, secretID string, now time.Time) bool {
-	limit := l.limit(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	limit := l.limitLocked(key)
 	if limit <= 0 {
 		return true
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	id := key + "|" + region + "|" + secretID
 	b, ok := l.bucket[id]
 	if !ok {
