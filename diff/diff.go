@@ -56,7 +56,9 @@ func NotCompared() map[string]string {
 // shows as "<name> (known after apply)"). live nil means "does not exist" and every
 // declared field is a change. Compare does no I/O and never fails: a value it cannot
 // encode is reported as a forbidden change at the document root.
-func Compare(desired, live spec.Resource, rules RuleFunc) Result {
+//
+// Options refine what counts as declared; see Written.
+func Compare(desired, live spec.Resource, rules RuleFunc, opts ...Option) Result {
 	kind := desired.GetAddr().Kind
 	d, err := toMap(desired)
 	if err != nil {
@@ -69,6 +71,9 @@ func Compare(desired, live spec.Resource, rules RuleFunc) Result {
 		}
 	}
 	c := comparer{kind: kind, rules: rules, desired: desired, skip: notCompared()}
+	for _, o := range opts {
+		o(&c)
+	}
 	c.walk("", d, l)
 	sort.SliceStable(c.res.Changes, func(i, j int) bool { return c.res.Changes[i].Path < c.res.Changes[j].Path })
 	return c.res
@@ -79,7 +84,19 @@ type comparer struct {
 	rules   RuleFunc
 	desired spec.Resource
 	skip    map[string]string
+	written func(path string) bool
 	res     Result
+}
+
+// Option refines a comparison.
+type Option func(*comparer)
+
+// Written tells Compare which fields the user wrote, so that a field written empty
+// ("taints: []", "labels: {}") is declared, and clears the live value, while a field
+// left out is not compared. Without it, empty values count as left out (their JSON
+// form cannot tell them apart).
+func Written(fn func(path string) bool) Option {
+	return func(c *comparer) { c.written = fn }
 }
 
 func (c *comparer) walk(prefix string, d, l map[string]any) {
@@ -87,12 +104,16 @@ func (c *comparer) walk(prefix string, d, l map[string]any) {
 	for k := range d {
 		keys = append(keys, k)
 	}
+	if c.written != nil {
+		for k := range l {
+			if _, declared := d[k]; !declared && c.written(join(prefix, k)) {
+				keys = append(keys, k) // written empty: clears what is live
+			}
+		}
+	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		path := k
-		if prefix != "" {
-			path = prefix + "." + k
-		}
+		path := join(prefix, k)
 		if _, skip := c.skip[path]; skip {
 			continue
 		}
@@ -191,4 +212,11 @@ func toMap(r spec.Resource) (map[string]any, error) {
 		return nil, fmt.Errorf("decode %s: %w", r.GetAddr(), err)
 	}
 	return m, nil
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
 }

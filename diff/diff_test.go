@@ -271,3 +271,17 @@ func TestCreateShowsEveryDeclaredField(t *testing.T) {
 		t.Errorf("-want, +got:\n%s", d)
 	}
 }
+
+func TestWrittenEmptyClears(t *testing.T) {
+	desired := pool(1, 5, ptr(2), false)
+	live := livePool(1, 5, 2)
+	live.Spec.Taints = []spec.Taint{{Key: "a", Effect: "NoSchedule"}}
+	if got := Compare(desired, live, rules).Changes; len(got) != 0 {
+		t.Fatalf("taints left out were compared: %+v", got)
+	}
+	written := Written(func(path string) bool { return path == "spec.taints" })
+	got := Compare(desired, live, rules, written).Changes
+	if len(got) != 1 || got[0].Path != "spec.taints" || got[0].After != nil || got[0].Action != "tke:ModifyClusterNodePool" {
+		t.Fatalf("taints written empty: %+v", got)
+	}
+}

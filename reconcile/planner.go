@@ -126,7 +126,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	if !o.Owned {
 		pl.note(addr, "", fmt.Sprintf("%s exists without the ownership tag of %q: tkeops adopts it, updates it to match, and never deletes it", o.ID, pl.e.opts.Owner))
 	}
-	res := diff.Compare(rr, o.Live, pl.e.rules)
+	res := diff.Compare(rr, o.Live, pl.e.rules, diff.Written(written(r)))
 	res.Changes = pl.localOnly(addr, res.Changes)
 	if ch, ok := pl.deletionPolicyChange(r, o); ok {
 		res.Changes = append(res.Changes, ch)
@@ -591,4 +591,17 @@ func (pl *planner) deletionPolicyChange(r spec.Resource, o providers.Observation
 		rule = spec.FieldRule{Class: spec.ClassInPlace, Action: "tag:ModifyResourceTags"}
 	}
 	return diff.Change{Path: "spec.deletionPolicy", Before: string(have), After: string(want), Class: rule.Class, Action: rule.Action, Note: rule.Note}, true
+}
+
+// written reports whether the user wrote the field at path in r's document, so a
+// field written empty ("taints: []") is declared and clears the live value.
+func written(r spec.Resource) func(path string) bool {
+	return func(path string) bool {
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return false
+		}
+		p := spec.FieldPos(r, path)
+		return p.Line != 0 && p != spec.FieldPos(r, path[:i])
+	}
 }

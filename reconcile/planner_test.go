@@ -124,3 +124,44 @@ func TestForbiddenAndReplace(t *testing.T) {
 		t.Errorf("replace is not delete then create: %v", calls)
 	}
 }
+
+func TestTaintsWrittenEmptyAreCleared(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	converge(t, sequential(cloud, false), set)
+	dir := t.TempDir()
+	for _, f := range []string{"cluster.yaml", "network.yaml", "nodepools.yaml", "security-groups.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../examples/staging", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "nodepools.yaml" {
+			s := string(b)
+			i := strings.Index(s, "  taints:\n    - key: example.com/batch")
+			if i < 0 {
+				t.Fatal("example changed: no batch taints")
+			}
+			s = s[:i] + "  taints: []\n"
+			b = []byte(s)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cleared, diags := spec.LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, err := sequential(cloud, false).Plan(context.Background(), cleared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := p.Step("NodePool/staging-batch#tke:ModifyClusterNodePool")
+	if !ok || len(st.Changes) != 1 || st.Changes[0].Path != "spec.taints" || st.Changes[0].After != nil {
+		t.Fatalf("steps %v, step %+v", stepIDs(p), st)
+	}
+	converge(t, sequential(cloud, false), cleared)
+	if live := cloud.res[spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}].live.(*spec.NodePool); len(live.Spec.Taints) != 0 {
+		t.Errorf("taints still live: %+v", live.Spec.Taints)
+	}
+}
