@@ -21,11 +21,15 @@ ARG VERSION=dev
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tkeops ./cmd/tkeops
+# The default dataDir of tkeops serve; the final stage has no shell to create it.
+RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tkeops /usr/local/bin/tkeops
 # Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
-# The git cache and run history live here; mount a volume (the chart does).
+# The git cache and run history live here, writable by the user even without a
+# volume (Kubernetes mounts one over it; the chart and manifests do).
+COPY --from=build --chown=65532:65532 /out/data /var/lib/tkeops
 WORKDIR /var/lib/tkeops
 ENTRYPOINT ["/usr/local/bin/tkeops", "serve"]

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,7 @@ type dockerfile struct {
 	finalFrom  string
 	user       string
 	entrypoint string
+	finalCopy  []string // COPY lines of the final stage
 }
 
 func readDockerfile(t *testing.T) dockerfile {
@@ -68,7 +70,9 @@ func readDockerfile(t *testing.T) dockerfile {
 			}
 		case "FROM":
 			df.finalFrom = rest
-			df.user, df.entrypoint = "", ""
+			df.user, df.entrypoint, df.finalCopy = "", "", nil
+		case "COPY":
+			df.finalCopy = append(df.finalCopy, rest)
 		case "USER":
 			df.user = rest
 		case "ENTRYPOINT":
@@ -90,6 +94,13 @@ func TestDockerfileRuntimeStage(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^[1-9][0-9]*(:[1-9][0-9]*)?$`).MatchString(df.user) {
 		t.Errorf("final stage USER %q: want a numeric non-root uid so runAsNonRoot can be verified", df.user)
+	}
+	// tkeops serve's default dataDir must be writable by that user without a volume.
+	uid, _, _ := strings.Cut(df.user, ":")
+	if !slices.ContainsFunc(df.finalCopy, func(c string) bool {
+		return strings.Contains(c, "--chown="+uid) && strings.HasSuffix(c, " /var/lib/tkeops")
+	}) {
+		t.Errorf("final stage does not create /var/lib/tkeops owned by uid %s (COPY --chown=%s … /var/lib/tkeops)", uid, uid)
 	}
 	var ep []string
 	if err := json.Unmarshal([]byte(df.entrypoint), &ep); err != nil {
