@@ -243,6 +243,17 @@ func TestE2EInPlaceUpdates(t *testing.T) {
 		t.Errorf("desired moved before max: %v", rec.finished)
 	}
 	converge(t, e, set)
+
+	// Taints written empty are cleared on the live pool.
+	batch.Spec.Taints = nil
+	p, err = e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := p.Step("NodePool/staging-batch#tke:ModifyClusterNodePool"); !ok || st.Changes[0].Path != "spec.taints" {
+		t.Fatalf("clearing taints: steps %v", ids(p))
+	}
+	converge(t, e, set)
 }
 
 func TestE2EReplacementRefused(t *testing.T) {
