@@ -10,6 +10,8 @@ import (
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/tkeops/tkeops/emulator"
 )
 
@@ -300,6 +302,11 @@ func TestEndpointsAndKubeconfig(t *testing.T) {
 	must(t, err)
 	if k := deref(kr.Response.Kubeconfig); !strings.Contains(k, "server: https://10.0.1.") || strings.Contains(k, testSecretKey) || strings.Contains(k, testSecretID) {
 		t.Fatalf("kubeconfig:\n%s", k)
+	}
+	cfg, err := clientcmd.Load([]byte(deref(kr.Response.Kubeconfig)))
+	must(t, err)
+	if ctx := cfg.Contexts[cfg.CurrentContext]; ctx == nil || cfg.Clusters[ctx.Cluster] == nil || len(cfg.Clusters[ctx.Cluster].CertificateAuthorityData) == 0 || cfg.AuthInfos[ctx.AuthInfo] == nil {
+		t.Fatalf("kubeconfig does not resolve: %+v", cfg)
 	}
 
 	dl := tke.NewDeleteClusterEndpointRequest()
