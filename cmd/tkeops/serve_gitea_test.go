@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/gitea"
@@ -54,6 +59,7 @@ metadata:
 spec:
   region: ap-shanghai
   cidrBlock: 10.9.0.0/16
+  dnsServers: [183.60.83.19, 183.60.82.98]
 `
 	e2eSubnetA = `apiVersion: tkeops.io/v1alpha1
 kind: Subnet
@@ -295,6 +301,47 @@ webhook:
 		}
 	})
 
+	t.Run("DriftReportOnHeadOverHTTPAndMetrics", func(t *testing.T) {
+		// Someone changes the VPC's DNS servers in the console.
+		changeDNSOutOfBand(t, emu.Endpoint, cloudID, cloudKey, "e2e", "8.8.8.8")
+		head := main.Head(t)
+		before := emu.Calls()
+		app.svc.TriggerDrift("test")
+		st := waitFinal(t, head, "tkeops/drift")
+		if st[0].State != "failure" || st[0].Description != "1 drifted (VPC/e2e); 0 to create, 1 to update, 0 to destroy" {
+			t.Fatalf("drift statuses = %+v", st)
+		}
+		if w := writesSince(before, emu.Calls()); len(w) != 0 {
+			t.Fatalf("a report-only drift run changed the cloud: %v", w)
+		}
+		var report struct {
+			Run struct {
+				Kind    string   `json:"kind"`
+				Drifted []string `json:"drifted"`
+			} `json:"run"`
+			Plan struct {
+				Drift []struct{ Kind, Name string } `json:"drift"`
+			} `json:"plan"`
+		}
+		b, err := httpGet(context.Background(), base+"/api/v1/drift")
+		if err != nil || json.Unmarshal(b, &report) != nil || report.Run.Kind != "drift" ||
+			len(report.Run.Drifted) != 1 || len(report.Plan.Drift) != 1 || report.Plan.Drift[0].Name != "e2e" {
+			t.Fatalf("/api/v1/drift: %v\n%s", err, b)
+		}
+		md, err := httpGet(context.Background(), base+"/api/v1/drift.md")
+		if err != nil || !strings.Contains(string(md), "dnsServers") {
+			t.Fatalf("/api/v1/drift.md: %v\n%s", err, md)
+		}
+		metrics, err := httpGet(context.Background(), base+"/metrics")
+		if err != nil || !strings.Contains(string(metrics), "tkeops_drifted_resources 1") {
+			t.Fatalf("/metrics lacks the drift gauge: %v", err)
+		}
+		page, err := httpGet(context.Background(), base+"/")
+		if err != nil || !strings.Contains(string(page), "VPC/e2e") {
+			t.Fatalf("web page lacks the drift: %v", err)
+		}
+	})
+
 	t.Run("InvalidCommitFailsWithFileLinesAndNoCloudCall", func(t *testing.T) {
 		calls := emu.TotalCalls()
 		rev := main.Commit(t, "broken subnet", map[string]string{"specs/broken.yaml": e2eInvalid})
@@ -401,6 +448,31 @@ func writesSince(before, after map[string]int64) []string {
 		}
 	}
 	return out
+}
+
+// changeDNSOutOfBand changes a VPC's DNS servers through the API, as someone
+// in the console would.
+func changeDNSOutOfBand(t *testing.T, endpoint, id, key, name, dns string) {
+	t.Helper()
+	prof := profile.NewClientProfile()
+	prof.HttpProfile.Endpoint = endpoint
+	prof.HttpProfile.Scheme = "HTTP"
+	c, err := vpc.NewClient(common.NewCredential(id, key), "ap-shanghai", prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dreq := vpc.NewDescribeVpcsRequest()
+	dreq.Filters = []*vpc.Filter{{Name: common.StringPtr("vpc-name"), Values: common.StringPtrs([]string{name})}}
+	resp, err := c.DescribeVpcs(dreq)
+	if err != nil || len(resp.Response.VpcSet) != 1 {
+		t.Fatalf("find VPC %s: %v", name, err)
+	}
+	mreq := vpc.NewModifyVpcAttributeRequest()
+	mreq.VpcId = resp.Response.VpcSet[0].VpcId
+	mreq.DnsServers = common.StringPtrs([]string{dns})
+	if _, err := c.ModifyVpcAttribute(mreq); err != nil {
+		t.Fatalf("modify VPC %s: %v", name, err)
+	}
 }
 
 func runstoreFilterAll() runstore.Filter { return runstore.Filter{Limit: 500} }
