@@ -136,8 +136,9 @@ happen for resources with deletionPolicy Orphan, for resources tkeops does not o
 clusters with deletion protection on.
 
 Output: -o text (default; coloured on a terminal, --no-color to turn off), -o markdown
-(for pull-request comments), -o json (the versioned plan value). --out FILE also saves
-the plan for 'tkeops apply FILE', which refuses if live state changes in between.
+(for pull-request comments), -o json (the versioned plan value). --out FILE (also
+spelled -out FILE, as in terraform) saves the plan for 'tkeops apply FILE', which
+refuses if live state or the specs change in between.
 
 Credentials come from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY.
 
@@ -156,7 +157,7 @@ func newPlanCmd(streams IOStreams) *cobra.Command {
   tkeops plan -o markdown . > plan.md
   tkeops plan --out prod.plan examples/production && tkeops apply prod.plan
   TKEOPS_ENDPOINT=127.0.0.1:9000 tkeops plan examples/staging`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cobra.MaximumNArgs(2), // DIR, or terraform's "-out FILE" DIR (see complete)
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(args); err != nil {
 				return err
@@ -172,6 +173,17 @@ func newPlanCmd(streams IOStreams) *cobra.Command {
 }
 
 func (o *planOptions) complete(args []string) error {
+	// Terraform users type "-out FILE" and "-out=FILE"; the flag parser reads those as
+	// "-o ut" and "-o ut=FILE". Take them as --out.
+	switch {
+	case o.output == "ut" && len(args) >= 1 && o.out == "":
+		o.output, o.out, args = "text", args[0], args[1:]
+	case strings.HasPrefix(o.output, "ut=") && o.out == "":
+		o.output, o.out = "text", strings.TrimPrefix(o.output, "ut=")
+	}
+	if len(args) > 1 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("plan takes one spec directory, got %d arguments", len(args))}
+	}
 	o.dir = "."
 	if len(args) == 1 {
 		o.dir = args[0]

@@ -120,7 +120,7 @@ func TestSavedPlanRefusedWhenLiveStateMoved(t *testing.T) {
 		t.Fatalf("stale apply: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// A fresh plan applies.
-	if out, errOut, code := run(t, "", "plan", "--out", planFile, specs); code != 2 {
+	if out, errOut, code := run(t, "", "plan", "-out", planFile, specs); code != 2 { // terraform's spelling
 		t.Fatalf("replan: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if out, errOut, code := run(t, "", "apply", planFile); code != 0 || !strings.Contains(out, "Apply complete! Resources: 0 created, 1 updated") {
