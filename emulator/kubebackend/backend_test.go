@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
-	"strings"
+		"strings"
 	"testing"
 	"time"
 
@@ -15,6 +14,9 @@ import (
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/emulator/kubebackend"
@@ -74,8 +76,9 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool
 // Backend behind it: the node pool's instances register as Nodes with TKE's
 // labels and the pool's labels, taints and cordon-on-join; the kubeconfig
 // from DescribeClusterKubeconfig reaches them; a label change TKE applies to
-// new nodes only shows as drift that tkeops corrects; and scaling in
-// removes the Node.
+// new nodes only shows as drift that tkeops corrects; and a safe scale-in
+// drains a node (honouring a PodDisruptionBudget) before its instance is
+// removed and the Node goes.
 func TestNodesFollowInstances(t *testing.T) {
 	requireBinaries(t)
 	ctx := t.Context()
@@ -219,26 +222,65 @@ func TestNodesFollowInstances(t *testing.T) {
 		t.Fatalf("drift after reconcile = %+v, %v", drift, err)
 	}
 
-	// Scale in: the removed instance's Node goes.
-	dc := tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest()
-	dc.ClusterId, dc.NodePoolId, dc.DesiredCapacity = p(clusterID), p(poolID), p(int64(1))
-	_, err = tc.ModifyNodePoolDesiredCapacityAboutAsg(dc)
+	// Safe scale-in of one chosen instance: drain its node through the
+	// Eviction API (a PodDisruptionBudget blocks, then allows), then remove
+	// the instance; its Node goes.
+	victim := nodes[0]
+	victimID := victim.Labels[kubernetes.LabelInstanceID]
+	cs := kc.Client()
+	_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{})
 	must(t, err)
-	waitFor(t, "one node left", 30*time.Second, func() (bool, string) {
-		_, total, err := kc.NodesReady(ctx, poolID)
-		return err == nil && total == 1, fmt.Sprintf("%d nodes, %v", total, err)
-	})
-	iresp, err = tc.DescribeClusterInstances(ir)
+	pod, err := cs.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "cart-0", Labels: map[string]string{"app": "cart"}},
+		Spec:       corev1.PodSpec{NodeName: victim.Name, Containers: []corev1.Container{{Name: "cart", Image: "registry.example/cart:1"}}},
+	}, metav1.CreateOptions{})
 	must(t, err)
-	nodes, err = kc.PoolNodes(ctx, poolID)
+	// Running and Ready: the budget counts it healthy (a not-Ready pod
+	// may be evicted while the budget is met).
+	pod.Status.Phase = corev1.PodRunning
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	_, err = cs.CoreV1().Pods("shop").UpdateStatus(ctx, pod, metav1.UpdateOptions{})
 	must(t, err)
-	var left []string
-	for _, in := range iresp.Response.InstanceSet {
-		left = append(left, *in.InstanceId)
+	one := intstr.FromInt32(1)
+	pdb, err := cs.PolicyV1().PodDisruptionBudgets("shop").Create(ctx, &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "cart"},
+		Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: &one, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "cart"}}},
+	}, metav1.CreateOptions{})
+	must(t, err)
+	// No kube-controller-manager runs here: set the budget's status as its
+	// disruption controller would.
+	setPDB := func(healthy, allowed int32) {
+		t.Helper()
+		pdb, err = cs.PolicyV1().PodDisruptionBudgets("shop").Get(ctx, "cart", metav1.GetOptions{})
+		must(t, err)
+		pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, CurrentHealthy: healthy, DesiredHealthy: 1, ExpectedPods: healthy, DisruptionsAllowed: allowed}
+		_, err = cs.PolicyV1().PodDisruptionBudgets("shop").UpdateStatus(ctx, pdb, metav1.UpdateOptions{})
+		must(t, err)
 	}
-	sort.Strings(left)
-	if len(left) != 1 || nodes[0].Labels[kubernetes.LabelInstanceID] != left[0] {
-		t.Errorf("instances %v but node for %s", left, nodes[0].Labels[kubernetes.LabelInstanceID])
+	setPDB(1, 0)
+	zero := int64(0) // no kubelet finishes graceful deletions here
+	drainOpts := kubernetes.DrainOptions{Timeout: 2 * time.Second, RetryInterval: 200 * time.Millisecond, GracePeriodSeconds: &zero}
+	_, err = kc.DrainInstances(ctx, []string{victimID}, drainOpts)
+	var blocked *kubernetes.DrainBlockedError
+	if !errors.As(err, &blocked) || !strings.Contains(err.Error(), "PodDisruptionBudget shop/cart") {
+		t.Fatalf("drain with the budget at its limit = %v", err)
+	}
+	setPDB(2, 1)
+	drainOpts.Timeout = 20 * time.Second
+	reps, err := kc.DrainInstances(ctx, []string{victimID}, drainOpts)
+	if err != nil || len(reps) != 1 || fmt.Sprint(reps[0].Evicted) != "[shop/cart-0]" {
+		t.Fatalf("drain once allowed = %+v, %v", reps, err)
+	}
+	del := tke.NewDeleteClusterInstancesRequest()
+	del.ClusterId, del.InstanceIds, del.InstanceDeleteMode = p(clusterID), []*string{p(victimID)}, p("terminate")
+	_, err = tc.DeleteClusterInstances(del)
+	must(t, err)
+	waitFor(t, "the drained node to go", 30*time.Second, func() (bool, string) {
+		_, found, err := kc.NodeForInstance(ctx, victimID)
+		return err == nil && !found, fmt.Sprintf("found=%v, %v", found, err)
+	})
+	if ready, total, err := kc.NodesReady(ctx, poolID); err != nil || ready != 1 || total != 1 {
+		t.Errorf("after removing one instance: %d/%d ready, %v", ready, total, err)
 	}
 	if got := strings.Join(backend.Clusters(), ","); got != clusterID {
 		t.Errorf("backend serves clusters %s, want only %s", got, clusterID)
