@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-		"strings"
+	"strings"
 	"testing"
 	"time"
 
