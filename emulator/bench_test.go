@@ -50,6 +50,7 @@ func BenchmarkDescribeClusters(b *testing.B) {
 			np.ClusterId = resp.Response.ClusterId
 			np.AutoScalingGroupPara = s(`{"MinSize":0,"MaxSize":10,"DesiredCapacity":5,"SubnetIds":["` + *sresp.Response.Subnet.SubnetId + `"]}`)
 			np.LaunchConfigurePara = s(`{"InstanceType":"S5.MEDIUM4"}`)
+			np.InstanceAdvancedSettings, np.EnableAutoscale = &tke.InstanceAdvancedSettings{}, b2(false)
 			if _, err := tc.CreateClusterNodePool(np); err != nil {
 				b.Fatal(err)
 			}

@@ -186,6 +186,13 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 	if req.LaunchConfigurePara == nil || *req.LaunchConfigurePara == "" {
 		return nil, missing("LaunchConfigurePara")
 	}
+	// Required by the API reference (457/38781), even when empty.
+	if req.InstanceAdvancedSettings == nil {
+		return nil, missing("InstanceAdvancedSettings")
+	}
+	if req.EnableAutoscale == nil {
+		return nil, missing("EnableAutoscale")
+	}
 	asgReq := as.NewCreateAutoScalingGroupRequest()
 	if err := decodeRequest(*req.AutoScalingGroupPara, asgReq); err != nil {
 		return nil, apiErr("InvalidParameter.Param", "AutoScalingGroupPara: %v", err)

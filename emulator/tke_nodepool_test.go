@@ -292,6 +292,31 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	must(t, deleteSubnet(f.env, f.subnets[0]))
 }
 
+func TestCreateNodePoolValidation(t *testing.T) {
+	f := newPoolFixture(t, emulator.Timing{})
+	try := func(mod func(*tke.CreateClusterNodePoolRequest)) error {
+		req := tke.NewCreateClusterNodePoolRequest()
+		req.ClusterId = s(f.cluster)
+		req.AutoScalingGroupPara = s(`{"MinSize":0,"MaxSize":3,"DesiredCapacity":1,"SubnetIds":["` + f.subnets[0] + `"]}`)
+		req.LaunchConfigurePara = s(`{"InstanceType":"S5.MEDIUM4"}`)
+		req.InstanceAdvancedSettings, req.EnableAutoscale = &tke.InstanceAdvancedSettings{}, b(false)
+		mod(req)
+		_, err := f.tke.CreateClusterNodePool(req)
+		return err
+	}
+	must(t, try(func(*tke.CreateClusterNodePoolRequest) {}))
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) { r.EnableAutoscale = nil }), "MissingParameter")
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) { r.AutoScalingGroupPara = nil }), "MissingParameter")
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) {
+		r.AutoScalingGroupPara = s(`{"MinSize":2,"MaxSize":3,"DesiredCapacity":1,"SubnetIds":["` + f.subnets[0] + `"]}`)
+	}), "InvalidParameterValue.Size")
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) {
+		r.AutoScalingGroupPara = s(`{"MinSize":0,"MaxSize":3,"SubnetIds":["subnet-00000000"]}`)
+	}), "InvalidParameter.Param")
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) { r.LaunchConfigurePara = s(`{"Bogus":1}`) }), "InvalidParameter.Param")
+	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) { r.ClusterId = s("cls-00000000") }), "ResourceNotFound")
+}
+
 func TestAutoScalingFacade(t *testing.T) {
 	f := newPoolFixture(t, emulator.Timing{})
 	np, err := f.createPool("batch", 0, 1, 3)
