@@ -20,10 +20,13 @@ import (
 )
 
 // killSwitch wraps a connector and cancels the run at its Nth provider call, the way
-// a process killed at that moment would stop: the call is not made.
+// a process killed at that moment would stop: either before the call is made, or
+// (after) once the cloud has done it but before its answer is recorded, which is
+// where a create that is not found again would leave a duplicate.
 type killSwitch struct {
 	providers.Connector
 	n      int64
+	after  bool
 	calls  atomic.Int64
 	cancel context.CancelFunc
 }
@@ -50,6 +53,13 @@ type killClient struct {
 }
 
 func (c *killClient) Observe(ctx context.Context, kind spec.Kind, want []spec.Resource) ([]providers.Observation, error) {
+	if c.k.after {
+		res, err := c.Client.Observe(ctx, kind, want)
+		if kerr := c.k.hit(); kerr != nil {
+			return nil, kerr
+		}
+		return res, err
+	}
 	if err := c.k.hit(); err != nil {
 		return nil, err
 	}
@@ -57,6 +67,13 @@ func (c *killClient) Observe(ctx context.Context, kind spec.Kind, want []spec.Re
 }
 
 func (c *killClient) Create(ctx context.Context, r spec.Resource) (providers.Observation, error) {
+	if c.k.after {
+		res, err := c.Client.Create(ctx, r)
+		if kerr := c.k.hit(); kerr != nil {
+			return providers.Observation{}, kerr
+		}
+		return res, err
+	}
 	if err := c.k.hit(); err != nil {
 		return providers.Observation{}, err
 	}
@@ -64,6 +81,13 @@ func (c *killClient) Create(ctx context.Context, r spec.Resource) (providers.Obs
 }
 
 func (c *killClient) Update(ctx context.Context, r spec.Resource, o providers.Observation, ch []diff.Change) (providers.Observation, error) {
+	if c.k.after {
+		res, err := c.Client.Update(ctx, r, o, ch)
+		if kerr := c.k.hit(); kerr != nil {
+			return providers.Observation{}, kerr
+		}
+		return res, err
+	}
 	if err := c.k.hit(); err != nil {
 		return providers.Observation{}, err
 	}
@@ -71,6 +95,13 @@ func (c *killClient) Update(ctx context.Context, r spec.Resource, o providers.Ob
 }
 
 func (c *killClient) Delete(ctx context.Context, o providers.Observation, opts providers.DeleteOptions) error {
+	if c.k.after {
+		err := c.Client.Delete(ctx, o, opts)
+		if kerr := c.k.hit(); kerr != nil {
+			return kerr
+		}
+		return err
+	}
 	if err := c.k.hit(); err != nil {
 		return err
 	}
@@ -132,9 +163,10 @@ func wantCensus(set *spec.Set) map[string]int {
 	return out
 }
 
-// TestE2ECrashAndResume kills an apply of examples/staging at many points (including
-// while it waits for clusters and node pools to settle), runs apply again, and checks
-// the emulator then holds exactly one of each resource.
+// TestE2ECrashAndResume kills an apply of examples/staging at 14 points (including
+// while it waits for clusters and node pools to settle), both before a call and
+// after the cloud did it but before tkeops saw the answer, runs apply again, and
+// checks the emulator then holds exactly one of each resource.
 func TestE2ECrashAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs dozens of applies against the emulator")
@@ -158,27 +190,33 @@ func TestE2ECrashAndResume(t *testing.T) {
 	}
 	var mu sync.Mutex
 	for n := range points {
-		t.Run(fmt.Sprintf("kill-at-call-%d-of-%d", n, total), func(t *testing.T) {
-			t.Parallel()
-			c := startCloud(t, emulator.Options{Timing: timing})
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			ks := &killSwitch{Connector: c.conn, n: n, cancel: cancel}
-			e := reconcile.New(ks, reconcile.Options{Owner: e2eOwner, Timeouts: reconcile.Timeouts{PollInitial: 20 * time.Millisecond, PollMax: 50 * time.Millisecond}})
-			if p, err := e.Plan(ctx, set); err == nil {
-				if _, err := e.Apply(ctx, p, set); err == nil && ks.calls.Load() >= n {
-					t.Errorf("apply killed at call %d reported success", n)
-				}
+		for _, after := range []bool{false, true} {
+			when := "before"
+			if after {
+				when = "after"
 			}
-			converge(t, c.engine(false), set)
-			got := census(t, c, "ap-shanghai")
-			mu.Lock()
-			defer mu.Unlock()
-			for k, v := range want {
-				if got[k] != v {
-					t.Errorf("after kill at call %d: %d %s in the emulator, want %d (all: %v)", n, got[k], k, v, got)
+			t.Run(fmt.Sprintf("kill-%s-call-%d-of-%d", when, n, total), func(t *testing.T) {
+				t.Parallel()
+				c := startCloud(t, emulator.Options{Timing: timing})
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				ks := &killSwitch{Connector: c.conn, n: n, after: after, cancel: cancel}
+				e := reconcile.New(ks, reconcile.Options{Owner: e2eOwner, Timeouts: reconcile.Timeouts{PollInitial: 20 * time.Millisecond, PollMax: 50 * time.Millisecond}})
+				if p, err := e.Plan(ctx, set); err == nil {
+					if _, err := e.Apply(ctx, p, set); err == nil && ks.calls.Load() >= n {
+						t.Errorf("apply killed at call %d reported success", n)
+					}
 				}
-			}
-		})
+				converge(t, c.engine(false), set)
+				got := census(t, c, "ap-shanghai")
+				mu.Lock()
+				defer mu.Unlock()
+				for k, v := range want {
+					if got[k] != v {
+						t.Errorf("after kill %s call %d: %d %s in the emulator, want %d (all: %v)", when, n, got[k], k, v, got)
+					}
+				}
+			})
+		}
 	}
 }
