@@ -11,7 +11,9 @@ import (
 // may come from different goroutines at once, so implementations must be safe for
 // concurrent use. Hooks must not block: the executor waits for them.
 type Hook interface {
-	// StepStarted is called when a step's first API call is about to be made.
+	// StepStarted is called when a step's first API call is about to be made. Steps
+	// that call nothing (orphan) and steps skipped because a dependency failed are
+	// only reported to StepFinished.
 	StepStarted(step plan.Step)
 	// StepWaiting is called each time the executor polls an asynchronous operation
 	// that has not finished; status is the provider's lifecycle state ("Creating").
