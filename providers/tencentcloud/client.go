@@ -57,6 +57,11 @@ type Options struct {
 	// DeepRefresh makes Observe read every owned security group's rules instead of
 	// trusting the rules-hash tag. WithDeepRefresh turns it on for one call.
 	DeepRefresh bool
+	// OnRetry, when set, is called once per retry of an API call with the action
+	// ("service:Action") and the error code that caused it, including the SDK's own
+	// retries of RequestLimitExceeded (counted from the requests sent). It feeds
+	// metrics; it must not block.
+	OnRetry func(action, code string)
 }
 
 // DefaultRateLimits are the client-side limits per action, below the server limits
@@ -178,7 +183,10 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
-	if t := c.opts.Transport; t != nil {
+	if t := c.opts.Transport; t != nil || c.opts.OnRetry != nil {
+		if c.opts.OnRetry != nil {
+			t = countSends(t)
+		}
 		tkeC.WithHttpTransport(t)
 		vpcC.WithHttpTransport(t)
 		asC.WithHttpTransport(t)
@@ -267,9 +275,11 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 			return zero, fmt.Errorf("%s: waiting for rate budget: %w", name, err)
 		}
 		actx, cancel := context.WithTimeout(ctx, c.conn.opts.CallTimeout)
+		actx, sends := withSendCount(actx, c.conn.opts.OnRetry != nil)
 		start := time.Now()
 		resp, err := fn(actx)
 		cancel()
+		c.conn.reportSDKRetries(name, sends)
 		if err == nil {
 			c.log.Debug("api call", "action", name, "attempt", attempt+1, "took", time.Since(start))
 			return resp, nil
@@ -286,6 +296,9 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 		}
 		if attempt >= maxRetries || !retryable(classify(ae.Code), kind, attempt) {
 			return zero, aerr
+		}
+		if c.conn.opts.OnRetry != nil {
+			c.conn.opts.OnRetry(name, ae.Code)
 		}
 		d := jitter(c.conn.opts.RetryBackoff, attempt)
 		c.log.Warn("api call failed, retrying", "action", name, "code", ae.Code, "attempt", attempt+1, "in", d)
