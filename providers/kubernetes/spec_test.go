@@ -14,7 +14,7 @@ func TestFromSpec(t *testing.T) {
 	np.Spec.Labels = map[string]string{"team": "a"}
 	np.Spec.Taints = []spec.Taint{{Key: "dedicated", Value: "a", Effect: "NoSchedule"}}
 	tmpl := kubernetes.TemplateFor(np)
-	if fmt.Sprint(tmpl) != "{map[team:a] [dedicated=a:NoSchedule]}" {
+	if fmt.Sprint(tmpl.Labels, tmpl.Taints) != "map[team:a] [dedicated=a:NoSchedule]" {
 		t.Errorf("TemplateFor = %v", tmpl)
 	}
 	np.Spec.Labels["team"] = "b"
