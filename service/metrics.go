@@ -14,6 +14,7 @@ type Metrics struct {
 	runs          *prometheus.CounterVec
 	apiCalls      *prometheus.CounterVec
 	apiThrottles  *prometheus.CounterVec
+	apiRetries    *prometheus.CounterVec
 	drifted       prometheus.Gauge
 	pending       prometheus.Gauge
 	lastSync      prometheus.Gauge
@@ -49,6 +50,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "tkeops_api_throttles_total",
 			Help: "Cloud API calls refused by rate limiting, by action.",
 		}, []string{"action"}),
+		apiRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tkeops_api_retries_total",
+			Help: "Cloud API calls retried (by the SDK or the provider), by action and the error code that caused the retry.",
+		}, []string{"action", "code"}),
 		drifted: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tkeops_drifted_resources",
 			Help: "Resources whose live state moved away from the spec, at the last drift report.",
@@ -83,7 +88,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Triggers waiting for the loop (after coalescing).",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.runDuration, m.planDuration, m.runs, m.apiCalls, m.apiThrottles,
+	for _, c := range []prometheus.Collector{m.runDuration, m.planDuration, m.runs, m.apiCalls, m.apiThrottles, m.apiRetries,
 		m.drifted, m.pending, m.lastSync, m.gitDuration, m.gitUp, m.gitFailures, m.statusErrors, m.queuedTrigger} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -103,6 +108,15 @@ func (m *Metrics) ObserveAPICall(action, code string, throttled bool) {
 	if throttled {
 		m.apiThrottles.WithLabelValues(action).Inc()
 	}
+}
+
+// ObserveAPIRetry counts one retry of a cloud API call (the provider's OnRetry hook):
+// action is "service:Action", code the error code that caused it.
+func (m *Metrics) ObserveAPIRetry(action, code string) {
+	if m == nil {
+		return
+	}
+	m.apiRetries.WithLabelValues(action, code).Inc()
 }
 
 func (m *Metrics) observeGit(op string, start time.Time, err error) {

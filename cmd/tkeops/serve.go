@@ -239,7 +239,8 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 	conn := deps.Connector
 	if conn == nil {
 		opts := tencentcloud.Options{SecretID: secrets.CloudID.Reveal(), SecretKey: tencentcloud.Secret(secrets.CloudKey.Reveal()),
-			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: log.With("component", "cloud")}
+			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: log.With("component", "cloud"),
+			OnRetry: a.metrics.ObserveAPIRetry}
 		if cfg.Cloud.Endpoint != "" {
 			opts.Scheme = "HTTP"
 		}
