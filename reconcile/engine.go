@@ -32,6 +32,9 @@ type Options struct {
 	// ExtraRegions are observed for owned resources to delete even when no resource
 	// of the spec set lives there any more.
 	ExtraRegions []string
+	// Nodes, when set, checks and patches the labels and taints of node pools'
+	// Kubernetes nodes; nil leaves the in-cluster side alone.
+	Nodes Nodes
 	// Rules is the mutability table; nil means spec.RuleFor.
 	Rules func(kind spec.Kind, path string) (spec.FieldRule, bool)
 }

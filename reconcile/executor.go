@@ -229,6 +229,9 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 	case plan.ActionCreate:
 		return x.create(ctx, c, st)
 	case plan.ActionUpdate, plan.ActionAdopt:
+		if st.APIAction == APIActionNodes {
+			return x.reconcileNodes(ctx, st)
+		}
 		return x.update(ctx, c, st)
 	case plan.ActionReplace:
 		o := x.obs(st.Addr)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -29,6 +30,10 @@ type scope struct {
 	// adopted are existing resources referenced by ID (spec.Ref{ID}), observed to
 	// check they exist; keyed by cloud ID. tkeops never changes or deletes them.
 	adopted map[string]providers.Observation
+	// nodeDrift holds the in-cluster changes node pools need (Options.Nodes).
+	nodeDrift map[spec.Addr][]diff.Change
+	// warnings found while observing (a cluster that could not be reached).
+	warnings spec.Diagnostics
 }
 
 // IDObserver is implemented by clients that can observe resources by cloud ID. The
@@ -61,7 +66,7 @@ func newScope(set *spec.Set) *scope {
 	s := &scope{
 		set: set, byAddr: map[spec.Addr]spec.Resource{}, region: map[spec.Addr]string{},
 		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
-		adopted: map[string]providers.Observation{},
+		adopted: map[string]providers.Observation{}, nodeDrift: map[spec.Addr][]diff.Change{},
 	}
 	if set == nil {
 		return s
@@ -104,6 +109,7 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 	if err := e.observeAdopted(ctx, s); err != nil {
 		return nil, err
 	}
+	e.observeNodes(ctx, s)
 	return s, nil
 }
 

@@ -63,6 +63,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	}
 	pl.planExtras()
 	pl.connect()
+	pl.p.Diagnostics = append(pl.p.Diagnostics, s.warnings...)
 	steps, err := topoSort(pl.order)
 	if err != nil {
 		return nil, err
@@ -134,6 +135,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	for _, sk := range res.Skipped {
 		pl.note(addr, sk.Path, fmt.Sprintf("owned by %s, not drift (live %v, spec %v): %s", sk.Owner, show(sk.Before), show(sk.After), sk.Reason))
 	}
+	defer pl.planNodes(r, base)
 	if len(res.Changes) == 0 {
 		return nil
 	}

@@ -1,0 +1,152 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// APIActionNodes is the API action of the step that brings a node pool's Kubernetes
+// nodes (labels, taints) in line with the pool.
+const APIActionNodes = "k8s:PatchNodes"
+
+// Nodes reaches the in-cluster side of node pools: the labels and taints of their
+// Kubernetes nodes, which people (or TKE, for nodes that joined before a change) can
+// move away from the pool's spec. providers/kubernetes implements it behind an
+// adapter that fetches the cluster's kubeconfig. The engine never imports client-go.
+type Nodes interface {
+	// Drift returns what the pool's nodes need changed, one diff.Change per node and
+	// label or taint (Path like `nodes["10.0.0.5"].labels["team"]`). It changes
+	// nothing.
+	Drift(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
+	// Reconcile makes the pool's nodes match it. It is safe to repeat.
+	Reconcile(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
+}
+
+// NodesFuncs is a Nodes made of function fields, for tests and small adapters.
+type NodesFuncs struct {
+	DriftFn     func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
+	ReconcileFn func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
+}
+
+var _ Nodes = NodesFuncs{}
+
+// Drift implements Nodes.
+func (f NodesFuncs) Drift(ctx context.Context, c providers.Observation, p *spec.NodePool, l providers.Observation) ([]diff.Change, error) {
+	if f.DriftFn == nil {
+		return nil, nil
+	}
+	return f.DriftFn(ctx, c, p, l)
+}
+
+// Reconcile implements Nodes.
+func (f NodesFuncs) Reconcile(ctx context.Context, c providers.Observation, p *spec.NodePool, l providers.Observation) error {
+	if f.ReconcileFn == nil {
+		return nil
+	}
+	return f.ReconcileFn(ctx, c, p, l)
+}
+
+// observeNodes asks Nodes for the drift of every node pool that exists and has
+// settled, in a cluster that has settled. A cluster that cannot be reached is a
+// warning, not an error: the cloud side is planned all the same.
+func (e *Engine) observeNodes(ctx context.Context, s *scope) {
+	if e.opts.Nodes == nil {
+		return
+	}
+	type job struct {
+		addr          spec.Addr
+		pool          *spec.NodePool
+		cluster, live providers.Observation
+	}
+	var jobs []job
+	for _, r := range s.desired {
+		np, ok := r.(*spec.NodePool)
+		if !ok || np.Spec.ClusterRef.Name == "" {
+			continue
+		}
+		live := s.observed[r.GetAddr()]
+		cluster := s.observed[spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name}]
+		if !live.Exists || live.Settling || !cluster.Exists || cluster.Settling {
+			continue
+		}
+		rr, err := resolve(np, s.ids)
+		if err != nil {
+			continue
+		}
+		jobs = append(jobs, job{addr: r.GetAddr(), pool: rr.(*spec.NodePool), cluster: cluster, live: live})
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, e.opts.Parallelism)
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			changes, err := e.opts.Nodes.Drift(ctx, j.cluster, j.pool, j.live)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				s.warnings = append(s.warnings, spec.Diagnostic{
+					Severity: spec.SeverityWarning, Addr: j.addr, Pos: j.pool.GetPos(),
+					Summary: fmt.Sprintf("the nodes of %s were not checked: %v", j.addr, err),
+					Detail:  "the cloud side is planned as usual; check that the cluster's API server endpoint is reachable from tkeops",
+				})
+				return
+			}
+			if len(changes) > 0 {
+				s.nodeDrift[j.addr] = changes
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// planNodes adds the step that patches a pool's nodes, after the pool's cloud steps.
+func (pl *planner) planNodes(r spec.Resource, base plan.Step) {
+	changes := pl.s.nodeDrift[r.GetAddr()]
+	if len(changes) == 0 {
+		return
+	}
+	st := base
+	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = r.GetAddr().String()+"#nodes", plan.ActionUpdate, plan.ReasonDrifted, APIActionNodes, changes
+	st.Notes = []string{"the pool's Kubernetes nodes moved away from its labels and taints; tkeops patches them (labels and taints set by others are left alone)"}
+	if !containsAddr(pl.p.Drift, r.GetAddr()) {
+		pl.p.Drift = append(pl.p.Drift, r.GetAddr())
+	}
+	pl.add(r.GetAddr(), &st)
+}
+
+func containsAddr(list []spec.Addr, a spec.Addr) bool {
+	for _, e := range list {
+		if e == a {
+			return true
+		}
+	}
+	return false
+}
+
+// reconcileNodes runs a node step.
+func (x *executor) reconcileNodes(ctx context.Context, st plan.Step) (string, error) {
+	if x.e.opts.Nodes == nil {
+		return "", x.stepErr(st, "patch nodes", fmt.Errorf("the engine has no access to the cluster's nodes"))
+	}
+	r, err := x.desired(st.Addr)
+	if err != nil {
+		return "", x.stepErr(st, "patch nodes", err)
+	}
+	np := r.(*spec.NodePool)
+	live := x.obs(st.Addr)
+	cluster := x.obs(spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name})
+	if err := x.e.opts.Nodes.Reconcile(ctx, cluster, np, live); err != nil {
+		return live.ID, x.stepErr(st, "patch nodes", err)
+	}
+	return live.ID, nil
+}

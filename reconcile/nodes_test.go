@@ -1,0 +1,84 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// fakeNodes is one node per pool whose "team" label someone may have changed.
+type fakeNodes struct {
+	mu      sync.Mutex
+	label   map[string]string // pool ID → live label value
+	unreach bool
+}
+
+func (f *fakeNodes) funcs() NodesFuncs {
+	return NodesFuncs{
+		DriftFn: func(_ context.Context, cl providers.Observation, p *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.unreach {
+				return nil, errors.New("dial tcp: connection refused")
+			}
+			if cl.ID == "" || live.ID == "" {
+				return nil, errors.New("observations missing")
+			}
+			want := p.Spec.Labels["pool"]
+			if got, ok := f.label[live.ID]; ok && got != want {
+				return []diff.Change{{Path: `nodes["10.0.0.5"].labels["pool"]`, Before: got, After: want, Class: spec.ClassInPlace, Action: APIActionNodes}}, nil
+			}
+			return nil, nil
+		},
+		ReconcileFn: func(_ context.Context, _ providers.Observation, p *spec.NodePool, live providers.Observation) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.label[live.ID] = p.Spec.Labels["pool"]
+			return nil
+		},
+	}
+}
+
+func TestNodeDriftIsPlannedAndPatched(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	nodes := &fakeNodes{label: map[string]string{}}
+	e := New(cloud, Options{Owner: "test", Timeouts: fastTimeouts(), Nodes: nodes.funcs()})
+	converge(t, e, set)
+	a := spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}
+	nodes.label[cloud.res[a].id] = "someone-else"
+
+	p, err := e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := p.Step("NodePool/staging-batch#nodes")
+	if !ok || st.APIAction != APIActionNodes || st.Changes[0].Before != "someone-else" || !containsAddr(p.Drift, a) {
+		t.Fatalf("node step = %+v (steps %v)", st, stepIDs(p))
+	}
+	if p := converge(t, e, set); !p.Empty() {
+		t.Fatalf("not converged: %v", stepIDs(p))
+	}
+	if got := nodes.label[cloud.res[a].id]; got != "batch" {
+		t.Errorf("node label = %q after apply", got)
+	}
+
+	nodes.unreach = true
+	poolOf(t, set, "staging-batch").Spec.Scaling.Max = 5
+	p, err = e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.HasErrors() || len(p.Diagnostics) == 0 || !strings.Contains(p.Diagnostics[0].Summary, "not checked") || !p.CanApply() {
+		t.Fatalf("unreachable cluster: diagnostics %+v, can apply %v", p.Diagnostics, p.CanApply())
+	}
+	if _, ok := p.Step("NodePool/staging-batch#tke:ModifyClusterNodePool"); !ok {
+		t.Errorf("cloud change not planned: %v", stepIDs(p))
+	}
+}
