@@ -2,9 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+
+	"github.com/tkeops/tkeops/emulator"
 )
 
 func TestParseCredentials(t *testing.T) {
@@ -68,5 +77,64 @@ func TestEmulatorOptionsComplete(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "secret") {
 		t.Fatal("secret key logged")
+	}
+}
+
+func TestEmulatorCommandServesAndPersists(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "cloud.json")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	run := func() (context.CancelFunc, chan error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errOut bytes.Buffer
+		cmd := newEmulatorCmd(IOStreams{Out: &out, ErrOut: &errOut})
+		cmd.SetArgs([]string{"--listen", addr, "--state", state, "--credential", "AKIDcli:cli-secret", "--timing", "instant"})
+		done := make(chan error, 1)
+		go func() { done <- cmd.ExecuteContext(ctx) }()
+		for i := 0; ; i++ {
+			resp, err := http.Get("http://" + addr + "/_emulator/healthz")
+			if err == nil {
+				resp.Body.Close()
+				break
+			}
+			if i == 100 {
+				t.Fatalf("emulator did not start: %v", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return cancel, done
+	}
+	client := func() *vpc.Client {
+		c, err := vpc.NewClient(common.NewCredential("AKIDcli", "cli-secret"), "ap-guangzhou", emulator.ClientProfile(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	stop, done := run()
+	req := vpc.NewCreateVpcRequest()
+	req.VpcName, req.CidrBlock = common.StringPtr("demo"), common.StringPtr("10.0.0.0/16")
+	resp, err := client().CreateVpc(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *resp.Response.Vpc.VpcId
+	stop() // what SIGINT/SIGTERM do through main's signal context
+	if err := <-done; err != nil {
+		t.Fatalf("emulator command: %v", err)
+	}
+
+	stop, done = run()
+	defer func() { stop(); <-done }()
+	dr := vpc.NewDescribeVpcsRequest()
+	dr.VpcIds = common.StringPtrs([]string{id})
+	if _, err := client().DescribeVpcs(dr); err != nil {
+		t.Fatalf("VPC lost across restart: %v", err)
 	}
 }
