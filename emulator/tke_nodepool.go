@@ -92,14 +92,19 @@ func (e *Emulator) tkeNodePoolRoutes() []*action {
 
 func (r *nodePoolRec) sdk(rs *regionState, now time.Time) *tke.NodePool {
 	g := rs.Groups[r.ASGID]
-	var initializing, running int64
+	// An instance that is initializing counts as joining for the first half of its
+	// start-up and as initializing for the second half.
+	var joining, initializing, running int64
 	for _, in := range rs.Instances {
 		if in.NodePoolID != r.ID {
 			continue
 		}
-		if in.State == instanceRunning {
+		switch {
+		case in.State == instanceRunning:
 			running++
-		} else {
+		case now.Before(in.Created.Add(in.RunningAt.Sub(in.Created) / 2)):
+			joining++
+		default:
 			initializing++
 		}
 	}
@@ -124,7 +129,7 @@ func (r *nodePoolRec) sdk(rs *regionState, now time.Time) *tke.NodePool {
 		Labels: orEmpty(r.Labels), Taints: orEmpty(r.Taints), Annotations: orEmpty(r.Annotations),
 		NodeCountSummary: &tke.NodeCountSummary{
 			ManuallyAdded:    &tke.ManuallyAdded{Joining: ptr(int64(0)), Initializing: ptr(int64(0)), Normal: ptr(int64(0)), Total: ptr(int64(0))},
-			AutoscalingAdded: &tke.AutoscalingAdded{Joining: ptr(int64(0)), Initializing: ptr(initializing), Normal: ptr(running), Total: ptr(initializing + running)},
+			AutoscalingAdded: &tke.AutoscalingAdded{Joining: ptr(joining), Initializing: ptr(initializing), Normal: ptr(running), Total: ptr(joining + initializing + running)},
 		},
 		AutoscalingGroupStatus: ptr(status), MaxNodesNum: ptr(maxN), MinNodesNum: ptr(minN), DesiredNodesNum: ptr(desired),
 		RuntimeConfig: &tke.RuntimeConfig{RuntimeType: ptr(r.RuntimeType), RuntimeVersion: ptr(r.RuntimeVersion)},

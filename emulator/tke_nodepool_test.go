@@ -170,10 +170,14 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	if got := states(f.instances(np)); got != "initializing,initializing" {
 		t.Fatalf("instances %s", got)
 	}
-	if n := p.NodeCountSummary.AutoscalingAdded; deref(n.Initializing) != 2 || deref(n.Normal) != 0 || deref(n.Total) != 2 {
+	if n := p.NodeCountSummary.AutoscalingAdded; deref(n.Joining) != 2 || deref(n.Initializing) != 0 || deref(n.Normal) != 0 || deref(n.Total) != 2 {
 		t.Fatalf("summary %+v", n)
 	}
-	f.clock.Advance(30 * time.Second)
+	f.clock.Advance(15 * time.Second)
+	if n := f.pool(np).NodeCountSummary.AutoscalingAdded; deref(n.Joining) != 0 || deref(n.Initializing) != 2 || deref(n.Total) != 2 {
+		t.Fatalf("summary %+v", n)
+	}
+	f.clock.Advance(15 * time.Second)
 	ins := f.instances(np)
 	if got := states(ins); got != "running,running" {
 		t.Fatalf("instances %s", got)
