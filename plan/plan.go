@@ -123,7 +123,9 @@ func (p *Plan) Summarize() Summary {
 		case ActionReplace:
 			s.Replace++
 		case ActionDelete:
-			s.Delete++
+			if st.Reason != ReasonReplaceImmutable { // the first half of a replacement
+				s.Delete++
+			}
 		case ActionAdopt:
 			s.Adopt++
 		case ActionOrphan:

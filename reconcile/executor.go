@@ -234,9 +234,12 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 		}
 		return x.update(ctx, c, st)
 	case plan.ActionReplace:
-		o := x.obs(st.Addr)
-		if err := x.delete(ctx, c, st, o); err != nil {
-			return "", err
+		// The delete half normally ran as its own step (#destroy); a plan from an
+		// older format may not have one.
+		if o := x.obs(st.Addr); o.Exists {
+			if err := x.delete(ctx, c, st, o); err != nil {
+				return "", err
+			}
 		}
 		return x.create(ctx, c, st)
 	case plan.ActionDelete:

@@ -210,6 +210,12 @@ func (m *memCloud) Delete(ctx context.Context, o providers.Observation, _ provid
 	if err := m.fail("delete", o.Addr); err != nil {
 		return err
 	}
+	for a, r := range m.res {
+		if r.id != o.ID && refersTo(r.live, o.ID) {
+			// Like the cloud: a VPC with subnets, a cluster with pools cannot go.
+			return fmt.Errorf("delete %s: ResourceInUse: %s still uses %s", o.Addr, a, o.ID)
+		}
+	}
 	m.record("delete %s", o.Addr)
 	for a, r := range m.res {
 		if r.id == o.ID {

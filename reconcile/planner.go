@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,14 +48,16 @@ type planner struct {
 	steps map[spec.Addr][]*plan.Step
 	// endpoint is the endpoint step of a cluster, which waits for its node pools.
 	endpoint map[spec.Addr]*plan.Step
-	order    []*plan.Step
+	// destroy is the first half of a replacement: the delete that precedes the create.
+	destroy map[spec.Addr]*plan.Step
+	order   []*plan.Step
 }
 
 func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	pl := &planner{
 		e: e, s: s,
 		p:     &plan.Plan{FormatVersion: plan.FormatVersion, Owner: e.opts.Owner, AllowDestroy: e.opts.AllowDestroy},
-		steps: map[spec.Addr][]*plan.Step{}, endpoint: map[spec.Addr]*plan.Step{},
+		steps: map[spec.Addr][]*plan.Step{}, endpoint: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
 	}
 	for _, r := range s.desired {
 		if err := pl.planDesired(r); err != nil {
@@ -136,6 +139,15 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		pl.note(addr, sk.Path, fmt.Sprintf("owned by %s, not drift (live %v, spec %v): %s", sk.Owner, show(sk.Before), show(sk.After), sk.Reason))
 	}
 	defer pl.planNodes(r, base)
+	// A resource whose parent is replaced lives inside something that goes away: it
+	// is replaced too, after (and into) the new parent.
+	for _, f := range r.Refs() {
+		parent := spec.Addr{Kind: f.Kind, Name: f.Ref.Name}
+		if isContainment(f.Path) && f.Ref.Name != "" && pl.destroy[parent] != nil {
+			res.Changes = append(res.Changes, diff.Change{Path: f.Path, Before: pl.s.ids[parent], After: f.Ref.Name + " (known after apply)",
+				Class: spec.ClassReplace, Note: parent.String() + " is replaced"})
+		}
+	}
 	if len(res.Changes) == 0 {
 		return nil
 	}
@@ -162,15 +174,28 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		pl.add(addr, &st)
 	}
 	if len(replace) > 0 {
+		// Two steps: the delete waits for whatever inside the resource is replaced
+		// too; the create comes before what will live inside the new one.
+		del := base
+		del.ID, del.Action, del.Reason = addr.String()+"#destroy", plan.ActionDelete, plan.ReasonReplaceImmutable
+		del.Notes = []string{"deleted first, to be created again (replacement)"}
 		st := base
-		st.ID, st.Action, st.Reason, st.Changes = addr.String(), plan.ActionReplace, plan.ReasonReplaceImmutable, append(replace, rest...)
+		st.ID, st.Action, st.Reason = addr.String(), plan.ActionReplace, plan.ReasonReplaceImmutable
+		for _, ch := range append(replace, rest...) {
+			if !isEndpointPath(ch.Path) {
+				st.Changes = append(st.Changes, ch)
+			}
+		}
 		var paths []string
 		for _, ch := range replace {
 			paths = append(paths, ch.Path)
 		}
 		st.Notes = append(st.Notes, "fixed at creation: "+strings.Join(paths, ", ")+"; the resource is deleted and created again")
 		pl.guardDestroy(&st, r.GetDeletionPolicy(), o)
+		pl.add(addr, &del)
 		pl.add(addr, &st)
+		pl.destroy[addr] = &del
+		pl.planEndpoints(rr, base, st.ID)
 		return nil
 	}
 	pl.planUpdates(r, rr, o, base, rest)
@@ -194,15 +219,30 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 		}
 	}
 	pl.add(addr, &st)
-	if len(endpoints) > 0 {
-		ep := base
-		ep.ID, ep.Action, ep.Reason, ep.Changes = addr.String()+"#endpoints", plan.ActionUpdate, plan.ReasonMissing, endpoints
-		ep.APIAction = endpoints[0].Action
-		ep.Notes = []string{"opened after the cluster's node pools exist: TKE opens endpoints only on a cluster with nodes"}
-		ep.DependsOn = []string{st.ID}
-		pl.endpoint[addr] = &ep
-		pl.order = append(pl.order, &ep)
+	pl.planEndpoints(rr, base, st.ID)
+}
+
+// planEndpoints opens the endpoints of a cluster being created (or created again) in
+// a step of their own after its node pools: TKE opens endpoints only once the
+// cluster has nodes.
+func (pl *planner) planEndpoints(rr spec.Resource, base plan.Step, after string) {
+	var endpoints []diff.Change
+	for _, ch := range diff.Compare(rr, nil, pl.e.rules).Changes {
+		if isEndpointPath(ch.Path) {
+			endpoints = append(endpoints, ch)
+		}
 	}
+	if len(endpoints) == 0 {
+		return
+	}
+	addr := rr.GetAddr()
+	ep := base
+	ep.ID, ep.Action, ep.Reason, ep.Changes = addr.String()+"#endpoints", plan.ActionUpdate, plan.ReasonMissing, endpoints
+	ep.APIAction = endpoints[0].Action
+	ep.Notes = []string{"opened after the cluster's node pools exist: TKE opens endpoints only on a cluster with nodes"}
+	ep.DependsOn = []string{after}
+	pl.endpoint[addr] = &ep
+	pl.order = append(pl.order, &ep)
 }
 
 func isEndpointPath(p string) bool {
@@ -427,6 +467,9 @@ func (pl *planner) connect() {
 			}
 		}
 		for _, st := range pl.steps[addr] {
+			if st == pl.destroy[addr] {
+				continue // the old resource goes before its parent does
+			}
 			st.DependsOn = appendUnique(st.DependsOn, deps...)
 		}
 		if ep := pl.endpoint[addr]; ep != nil {
@@ -436,6 +479,35 @@ func (pl *planner) connect() {
 			cl := spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name}
 			if ep := pl.endpoint[cl]; ep != nil {
 				ep.DependsOn = appendUnique(ep.DependsOn, stepIDs(addr)...)
+			}
+		}
+	}
+	// A replaced resource's delete waits for the deletes of what lives inside it (or
+	// uses it and goes too). What uses it and stays would make the cloud refuse the
+	// delete: the replacement is blocked, saying what to move first.
+	for addr, del := range pl.destroy {
+		id := pl.s.observed[addr].ID
+		var users []string
+		for other, o := range pl.s.observed {
+			if other == addr || o.Live == nil || !o.Exists || !refersTo(o.Live, id) {
+				continue
+			}
+			switch {
+			case pl.destroy[other] != nil:
+				del.DependsOn = appendUnique(del.DependsOn, pl.destroy[other].ID)
+			case slices.Contains(pl.s.extras, other):
+				del.DependsOn = appendUnique(del.DependsOn, stepIDs(other)...)
+			default:
+				users = append(users, other.String())
+			}
+		}
+		if len(users) > 0 {
+			sort.Strings(users)
+			for _, st := range pl.steps[addr] {
+				if st.Action == plan.ActionReplace && st.Blocked == "" {
+					st.Reason = plan.ReasonDestroyNotAllowed
+					st.Blocked = fmt.Sprintf("%s (%s) is still used by %s, so the cloud would refuse to delete it: move them off it first (or replace them too), then plan again", addr, id, strings.Join(users, ", "))
+				}
 			}
 		}
 	}

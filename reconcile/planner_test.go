@@ -102,18 +102,24 @@ func TestForbiddenAndReplace(t *testing.T) {
 	}
 	cl.Spec.Version = "1.30.0"
 
-	// A new subnet CIDR replaces the subnet when destroys are allowed.
+	// A new CIDR for a subnet that node pools use: the cloud would refuse the delete,
+	// so the replacement is blocked and says which pools to move.
 	sn, _ := set.Get(spec.Addr{Kind: spec.KindSubnet, Name: "stg-sh5"})
 	sn.(*spec.Subnet).Spec.CIDRBlock = "10.1.48.0/20"
-	oldID := cloud.res[sn.GetAddr()].id
 	p, err = sequential(cloud, true).Plan(context.Background(), set)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _ = p.Step("Subnet/stg-sh5")
-	if st.Action != plan.ActionReplace || st.Blocked != "" {
+	if st.Action != plan.ActionReplace || !strings.Contains(st.Blocked, "still used by NodePool/staging-general") {
 		t.Fatalf("replace step = %+v", st)
 	}
+	// Once the pool no longer uses it, the subnet is replaced: deleted, then created.
+	poolOf(t, set, "staging-general").Spec.SubnetRefs = []spec.Ref{{Name: "stg-sh2"}, {Name: "stg-sh4"}}
+	sn.(*spec.Subnet).Spec.CIDRBlock = "10.1.32.0/20"
+	converge(t, sequential(cloud, true), set)
+	sn.(*spec.Subnet).Spec.CIDRBlock = "10.1.48.0/20"
+	oldID := cloud.res[sn.GetAddr()].id
 	converge(t, sequential(cloud, true), set)
 	if cloud.res[sn.GetAddr()].id == oldID {
 		t.Error("the subnet was not replaced")
@@ -125,43 +131,49 @@ func TestForbiddenAndReplace(t *testing.T) {
 	}
 }
 
-func TestTaintsWrittenEmptyAreCleared(t *testing.T) {
+// TestReplaceCascades replaces a VPC: everything inside it is replaced too, deleted
+// from the inside out and created from the outside in.
+func TestReplaceCascades(t *testing.T) {
 	cloud := newMemCloud()
 	set := load(t, "../examples/staging")
-	converge(t, sequential(cloud, false), set)
-	dir := t.TempDir()
-	for _, f := range []string{"cluster.yaml", "network.yaml", "nodepools.yaml", "security-groups.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../examples/staging", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f == "nodepools.yaml" {
-			s := string(b)
-			i := strings.Index(s, "  taints:\n    - key: example.com/batch")
-			if i < 0 {
-				t.Fatal("example changed: no batch taints")
-			}
-			s = s[:i] + "  taints: []\n"
-			b = []byte(s)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	converge(t, engine(cloud, false), set)
+	v, _ := set.Get(spec.Addr{Kind: spec.KindVPC, Name: "staging"})
+	v.(*spec.VPC).Spec.CIDRBlock = "10.2.0.0/16"
+	for _, r := range set.ByKind(spec.KindSubnet) {
+		sn := r.(*spec.Subnet)
+		sn.Spec.CIDRBlock = strings.Replace(sn.Spec.CIDRBlock, "10.1.", "10.2.", 1)
 	}
-	cleared, diags := spec.LoadDir(dir)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	p, err := sequential(cloud, false).Plan(context.Background(), cleared)
+	p, err := engine(cloud, false).Plan(context.Background(), set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, ok := p.Step("NodePool/staging-batch#tke:ModifyClusterNodePool")
-	if !ok || len(st.Changes) != 1 || st.Changes[0].Path != "spec.taints" || st.Changes[0].After != nil {
-		t.Fatalf("steps %v, step %+v", stepIDs(p), st)
+	if p.CanApply() {
+		t.Fatal("a replacement without --allow-destroy can be applied")
 	}
-	converge(t, sequential(cloud, false), cleared)
-	if live := cloud.res[spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}].live.(*spec.NodePool); len(live.Spec.Taints) != 0 {
-		t.Errorf("taints still live: %+v", live.Spec.Taints)
+	e := engine(cloud, true)
+	p, err = e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := stepIDs(p)
+	for _, id := range []string{"Cluster/staging", "NodePool/staging-batch", "Subnet/stg-sh2"} {
+		if !slices.Contains(ids, id+"#destroy") {
+			t.Errorf("%s not replaced with its VPC: %v", id, ids)
+		}
+	}
+	before(t, ids, "NodePool/staging-batch#destroy", "Cluster/staging#destroy")
+	before(t, ids, "Cluster/staging#destroy", "VPC/staging#destroy")
+	before(t, ids, "Subnet/stg-sh2#destroy", "VPC/staging#destroy")
+	before(t, ids, "VPC/staging#destroy", "VPC/staging")
+	before(t, ids, "VPC/staging", "Subnet/stg-sh2")
+	before(t, ids, "Cluster/staging", "NodePool/staging-batch")
+	if s := p.Summarize(); s.Delete != 0 || s.Replace < 6 {
+		t.Errorf("summary %+v", s)
+	}
+	if p := converge(t, e, set); !p.Empty() {
+		t.Fatalf("not converged: %v", stepIDs(p))
+	}
+	if sg := cloud.res[spec.Addr{Kind: spec.KindSecurityGroup, Name: "staging-nodes"}]; sg == nil {
+		t.Error("the security group (not inside the VPC) was lost")
 	}
 }

@@ -119,7 +119,13 @@ func headline(st plan.Step) string {
 	case plan.ActionReplace:
 		return "must be replaced"
 	case plan.ActionDelete:
-		return "will be deleted (removed from the specs)"
+		if st.Reason == plan.ReasonReplaceImmutable {
+			return "will be deleted first, to be created again (replacement)"
+		}
+		if st.Reason == plan.ReasonRemovedFromSpec {
+			return "will be deleted (removed from the specs)"
+		}
+		return "will be deleted"
 	case plan.ActionWait:
 		return "has an operation in flight; tkeops waits for it"
 	case plan.ActionOrphan:
