@@ -385,3 +385,26 @@ func TestE2EDriftBehindOurBack(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestE2EReplaceVPCCascades replaces a VPC through the real provider: everything
+// inside it goes first and comes back inside the new one.
+func TestE2EReplaceVPCCascades(t *testing.T) {
+	c := startCloud(t, emulator.Options{})
+	set := loadSet(t, "../examples/staging")
+	converge(t, c.engine(false), set)
+	before := inventory(t, c.engine(false), set)
+	get[*spec.VPC](t, set, spec.KindVPC, "staging").Spec.CIDRBlock = "10.2.0.0/16"
+	for _, r := range set.ByKind(spec.KindSubnet) {
+		sn := r.(*spec.Subnet)
+		sn.Spec.CIDRBlock = strings.Replace(sn.Spec.CIDRBlock, "10.1.", "10.2.", 1)
+	}
+	get[*spec.SecurityGroup](t, set, spec.KindSecurityGroup, "staging-nodes").Spec.Ingress[0].CIDRBlock = "10.2.0.0/16"
+	e := c.engine(true)
+	converge(t, e, set)
+	if got := inventory(t, e, set); !slices.Equal(got, before) {
+		t.Errorf("after the replacement the cloud holds %v, want %v", got, before)
+	}
+	if got := census(t, c, "ap-shanghai"); got["VPC"] != 1 || got["Subnet"] != 3 || got["Cluster"] != 1 || got["NodePool"] != 2 {
+		t.Errorf("census %v", got)
+	}
+}
