@@ -34,6 +34,12 @@ type Shared struct {
 // the exit code for os.Exit.
 func (s *Shared) Main(m *testing.M) int {
 	flag.Parse()
+	if reason := noServerNeeded(); reason != "" {
+		// Listing tests or running as a fuzz worker: no test that needs a
+		// server runs in this process.
+		s.skipReason = reason
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	srv, err := kubeapiserver.Start(ctx, kubeapiserver.Options{})
 	cancel()
@@ -66,4 +72,16 @@ func (s *Shared) Server(tb testing.TB) *kubeapiserver.Server {
 		tb.Fatal("kubetest: Server called without TestMain calling Shared.Main")
 	}
 	return s.srv
+}
+
+// noServerNeeded says why this test process will run no test that needs the
+// server, or "".
+func noServerNeeded() string {
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		return "listing tests only"
+	}
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return "fuzz worker: fuzz targets must not need a kube-apiserver"
+	}
+	return ""
 }
