@@ -1,0 +1,194 @@
+package harness
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tkeops/tkeops/emulator"
+)
+
+// Faults are what Front injects into every API call it lets through to the
+// emulator. The emulator's own emulator.Fault carries one error code per action;
+// the fault suite needs two codes on every action at once, so Front draws them.
+type Faults struct {
+	// ThrottleRate is the share of calls answered RequestLimitExceeded.
+	ThrottleRate float64
+	// InternalRate is the share of calls answered InternalError.
+	InternalRate float64
+	// LatencyMin and LatencyMax bound a uniform delay added to every call.
+	LatencyMin, LatencyMax time.Duration
+	// Seed makes the draws reproducible (given the same order of calls).
+	Seed uint64
+}
+
+// Front sits in front of an emulator's handler: it counts API calls per region and
+// action (the emulator counts per action only), and injects Faults while they are on.
+type Front struct {
+	next http.Handler
+
+	on     atomic.Bool
+	mu     sync.Mutex
+	faults Faults
+	rng    *rand.Rand
+	// injected counts injected errors by code; calls counts requests by
+	// "region/Action" (including refused ones).
+	injected map[string]int
+	calls    map[string]int
+}
+
+// NewFront wraps next (an emulator's Handler).
+func NewFront(next http.Handler) *Front {
+	return &Front{next: next, injected: map[string]int{}, calls: map[string]int{}}
+}
+
+// SetFaults turns fault injection on with f.
+func (f *Front) SetFaults(fl Faults) {
+	f.mu.Lock()
+	f.faults = fl
+	f.rng = rand.New(rand.NewPCG(fl.Seed, 0x6661756c7473))
+	f.mu.Unlock()
+	f.on.Store(true)
+}
+
+// ClearFaults turns fault injection off.
+func (f *Front) ClearFaults() { f.on.Store(false) }
+
+// Injected returns the number of injected errors per code.
+func (f *Front) Injected() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]int, len(f.injected))
+	for k, v := range f.injected {
+		out[k] = v
+	}
+	return out
+}
+
+// Calls returns the API requests seen per "region/Action".
+func (f *Front) Calls() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]int, len(f.calls))
+	for k, v := range f.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetCalls zeroes the per-region call counts.
+func (f *Front) ResetCalls() {
+	f.mu.Lock()
+	f.calls = map[string]int{}
+	f.mu.Unlock()
+}
+
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	action := r.Header.Get("X-TC-Action")
+	if action == "" {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	on := f.on.Load()
+	f.mu.Lock()
+	f.calls[r.Header.Get("X-TC-Region")+"/"+action]++
+	var delay time.Duration
+	code := ""
+	if on {
+		fl := f.faults
+		if span := fl.LatencyMax - fl.LatencyMin; span > 0 {
+			delay = fl.LatencyMin + time.Duration(f.rng.Int64N(int64(span)))
+		} else {
+			delay = fl.LatencyMin
+		}
+		switch p := f.rng.Float64(); {
+		case p < fl.ThrottleRate:
+			code = "RequestLimitExceeded"
+		case p < fl.ThrottleRate+fl.InternalRate:
+			code = "InternalError"
+		}
+		if code != "" {
+			f.injected[code]++
+		}
+	}
+	f.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if code == "" {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	var id [16]byte
+	for i := range id {
+		id[i] = byte(rand.IntN(256))
+	}
+	var body struct {
+		Response struct {
+			Error struct {
+				Code    string `json:"Code"`
+				Message string `json:"Message"`
+			} `json:"Error"`
+			RequestId string `json:"RequestId"`
+		} `json:"Response"`
+	}
+	body.Response.Error.Code = code
+	body.Response.Error.Message = "Injected by the e2e fault front."
+	body.Response.RequestId = hex.EncodeToString(id[:])
+	out, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	_, _ = w.Write(out)
+}
+
+// InProcess is an emulator served in this process behind a Front.
+type InProcess struct {
+	*emulator.Emulator
+	Front *Front
+	Cloud
+	srv *http.Server
+}
+
+// StartInProcess builds an emulator with opts (Credentials default to
+// SecretID/SecretKey) and serves it behind a Front on a loopback port.
+func StartInProcess(opts emulator.Options) (*InProcess, error) {
+	if len(opts.Credentials) == 0 {
+		opts.Credentials = map[string]string{SecretID: SecretKey}
+	}
+	var id, key string
+	for id, key = range opts.Credentials {
+		break
+	}
+	e, err := emulator.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = e.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	front := NewFront(e.Handler())
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return &InProcess{Emulator: e, Front: front, Cloud: Cloud{Endpoint: ln.Addr().String(), SecretID: id, SecretKey: key}, srv: srv}, nil
+}
+
+// Close stops serving and closes the emulator.
+func (p *InProcess) Close() error {
+	_ = p.srv.Close()
+	return p.Emulator.Close()
+}
