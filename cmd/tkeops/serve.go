@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
@@ -144,6 +145,8 @@ func (o *serveOptions) run(ctx context.Context, streams IOStreams, getenv func(s
 	if err != nil {
 		return err
 	}
+	// client-go (leader election) logs through klog; send it to our logger.
+	klog.SetSlogLogger(log.With("component", "client-go"))
 	app, err := newServeApp(cfg, secrets, log, serveDeps{})
 	if err != nil {
 		return err
