@@ -61,7 +61,7 @@ type fixture struct {
 	ready error
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	store, err := runstore.Open(filepath.Join(t.TempDir(), "runs.db"), runstore.Options{})
 	if err != nil {
