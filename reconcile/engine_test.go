@@ -388,3 +388,20 @@ func TestAutoscalerMovesAreNotStaleNorDrift(t *testing.T) {
 		t.Errorf("no note on the autoscaler-owned count: %+v", p.Notes)
 	}
 }
+
+func TestInconsistentResultIsAFailure(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	e := engine(cloud, false)
+	converge(t, e, set)
+	poolOf(t, set, "staging-batch").Spec.Labels["pool"] = "batch2"
+	cloud.dropUpdates = true
+	p, err := e.Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Apply(context.Background(), p, set)
+	if !errors.Is(err, ErrInconsistentResult) || !strings.Contains(err.Error(), "spec.labels") {
+		t.Fatalf("err = %v, want ErrInconsistentResult naming spec.labels", err)
+	}
+}

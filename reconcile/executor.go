@@ -273,8 +273,10 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 		return "", x.stepErr(st, "create", err)
 	}
 	x.record(st.Addr, o)
-	o, err = x.waitSettled(ctx, c, st, r, o)
-	return o.ID, err
+	if o, err = x.waitSettled(ctx, c, st, r, o); err != nil {
+		return o.ID, err
+	}
+	return o.ID, x.checkResult(st, r, o)
 }
 
 func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step) (string, error) {
@@ -297,8 +299,50 @@ func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step)
 		n = o
 		n.Settling = true // not told: look
 	}
-	n, err = x.waitSettled(ctx, c, st, r, n)
-	return n.ID, err
+	if n, err = x.waitSettled(ctx, c, st, r, n); err != nil {
+		return n.ID, err
+	}
+	return n.ID, x.checkResult(st, r, n)
+}
+
+// checkResult compares what the step meant to set with what the cloud now reports,
+// once the operation has settled: a provider or API that accepted a call but did
+// not make the change must not be reported as done.
+func (x *executor) checkResult(st plan.Step, r spec.Resource, o providers.Observation) error {
+	if o.Live == nil {
+		return nil
+	}
+	a := st.Addr
+	for _, f := range r.Refs() {
+		if f.Ref.ID == "" && f.Kind == a.Kind && f.Ref.Name == a.Name {
+			f.Ref.ID = o.ID // a reference to itself, known now
+		}
+	}
+	planned := map[string]bool{}
+	for _, ch := range st.Changes {
+		planned[ch.Path] = true
+	}
+	var off []string
+	for _, ch := range diff.Compare(r, o.Live, x.e.rules).Changes {
+		if planned[ch.Path] {
+			off = append(off, fmt.Sprintf("%s is %v, planned %v", ch.Path, showValue(ch.Before), showValue(ch.After)))
+		}
+	}
+	if len(off) > 0 {
+		return x.stepErr(st, "check result", fmt.Errorf("%w: %s", ErrInconsistentResult, strings.Join(off, "; ")))
+	}
+	return nil
+}
+
+// ErrInconsistentResult is wrapped when the cloud accepted a step but does not show
+// its effect once the operation settled.
+var ErrInconsistentResult = errors.New("the cloud does not show the planned change after the operation finished")
+
+func showValue(v any) string {
+	if v == nil {
+		return "unset"
+	}
+	return fmt.Sprint(v)
 }
 
 // stepValues makes r carry the values of one step where a step sets intermediate

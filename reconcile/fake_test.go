@@ -24,6 +24,8 @@ type memCloud struct {
 	next   int
 	calls  []string
 	settle int // observations an operation stays in flight
+	// dropUpdates accepts updates without making them (a broken provider or API).
+	dropUpdates bool
 	// failFn, when set, may fail a call before it happens.
 	failFn func(op string, a spec.Addr) error
 }
@@ -196,7 +198,9 @@ func (m *memCloud) Update(ctx context.Context, r spec.Resource, o providers.Obse
 	} else {
 		m.record("update %s %s", a, strings.Join(paths, ","))
 	}
-	cur.live = next
+	if !m.dropUpdates {
+		cur.live = next
+	}
 	cur.settling = m.settle
 	return m.obs(a, cur), nil
 }
