@@ -35,10 +35,19 @@ type Counts struct {
 	Update  int `json:"update"`
 	Replace int `json:"replace"`
 	Delete  int `json:"delete"`
+	// Adopt counts existing, unowned resources taken under management; Orphan
+	// counts resources released from it (left in the cloud).
+	Adopt   int `json:"adopt,omitempty"`
+	Orphan  int `json:"orphan,omitempty"`
 	Blocked int `json:"blocked,omitempty"`
 	// Drifted counts resources whose live state moved away from the spec.
 	Drifted int `json:"drifted"`
+	// Waiting counts steps that only wait for operations already in flight.
+	Waiting int `json:"waiting,omitempty"`
 }
+
+// Changes is the number of resources the plan would change.
+func (c Counts) Changes() int { return c.Create + c.Update + c.Replace + c.Delete + c.Adopt + c.Orphan }
 
 // Run is one run of the service. It holds no secrets: only revisions, counts,
 // diagnostics and error text written by tkeops.

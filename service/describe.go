@@ -12,8 +12,14 @@ import (
 
 func countsOf(p *plan.Plan) *runstore.Counts {
 	sm := p.Summarize()
-	return &runstore.Counts{Create: sm.Create, Update: sm.Update, Replace: sm.Replace, Delete: sm.Delete,
-		Blocked: sm.Blocked, Drifted: len(p.Drift)}
+	c := &runstore.Counts{Create: sm.Create, Update: sm.Update, Replace: sm.Replace, Delete: sm.Delete,
+		Adopt: sm.Adopt, Orphan: sm.Orphan, Blocked: sm.Blocked, Drifted: len(p.Drift)}
+	for _, st := range p.Steps {
+		if st.Action == plan.ActionWait {
+			c.Waiting++
+		}
+	}
+	return c
 }
 
 // planLine is the one-line summary: a replacement counts as one create and one
@@ -22,7 +28,14 @@ func planLine(c *runstore.Counts) string {
 	if c == nil {
 		return ""
 	}
-	return fmt.Sprintf("%d to create, %d to update, %d to destroy", c.Create+c.Replace, c.Update, c.Delete+c.Replace)
+	line := fmt.Sprintf("%d to create, %d to update, %d to destroy", c.Create+c.Replace, c.Update, c.Delete+c.Replace)
+	if c.Adopt > 0 {
+		line += fmt.Sprintf(", %d to adopt", c.Adopt)
+	}
+	if c.Orphan > 0 {
+		line += fmt.Sprintf(", %d to release", c.Orphan)
+	}
+	return line
 }
 
 func appliedLine(c *runstore.Counts) string {

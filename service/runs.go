@@ -405,10 +405,14 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 	c := r.run.Counts
 	if m := s.metrics; m != nil {
 		m.drifted.Set(float64(len(p.Drift)))
-		m.pending.Set(float64(c.Create + c.Update + c.Replace + c.Delete))
+		m.pending.Set(float64(c.Changes()))
 	}
-	if p.Empty() {
-		r.status(ctx, StateSuccess, "no drift: live state matches "+short(rev))
+	if p.Empty() || (len(p.Drift) == 0 && c.Changes() == 0) {
+		desc := "no drift: live state matches " + short(rev)
+		if c.Waiting > 0 {
+			desc += fmt.Sprintf(" (%d operation(s) in flight)", c.Waiting)
+		}
+		r.status(ctx, StateSuccess, desc)
 		r.end(runstore.StateSucceeded, "succeeded", "no drift", "")
 		return
 	}

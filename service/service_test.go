@@ -416,3 +416,33 @@ func TestBlockedPlanIsRefusedNotApplied(t *testing.T) {
 		h.stop(t)
 	})
 }
+
+func TestDriftWithOnlyOperationsInFlightIsNoDrift(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eng := &fakeEngine{PlanFn: func(_ context.Context, _ Specs, rev string) (*plan.Plan, error) {
+			return &plan.Plan{Revision: rev, Steps: []plan.Step{{ID: "Cluster/a#wait", Addr: spec.Addr{Kind: spec.KindCluster, Name: "a"},
+				Action: plan.ActionWait, Reason: plan.ReasonAsyncInFlight}}}, nil
+		}}
+		h := newHarness(t, eng, func(o *Options) { o.PollInterval = 24 * time.Hour })
+		h.start()
+		synctest.Wait()
+		h.svc.TriggerDrift("test")
+		synctest.Wait()
+		st := h.forge.all()
+		last := st[len(st)-1]
+		if last.Context != "tkeops/drift" || last.State != StateSuccess || !strings.Contains(last.Description, "1 operation(s) in flight") {
+			t.Fatalf("drift status %+v", last)
+		}
+		h.stop(t)
+	})
+}
+
+func TestPlanLineCountsReplaceAsCreateAndDestroy(t *testing.T) {
+	c := &runstore.Counts{Create: 2, Update: 1, Replace: 1, Delete: 1, Adopt: 1}
+	if got, want := planLine(c), "3 to create, 1 to update, 2 to destroy, 1 to adopt"; got != want {
+		t.Fatalf("planLine = %q, want %q", got, want)
+	}
+	if got := truncate(strings.Repeat("é", 200), 140); len([]rune(got)) != 140 || !strings.HasSuffix(got, "…") {
+		t.Fatalf("truncate gave %d runes", len([]rune(got)))
+	}
+}
