@@ -13,9 +13,6 @@ import (
 // repository become applied changes and statuses, and an invalid commit becomes
 // a failure status without a cloud call (the demo itself checks the call count).
 func TestServeDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the demo waits for emulated clusters (~20s); skipped under -short")
-	}
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
