@@ -1,6 +1,10 @@
 package service
 
-import "log/slog"
+import (
+	"fmt"
+	"io"
+	"log/slog"
+)
 
 // Secret is a credential (cloud key, forge token, webhook secret). Every way of
 // printing it — fmt verbs, slog, JSON — prints "[redacted]"; only Reveal returns the
@@ -28,6 +32,16 @@ func (s Secret) String() string {
 
 // GoString implements fmt.GoStringer, so %#v does not print the value either.
 func (s Secret) GoString() string { return `service.Secret("` + s.String() + `")` }
+
+// Format implements fmt.Formatter, so no verb (%d, %x, %+v …) reaches the value
+// through reflection.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
 
 // LogValue implements slog.LogValuer.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
