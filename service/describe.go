@@ -118,9 +118,20 @@ func planComment(rev, line, markdown, url string) string {
 		fmt.Fprintf(&b, " · [full plan](%s)", url)
 	}
 	b.WriteString("\n\n")
+	if len(markdown) > maxCommentPlan {
+		// GitHub refuses comments over 65536 characters; the full plan stays on the run page.
+		cut := strings.LastIndexByte(markdown[:maxCommentPlan], '\n')
+		if cut < 0 {
+			cut = maxCommentPlan
+		}
+		markdown = markdown[:cut] + "\n\n… the plan is too long for a comment; see the full plan on the run page.\n"
+	}
 	b.WriteString(markdown)
 	return b.String()
 }
+
+// maxCommentPlan bounds the plan part of a pull request comment, in bytes.
+const maxCommentPlan = 60000
 
 func invalidComment(rev string, diags spec.Diagnostics, url string) string {
 	var b strings.Builder

@@ -446,3 +446,11 @@ func TestPlanLineCountsReplaceAsCreateAndDestroy(t *testing.T) {
 		t.Fatalf("truncate gave %d runes", len([]rune(got)))
 	}
 }
+
+func TestPlanCommentStaysUnderForgeLimits(t *testing.T) {
+	huge := strings.Repeat("| VPC/x | update | spec.tags |\n", 5000)
+	body := planComment("0123456789abcdef", "1 to create, 0 to update, 0 to destroy", huge, "https://t/runs/1")
+	if len(body) > 65536 || !strings.Contains(body, "too long for a comment") || !strings.HasPrefix(body, DefaultCommentMarker) {
+		t.Fatalf("comment of %d bytes", len(body))
+	}
+}
