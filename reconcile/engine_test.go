@@ -405,3 +405,23 @@ func TestInconsistentResultIsAFailure(t *testing.T) {
 		t.Fatalf("err = %v, want ErrInconsistentResult naming spec.labels", err)
 	}
 }
+
+func TestSettlingDeleteIsAwaited(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	converge(t, engine(cloud, false), set)
+	a := spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}
+	cloud.res[a].settling = 3 // e.g. a delete a killed run started
+	p, err := engine(cloud, true).Plan(context.Background(), without(set, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := stepIDs(p)
+	before(t, ids, "NodePool/staging-batch#wait", "NodePool/staging-batch")
+	if p := converge(t, engine(cloud, true), without(set, a)); !p.Empty() {
+		t.Fatalf("not converged: %v", stepIDs(p))
+	}
+	if slices.Contains(cloud.addrs(), a.String()) {
+		t.Error("pool not deleted")
+	}
+}

@@ -246,6 +246,10 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 		o := x.obs(st.Addr)
 		return o.ID, x.delete(ctx, c, st, o)
 	case plan.ActionWait:
+		if x.s.byAddr[st.Addr] == nil {
+			// No longer in the spec: wait without a desired resource to look up.
+			return x.obs(st.Addr).ID, x.waitGone(ctx, c, st, x.obs(st.Addr), true)
+		}
 		x.mu.Lock()
 		x.waited = true
 		x.mu.Unlock()
@@ -390,7 +394,7 @@ func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step,
 	if err := c.Delete(ctx, o, opts); err != nil {
 		return x.stepErr(st, "delete", err)
 	}
-	return x.waitGone(ctx, c, st, o)
+	return x.waitGone(ctx, c, st, o, false)
 }
 
 // waitSettled polls Observe with backoff until the resource exists and no
@@ -439,8 +443,8 @@ func (x *executor) waitSettled(ctx context.Context, c providers.Client, st plan.
 }
 
 // waitGone polls until the deleted resource no longer shows among the kind's owned
-// resources.
-func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Step, o providers.Observation) error {
+// resources, or, with orSettled, until it shows with no operation in flight.
+func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Step, o providers.Observation, orSettled bool) error {
 	kind := st.Addr.Kind
 	t := x.e.opts.Timeouts
 	budget := t.For(kind)
@@ -471,6 +475,11 @@ func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Ste
 			if n.Exists && n.ID == o.ID {
 				found = true
 				status = n.Status
+				if orSettled && !n.Settling {
+					n.Addr = st.Addr
+					x.record(st.Addr, n)
+					return nil
+				}
 				break
 			}
 		}

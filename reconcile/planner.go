@@ -433,6 +433,13 @@ func (pl *planner) planExtras() {
 			continue
 		}
 		pl.guardDestroy(&st, o.DeletionPolicy, o)
+		if o.Settling && st.Blocked == "" {
+			// An operation is in flight (often the delete of a run that was killed):
+			// wait for it first; the delete is then a no-op if the resource is gone.
+			w := plan.Step{ID: addr.String() + "#wait", Addr: addr, CloudID: o.ID, Action: plan.ActionWait, Reason: plan.ReasonAsyncInFlight,
+				Notes: []string{fmt.Sprintf("an operation is in flight (status %q); tkeops waits for it before deleting", o.Status)}}
+			pl.add(addr, &w)
+		}
 		pl.add(addr, &st)
 	}
 }
