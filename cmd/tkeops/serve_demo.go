@@ -212,6 +212,9 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	}
 
 	changed := strings.Replace(files["specs/nodepools.yaml"], "max: 10", "max: 12", 1)
+	if changed == files["specs/nodepools.yaml"] {
+		return fmt.Errorf("demo: %s/nodepools.yaml no longer has a node pool with \"max: 10\" to change; update the demo", examples)
+	}
 	rev2, err := repo.commit("staging-general: allow 12 nodes", map[string]string{"specs/nodepools.yaml": changed})
 	if err != nil {
 		return err
