@@ -12,13 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/service"
 )
 
 // Limits of the HTTP server. Webhook bodies have their own limit (MaxBodyBytes).
 const (
-	DefaultMaxBodyBytes = 1 << 20 // 1 MiB: push and pull request events of a spec repo are far smaller
+	DefaultMaxBodyBytes = forge.DefaultMaxWebhookBytes // 4 MiB: push and pull request events of a spec repo are far smaller
 	maxHeaderBytes      = 64 << 10
 	readHeaderTimeout   = 10 * time.Second
 	readTimeout         = 30 * time.Second
