@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,7 +40,7 @@ type Front struct {
 	faults Faults
 	rng    *rand.Rand
 	// injected counts injected errors by code; calls counts requests by
-	// "region/Action" (including refused ones).
+	// "region/service.Action" (including refused ones).
 	injected map[string]int
 	calls    map[string]int
 }
@@ -72,7 +73,7 @@ func (f *Front) Injected() map[string]int {
 	return out
 }
 
-// Calls returns the API requests seen per "region/Action".
+// Calls returns the API requests seen per "region/service.Action".
 func (f *Front) Calls() map[string]int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -98,7 +99,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	on := f.on.Load()
 	f.mu.Lock()
-	f.calls[r.Header.Get("X-TC-Region")+"/"+action]++
+	f.calls[r.Header.Get("X-TC-Region")+"/"+service(r.Header.Get("Authorization"))+"."+action]++
 	var delay time.Duration
 	code := ""
 	if on {
@@ -191,4 +192,19 @@ func StartInProcess(opts emulator.Options) (*InProcess, error) {
 func (p *InProcess) Close() error {
 	_ = p.srv.Close()
 	return p.Emulator.Close()
+}
+
+// service reads the service from a TC3 Authorization header's credential scope
+// ("TC3-HMAC-SHA256 Credential=AKID…/2026-01-01/vpc/tc3_request, …").
+func service(auth string) string {
+	_, cred, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return "?"
+	}
+	cred, _, _ = strings.Cut(cred, ",")
+	parts := strings.Split(cred, "/")
+	if len(parts) < 4 {
+		return "?"
+	}
+	return parts[len(parts)-2]
 }

@@ -1,0 +1,297 @@
+// Command tkeops-bench measures tkeops against the emulator with its real per-action
+// rate limits and prints the Markdown tables of docs/performance.md:
+//
+//	go run ./bench/cmd/tkeops-bench                       # everything (make bench)
+//	go run ./bench/cmd/tkeops-bench -sections plan -plan-stacks 10,100
+//
+// The no-op plan and the fresh apply run the real `tkeops` binary as a child process
+// (built once into a temporary directory unless -bin is given), so wall time and peak
+// RSS (getrusage ru_maxrss of the child) are those a user sees; the emulator runs in
+// this process, behind a front that counts calls per region and action.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tkeops/tkeops/bench"
+	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/emulator"
+)
+
+type config struct {
+	sections      map[string]bool
+	planStacks    []int
+	planRuns      int
+	applyStacks   []int
+	applyPar      []int
+	applyTiming   string
+	gitFiles      int
+	polls         int
+	bin           string
+	stdout, human io.Writer
+}
+
+func main() {
+	var c config
+	sections := flag.String("sections", "plan,apply,git", "what to measure: plan, apply, git")
+	planStacks := flag.String("plan-stacks", "10,100,1000", "fleet sizes of the no-op plan")
+	flag.IntVar(&c.planRuns, "plan-runs", 3, "no-op plans per size (the median is reported)")
+	applyStacks := flag.String("apply-stacks", "10,30", "fleet sizes of the fresh apply")
+	applyPar := flag.String("apply-parallelism", "4,0", "apply --parallelism values; 0 means one slot per step")
+	flag.StringVar(&c.applyTiming, "apply-timing", "cluster=8s,nodepool=4s,node=2s", "emulator timing of the fresh apply")
+	flag.IntVar(&c.gitFiles, "git-files", 10_000, "files of the git and load benchmarks")
+	flag.IntVar(&c.polls, "polls", 20, "no-op polls (the median is reported)")
+	flag.StringVar(&c.bin, "bin", "", "tkeops binary (default: go build ./cmd/tkeops into a temporary directory)")
+	flag.Parse()
+	c.sections = map[string]bool{}
+	for _, s := range strings.Split(*sections, ",") {
+		c.sections[strings.TrimSpace(s)] = true
+	}
+	var err error
+	if c.planStacks, err = ints(*planStacks); err != nil {
+		log.Fatalf("-plan-stacks: %v", err)
+	}
+	if c.applyStacks, err = ints(*applyStacks); err != nil {
+		log.Fatalf("-apply-stacks: %v", err)
+	}
+	if c.applyPar, err = ints(*applyPar); err != nil {
+		log.Fatalf("-apply-parallelism: %v", err)
+	}
+	c.stdout, c.human = os.Stdout, os.Stderr
+	if err := run(context.Background(), c); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q: want non-negative integers", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, c config) error {
+	work, err := os.MkdirTemp("", "tkeops-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if c.bin == "" && (c.sections["plan"] || c.sections["apply"]) {
+		fmt.Fprintln(c.human, "building tkeops…")
+		if c.bin, err = harness.BuildBinary(ctx, work); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.stdout, "Measured %s on %s/%s, %d CPUs (GOMAXPROCS %d), %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	if c.sections["plan"] {
+		if err := planSection(ctx, c, work); err != nil {
+			return err
+		}
+	}
+	if c.sections["apply"] {
+		if err := applySection(ctx, c, work); err != nil {
+			return err
+		}
+	}
+	if c.sections["git"] {
+		if err := gitSection(ctx, c, work); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func planSection(ctx context.Context, c config, work string) error {
+	type row struct {
+		s              int
+		runs           []bench.Run
+		median         bench.Run
+		server, client []bench.Floor
+	}
+	var rows []row
+	for _, s := range c.planStacks {
+		fmt.Fprintf(c.human, "no-op plan, S=%d: populating…\n", s)
+		cloud, err := bench.NewCloud(s, emulator.InstantTiming())
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(work, fmt.Sprintf("plan-%d", s))
+		_, set, err := bench.WriteFleet(dir, s)
+		if err != nil {
+			_ = cloud.Close()
+			return err
+		}
+		start := time.Now()
+		if err := bench.Populate(ctx, cloud, set); err != nil {
+			_ = cloud.Close()
+			return err
+		}
+		fmt.Fprintf(c.human, "  populated in %s; planning %d times…\n", time.Since(start).Round(time.Second), c.planRuns)
+		r := row{s: s}
+		for i := range c.planRuns {
+			// Let the server-side token buckets refill, as between two polls.
+			time.Sleep(2 * time.Second)
+			pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
+			if err != nil {
+				_ = cloud.Close()
+				return err
+			}
+			if pr.ExitCode != 0 {
+				_ = cloud.Close()
+				return fmt.Errorf("S=%d: no-op plan %d exited %d:\n%s", s, i+1, pr.ExitCode, tail(pr.Output))
+			}
+			fmt.Fprintf(c.human, "  plan %d: %s, %d calls, %d MiB\n", i+1, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
+			r.runs = append(r.runs, pr)
+		}
+		_ = cloud.Close()
+		sorted := slices.Clone(r.runs)
+		slices.SortFunc(sorted, func(a, b bench.Run) int { return int(a.Wall - b.Wall) })
+		r.median = sorted[len(sorted)/2]
+		r.server = bench.Floors(r.median.Calls, false)
+		r.client = bench.Floors(r.median.Calls, true)
+		rows = append(rows, r)
+	}
+	w := c.stdout
+	fmt.Fprintf(w, "### No-op plan: `tkeops plan` of S stacks that need no change\n\n")
+	fmt.Fprintf(w, "| S | resources | API calls | calls/stack | wall (median of %d) | min–max | peak RSS | floor, server limits | measured ÷ floor | floor, client budget | measured ÷ floor |\n", c.planRuns)
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		lo, hi := r.runs[0].Wall, r.runs[0].Wall
+		peak := int64(0)
+		for _, x := range r.runs {
+			lo, hi = min(lo, x.Wall), max(hi, x.Wall)
+			peak = max(peak, x.MaxRSSKiB)
+		}
+		fs, fc := r.server[0].Seconds, r.client[0].Seconds
+		m := r.median.Wall.Seconds()
+		fmt.Fprintf(w, "| %d | %d | %d | %.2f | %.2f s | %.2f–%.2f s | %.0f MiB | %.2f s | %.2f | %.2f s | %.2f |\n",
+			r.s, r.s*fleet.ResourcesPerStack, r.median.TotalCalls, float64(r.median.TotalCalls)/float64(r.s), m,
+			lo.Seconds(), hi.Seconds(), float64(peak)/1024, fs, m/fs, fc, m/fc)
+	}
+	fmt.Fprintf(w, "\nThe floor is, per region and action, calls ÷ allowed rate; the largest one bounds the plan. Largest floors of the biggest fleet:\n\n")
+	last := rows[len(rows)-1]
+	fmt.Fprintf(w, "| region/action (S=%d) | calls | server limit | floor | client budget | floor |\n|---|---:|---:|---:|---:|---:|\n", last.s)
+	client := map[string]bench.Floor{}
+	for _, f := range last.client {
+		client[f.Key] = f
+	}
+	for i, f := range last.server {
+		if i == 6 {
+			break
+		}
+		cf := client[f.Key]
+		fmt.Fprintf(w, "| %s | %d | %.0f/s | %.2f s | %.0f/s | %.2f s |\n", f.Key, f.Calls, f.Rate, f.Seconds, cf.Rate, cf.Seconds)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func applySection(ctx context.Context, c config, work string) error {
+	timing, err := emulator.ParseTiming(c.applyTiming)
+	if err != nil {
+		return err
+	}
+	cp := bench.CriticalPath(timing)
+	w := c.stdout
+	fmt.Fprintf(w, "### Fresh apply: `tkeops apply --auto-approve` of S new stacks, emulator timing `%s`\n\n", c.applyTiming)
+	fmt.Fprintf(w, "| S | steps | --parallelism | API calls | wall | peak RSS | critical path | wait work ÷ parallelism | bound (larger of the two) | wall ÷ critical path | wall ÷ bound |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range c.applyStacks {
+		for _, par := range c.applyPar {
+			steps := s * fleet.ResourcesPerStack
+			p := par
+			if p == 0 {
+				p = steps
+			}
+			fmt.Fprintf(c.human, "fresh apply, S=%d, parallelism %d…\n", s, p)
+			cloud, err := bench.NewCloud(s, timing)
+			if err != nil {
+				return err
+			}
+			dir := filepath.Join(work, fmt.Sprintf("apply-%d-%d", s, p))
+			if _, _, err := bench.WriteFleet(dir, s); err != nil {
+				_ = cloud.Close()
+				return err
+			}
+			ar, err := bench.RunTkeops(ctx, c.bin, cloud, "apply", "--auto-approve", "--no-color", "--parallelism", strconv.Itoa(p), dir)
+			if err == nil && ar.ExitCode != 0 {
+				err = fmt.Errorf("S=%d: apply exited %d:\n%s", s, ar.ExitCode, tail(ar.Output))
+			}
+			if err == nil {
+				// The apply must have converged: a plan right after is empty.
+				var pr bench.Run
+				pr, err = bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
+				if err == nil && pr.ExitCode != 0 {
+					err = fmt.Errorf("S=%d: plan after apply exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
+				}
+			}
+			_ = cloud.Close()
+			if err != nil {
+				return err
+			}
+			work := bench.WaitWork(timing, s) / time.Duration(p)
+			bound := max(cp, work)
+			fmt.Fprintf(c.human, "  %s, %d calls\n", ar.Wall.Round(time.Millisecond), ar.TotalCalls)
+			fmt.Fprintf(w, "| %d | %d | %d | %d | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s | %.2f | %.2f |\n",
+				s, steps, p, ar.TotalCalls, ar.Wall.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),
+				bound.Seconds(), ar.Wall.Seconds()/cp.Seconds(), ar.Wall.Seconds()/bound.Seconds())
+		}
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func gitSection(ctx context.Context, c config, work string) error {
+	dir := filepath.Join(work, "repo")
+	if _, err := fleet.Write(dir, fleet.ForFiles(c.gitFiles)); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.human, "load of %d files…\n", c.gitFiles)
+	lr, err := bench.Load(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.human, "git poll of %d files…\n", c.gitFiles)
+	gr, err := bench.GitPoll(ctx, dir, work, c.polls)
+	if err != nil {
+		return err
+	}
+	w := c.stdout
+	fmt.Fprintf(w, "### Git side: a repository of %d spec files\n\n", c.gitFiles)
+	fmt.Fprintf(w, "| files | first poll (clone over file://) | checkout | no-op poll (median of %d) | fetches after %d polls |\n|---:|---:|---:|---:|---:|\n", gr.Polls, gr.Polls+1)
+	fmt.Fprintf(w, "| %d | %s | %s | %s | %d |\n\n", gr.Files, gr.Clone.Round(time.Millisecond), gr.Checkout.Round(time.Millisecond),
+		gr.NoopPoll.Round(10*time.Microsecond), gr.Fetches)
+	fmt.Fprintf(w, "| files | resources | spec.LoadDir (load + validate) | allocated | peak heap |\n|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| %d | %d | %s | %.0f MiB | %.0f MiB |\n\n", lr.Files, lr.Resources, lr.Wall.Round(time.Millisecond),
+		float64(lr.Allocated)/(1<<20), float64(lr.PeakHeap)/(1<<20))
+	return nil
+}
+
+func tail(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	return strings.Join(lines, "\n")
+}
