@@ -220,3 +220,53 @@ func TestE2ECrashAndResume(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ECrashDuringDeletes kills an apply that deletes the staging cluster and its
+// pools (asynchronous deletes) at several points, and checks the next run finishes
+// the job: the emulator holds exactly the network that stays.
+func TestE2ECrashDuringDeletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs dozens of applies against the emulator")
+	}
+	timing := emulator.Timing{ClusterDelete: 150 * time.Millisecond, NodePoolDelete: 100 * time.Millisecond}
+	full := loadSet(t, "../examples/staging")
+	keep := &spec.Set{}
+	for _, r := range full.Resources {
+		if k := r.GetAddr().Kind; k == spec.KindVPC || k == spec.KindSubnet || k == spec.KindSecurityGroup {
+			keep.Resources = append(keep.Resources, r)
+		}
+	}
+	want := wantCensus(keep)
+	timeouts := reconcile.Timeouts{PollInitial: 20 * time.Millisecond, PollMax: 50 * time.Millisecond}
+
+	ref := startCloud(t, emulator.Options{Timing: timing})
+	converge(t, ref.engine(false), full)
+	counter := &killSwitch{Connector: ref.conn, n: -1, cancel: func() {}}
+	converge(t, reconcile.New(counter, reconcile.Options{Owner: e2eOwner, AllowDestroy: true, Timeouts: timeouts}), keep)
+	total := counter.calls.Load()
+	for i := int64(0); i < 6; i++ {
+		n := 1 + i*(total-1)/5
+		for _, after := range []bool{false, true} {
+			when := map[bool]string{false: "before", true: "after"}[after]
+			t.Run(fmt.Sprintf("kill-%s-call-%d-of-%d", when, n, total), func(t *testing.T) {
+				t.Parallel()
+				c := startCloud(t, emulator.Options{Timing: timing})
+				converge(t, c.engine(false), full)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				ks := &killSwitch{Connector: c.conn, n: n, after: after, cancel: cancel}
+				e := reconcile.New(ks, reconcile.Options{Owner: e2eOwner, AllowDestroy: true, Timeouts: timeouts})
+				if p, err := e.Plan(ctx, keep); err == nil {
+					_, _ = e.Apply(ctx, p, keep)
+				}
+				converge(t, c.engine(true), keep)
+				got := census(t, c, "ap-shanghai")
+				for _, k := range []string{"VPC", "Subnet", "SecurityGroup", "Cluster", "NodePool"} {
+					if got[k] != want[k] {
+						t.Errorf("after kill at call %d: %d %s, want %d (census %v)", n, got[k], k, want[k], got)
+					}
+				}
+			})
+		}
+	}
+}
