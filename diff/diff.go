@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -140,6 +141,7 @@ func (c *comparer) walk(prefix string, d, l map[string]any) {
 			c.res.Skipped = append(c.res.Skipped, Skipped{Path: path, Owner: owner.Owner, Reason: owner.Reason, Before: before, After: after})
 			continue
 		}
+		before, after = maskSensitive(path, before), maskSensitive(path, after)
 		ch := Change{Path: path, Before: before, After: after, Class: rule.Class, Action: rule.Action, Note: rule.Note}
 		refine(&ch)
 		c.res.Changes = append(c.res.Changes, ch)
@@ -219,4 +221,37 @@ func join(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
+}
+
+// IsSensitive reports whether a field may hold secrets (a node pool's start script
+// often carries tokens). Plans show that such a field changed, never its value:
+// plans go to pull-request comments, logs and run history.
+func IsSensitive(path string) bool {
+	return path == "spec.userData"
+}
+
+// Mask replaces a sensitive value with a short digest, so a plan still shows that
+// the value changed (and whether two plans saw the same value) without showing it.
+func Mask(v any) any {
+	if v == nil {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprint(v)))
+	return fmt.Sprintf("(sensitive, sha256:%x)", sum[:6])
+}
+
+// maskSensitive masks v when it is sensitive or holds sensitive fields.
+func maskSensitive(path string, v any) any {
+	if IsSensitive(path) {
+		return Mask(v)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		out[k] = maskSensitive(join(path, k), e)
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package diff
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -155,9 +157,9 @@ func TestCompare(t *testing.T) {
 		},
 		"UnknownFieldIsForbidden": {
 			reason:  "A field without a rule is never silently replaced or updated.",
-			desired: func() *spec.NodePool { p := pool(1, 5, ptr(2), false); p.Spec.UserData = "echo hi"; return p }(),
+			desired: func() *spec.NodePool { p := pool(1, 5, ptr(2), false); p.Spec.OSImage = "img-123"; return p }(),
 			live:    livePool(1, 5, 2),
-			want: []Change{{Path: "spec.userData", After: "echo hi", Class: spec.ClassForbidden,
+			want: []Change{{Path: "spec.osImage", After: "img-123", Class: spec.ClassForbidden,
 				Note: "no mutability rule covers this field, so tkeops will not guess how to change it"}},
 		},
 		"NewNodesOnly": {
@@ -283,5 +285,35 @@ func TestWrittenEmptyClears(t *testing.T) {
 	got := Compare(desired, live, rules, written).Changes
 	if len(got) != 1 || got[0].Path != "spec.taints" || got[0].After != nil || got[0].Action != "tke:ModifyClusterNodePool" {
 		t.Fatalf("taints written empty: %+v", got)
+	}
+}
+
+func TestSensitiveValuesAreMasked(t *testing.T) {
+	d := pool(1, 5, ptr(2), false)
+	d.Spec.UserData = "export TOKEN=hunter2"
+	l := livePool(1, 5, 2)
+	l.Spec.UserData = "export TOKEN=old"
+	l.Spec.InstanceTypes = d.Spec.InstanceTypes
+	leaf := func(kind spec.Kind, path string) (spec.FieldRule, bool) {
+		if path == "spec.userData" {
+			return spec.FieldRule{Class: spec.ClassNewNodesOnly, Action: "tke:ModifyClusterNodePool"}, true
+		}
+		return rules(kind, path)
+	}
+	whole := func(kind spec.Kind, path string) (spec.FieldRule, bool) {
+		// A rule on a parent must not leak the field either.
+		return spec.FieldRule{Class: spec.ClassInPlace, Action: "x"}, path == "spec"
+	}
+	for name, rf := range map[string]RuleFunc{"leaf": leaf, "parent": whole} {
+		got := Compare(d, l, rf).Changes
+		if len(got) != 1 {
+			t.Fatalf("%s: changes %+v", name, got)
+		}
+		if s := fmt.Sprint(got[0].Before, got[0].After); strings.Contains(s, "hunter2") || strings.Contains(s, "TOKEN") || !strings.Contains(s, "(sensitive, sha256:") {
+			t.Errorf("%s: value shown: %s", name, s)
+		}
+		if fmt.Sprint(got[0].Before) == fmt.Sprint(got[0].After) {
+			t.Errorf("%s: masked values hide that the value changed", name)
+		}
 	}
 }

@@ -71,6 +71,11 @@ func record(o providers.Observation) plan.Observed {
 		}
 	}
 	delete(rec.Fields, "metadata.name")
+	for k, v := range rec.Fields {
+		if diff.IsSensitive(k) {
+			rec.Fields[k] = fmt.Sprint(diff.Mask(v)) // saved plans must not carry secrets
+		}
+	}
 	if len(rec.Fields) == 0 {
 		rec.Fields = nil
 	}
