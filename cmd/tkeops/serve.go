@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -243,7 +244,7 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 	if conn == nil {
 		opts := tencentcloud.Options{SecretID: secrets.CloudID.Reveal(), SecretKey: tencentcloud.Secret(secrets.CloudKey.Reveal()),
 			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: log.With("component", "cloud"),
-			OnRetry: a.metrics.ObserveAPIRetry}
+			OnRetry: a.metrics.ObserveAPIRetry, Transport: apiCallTransport{next: http.DefaultTransport, metrics: a.metrics}}
 		if cfg.Cloud.Endpoint != "" {
 			opts.Scheme = "HTTP"
 		}
@@ -253,7 +254,7 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 	}
 	eng := reconcile.New(conn, reconcile.Options{
 		Owner: cfg.Owner, AllowDestroy: cfg.Apply.AllowDestroy, Parallelism: cfg.Apply.Parallelism,
-		Logger: log.With("component", "engine"), Hooks: []reconcile.Hook{apiCallHook(a.metrics)},
+		Logger: log.With("component", "engine"),
 	})
 
 	fc := deps.Forge
@@ -431,24 +432,6 @@ func outcomeOf(res reconcile.Result, converged bool) service.ApplyOutcome {
 	}
 	out.Healthy = converged && len(out.Failed) == 0 && out.Skipped == 0
 	return out
-}
-
-// apiCallHook counts each step's API action and its result code.
-func apiCallHook(m *service.Metrics) reconcile.Hook {
-	return reconcile.HookFuncs{FinishedFn: func(st plan.Step, r reconcile.StepResult) {
-		if st.APIAction == "" || r.Status == reconcile.StepSkipped || r.Status == reconcile.StepNoOp {
-			return
-		}
-		code, throttled := "ok", false
-		if r.Err != nil {
-			code = "error"
-			var ae *tencentcloud.APIError
-			if errors.As(r.Err, &ae) {
-				code, throttled = ae.Code, ae.Throttled()
-			}
-		}
-		m.ObserveAPICall(st.APIAction, code, throttled)
-	}}
 }
 
 func renderMarkdown(p *plan.Plan) string {

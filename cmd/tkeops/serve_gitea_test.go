@@ -248,6 +248,17 @@ webhook:
 		if err != nil || !strings.Contains(string(page), "Subnet") {
 			t.Fatalf("run page: %v\n%s", err, page)
 		}
+		metrics, err := httpGet(context.Background(), base+"/metrics")
+		// subnet-a at start-up, subnet-b now: two CreateSubnet calls.
+		if err != nil || !strings.Contains(string(metrics), `tkeops_api_calls_total{action="vpc:CreateSubnet",code="ok"} 2`) {
+			var api []string
+			for _, l := range strings.Split(string(metrics), "\n") {
+				if strings.HasPrefix(l, "tkeops_api_") {
+					api = append(api, l)
+				}
+			}
+			t.Errorf("/metrics does not count the CreateSubnet calls (%v):\n%s", err, strings.Join(api, "\n"))
+		}
 		if !strings.Contains(logs.String(), `"trigger":"webhook:gitea"`) {
 			t.Error("the apply was not started by the webhook")
 		}
