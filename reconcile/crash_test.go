@@ -270,3 +270,50 @@ func TestE2ECrashDuringDeletes(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EConvergesThroughFaults makes a third of the create and modify calls fail
+// (a non-retryable FailedOperation, drawn from a seeded generator) and applies again
+// until nothing is left to do: every run moves forward, and the emulator ends with
+// exactly the resources of the specs.
+func TestE2EConvergesThroughFaults(t *testing.T) {
+	set := loadSet(t, "../examples/staging")
+	want := wantCensus(set)
+	for _, seed := range []int64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
+			t.Parallel()
+			c := startCloud(t, emulator.Options{Timing: emulator.Timing{ClusterCreate: 50 * time.Millisecond, NodePoolCreate: 50 * time.Millisecond}})
+			for i, action := range []string{"vpc.CreateVpc", "vpc.CreateSubnet", "vpc.CreateSecurityGroupWithPolicies", "tke.CreateCluster",
+				"tke.CreateClusterNodePool", "tke.CreateClusterEndpoint", "tag.ModifyResourceTags"} {
+				c.srv.SetFault(action, emulator.Fault{ErrorRate: 0.35, ErrorCode: "FailedOperation", Seed: seed*100 + int64(i)})
+			}
+			e := c.engine(false)
+			ctx := context.Background()
+			var failures int
+			for round := 0; ; round++ {
+				if round == 15 {
+					t.Fatalf("seed %d: not converged after 15 rounds (%d failed runs)", seed, failures)
+				}
+				p, err := e.Plan(ctx, set)
+				if err != nil {
+					failures++
+					continue
+				}
+				if p.Empty() {
+					break
+				}
+				if _, err := e.Apply(ctx, p, set); err != nil {
+					failures++
+				}
+			}
+			if failures == 0 {
+				t.Errorf("seed %d: no injected fault was hit", seed)
+			}
+			got := census(t, c, "ap-shanghai")
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("seed %d: %d %s, want %d (census %v)", seed, got[k], k, v, got)
+				}
+			}
+		})
+	}
+}
