@@ -174,6 +174,9 @@ func (o *applyOptions) applySaved(ctx context.Context, streams IOStreams, e *rec
 	if len(res.Steps) > 0 {
 		progress.summary(res)
 	}
+	if err == nil && res.Replan {
+		fmt.Fprintln(streams.Out, "Operations that were in flight when the plan was made have settled: plan again to finish.")
+	}
 	return err
 }
 
