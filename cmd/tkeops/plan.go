@@ -209,7 +209,7 @@ func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
 	if err != nil {
 		return err
 	}
-	p.Diagnostics = diags
+	p.Diagnostics = append(diags, p.Diagnostics...)
 	if abs, err := filepath.Abs(o.dir); err == nil {
 		p.SourceDir = abs
 	}
