@@ -85,7 +85,7 @@ func (o *applyOptions) run(ctx context.Context, streams IOStreams) error {
 	if isPlanFile(o.arg) {
 		return o.applySaved(ctx, streams, e, progress)
 	}
-	set, _, err := loadSpecs(streams, o.arg)
+	set, _, err := loadSpecs(streams, o.arg, true)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (o *applyOptions) applySaved(ctx context.Context, streams IOStreams, e *rec
 	if dir == "" {
 		return fmt.Errorf("%s does not say which spec directory it was planned from: pass --dir", o.arg)
 	}
-	set, _, err := loadSpecs(streams, dir)
+	set, _, err := loadSpecs(streams, dir, true)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (o *demoOptions) run(ctx context.Context, streams IOStreams) error {
 
 	set := &spec.Set{Root: o.examples}
 	for _, env := range []string{"production", "staging"} {
-		s, _, err := loadSpecs(streams, filepath.Join(o.examples, env))
+		s, _, err := loadSpecs(streams, filepath.Join(o.examples, env), true)
 		if err != nil {
 			return err
 		}

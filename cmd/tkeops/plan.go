@@ -98,11 +98,14 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 	}), nil
 }
 
-// loadSpecs loads a directory and prints its diagnostics; errors end the command.
-func loadSpecs(streams IOStreams, dir string) (*spec.Set, spec.Diagnostics, error) {
+// loadSpecs loads a directory and prints its diagnostics (warnings only when
+// printWarnings: plan shows them in the plan instead); errors end the command.
+func loadSpecs(streams IOStreams, dir string, printWarnings bool) (*spec.Set, spec.Diagnostics, error) {
 	set, diags := spec.LoadDir(dir)
 	for _, d := range diags {
-		fmt.Fprintf(streams.ErrOut, "%s: %s\n", d.Severity, d.Error())
+		if d.Severity == spec.SeverityError || printWarnings {
+			fmt.Fprintf(streams.ErrOut, "%s: %s\n", d.Severity, d.Error())
+		}
 	}
 	if diags.HasErrors() {
 		return nil, diags, fmt.Errorf("%s: the specs have errors (see above); fix them and plan again", dir)
@@ -197,7 +200,7 @@ func (o *planOptions) complete(args []string) error {
 }
 
 func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
-	set, diags, err := loadSpecs(streams, o.dir)
+	set, diags, err := loadSpecs(streams, o.dir, false)
 	if err != nil {
 		return err
 	}
