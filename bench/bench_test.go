@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,91 @@ func TestMeasurementsAtSmallScale(t *testing.T) {
 	}
 	if _, diags := spec.LoadDir(repo); diags.HasErrors() {
 		t.Fatal(diags)
+	}
+}
+
+// BenchmarkNoopPlan is the no-op plan of tkeops-bench as a Go benchmark: a child
+// `tkeops plan` of S stacks that need no change, against the emulator with its real
+// rate limits. It reports API calls per stack, the child's peak RSS, and the ratio of
+// the wall time to the largest rate-limit floor (server limits and client budget).
+//
+//	go test -run '^$' -bench BenchmarkNoopPlan -benchtime 3x -timeout 60m ./bench/
+func BenchmarkNoopPlan(b *testing.B) {
+	bin := harness.Binary(b)
+	for _, s := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("S=%d", s), func(b *testing.B) {
+			ctx := context.Background()
+			cloud, err := bench.NewCloud(s, emulator.InstantTiming())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cloud.Close()
+			dir := filepath.Join(b.TempDir(), "fleet")
+			_, set, err := bench.WriteFleet(dir, s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := bench.Populate(ctx, cloud, set); err != nil {
+				b.Fatal(err)
+			}
+			var wall time.Duration
+			var last bench.Run
+			var peak int64
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				time.Sleep(2 * time.Second) // refill the server's token buckets, as between polls
+				b.StartTimer()
+				r, err := bench.RunTkeops(ctx, bin, cloud, "plan", "--no-color", dir)
+				if err != nil || r.ExitCode != 0 {
+					b.Fatalf("plan: %v, exit %d\n%s", err, r.ExitCode, r.Output)
+				}
+				wall += r.Wall
+				peak = max(peak, r.MaxRSSKiB)
+				last = r
+			}
+			b.StopTimer()
+			mean := wall.Seconds() / float64(b.N)
+			b.ReportMetric(float64(last.TotalCalls)/float64(s), "calls/stack")
+			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+			b.ReportMetric(mean/bench.Floors(last.Calls, false)[0].Seconds, "wall/server-floor")
+			b.ReportMetric(mean/bench.Floors(last.Calls, true)[0].Seconds, "wall/client-floor")
+		})
+	}
+}
+
+// BenchmarkFreshApply applies S new stacks with clusters taking 8 s and node pools
+// 4 s to settle, one parallelism slot per step, and reports the wall time against
+// the critical path of those waits.
+//
+//	go test -run '^$' -bench BenchmarkFreshApply -benchtime 1x -timeout 30m ./bench/
+func BenchmarkFreshApply(b *testing.B) {
+	bin := harness.Binary(b)
+	timing := emulator.Timing{ClusterCreate: 8 * time.Second, NodePoolCreate: 4 * time.Second, NodeJoin: 2 * time.Second}
+	for _, s := range []int{10, 30} {
+		b.Run(fmt.Sprintf("S=%d", s), func(b *testing.B) {
+			var wall time.Duration
+			for range b.N {
+				b.StopTimer()
+				cloud, err := bench.NewCloud(s, timing)
+				if err != nil {
+					b.Fatal(err)
+				}
+				dir := filepath.Join(b.TempDir(), "fleet")
+				if _, _, err := bench.WriteFleet(dir, s); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				r, err := bench.RunTkeops(context.Background(), bin, cloud, "apply", "--auto-approve",
+					"--parallelism", fmt.Sprint(s*fleet.ResourcesPerStack), dir)
+				b.StopTimer()
+				_ = cloud.Close()
+				if err != nil || r.ExitCode != 0 {
+					b.Fatalf("apply: %v, exit %d\n%s", err, r.ExitCode, r.Output)
+				}
+				wall += r.Wall
+			}
+			b.ReportMetric(wall.Seconds()/float64(b.N)/bench.CriticalPath(timing).Seconds(), "wall/critical-path")
+		})
 	}
 }
