@@ -36,6 +36,8 @@ type engineOptions struct {
 	allowDestroy bool
 	parallelism  int
 	verbose      bool
+	nodes        bool
+	extranet     bool
 }
 
 func (o *engineOptions) addFlags(cmd *cobra.Command) {
@@ -44,6 +46,8 @@ func (o *engineOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.allowDestroy, "allow-destroy", false, "allow deleting and replacing resources (still never Orphan-policy, unowned or deletion-protected ones)")
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 4, "steps run at once")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log every API call to stderr")
+	cmd.Flags().BoolVar(&o.nodes, "nodes", false, "also compare and fix the labels and taints of node pools' Kubernetes nodes (through the cluster's API server endpoint)")
+	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "with --nodes, reach API servers through their public endpoint when both are open")
 }
 
 func (o *engineOptions) complete() error {
@@ -93,9 +97,14 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 	if err != nil {
 		return nil, err
 	}
-	return reconcile.New(conn, reconcile.Options{
+	opts := reconcile.Options{
 		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
-	}), nil
+	}
+	if o.nodes {
+		kc := cloudKubeconfig(os.Getenv(envSecretID), os.Getenv(envSecretKey), o.endpoint)
+		opts.Nodes = newNodeSync(kc, o.extranet, log)
+	}
+	return reconcile.New(conn, opts), nil
 }
 
 // loadSpecs loads a directory and prints its diagnostics (warnings only when
