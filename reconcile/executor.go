@@ -387,6 +387,9 @@ func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step,
 	if !o.Owned {
 		return x.stepErr(st, "delete", fmt.Errorf("%s carries no ownership tag of %q: refusing to delete", o.ID, x.e.opts.Owner))
 	}
+	if err := x.drainBeforeDelete(ctx, st, o); err != nil {
+		return err
+	}
 	var opts providers.DeleteOptions
 	if np, ok := o.Live.(*spec.NodePool); ok && strings.EqualFold(np.Spec.InstanceDeletionPolicy, "Retain") {
 		opts.KeepInstances = true

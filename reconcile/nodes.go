@@ -26,12 +26,25 @@ type Nodes interface {
 	Drift(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
 	// Reconcile makes the pool's nodes match it. It is safe to repeat.
 	Reconcile(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
+	// Drain cordons and drains every node of a pool about to be deleted, one node at
+	// a time, honouring PodDisruptionBudgets; it fails (and the delete does not
+	// happen) when pods cannot be evicted.
+	Drain(ctx context.Context, cluster, pool providers.Observation) error
 }
 
 // NodesFuncs is a Nodes made of function fields, for tests and small adapters.
 type NodesFuncs struct {
 	DriftFn     func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
 	ReconcileFn func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
+	DrainFn     func(ctx context.Context, cluster, pool providers.Observation) error
+}
+
+// Drain implements Nodes.
+func (f NodesFuncs) Drain(ctx context.Context, c, p providers.Observation) error {
+	if f.DrainFn == nil {
+		return nil
+	}
+	return f.DrainFn(ctx, c, p)
 }
 
 var _ Nodes = NodesFuncs{}
@@ -149,4 +162,32 @@ func (x *executor) reconcileNodes(ctx context.Context, st plan.Step) (string, er
 		return live.ID, x.stepErr(st, "patch nodes", err)
 	}
 	return live.ID, nil
+}
+
+// drainBeforeDelete drains a node pool's nodes before the pool is deleted, when the
+// engine reaches the clusters' insides.
+func (x *executor) drainBeforeDelete(ctx context.Context, st plan.Step, o providers.Observation) error {
+	if x.e.opts.Nodes == nil || st.Addr.Kind != spec.KindNodePool {
+		return nil
+	}
+	live, ok := o.Live.(*spec.NodePool)
+	if !ok || live.Spec.ClusterRef.ID == "" {
+		return nil
+	}
+	var cluster providers.Observation
+	x.mu.Lock()
+	for _, c := range x.observed {
+		if c.Addr.Kind == spec.KindCluster && c.ID == live.Spec.ClusterRef.ID {
+			cluster = c
+		}
+	}
+	x.mu.Unlock()
+	if !cluster.Exists {
+		return nil // the cluster is gone: no nodes to drain
+	}
+	x.hs.waiting(st, "draining nodes", 0)
+	if err := x.e.opts.Nodes.Drain(ctx, cluster, o); err != nil {
+		return x.stepErr(st, "drain nodes", fmt.Errorf("%w; the pool is not deleted: let the pods move (check their PodDisruptionBudgets), then apply again", err))
+	}
+	return nil
 }

@@ -82,3 +82,42 @@ func TestNodeDriftIsPlannedAndPatched(t *testing.T) {
 		t.Errorf("cloud change not planned: %v", stepIDs(p))
 	}
 }
+
+func TestPoolIsDrainedBeforeDelete(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	converge(t, engine(cloud, false), set)
+	a := spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}
+	var drained []string
+	refuse := true
+	nodes := NodesFuncs{DrainFn: func(_ context.Context, cl, pool providers.Observation) error {
+		if cl.Addr.Kind != spec.KindCluster || cl.ID == "" {
+			return errors.New("no cluster")
+		}
+		if refuse {
+			return errors.New("pod default/db-0 blocked by PodDisruptionBudget default/db")
+		}
+		drained = append(drained, pool.ID)
+		return nil
+	}}
+	e := New(cloud, Options{Owner: "test", AllowDestroy: true, Timeouts: fastTimeouts(), Nodes: nodes})
+	p, err := e.Plan(context.Background(), without(set, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := p.Step(a.String()); !strings.Contains(strings.Join(st.Notes, " "), "drained first") {
+		t.Errorf("no drain note: %+v", st)
+	}
+	if _, err := e.Apply(context.Background(), p, without(set, a)); err == nil || !strings.Contains(err.Error(), "PodDisruptionBudget") {
+		t.Fatalf("a refused drain did not fail the delete: %v", err)
+	}
+	if cloud.res[a] == nil {
+		t.Fatal("the pool was deleted although its nodes did not drain")
+	}
+	refuse = false
+	id := cloud.res[a].id
+	converge(t, e, without(set, a))
+	if cloud.res[a] != nil || len(drained) != 1 || drained[0] != id {
+		t.Errorf("drained %v, pool left %v", drained, cloud.res[a])
+	}
+}

@@ -433,6 +433,9 @@ func (pl *planner) planExtras() {
 			continue
 		}
 		pl.guardDestroy(&st, o.DeletionPolicy, o)
+		if addr.Kind == spec.KindNodePool && pl.e.opts.Nodes != nil {
+			st.Notes = append(st.Notes, "its nodes are cordoned and drained first, one at a time, honouring PodDisruptionBudgets")
+		}
 		if o.Settling && st.Blocked == "" {
 			// An operation is in flight (often the delete of a run that was killed):
 			// wait for it first; the delete is then a no-op if the resource is gone.

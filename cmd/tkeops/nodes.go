@@ -151,3 +151,23 @@ func cloudKubeconfig(id, key, endpoint string) kubeconfigFunc {
 		return *resp.Response.Kubeconfig, nil
 	}
 }
+
+// Drain implements reconcile.Nodes.
+func (n *nodeSync) Drain(ctx context.Context, cl, pool providers.Observation) error {
+	c, err := n.open(ctx, cl)
+	if err != nil {
+		return err
+	}
+	nodes, err := c.PoolNodes(ctx, pool.ID)
+	if err != nil {
+		return err
+	}
+	for _, node := range nodes {
+		rep, err := c.Drain(ctx, node.Name, kubernetes.DrainOptions{})
+		if err != nil {
+			return fmt.Errorf("drain %s: %w", node.Name, err)
+		}
+		n.log.Info("drained", "pool", pool.ID, "node", node.Name, "evicted", len(rep.Evicted))
+	}
+	return nil
+}

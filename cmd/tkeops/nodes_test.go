@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +25,11 @@ import (
 type kubeBackend struct {
 	kubeconfig []byte
 	client     k8s.Interface
+
+	mu sync.Mutex
+	// cordonedAtRemoval records, per removed node, whether it was unschedulable
+	// when its instance went away.
+	cordonedAtRemoval map[string]bool
 }
 
 func (b *kubeBackend) Kubeconfig(context.Context, string, bool) (string, error) {
@@ -49,6 +57,11 @@ func (b *kubeBackend) NodeJoined(ctx context.Context, n emulator.NodeInfo) error
 }
 
 func (b *kubeBackend) NodeRemoved(ctx context.Context, n emulator.NodeInfo) error {
+	if cur, err := b.client.CoreV1().Nodes().Get(ctx, n.NodeName, metav1.GetOptions{}); err == nil {
+		b.mu.Lock()
+		b.cordonedAtRemoval[n.NodeName] = cur.Spec.Unschedulable
+		b.mu.Unlock()
+	}
 	err := b.client.CoreV1().Nodes().Delete(ctx, n.NodeName, metav1.DeleteOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -77,8 +90,8 @@ func TestNodesDriftIsFixed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Start(emulator.Options{Credentials: map[string]string{cliSecretID: cliSecretKey},
-		Backend: &kubeBackend{kubeconfig: kube.Kubeconfig, client: client}})
+	backend := &kubeBackend{kubeconfig: kube.Kubeconfig, client: client, cordonedAtRemoval: map[string]bool{}}
+	srv, err := emulator.Start(emulator.Options{Credentials: map[string]string{cliSecretID: cliSecretKey}, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +133,36 @@ func TestNodesDriftIsFixed(t *testing.T) {
 	}
 	if out, _, code := run(t, "", "plan", "--nodes", "--no-color", dir); code != 0 {
 		t.Fatalf("plan after apply: exit %d\n%s", code, out)
+	}
+
+	// The general pool leaves the specs: its nodes are drained before it goes.
+	smaller := t.TempDir()
+	for _, f := range []string{"cluster.yaml", "network.yaml", "nodepools.yaml", "security-groups.yaml"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "nodepools.yaml" {
+			docs := strings.Split(string(b), "\n---\n")
+			var kept []string
+			for _, d := range docs {
+				if !strings.Contains(d, "name: staging-general") {
+					kept = append(kept, d)
+				}
+			}
+			b = []byte(strings.Join(kept, "\n---\n"))
+		}
+		if err := os.WriteFile(filepath.Join(smaller, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code = run(t, "", "apply", "--auto-approve", "--allow-destroy", "--nodes", "--no-color", smaller)
+	if code != 0 || !strings.Contains(out, "drained first") {
+		t.Fatalf("apply without the general pool: exit %d\n%s\n%s", code, out, errOut)
+	}
+	backend.mu.Lock()
+	defer backend.mu.Unlock()
+	if cordoned, seen := backend.cordonedAtRemoval[node.Name]; !seen || !cordoned {
+		t.Errorf("node %s removed without being drained first (seen %v, cordoned %v)", node.Name, seen, cordoned)
 	}
 }
