@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/plan"
@@ -146,8 +145,7 @@ func writeStep(b *strings.Builder, st plan.Step, c palette) {
 	if st.CloudID != "" {
 		id = " (" + st.CloudID + ")"
 	}
-	sym := Symbol(st.Action)
-	fmt.Fprintf(b, "%s%*s%s %s%s\n", col, 3+len(sym)-utf8.RuneCountInString(sym), sym, c.reset, st.Addr, id)
+	fmt.Fprintf(b, "%s%3s%s %s%s\n", col, Symbol(st.Action), c.reset, st.Addr, id) // width counts runes
 	width := 0
 	for _, ch := range st.Changes {
 		width = max(width, len(ch.Path))
