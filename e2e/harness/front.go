@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -43,6 +44,30 @@ type Front struct {
 	// "region/service.Action" (including refused ones).
 	injected map[string]int
 	calls    map[string]int
+	// throttled counts the emulator's own RequestLimitExceeded answers (its real
+	// per-action rate limits), apart from injected ones.
+	throttled int
+}
+
+// sniffWriter keeps the first bytes of a response to see its error code.
+type sniffWriter struct {
+	http.ResponseWriter
+	head []byte
+}
+
+func (s *sniffWriter) Write(p []byte) (int, error) {
+	if n := 256 - len(s.head); n > 0 {
+		s.head = append(s.head, p[:min(n, len(p))]...)
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Throttled is the number of calls the emulator itself refused with
+// RequestLimitExceeded (its rate limits), not counting injected faults.
+func (f *Front) Throttled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.throttled
 }
 
 // NewFront wraps next (an emulator's Handler).
@@ -130,7 +155,13 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if code == "" {
-		f.next.ServeHTTP(w, r)
+		sw := &sniffWriter{ResponseWriter: w}
+		f.next.ServeHTTP(sw, r)
+		if bytes.Contains(sw.head, []byte(`"Code":"RequestLimitExceeded"`)) {
+			f.mu.Lock()
+			f.throttled++
+			f.mu.Unlock()
+		}
 		return
 	}
 	var id [16]byte
