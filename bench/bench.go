@@ -84,7 +84,8 @@ type Run struct {
 	Args     []string
 	Wall     time.Duration
 	ExitCode int
-	// MaxRSSKiB is the child's peak resident set (getrusage ru_maxrss), in KiB.
+	// MaxRSSKiB is the child's peak resident set in KiB: VmHWM of /proc/PID/status,
+	// sampled every 10 ms until it exits (see watchPeakRSS).
 	MaxRSSKiB int64
 	// Calls are the API requests the emulator received during the run, per
 	// "region/service.Action", and their total.
@@ -103,17 +104,18 @@ func RunTkeops(ctx context.Context, bin string, cloud *harness.InProcess, args .
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err := cmd.Run()
-	r := Run{Args: args, Wall: time.Since(start), Output: out.String()}
+	if err := cmd.Start(); err != nil {
+		return Run{Args: args}, fmt.Errorf("tkeops %s: %w", strings.Join(args, " "), err)
+	}
+	peak := watchPeakRSS(cmd.Process.Pid)
+	err := cmd.Wait()
+	r := Run{Args: args, Wall: time.Since(start), Output: out.String(), MaxRSSKiB: peak()}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
 		r.ExitCode = ee.ExitCode()
 	case err != nil:
 		return r, fmt.Errorf("tkeops %s: %w", strings.Join(args, " "), err)
-	}
-	if ps := cmd.ProcessState; ps != nil {
-		r.MaxRSSKiB = maxRSSKiB(ps)
 	}
 	r.Calls = cloud.Front.Calls()
 	for _, n := range r.Calls {

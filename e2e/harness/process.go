@@ -165,17 +165,6 @@ func (p *Process) Stop(grace time.Duration) error {
 	}
 }
 
-// MaxRSSKiB is the peak resident set of the exited process, in KiB (Linux rusage).
-func (p *Process) MaxRSSKiB() int64 {
-	if p.Cmd.ProcessState == nil {
-		return 0
-	}
-	if ru, ok := p.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return int64(ru.Maxrss)
-	}
-	return 0
-}
-
 // EmulatorProcess is `tkeops emulator` running as its own process.
 type EmulatorProcess struct {
 	*Process
