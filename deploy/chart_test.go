@@ -110,6 +110,8 @@ func TestChartDryRun(t *testing.T) {
 				"secrets.create=true", "secrets.cloud.secretId=AKIDexample", "secrets.cloud.secretKey=example",
 				"secrets.forge.token=tok", "secrets.forge.webhookSecret=hook",
 				"nodeSelector.role=ops", "tolerations[0].key=dedicated", "tolerations[0].operator=Exists",
+				"extraVolumes[0].name=git-ssh", "extraVolumes[0].secret.secretName=git-ssh",
+				"extraVolumeMounts[0].name=git-ssh", "extraVolumeMounts[0].mountPath=/etc/tkeops/git", "extraVolumeMounts[0].readOnly=true",
 				gitURL,
 			},
 			workload: "StatefulSet",
