@@ -35,6 +35,9 @@ type Options struct {
 	// Nodes, when set, checks and patches the labels and taints of node pools'
 	// Kubernetes nodes; nil leaves the in-cluster side alone.
 	Nodes Nodes
+	// Baseline, when set, diffs and applies clusters' baseline manifests
+	// (spec.baseline.path); nil leaves them alone.
+	Baseline Baseline
 	// Rules is the mutability table; nil means spec.RuleFor.
 	Rules func(kind spec.Kind, path string) (spec.FieldRule, bool)
 }

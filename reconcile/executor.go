@@ -229,8 +229,15 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 	case plan.ActionCreate:
 		return x.create(ctx, c, st)
 	case plan.ActionUpdate, plan.ActionAdopt:
-		if st.APIAction == APIActionNodes {
+		switch st.APIAction {
+		case APIActionNodes:
 			return x.reconcileNodes(ctx, st)
+		case APIActionDrain:
+			return x.drainInstances(ctx, st)
+		case APIActionRemoveInstances:
+			return x.removeInstances(ctx, c, st)
+		case APIActionBaseline:
+			return x.applyBaseline(ctx, st)
 		}
 		return x.update(ctx, c, st)
 	case plan.ActionReplace:
@@ -280,7 +287,10 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 	if o, err = x.waitSettled(ctx, c, st, r, o); err != nil {
 		return o.ID, err
 	}
-	return o.ID, x.checkResult(st, r, o)
+	if err := x.checkResult(st, r, o); err != nil {
+		return o.ID, err
+	}
+	return o.ID, x.waitNodesReady(ctx, st, r, o)
 }
 
 func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step) (string, error) {
@@ -306,7 +316,26 @@ func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step)
 	if n, err = x.waitSettled(ctx, c, st, r, n); err != nil {
 		return n.ID, err
 	}
-	return n.ID, x.checkResult(st, r, n)
+	if err := x.checkResult(st, r, n); err != nil {
+		return n.ID, err
+	}
+	if scalesUp(st.Changes) {
+		return n.ID, x.waitNodesReady(ctx, st, r, n)
+	}
+	return n.ID, nil
+}
+
+// scalesUp reports whether a step raises a pool's desired count.
+func scalesUp(changes []diff.Change) bool {
+	for _, ch := range changes {
+		if ch.Path != pathScalingDesired {
+			continue
+		}
+		after, ok := ch.After.(float64)
+		before, bok := ch.Before.(float64)
+		return ok && (!bok || after > before)
+	}
+	return false
 }
 
 // checkResult compares what the step meant to set with what the cloud now reports,

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -17,8 +18,13 @@ const APIActionNodes = "k8s:PatchNodes"
 
 // Nodes reaches the in-cluster side of node pools: the labels and taints of their
 // Kubernetes nodes, which people (or TKE, for nodes that joined before a change) can
-// move away from the pool's spec. providers/kubernetes implements it behind an
-// adapter that fetches the cluster's kubeconfig. The engine never imports client-go.
+// move away from the pool's spec; draining nodes before their instances go; and the
+// readiness of a pool's nodes. providers/kubernetes implements it behind an adapter
+// that fetches the cluster's kubeconfig. The engine never imports client-go.
+//
+// A method that cannot reach the cluster's API server returns an error wrapping
+// ErrClusterUnreachable: drift then becomes a warning and a readiness wait is
+// skipped, while a drain fails (nothing is removed undrained).
 type Nodes interface {
 	// Drift returns what the pool's nodes need changed, one diff.Change per node and
 	// label or taint (Path like `nodes["10.0.0.5"].labels["team"]`). It changes
@@ -27,24 +33,53 @@ type Nodes interface {
 	// Reconcile makes the pool's nodes match it. It is safe to repeat.
 	Reconcile(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
 	// Drain cordons and drains every node of a pool about to be deleted, one node at
-	// a time, honouring PodDisruptionBudgets; it fails (and the delete does not
-	// happen) when pods cannot be evicted.
-	Drain(ctx context.Context, cluster, pool providers.Observation) error
+	// a time, with the pool's drain settings (zero value: the defaults); it fails
+	// (and the delete does not happen) when pods cannot be evicted.
+	Drain(ctx context.Context, cluster, pool providers.Observation, settings spec.DrainSettings) error
+	// DrainInstances cordons and drains the nodes of the given instances, one at a
+	// time, with the pool's drain settings; it stops at the first node that does not
+	// drain, with an error that says what blocked it.
+	DrainInstances(ctx context.Context, cluster, pool providers.Observation, instanceIDs []string, settings spec.DrainSettings) error
+	// WaitReady waits until the pool has want nodes, all Ready in the API server.
+	WaitReady(ctx context.Context, cluster, pool providers.Observation, want int) error
 }
 
+// ErrClusterUnreachable is wrapped by Nodes and Baseline errors when the cluster's
+// API server could not be reached (no endpoint open, no route, no kubeconfig).
+var ErrClusterUnreachable = errors.New("cluster API server unreachable")
+
 // NodesFuncs is a Nodes made of function fields, for tests and small adapters.
+// A nil field does nothing and succeeds.
 type NodesFuncs struct {
-	DriftFn     func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
-	ReconcileFn func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
-	DrainFn     func(ctx context.Context, cluster, pool providers.Observation) error
+	DriftFn          func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
+	ReconcileFn      func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
+	DrainFn          func(ctx context.Context, cluster, pool providers.Observation, settings spec.DrainSettings) error
+	DrainInstancesFn func(ctx context.Context, cluster, pool providers.Observation, instanceIDs []string, settings spec.DrainSettings) error
+	WaitReadyFn      func(ctx context.Context, cluster, pool providers.Observation, want int) error
 }
 
 // Drain implements Nodes.
-func (f NodesFuncs) Drain(ctx context.Context, c, p providers.Observation) error {
+func (f NodesFuncs) Drain(ctx context.Context, c, p providers.Observation, settings spec.DrainSettings) error {
 	if f.DrainFn == nil {
 		return nil
 	}
-	return f.DrainFn(ctx, c, p)
+	return f.DrainFn(ctx, c, p, settings)
+}
+
+// DrainInstances implements Nodes.
+func (f NodesFuncs) DrainInstances(ctx context.Context, c, p providers.Observation, ids []string, settings spec.DrainSettings) error {
+	if f.DrainInstancesFn == nil {
+		return nil
+	}
+	return f.DrainInstancesFn(ctx, c, p, ids, settings)
+}
+
+// WaitReady implements Nodes.
+func (f NodesFuncs) WaitReady(ctx context.Context, c, p providers.Observation, want int) error {
+	if f.WaitReadyFn == nil {
+		return nil
+	}
+	return f.WaitReadyFn(ctx, c, p, want)
 }
 
 var _ Nodes = NodesFuncs{}
@@ -107,6 +142,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
+				s.unreachable[j.addr] = true
 				s.warnings = append(s.warnings, spec.Diagnostic{
 					Severity: spec.SeverityWarning, Addr: j.addr, Pos: j.pool.GetPos(),
 					Summary: fmt.Sprintf("the nodes of %s were not checked: %v", j.addr, err),
@@ -185,8 +221,14 @@ func (x *executor) drainBeforeDelete(ctx context.Context, st plan.Step, o provid
 	if !cluster.Exists {
 		return nil // the cluster is gone: no nodes to drain
 	}
+	var settings spec.DrainSettings
+	if np, ok := x.s.byAddr[st.Addr].(*spec.NodePool); ok {
+		settings = np.Spec.Drain // a replacement: the spec still declares the pool
+	} else {
+		settings = live.Spec.Drain
+	}
 	x.hs.waiting(st, "draining nodes", 0)
-	if err := x.e.opts.Nodes.Drain(ctx, cluster, o); err != nil {
+	if err := x.e.opts.Nodes.Drain(ctx, cluster, o, settings); err != nil {
 		return x.stepErr(st, "drain nodes", fmt.Errorf("%w; the pool is not deleted: let the pods move (check their PodDisruptionBudgets), then apply again", err))
 	}
 	return nil

@@ -90,7 +90,7 @@ func TestPoolIsDrainedBeforeDelete(t *testing.T) {
 	a := spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}
 	var drained []string
 	refuse := true
-	nodes := NodesFuncs{DrainFn: func(_ context.Context, cl, pool providers.Observation) error {
+	nodes := NodesFuncs{DrainFn: func(_ context.Context, cl, pool providers.Observation, _ spec.DrainSettings) error {
 		if cl.Addr.Kind != spec.KindCluster || cl.ID == "" {
 			return errors.New("no cluster")
 		}

@@ -32,6 +32,12 @@ type scope struct {
 	adopted map[string]providers.Observation
 	// nodeDrift holds the in-cluster changes node pools need (Options.Nodes).
 	nodeDrift map[spec.Addr][]diff.Change
+	// unreachable are the node pools whose cluster's API server could not be reached.
+	unreachable map[spec.Addr]bool
+	// scaleIns are the instances pools scaled in lose (drained, then removed).
+	scaleIns map[spec.Addr]scaleIn
+	// baselines hold the in-cluster manifest changes of clusters (Options.Baseline).
+	baselines map[spec.Addr]baselineDiff
 	// warnings found while observing (a cluster that could not be reached).
 	warnings spec.Diagnostics
 }
@@ -67,6 +73,7 @@ func newScope(set *spec.Set) *scope {
 		set: set, byAddr: map[spec.Addr]spec.Resource{}, region: map[spec.Addr]string{},
 		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
 		adopted: map[string]providers.Observation{}, nodeDrift: map[spec.Addr][]diff.Change{},
+		unreachable: map[spec.Addr]bool{}, scaleIns: map[spec.Addr]scaleIn{}, baselines: map[spec.Addr]baselineDiff{},
 	}
 	if set == nil {
 		return s
@@ -110,6 +117,10 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 		return nil, err
 	}
 	e.observeNodes(ctx, s)
+	if err := e.observeScaleIns(ctx, s); err != nil {
+		return nil, err
+	}
+	e.observeBaselines(ctx, s)
 	return s, nil
 }
 

@@ -50,7 +50,9 @@ type planner struct {
 	endpoint map[spec.Addr]*plan.Step
 	// destroy is the first half of a replacement: the delete that precedes the create.
 	destroy map[spec.Addr]*plan.Step
-	order   []*plan.Step
+	// scaledIn marks the pools whose scale-in steps are planned.
+	scaledIn map[spec.Addr]bool
+	order    []*plan.Step
 }
 
 func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
@@ -58,6 +60,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		e: e, s: s,
 		p:     &plan.Plan{FormatVersion: plan.FormatVersion, Owner: e.opts.Owner, AllowDestroy: e.opts.AllowDestroy},
 		steps: map[spec.Addr][]*plan.Step{}, endpoint: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
+		scaledIn: map[spec.Addr]bool{},
 	}
 	for _, r := range s.desired {
 		if err := pl.planDesired(r); err != nil {
@@ -139,6 +142,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		pl.note(addr, sk.Path, fmt.Sprintf("owned by %s, not drift (live %v, spec %v): %s", sk.Owner, show(sk.Before), show(sk.After), sk.Reason))
 	}
 	defer pl.planNodes(r, base)
+	defer pl.planBaseline(r, base)
 	// A resource whose parent is replaced lives inside something that goes away: it
 	// is replaced too, after (and into) the new parent.
 	for _, f := range r.Refs() {
@@ -307,14 +311,19 @@ func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, bas
 	order := scalingOrder(o.Live, rr)
 	for _, a := range actions {
 		if a != boundsAction || desiredStep == nil {
+			if a == boundsAction {
+				pl.planScaleIn(r, base) // a lower maximum without a declared count
+			}
 			pl.add(addr, mk(a, a, groups[a]))
 			continue
 		}
 		switch order.kind {
 		case boundsFirst:
 			pl.add(addr, mk(a, a, groups[a]))
+			pl.planScaleIn(r, base)
 			pl.add(addr, desiredStep)
 		case desiredFirst:
+			pl.planScaleIn(r, base)
 			pl.add(addr, desiredStep)
 			pl.add(addr, mk(a, a, groups[a]))
 		default: // widen, set desired, then narrow
@@ -324,12 +333,14 @@ func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, bas
 			})
 			widen.Notes = append(widen.Notes, "bounds widened first so the desired count stays within min and max at every call")
 			pl.add(addr, widen)
+			pl.planScaleIn(r, base)
 			pl.add(addr, desiredStep)
 			pl.add(addr, mk(a, a, groups[a]))
 		}
 		desiredStep = nil
 	}
 	if desiredStep != nil {
+		pl.planScaleIn(r, base)
 		pl.add(addr, desiredStep)
 	}
 	if len(endpoints) > 0 {

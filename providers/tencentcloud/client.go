@@ -61,7 +61,7 @@ type Options struct {
 	// ("service:Action") and the error code that caused it, including the SDK's own
 	// retries of RequestLimitExceeded (counted from the requests sent). It feeds
 	// metrics; it must not block.
-	OnRetry func(action, code string)
+	OnRetry func(action, code string) `json:"-"`
 }
 
 // DefaultRateLimits are the client-side limits per action, below the server limits
