@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/emulator/kubebackend"
+	"github.com/tkeops/tkeops/internal/kubeapiserver"
 )
 
 // emulatorOptions are the inputs of `tkeops emulator`.
@@ -28,6 +30,8 @@ type emulatorOptions struct {
 	uin             string
 	logLevel        string
 	logFormat       string
+	kube            bool
+	kubeBinDir      string
 
 	opts emulator.Options
 }
@@ -48,10 +52,21 @@ TENCENTCLOUD_SECRET_KEY in the environment.
 
 Clusters, endpoints and node pools go through their asynchronous states on the chosen
 --timing. With --state the emulated account is saved (atomically) after every change and on
-SIGINT/SIGTERM, and loaded again at start. Call counters are served at GET /_emulator/stats.`,
+SIGINT/SIGTERM, and loaded again at start. Call counters are served at GET /_emulator/stats.
+
+With --kube every emulated cluster is backed by a real etcd + kube-apiserver, started on its
+first use (binaries from --kube-bin-dir; build them with 'make kube-bins'):
+DescribeClusterKubeconfig returns a kubeconfig that reaches it, and each node that joins a
+pool is registered as a Node (TKE's labels, the pool's labels and taints, Ready) and deleted
+when its instance goes. No kubelet runs: pods are never started. Each API server's URL is
+logged when it starts; 'kubectl get nodes -w' with the kubeconfig DescribeClusterKubeconfig
+returns shows nodes appear, and 'tkeops plan/apply' reach the clusters the same way (node
+drift, drain before scale-in, node readiness, baseline manifests). The servers stop with the
+emulator; their state is not kept across restarts.`,
 		Example: `  TENCENTCLOUD_SECRET_ID=AKIDlocal TENCENTCLOUD_SECRET_KEY=secret \
     tkeops emulator --listen 127.0.0.1:9800 --state /tmp/cloud.json --timing demo
-  tkeops emulator --credentials-file keys.json --timing cluster=30s,node=10s --rate-limits off`,
+  tkeops emulator --credentials-file keys.json --timing cluster=30s,node=10s --rate-limits off
+  tkeops emulator --kube --timing demo   # real API servers behind the clusters`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(streams); err != nil {
@@ -71,6 +86,8 @@ SIGINT/SIGTERM, and loaded again at start. Call counters are served at GET /_emu
 	f.StringVar(&o.uin, "uin", "", "account UIN used in Tag API resource names")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug|info|warn|error")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text|json")
+	f.BoolVar(&o.kube, "kube", false, "back every emulated cluster with a real kube-apiserver (nodes registered as they join)")
+	f.StringVar(&o.kubeBinDir, "kube-bin-dir", "", "directory of etcd and kube-apiserver for --kube (default: where 'make kube-bins' puts them)")
 	return cmd
 }
 
@@ -175,7 +192,19 @@ func parseCredentials(b []byte, into map[string]string) error {
 	return sc.Err()
 }
 
-func (o *emulatorOptions) run(cmd *cobra.Command, streams IOStreams) error {
+func (o *emulatorOptions) run(cmd *cobra.Command, streams IOStreams) (err error) {
+	if o.kube {
+		if err := kubeapiserver.CheckBinaries(o.kubeBinDir); err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("--kube: %w", err)}
+		}
+		kb := kubebackend.New(kubebackend.Options{BinDir: o.kubeBinDir, Logger: o.opts.Logger.With("component", "kube")})
+		o.opts.Backend = kb
+		defer func() {
+			if cerr := kb.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("stop kube-apiservers: %w", cerr))
+			}
+		}()
+	}
 	srv, err := emulator.Listen(o.listen, o.opts)
 	if err != nil {
 		return err

@@ -2,18 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
-
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	"time"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/kubernetes"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -21,58 +23,91 @@ import (
 // kubeconfigFunc fetches a cluster's kubeconfig from the cloud.
 type kubeconfigFunc func(ctx context.Context, region, clusterID string, extranet bool) (string, error)
 
-// nodeSync fits providers/kubernetes to reconcile.Nodes: it opens each cluster's API
-// server with a kubeconfig fetched from the cloud (through the endpoint the cluster
-// has open) and compares or patches the labels and taints of a pool's nodes.
-type nodeSync struct {
+// cloudKubeconfig fetches kubeconfigs through the provider (DescribeClusterKubeconfig
+// with the provider's credentials, endpoint, rate budget and retries).
+func cloudKubeconfig(conn *tencentcloud.Connector) kubeconfigFunc {
+	return func(ctx context.Context, region, clusterID string, extranet bool) (string, error) {
+		c, err := conn.ConnectRegion(region)
+		if err != nil {
+			return "", err
+		}
+		return c.Kubeconfig(ctx, clusterID, extranet)
+	}
+}
+
+// inCluster fits providers/kubernetes to reconcile.Nodes and reconcile.Baseline: it
+// opens each cluster's API server with a kubeconfig the user gave
+// (<kubeconfigDir>/<cluster name>.yaml) or else one fetched from the cloud through
+// the endpoint the cluster spec opens (private → intranet, public → extranet), and
+// compares or patches the labels and taints of a pool's nodes, drains nodes, waits
+// for them to be Ready, and diffs and applies the cluster's baseline manifests.
+type inCluster struct {
 	kubeconfig     kubeconfigFunc
+	kubeconfigDir  string
 	preferExtranet bool
 	log            *slog.Logger
+	// readyPoll is the interval of readiness polls.
+	readyPoll time.Duration
 
 	mu       sync.Mutex
-	clusters map[string]*kubernetes.Cluster // by cluster ID, opened once per run
+	clusters map[string]*kubernetes.Cluster // by cluster ID, opened once and reused
 }
 
-var _ reconcile.Nodes = (*nodeSync)(nil)
+var (
+	_ reconcile.Nodes    = (*inCluster)(nil)
+	_ reconcile.Baseline = (*inCluster)(nil)
+)
 
-func newNodeSync(kc kubeconfigFunc, preferExtranet bool, log *slog.Logger) *nodeSync {
-	return &nodeSync{kubeconfig: kc, preferExtranet: preferExtranet, log: log, clusters: map[string]*kubernetes.Cluster{}}
+func newInCluster(kc kubeconfigFunc, kubeconfigDir string, preferExtranet bool, log *slog.Logger) *inCluster {
+	return &inCluster{kubeconfig: kc, kubeconfigDir: kubeconfigDir, preferExtranet: preferExtranet, log: log,
+		readyPoll: 2 * time.Second, clusters: map[string]*kubernetes.Cluster{}}
 }
 
-func (n *nodeSync) open(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
+// open connects to a cluster's API server and checks it answers; any failure wraps
+// reconcile.ErrClusterUnreachable. A failure is not remembered: the next call tries
+// again.
+func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if c, ok := n.clusters[cl.ID]; ok {
+	c, ok := n.clusters[cl.ID]
+	n.mu.Unlock()
+	if ok {
 		return c, nil
 	}
 	live, ok := cl.Live.(*spec.Cluster)
 	if !ok {
-		return nil, fmt.Errorf("cluster %s: no live state", cl.ID)
+		return nil, fmt.Errorf("cluster %s: no live state: %w", cl.ID, reconcile.ErrClusterUnreachable)
 	}
 	region := live.Spec.Region
 	src := kubernetes.KubeconfigFunc(func(ctx context.Context, id string, extranet bool) (string, error) {
+		if n.kubeconfig == nil {
+			return "", errors.New("no cloud access to fetch kubeconfigs")
+		}
 		return n.kubeconfig(ctx, region, id, extranet)
 	})
-	c, err := kubernetes.Open(ctx, src, kubernetes.Access{
-		ClusterID:        cl.ID,
-		IntranetEndpoint: live.Spec.Endpoints.Private != nil,
-		ExtranetEndpoint: live.Spec.Endpoints.Public != nil,
-		PreferExtranet:   n.preferExtranet,
-	}, kubernetes.WithLogger(n.log))
-	if err != nil {
-		return nil, err
+	access := kubernetes.AccessFor(live, cl.ID, n.preferExtranet)
+	if n.kubeconfigDir != "" {
+		p := filepath.Join(n.kubeconfigDir, cl.Addr.Name+".yaml")
+		if _, err := os.Stat(p); err == nil {
+			access.KubeconfigPath = p
+		}
 	}
+	c, err := kubernetes.Open(ctx, src, access, kubernetes.WithLogger(n.log))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", reconcile.ErrClusterUnreachable, err)
+	}
+	if _, err := c.Client().Discovery().ServerVersion(); err != nil {
+		return nil, fmt.Errorf("%w: cluster %s at %s: %w", reconcile.ErrClusterUnreachable, cl.ID, c.Host(), err)
+	}
+	n.mu.Lock()
 	n.clusters[cl.ID] = c
+	n.mu.Unlock()
 	return c, nil
 }
 
 // template is what the pool declares for its nodes; the pool's live labels and
 // taints count as tkeops' too, so a key dropped from the spec leaves the nodes.
 func template(pool *spec.NodePool, live providers.Observation) kubernetes.NodeTemplate {
-	t := kubernetes.NodeTemplate{Labels: pool.Spec.Labels}
-	for _, x := range pool.Spec.Taints {
-		t.Taints = append(t.Taints, kubernetes.Taint{Key: x.Key, Value: x.Value, Effect: x.Effect})
-	}
+	t := kubernetes.TemplateFor(pool)
 	if lp, ok := live.Live.(*spec.NodePool); ok {
 		for k := range lp.Spec.Labels {
 			t.PriorLabelKeys = append(t.PriorLabelKeys, k)
@@ -86,7 +121,7 @@ func template(pool *spec.NodePool, live providers.Observation) kubernetes.NodeTe
 }
 
 // Drift implements reconcile.Nodes.
-func (n *nodeSync) Drift(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
+func (n *inCluster) Drift(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -108,7 +143,7 @@ func (n *nodeSync) Drift(ctx context.Context, cl providers.Observation, pool *sp
 }
 
 // Reconcile implements reconcile.Nodes.
-func (n *nodeSync) Reconcile(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) error {
+func (n *inCluster) Reconcile(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) error {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return err
@@ -124,36 +159,12 @@ func orNil(s string) any {
 	return s
 }
 
-// cloudKubeconfig fetches kubeconfigs with DescribeClusterKubeconfig, with the same
-// credentials and endpoint as the provider.
-func cloudKubeconfig(id, key, endpoint string) kubeconfigFunc {
-	cpf := profile.NewClientProfile()
-	if endpoint != "" {
-		cpf.HttpProfile.Endpoint = endpoint
-		cpf.HttpProfile.Scheme = "HTTP"
+// Drain implements reconcile.Nodes: every node of the pool, one at a time.
+func (n *inCluster) Drain(ctx context.Context, cl, pool providers.Observation, settings spec.DrainSettings) error {
+	opts, err := kubernetes.DrainOptionsFor(settings)
+	if err != nil {
+		return err
 	}
-	cred := common.NewCredential(id, key)
-	return func(ctx context.Context, region, clusterID string, extranet bool) (string, error) {
-		c, err := tke.NewClient(cred, region, cpf)
-		if err != nil {
-			return "", fmt.Errorf("tke client for %s: %w", region, err)
-		}
-		req := tke.NewDescribeClusterKubeconfigRequest()
-		req.ClusterId = common.StringPtr(clusterID)
-		req.IsExtranet = common.BoolPtr(extranet)
-		resp, err := c.DescribeClusterKubeconfigWithContext(ctx, req)
-		if err != nil {
-			return "", fmt.Errorf("tke:DescribeClusterKubeconfig %s: %w", clusterID, err)
-		}
-		if resp.Response == nil || resp.Response.Kubeconfig == nil {
-			return "", fmt.Errorf("tke:DescribeClusterKubeconfig %s: empty answer", clusterID)
-		}
-		return *resp.Response.Kubeconfig, nil
-	}
-}
-
-// Drain implements reconcile.Nodes.
-func (n *nodeSync) Drain(ctx context.Context, cl, pool providers.Observation) error {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return err
@@ -163,11 +174,99 @@ func (n *nodeSync) Drain(ctx context.Context, cl, pool providers.Observation) er
 		return err
 	}
 	for _, node := range nodes {
-		rep, err := c.Drain(ctx, node.Name, kubernetes.DrainOptions{})
+		rep, err := c.Drain(ctx, node.Name, opts)
 		if err != nil {
 			return fmt.Errorf("drain %s: %w", node.Name, err)
 		}
 		n.log.Info("drained", "pool", pool.ID, "node", node.Name, "evicted", len(rep.Evicted))
 	}
 	return nil
+}
+
+// DrainInstances implements reconcile.Nodes.
+func (n *inCluster) DrainInstances(ctx context.Context, cl, pool providers.Observation, ids []string, settings spec.DrainSettings) error {
+	opts, err := kubernetes.DrainOptionsFor(settings)
+	if err != nil {
+		return err
+	}
+	c, err := n.open(ctx, cl)
+	if err != nil {
+		return err
+	}
+	reps, err := c.DrainInstances(ctx, ids, opts)
+	for _, rep := range reps {
+		n.log.Info("drain", "pool", pool.ID, "report", rep.Summary())
+	}
+	return err
+}
+
+// WaitReady implements reconcile.Nodes.
+func (n *inCluster) WaitReady(ctx context.Context, cl, pool providers.Observation, want int) error {
+	c, err := n.open(ctx, cl)
+	if err != nil {
+		return err
+	}
+	return c.WaitPoolReady(ctx, pool.ID, want, n.readyPoll)
+}
+
+// inventoryName names a cluster's baseline inventory after its spec name.
+func inventoryName(c *spec.Cluster) string {
+	return strings.ToLower(c.GetAddr().Name)
+}
+
+// Diff implements reconcile.Baseline.
+func (n *inCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) ([]diff.Change, error) {
+	objs, err := kubernetes.LoadManifests(dir)
+	if err != nil {
+		return nil, err
+	}
+	k, err := n.open(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	diffs, err := k.DiffManifests(ctx, objs, inventoryName(c))
+	if err != nil {
+		return nil, err
+	}
+	var out []diff.Change
+	for _, d := range diffs {
+		ch := diff.Change{Path: fmt.Sprintf("manifests[%q]", d.Ref.String()), Class: spec.ClassInPlace, Action: reconcile.APIActionBaseline, Note: d.Reason}
+		switch d.Action {
+		case kubernetes.ManifestNoOp:
+			continue
+		case kubernetes.ManifestCreate:
+			ch.After = "created"
+		case kubernetes.ManifestUpdate:
+			var fields []string
+			for _, f := range d.Fields {
+				fields = append(fields, f.String())
+			}
+			ch.Before, ch.After = "live", "updated: "+strings.Join(fields, "; ")
+		case kubernetes.ManifestPrune:
+			ch.Before = "applied by tkeops"
+		case kubernetes.ManifestAbandon:
+			ch.Before, ch.After = "in the inventory", "released (left in place)"
+		case kubernetes.ManifestConflict:
+			ch.Before, ch.After, ch.Class = "owned by another field manager", "conflict", spec.ClassForbidden
+		default:
+			ch.After = string(d.Action)
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// Apply implements reconcile.Baseline.
+func (n *inCluster) Apply(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) error {
+	objs, err := kubernetes.LoadManifests(dir)
+	if err != nil {
+		return err
+	}
+	k, err := n.open(ctx, cl)
+	if err != nil {
+		return err
+	}
+	rep, err := k.ApplyManifests(ctx, objs, inventoryName(c))
+	n.log.Info("baseline applied", "cluster", cl.ID, "created", len(rep.Created), "updated", len(rep.Updated), "pruned", len(rep.Pruned))
+	return err
 }

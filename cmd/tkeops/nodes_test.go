@@ -120,9 +120,9 @@ func TestNodesDriftIsFixed(t *testing.T) {
 		!strings.Contains(out, `labels["pool"] = "changed-by-hand" -> "general"`) {
 		t.Fatalf("plan --nodes: exit %d\n%s\n%s", code, out, errOut)
 	}
-	// Without --nodes the cloud side alone is compared: no change.
-	if out, _, code := run(t, "", "plan", "--no-color", dir); code != 0 {
-		t.Fatalf("plan without --nodes: exit %d\n%s", code, out)
+	// With --nodes=false the cloud side alone is compared: no change.
+	if out, _, code := run(t, "", "plan", "--nodes=false", "--no-color", dir); code != 0 {
+		t.Fatalf("plan --nodes=false: exit %d\n%s", code, out)
 	}
 	if out, errOut, code := run(t, "", "apply", "--auto-approve", "--nodes", "--no-color", dir); code != 0 {
 		t.Fatalf("apply --nodes: exit %d\n%s\n%s", code, out, errOut)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
-	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/spec"
@@ -31,13 +30,14 @@ const (
 // engineOptions are the flags plan and apply share: who we are, where the cloud is,
 // and what the run may do.
 type engineOptions struct {
-	owner        string
-	endpoint     string
-	allowDestroy bool
-	parallelism  int
-	verbose      bool
-	nodes        bool
-	extranet     bool
+	owner         string
+	endpoint      string
+	allowDestroy  bool
+	parallelism   int
+	verbose       bool
+	nodes         bool
+	extranet      bool
+	kubeconfigDir string
 }
 
 func (o *engineOptions) addFlags(cmd *cobra.Command) {
@@ -46,8 +46,9 @@ func (o *engineOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.allowDestroy, "allow-destroy", false, "allow deleting and replacing resources (still never Orphan-policy, unowned or deletion-protected ones)")
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 4, "steps run at once")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log every API call to stderr")
-	cmd.Flags().BoolVar(&o.nodes, "nodes", false, "also compare and fix the labels and taints of node pools' Kubernetes nodes (through the cluster's API server endpoint)")
-	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "with --nodes, reach API servers through their public endpoint when both are open")
+	cmd.Flags().BoolVar(&o.nodes, "nodes", true, "also reach into clusters through their API server: node label/taint drift, drain before scale-in and pool deletion, node readiness, baseline manifests (--nodes=false: the cloud side only)")
+	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "reach API servers through their public endpoint when both are open")
+	cmd.Flags().StringVar(&o.kubeconfigDir, "kubeconfig-dir", "", "directory of kubeconfigs named <cluster name>.yaml, used instead of fetching one from the cloud")
 }
 
 func (o *engineOptions) complete() error {
@@ -75,7 +76,7 @@ func (o *engineOptions) logger(w io.Writer) *slog.Logger {
 }
 
 // connector builds the Tencent Cloud connector from the environment's credentials.
-func (o *engineOptions) connector(log *slog.Logger) (providers.Connector, error) {
+func (o *engineOptions) connector(log *slog.Logger) (*tencentcloud.Connector, error) {
 	id, key := os.Getenv(envSecretID), os.Getenv(envSecretKey)
 	if id == "" || key == "" {
 		return nil, fmt.Errorf("no credentials: set %s and %s", envSecretID, envSecretKey)
@@ -101,8 +102,8 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
 	}
 	if o.nodes {
-		kc := cloudKubeconfig(os.Getenv(envSecretID), os.Getenv(envSecretKey), o.endpoint)
-		opts.Nodes = newNodeSync(kc, o.extranet, log)
+		in := newInCluster(cloudKubeconfig(conn), o.kubeconfigDir, o.extranet, log)
+		opts.Nodes, opts.Baseline = in, in
 	}
 	return reconcile.New(conn, opts), nil
 }

@@ -252,10 +252,16 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 			return nil, fmt.Errorf("cloud: %w", err)
 		}
 	}
-	eng := reconcile.New(conn, reconcile.Options{
+	engOpts := reconcile.Options{
 		Owner: cfg.Owner, AllowDestroy: cfg.Apply.AllowDestroy, Parallelism: cfg.Apply.Parallelism,
 		Logger: log.With("component", "engine"),
-	})
+	}
+	if tc, ok := conn.(*tencentcloud.Connector); ok && cfg.Apply.Nodes != nil && *cfg.Apply.Nodes {
+		// The same in-cluster access as plan and apply: drift reports include node drift.
+		in := newInCluster(cloudKubeconfig(tc), cfg.Apply.KubeconfigDir, cfg.Apply.Extranet, log.With("component", "kubernetes"))
+		engOpts.Nodes, engOpts.Baseline = in, in
+	}
+	eng := reconcile.New(conn, engOpts)
 
 	fc := deps.Forge
 	webhooks := map[string]service.Secret{}
@@ -373,6 +379,10 @@ type engineAdapter struct {
 
 func (a engineAdapter) Load(_ context.Context, dir string) (service.Specs, spec.Diagnostics) {
 	set, diags := spec.Load(os.DirFS(dir), ".")
+	if abs, err := filepath.Abs(dir); err == nil && set != nil {
+		// Files are named inside dir; baseline paths are resolved against it.
+		set.Root = abs
+	}
 	if a.specPath != "" {
 		for i := range diags {
 			if diags[i].Pos.File != "" {

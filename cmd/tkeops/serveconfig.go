@@ -85,6 +85,15 @@ type cloudConfig struct {
 type applyConfig struct {
 	AllowDestroy bool `json:"allowDestroy"`
 	Parallelism  int  `json:"parallelism"`
+	// Nodes reaches into clusters through their API servers (node label/taint drift,
+	// drain before scale-in and pool deletion, node readiness, baseline manifests);
+	// default true. An unreachable cluster is a warning.
+	Nodes *bool `json:"nodes"`
+	// Extranet reaches API servers through their public endpoint when both are open.
+	Extranet bool `json:"extranet"`
+	// KubeconfigDir holds kubeconfigs named <cluster name>.yaml, used instead of
+	// fetching one from the cloud.
+	KubeconfigDir string `json:"kubeconfigDir"`
 }
 
 type driftConfig struct {
@@ -258,6 +267,10 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 	}
 	if c.Forge.Kind == "" {
 		c.Forge.Kind = "none"
+	}
+	if c.Apply.Nodes == nil {
+		t := true
+		c.Apply.Nodes = &t
 	}
 	if c.Forge.PRComments == nil {
 		t := true

@@ -24,6 +24,10 @@ type Options struct {
 	BinDir string
 	// Logger receives lifecycle messages; discarded when nil.
 	Logger *slog.Logger
+	// Kubeconfig, when set, serves every cluster from the one API server it
+	// reaches instead of starting one per cluster (tests that share a server;
+	// node names must then not collide between clusters).
+	Kubeconfig []byte
 }
 
 // Backend implements emulator.ClusterBackend with real API servers.
@@ -88,6 +92,19 @@ func (b *Backend) cluster(ctx context.Context, clusterID string) (*cluster, erro
 		return nil, errors.New("kube backend closed")
 	}
 	c, ok := b.clusters[clusterID]
+	if !ok && len(b.opts.Kubeconfig) > 0 {
+		c = &cluster{ready: make(chan struct{}), kubeconfig: b.opts.Kubeconfig}
+		b.clusters[clusterID] = c
+		cfg, err := clientcmd.RESTConfigFromKubeConfig(b.opts.Kubeconfig)
+		if err == nil {
+			c.client, err = kubernetes.NewForConfig(cfg)
+		}
+		if err != nil {
+			c.err = fmt.Errorf("shared API server: %w", err)
+		}
+		close(c.ready)
+		ok = true
+	}
 	if !ok {
 		c = &cluster{ready: make(chan struct{})}
 		b.clusters[clusterID] = c
