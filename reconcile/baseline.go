@@ -150,8 +150,11 @@ func (x *executor) applyBaseline(ctx context.Context, st plan.Step) (string, err
 	if x.s.set != nil {
 		root = x.s.set.Root
 	}
+	// The resolved copy carries no source position: the directory comes from the
+	// resource as loaded.
+	dir := BaselineDir(root, x.s.byAddr[st.Addr].(*spec.Cluster))
 	live := x.obs(st.Addr)
-	if err := x.e.opts.Baseline.Apply(ctx, live, cl, BaselineDir(root, cl)); err != nil {
+	if err := x.e.opts.Baseline.Apply(ctx, live, cl, dir); err != nil {
 		return live.ID, x.stepErr(st, "apply manifests", err)
 	}
 	return live.ID, nil

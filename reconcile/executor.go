@@ -290,6 +290,12 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 	if err := x.checkResult(st, r, o); err != nil {
 		return o.ID, err
 	}
+	if cl, ok := r.(*spec.Cluster); ok && cl.Spec.Baseline != nil && x.e.opts.Baseline != nil {
+		// Its baseline can be diffed only now: ask for another plan.
+		x.mu.Lock()
+		x.waited = true
+		x.mu.Unlock()
+	}
 	return o.ID, x.waitNodesReady(ctx, st, r, o)
 }
 

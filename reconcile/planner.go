@@ -222,6 +222,9 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 			st.Changes = append(st.Changes, ch)
 		}
 	}
+	if cl, ok := r.(*spec.Cluster); ok && cl.Spec.Baseline != nil && pl.e.opts.Baseline != nil {
+		st.Notes = append(st.Notes, "its baseline manifests ("+cl.Spec.Baseline.Path+") are diffed once it exists: apply plans again after it to apply them")
+	}
 	pl.add(addr, &st)
 	pl.planEndpoints(rr, base, st.ID)
 }

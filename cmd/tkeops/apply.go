@@ -104,7 +104,7 @@ func applyDir(ctx context.Context, streams IOStreams, e *reconcile.Engine, set *
 	const rounds = 3
 	for round := 0; round < rounds; round++ {
 		p, res, err := e.ApplySet(ctx, set, confirm)
-		if p != nil && p.Empty() && len(p.Blocked()) == 0 {
+		if err == nil && p != nil && p.Empty() && len(p.Blocked()) == 0 {
 			if round == 0 {
 				return render.Text(streams.Out, p, render.Options{Color: progress.color})
 			}
