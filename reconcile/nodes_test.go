@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -121,3 +122,46 @@ func TestPoolIsDrainedBeforeDelete(t *testing.T) {
 		t.Errorf("drained %v, pool left %v", drained, cloud.res[a])
 	}
 }
+
+// A node pool create or scale-up is done only when its nodes are Ready in the API
+// server; an unreachable cluster skips the wait rather than failing the step.
+func TestPoolStepWaitsForReadyNodes(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	var mu sync.Mutex
+	waited := map[string]int{}
+	notReady := errors.New("node pool np-x: 0 of 1 node(s) Ready in the API server, want 1: context deadline exceeded")
+	var answer error
+	nodes := NodesFuncs{WaitReadyFn: func(_ context.Context, cl, pool providers.Observation, want int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if cl.Addr.Kind != spec.KindCluster || pool.ID == "" {
+			return errors.New("observations missing")
+		}
+		waited[pool.Addr.Name] = want
+		return answer
+	}}
+	e := New(cloud, Options{Owner: "test", Timeouts: fastTimeouts(), Nodes: nodes})
+	answer = notReady
+	_, _, err := e.ApplySet(context.Background(), set, nil)
+	if err == nil || !strings.Contains(err.Error(), "wait for nodes") || !strings.Contains(err.Error(), "0 of 1 node(s) Ready") {
+		t.Fatalf("pools whose nodes never became Ready were reported done: %v", err)
+	}
+	if waited["staging-general"] != 1 || waited["staging-batch"] != 0 {
+		t.Errorf("waited for %v, want staging-general 1, staging-batch 0 (their minimums)", waited)
+	}
+
+	answer = fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", ErrClusterUnreachable)
+	if p := converge(t, e, set); !p.Empty() {
+		t.Fatalf("not converged with an unreachable cluster: %v", stepIDs(p))
+	}
+	answer = nil
+	poolOf(t, set, "staging-batch").Spec.Scaling.Desired = ptrInt(2)
+	waited = map[string]int{}
+	converge(t, e, set)
+	if waited["staging-batch"] != 2 {
+		t.Errorf("scale-up waited for %v, want staging-batch 2", waited)
+	}
+}
+
+func ptrInt(i int) *int { return &i }
