@@ -40,6 +40,8 @@ CGO_ENABLED=1 go build -tags "$tags" \
 	-ldflags "-s -w -X main.Version=${GITEA_VERSION#v} -X 'main.Tags=$tags'" \
 	-o "$bin/gitea.tmp" code.gitea.io/gitea
 mv "$bin/gitea.tmp" "$bin/gitea"
+# Whatever stands at this path (an old file, or anything left there by hand) is replaced.
+rm -rf "$bin/gitea.static"
 go list -m -f '{{.Dir}}' code.gitea.io/gitea > "$bin/gitea.static"
 
 echo "$want" > "$stamp"
