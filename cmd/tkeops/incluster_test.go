@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +25,7 @@ import (
 	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers/kubernetes"
+	"github.com/tkeops/tkeops/service"
 )
 
 // kube is one real kube-apiserver shared by the package's in-cluster tests.
@@ -433,5 +437,92 @@ func TestBaselineOfANewCluster(t *testing.T) {
 	}
 	if out, _, code := run(t, "", "plan", "--no-color", env.dir); code != 0 {
 		t.Fatalf("plan after apply: exit %d\n%s", code, out)
+	}
+}
+
+// TestServeDriftReportsNodeDrift: serve reaches the clusters as plan and apply do:
+// it applies the specs (nodes Ready), and a node relabelled by hand makes the drift
+// report fail with the k8s:PatchNodes step in its plan.
+func TestServeDriftReportsNodeDrift(t *testing.T) {
+	env := newInClusterEnv(t, 1)
+	dir := t.TempDir()
+	repo, err := initLocalRepo(filepath.Join(dir, "infra"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, f := range []string{"cluster.yaml", "network.yaml", "security-groups.yaml", "nodepools.yaml"} {
+		b, err := os.ReadFile(filepath.Join(env.dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["specs/"+f] = string(b)
+	}
+	rev, err := repo.commit("staging", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"), Owner: "incluster-test"}
+	cfg.Git = gitConfig{URL: "file://" + repo.dir, Branch: "main", Path: "specs", PollInterval: duration(500 * time.Millisecond)}
+	cfg.Forge.Kind = "log"
+	cfg.Cloud.Endpoint = os.Getenv(envEndpoint)
+	cfg.Drift.Schedule = "@every 1s"
+	cfg.defaults(func(string) string { return "" })
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	feed := newStatusFeed(io.Discard)
+	app, err := newServeApp(cfg, serveSecrets{CloudID: service.NewSecret(cliSecretID), CloudKey: service.NewSecret(cliSecretKey)},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), serveDeps{Forge: feed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	if st, err := feed.wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != service.StateSuccess {
+		t.Fatalf("apply status: %+v, %v", st, err)
+	}
+	nodes := env.nodes(t)
+	if len(nodes) != 1 || !kubernetes.NodeReady(&nodes[0]) {
+		t.Fatalf("after serve applied: nodes %d", len(nodes))
+	}
+	node := nodes[0]
+	node.Labels["pool"] = "by-hand"
+	if _, err := env.client.CoreV1().Nodes().Update(ctx, &node, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := feed.wait(ctx, rev, "tkeops/drift", time.Until(deadline))
+		if err != nil {
+			t.Fatalf("no drift failure for the relabelled node: %v", err)
+		}
+		if st.State == service.StateFailure {
+			break
+		}
+	}
+	// The status goes out before the run is stored: poll the report.
+	var b []byte
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if b, err = httpGet(ctx, "http://"+ln.Addr().String()+"/api/v1/drift"); err == nil && strings.Contains(string(b), "k8s:PatchNodes") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("/api/v1/drift: %v\n%s", err, b)
+		}
+	}
+	if !strings.Contains(string(b), "k8s:PatchNodes") || !strings.Contains(string(b), `labels[\"pool\"]`) {
+		t.Fatalf("/api/v1/drift has no node drift:\n%s", b)
 	}
 }

@@ -148,6 +148,13 @@ destroy something are shown but blocked unless --allow-destroy is given, and nev
 happen for resources with deletionPolicy Orphan, for resources tkeops does not own, or for
 clusters with deletion protection on.
 
+Plan also looks inside each cluster through its API server (kubeconfig from
+tke:DescribeClusterKubeconfig through the endpoint the cluster spec opens, or
+--kubeconfig-dir/<cluster name>.yaml): node label and taint drift (k8s:PatchNodes), the
+instances a scale-in drains and then removes (k8s:DrainNodes, tke:DeleteClusterInstances),
+and the objects of spec.baseline.path (k8s:ApplyManifests). A cluster that cannot be
+reached is a warning; --nodes=false plans the cloud side only.
+
 Output: -o text (default; coloured on a terminal, --no-color to turn off), -o markdown
 (for pull-request comments), -o json (the versioned plan value). --out FILE (also
 spelled -out FILE, as in terraform) saves the plan for 'tkeops apply FILE', which
