@@ -40,8 +40,9 @@ func scaleInTarget(want *spec.NodePool, live providers.Observation) (target, liv
 		liveDesired = *lp.Spec.Scaling.Desired
 	}
 	target = liveDesired
-	if d := want.Spec.Scaling.Desired; d != nil {
-		target = *d
+	autoscaled := want.Spec.Scaling.Autoscaling != nil && *want.Spec.Scaling.Autoscaling
+	if d := want.Spec.Scaling.Desired; d != nil && !autoscaled {
+		target = *d // with autoscaling on, the count is the autoscaler's, not drift
 	}
 	target = min(target, want.Spec.Scaling.Max)
 	return target, liveDesired, target < liveDesired

@@ -183,6 +183,17 @@ func TestNodeDriftOnByDefault(t *testing.T) {
 	if out, _, code := run(t, "", "plan", "--nodes=false", "--no-color", env.dir); code != 0 {
 		t.Fatalf("plan --nodes=false sees no change on the cloud side: exit %d\n%s", code, out)
 	}
+	// A kubeconfig given for the cluster wins over the cloud's: one that reaches
+	// nothing leaves the nodes unchecked (a warning), the cloud side planned.
+	kcDir := t.TempDir()
+	bad := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n"
+	if err := os.WriteFile(filepath.Join(kcDir, "staging.yaml"), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := run(t, "", "plan", "--kubeconfig-dir", kcDir, "--no-color", env.dir); code != 0 ||
+		!strings.Contains(out+errOut, "the nodes of NodePool/staging-web were not checked") || !strings.Contains(out+errOut, "127.0.0.1:1") {
+		t.Fatalf("plan --kubeconfig-dir with an unreachable server: exit %d\n%s\n%s", code, out, errOut)
+	}
 	env.mustApply(t)
 	got, err := env.client.CoreV1().Nodes().Get(context.Background(), node.Name, metav1.GetOptions{})
 	if err != nil {
@@ -525,4 +536,103 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	if !strings.Contains(string(b), "k8s:PatchNodes") || !strings.Contains(string(b), `labels[\"pool\"]`) {
 		t.Fatalf("/api/v1/drift has no node drift:\n%s", b)
 	}
+}
+
+// TestEmulatorKubeFlag: `tkeops emulator --kube` backs emulated clusters with real
+// API servers: after an apply, the kubeconfig the provider fetches reaches a server
+// where the pool's nodes are registered, and stopping the emulator stops it.
+func TestEmulatorKubeFlag(t *testing.T) {
+	kube.Server(t) // the binaries are there (or -short skips)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut strings.Builder
+	cmd := newEmulatorCmd(IOStreams{Out: &out, ErrOut: &errOut})
+	cmd.SetArgs([]string{"--listen", addr, "--credential", cliSecretID + ":" + cliSecretKey, "--kube", "--log-level", "warn"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	for i := 0; ; i++ {
+		if _, err := httpGet(ctx, "http://"+addr+"/_emulator/healthz"); err == nil {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("emulator did not start:\n%s", errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Setenv(envEndpoint, addr)
+	t.Setenv(envSecretID, cliSecretID)
+	t.Setenv(envSecretKey, cliSecretKey)
+	t.Setenv(envOwner, "kube-flag-test")
+	dir := t.TempDir()
+	for _, f := range []string{"cluster.yaml", "network.yaml", "security-groups.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../examples/staging", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nodepools.yaml"), []byte(fmt.Sprintf(inClusterPool, 2)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if o, e, code := run(t, "", "apply", "--auto-approve", "--no-color", dir); code != 0 {
+		t.Fatalf("apply against emulator --kube: exit %d\n%s\n%s", code, o, e)
+	}
+
+	// The kubeconfig the provider fetches reaches the cluster's own API server.
+	eo := engineOptions{parallelism: 1}
+	if err := eo.complete(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := eo.connector(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := env0Plan(t, dir)
+	clusterID := ""
+	for _, r := range p.Observations {
+		if r.Addr.Kind == "Cluster" {
+			clusterID = r.ID
+		}
+	}
+	kc, err := cloudKubeconfig(conn)(ctx, "ap-shanghai", clusterID, false)
+	if err != nil {
+		t.Fatalf("kubeconfig of %s: %v", clusterID, err)
+	}
+	c, err := kubernetes.Connect([]byte(kc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := c.Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "pool=web"})
+	if err != nil || len(nodes.Items) != 2 {
+		t.Fatalf("nodes of the emulated cluster: %v, %v", nodes, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("emulator command: %v", err)
+	}
+	if _, err := c.Client().Discovery().ServerVersion(); err == nil {
+		t.Error("the cluster's API server still answers after the emulator stopped")
+	}
+}
+
+// env0Plan plans dir as JSON (no changes expected) and returns the plan.
+func env0Plan(t *testing.T, dir string) *plan.Plan {
+	t.Helper()
+	out, errOut, code := run(t, "", "plan", "-o", "json", dir)
+	if code != 0 {
+		t.Fatalf("plan -o json: exit %d\n%s\n%s", code, out, errOut)
+	}
+	p, err := plan.Decode(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
