@@ -86,7 +86,7 @@ func (e *Engine) observeScaleIns(ctx context.Context, s *scope) error {
 		if len(all) <= target {
 			continue
 		}
-		newest := !strings.EqualFold(np.Spec.TerminationPolicy, "OLDEST_INSTANCE")
+		newest := newestFirst(np)
 		sort.SliceStable(all, func(i, j int) bool {
 			a, b := all[i], all[j]
 			if !a.Created.Equal(b.Created) {
@@ -103,6 +103,17 @@ func (e *Engine) observeScaleIns(ctx context.Context, s *scope) error {
 		s.scaleIns[addr] = scaleIn{instances: all[:len(all)-target], newest: newest}
 	}
 	return nil
+}
+
+// newestFirst says whether a scale-in removes the newest instances first: unless the
+// pool's document itself says terminationPolicy OLDEST_INSTANCE (the value the spec
+// fills in when it is left out does not count), the newest go first: they have run
+// the least and carry the least.
+func newestFirst(np *spec.NodePool) bool {
+	if !strings.EqualFold(np.Spec.TerminationPolicy, "OLDEST_INSTANCE") {
+		return true
+	}
+	return !written(np)("spec.terminationPolicy")
 }
 
 // planScaleIn adds, before the step that lowers a pool's desired count (or its
@@ -133,7 +144,7 @@ func (pl *planner) planScaleIn(r spec.Resource, base plan.Step) {
 	}
 	order := "newest first"
 	if !si.newest {
-		order = "oldest first (terminationPolicy OLDEST_INSTANCE)"
+		order = "oldest first (the pool's terminationPolicy OLDEST_INSTANCE)"
 	}
 	timeout, pdbs := "10m", "PodDisruptionBudgets honoured"
 	if np.Spec.Drain.Timeout != "" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -68,10 +70,23 @@ func TestScaleInDrainsThenRemovesTheChosen(t *testing.T) {
 	} {
 		t.Run("policy="+tc.policy, func(t *testing.T) {
 			cloud := &instCloud{memCloud: newMemCloud()}
-			set := load(t, "../examples/staging")
+			dir := t.TempDir()
+			for _, f := range []string{"cluster.yaml", "network.yaml", "security-groups.yaml", "nodepools.yaml"} {
+				b, err := os.ReadFile(filepath.Join("../examples/staging", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f == "nodepools.yaml" && tc.policy != "" {
+					// Written in the document: a filled-in default does not count.
+					b = []byte(strings.Replace(string(b), "  instanceTypes: [SA5.2XLARGE16]\n", "  instanceTypes: [SA5.2XLARGE16]\n  terminationPolicy: "+tc.policy+"\n", 1))
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			set := load(t, dir)
 			np := poolOf(t, set, "staging-batch")
 			np.Spec.Scaling.Min, np.Spec.Scaling.Max, np.Spec.Scaling.Desired = 2, 4, ptrInt(3)
-			np.Spec.TerminationPolicy = tc.policy
 			np.Spec.Drain = spec.DrainSettings{Timeout: "42s"}
 			refuse := true
 			var drained [][]string
