@@ -2,8 +2,9 @@
 //
 // The data path reads like the files: observe.go reads live state through a
 // providers.Client (one batched Observe per kind and region, kinds in dependency
-// order, regions at once; references by ID through IDObserver; node drift through
-// Nodes), planner.go diffs it against the desired resources and orders the changes
+// order, regions at once; references by ID through IDObserver; node drift and the
+// instances a scale-in removes through Nodes and providers.InstanceRemover; baseline
+// manifests through Baseline), planner.go diffs it against the desired resources and orders the changes
 // into a plan.Plan (a DAG of steps: VPC → subnets and security groups → cluster →
 // node pools → endpoints; deletes in reverse; a replacement as a delete and a
 // create, cascading to what lives inside the replaced resource), guard.go refuses

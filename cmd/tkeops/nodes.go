@@ -104,6 +104,17 @@ func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubern
 	return c, nil
 }
 
+// forget drops a cluster's cached connection after a failed call, so the next run
+// opens it again (a rotated kubeconfig, an endpoint that moved).
+func (n *inCluster) forget(clusterID string, err error) error {
+	if err != nil {
+		n.mu.Lock()
+		delete(n.clusters, clusterID)
+		n.mu.Unlock()
+	}
+	return err
+}
+
 // template is what the pool declares for its nodes; the pool's live labels and
 // taints count as tkeops' too, so a key dropped from the spec leaves the nodes.
 func template(pool *spec.NodePool, live providers.Observation) kubernetes.NodeTemplate {
@@ -128,7 +139,7 @@ func (n *inCluster) Drift(ctx context.Context, cl providers.Observation, pool *s
 	}
 	drift, err := c.NodeDrift(ctx, live.ID, template(pool, live))
 	if err != nil {
-		return nil, err
+		return nil, n.forget(cl.ID, err)
 	}
 	var out []diff.Change
 	for _, d := range drift {
@@ -226,7 +237,7 @@ func (n *inCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.
 	}
 	diffs, err := k.DiffManifests(ctx, objs, inventoryName(c))
 	if err != nil {
-		return nil, err
+		return nil, n.forget(cl.ID, err)
 	}
 	var out []diff.Change
 	for _, d := range diffs {
