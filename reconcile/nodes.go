@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/tkeops/tkeops/diff"
@@ -132,6 +133,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, e.opts.Parallelism)
+	failed := map[spec.Addr]error{} // pool → why its nodes were not checked
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
@@ -143,11 +145,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 			defer mu.Unlock()
 			if err != nil {
 				s.unreachable[j.addr] = true
-				s.warnings = append(s.warnings, spec.Diagnostic{
-					Severity: spec.SeverityWarning, Addr: j.addr, Pos: j.pool.GetPos(),
-					Summary: fmt.Sprintf("the nodes of %s were not checked: %v", j.addr, err),
-					Detail:  "the cloud side is planned as usual; check that the cluster's API server endpoint is reachable from tkeops",
-				})
+				failed[j.addr] = err
 				return
 			}
 			if len(changes) > 0 {
@@ -156,6 +154,34 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 		}()
 	}
 	wg.Wait()
+	// One warning per cluster and reason, naming its pools, in spec order.
+	type key struct {
+		cluster spec.Addr
+		err     string
+	}
+	pools := map[key][]string{}
+	var keys []key
+	first := map[key]job{}
+	for _, j := range jobs {
+		err, ok := failed[j.addr]
+		if !ok {
+			continue
+		}
+		k := key{cluster: j.cluster.Addr, err: err.Error()}
+		if _, seen := pools[k]; !seen {
+			keys = append(keys, k)
+			first[k] = j
+		}
+		pools[k] = append(pools[k], j.addr.String())
+	}
+	for _, k := range keys {
+		j := first[k]
+		s.warnings = append(s.warnings, spec.Diagnostic{
+			Severity: spec.SeverityWarning, Addr: j.addr, Pos: j.pool.GetPos(),
+			Summary: fmt.Sprintf("the nodes of %s were not checked: %s", strings.Join(pools[k], ", "), k.err),
+			Detail:  "the cloud side is planned as usual (a scale-in lowers the count without choosing and draining nodes); check that the cluster's API server endpoint is reachable from tkeops, or plan with --nodes=false",
+		})
+	}
 }
 
 // planNodes adds the step that patches a pool's nodes, after the pool's cloud steps.

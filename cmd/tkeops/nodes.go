@@ -50,8 +50,21 @@ type inCluster struct {
 	readyPoll time.Duration
 
 	mu       sync.Mutex
-	clusters map[string]*kubernetes.Cluster // by cluster ID, opened once and reused
+	clusters map[string]*clusterConn // by cluster ID
 }
+
+// clusterConn is one cluster's connection, opened once and reused, or the error of
+// the last attempt, remembered for a while so the pools of an unreachable cluster
+// cost one attempt per plan, not one each.
+type clusterConn struct {
+	mu  sync.Mutex
+	c   *kubernetes.Cluster
+	err error
+	at  time.Time
+}
+
+// retryUnreachable is how long a failed connection attempt is remembered.
+const retryUnreachable = 30 * time.Second
 
 var (
 	_ reconcile.Nodes    = (*inCluster)(nil)
@@ -60,19 +73,33 @@ var (
 
 func newInCluster(kc kubeconfigFunc, kubeconfigDir string, preferExtranet bool, log *slog.Logger) *inCluster {
 	return &inCluster{kubeconfig: kc, kubeconfigDir: kubeconfigDir, preferExtranet: preferExtranet, log: log,
-		readyPoll: 2 * time.Second, clusters: map[string]*kubernetes.Cluster{}}
+		readyPoll: 2 * time.Second, clusters: map[string]*clusterConn{}}
 }
 
 // open connects to a cluster's API server and checks it answers; any failure wraps
-// reconcile.ErrClusterUnreachable. A failure is not remembered: the next call tries
-// again.
+// reconcile.ErrClusterUnreachable. A failure is remembered for retryUnreachable.
 func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
 	n.mu.Lock()
-	c, ok := n.clusters[cl.ID]
-	n.mu.Unlock()
-	if ok {
-		return c, nil
+	cc, ok := n.clusters[cl.ID]
+	if !ok {
+		cc = &clusterConn{}
+		n.clusters[cl.ID] = cc
 	}
+	n.mu.Unlock()
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.c != nil {
+		return cc.c, nil
+	}
+	if cc.err != nil && time.Since(cc.at) < retryUnreachable {
+		return nil, cc.err
+	}
+	cc.c, cc.err = n.connect(ctx, cl)
+	cc.at = time.Now()
+	return cc.c, cc.err
+}
+
+func (n *inCluster) connect(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
 	live, ok := cl.Live.(*spec.Cluster)
 	if !ok {
 		return nil, fmt.Errorf("cluster %s: no live state: %w", cl.ID, reconcile.ErrClusterUnreachable)
@@ -98,9 +125,6 @@ func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubern
 	if _, err := c.Client().Discovery().ServerVersion(); err != nil {
 		return nil, fmt.Errorf("%w: cluster %s at %s: %w", reconcile.ErrClusterUnreachable, cl.ID, c.Host(), err)
 	}
-	n.mu.Lock()
-	n.clusters[cl.ID] = c
-	n.mu.Unlock()
 	return c, nil
 }
 
@@ -109,8 +133,13 @@ func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubern
 func (n *inCluster) forget(clusterID string, err error) error {
 	if err != nil {
 		n.mu.Lock()
-		delete(n.clusters, clusterID)
+		cc := n.clusters[clusterID]
 		n.mu.Unlock()
+		if cc != nil {
+			cc.mu.Lock()
+			cc.c = nil
+			cc.mu.Unlock()
+		}
 	}
 	return err
 }
