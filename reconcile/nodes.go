@@ -134,22 +134,40 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, e.opts.Parallelism)
 	failed := map[spec.Addr]error{} // pool → why its nodes were not checked
+	// The pools of one cluster are checked one after another, and once its API
+	// server proves unreachable the rest are not tried: one attempt per cluster.
+	byCluster := map[string][]job{}
+	var clusterIDs []string
 	for _, j := range jobs {
+		if _, ok := byCluster[j.cluster.ID]; !ok {
+			clusterIDs = append(clusterIDs, j.cluster.ID)
+		}
+		byCluster[j.cluster.ID] = append(byCluster[j.cluster.ID], j)
+	}
+	for _, id := range clusterIDs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			changes, err := e.opts.Nodes.Drift(ctx, j.cluster, j.pool, j.live)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				s.unreachable[j.addr] = true
-				failed[j.addr] = err
-				return
-			}
-			if len(changes) > 0 {
-				s.nodeDrift[j.addr] = changes
+			var unreachable error
+			for _, j := range byCluster[id] {
+				var changes []diff.Change
+				err := unreachable
+				if err == nil {
+					changes, err = e.opts.Nodes.Drift(ctx, j.cluster, j.pool, j.live)
+					if errors.Is(err, ErrClusterUnreachable) {
+						unreachable = err
+					}
+				}
+				mu.Lock()
+				if err != nil {
+					s.unreachable[j.addr] = true
+					failed[j.addr] = err
+				} else if len(changes) > 0 {
+					s.nodeDrift[j.addr] = changes
+				}
+				mu.Unlock()
 			}
 		}()
 	}

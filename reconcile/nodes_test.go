@@ -165,3 +165,26 @@ func TestPoolStepWaitsForReadyNodes(t *testing.T) {
 }
 
 func ptrInt(i int) *int { return &i }
+
+// The pools of a cluster whose API server cannot be reached cost one attempt and
+// one warning naming them all.
+func TestUnreachableClusterIsTriedOnce(t *testing.T) {
+	cloud := newMemCloud()
+	set := load(t, "../examples/staging")
+	converge(t, engine(cloud, false), set)
+	var mu sync.Mutex
+	calls := 0
+	nodes := NodesFuncs{DriftFn: func(context.Context, providers.Observation, *spec.NodePool, providers.Observation) ([]diff.Change, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return nil, fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", ErrClusterUnreachable)
+	}}
+	p, err := New(cloud, Options{Owner: "test", Timeouts: fastTimeouts(), Nodes: nodes}).Plan(context.Background(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || len(p.Diagnostics) != 1 || !strings.Contains(p.Diagnostics[0].Summary, "NodePool/staging-general, NodePool/staging-batch were not checked") {
+		t.Fatalf("%d Drift calls, diagnostics %+v", calls, p.Diagnostics)
+	}
+}

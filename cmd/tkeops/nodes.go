@@ -53,18 +53,12 @@ type inCluster struct {
 	clusters map[string]*clusterConn // by cluster ID
 }
 
-// clusterConn is one cluster's connection, opened once and reused, or the error of
-// the last attempt, remembered for a while so the pools of an unreachable cluster
-// cost one attempt per plan, not one each.
+// clusterConn is one cluster's connection, opened once and reused; its lock makes
+// the pools of a cluster share one attempt to open it.
 type clusterConn struct {
-	mu  sync.Mutex
-	c   *kubernetes.Cluster
-	err error
-	at  time.Time
+	mu sync.Mutex
+	c  *kubernetes.Cluster
 }
-
-// retryUnreachable is how long a failed connection attempt is remembered.
-const retryUnreachable = 30 * time.Second
 
 var (
 	_ reconcile.Nodes    = (*inCluster)(nil)
@@ -77,7 +71,7 @@ func newInCluster(kc kubeconfigFunc, kubeconfigDir string, preferExtranet bool, 
 }
 
 // open connects to a cluster's API server and checks it answers; any failure wraps
-// reconcile.ErrClusterUnreachable. A failure is remembered for retryUnreachable.
+// reconcile.ErrClusterUnreachable and is not remembered: the next call tries again.
 func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
 	n.mu.Lock()
 	cc, ok := n.clusters[cl.ID]
@@ -91,12 +85,12 @@ func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubern
 	if cc.c != nil {
 		return cc.c, nil
 	}
-	if cc.err != nil && time.Since(cc.at) < retryUnreachable {
-		return nil, cc.err
+	c, err := n.connect(ctx, cl)
+	if err != nil {
+		return nil, err
 	}
-	cc.c, cc.err = n.connect(ctx, cl)
-	cc.at = time.Now()
-	return cc.c, cc.err
+	cc.c = c
+	return c, nil
 }
 
 func (n *inCluster) connect(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
