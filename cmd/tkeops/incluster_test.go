@@ -422,6 +422,30 @@ func TestBaselineManifests(t *testing.T) {
 	if out, errOut, code := run(t, "", "apply", "--auto-approve", "--no-color", env.dir); code != 1 {
 		t.Fatalf("apply with kube-dns in the baseline: exit %d\n%s\n%s", code, out, errOut)
 	}
+	if err := os.Remove(filepath.Join(env.dir, "baseline/dns.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	// A field another manager owns with another value is a conflict: the step is
+	// blocked, nothing is forced.
+	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "tkeops-test-conflict", Namespace: "default"}, Data: map[string]string{"team": "ops"}}
+	if _, err := env.client.CoreV1().ConfigMaps("default").Create(ctx, other, metav1.CreateOptions{FieldManager: "someone-else"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = env.client.CoreV1().ConfigMaps("default").Delete(context.Background(), "tkeops-test-conflict", metav1.DeleteOptions{})
+	})
+	env.write(t, "baseline/conflict.yaml", cm("tkeops-test-conflict"))
+	out, errOut, code = run(t, "", "plan", "--no-color", env.dir)
+	if code != 2 || !strings.Contains(out, `manifests["ConfigMap default/tkeops-test-conflict"]`) || !strings.Contains(out, "owned by another field manager") {
+		t.Fatalf("plan with a conflicting manifest: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if out, errOut, code := run(t, "", "apply", "--auto-approve", "--no-color", env.dir); code != 1 || !strings.Contains(out+errOut, "cannot be applied") {
+		t.Fatalf("apply with a conflicting manifest: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got, err := env.client.CoreV1().ConfigMaps("default").Get(ctx, "tkeops-test-conflict", metav1.GetOptions{}); err != nil || got.Data["team"] != "ops" {
+		t.Fatalf("the conflicting field was changed: %v %v", got.Data, err)
+	}
 }
 
 // TestBaselineOfANewCluster: one apply creates the cluster and then, planning again
