@@ -256,32 +256,25 @@ func (c *Client) observeSecurityGroups(ctx context.Context, want []spec.Resource
 	return c.assemble(spec.KindSecurityGroup, want, cands), nil
 }
 
-func (c *Client) securityGroupsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
-	found := map[string]*vpc.SecurityGroup{}
-	for start := 0; start < len(ids); start += 5 {
-		chunk := ids[start:min(start+5, len(ids))]
-		gs, err := c.listSecurityGroups(ctx, []*vpc.Filter{vpcFilter("security-group-id", chunk...)})
-		if err != nil {
-			return nil, fmt.Errorf("observe security groups %v: %w", chunk, err)
-		}
-		for _, g := range gs {
-			found[sv(g.SecurityGroupId)] = g
-		}
+// securityGroups describes security groups to the shared observe and delete paths.
+func (c *Client) securityGroups() vpcProduct[*vpc.SecurityGroup] {
+	return vpcProduct[*vpc.SecurityGroup]{
+		kind: spec.KindSecurityGroup, noun: "security group", nouns: "security groups", idFilter: "security-group-id",
+		list: c.listSecurityGroups,
+		id:   func(g *vpc.SecurityGroup) string { return sv(g.SecurityGroupId) },
+		tags: func(g *vpc.SecurityGroup) []*vpc.Tag { return g.TagSet },
 	}
-	out := make([]providers.Observation, 0, len(ids))
-	for _, id := range ids {
-		g, ok := found[id]
-		if !ok {
-			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindSecurityGroup}, ID: id})
-			continue
-		}
+}
+
+func (c *Client) securityGroupsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+	return observeByID(ctx, c.securityGroups(), ids, func(g *vpc.SecurityGroup) (providers.Observation, error) {
+		id := sv(g.SecurityGroupId)
 		ps, err := c.readPolicies(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("observe rules of security group %s: %w", id, err)
+			return providers.Observation{}, fmt.Errorf("observe rules of security group %s: %w", id, err)
 		}
-		out = append(out, c.sgCandidate(sgLive{g: g, policies: ps}).build(nil))
-	}
-	return out, nil
+		return c.sgCandidate(sgLive{g: g, policies: ps}).build(nil), nil
+	})
 }
 
 func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup) (providers.Observation, error) {
@@ -454,24 +447,12 @@ func (c *Client) updateSecurityGroup(ctx context.Context, r *spec.SecurityGroup,
 }
 
 func (c *Client) deleteSecurityGroup(ctx context.Context, o providers.Observation) error {
-	gs, err := c.listSecurityGroups(ctx, []*vpc.Filter{vpcFilter("security-group-id", o.ID)})
-	if err != nil {
-		return fmt.Errorf("delete security group %s: read: %w", o.ID, err)
-	}
-	if len(gs) == 0 {
-		return nil
-	}
-	if _, own := splitTags(vpcTagMap(gs[0].TagSet)); !own.ownedBy(c.owner, spec.KindSecurityGroup) {
-		return notOwned(spec.KindSecurityGroup, o.ID)
-	}
-	req := vpc.NewDeleteSecurityGroupRequest()
-	req.SecurityGroupId = common.StringPtr(o.ID)
-	_, err = invoke(ctx, c, "vpc", "DeleteSecurityGroup", kindWrite, func(ctx context.Context) (*vpc.DeleteSecurityGroupResponse, error) {
-		return c.vpc.DeleteSecurityGroupWithContext(ctx, req)
+	return deleteOwned(ctx, c, c.securityGroups(), o, func(ctx context.Context, id string) error {
+		req := vpc.NewDeleteSecurityGroupRequest()
+		req.SecurityGroupId = common.StringPtr(id)
+		_, err := invoke(ctx, c, "vpc", "DeleteSecurityGroup", kindWrite, func(ctx context.Context) (*vpc.DeleteSecurityGroupResponse, error) {
+			return c.vpc.DeleteSecurityGroupWithContext(ctx, req)
+		})
+		return err
 	})
-	if err != nil && !IsNotFound(err) {
-		return fmt.Errorf("delete security group %s (%s): %w", o.ID, o.Addr, err)
-	}
-	c.log.Info("deleted", "kind", "SecurityGroup", "id", o.ID)
-	return nil
 }

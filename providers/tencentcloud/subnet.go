@@ -52,40 +52,24 @@ func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
 	return cd
 }
 
+// subnets describes subnets to the shared observe and delete paths.
+func (c *Client) subnets() vpcProduct[*vpc.Subnet] {
+	return vpcProduct[*vpc.Subnet]{
+		kind: spec.KindSubnet, noun: "subnet", nouns: "subnets", idFilter: "subnet-id",
+		list: c.listSubnets,
+		id:   func(s *vpc.Subnet) string { return sv(s.SubnetId) },
+		tags: func(s *vpc.Subnet) []*vpc.Tag { return s.TagSet },
+	}
+}
+
 func (c *Client) observeSubnets(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
-	ss, err := c.listSubnets(ctx, c.ownerFilters(nil))
-	if err != nil {
-		return nil, fmt.Errorf("observe subnets of owner %q: %w", c.owner, err)
-	}
-	cands := make([]candidate, 0, len(ss))
-	for _, s := range ss {
-		cands = append(cands, c.subnetCandidate(s))
-	}
-	return c.assemble(spec.KindSubnet, want, cands), nil
+	return observeOwned(ctx, c, c.subnets(), want, c.subnetCandidate)
 }
 
 func (c *Client) subnetsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
-	found := map[string]*vpc.Subnet{}
-	for start := 0; start < len(ids); start += 5 {
-		chunk := ids[start:min(start+5, len(ids))]
-		ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", chunk...)})
-		if err != nil {
-			return nil, fmt.Errorf("observe subnets %v: %w", chunk, err)
-		}
-		for _, s := range ss {
-			found[sv(s.SubnetId)] = s
-		}
-	}
-	out := make([]providers.Observation, 0, len(ids))
-	for _, id := range ids {
-		s, ok := found[id]
-		if !ok {
-			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindSubnet}, ID: id})
-			continue
-		}
-		out = append(out, c.subnetCandidate(s).build(nil))
-	}
-	return out, nil
+	return observeByID(ctx, c.subnets(), ids, func(s *vpc.Subnet) (providers.Observation, error) {
+		return c.subnetCandidate(s).build(nil), nil
+	})
 }
 
 func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Observation, error) {
@@ -182,24 +166,12 @@ func (c *Client) updateSubnet(ctx context.Context, r *spec.Subnet, o providers.O
 }
 
 func (c *Client) deleteSubnet(ctx context.Context, o providers.Observation) error {
-	ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", o.ID)})
-	if err != nil {
-		return fmt.Errorf("delete subnet %s: read: %w", o.ID, err)
-	}
-	if len(ss) == 0 {
-		return nil
-	}
-	if _, own := splitTags(vpcTagMap(ss[0].TagSet)); !own.ownedBy(c.owner, spec.KindSubnet) {
-		return notOwned(spec.KindSubnet, o.ID)
-	}
-	req := vpc.NewDeleteSubnetRequest()
-	req.SubnetId = common.StringPtr(o.ID)
-	_, err = invoke(ctx, c, "vpc", "DeleteSubnet", kindWrite, func(ctx context.Context) (*vpc.DeleteSubnetResponse, error) {
-		return c.vpc.DeleteSubnetWithContext(ctx, req)
+	return deleteOwned(ctx, c, c.subnets(), o, func(ctx context.Context, id string) error {
+		req := vpc.NewDeleteSubnetRequest()
+		req.SubnetId = common.StringPtr(id)
+		_, err := invoke(ctx, c, "vpc", "DeleteSubnet", kindWrite, func(ctx context.Context) (*vpc.DeleteSubnetResponse, error) {
+			return c.vpc.DeleteSubnetWithContext(ctx, req)
+		})
+		return err
 	})
-	if err != nil && !IsNotFound(err) {
-		return fmt.Errorf("delete subnet %s (%s): %w", o.ID, o.Addr, err)
-	}
-	c.log.Info("deleted", "kind", "Subnet", "id", o.ID)
-	return nil
 }

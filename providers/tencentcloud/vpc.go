@@ -33,6 +33,84 @@ func pageVPCProduct[T any](ctx context.Context, fetch func(ctx context.Context, 
 	}
 }
 
+// vpcProduct is what the observe and delete paths shared by VPCs, subnets and
+// security groups need to know of one of those types: they are listed, filtered by
+// ID and tagged the same way and differ only in names.
+type vpcProduct[T any] struct {
+	kind     spec.Kind
+	noun     string // singular, for errors: "VPC"
+	nouns    string // plural, for errors: "VPCs"
+	idFilter string // the filter that selects by ID: "vpc-id"
+	list     func(ctx context.Context, filters []*vpc.Filter) ([]T, error)
+	id       func(T) string
+	tags     func(T) []*vpc.Tag
+}
+
+// observeOwned observes this instance's resources of one type and pairs them with want.
+func observeOwned[T any](ctx context.Context, c *Client, t vpcProduct[T], want []spec.Resource, candidateOf func(T) candidate) ([]providers.Observation, error) {
+	xs, err := t.list(ctx, c.ownerFilters(nil))
+	if err != nil {
+		return nil, fmt.Errorf("observe %s of owner %q: %w", t.nouns, c.owner, err)
+	}
+	cands := make([]candidate, 0, len(xs))
+	for _, x := range xs {
+		cands = append(cands, candidateOf(x))
+	}
+	return c.assemble(t.kind, want, cands), nil
+}
+
+// observeByID observes resources by ID with the type's ID filter, which answers an
+// empty set (not an error) for IDs that do not exist; those come back as bare
+// observations carrying only the ID. The filter takes at most five values.
+func observeByID[T any](ctx context.Context, t vpcProduct[T], ids []string, observe func(T) (providers.Observation, error)) ([]providers.Observation, error) {
+	found := map[string]T{}
+	for start := 0; start < len(ids); start += 5 {
+		chunk := ids[start:min(start+5, len(ids))]
+		xs, err := t.list(ctx, []*vpc.Filter{vpcFilter(t.idFilter, chunk...)})
+		if err != nil {
+			return nil, fmt.Errorf("observe %s %v: %w", t.nouns, chunk, err)
+		}
+		for _, x := range xs {
+			found[t.id(x)] = x
+		}
+	}
+	out := make([]providers.Observation, 0, len(ids))
+	for _, id := range ids {
+		x, ok := found[id]
+		if !ok {
+			out = append(out, providers.Observation{Addr: spec.Addr{Kind: t.kind}, ID: id})
+			continue
+		}
+		o, err := observe(x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// deleteOwned deletes one resource after re-reading it: a resource already gone is
+// done, and one not owned by this instance is refused. del makes the API call; its
+// not-found answer (a delete that raced another) counts as done.
+func deleteOwned[T any](ctx context.Context, c *Client, t vpcProduct[T], o providers.Observation, del func(ctx context.Context, id string) error) error {
+	xs, err := t.list(ctx, []*vpc.Filter{vpcFilter(t.idFilter, o.ID)})
+	if err != nil {
+		return fmt.Errorf("delete %s %s: read: %w", t.noun, o.ID, err)
+	}
+	if len(xs) == 0 {
+		return nil
+	}
+	if _, own := splitTags(vpcTagMap(t.tags(xs[0]))); !own.ownedBy(c.owner, t.kind) {
+		return notOwned(t.kind, o.ID)
+	}
+	if err := del(ctx, o.ID); err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete %s %s (%s): %w", t.noun, o.ID, o.Addr, err)
+	}
+	c.log.Info("deleted", "kind", string(t.kind), "id", o.ID)
+	return nil
+}
+
 // vpcFilter builds a VPC-product filter.
 func vpcFilter(name string, values ...string) *vpc.Filter {
 	return &vpc.Filter{Name: common.StringPtr(name), Values: common.StringPtrs(values)}
@@ -114,42 +192,24 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 	return cd
 }
 
-func (c *Client) observeVPCs(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
-	vs, err := c.listVPCs(ctx, c.ownerFilters(nil))
-	if err != nil {
-		return nil, fmt.Errorf("observe VPCs of owner %q: %w", c.owner, err)
+// vpcs describes VPCs to the shared observe and delete paths.
+func (c *Client) vpcs() vpcProduct[*vpc.Vpc] {
+	return vpcProduct[*vpc.Vpc]{
+		kind: spec.KindVPC, noun: "VPC", nouns: "VPCs", idFilter: "vpc-id",
+		list: c.listVPCs,
+		id:   func(v *vpc.Vpc) string { return sv(v.VpcId) },
+		tags: func(v *vpc.Vpc) []*vpc.Tag { return v.TagSet },
 	}
-	cands := make([]candidate, 0, len(vs))
-	for _, v := range vs {
-		cands = append(cands, c.vpcCandidate(v))
-	}
-	return c.assemble(spec.KindVPC, want, cands), nil
 }
 
-// vpcsByID observes VPCs by ID with the vpc-id filter, which answers an empty set
-// (not an error) for IDs that do not exist.
+func (c *Client) observeVPCs(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+	return observeOwned(ctx, c, c.vpcs(), want, c.vpcCandidate)
+}
+
 func (c *Client) vpcsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
-	found := map[string]*vpc.Vpc{}
-	for start := 0; start < len(ids); start += 5 {
-		chunk := ids[start:min(start+5, len(ids))]
-		vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", chunk...)})
-		if err != nil {
-			return nil, fmt.Errorf("observe VPCs %v: %w", chunk, err)
-		}
-		for _, v := range vs {
-			found[sv(v.VpcId)] = v
-		}
-	}
-	out := make([]providers.Observation, 0, len(ids))
-	for _, id := range ids {
-		v, ok := found[id]
-		if !ok {
-			out = append(out, providers.Observation{Addr: spec.Addr{Kind: spec.KindVPC}, ID: id})
-			continue
-		}
-		out = append(out, c.vpcCandidate(v).build(nil))
-	}
-	return out, nil
+	return observeByID(ctx, c.vpcs(), ids, func(v *vpc.Vpc) (providers.Observation, error) {
+		return c.vpcCandidate(v).build(nil), nil
+	})
 }
 
 // lookupOwned finds this instance's resource for addr by its tags; nil when absent.
@@ -257,24 +317,12 @@ func keepForeignOwnership(have, want map[string]string) {
 }
 
 func (c *Client) deleteVPC(ctx context.Context, o providers.Observation) error {
-	vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", o.ID)})
-	if err != nil {
-		return fmt.Errorf("delete VPC %s: read: %w", o.ID, err)
-	}
-	if len(vs) == 0 {
-		return nil
-	}
-	if _, own := splitTags(vpcTagMap(vs[0].TagSet)); !own.ownedBy(c.owner, spec.KindVPC) {
-		return notOwned(spec.KindVPC, o.ID)
-	}
-	req := vpc.NewDeleteVpcRequest()
-	req.VpcId = common.StringPtr(o.ID)
-	_, err = invoke(ctx, c, "vpc", "DeleteVpc", kindWrite, func(ctx context.Context) (*vpc.DeleteVpcResponse, error) {
-		return c.vpc.DeleteVpcWithContext(ctx, req)
+	return deleteOwned(ctx, c, c.vpcs(), o, func(ctx context.Context, id string) error {
+		req := vpc.NewDeleteVpcRequest()
+		req.VpcId = common.StringPtr(id)
+		_, err := invoke(ctx, c, "vpc", "DeleteVpc", kindWrite, func(ctx context.Context) (*vpc.DeleteVpcResponse, error) {
+			return c.vpc.DeleteVpcWithContext(ctx, req)
+		})
+		return err
 	})
-	if err != nil && !IsNotFound(err) {
-		return fmt.Errorf("delete VPC %s (%s): %w", o.ID, o.Addr, err)
-	}
-	c.log.Info("deleted", "kind", "VPC", "id", o.ID)
-	return nil
 }
