@@ -1,11 +1,8 @@
 package forge
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -15,12 +12,7 @@ import (
 // githubMaxComment is GitHub's limit on an issue comment body.
 const githubMaxComment = 65536
 
-type githubClient struct {
-	api         api
-	owner, name string
-}
-
-func newGitHub(opts Options) (*githubClient, error) {
+func newGitHub(opts Options) (*reposClient, error) {
 	owner, name, ok := strings.Cut(opts.Repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("forge github: repo %q must be owner/name", opts.Repo)
@@ -30,9 +22,13 @@ func newGitHub(opts Options) (*githubClient, error) {
 		root = "https://api.github.com"
 	}
 	token := string(opts.Token)
-	return &githubClient{
-		owner: owner,
-		name:  name,
+	return &reposClient{
+		owner:         owner,
+		name:          name,
+		maxComment:    githubMaxComment,
+		pageParam:     "per_page",
+		pageSize:      100,
+		commentsPaged: true,
 		api: api{
 			forge:  GitHub,
 			root:   root,
@@ -45,115 +41,6 @@ func newGitHub(opts Options) (*githubClient, error) {
 			},
 		},
 	}, nil
-}
-
-func (c *githubClient) repoPath() string {
-	return "/repos/" + url.PathEscape(c.owner) + "/" + url.PathEscape(c.name)
-}
-
-type githubStatus struct {
-	State       string `json:"state"`
-	TargetURL   string `json:"target_url,omitempty"`
-	Description string `json:"description,omitempty"`
-	Context     string `json:"context"`
-}
-
-// SetStatus implements Client.
-func (c *githubClient) SetStatus(ctx context.Context, s Status) error {
-	if err := validateStatus(s); err != nil {
-		return err
-	}
-	want := githubStatus{State: string(s.State), TargetURL: s.TargetURL, Description: shorten(s.Description, MaxDescription), Context: s.Context}
-	latest, found, err := c.latestStatus(ctx, s.Revision, s.Context)
-	if err != nil {
-		return fmt.Errorf("read statuses of %s: %w", s.Revision, err)
-	}
-	if found && latest == want {
-		c.api.log.Debug("commit status unchanged; not posting", "context", s.Context, "state", s.State, "rev", s.Revision)
-		return nil
-	}
-	_, err = c.api.do(ctx, http.MethodPost, c.repoPath()+"/statuses/"+url.PathEscape(s.Revision), nil, want, nil)
-	if err != nil {
-		return fmt.Errorf("set status %s=%s on %s: %w", s.Context, s.State, s.Revision, err)
-	}
-	return nil
-}
-
-// latestStatus reads the combined status, which lists the latest status per
-// context, page by page until the context shows up.
-func (c *githubClient) latestStatus(ctx context.Context, rev, context string) (githubStatus, bool, error) {
-	const perPage = 100
-	for page := 1; page <= maxPages; page++ {
-		var combined struct {
-			Statuses []githubStatus `json:"statuses"`
-		}
-		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
-		if _, err := c.api.do(ctx, http.MethodGet, c.repoPath()+"/commits/"+url.PathEscape(rev)+"/status", q, nil, &combined); err != nil {
-			return githubStatus{}, false, err
-		}
-		for _, st := range combined.Statuses {
-			if st.Context == context {
-				return st, true, nil
-			}
-		}
-		if len(combined.Statuses) < perPage {
-			break
-		}
-	}
-	return githubStatus{}, false, nil
-}
-
-type githubComment struct {
-	ID   int64  `json:"id"`
-	Body string `json:"body"`
-}
-
-// UpsertComment implements Client.
-func (c *githubClient) UpsertComment(ctx context.Context, change int, marker, body string) error {
-	body, err := commentBody(marker, body, githubMaxComment)
-	if err != nil {
-		return err
-	}
-	if change <= 0 {
-		return fmt.Errorf("comment on pull request %d: not a pull request number", change)
-	}
-	issue := c.repoPath() + "/issues/" + strconv.Itoa(change)
-	existing, err := c.findComment(ctx, issue, marker)
-	if err != nil {
-		return fmt.Errorf("find comment on pull request %d: %w", change, err)
-	}
-	switch {
-	case existing == nil:
-		_, err = c.api.do(ctx, http.MethodPost, issue+"/comments", nil, map[string]string{"body": body}, nil)
-	case existing.Body == body:
-		return nil
-	default:
-		_, err = c.api.do(ctx, http.MethodPatch, c.repoPath()+"/issues/comments/"+strconv.FormatInt(existing.ID, 10), nil, map[string]string{"body": body}, nil)
-	}
-	if err != nil {
-		return fmt.Errorf("write comment on pull request %d: %w", change, err)
-	}
-	return nil
-}
-
-func (c *githubClient) findComment(ctx context.Context, issue, marker string) (*githubComment, error) {
-	const perPage = 100
-	for page := 1; page <= maxPages; page++ {
-		var comments []githubComment
-		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
-		if _, err := c.api.do(ctx, http.MethodGet, issue+"/comments", q, nil, &comments); err != nil {
-			return nil, err
-		}
-		for i := range comments {
-			if strings.Contains(comments[i].Body, marker) {
-				return &comments[i], nil
-			}
-		}
-		if len(comments) < perPage {
-			break
-		}
-	}
-	return nil, nil
 }
 
 // parseGitHub verifies X-Hub-Signature-256 over the raw body and decodes
