@@ -153,6 +153,43 @@ func (r *runRecord) plan(ctx context.Context, specs Specs) (*plan.Plan, error) {
 	return p, nil
 }
 
+// loadStep is a run's checkout step: loadRev, ending the run when it was abandoned
+// during the checkout or git failed (an error status). ok is false when the run has
+// ended; diagnostics are the caller's to judge.
+func (r *runRecord) loadStep(ctx context.Context, rev string) (specs Specs, diags spec.Diagnostics, ok bool) {
+	specs, diags, err := r.loadRev(ctx, rev)
+	if r.abandoned(ctx, "checkout") {
+		return nil, nil, false
+	}
+	if err != nil {
+		r.status(ctx, StateError, err.Error())
+		r.end(runstore.StateFailed, "error", "", err.Error())
+		return nil, nil, false
+	}
+	return specs, diags, true
+}
+
+// planStep is a run's plan step: plan, ending the run when it was abandoned while
+// planning or planning failed (a status of failState). ok is false when the run
+// has ended.
+func (r *runRecord) planStep(ctx context.Context, specs Specs, failState StatusState) (p *plan.Plan, ok bool) {
+	p, err := r.plan(ctx, specs)
+	if r.abandoned(ctx, "plan") {
+		return nil, false
+	}
+	if err != nil {
+		r.status(ctx, failState, err.Error())
+		r.end(runstore.StateFailed, "failed", "", err.Error())
+		return nil, false
+	}
+	return p, true
+}
+
+// endInvalid ends a run whose specs have errors; the status is the caller's.
+func (r *runRecord) endInvalid(desc string) {
+	r.end(runstore.StateFailed, "invalid", desc, "the specs at this commit are invalid")
+}
+
 // abandoned reports whether the run's context was cancelled (shutdown past the
 // grace period) and, if so, ends the run as abandoned with an error status.
 func (r *runRecord) abandoned(ctx context.Context, during string) bool {
@@ -204,29 +241,19 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 	}()
 
 	r.status(ctx, StatePending, "applying "+short(rev))
-	specs, diags, err := r.loadRev(ctx, rev)
-	if r.abandoned(ctx, "checkout") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateError, err.Error())
-		r.end(runstore.StateFailed, "error", "", err.Error())
+	specs, diags, loaded := r.loadStep(ctx, rev)
+	if !loaded {
 		return
 	}
 	if diags.HasErrors() {
 		retryable = false
 		desc := invalidDescription(diags)
 		r.status(ctx, StateFailure, desc)
-		r.end(runstore.StateFailed, "invalid", desc, "the specs at this commit are invalid")
+		r.endInvalid(desc)
 		return
 	}
-	p, err := r.plan(ctx, specs)
-	if r.abandoned(ctx, "plan") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateFailure, err.Error())
-		r.end(runstore.StateFailed, "failed", "", err.Error())
+	p, planned := r.planStep(ctx, specs, StateFailure)
+	if !planned {
 		return
 	}
 	if why := refusal(p); why != "" {
@@ -309,13 +336,8 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		}
 	}()
 
-	specs, diags, err := r.loadRev(ctx, rev)
-	if r.abandoned(ctx, "checkout") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateError, err.Error())
-		r.end(runstore.StateFailed, "error", "", err.Error())
+	specs, diags, loaded := r.loadStep(ctx, rev)
+	if !loaded {
 		return
 	}
 	if diags.HasErrors() {
@@ -323,16 +345,11 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		desc := invalidDescription(diags)
 		r.status(ctx, StateFailure, desc)
 		r.comment(ctx, invalidComment(rev, diags, r.targetURL()))
-		r.end(runstore.StateFailed, "invalid", desc, "the specs at this commit are invalid")
+		r.endInvalid(desc)
 		return
 	}
-	p, err := r.plan(ctx, specs)
-	if r.abandoned(ctx, "plan") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateFailure, err.Error())
-		r.end(runstore.StateFailed, "failed", "", err.Error())
+	p, planned := r.planStep(ctx, specs, StateFailure)
+	if !planned {
 		return
 	}
 	finished = true
@@ -378,28 +395,18 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 		s.log.Warn("drift: git remote unreachable; reporting against the last good commit", "error", err, "revision", short(rev))
 	}
 	r := s.begin(runstore.KindDrift, t.origin, "refs/heads/"+s.opts.Branch, rev, 0, s.opts.Contexts.Drift)
-	specs, diags, err := r.loadRev(ctx, rev)
-	if r.abandoned(ctx, "checkout") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateError, err.Error())
-		r.end(runstore.StateFailed, "error", "", err.Error())
+	specs, diags, loaded := r.loadStep(ctx, rev)
+	if !loaded {
 		return
 	}
 	if diags.HasErrors() {
 		desc := invalidDescription(diags)
 		r.status(ctx, StateError, "cannot check drift: "+desc)
-		r.end(runstore.StateFailed, "invalid", desc, "the specs at this commit are invalid")
+		r.endInvalid(desc)
 		return
 	}
-	p, err := r.plan(ctx, specs)
-	if r.abandoned(ctx, "plan") {
-		return
-	}
-	if err != nil {
-		r.status(ctx, StateError, err.Error())
-		r.end(runstore.StateFailed, "failed", "", err.Error())
+	p, planned := r.planStep(ctx, specs, StateError)
+	if !planned {
 		return
 	}
 	c := r.run.Counts
