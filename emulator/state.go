@@ -163,33 +163,24 @@ func (f *fileStore) load() (*state, error) {
 		st.Regions = map[string]*regionState{}
 	}
 	for _, r := range st.Regions {
-		fresh := newRegionState()
-		if r.Vpcs == nil {
-			r.Vpcs = fresh.Vpcs
-		}
-		if r.Subnets == nil {
-			r.Subnets = fresh.Subnets
-		}
-		if r.SecurityGroups == nil {
-			r.SecurityGroups = fresh.SecurityGroups
-		}
-		if r.Clusters == nil {
-			r.Clusters = fresh.Clusters
-		}
-		if r.NodePools == nil {
-			r.NodePools = fresh.NodePools
-		}
-		if r.Instances == nil {
-			r.Instances = fresh.Instances
-		}
-		if r.Groups == nil {
-			r.Groups = fresh.Groups
-		}
-		if r.LaunchConfigs == nil {
-			r.LaunchConfigs = fresh.LaunchConfigs
-		}
+		// A region saved before a resource type existed has no map for it.
+		emptyIfNil(&r.Vpcs)
+		emptyIfNil(&r.Subnets)
+		emptyIfNil(&r.SecurityGroups)
+		emptyIfNil(&r.Clusters)
+		emptyIfNil(&r.NodePools)
+		emptyIfNil(&r.Instances)
+		emptyIfNil(&r.Groups)
+		emptyIfNil(&r.LaunchConfigs)
 	}
 	return st, nil
+}
+
+// emptyIfNil makes a nil map an empty one.
+func emptyIfNil[M ~map[K]V, K comparable, V any](m *M) {
+	if *m == nil {
+		*m = M{}
+	}
 }
 
 func (f *fileStore) write(s *snapshot) error {

@@ -396,13 +396,23 @@ func lookupNodePool(rs *regionState, cl *clusterRec, id *string, notFound string
 	return np, nil
 }
 
+// lookupClusterNodePool finds a node pool of a cluster, answering each action's own
+// not-found codes for the cluster and the pool.
+func lookupClusterNodePool(rs *regionState, clusterID, poolID *string, clusterNotFound, poolNotFound string) (*clusterRec, *nodePoolRec, *APIError) {
+	cl, aerr := lookupCluster(rs, clusterID, clusterNotFound)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	np, aerr := lookupNodePool(rs, cl, poolID, poolNotFound)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return cl, np, nil
+}
+
 func describeClusterNodePoolDetail(c *call, req *tke.DescribeClusterNodePoolDetailRequest) (*tke.DescribeClusterNodePoolDetailResponseParams, error) {
 	rs := c.regionState()
-	cl, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	np, aerr := lookupNodePool(rs, cl, req.NodePoolId, "FailedOperation.NodePoolQueryFailed")
+	_, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, "ResourceNotFound.ClusterNotFound", "FailedOperation.NodePoolQueryFailed")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -418,11 +428,7 @@ func requirePoolSettled(np *nodePoolRec) *APIError {
 
 func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke.ModifyClusterNodePoolResponseParams, error) {
 	rs := c.regionState()
-	cl, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
-	if aerr != nil {
-		return nil, aerr
-	}
-	np, aerr := lookupNodePool(rs, cl, req.NodePoolId, codeResourceNotFound)
+	_, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, codeResourceNotFound, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -511,11 +517,7 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 
 func modifyNodePoolDesiredCapacityAboutAsg(c *call, req *tke.ModifyNodePoolDesiredCapacityAboutAsgRequest) (*tke.ModifyNodePoolDesiredCapacityAboutAsgResponseParams, error) {
 	rs := c.regionState()
-	cl, aerr := lookupCluster(rs, req.ClusterId, "ResourceNotFound.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	np, aerr := lookupNodePool(rs, cl, req.NodePoolId, codeResourceNotFound)
+	cl, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, "ResourceNotFound.ClusterNotFound", codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -541,11 +543,7 @@ func modifyNodePoolDesiredCapacityAboutAsg(c *call, req *tke.ModifyNodePoolDesir
 
 func modifyNodePoolInstanceTypes(c *call, req *tke.ModifyNodePoolInstanceTypesRequest) (*tke.ModifyNodePoolInstanceTypesResponseParams, error) {
 	rs := c.regionState()
-	cl, aerr := lookupCluster(rs, req.ClusterId, "InternalError.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	np, aerr := lookupNodePool(rs, cl, req.NodePoolId, codeResourceNotFound)
+	_, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, "InternalError.ClusterNotFound", codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}

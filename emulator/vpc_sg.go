@@ -345,6 +345,24 @@ func checkVersion(r *sgRec, v *string) *APIError {
 	return nil
 }
 
+// policyTarget checks what a Create/Delete/Replace policies request aims at, in the
+// API's order: the group, the single direction the set touches, then the set's
+// version against the group's.
+func policyTarget(rs *regionState, id *string, set *vpc.SecurityGroupPolicySet) (*sgRec, string, []*vpc.SecurityGroupPolicy, *APIError) {
+	r, aerr := lookupSG(rs, id)
+	if aerr != nil {
+		return nil, "", nil, aerr
+	}
+	dir, in, aerr := oneDirection(set)
+	if aerr != nil {
+		return nil, "", nil, aerr
+	}
+	if aerr := checkVersion(r, set.Version); aerr != nil {
+		return nil, "", nil, aerr
+	}
+	return r, dir, in, nil
+}
+
 // oneDirection returns the single direction a Create/Delete/Replace request touches.
 func oneDirection(set *vpc.SecurityGroupPolicySet) (string, []*vpc.SecurityGroupPolicy, *APIError) {
 	if set == nil {
@@ -375,15 +393,8 @@ func (r *sgRec) changed(now time.Time) {
 
 func createSecurityGroupPolicies(c *call, req *vpc.CreateSecurityGroupPoliciesRequest) (*vpc.CreateSecurityGroupPoliciesResponseParams, error) {
 	rs := c.regionState()
-	r, aerr := lookupSG(rs, req.SecurityGroupId)
+	r, dir, in, aerr := policyTarget(rs, req.SecurityGroupId, req.SecurityGroupPolicySet)
 	if aerr != nil {
-		return nil, aerr
-	}
-	dir, in, aerr := oneDirection(req.SecurityGroupPolicySet)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkVersion(r, req.SecurityGroupPolicySet.Version); aerr != nil {
 		return nil, aerr
 	}
 	rules := r.rules(dir)
@@ -496,15 +507,8 @@ func modifySecurityGroupPolicies(c *call, req *vpc.ModifySecurityGroupPoliciesRe
 
 func replaceSecurityGroupPolicies(c *call, req *vpc.ReplaceSecurityGroupPoliciesRequest) (*vpc.ReplaceSecurityGroupPoliciesResponseParams, error) {
 	rs := c.regionState()
-	r, aerr := lookupSG(rs, req.SecurityGroupId)
+	r, dir, in, aerr := policyTarget(rs, req.SecurityGroupId, req.SecurityGroupPolicySet)
 	if aerr != nil {
-		return nil, aerr
-	}
-	dir, in, aerr := oneDirection(req.SecurityGroupPolicySet)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkVersion(r, req.SecurityGroupPolicySet.Version); aerr != nil {
 		return nil, aerr
 	}
 	switch deref(req.UpdateType) {
@@ -559,15 +563,8 @@ func replaceSecurityGroupPolicies(c *call, req *vpc.ReplaceSecurityGroupPolicies
 
 func deleteSecurityGroupPolicies(c *call, req *vpc.DeleteSecurityGroupPoliciesRequest) (*vpc.DeleteSecurityGroupPoliciesResponseParams, error) {
 	rs := c.regionState()
-	r, aerr := lookupSG(rs, req.SecurityGroupId)
+	r, dir, in, aerr := policyTarget(rs, req.SecurityGroupId, req.SecurityGroupPolicySet)
 	if aerr != nil {
-		return nil, aerr
-	}
-	dir, in, aerr := oneDirection(req.SecurityGroupPolicySet)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkVersion(r, req.SecurityGroupPolicySet.Version); aerr != nil {
 		return nil, aerr
 	}
 	rules := r.rules(dir)
