@@ -419,24 +419,13 @@ func (c *Client) updateSecurityGroup(ctx context.Context, r *spec.SecurityGroup,
 			return providers.Observation{}, fmt.Errorf("update %s %s: description: %w", addr, o.ID, err)
 		}
 	}
-	gs, err := c.listSecurityGroups(ctx, []*vpc.Filter{vpcFilter("security-group-id", o.ID)})
+	g, err := reread(ctx, c.securityGroups(), o.ID)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	if len(gs) == 0 {
-		return providers.Observation{}, fmt.Errorf("update %s %s: the security group is gone", addr, o.ID)
-	}
-	have := vpcTagMap(gs[0].TagSet)
-	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
-		want, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
-		}
-		keepForeignOwnership(have, want)
-		if err := c.syncTags(ctx, c.tagResource("cvm", "sg", o.ID), have, want); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
-		}
-		have = want
+	have, err := c.updateTags(ctx, r, c.tagResource("cvm", "sg", o.ID), vpcTagMap(g.TagSet), changes)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	if anyPath(changes, "spec.ingress", "spec.egress") {
 		if err := c.applyRules(ctx, r, o.ID, have); err != nil {

@@ -144,25 +144,16 @@ func (c *Client) updateSubnet(ctx context.Context, r *spec.Subnet, o providers.O
 			return providers.Observation{}, fmt.Errorf("update %s %s: broadcast: %w", addr, o.ID, err)
 		}
 	}
-	ss, err := c.listSubnets(ctx, []*vpc.Filter{vpcFilter("subnet-id", o.ID)})
+	sn, err := reread(ctx, c.subnets(), o.ID)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	if len(ss) == 0 {
-		return providers.Observation{}, fmt.Errorf("update %s %s: the subnet is gone", addr, o.ID)
+	tags, err := c.updateTags(ctx, r, c.tagResource("vpc", "subnet", o.ID), vpcTagMap(sn.TagSet), changes)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
-		want, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
-		}
-		have := vpcTagMap(ss[0].TagSet)
-		if err := c.syncTags(ctx, c.tagResource("vpc", "subnet", o.ID), have, want); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
-		}
-		ss[0].TagSet = vpcTags(want)
-	}
-	return c.subnetCandidate(ss[0]).build(r), nil
+	sn.TagSet = vpcTags(tags)
+	return c.subnetCandidate(sn).build(r), nil
 }
 
 func (c *Client) deleteSubnet(ctx context.Context, o providers.Observation) error {

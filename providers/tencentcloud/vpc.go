@@ -90,6 +90,37 @@ func observeByID[T any](ctx context.Context, t vpcProduct[T], ids []string, obse
 	return out, nil
 }
 
+// reread reads one resource again by ID after a change; an error when it is gone.
+func reread[T any](ctx context.Context, t vpcProduct[T], id string) (T, error) {
+	var none T
+	xs, err := t.list(ctx, []*vpc.Filter{vpcFilter(t.idFilter, id)})
+	if err != nil {
+		return none, fmt.Errorf("re-read: %w", err)
+	}
+	if len(xs) == 0 {
+		return none, fmt.Errorf("the %s is gone", t.noun)
+	}
+	return xs[0], nil
+}
+
+// updateTags brings a resource's tags to what r declares when changes touch its
+// tags or deletion policy, keeping the tkeops keys a tag sync does not manage. It
+// returns the tags the resource has afterwards.
+func (c *Client) updateTags(ctx context.Context, r spec.Resource, resource string, have map[string]string, changes []diff.Change) (map[string]string, error) {
+	if !anyPath(changes, "spec.tags", "spec.deletionPolicy") {
+		return have, nil
+	}
+	want, err := desiredTags(c.owner, r)
+	if err != nil {
+		return nil, err
+	}
+	keepForeignOwnership(have, want)
+	if err := c.syncTags(ctx, resource, have, want); err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	return want, nil
+}
+
 // deleteOwned deletes one resource after re-reading it: a resource already gone is
 // done, and one not owned by this instance is refused. del makes the API call; its
 // not-found answer (a delete that raced another) counts as done.
@@ -284,26 +315,16 @@ func (c *Client) updateVPC(ctx context.Context, r *spec.VPC, o providers.Observa
 			return providers.Observation{}, fmt.Errorf("update %s %s: attributes: %w", addr, o.ID, err)
 		}
 	}
-	vs, err := c.listVPCs(ctx, []*vpc.Filter{vpcFilter("vpc-id", o.ID)})
+	v, err := reread(ctx, c.vpcs(), o.ID)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	if len(vs) == 0 {
-		return providers.Observation{}, fmt.Errorf("update %s %s: the VPC is gone", addr, o.ID)
+	tags, err := c.updateTags(ctx, r, c.tagResource("vpc", "vpc", o.ID), vpcTagMap(v.TagSet), changes)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
-		want, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
-		}
-		have := vpcTagMap(vs[0].TagSet)
-		keepForeignOwnership(have, want)
-		if err := c.syncTags(ctx, c.tagResource("vpc", "vpc", o.ID), have, want); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
-		}
-		vs[0].TagSet = vpcTags(want)
-	}
-	return c.vpcCandidate(vs[0]).build(r), nil
+	v.TagSet = vpcTags(tags)
+	return c.vpcCandidate(v).build(r), nil
 }
 
 // keepForeignOwnership stops a tag sync from stripping tkeops keys it did not mean
