@@ -4,6 +4,9 @@
 # /etc/passwd with the nonroot user, nothing else), running `tkeops serve`.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t tkeops .
+#   docker buildx build --platform linux/amd64,linux/arm64 --build-arg VERSION=... -t REPO/tkeops:TAG --push .
+#
+# Needs BuildKit (the default builder since Docker 23).
 #
 # The RUN line with `go build` is the single source of the release build flags:
 # deploy/image_test.go parses it, runs the same command on the host and checks
@@ -11,15 +14,17 @@
 
 ARG GO_VERSION=1.26
 
-FROM golang:${GO_VERSION}-bookworm AS build
+# The build stage runs on the builder's own platform and cross-compiles (no
+# emulation); BuildKit sets TARGETOS/TARGETARCH from --platform.
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
 # Dependencies first, so source edits do not invalidate the module download layer.
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-ARG TARGETOS=linux
-ARG TARGETARCH=amd64
+ARG TARGETOS
+ARG TARGETARCH
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tkeops ./cmd/tkeops
 # The default dataDir of tkeops serve; the final stage has no shell to create it.
 RUN mkdir -p /out/data
