@@ -35,13 +35,13 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // TestSoak runs tkeops serve against Gitea and the emulator for TKEOPS_SOAK
 // (default 30s): Gitea delivers a webhook every second (its hook test delivery,
 // signed), the service polls git every 5 s, and a new commit changing every node
-// pool's labels is pushed every TKEOPS_SOAK_COMMIT_EVERY (default 4s), which Gitea
+// pool's labels is pushed every TKEOPS_SOAK_COMMIT_EVERY (default 5s), which Gitea
 // also announces with its own push webhook. Memory and goroutines, read from the
 // service's /metrics, must stay bounded, and every pushed commit must end with a
 // successful tkeops/apply status.
 func TestSoak(t *testing.T) {
 	duration := envDuration(t, "TKEOPS_SOAK", 30*time.Second)
-	commitEvery := envDuration(t, "TKEOPS_SOAK_COMMIT_EVERY", 4*time.Second)
+	commitEvery := envDuration(t, "TKEOPS_SOAK_COMMIT_EVERY", 5*time.Second)
 	const stacks = 2
 	t.Logf("soak for %s: webhook every 1s, poll every 5s, commit every %s, %d stacks", duration, commitEvery, stacks)
 	bin := harness.Binary(t)
