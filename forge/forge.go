@@ -3,10 +3,11 @@ package forge
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/tkeops/tkeops/internal/secret"
 )
 
 // State is a commit status state, in GitHub's and Gitea's words. GitLab has
@@ -102,29 +103,9 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Secret is a token. It prints, logs and marshals as "[redacted]".
-type Secret string
-
-const redacted = "[redacted]"
-
-// String implements fmt.Stringer.
-func (Secret) String() string { return redacted }
-
-// Format implements fmt.Formatter, so every verb (%x, %d, %q …) prints the
-// marker, never the value.
-func (Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
-
-// GoString implements fmt.GoStringer.
-func (Secret) GoString() string { return redacted }
-
-// LogValue implements slog.LogValuer.
-func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
-
-// MarshalJSON implements json.Marshaler.
-func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText implements encoding.TextMarshaler.
-func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+// Secret is a token. It prints, logs and marshals as "[redacted]"; it is the
+// type the git source's credentials have too.
+type Secret = secret.Value
 
 // APIError is a non-2xx answer from a forge API. It never contains the token.
 type APIError struct {
