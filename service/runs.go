@@ -343,8 +343,9 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	if diags.HasErrors() {
 		finished = true
 		desc := invalidDescription(diags)
-		r.status(ctx, StateFailure, desc)
+		// The comment goes first: a final status tells readers everything is published.
 		r.comment(ctx, invalidComment(rev, diags, r.targetURL()))
+		r.status(ctx, StateFailure, desc)
 		r.endInvalid(desc)
 		return
 	}
@@ -356,13 +357,13 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	line := planLine(r.run.Counts)
 	body := planComment(rev, line, s.opts.RenderMarkdown(p), r.targetURL())
 	if why := refusal(p); why != "" {
-		r.status(ctx, StateFailure, why)
 		r.comment(ctx, body)
+		r.status(ctx, StateFailure, why)
 		r.end(runstore.StateFailed, "failed", line, why)
 		return
 	}
-	r.status(ctx, StateSuccess, line)
 	r.comment(ctx, body)
+	r.status(ctx, StateSuccess, line)
 	r.end(runstore.StateSucceeded, "succeeded", line, "")
 }
 
