@@ -60,44 +60,5 @@ func parseGitea(h http.Header, contentType string, body, secret []byte) (Event, 
 		return Event{}, fmt.Errorf("%s webhook: %w", forge, ErrBadSignature)
 	}
 	ev := Event{Forge: forge, DeliveryID: delivery, RawEvent: event}
-	switch event {
-	case "push":
-		var p struct {
-			Ref, Before, After string
-			Repository         struct {
-				FullName string `json:"full_name"`
-			}
-		}
-		if err := decode(payload, &p); err != nil {
-			return Event{}, &PayloadError{Forge: forge, Err: err}
-		}
-		ev.Kind, ev.Ref, ev.Before, ev.Revision, ev.Repo = EventPush, p.Ref, p.Before, p.After, p.Repository.FullName
-		ev.Deleted = isZeroSHA(p.After)
-		return ev, nil
-	case "pull_request":
-		var p struct {
-			Action      string
-			Number      int
-			PullRequest struct {
-				Merged bool
-				Head   struct{ Ref, SHA string }
-				Base   struct{ Ref string }
-			} `json:"pull_request"`
-			Repository struct {
-				FullName string `json:"full_name"`
-			}
-		}
-		if err := decode(payload, &p); err != nil {
-			return Event{}, &PayloadError{Forge: forge, Err: err}
-		}
-		ev.Kind, ev.Change, ev.Repo = EventPullRequest, p.Number, p.Repository.FullName
-		ev.Ref, ev.HeadRef = branchRef(p.PullRequest.Base.Ref), branchRef(p.PullRequest.Head.Ref)
-		ev.Revision = p.PullRequest.Head.SHA
-		ev.PullRef = fmt.Sprintf("refs/pull/%d/head", p.Number)
-		ev.Action, ev.Merged = prAction(p.Action, p.PullRequest.Merged)
-		return ev, nil
-	default:
-		ev.Kind = EventUnknown
-		return ev, nil
-	}
+	return decodeReposEvent(ev, payload)
 }

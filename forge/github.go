@@ -55,49 +55,9 @@ func parseGitHub(h http.Header, contentType string, body, secret []byte) (Event,
 	if err != nil {
 		return Event{}, &PayloadError{Forge: GitHub, Err: err}
 	}
-	switch ev.RawEvent {
-	case "ping":
+	if ev.RawEvent == "ping" {
 		ev.Kind = EventPing
 		return ev, nil
-	case "push":
-		var p struct {
-			Ref, Before, After string
-			Deleted            bool
-			Repository         struct {
-				FullName string `json:"full_name"`
-			}
-		}
-		if err := decode(payload, &p); err != nil {
-			return Event{}, &PayloadError{Forge: GitHub, Err: err}
-		}
-		ev.Kind, ev.Ref, ev.Before, ev.Revision, ev.Repo = EventPush, p.Ref, p.Before, p.After, p.Repository.FullName
-		ev.Deleted = p.Deleted || isZeroSHA(p.After)
-		return ev, nil
-	case "pull_request":
-		var p struct {
-			Action      string
-			Number      int
-			Before      string
-			PullRequest struct {
-				Merged bool
-				Head   struct{ Ref, SHA string }
-				Base   struct{ Ref string }
-			} `json:"pull_request"`
-			Repository struct {
-				FullName string `json:"full_name"`
-			}
-		}
-		if err := decode(payload, &p); err != nil {
-			return Event{}, &PayloadError{Forge: GitHub, Err: err}
-		}
-		ev.Kind, ev.Change, ev.Repo = EventPullRequest, p.Number, p.Repository.FullName
-		ev.Ref, ev.HeadRef = branchRef(p.PullRequest.Base.Ref), branchRef(p.PullRequest.Head.Ref)
-		ev.Revision, ev.Before = p.PullRequest.Head.SHA, p.Before
-		ev.PullRef = fmt.Sprintf("refs/pull/%d/head", p.Number)
-		ev.Action, ev.Merged = prAction(p.Action, p.PullRequest.Merged)
-		return ev, nil
-	default:
-		ev.Kind = EventUnknown
-		return ev, nil
 	}
+	return decodeReposEvent(ev, payload)
 }
