@@ -185,6 +185,21 @@ func (r *runRecord) planStep(ctx context.Context, specs Specs, failState StatusS
 	return p, true
 }
 
+// applyStep is a run's apply step. failure says why the apply did not leave every
+// resource healthy ("" when it did); ended is true when the run was abandoned
+// while applying.
+func (r *runRecord) applyStep(ctx context.Context, p *plan.Plan, specs Specs) (failure string, ended bool) {
+	out, err := r.s.opts.Engine.Apply(ctx, p, specs)
+	r.run.Applied = true
+	if r.abandoned(ctx, "apply") {
+		return "", true
+	}
+	if err != nil || !out.Healthy || len(out.Failed) > 0 {
+		return applyFailure(err, out), false
+	}
+	return "", false
+}
+
 // endInvalid ends a run whose specs have errors; the status is the caller's.
 func (r *runRecord) endInvalid(desc string) {
 	r.end(runstore.StateFailed, "invalid", desc, "the specs at this commit are invalid")
@@ -269,15 +284,13 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 		r.end(runstore.StateSucceeded, "succeeded", "no changes", "")
 		return
 	}
-	out, err := s.opts.Engine.Apply(ctx, p, specs)
-	r.run.Applied = true
-	if r.abandoned(ctx, "apply") {
+	failure, ended := r.applyStep(ctx, p, specs)
+	if ended {
 		return
 	}
-	if err != nil || !out.Healthy || len(out.Failed) > 0 {
-		desc := applyFailure(err, out)
-		r.status(ctx, StateFailure, desc)
-		r.end(runstore.StateFailed, "failed", planLine(r.run.Counts), desc)
+	if failure != "" {
+		r.status(ctx, StateFailure, failure)
+		r.end(runstore.StateFailed, "failed", planLine(r.run.Counts), failure)
 		return
 	}
 	ok = true
@@ -435,13 +448,12 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 		r.end(runstore.StateFailed, "failed", report, why)
 		return
 	}
-	out, err := s.opts.Engine.Apply(ctx, p, specs)
-	r.run.Applied = true
-	if r.abandoned(ctx, "apply") {
+	failure, ended := r.applyStep(ctx, p, specs)
+	if ended {
 		return
 	}
-	if err != nil || !out.Healthy || len(out.Failed) > 0 {
-		desc := "correcting drift failed: " + applyFailure(err, out)
+	if failure != "" {
+		desc := "correcting drift failed: " + failure
 		r.status(ctx, StateFailure, desc)
 		r.end(runstore.StateFailed, "failed", report, desc)
 		return
