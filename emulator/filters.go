@@ -60,6 +60,29 @@ func isTagFilter(name string) bool {
 	return name == "tag-key" || name == "tag-value" || strings.HasPrefix(name, "tag:")
 }
 
+// selectRecords picks the records a VPC-product Describe call asks for: the ones
+// ids names, each of which must exist (noun names the type in the error), or else
+// every record, in creation order, that passes match (its filters).
+func selectRecords[R sequenced](recs map[string]R, ids []*string, noun string, match func(R) bool) ([]R, *APIError) {
+	var out []R
+	if len(ids) > 0 {
+		for _, id := range derefs(ids) {
+			r, ok := recs[id]
+			if !ok {
+				return nil, apiErr(codeResourceNotFound, "The %s `%s` does not exist.", noun, id)
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	for _, r := range sortedValues(recs) {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // matchFilters reports whether a resource with tags and attributes passes every filter.
 // "Tags" (TKE) takes "key:value" values.
 func matchFilters(fs []filter, tags []tagKV, attr attrFn) bool {

@@ -281,33 +281,23 @@ func describeVpcs(c *call, req *vpc.DescribeVpcsRequest) (*vpc.DescribeVpcsRespo
 	if aerr != nil {
 		return nil, aerr
 	}
-	var match []*vpcRec
-	if len(req.VpcIds) > 0 {
-		for _, id := range derefs(req.VpcIds) {
-			r, ok := rs.Vpcs[id]
-			if !ok {
-				return nil, apiErr(codeResourceNotFound, "The VPC `%s` does not exist.", id)
+	match, aerr := selectRecords(rs.Vpcs, req.VpcIds, "VPC", func(r *vpcRec) bool {
+		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
+			switch name {
+			case "vpc-name":
+				return []string{r.Name}, true
+			case "is-default":
+				return []string{"false", "FALSE"}, false
+			case "vpc-id":
+				return []string{r.ID}, false
+			case "cidr-block":
+				return []string{r.CIDR}, false
 			}
-			match = append(match, r)
-		}
-	} else {
-		for _, r := range sortedValues(rs.Vpcs) {
-			if matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
-				switch name {
-				case "vpc-name":
-					return []string{r.Name}, true
-				case "is-default":
-					return []string{"false", "FALSE"}, false
-				case "vpc-id":
-					return []string{r.ID}, false
-				case "cidr-block":
-					return []string{r.CIDR}, false
-				}
-				return nil, false
-			}) {
-				match = append(match, r)
-			}
-		}
+			return nil, false
+		})
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
 	lo, hi := page(len(match), off, lim)
 	set := make([]*vpc.Vpc, 0, hi-lo)
@@ -522,41 +512,31 @@ func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSub
 			return nil, aerr
 		}
 	}
-	var match []*subnetRec
-	if len(req.SubnetIds) > 0 {
-		for _, id := range derefs(req.SubnetIds) {
-			r, ok := rs.Subnets[id]
-			if !ok {
-				return nil, apiErr(codeResourceNotFound, "The subnet `%s` does not exist.", id)
+	match, aerr := selectRecords(rs.Subnets, req.SubnetIds, "subnet", func(r *subnetRec) bool {
+		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
+			switch name {
+			case "subnet-id":
+				return []string{r.ID}, false
+			case "vpc-id":
+				return []string{r.VpcID}, false
+			case "cidr-block":
+				return []string{r.CIDR}, false
+			case "is-default", "is-remote-vpc-snat":
+				return []string{"false", "FALSE"}, false
+			case "subnet-name":
+				return []string{r.Name}, true
+			case "zone":
+				return []string{r.Zone}, false
+			case "cdc-id":
+				return []string{r.CdcID}, false
+			case "is-cdc-subnet":
+				return []string{"0"}, false
 			}
-			match = append(match, r)
-		}
-	} else {
-		for _, r := range sortedValues(rs.Subnets) {
-			if matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
-				switch name {
-				case "subnet-id":
-					return []string{r.ID}, false
-				case "vpc-id":
-					return []string{r.VpcID}, false
-				case "cidr-block":
-					return []string{r.CIDR}, false
-				case "is-default", "is-remote-vpc-snat":
-					return []string{"false", "FALSE"}, false
-				case "subnet-name":
-					return []string{r.Name}, true
-				case "zone":
-					return []string{r.Zone}, false
-				case "cdc-id":
-					return []string{r.CdcID}, false
-				case "is-cdc-subnet":
-					return []string{"0"}, false
-				}
-				return nil, false
-			}) {
-				match = append(match, r)
-			}
-		}
+			return nil, false
+		})
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
 	lo, hi := page(len(match), off, lim)
 	set := make([]*vpc.Subnet, 0, hi-lo)

@@ -84,31 +84,21 @@ func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*v
 	if aerr != nil {
 		return nil, aerr
 	}
-	var match []*sgRec
-	if len(req.SecurityGroupIds) > 0 {
-		for _, id := range derefs(req.SecurityGroupIds) {
-			r, ok := rs.SecurityGroups[id]
-			if !ok {
-				return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", id)
+	match, aerr := selectRecords(rs.SecurityGroups, req.SecurityGroupIds, "security group", func(r *sgRec) bool {
+		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
+			switch name {
+			case "security-group-id":
+				return []string{r.ID}, false
+			case "project-id":
+				return []string{r.ProjectID}, false
+			case "security-group-name":
+				return []string{r.Name}, true
 			}
-			match = append(match, r)
-		}
-	} else {
-		for _, r := range sortedValues(rs.SecurityGroups) {
-			if matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
-				switch name {
-				case "security-group-id":
-					return []string{r.ID}, false
-				case "project-id":
-					return []string{r.ProjectID}, false
-				case "security-group-name":
-					return []string{r.Name}, true
-				}
-				return nil, false
-			}) {
-				match = append(match, r)
-			}
-		}
+			return nil, false
+		})
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
 	switch deref(req.OrderField) {
 	case "", "CreatedTime":
