@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -58,6 +59,24 @@ func parseFilters(names []*string, values [][]*string, known map[string]bool, in
 
 func isTagFilter(name string) bool {
 	return name == "tag-key" || name == "tag-value" || strings.HasPrefix(name, "tag:")
+}
+
+// lookupRecord finds the VPC-product record a request's ID parameter (field) names,
+// answering as the API does when it is missing, malformed (pattern) or unknown
+// (noun names the type in the messages).
+func lookupRecord[R any](recs map[string]R, id *string, field string, pattern *regexp.Regexp, noun string) (R, *APIError) {
+	var none R
+	if id == nil || *id == "" {
+		return none, missing(field)
+	}
+	if !pattern.MatchString(*id) {
+		return none, apiErr("InvalidParameterValue.Malformed", "The %s ID `%s` is malformed.", noun, *id)
+	}
+	r, ok := recs[*id]
+	if !ok {
+		return none, apiErr(codeResourceNotFound, "The %s `%s` does not exist.", noun, *id)
+	}
+	return r, nil
 }
 
 // selectRecords picks the records a VPC-product Describe call asks for: the ones

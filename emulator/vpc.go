@@ -308,17 +308,7 @@ func describeVpcs(c *call, req *vpc.DescribeVpcsRequest) (*vpc.DescribeVpcsRespo
 }
 
 func lookupVpc(rs *regionState, id *string) (*vpcRec, *APIError) {
-	if id == nil || *id == "" {
-		return nil, missing("VpcId")
-	}
-	if !vpcIDPattern.MatchString(*id) {
-		return nil, apiErr("InvalidParameterValue.Malformed", "The VPC ID `%s` is malformed.", *id)
-	}
-	r, ok := rs.Vpcs[*id]
-	if !ok {
-		return nil, apiErr(codeResourceNotFound, "The VPC `%s` does not exist.", *id)
-	}
-	return r, nil
+	return lookupRecord(rs.Vpcs, id, "VpcId", vpcIDPattern, "VPC")
 }
 
 func modifyVpcAttribute(c *call, req *vpc.ModifyVpcAttributeRequest) (*vpc.ModifyVpcAttributeResponseParams, error) {
@@ -551,17 +541,7 @@ func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSub
 }
 
 func lookupSubnet(rs *regionState, id *string) (*subnetRec, *APIError) {
-	if id == nil || *id == "" {
-		return nil, missing("SubnetId")
-	}
-	if !subnetIDPattern.MatchString(*id) {
-		return nil, apiErr("InvalidParameterValue.Malformed", "The subnet ID `%s` is malformed.", *id)
-	}
-	r, ok := rs.Subnets[*id]
-	if !ok {
-		return nil, apiErr(codeResourceNotFound, "The subnet `%s` does not exist.", *id)
-	}
-	return r, nil
+	return lookupRecord(rs.Subnets, id, "SubnetId", subnetIDPattern, "subnet")
 }
 
 func modifySubnetAttribute(c *call, req *vpc.ModifySubnetAttributeRequest) (*vpc.ModifySubnetAttributeResponseParams, error) {

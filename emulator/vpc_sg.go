@@ -123,17 +123,7 @@ func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*v
 }
 
 func lookupSG(rs *regionState, id *string) (*sgRec, *APIError) {
-	if id == nil || *id == "" {
-		return nil, missing("SecurityGroupId")
-	}
-	if !sgIDPattern.MatchString(*id) {
-		return nil, apiErr("InvalidParameterValue.Malformed", "The security group ID `%s` is malformed.", *id)
-	}
-	r, ok := rs.SecurityGroups[*id]
-	if !ok {
-		return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", *id)
-	}
-	return r, nil
+	return lookupRecord(rs.SecurityGroups, id, "SecurityGroupId", sgIDPattern, "security group")
 }
 
 func modifySecurityGroupAttribute(c *call, req *vpc.ModifySecurityGroupAttributeRequest) (*vpc.ModifySecurityGroupAttributeResponseParams, error) {
