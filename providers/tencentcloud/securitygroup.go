@@ -279,23 +279,21 @@ func (c *Client) securityGroupsByID(ctx context.Context, ids []string) ([]provid
 
 func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup) (providers.Observation, error) {
 	addr := r.GetAddr()
-	existing, err := c.listSecurityGroups(ctx, c.ownerFilters(&addr))
+	existing, found, err := alreadyCreated(ctx, c, c.securityGroups(), addr)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
-	if len(existing) > 0 {
-		g := existing[0]
-		id := sv(g.SecurityGroupId)
-		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", id)
+	if found {
+		id := sv(existing.SecurityGroupId)
 		// An interrupted create may have left the rules unset: settle them now.
-		_, own := splitTags(vpcTagMap(g.TagSet))
+		_, own := splitTags(vpcTagMap(existing.TagSet))
 		if own.rulesHash != wantedHash(r, id) {
-			if err := c.applyRules(ctx, r, id, vpcTagMap(g.TagSet)); err != nil {
+			if err := c.applyRules(ctx, r, id, vpcTagMap(existing.TagSet)); err != nil {
 				return providers.Observation{}, fmt.Errorf("create %s %s: rules: %w", addr, id, err)
 			}
 			return c.reobserveSG(ctx, r, id)
 		}
-		return c.sgCandidate(sgLive{g: g}).build(r), nil
+		return c.sgCandidate(sgLive{g: existing}).build(r), nil
 	}
 	tags, err := desiredTags(c.owner, r)
 	if err != nil {

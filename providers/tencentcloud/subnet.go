@@ -77,15 +77,11 @@ func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Ob
 	if r.Spec.VPCRef.ID == "" {
 		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
 	}
-	existing, err := c.listSubnets(ctx, c.ownerFilters(&addr))
+	s, found, err := alreadyCreated(ctx, c, c.subnets(), addr)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
-	var s *vpc.Subnet
-	if len(existing) > 0 {
-		s = existing[0]
-		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", sv(s.SubnetId))
-	} else {
+	if !found {
 		tags, err := desiredTags(c.owner, r)
 		if err != nil {
 			return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)

@@ -90,6 +90,21 @@ func observeByID[T any](ctx context.Context, t vpcProduct[T], ids []string, obse
 	return out, nil
 }
 
+// alreadyCreated finds this instance's resource for addr by its tags: one an
+// earlier create made (perhaps one interrupted before it could report), which a
+// create must adopt rather than make again.
+func alreadyCreated[T any](ctx context.Context, c *Client, t vpcProduct[T], addr spec.Addr) (x T, found bool, err error) {
+	xs, err := t.list(ctx, c.ownerFilters(&addr))
+	if err != nil {
+		return x, false, fmt.Errorf("look up by tag: %w", err)
+	}
+	if len(xs) == 0 {
+		return x, false, nil
+	}
+	c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", t.id(xs[0]))
+	return xs[0], true, nil
+}
+
 // reread reads one resource again by ID after a change; an error when it is gone.
 func reread[T any](ctx context.Context, t vpcProduct[T], id string) (T, error) {
 	var none T
@@ -243,23 +258,13 @@ func (c *Client) vpcsByID(ctx context.Context, ids []string) ([]providers.Observ
 	})
 }
 
-// lookupOwned finds this instance's resource for addr by its tags; nil when absent.
-func (c *Client) lookupVPC(ctx context.Context, addr spec.Addr) (*vpc.Vpc, error) {
-	vs, err := c.listVPCs(ctx, c.ownerFilters(&addr))
-	if err != nil || len(vs) == 0 {
-		return nil, err
-	}
-	return vs[0], nil
-}
-
 func (c *Client) createVPC(ctx context.Context, r *spec.VPC) (providers.Observation, error) {
 	addr := r.GetAddr()
-	existing, err := c.lookupVPC(ctx, addr)
+	existing, found, err := alreadyCreated(ctx, c, c.vpcs(), addr)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: look up by tag: %w", addr, err)
+		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
-	if existing != nil {
-		c.log.Info("create: found by tag, not creating again", "addr", addr.String(), "id", sv(existing.VpcId))
+	if found {
 		return c.vpcCandidate(existing).build(r), nil
 	}
 	tags, err := desiredTags(c.owner, r)
