@@ -11,7 +11,11 @@ import (
 // with string(v) only where the value must reach its one destination.
 type Value string
 
-const redacted = "[redacted]"
+// Redacted is what a Value prints instead of itself; code that scrubs text it does
+// not control (an SDK's error message) uses the same marker.
+const Redacted = "[redacted]"
+
+const redacted = Redacted
 
 // String implements fmt.Stringer.
 func (Value) String() string { return redacted }

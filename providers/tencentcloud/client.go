@@ -19,6 +19,7 @@ import (
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 	"golang.org/x/time/rate"
 
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/providers"
 )
 
@@ -130,9 +131,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	id, key := opts.SecretID, string(opts.SecretKey)
 	scrub := func(s string) string {
 		if key != "" {
-			s = strings.ReplaceAll(s, key, redacted)
+			s = strings.ReplaceAll(s, key, secret.Redacted)
 		}
-		return strings.ReplaceAll(s, id, redacted)
+		return strings.ReplaceAll(s, id, secret.Redacted)
 	}
 	return &Connector{opts: opts, log: log, scrub: scrub, limits: map[string]*rate.Limiter{}}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -136,7 +137,7 @@ func TestNotFoundNormalisation(t *testing.T) {
 }
 
 func TestAPIErrorScrubsSecrets(t *testing.T) {
-	scrub := func(s string) string { return strings.ReplaceAll(s, "sekrit", redacted) }
+	scrub := func(s string) string { return strings.ReplaceAll(s, "sekrit", secret.Redacted) }
 	err := toAPIError("tke:DescribeClusters", sdkerrors.NewTencentCloudSDKError("AuthFailure.SignatureFailure", "key sekrit is wrong", "req-1"), scrub)
 	wrapped := fmt.Errorf("observe: %w", err)
 	var ae *APIError
