@@ -56,6 +56,26 @@ type ServeRig struct {
 	Fleet fleet.Options
 	// First is the first commit, holding the fleet.
 	First string
+
+	bin       string
+	serveArgs []string
+	serveEnv  []string
+	tee       io.Writer
+}
+
+// KillServe kills tkeops serve with SIGKILL and starts it again with the same
+// configuration and data directory, waiting until it is ready.
+func (r *ServeRig) KillServe(t *testing.T) {
+	t.Helper()
+	r.Serve.Kill()
+	p, err := Start(r.bin, r.serveArgs, r.serveEnv, r.tee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Serve = p
+	if err := r.waitReady(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // RandomSecret is prefix followed by 24 random hex digits.
@@ -177,7 +197,8 @@ shutdownGrace: 5s
 	}
 	env := []string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
 		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}
-	r.Serve, err = Start(bin, []string{"serve", "--config", r.ConfigFile}, env, o.Tee)
+	r.bin, r.serveArgs, r.serveEnv, r.tee = bin, []string{"serve", "--config", r.ConfigFile}, env, o.Tee
+	r.Serve, err = Start(bin, r.serveArgs, env, o.Tee)
 	if err != nil {
 		t.Fatal(err)
 	}
