@@ -11,7 +11,7 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 export TKEOPS_CACHE ?= $(HOME)/.cache/tkeops
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo demo-serve test test-short unit fuzz vet fmt lint kube-bins gitea-bin tools bench clean
+.PHONY: all build demo demo-serve test test-short fuzz vet fmt kube-bins gitea-bin helm-bin tools bench docs image clean
 
 all: build
 
@@ -35,13 +35,16 @@ test: tools vet
 test-short:
 	$(GO) test -short ./...
 
-tools: kube-bins gitea-bin
+tools: kube-bins gitea-bin helm-bin
 
 kube-bins:
 	bash hack/kube/build.sh
 
 gitea-bin:
 	bash hack/gitea/build.sh
+
+helm-bin:
+	bash hack/helm/build.sh
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each).
 fuzz:
@@ -62,6 +65,14 @@ fmt:
 ## bench: the benchmarks behind docs/performance.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./reconcile/... ./providers/...
+
+## docs: regenerate the spec reference from the Go types and the mutability table.
+docs:
+	$(GO) run ./cmd/tkeops docs spec-reference -o docs/spec-reference.md
+
+## image: build the container image (needs a Docker engine with BuildKit).
+image:
+	docker build --build-arg VERSION=$(VERSION) -t tkeops:$(VERSION) .
 
 clean:
 	rm -rf bin
