@@ -141,6 +141,7 @@ func (c *comparer) walk(prefix string, d, l map[string]any) {
 			c.res.Skipped = append(c.res.Skipped, Skipped{Path: path, Owner: owner.Owner, Reason: owner.Reason, Before: before, After: after})
 			continue
 		}
+		after, before = asWritten(k, dv, after), asWritten(k, lv, before)
 		before, after = maskSensitive(path, before), maskSensitive(path, after)
 		ch := Change{Path: path, Before: before, After: after, Class: rule.Class, Action: rule.Action, Note: rule.Note}
 		refine(&ch)

@@ -155,6 +155,19 @@ func normalizeString(key, s string) any {
 	return s
 }
 
+// asWritten returns the value to show for a field compared without case: the
+// spelling the user (or the cloud) wrote, since the normalised one is only for the
+// comparison. Other values show normalised (CIDRs masked, references as IDs).
+func asWritten(key string, raw, normalized any) any {
+	if key == "port" || !(isUpperKey(key) || isLowerKey(key)) {
+		return normalized
+	}
+	if s, ok := raw.(string); ok && strings.TrimSpace(s) != "" {
+		return strings.TrimSpace(s)
+	}
+	return normalized
+}
+
 func isRefKey(key string) bool     { return strings.HasSuffix(key, "Ref") }
 func isRefListKey(key string) bool { return strings.HasSuffix(key, "Refs") }
 
