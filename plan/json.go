@@ -19,5 +19,14 @@ func Decode(r io.Reader) (*Plan, error) {
 	if p.FormatVersion == "" || major(p.FormatVersion) != major(FormatVersion) {
 		return nil, fmt.Errorf("decode plan: format version %q is not readable by this tkeops (format %s)", p.FormatVersion, FormatVersion)
 	}
+	// Every change tkeops writes has a class; one without could not be written back
+	// (the zero class has no name) and would say nothing about how to make it.
+	for _, st := range p.Steps {
+		for _, ch := range st.Changes {
+			if ch.Class == 0 {
+				return nil, fmt.Errorf("decode plan: step %q: the change of %q has no class", st.ID, ch.Path)
+			}
+		}
+	}
 	return &p, nil
 }
