@@ -11,7 +11,7 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 export TKEOPS_CACHE ?= $(HOME)/.cache/tkeops
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo demo-serve test test-short fuzz vet fmt kube-bins gitea-bin helm-bin tools bench docs image clean
+.PHONY: all build demo demo-serve test test-short fuzz vet fmt kube-bins gitea-bin helm-bin tools bench faults crash soak docs image clean
 
 all: build
 
@@ -51,7 +51,7 @@ fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg; \
 	  done; \
 	done
 
@@ -62,9 +62,23 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: the benchmarks behind docs/performance.md.
+## bench: the benchmarks behind docs/performance.md (about 20 minutes).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./reconcile/... ./providers/...
+	$(GO) run ./bench/cmd/tkeops-bench
+
+# The long versions of the proof suites; `make test` runs their short versions.
+## faults: apply S=50 stacks with 30% throttling, 10% internal errors and latency on every call.
+faults:
+	TKEOPS_FAULTS_STACKS=$${TKEOPS_FAULTS_STACKS:-50} $(GO) test -count=1 -v -timeout 40m ./e2e/faults/
+
+## crash: SIGKILL apply and serve 20 times each during a large apply; exact final state.
+crash: gitea-bin
+	TKEOPS_CRASH_RUNS=$${TKEOPS_CRASH_RUNS:-20} TKEOPS_CRASH_SERVE_RUNS=$${TKEOPS_CRASH_SERVE_RUNS:-20} TKEOPS_CRASH_STACKS=$${TKEOPS_CRASH_STACKS:-30} $(GO) test -count=1 -v -timeout 40m ./e2e/crash/
+
+## soak: the service under a webhook a second and a poll every 5 s for 10 minutes.
+soak: gitea-bin
+	TKEOPS_SOAK=$${TKEOPS_SOAK:-10m} $(GO) test -count=1 -v -timeout 3h ./e2e/soak/
 
 ## docs: regenerate the spec reference from the Go types and the mutability table.
 docs:
