@@ -3,44 +3,13 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tkeops/tkeops/bench"
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/reconcile"
 )
-
-// peakHeap samples the heap while fn runs and returns the highest HeapInuse seen.
-func peakHeap(fn func()) uint64 {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	fn()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
 
 // BenchmarkStacks applies S stacks to the emulator (rate limits on, instant timing),
 // then plans them again. It reports API calls per stack for the first apply and for a
@@ -75,7 +44,7 @@ func BenchmarkStacks(b *testing.B) {
 			for range b.N {
 				before := c.srv.TotalCalls()
 				t0 := time.Now()
-				peak = max(peak, peakHeap(func() {
+				peak = max(peak, bench.PeakHeap(func() {
 					p, err = e.Plan(ctx, set)
 				}))
 				planTime += time.Since(t0)
