@@ -16,24 +16,12 @@ import (
 	"github.com/tkeops/tkeops/e2e/harness"
 )
 
-func envInt(t *testing.T, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		t.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
 // TestKillApplyAndRestart kills `tkeops apply` with SIGKILL at random moments of a
 // fleet apply (while it creates, while it waits for clusters and node pools to
 // settle), restarts it each time, and checks the final state exactly.
 func TestKillApplyAndRestart(t *testing.T) {
-	kills := envInt(t, "TKEOPS_CRASH_RUNS", 3)
-	stacks := envInt(t, "TKEOPS_CRASH_STACKS", 6)
+	kills := harness.EnvInt(t, "TKEOPS_CRASH_RUNS", 3)
+	stacks := harness.EnvInt(t, "TKEOPS_CRASH_STACKS", 6)
 	if stacks > 60 {
 		t.Fatalf("TKEOPS_CRASH_STACKS=%d: the emulator's default quotas (20 clusters per region, 3 regions) allow 60", stacks)
 	}

@@ -19,8 +19,8 @@ import (
 // and that the cloud holds exactly the fleet: a run cut short is picked up by the
 // next process from live state.
 func TestKillServeAndRestart(t *testing.T) {
-	kills := envInt(t, "TKEOPS_CRASH_SERVE_RUNS", 3)
-	stacks := envInt(t, "TKEOPS_CRASH_STACKS", 6)
+	kills := harness.EnvInt(t, "TKEOPS_CRASH_SERVE_RUNS", 3)
+	stacks := harness.EnvInt(t, "TKEOPS_CRASH_STACKS", 6)
 	if stacks > 60 {
 		t.Fatalf("TKEOPS_CRASH_STACKS=%d: the emulator's default quotas allow 60", stacks)
 	}

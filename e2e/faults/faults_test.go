@@ -21,19 +21,6 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// envInt reads a positive integer from the environment, or def.
-func envInt(t *testing.T, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		t.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
 // TestApplyConvergesUnderFaults applies a fleet (10 stacks, 90 resources; 50 with
 // TKEOPS_FAULTS_STACKS=50) while 30 % of all API calls are
 // refused with RequestLimitExceeded and 10 % fail with InternalError, each call
@@ -44,7 +31,7 @@ func envInt(t *testing.T, name string, def int) int {
 // per-stack kind (3S subnets and pools), no duplicates, nothing untagged; and the
 // service's retry metric must have counted every throttled call.
 func TestApplyConvergesUnderFaults(t *testing.T) {
-	stacks := envInt(t, "TKEOPS_FAULTS_STACKS", 10)
+	stacks := harness.EnvInt(t, "TKEOPS_FAULTS_STACKS", 10)
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("TKEOPS_FAULTS_SEED"); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)

@@ -3,7 +3,6 @@ package soak
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -20,18 +19,6 @@ type sample struct {
 	heapMiB    float64
 }
 
-func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		t.Fatalf("%s=%q: want a duration such as 10m", name, v)
-	}
-	return d
-}
-
 // TestSoak runs tkeops serve against Gitea and the emulator for TKEOPS_SOAK
 // (default 30s): Gitea delivers a webhook every second (its hook test delivery,
 // signed), the service polls git every 5 s, and a new commit changing every node
@@ -40,8 +27,8 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // service's /metrics, must stay bounded, and every pushed commit must end with a
 // successful tkeops/apply status.
 func TestSoak(t *testing.T) {
-	duration := envDuration(t, "TKEOPS_SOAK", 30*time.Second)
-	commitEvery := envDuration(t, "TKEOPS_SOAK_COMMIT_EVERY", 5*time.Second)
+	duration := harness.EnvDuration(t, "TKEOPS_SOAK", 30*time.Second)
+	commitEvery := harness.EnvDuration(t, "TKEOPS_SOAK_COMMIT_EVERY", 5*time.Second)
 	const stacks = 2
 	t.Logf("soak for %s: webhook every 1s, poll every 5s, commit every %s, %d stacks", duration, commitEvery, stacks)
 	bin := harness.Binary(t)
