@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +23,7 @@ func TestKillApplyAndRestart(t *testing.T) {
 	if stacks > 60 {
 		t.Fatalf("TKEOPS_CRASH_STACKS=%d: the emulator's default quotas (20 clusters per region, 3 regions) allow 60", stacks)
 	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("TKEOPS_CRASH_SEED"); v != "" {
-		s, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TKEOPS_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = s
-	}
+	seed := harness.EnvSeed(t, "TKEOPS_CRASH_SEED")
 	t.Logf("kills=%d stacks=%d seed=%d (rerun with TKEOPS_CRASH_SEED=%d)", kills, stacks, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x637261736821))
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,14 +22,7 @@ func TestKillServeAndRestart(t *testing.T) {
 	if stacks > 60 {
 		t.Fatalf("TKEOPS_CRASH_STACKS=%d: the emulator's default quotas allow 60", stacks)
 	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("TKEOPS_CRASH_SEED"); v != "" {
-		s, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TKEOPS_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = s
-	}
+	seed := harness.EnvSeed(t, "TKEOPS_CRASH_SEED")
 	t.Logf("kills=%d stacks=%d seed=%d (rerun with TKEOPS_CRASH_SEED=%d)", kills, stacks, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x7365727665))
 

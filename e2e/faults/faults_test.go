@@ -3,8 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -32,14 +30,7 @@ import (
 // service's retry metric must have counted every throttled call.
 func TestApplyConvergesUnderFaults(t *testing.T) {
 	stacks := harness.EnvInt(t, "TKEOPS_FAULTS_STACKS", 10)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("TKEOPS_FAULTS_SEED"); v != "" {
-		s, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TKEOPS_FAULTS_SEED=%q: %v", v, err)
-		}
-		seed = s
-	}
+	seed := harness.EnvSeed(t, "TKEOPS_FAULTS_SEED")
 	t.Logf("stacks=%d seed=%d (rerun with TKEOPS_FAULTS_SEED=%d)", stacks, seed, seed)
 
 	cloud, err := harness.StartInProcess(emulator.Options{

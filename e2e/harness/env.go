@@ -38,3 +38,18 @@ func EnvDuration(t testing.TB, name string, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// EnvSeed returns the random seed a suite runs with: the one in the environment
+// variable name, so a failure can be replayed, or else a fresh one. The caller logs it.
+func EnvSeed(t testing.TB, name string) uint64 {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return uint64(time.Now().UnixNano())
+	}
+	s, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, v, err)
+	}
+	return s
+}
