@@ -16,6 +16,7 @@ import (
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
+	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 	"github.com/tkeops/tkeops/providers/kubernetes"
 )
 
@@ -73,12 +74,7 @@ func (b *kubeBackend) NodeRemoved(ctx context.Context, n emulator.NodeInfo) erro
 // Kubernetes API) and checks that plan --nodes shows it and apply --nodes puts it
 // back, through a kubeconfig fetched from the emulated cloud.
 func TestNodesDriftIsFixed(t *testing.T) {
-	if err := kubeapiserver.CheckBinaries(""); err != nil {
-		if testing.Short() {
-			t.Skip("-short: ", err)
-		}
-		t.Fatal(err)
-	}
+	kubetest.RequireBinaries(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	kube, err := kubeapiserver.Start(ctx, kubeapiserver.Options{})

@@ -20,7 +20,7 @@ import (
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/emulator/kubebackend"
-	"github.com/tkeops/tkeops/internal/kubeapiserver"
+	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 	"github.com/tkeops/tkeops/providers/kubernetes"
 )
 
@@ -29,17 +29,6 @@ const (
 	secretID  = "AKIDkubebackendtest01"
 	secretKey = "kubebackend-test-secret"
 )
-
-func requireBinaries(t *testing.T) {
-	t.Helper()
-	if err := kubeapiserver.CheckBinaries(""); err != nil {
-		var missing *kubeapiserver.MissingBinariesError
-		if errors.As(err, &missing) && testing.Short() {
-			t.Skip("-short and " + err.Error())
-		}
-		t.Fatal(err)
-	}
-}
 
 func p[T any](v T) *T { return &v }
 
@@ -80,7 +69,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool
 // drains a node (honouring a PodDisruptionBudget) before its instance is
 // removed and the Node goes.
 func TestNodesFollowInstances(t *testing.T) {
-	requireBinaries(t)
+	kubetest.RequireBinaries(t)
 	ctx := t.Context()
 	backend := kubebackend.New(kubebackend.Options{})
 	t.Cleanup(func() { must(t, backend.Close()) })

@@ -1,7 +1,6 @@
 package kubebackend
 
 import (
-	"errors"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
+	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 )
 
 func TestShapeAndZone(t *testing.T) {
@@ -37,13 +37,7 @@ func TestShapeAndZone(t *testing.T) {
 // runs; joining twice and removing twice are harmless; a LAN IP reused by
 // another instance is refused.
 func TestAttachedServer(t *testing.T) {
-	if err := kubeapiserver.CheckBinaries(""); err != nil {
-		var missing *kubeapiserver.MissingBinariesError
-		if errors.As(err, &missing) && testing.Short() {
-			t.Skip("-short and " + err.Error())
-		}
-		t.Fatal(err)
-	}
+	kubetest.RequireBinaries(t)
 	ctx := t.Context()
 	srv, err := kubeapiserver.Start(ctx, kubeapiserver.Options{})
 	if err != nil {

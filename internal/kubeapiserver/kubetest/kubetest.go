@@ -85,3 +85,19 @@ func noServerNeeded() string {
 	}
 	return ""
 }
+
+// RequireBinaries is for a test that starts its own server: it fails when the
+// kube-apiserver and etcd binaries are missing, naming `make kube-bins`, and
+// skips only under -short, the same rule Shared follows.
+func RequireBinaries(tb testing.TB) {
+	tb.Helper()
+	err := kubeapiserver.CheckBinaries("")
+	if err == nil {
+		return
+	}
+	var missing *kubeapiserver.MissingBinariesError
+	if errors.As(err, &missing) && testing.Short() {
+		tb.Skip("-short and " + err.Error())
+	}
+	tb.Fatal(err)
+}
