@@ -14,13 +14,22 @@ var (
 	ascIDPattern = regexp.MustCompile(`^asc-[a-z0-9]{8}$`)
 )
 
-func (e *Emulator) asRoutes() []*action {
-	const svc, ver = "as", "2018-04-19"
-	return []*action{
-		{service: svc, version: ver, name: "DescribeAutoScalingGroups", run: op(as.NewDescribeAutoScalingGroupsRequest, describeAutoScalingGroups)},
-		{service: svc, version: ver, name: "DescribeLaunchConfigurations", run: op(as.NewDescribeLaunchConfigurationsRequest, describeLaunchConfigurations)},
-		{service: svc, version: ver, name: "ModifyAutoScalingGroup", run: op(as.NewModifyAutoScalingGroupRequest, modifyAutoScalingGroup)},
-		{service: svc, version: ver, name: "ModifyLaunchConfigurationAttributes", run: op(as.NewModifyLaunchConfigurationAttributesRequest, modifyLaunchConfigurationAttributes)},
+var (
+	asGroupTable      = table[*as.AutoScalingGroup]{"autoScalingGroups"}
+	launchConfigTable = table[*as.LaunchConfiguration]{"launchConfigurations"}
+)
+
+// asModule serves the groups and launch configurations behind node pools.
+func asModule() module {
+	return module{
+		service: "as", version: "2018-04-19",
+		actions: []actionDef{
+			{"DescribeAutoScalingGroups", op(as.NewDescribeAutoScalingGroupsRequest, describeAutoScalingGroups)},
+			{"DescribeLaunchConfigurations", op(as.NewDescribeLaunchConfigurationsRequest, describeLaunchConfigurations)},
+			{"ModifyAutoScalingGroup", op(as.NewModifyAutoScalingGroupRequest, modifyAutoScalingGroup)},
+			{"ModifyLaunchConfigurationAttributes", op(as.NewModifyLaunchConfigurationAttributesRequest, modifyLaunchConfigurationAttributes)},
+		},
+		tables: []tableDef{asGroupTable.def(), launchConfigTable.def()},
 	}
 }
 
@@ -65,7 +74,7 @@ func asTags(tags []*as.Tag) []tagKV {
 func groupView(rs *regionState, g *as.AutoScalingGroup) *as.AutoScalingGroup {
 	cp := *g
 	var total, inService int64
-	for _, in := range rs.Instances {
+	for _, in := range instanceTable.in(rs) {
 		if in.ASGID == deref(g.AutoScalingGroupId) {
 			total++
 			if in.State == instanceRunning {
@@ -102,8 +111,8 @@ func describeAutoScalingGroups(c *call, req *as.DescribeAutoScalingGroupsRequest
 	}
 	ids := derefs(req.AutoScalingGroupIds)
 	var match []*as.AutoScalingGroup
-	for _, np := range sortedValues(rs.NodePools) {
-		g := rs.Groups[np.ASGID]
+	for _, np := range sortedValues(nodePoolTable.in(rs)) {
+		g := asGroupTable.in(rs)[np.ASGID]
 		if g == nil || (len(ids) > 0 && !contains(ids, np.ASGID)) {
 			continue
 		}
@@ -151,8 +160,8 @@ func describeLaunchConfigurations(c *call, req *as.DescribeLaunchConfigurationsR
 	}
 	ids := derefs(req.LaunchConfigurationIds)
 	var match []*as.LaunchConfiguration
-	for _, np := range sortedValues(rs.NodePools) {
-		lc := rs.LaunchConfigs[np.ASCID]
+	for _, np := range sortedValues(nodePoolTable.in(rs)) {
+		lc := launchConfigTable.in(rs)[np.ASCID]
 		if lc == nil || (len(ids) > 0 && !contains(ids, np.ASCID)) {
 			continue
 		}
@@ -186,7 +195,7 @@ func lookupGroup(rs *regionState, id *string) (*as.AutoScalingGroup, *APIError) 
 	if !asgIDPattern.MatchString(*id) {
 		return nil, apiErr("InvalidParameterValue.InvalidAutoScalingGroupId", "The auto-scaling group ID `%s` is malformed.", *id)
 	}
-	g, ok := rs.Groups[*id]
+	g, ok := asGroupTable.in(rs)[*id]
 	if !ok {
 		return nil, apiErr("ResourceNotFound.AutoScalingGroupNotFound", "The auto-scaling group `%s` does not exist.", *id)
 	}
@@ -212,7 +221,7 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 	if aerr := checkCapacity(minN, desired, maxN); aerr != nil {
 		return nil, aerr
 	}
-	for _, np := range rs.NodePools {
+	for _, np := range nodePoolTable.in(rs) {
 		if np.ASGID == deref(g.AutoScalingGroupId) {
 			if aerr := c.checkNodeQuota(rs, np.ClusterID, np.ID, desired); aerr != nil {
 				return nil, aerr
@@ -238,7 +247,7 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 		}
 	}
 	if req.LaunchConfigurationId != nil {
-		if _, ok := rs.LaunchConfigs[*req.LaunchConfigurationId]; !ok {
+		if _, ok := launchConfigTable.in(rs)[*req.LaunchConfigurationId]; !ok {
 			return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *req.LaunchConfigurationId)
 		}
 		g.LaunchConfigurationId = req.LaunchConfigurationId
@@ -282,12 +291,12 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	if !ascIDPattern.MatchString(*req.LaunchConfigurationId) {
 		return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "The launch configuration ID `%s` is malformed.", *req.LaunchConfigurationId)
 	}
-	lc, ok := rs.LaunchConfigs[*req.LaunchConfigurationId]
+	lc, ok := launchConfigTable.in(rs)[*req.LaunchConfigurationId]
 	if !ok {
 		return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *req.LaunchConfigurationId)
 	}
 	for _, sg := range derefs(req.SecurityGroupIds) {
-		if _, ok := rs.SecurityGroups[sg]; !ok {
+		if _, ok := sgTable.in(rs)[sg]; !ok {
 			return nil, apiErr("ResourceNotFound.SecurityGroupNotFound", "The security group `%s` does not exist.", sg)
 		}
 	}

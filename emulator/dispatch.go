@@ -42,6 +42,11 @@ type call struct {
 	notes    []notification
 }
 
+// mutating reports whether an action may change state (everything but reads).
+func (a *action) mutating() bool {
+	return !strings.HasPrefix(a.name, "Describe") && !strings.HasPrefix(a.name, "Get")
+}
+
 func (c *call) regionState() *regionState { return c.e.st.region(c.region) }
 
 // sdkRequest is what every SDK request type implements.
@@ -87,7 +92,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, missing("Action"))
 		return
 	}
-	a, ok := e.routes[routeKey{signed.Service, actionName}]
+	a, ok := e.reg.routes[routeKey{signed.Service, actionName}]
 	if !ok {
 		writeError(w, requestID, apiErr(codeInvalidAction, "The action `%s` of service `%s` is not supported by the emulator (or does not exist).", actionName, signed.Service))
 		return

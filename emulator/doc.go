@@ -48,6 +48,12 @@
 //   - Only the POST + JSON form of API 3.0 is served; GET requests get
 //     UnsupportedProtocol.
 //
+// Each part of the API is a module (module.go), declared in the file of the resource
+// type it serves: its actions, the per-region tables of records it keeps (persisted by
+// name), the resource types it names to the Tag service, and its asynchronous
+// transitions. products.go lists the modules, one line each; adding a resource type is
+// one file plus that line.
+//
 // All configured key pairs are sub-accounts of one account: they see the same resources,
 // while rate limits count per SecretId and region.
 //

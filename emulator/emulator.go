@@ -21,7 +21,7 @@ type Emulator struct {
 	quotas  Quotas
 	backend ClusterBackend
 	uin     string
-	routes  map[routeKey]*action
+	reg     *registry
 	limiter *rateLimiter
 	faults  *faults
 	calls   *callCounter
@@ -44,7 +44,12 @@ func New(opts Options) (*Emulator, error) {
 	if len(opts.Credentials) == 0 {
 		return nil, errors.New("emulator: no credentials configured; pass at least one SecretId/SecretKey pair")
 	}
+	reg, err := newRegistry(modules())
+	if err != nil {
+		return nil, err
+	}
 	e := &Emulator{
+		reg:      reg,
 		log:      opts.Logger,
 		now:      opts.Now,
 		keys:     make(map[string]string, len(opts.Credentials)),
@@ -70,7 +75,7 @@ func New(opts Options) (*Emulator, error) {
 	e.limiter = newRateLimiter(opts.RateLimits, !opts.DisableRateLimits)
 	if opts.StateFile != "" {
 		e.store = &fileStore{path: opts.StateFile}
-		st, err := e.store.load()
+		st, err := e.store.load(reg.tables)
 		if err != nil {
 			return nil, fmt.Errorf("emulator: load state: %w", err)
 		}
@@ -82,7 +87,6 @@ func New(opts Options) (*Emulator, error) {
 			return nil, fmt.Errorf("emulator: write state: %w", err)
 		}
 	}
-	e.routes = e.buildRoutes()
 	go e.lifecycleLoop()
 	return e, nil
 }

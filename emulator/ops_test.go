@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,6 +227,12 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	must(t, os.WriteFile(path, []byte(`{"formatVersion":99,"regions":{}}`), 0o600))
 	if _, err := emulator.New(opts); err == nil {
 		t.Fatal("state file of an unknown format version accepted")
+	}
+
+	// A table this emulator does not declare is refused, not dropped.
+	must(t, os.WriteFile(path, []byte(`{"formatVersion":1,"regions":{"ap-guangzhou":{"vpcs":{},"natGateways":{}}}}`), 0o600))
+	if _, err := emulator.New(opts); err == nil || !strings.Contains(err.Error(), "natGateways") {
+		t.Fatalf("state file with an unknown table: %v", err)
 	}
 
 	// A corrupt file is an error, not an empty cloud.

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 )
 
 // state is everything the emulator knows, per region. It is persisted as JSON.
@@ -27,15 +25,19 @@ type state struct {
 	gen   int64
 }
 
+// regionState holds the tables the modules declare (module.go), by table name. A state
+// file holds them as {"<table>": {"<id>": record}}.
 type regionState struct {
-	Vpcs           map[string]*vpcRec                 `json:"vpcs"`
-	Subnets        map[string]*subnetRec              `json:"subnets"`
-	SecurityGroups map[string]*sgRec                  `json:"securityGroups"`
-	Clusters       map[string]*clusterRec             `json:"clusters"`
-	NodePools      map[string]*nodePoolRec            `json:"nodePools"`
-	Instances      map[string]*instanceRec            `json:"instances"`
-	Groups         map[string]*as.AutoScalingGroup    `json:"autoScalingGroups"`
-	LaunchConfigs  map[string]*as.LaunchConfiguration `json:"launchConfigurations"`
+	tables map[string]any
+	// raw holds tables read from a state file until decodeTables types them.
+	raw map[string]json.RawMessage
+}
+
+func (r *regionState) MarshalJSON() ([]byte, error) { return json.Marshal(r.tables) }
+
+func (r *regionState) UnmarshalJSON(b []byte) error {
+	r.tables = map[string]any{}
+	return json.Unmarshal(b, &r.raw)
 }
 
 // stateFormatVersion is written into state files; a file from another version is refused
@@ -46,13 +48,7 @@ func newState() *state {
 	return &state{FormatVersion: stateFormatVersion, Regions: map[string]*regionState{}}
 }
 
-func newRegionState() *regionState {
-	return &regionState{
-		Vpcs: map[string]*vpcRec{}, Subnets: map[string]*subnetRec{}, SecurityGroups: map[string]*sgRec{},
-		Clusters: map[string]*clusterRec{}, NodePools: map[string]*nodePoolRec{}, Instances: map[string]*instanceRec{},
-		Groups: map[string]*as.AutoScalingGroup{}, LaunchConfigs: map[string]*as.LaunchConfiguration{},
-	}
-}
+func newRegionState() *regionState { return &regionState{tables: map[string]any{}} }
 
 // region returns the state of a region, creating it on first use.
 func (s *state) region(name string) *regionState {
@@ -144,7 +140,7 @@ type fileStore struct {
 	written int64
 }
 
-func (f *fileStore) load() (*state, error) {
+func (f *fileStore) load(tables map[string]tableDef) (*state, error) {
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -162,25 +158,34 @@ func (f *fileStore) load() (*state, error) {
 	if st.Regions == nil {
 		st.Regions = map[string]*regionState{}
 	}
-	for _, r := range st.Regions {
-		// A region saved before a resource type existed has no map for it.
-		emptyIfNil(&r.Vpcs)
-		emptyIfNil(&r.Subnets)
-		emptyIfNil(&r.SecurityGroups)
-		emptyIfNil(&r.Clusters)
-		emptyIfNil(&r.NodePools)
-		emptyIfNil(&r.Instances)
-		emptyIfNil(&r.Groups)
-		emptyIfNil(&r.LaunchConfigs)
+	for name, r := range st.Regions {
+		if r == nil {
+			st.Regions[name] = newRegionState()
+			continue
+		}
+		if err := r.decodeTables(tables); err != nil {
+			return nil, fmt.Errorf("%s: region %s: %w", f.path, name, err)
+		}
 	}
 	return st, nil
 }
 
-// emptyIfNil makes a nil map an empty one.
-func emptyIfNil[M ~map[K]V, K comparable, V any](m *M) {
-	if *m == nil {
-		*m = M{}
+// decodeTables types the tables read from a state file. A table this emulator does
+// not declare is refused rather than dropped; a table the file lacks starts empty.
+func (r *regionState) decodeTables(tables map[string]tableDef) error {
+	for name, raw := range r.raw {
+		def, ok := tables[name]
+		if !ok {
+			return fmt.Errorf("unknown table %q (written by another emulator version?)", name)
+		}
+		m, err := def.decode(raw)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", name, err)
+		}
+		r.tables[name] = m
 	}
+	r.raw = nil
+	return nil
 }
 
 func (f *fileStore) write(s *snapshot) error {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
 
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 )
@@ -10,11 +11,15 @@ import (
 // Tag 2018-08-13: find resources of every product by their tags. It reads the same
 // tags the products store (TagSet, TagSpecification, Tags).
 
-func (e *Emulator) tagRoutes() []*action {
-	const svc, ver = "tag", "2018-08-13"
-	return []*action{
-		{service: svc, version: ver, name: "GetResources", run: op(tag.NewGetResourcesRequest, getResources)},
-		{service: svc, version: ver, name: "DescribeResourcesByTags", run: op(tag.NewDescribeResourcesByTagsRequest, describeResourcesByTags)},
+// tagModule serves the Tag service over every module's tagged resource types.
+func tagModule() module {
+	return module{
+		service: "tag", version: "2018-08-13", global: true,
+		actions: []actionDef{
+			{"GetResources", op(tag.NewGetResourcesRequest, getResources)},
+			{"DescribeResourcesByTags", op(tag.NewDescribeResourcesByTagsRequest, describeResourcesByTags)},
+			{"ModifyResourceTags", op(tag.NewModifyResourceTagsRequest, modifyResourceTags)},
+		},
 	}
 }
 
@@ -29,29 +34,41 @@ func (t taggedResource) name(uin string) string {
 	return "qcs::" + t.service + ":" + t.region + ":uin/" + uin + ":" + t.prefix + "/" + t.id
 }
 
-// allTagged lists every resource of every region in a stable order. Node pools use the
-// prefix "nodepool" (inferred; the digest only documents the cluster prefix by analogy).
+// allTagged lists every tagged resource of every region in a stable order: region,
+// then module order, then creation order.
 func (e *Emulator) allTagged() []taggedResource {
 	var out []taggedResource
 	for _, region := range e.st.sortedRegions() {
 		rs := e.st.Regions[region]
-		for _, r := range sortedValues(rs.Vpcs) {
-			out = append(out, taggedResource{"vpc", region, "vpc", r.ID, r.Tags})
-		}
-		for _, r := range sortedValues(rs.Subnets) {
-			out = append(out, taggedResource{"vpc", region, "subnet", r.ID, r.Tags})
-		}
-		for _, r := range sortedValues(rs.SecurityGroups) {
-			out = append(out, taggedResource{"cvm", region, "sg", r.ID, r.Tags})
-		}
-		for _, r := range sortedValues(rs.Clusters) {
-			out = append(out, taggedResource{"tke", region, "cluster", r.ID, r.Tags})
-		}
-		for _, r := range sortedValues(rs.NodePools) {
-			out = append(out, taggedResource{"tke", region, "nodepool", r.ID, r.Tags})
+		for _, tt := range e.reg.tagged {
+			for _, r := range tt.list(rs) {
+				out = append(out, taggedResource{tt.service, region, tt.prefix, r.ident(), *r.tagList()})
+			}
 		}
 	}
 	return out
+}
+
+// tagsByName finds the tag list of the resource a six-segment name
+// (qcs::<service>:<region>:uin/<uin>:<prefix>/<id>) points at.
+func (e *Emulator) tagsByName(name string) (*[]tagKV, *APIError) {
+	parts := strings.SplitN(name, ":", 6)
+	if len(parts) != 6 || parts[0] != "qcs" || parts[1] != "" || !strings.HasPrefix(parts[4], "uin/") {
+		return nil, apiErr("InvalidParameterValue.ResourceDescriptionError", "The resource description `%s` is malformed.", name)
+	}
+	service, region := parts[2], parts[3]
+	prefix, id, ok := strings.Cut(parts[5], "/")
+	if !ok || id == "" {
+		return nil, apiErr("InvalidParameterValue.ResourceDescriptionError", "The resource description `%s` is malformed.", name)
+	}
+	if rs, ok := e.st.Regions[region]; ok {
+		if tt, ok := e.reg.tagType(service, prefix); ok {
+			if r, ok := tt.lookup(rs, id); ok {
+				return r.tagList(), nil
+			}
+		}
+	}
+	return nil, apiErr(codeResourceNotFound, "The resource `%s` does not exist.", name)
 }
 
 func tagFiltersIn(in []*tag.TagFilter) ([]*tag.TagFilter, *APIError) {
@@ -177,4 +194,69 @@ func describeResourcesByTags(c *call, req *tag.DescribeResourcesByTagsRequest) (
 	return &tag.DescribeResourcesByTagsResponseParams{
 		TotalCount: ptr(uint64(len(match))), Offset: ptr(off), Limit: ptr(lim), Rows: orEmpty(match[lo:hi]),
 	}, nil
+}
+
+// modifyResourceTags replaces and deletes tags of one resource of any product (how
+// VPCs, subnets and security groups change tags after creation).
+func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.ModifyResourceTagsResponseParams, error) {
+	if deref(req.Resource) == "" {
+		return nil, missing("Resource")
+	}
+	if req.ReplaceTags == nil && req.DeleteTags == nil {
+		return nil, apiErr("InvalidParameterValue.DeleteTagsParamError", "One of ReplaceTags and DeleteTags is required.")
+	}
+	if (req.ReplaceTags != nil && len(req.ReplaceTags) == 0) || (req.DeleteTags != nil && len(req.DeleteTags) == 0) {
+		return nil, apiErr(codeInvalidParameter, "ReplaceTags and DeleteTags may be omitted but not empty.")
+	}
+	if len(req.ReplaceTags) > 10 || len(req.DeleteTags) > 10 {
+		return nil, apiErr("LimitExceeded.TagKey", "At most 10 tags per list.")
+	}
+	tags, aerr := c.e.tagsByName(*req.Resource)
+	if aerr != nil {
+		return nil, aerr
+	}
+	replace := map[string]string{}
+	for i, t := range req.ReplaceTags {
+		k := deref(t.TagKey)
+		if k == "" {
+			return nil, apiErr("InvalidParameterValue.TagKeyEmpty", "ReplaceTags[%d].TagKey is empty.", i)
+		}
+		if len(k) > 255 || len(deref(t.TagValue)) > 255 {
+			return nil, apiErr("InvalidParameterValue.TagKeyLengthExceeded", "Tag `%s` is too long.", k)
+		}
+		replace[k] = deref(t.TagValue)
+	}
+	del := map[string]bool{}
+	for i, t := range req.DeleteTags {
+		k := deref(t.TagKey)
+		if k == "" {
+			return nil, apiErr("InvalidParameterValue.TagKeyEmpty", "DeleteTags[%d].TagKey is empty.", i)
+		}
+		if _, both := replace[k]; both {
+			return nil, apiErr("InvalidParameterValue.DeleteTagsParamError", "The key `%s` is both replaced and deleted.", k)
+		}
+		del[k] = true
+	}
+	out := make([]tagKV, 0, len(*tags)+len(replace))
+	for _, t := range *tags {
+		if del[t.Key] {
+			continue
+		}
+		if v, ok := replace[t.Key]; ok {
+			t.Value = v
+			delete(replace, t.Key)
+		}
+		out = append(out, t)
+	}
+	for _, t := range req.ReplaceTags {
+		if v, ok := replace[deref(t.TagKey)]; ok {
+			out = append(out, tagKV{Key: deref(t.TagKey), Value: v})
+			delete(replace, deref(t.TagKey))
+		}
+	}
+	if len(out) > 50 {
+		return nil, apiErr("LimitExceeded.ResourceAttachedTags", "A resource may carry at most 50 tags.")
+	}
+	*tags = out
+	return &tag.ModifyResourceTagsResponseParams{}, nil
 }

@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -20,14 +18,6 @@ const (
 	clusterRunning   = "Running"
 	clusterDeleting  = "Deleting"
 	clusterUpgrading = "Upgrading"
-)
-
-// Endpoint statuses (DescribeClusterEndpointStatus.Status).
-const (
-	endpointCreating = "Creating"
-	endpointCreated  = "Created"
-	endpointDeleting = "Deleting"
-	endpointNotFound = "NotFound"
 )
 
 // supportedVersions are the Kubernetes versions CreateCluster accepts; upgrades go one
@@ -84,41 +74,77 @@ type clusterRec struct {
 
 func (r *clusterRec) order() int64 { return r.Seq }
 
-type endpointRec struct {
-	Status        string    `json:"status"`
-	Until         time.Time `json:"until"`
-	SubnetID      string    `json:"subnetId,omitempty"`
-	SecurityGroup string    `json:"securityGroup,omitempty"`
-	Domain        string    `json:"domain,omitempty"`
-	Address       string    `json:"address"`
+// tkeService and tkeVersion are the TKE product's API name and version.
+const tkeService, tkeVersion = "tke", "2018-05-25"
+
+var clusterTable = table[*clusterRec]{"clusters"}
+
+func (r *clusterRec) ident() string     { return r.ID }
+func (r *clusterRec) tagList() *[]tagKV { return &r.Tags }
+
+// clusterModule serves TKE clusters (their endpoints are in tke_endpoint.go).
+func clusterModule() module {
+	return module{
+		service: tkeService, version: tkeVersion,
+		actions: []actionDef{
+			{"CreateCluster", op(tke.NewCreateClusterRequest, createCluster)},
+			{"DescribeClusters", op(tke.NewDescribeClustersRequest, describeClusters)},
+			{"DeleteCluster", op(tke.NewDeleteClusterRequest, deleteCluster)},
+			{"ModifyClusterAttribute", op(tke.NewModifyClusterAttributeRequest, modifyClusterAttribute)},
+			{"UpdateClusterVersion", op(tke.NewUpdateClusterVersionRequest, updateClusterVersion)},
+			{"DescribeAvailableClusterVersion", op(tke.NewDescribeAvailableClusterVersionRequest, describeAvailableClusterVersion)},
+			{"EnableClusterDeletionProtection", op(tke.NewEnableClusterDeletionProtectionRequest, enableClusterDeletionProtection)},
+			{"DisableClusterDeletionProtection", op(tke.NewDisableClusterDeletionProtectionRequest, disableClusterDeletionProtection)},
+			{"ModifyClusterTags", op(tke.NewModifyClusterTagsRequest, modifyClusterTags)},
+			{"DescribeBatchModifyTagsStatus", op(tke.NewDescribeBatchModifyTagsStatusRequest, describeBatchModifyTagsStatus)},
+			{"DescribeImages", op(tke.NewDescribeImagesRequest, describeImages)},
+			{"ModifyClusterImage", op(tke.NewModifyClusterImageRequest, modifyClusterImage)},
+			{"AddVpcCniSubnets", op(tke.NewAddVpcCniSubnetsRequest, addVpcCniSubnets)},
+		},
+		tables:  []tableDef{clusterTable.def()},
+		tagged:  []tagType{tagsOf("tke", "cluster", clusterTable)},
+		advance: advanceClusters,
+	}
 }
 
-func endpointKey(extranet bool) string {
-	if extranet {
-		return "extranet"
+// advanceClusters finishes due cluster transitions: Creating and Upgrading → Running,
+// Deleting → gone (with the cluster's pools and instances).
+func advanceClusters(e *Emulator, rs *regionState, now time.Time) ([]notification, bool) {
+	var notes []notification
+	changed := false
+	for _, cl := range sortedValues(clusterTable.in(rs)) {
+		if now.Before(cl.StatusUntil) {
+			continue
+		}
+		switch cl.Status {
+		case clusterCreating:
+			cl.Status, changed = clusterRunning, true
+		case clusterUpgrading:
+			cl.Version, cl.TargetVersion = cl.TargetVersion, ""
+			cl.Status, changed = clusterRunning, true
+		case clusterDeleting:
+			notes = append(notes, e.removeClusterLocked(rs, cl)...)
+			changed = true
+		}
 	}
-	return "intranet"
+	return notes, changed
 }
 
-func (e *Emulator) tkeClusterRoutes() []*action {
-	const svc, ver = "tke", "2018-05-25"
-	return []*action{
-		{service: svc, version: ver, name: "CreateCluster", run: op(tke.NewCreateClusterRequest, createCluster)},
-		{service: svc, version: ver, name: "DescribeClusters", run: op(tke.NewDescribeClustersRequest, describeClusters)},
-		{service: svc, version: ver, name: "DeleteCluster", run: op(tke.NewDeleteClusterRequest, deleteCluster)},
-		{service: svc, version: ver, name: "ModifyClusterAttribute", run: op(tke.NewModifyClusterAttributeRequest, modifyClusterAttribute)},
-		{service: svc, version: ver, name: "UpdateClusterVersion", run: op(tke.NewUpdateClusterVersionRequest, updateClusterVersion)},
-		{service: svc, version: ver, name: "DescribeAvailableClusterVersion", run: op(tke.NewDescribeAvailableClusterVersionRequest, describeAvailableClusterVersion)},
-		{service: svc, version: ver, name: "DescribeClusterKubeconfig", run: op(tke.NewDescribeClusterKubeconfigRequest, describeClusterKubeconfig)},
-		{service: svc, version: ver, name: "CreateClusterEndpoint", run: op(tke.NewCreateClusterEndpointRequest, createClusterEndpoint)},
-		{service: svc, version: ver, name: "DescribeClusterEndpointStatus", run: op(tke.NewDescribeClusterEndpointStatusRequest, describeClusterEndpointStatus)},
-		{service: svc, version: ver, name: "DescribeClusterEndpoints", run: op(tke.NewDescribeClusterEndpointsRequest, describeClusterEndpoints)},
-		{service: svc, version: ver, name: "DeleteClusterEndpoint", run: op(tke.NewDeleteClusterEndpointRequest, deleteClusterEndpoint)},
-		{service: svc, version: ver, name: "EnableClusterDeletionProtection", run: op(tke.NewEnableClusterDeletionProtectionRequest, enableClusterDeletionProtection)},
-		{service: svc, version: ver, name: "DisableClusterDeletionProtection", run: op(tke.NewDisableClusterDeletionProtectionRequest, disableClusterDeletionProtection)},
-		{service: svc, version: ver, name: "ModifyClusterTags", run: op(tke.NewModifyClusterTagsRequest, modifyClusterTags)},
-		{service: svc, version: ver, name: "DescribeBatchModifyTagsStatus", run: op(tke.NewDescribeBatchModifyTagsStatusRequest, describeBatchModifyTagsStatus)},
+// removeClusterLocked deletes a cluster with its node pools, groups and instances.
+func (e *Emulator) removeClusterLocked(rs *regionState, cl *clusterRec) []notification {
+	var notes []notification
+	for _, np := range sortedValues(nodePoolTable.in(rs)) {
+		if np.ClusterID == cl.ID {
+			notes = append(notes, e.removeNodePoolLocked(rs, np)...)
+		}
 	}
+	for _, in := range sortedValues(instanceTable.in(rs)) {
+		if in.ClusterID == cl.ID {
+			notes = append(notes, removeInstanceLocked(rs, in)...)
+		}
+	}
+	delete(clusterTable.in(rs), cl.ID)
+	return notes
 }
 
 func tkeTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -159,7 +185,7 @@ func (r *clusterRec) property() string {
 
 func (r *clusterRec) sdk(rs *regionState) *tke.Cluster {
 	nodes := uint64(0)
-	for _, in := range rs.Instances {
+	for _, in := range instanceTable.in(rs) {
 		if in.ClusterID == r.ID {
 			nodes++
 		}
@@ -238,7 +264,7 @@ func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterRe
 	if basic.VpcId == nil || *basic.VpcId == "" {
 		return nil, missing("ClusterBasicSettings.VpcId")
 	}
-	v, ok := rs.Vpcs[*basic.VpcId]
+	v, ok := vpcTable.in(rs)[*basic.VpcId]
 	if !ok {
 		return nil, apiErr("FailedOperation.VpcRecodrNotFound", "The VPC `%s` does not exist in region %s.", *basic.VpcId, c.region)
 	}
@@ -355,11 +381,11 @@ func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterRe
 		}
 		r.Tags = append(r.Tags, tags...)
 	}
-	if len(rs.Clusters) >= c.e.quotas.ClustersPerRegion {
+	if len(clusterTable.in(rs)) >= c.e.quotas.ClustersPerRegion {
 		return nil, apiErr("FailedOperation.QuotaMaxClsLimit", "The quota of %d clusters in region %s is used up.", c.e.quotas.ClustersPerRegion, c.region)
 	}
 	r.Status, r.StatusUntil = clusterCreating, c.now.Add(c.e.timing.ClusterCreate)
-	rs.Clusters[r.ID] = r
+	clusterTable.in(rs)[r.ID] = r
 	return &tke.CreateClusterResponseParams{ClusterId: ptr(r.ID)}, nil
 }
 
@@ -399,7 +425,7 @@ func checkClusterCIDR(rs *regionState, v *vpcRec, s string, ignore bool, sibling
 	if overlaps(p, vp) {
 		return "", apiErr("InvalidParameter.CidrConflictWithVpcCidr", "The CIDR `%s` conflicts with the CIDR `%s` of VPC `%s`.", s, v.CIDR, v.ID)
 	}
-	for _, other := range sortedValues(rs.Clusters) {
+	for _, other := range sortedValues(clusterTable.in(rs)) {
 		if other.VpcID != v.ID {
 			continue
 		}
@@ -437,7 +463,7 @@ func describeClusters(c *call, req *tke.DescribeClustersRequest) (*tke.DescribeC
 	}
 	ids := derefs(req.ClusterIds)
 	var match []*clusterRec
-	for _, r := range sortedValues(rs.Clusters) {
+	for _, r := range sortedValues(clusterTable.in(rs)) {
 		if len(ids) > 0 && !contains(ids, r.ID) {
 			continue
 		}
@@ -473,7 +499,7 @@ func lookupCluster(rs *regionState, id *string, notFound string) (*clusterRec, *
 	if id == nil || *id == "" {
 		return nil, missing("ClusterId")
 	}
-	r, ok := rs.Clusters[*id]
+	r, ok := clusterTable.in(rs)[*id]
 	if !ok {
 		return nil, apiErr(notFound, "Cluster `%s` not found.", *id)
 	}
@@ -679,165 +705,75 @@ func describeBatchModifyTagsStatus(c *call, req *tke.DescribeBatchModifyTagsStat
 	}, nil
 }
 
-// --- endpoints and kubeconfig ---------------------------------------------------------------
+// publicImages are the public OS images the emulator offers (OS name, alias).
+func publicImages() [][2]string {
+	return [][2]string{
+		{"tlinux3.1x86_64", "TencentOS Server 3.1 (TK4)"},
+		{"tlinux2.4x86_64", "TencentOS Server 2.4"},
+		{"tlinux2.4(tkernel4)x86_64", "TencentOS Server 2.4 (TK4)"},
+		{"ubuntu22.04x86_64", "Ubuntu Server 22.04 LTS 64bit"},
+		{"ubuntu20.04x86_64", "Ubuntu Server 20.04 LTS 64bit"},
+		{"centos7.8x86_64", "CentOS 7.8 64bit"},
+	}
+}
 
-func clusterDomain(id string) string { return id + ".ccs.tencent-cloud.com" }
+func describeImages(c *call, _ *tke.DescribeImagesRequest) (*tke.DescribeImagesResponseParams, error) {
+	imgs := publicImages()
+	out := make([]*tke.ImageInstance, 0, len(imgs))
+	for _, im := range imgs {
+		out = append(out, &tke.ImageInstance{OsName: ptr(im[0]), Alias: ptr(im[1]), ImageId: ptr(imageForOs(im[0])), OsCustomizeType: ptr("GENERAL")})
+	}
+	return &tke.DescribeImagesResponseParams{TotalCount: ptr(uint64(len(out))), ImageInstanceSet: out}, nil
+}
 
-func createClusterEndpoint(c *call, req *tke.CreateClusterEndpointRequest) (*tke.CreateClusterEndpointResponseParams, error) {
-	rs := c.regionState()
-	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
+func modifyClusterImage(c *call, req *tke.ModifyClusterImageRequest) (*tke.ModifyClusterImageResponseParams, error) {
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, codeResourceNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
 	if aerr := requireRunning(r); aerr != nil {
 		return nil, aerr
 	}
-	extranet := deref(req.IsExtranet)
-	key := endpointKey(extranet)
-	if ep, ok := r.Endpoints[key]; ok {
-		return nil, apiErr(codeResourceInUse, "The %s endpoint of cluster `%s` is already %s.", key, r.ID, ep.Status)
+	id := deref(req.ImageId)
+	if id == "" {
+		return nil, missing("ImageId")
 	}
-	ep := &endpointRec{Status: endpointCreating, Until: c.now.Add(c.e.timing.EndpointCreate), Domain: deref(req.Domain)}
-	if extranet {
-		if sg := deref(req.SecurityGroup); sg != "" {
-			if _, ok := rs.SecurityGroups[sg]; !ok {
-				return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
-			}
-			ep.SecurityGroup = sg
+	osName := id // a custom image shows as its ID
+	for _, im := range publicImages() {
+		if imageForOs(im[0]) == id {
+			osName = im[0]
 		}
-		if p := deref(req.ExtensiveParameters); p != "" && !json.Valid([]byte(p)) {
-			return nil, apiErr(codeInvalidParameter, "ExtensiveParameters is not valid JSON.")
-		}
-		ep.Address = fmt.Sprintf("119.28.%d.%d", 1+len(r.ID)%200, 10+int(r.Seq%200))
-	} else {
-		if req.SubnetId == nil || *req.SubnetId == "" {
-			return nil, missing("SubnetId")
-		}
-		s, ok := subnetOf(rs, *req.SubnetId)
+	}
+	r.ImageID, r.Os = id, osName
+	return &tke.ModifyClusterImageResponseParams{}, nil
+}
+
+func addVpcCniSubnets(c *call, req *tke.AddVpcCniSubnetsRequest) (*tke.AddVpcCniSubnetsResponseParams, error) {
+	rs := c.regionState()
+	r, aerr := lookupCluster(rs, req.ClusterId, codeResourceNotFound)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.NetworkType != "VPC-CNI" {
+		return nil, apiErr("InvalidParameter.Param", "Cluster `%s` does not use VPC-CNI.", r.ID)
+	}
+	if v := deref(req.VpcId); v != r.VpcID {
+		return nil, apiErr("InvalidParameter.Param", "VpcId `%s` is not the cluster VPC `%s`.", v, r.VpcID)
+	}
+	ids := derefs(req.SubnetIds)
+	if len(ids) == 0 {
+		return nil, missing("SubnetIds")
+	}
+	for _, id := range ids {
+		s, ok := subnetOf(rs, id)
 		if !ok || s.VpcID != r.VpcID {
-			return nil, apiErr(codeInvalidParameter, "The subnet `%s` is not a subnet of the cluster VPC `%s`.", *req.SubnetId, r.VpcID)
+			return nil, apiErr("InvalidParameter.Param", "The subnet `%s` is not a subnet of VPC `%s`.", id, r.VpcID)
 		}
-		ep.SubnetID = s.ID
-		ep.Address = nthHost(s.CIDR, 250%(1<<(32-mustBits(s.CIDR))-3))
 	}
-	r.Endpoints[key] = ep
-	return &tke.CreateClusterEndpointResponseParams{}, nil
-}
-
-func mustBits(cidr string) int {
-	p, _ := parsePrefix(cidr)
-	return p.Bits()
-}
-
-func describeClusterEndpointStatus(c *call, req *tke.DescribeClusterEndpointStatusRequest) (*tke.DescribeClusterEndpointStatusResponseParams, error) {
-	r, aerr := lookupCluster(c.regionState(), req.ClusterId, codeResourceNotFound)
-	if aerr != nil {
-		return nil, aerr
-	}
-	status := endpointNotFound
-	if ep, ok := r.Endpoints[endpointKey(deref(req.IsExtranet))]; ok {
-		status = ep.Status
-	}
-	return &tke.DescribeClusterEndpointStatusResponseParams{Status: ptr(status), ErrorMsg: ptr("")}, nil
-}
-
-func deleteClusterEndpoint(c *call, req *tke.DeleteClusterEndpointRequest) (*tke.DeleteClusterEndpointResponseParams, error) {
-	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "InternalError.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	key := endpointKey(deref(req.IsExtranet))
-	ep, ok := r.Endpoints[key]
-	if !ok {
-		return nil, apiErr(codeResourceNotFound, "Cluster `%s` has no %s endpoint.", r.ID, key)
-	}
-	if ep.Status == endpointCreating {
-		return nil, apiErr(codeResourceInUse, "The %s endpoint of cluster `%s` is still being created.", key, r.ID)
-	}
-	if ep.Status != endpointDeleting {
-		ep.Status, ep.Until = endpointDeleting, c.now.Add(c.e.timing.EndpointDelete)
-	}
-	return &tke.DeleteClusterEndpointResponseParams{}, nil
-}
-
-func describeClusterEndpoints(c *call, req *tke.DescribeClusterEndpointsRequest) (*tke.DescribeClusterEndpointsResponseParams, error) {
-	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	resp := &tke.DescribeClusterEndpointsResponseParams{
-		CertificationAuthority: ptr(fakeCA(r.ID)), ClusterExternalEndpoint: ptr(""), ClusterIntranetEndpoint: ptr(""),
-		ClusterDomain: ptr(clusterDomain(r.ID)), ClusterExternalACL: []*string{}, ClusterExternalDomain: ptr(""),
-		ClusterIntranetDomain: ptr(""), SecurityGroup: ptr(""), ClusterIntranetSubnetId: ptr(""), IntranetSecurityGroup: ptr(""),
-	}
-	if ep, ok := r.Endpoints["extranet"]; ok && ep.Status == endpointCreated {
-		resp.ClusterExternalEndpoint = ptr(ep.Address)
-		resp.ClusterExternalDomain = ptr(orDefault(ep.Domain, clusterDomain(r.ID)))
-		resp.SecurityGroup = ptr(ep.SecurityGroup)
-		resp.ClusterExternalACL = []*string{ptr("0.0.0.0/0")}
-	}
-	if ep, ok := r.Endpoints["intranet"]; ok && ep.Status == endpointCreated {
-		resp.ClusterIntranetEndpoint = ptr(ep.Address)
-		resp.ClusterIntranetDomain = ptr(orDefault(ep.Domain, clusterDomain(r.ID)))
-		resp.ClusterIntranetSubnetId = ptr(ep.SubnetID)
-	}
-	return resp, nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func fakeCA(clusterID string) string {
-	body := base64.StdEncoding.EncodeToString([]byte("tkeops emulator CA for " + clusterID))
-	return "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n"
-}
-
-func describeClusterKubeconfig(c *call, req *tke.DescribeClusterKubeconfigRequest) (*tke.DescribeClusterKubeconfigResponseParams, error) {
-	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if r.Status == clusterCreating || r.Status == clusterDeleting {
-		return nil, apiErr("ResourceUnavailable.ClusterInAbnormalStat", "Cluster `%s` is %s.", r.ID, r.Status)
-	}
-	extranet := deref(req.IsExtranet)
-	if b := c.e.backend; b != nil {
-		id := r.ID
-		c.deferred = func(ctx context.Context) (any, error) {
-			kc, err := b.Kubeconfig(ctx, id, extranet)
-			if err != nil {
-				return nil, apiErr("FailedOperation.KubeCommon", "Fetching the kubeconfig of cluster `%s` failed: %v", id, err)
-			}
-			return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(kc)}, nil
+	for _, id := range ids {
+		if !slices.Contains(r.EniSubnetIDs, id) {
+			r.EniSubnetIDs = append(r.EniSubnetIDs, id)
 		}
-		return nil, nil
 	}
-	server := "https://" + clusterDomain(r.ID)
-	if ep, ok := r.Endpoints[endpointKey(extranet)]; ok && ep.Status == endpointCreated {
-		server = "https://" + ep.Address
-	}
-	kc := fmt.Sprintf(`apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: %s
-    server: %s
-  name: %s
-contexts:
-- context:
-    cluster: %s
-    user: %s-admin
-  name: %s-context-default
-current-context: %s-context-default
-kind: Config
-preferences: {}
-users:
-- name: %s-admin
-  user:
-    token: emulator-%s
-`, base64.StdEncoding.EncodeToString([]byte(fakeCA(r.ID))), server, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID)
-	return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(kc)}, nil
+	return &tke.AddVpcCniSubnetsResponseParams{}, nil
 }

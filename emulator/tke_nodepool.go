@@ -75,27 +75,45 @@ type instanceRec struct {
 
 func (r *instanceRec) order() int64 { return r.Seq }
 
-func (e *Emulator) tkeNodePoolRoutes() []*action {
-	const svc, ver = "tke", "2018-05-25"
-	return []*action{
-		{service: svc, version: ver, name: "CreateClusterNodePool", run: op(tke.NewCreateClusterNodePoolRequest, createClusterNodePool)},
-		{service: svc, version: ver, name: "DescribeClusterNodePools", run: op(tke.NewDescribeClusterNodePoolsRequest, describeClusterNodePools)},
-		{service: svc, version: ver, name: "DescribeClusterNodePoolDetail", run: op(tke.NewDescribeClusterNodePoolDetailRequest, describeClusterNodePoolDetail)},
-		{service: svc, version: ver, name: "ModifyClusterNodePool", run: op(tke.NewModifyClusterNodePoolRequest, modifyClusterNodePool)},
-		{service: svc, version: ver, name: "ModifyNodePoolDesiredCapacityAboutAsg", run: op(tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest, modifyNodePoolDesiredCapacityAboutAsg)},
-		{service: svc, version: ver, name: "ModifyNodePoolInstanceTypes", run: op(tke.NewModifyNodePoolInstanceTypesRequest, modifyNodePoolInstanceTypes)},
-		{service: svc, version: ver, name: "DeleteClusterNodePool", run: op(tke.NewDeleteClusterNodePoolRequest, deleteClusterNodePool)},
-		{service: svc, version: ver, name: "DescribeClusterInstances", run: op(tke.NewDescribeClusterInstancesRequest, describeClusterInstances)},
-		{service: svc, version: ver, name: "DeleteClusterInstances", run: op(tke.NewDeleteClusterInstancesRequest, deleteClusterInstances)},
+var (
+	nodePoolTable = table[*nodePoolRec]{"nodePools"}
+	instanceTable = table[*instanceRec]{"instances"}
+)
+
+func (r *nodePoolRec) ident() string     { return r.ID }
+func (r *nodePoolRec) tagList() *[]tagKV { return &r.Tags }
+
+// nodePoolModule serves classic (AS-backed) node pools and the instances their groups
+// launch. The Tag service names pools qcs::tke:<region>:uin/<uin>:nodepool/<np-id>
+// (inferred; the digest documents only the cluster prefix).
+func nodePoolModule() module {
+	return module{
+		service: tkeService, version: tkeVersion,
+		actions: []actionDef{
+			{"CreateClusterNodePool", op(tke.NewCreateClusterNodePoolRequest, createClusterNodePool)},
+			{"DescribeClusterNodePools", op(tke.NewDescribeClusterNodePoolsRequest, describeClusterNodePools)},
+			{"DescribeClusterNodePoolDetail", op(tke.NewDescribeClusterNodePoolDetailRequest, describeClusterNodePoolDetail)},
+			{"ModifyClusterNodePool", op(tke.NewModifyClusterNodePoolRequest, modifyClusterNodePool)},
+			{"ModifyNodePoolDesiredCapacityAboutAsg", op(tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest, modifyNodePoolDesiredCapacityAboutAsg)},
+			{"ModifyNodePoolInstanceTypes", op(tke.NewModifyNodePoolInstanceTypesRequest, modifyNodePoolInstanceTypes)},
+			{"DeleteClusterNodePool", op(tke.NewDeleteClusterNodePoolRequest, deleteClusterNodePool)},
+			{"DescribeClusterInstances", op(tke.NewDescribeClusterInstancesRequest, describeClusterInstances)},
+			{"DeleteClusterInstances", op(tke.NewDeleteClusterInstancesRequest, deleteClusterInstances)},
+		},
+		tables: []tableDef{nodePoolTable.def(), instanceTable.def()},
+		tagged: []tagType{tagsOf("tke", "nodepool", nodePoolTable)},
+		advance: func(e *Emulator, rs *regionState, now time.Time) ([]notification, bool) {
+			return e.advanceNodePoolsLocked(rs, now)
+		},
 	}
 }
 
 func (r *nodePoolRec) sdk(rs *regionState, now time.Time) *tke.NodePool {
-	g := rs.Groups[r.ASGID]
+	g := asGroupTable.in(rs)[r.ASGID]
 	// An instance that is initializing counts as joining for the first half of its
 	// start-up and as initializing for the second half.
 	var joining, initializing, running int64
-	for _, in := range rs.Instances {
+	for _, in := range instanceTable.in(rs) {
 		if in.NodePoolID != r.ID {
 			continue
 		}
@@ -159,9 +177,9 @@ func checkCapacity(minN, desired, maxN int64) *APIError {
 // clusterDesiredNodes sums the desired capacity of a cluster's pools, skipping one pool.
 func clusterDesiredNodes(rs *regionState, clusterID, skipPool string) int64 {
 	var n int64
-	for _, np := range rs.NodePools {
+	for _, np := range nodePoolTable.in(rs) {
 		if np.ClusterID == clusterID && np.ID != skipPool {
-			if g := rs.Groups[np.ASGID]; g != nil {
+			if g := asGroupTable.in(rs)[np.ASGID]; g != nil {
 				n += deref(g.DesiredCapacity)
 			}
 		}
@@ -242,7 +260,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		return nil, apiErr("InvalidParameter.Param", "LaunchConfigurePara needs InstanceType or InstanceTypes.")
 	}
 	for _, sg := range derefs(lcReq.SecurityGroupIds) {
-		if _, ok := rs.SecurityGroups[sg]; !ok {
+		if _, ok := sgTable.in(rs)[sg]; !ok {
 			return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
 		}
 	}
@@ -251,7 +269,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		return nil, aerr
 	}
 	pools := 0
-	for _, np := range rs.NodePools {
+	for _, np := range nodePoolTable.in(rs) {
 		if np.ClusterID == cl.ID {
 			pools++
 		}
@@ -333,9 +351,9 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		HealthCheckType: ptr(orDefault(deref(asgReq.HealthCheckType), "CVM")), InstanceAllocationPolicy: ptr("LAUNCH_CONFIGURATION"),
 		CapacityRebalance: ptr(false),
 	}
-	rs.NodePools[np.ID] = np
-	rs.Groups[np.ASGID] = g
-	rs.LaunchConfigs[np.ASCID] = lc
+	nodePoolTable.in(rs)[np.ID] = np
+	asGroupTable.in(rs)[np.ASGID] = g
+	launchConfigTable.in(rs)[np.ASCID] = lc
 	return &tke.CreateClusterNodePoolResponseParams{NodePoolId: ptr(np.ID)}, nil
 }
 
@@ -365,7 +383,7 @@ func describeClusterNodePools(c *call, req *tke.DescribeClusterNodePoolsRequest)
 		return nil, aerr
 	}
 	set := []*tke.NodePool{}
-	for _, np := range sortedValues(rs.NodePools) {
+	for _, np := range sortedValues(nodePoolTable.in(rs)) {
 		if np.ClusterID != cl.ID {
 			continue
 		}
@@ -389,7 +407,7 @@ func lookupNodePool(rs *regionState, cl *clusterRec, id *string, notFound string
 	if id == nil || *id == "" {
 		return nil, missing("NodePoolId")
 	}
-	np, ok := rs.NodePools[*id]
+	np, ok := nodePoolTable.in(rs)[*id]
 	if !ok || np.ClusterID != cl.ID {
 		return nil, apiErr(notFound, "Node pool `%s` not found in cluster `%s`.", *id, cl.ID)
 	}
@@ -435,7 +453,7 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 	if aerr := requirePoolSettled(np); aerr != nil {
 		return nil, aerr
 	}
-	g := rs.Groups[np.ASGID]
+	g := asGroupTable.in(rs)[np.ASGID]
 	if g == nil {
 		return nil, apiErr("ResourceNotFound.AsAsgNotExist", "The auto-scaling group `%s` of node pool `%s` does not exist.", np.ASGID, np.ID)
 	}
@@ -505,7 +523,7 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 		np.DockerGraphPath = *req.DockerGraphPath
 	}
 	if (req.Labels != nil || req.Taints != nil || req.Unschedulable != nil) && !deref(req.IgnoreExistedNode) {
-		for _, in := range sortedValues(rs.Instances) {
+		for _, in := range sortedValues(instanceTable.in(rs)) {
 			if in.NodePoolID == np.ID && in.Joined {
 				c.notes = append(c.notes, notification{kind: nodeUpdated, node: nodeInfo(rs, in)})
 			}
@@ -527,7 +545,7 @@ func modifyNodePoolDesiredCapacityAboutAsg(c *call, req *tke.ModifyNodePoolDesir
 	if aerr := requirePoolSettled(np); aerr != nil {
 		return nil, aerr
 	}
-	g := rs.Groups[np.ASGID]
+	g := asGroupTable.in(rs)[np.ASGID]
 	if g == nil {
 		return nil, apiErr("ResourceNotFound.AsAsgNotExist", "The auto-scaling group `%s` of node pool `%s` does not exist.", np.ASGID, np.ID)
 	}
@@ -554,7 +572,7 @@ func modifyNodePoolInstanceTypes(c *call, req *tke.ModifyNodePoolInstanceTypesRe
 	if len(types) > 10 {
 		return nil, apiErr("InvalidParameter.Param", "At most 10 instance types are allowed.")
 	}
-	lc := rs.LaunchConfigs[np.ASCID]
+	lc := launchConfigTable.in(rs)[np.ASCID]
 	if lc == nil {
 		return nil, apiErr(codeResourceNotFound, "The launch configuration `%s` of node pool `%s` does not exist.", np.ASCID, np.ID)
 	}
@@ -578,7 +596,7 @@ func deleteClusterNodePool(c *call, req *tke.DeleteClusterNodePoolRequest) (*tke
 	}
 	var pools []*nodePoolRec
 	for _, id := range derefs(req.NodePoolIds) {
-		np, ok := rs.NodePools[id]
+		np, ok := nodePoolTable.in(rs)[id]
 		if !ok || np.ClusterID != cl.ID {
 			return nil, apiErr("InternalError.Param", "node pool %s: Not Found", id)
 		}
@@ -640,7 +658,7 @@ func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest)
 	ids := derefs(req.InstanceIds)
 	var match []*instanceRec
 	if role == "" || role == "WORKER" || role == "ALL" { // managed clusters have no master nodes to list
-		for _, in := range sortedValues(rs.Instances) {
+		for _, in := range sortedValues(instanceTable.in(rs)) {
 			if in.ClusterID != cl.ID || (len(ids) > 0 && !contains(ids, in.ID)) {
 				continue
 			}
@@ -681,14 +699,14 @@ func deleteClusterInstances(c *call, req *tke.DeleteClusterInstancesRequest) (*t
 	}
 	resp := &tke.DeleteClusterInstancesResponseParams{SuccInstanceIds: []*string{}, FailedInstanceIds: []*string{}, NotFoundInstanceIds: []*string{}}
 	for _, id := range derefs(req.InstanceIds) {
-		in, ok := rs.Instances[id]
+		in, ok := instanceTable.in(rs)[id]
 		if !ok || in.ClusterID != cl.ID {
 			resp.NotFoundInstanceIds = append(resp.NotFoundInstanceIds, ptr(id))
 			continue
 		}
 		// Removing a pool's instance lowers the group's desired capacity, as AS
 		// RemoveInstances does; it may not go below the minimum.
-		if g := rs.Groups[in.ASGID]; g != nil {
+		if g := asGroupTable.in(rs)[in.ASGID]; g != nil {
 			if deref(g.DesiredCapacity)-1 < deref(g.MinSize) {
 				resp.FailedInstanceIds = append(resp.FailedInstanceIds, ptr(id))
 				continue
@@ -709,11 +727,11 @@ func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]not
 	var notes []notification
 	changed := false
 	// One pass over the instances, so a request costs O(instances), not O(pools × instances).
-	perPool := make(map[string][]*instanceRec, len(rs.NodePools))
-	for _, in := range rs.Instances {
+	perPool := make(map[string][]*instanceRec, len(nodePoolTable.in(rs)))
+	for _, in := range instanceTable.in(rs) {
 		perPool[in.NodePoolID] = append(perPool[in.NodePoolID], in)
 	}
-	for _, np := range sortedValues(rs.NodePools) {
+	for _, np := range sortedValues(nodePoolTable.in(rs)) {
 		due := !now.Before(np.StateUntil)
 		start := now
 		switch {
@@ -736,7 +754,7 @@ func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]not
 		}
 	}
 	var joined []*instanceRec
-	for _, in := range rs.Instances {
+	for _, in := range instanceTable.in(rs) {
 		if in.State == instanceInitializing && !now.Before(in.RunningAt) {
 			joined = append(joined, in)
 		}
@@ -751,7 +769,7 @@ func (e *Emulator) advanceNodePoolsLocked(rs *regionState, now time.Time) ([]not
 
 // scalePoolLocked adds or removes instances so the pool matches its desired capacity.
 func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*instanceRec, at time.Time, notes *[]notification) bool {
-	g := rs.Groups[np.ASGID]
+	g := asGroupTable.in(rs)[np.ASGID]
 	if g == nil {
 		return false
 	}
@@ -776,7 +794,7 @@ func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*ins
 		return false
 	}
 	itype := ""
-	if lc := rs.LaunchConfigs[np.ASCID]; lc != nil {
+	if lc := launchConfigTable.in(rs)[np.ASCID]; lc != nil {
 		itype = deref(lc.InstanceType)
 	}
 	for i := len(have); i < want; i++ {
@@ -789,7 +807,7 @@ func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*ins
 			in.Zone = s.Zone
 			in.LanIP = nthHost(s.CIDR, subnetUsedIPs(rs, subnetID))
 		}
-		rs.Instances[in.ID] = in
+		instanceTable.in(rs)[in.ID] = in
 	}
 	return true
 }
@@ -797,14 +815,14 @@ func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*ins
 // removeNodePoolLocked deletes a pool with its group, launch configuration and instances.
 func (e *Emulator) removeNodePoolLocked(rs *regionState, np *nodePoolRec) []notification {
 	var notes []notification
-	for _, in := range sortedValues(rs.Instances) {
+	for _, in := range sortedValues(instanceTable.in(rs)) {
 		if in.NodePoolID == np.ID {
 			notes = append(notes, removeInstanceLocked(rs, in)...)
 		}
 	}
-	delete(rs.Groups, np.ASGID)
-	delete(rs.LaunchConfigs, np.ASCID)
-	delete(rs.NodePools, np.ID)
+	delete(asGroupTable.in(rs), np.ASGID)
+	delete(launchConfigTable.in(rs), np.ASCID)
+	delete(nodePoolTable.in(rs), np.ID)
 	return notes
 }
 
@@ -813,7 +831,7 @@ func removeInstanceLocked(rs *regionState, in *instanceRec) []notification {
 	if in.Joined {
 		notes = append(notes, notification{kind: nodeRemoved, node: nodeInfo(rs, in)})
 	}
-	delete(rs.Instances, in.ID)
+	delete(instanceTable.in(rs), in.ID)
 	return notes
 }
 
@@ -823,10 +841,10 @@ func nodeInfo(rs *regionState, in *instanceRec) NodeInfo {
 		ClusterID: in.ClusterID, NodePoolID: in.NodePoolID, InstanceID: in.ID, Zone: in.Zone,
 		InstanceType: in.InstanceType, LanIP: in.LanIP, Labels: map[string]string{}, NodeName: in.LanIP,
 	}
-	if cl, ok := rs.Clusters[in.ClusterID]; ok && cl.NodeNameType == "hostname" {
+	if cl, ok := clusterTable.in(rs)[in.ClusterID]; ok && cl.NodeNameType == "hostname" {
 		n.NodeName = in.ID
 	}
-	if np, ok := rs.NodePools[in.NodePoolID]; ok {
+	if np, ok := nodePoolTable.in(rs)[in.NodePoolID]; ok {
 		for _, l := range np.Labels {
 			if l != nil {
 				n.Labels[deref(l.Name)] = deref(l.Value)

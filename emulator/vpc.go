@@ -30,21 +30,6 @@ type vpcRec struct {
 
 func (r *vpcRec) order() int64 { return r.Seq }
 
-type subnetRec struct {
-	ID              string    `json:"id"`
-	VpcID           string    `json:"vpcId"`
-	Name            string    `json:"name"`
-	CIDR            string    `json:"cidr"`
-	Zone            string    `json:"zone"`
-	EnableBroadcast bool      `json:"enableBroadcast"`
-	CdcID           string    `json:"cdcId"`
-	Tags            []tagKV   `json:"tags"`
-	Created         time.Time `json:"created"`
-	Seq             int64     `json:"seq"`
-}
-
-func (r *subnetRec) order() int64 { return r.Seq }
-
 // beijing is the zone of VPC timestamps ("YYYY-MM-DD HH:MM:SS", no zone given).
 var beijing = time.FixedZone("CST", 8*3600)
 
@@ -56,28 +41,28 @@ var (
 	sgIDPattern     = regexp.MustCompile(`^sg-[a-z0-9]{8}$`)
 )
 
-func (e *Emulator) vpcRoutes() []*action {
-	const svc, ver = "vpc", "2017-03-12"
-	return []*action{
-		{service: svc, version: ver, name: "CreateVpc", run: op(vpc.NewCreateVpcRequest, createVpc)},
-		{service: svc, version: ver, name: "DescribeVpcs", run: op(vpc.NewDescribeVpcsRequest, describeVpcs)},
-		{service: svc, version: ver, name: "ModifyVpcAttribute", run: op(vpc.NewModifyVpcAttributeRequest, modifyVpcAttribute)},
-		{service: svc, version: ver, name: "DeleteVpc", run: op(vpc.NewDeleteVpcRequest, deleteVpc)},
-		{service: svc, version: ver, name: "CreateSubnet", run: op(vpc.NewCreateSubnetRequest, createSubnet)},
-		{service: svc, version: ver, name: "DescribeSubnets", run: op(vpc.NewDescribeSubnetsRequest, describeSubnets)},
-		{service: svc, version: ver, name: "ModifySubnetAttribute", run: op(vpc.NewModifySubnetAttributeRequest, modifySubnetAttribute)},
-		{service: svc, version: ver, name: "DeleteSubnet", run: op(vpc.NewDeleteSubnetRequest, deleteSubnet)},
-		{service: svc, version: ver, name: "CreateSecurityGroup", run: op(vpc.NewCreateSecurityGroupRequest, createSecurityGroup)},
-		{service: svc, version: ver, name: "DescribeSecurityGroups", run: op(vpc.NewDescribeSecurityGroupsRequest, describeSecurityGroups)},
-		{service: svc, version: ver, name: "ModifySecurityGroupAttribute", run: op(vpc.NewModifySecurityGroupAttributeRequest, modifySecurityGroupAttribute)},
-		{service: svc, version: ver, name: "DeleteSecurityGroup", run: op(vpc.NewDeleteSecurityGroupRequest, deleteSecurityGroup)},
-		{service: svc, version: ver, name: "CreateSecurityGroupPolicies", run: op(vpc.NewCreateSecurityGroupPoliciesRequest, createSecurityGroupPolicies)},
-		{service: svc, version: ver, name: "ReplaceSecurityGroupPolicies", run: op(vpc.NewReplaceSecurityGroupPoliciesRequest, replaceSecurityGroupPolicies)},
-		{service: svc, version: ver, name: "DeleteSecurityGroupPolicies", run: op(vpc.NewDeleteSecurityGroupPoliciesRequest, deleteSecurityGroupPolicies)},
-		{service: svc, version: ver, name: "DescribeSecurityGroupPolicies", run: op(vpc.NewDescribeSecurityGroupPoliciesRequest, describeSecurityGroupPolicies)},
-		{service: svc, version: ver, name: "ModifySecurityGroupPolicies", run: op(vpc.NewModifySecurityGroupPoliciesRequest, modifySecurityGroupPolicies)},
-		{service: svc, version: ver, name: "DescribeVpcLimits", run: op(vpc.NewDescribeVpcLimitsRequest, describeVpcLimits)},
-		{service: svc, version: ver, name: "DescribeSecurityGroupLimits", run: op(vpc.NewDescribeSecurityGroupLimitsRequest, describeSecurityGroupLimits)},
+// vpcService and vpcVersion are the VPC product's API name and version; the VPC,
+// subnet and security-group modules share them.
+const vpcService, vpcVersion = "vpc", "2017-03-12"
+
+var vpcTable = table[*vpcRec]{"vpcs"}
+
+func (r *vpcRec) ident() string     { return r.ID }
+func (r *vpcRec) tagList() *[]tagKV { return &r.Tags }
+
+// vpcModule serves VPCs.
+func vpcModule() module {
+	return module{
+		service: vpcService, version: vpcVersion,
+		actions: []actionDef{
+			{"CreateVpc", op(vpc.NewCreateVpcRequest, createVpc)},
+			{"DescribeVpcs", op(vpc.NewDescribeVpcsRequest, describeVpcs)},
+			{"ModifyVpcAttribute", op(vpc.NewModifyVpcAttributeRequest, modifyVpcAttribute)},
+			{"DeleteVpc", op(vpc.NewDeleteVpcRequest, deleteVpc)},
+			{"DescribeVpcLimits", op(vpc.NewDescribeVpcLimitsRequest, describeVpcLimits)},
+		},
+		tables: []tableDef{vpcTable.def()},
+		tagged: []tagType{tagsOf("vpc", "vpc", vpcTable)},
 	}
 }
 
@@ -251,7 +236,7 @@ func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(rs.Vpcs) >= c.e.quotas.VpcsPerRegion {
+	if len(vpcTable.in(rs)) >= c.e.quotas.VpcsPerRegion {
 		return nil, apiErr(codeLimitExceeded, "The quota of %d VPCs in region %s is used up.", c.e.quotas.VpcsPerRegion, c.region)
 	}
 	dns := derefs(req.DnsServers)
@@ -264,7 +249,7 @@ func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams
 		EnableRouteVpcPublishIpv6: deref(req.EnableRouteVpcPublishIpv6), RouteTableID: newID("rtb"),
 		Tags: tags, Created: c.now, Seq: c.e.st.nextSeq(),
 	}
-	rs.Vpcs[r.ID] = r
+	vpcTable.in(rs)[r.ID] = r
 	return &vpc.CreateVpcResponseParams{Vpc: r.sdk(rs)}, nil
 }
 
@@ -281,7 +266,7 @@ func describeVpcs(c *call, req *vpc.DescribeVpcsRequest) (*vpc.DescribeVpcsRespo
 	if aerr != nil {
 		return nil, aerr
 	}
-	match, aerr := selectRecords(rs.Vpcs, req.VpcIds, "VPC", func(r *vpcRec) bool {
+	match, aerr := selectRecords(vpcTable.in(rs), req.VpcIds, "VPC", func(r *vpcRec) bool {
 		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
 			switch name {
 			case "vpc-name":
@@ -308,7 +293,7 @@ func describeVpcs(c *call, req *vpc.DescribeVpcsRequest) (*vpc.DescribeVpcsRespo
 }
 
 func lookupVpc(rs *regionState, id *string) (*vpcRec, *APIError) {
-	return lookupRecord(rs.Vpcs, id, "VpcId", vpcIDPattern, "VPC")
+	return lookupRecord(vpcTable.in(rs), id, "VpcId", vpcIDPattern, "VPC")
 }
 
 func modifyVpcAttribute(c *call, req *vpc.ModifyVpcAttributeRequest) (*vpc.ModifyVpcAttributeResponseParams, error) {
@@ -356,17 +341,17 @@ func deleteVpc(c *call, req *vpc.DeleteVpcRequest) (*vpc.DeleteVpcResponseParams
 	if aerr != nil {
 		return nil, aerr
 	}
-	for _, s := range sortedValues(rs.Subnets) {
+	for _, s := range sortedValues(subnetTable.in(rs)) {
 		if s.VpcID == r.ID {
 			return nil, apiErr(codeResourceInUse, "The VPC `%s` still has subnets (e.g. `%s`); delete them first.", r.ID, s.ID)
 		}
 	}
-	for _, cl := range sortedValues(rs.Clusters) {
+	for _, cl := range sortedValues(clusterTable.in(rs)) {
 		if cl.VpcID == r.ID {
 			return nil, apiErr(codeResourceInUse, "The VPC `%s` is used by TKE cluster `%s`.", r.ID, cl.ID)
 		}
 	}
-	delete(rs.Vpcs, r.ID)
+	delete(vpcTable.in(rs), r.ID)
 	return &vpc.DeleteVpcResponseParams{}, nil
 }
 
@@ -382,233 +367,6 @@ func describeVpcLimits(c *call, req *vpc.DescribeVpcLimitsRequest) (*vpc.Describ
 		}
 	}
 	return &vpc.DescribeVpcLimitsResponseParams{VpcLimitSet: set}, nil
-}
-
-// --- subnets --------------------------------------------------------------------------------
-
-// subnetUsedIPs counts addresses taken by emulated nodes in a subnet.
-func subnetUsedIPs(rs *regionState, subnetID string) int {
-	n := 0
-	for _, in := range rs.Instances {
-		if in.SubnetID == subnetID {
-			n++
-		}
-	}
-	return n
-}
-
-func (r *subnetRec) sdk(rs *regionState) *vpc.Subnet {
-	p, _ := parsePrefix(r.CIDR)
-	total := uint64(1) << (32 - p.Bits())
-	avail := int64(total) - 3 - int64(subnetUsedIPs(rs, r.ID))
-	if avail < 0 {
-		avail = 0
-	}
-	rtb := ""
-	if v, ok := rs.Vpcs[r.VpcID]; ok {
-		rtb = v.RouteTableID
-	}
-	return &vpc.Subnet{
-		VpcId: ptr(r.VpcID), SubnetId: ptr(r.ID), SubnetName: ptr(r.Name), CidrBlock: ptr(r.CIDR),
-		IsDefault: ptr(false), EnableBroadcast: ptr(r.EnableBroadcast), Zone: ptr(r.Zone), RouteTableId: ptr(rtb),
-		CreatedTime: ptr(vpcTime(r.Created)), AvailableIpAddressCount: ptr(uint64(avail)), Ipv6CidrBlock: ptr(""),
-		NetworkAclId: ptr(""), IsRemoteVpcSnat: ptr(false), TotalIpAddressCount: ptr(total),
-		TagSet: vpcTagsOut(r.Tags), CdcId: ptr(r.CdcID), IsCdcSubnet: ptr(int64(0)),
-	}
-}
-
-var zonePattern = regexp.MustCompile(`^[a-z]{2,}-[a-z]+-\d+$`)
-
-func createSubnet(c *call, req *vpc.CreateSubnetRequest) (*vpc.CreateSubnetResponseParams, error) {
-	rs := c.regionState()
-	v, aerr := lookupVpc(rs, req.VpcId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkName("SubnetName", deref(req.SubnetName), 60); aerr != nil {
-		return nil, aerr
-	}
-	if req.CidrBlock == nil {
-		return nil, missing("CidrBlock")
-	}
-	if req.Zone == nil || *req.Zone == "" {
-		return nil, missing("Zone")
-	}
-	if !zonePattern.MatchString(*req.Zone) || !strings.HasPrefix(*req.Zone, c.region+"-") {
-		return nil, apiErr("InvalidParameterValue", "The zone `%s` is not a zone of region %s.", *req.Zone, c.region)
-	}
-	p, ok := parsePrefix(*req.CidrBlock)
-	if !ok {
-		return nil, apiErr("InvalidParameterValue.Malformed", "The CIDR block `%s` is malformed.", *req.CidrBlock)
-	}
-	vp, _ := parsePrefix(v.CIDR)
-	if !within(p, vp) || p.Bits() < 16 || p.Bits() > 28 {
-		return nil, apiErr("InvalidParameterValue.SubnetRange", "The subnet CIDR `%s` must lie inside the VPC CIDR `%s` with a mask from /16 to /28.", p, v.CIDR)
-	}
-	count := 0
-	for _, s := range sortedValues(rs.Subnets) {
-		if s.VpcID != v.ID {
-			continue
-		}
-		count++
-		sp, _ := parsePrefix(s.CIDR)
-		if overlaps(p, sp) {
-			return nil, apiErr("InvalidParameterValue.SubnetConflict", "The subnet CIDR `%s` conflicts with subnet `%s` (%s).", p, s.ID, s.CIDR)
-		}
-	}
-	tags, aerr := vpcTagsIn(req.Tags)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if count >= c.e.quotas.SubnetsPerVpc {
-		return nil, apiErr(codeLimitExceeded, "The quota of %d subnets in VPC %s is used up.", c.e.quotas.SubnetsPerVpc, v.ID)
-	}
-	r := &subnetRec{
-		ID: newID("subnet"), VpcID: v.ID, Name: *req.SubnetName, CIDR: p.String(), Zone: *req.Zone,
-		EnableBroadcast: false, CdcID: deref(req.CdcId), Tags: tags, Created: c.now, Seq: c.e.st.nextSeq(),
-	}
-	rs.Subnets[r.ID] = r
-	return &vpc.CreateSubnetResponseParams{Subnet: r.sdk(rs)}, nil
-}
-
-func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSubnetsResponseParams, error) {
-	rs := c.regionState()
-	if aerr := idsOrFilters(req.SubnetIds, req.Filters, subnetIDPattern, "SubnetIds"); aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := vpcFilters(req.Filters, "subnet-id", "vpc-id", "cidr-block", "is-default", "is-remote-vpc-snat",
-		"subnet-name", "zone", "cdc-id", "is-cdc-subnet", "ipv6-cidr-block", "isp-type", "address-type")
-	if aerr != nil {
-		return nil, aerr
-	}
-	off, lim, aerr := vpcPaging(req.Offset, req.Limit)
-	if aerr != nil {
-		return nil, aerr
-	}
-	// Token paging (MaxResults/NextToken) is the alternative to Offset/Limit.
-	tokenPaging := req.MaxResults != nil || req.NextToken != nil
-	if tokenPaging {
-		if req.Offset != nil || req.Limit != nil {
-			return nil, apiErr("InvalidParameter.Coexist", "MaxResults/NextToken cannot be combined with Offset/Limit.")
-		}
-		lim = 20
-		if req.MaxResults != nil {
-			if *req.MaxResults < 1 || *req.MaxResults > 100 {
-				return nil, apiErr("InvalidParameterValue.LimitExceeded", "MaxResults must be between 1 and 100.")
-			}
-			lim = int(*req.MaxResults)
-		}
-		if off, aerr = decodePageToken(deref(req.NextToken)); aerr != nil {
-			return nil, aerr
-		}
-	}
-	match, aerr := selectRecords(rs.Subnets, req.SubnetIds, "subnet", func(r *subnetRec) bool {
-		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
-			switch name {
-			case "subnet-id":
-				return []string{r.ID}, false
-			case "vpc-id":
-				return []string{r.VpcID}, false
-			case "cidr-block":
-				return []string{r.CIDR}, false
-			case "is-default", "is-remote-vpc-snat":
-				return []string{"false", "FALSE"}, false
-			case "subnet-name":
-				return []string{r.Name}, true
-			case "zone":
-				return []string{r.Zone}, false
-			case "cdc-id":
-				return []string{r.CdcID}, false
-			case "is-cdc-subnet":
-				return []string{"0"}, false
-			}
-			return nil, false
-		})
-	})
-	if aerr != nil {
-		return nil, aerr
-	}
-	lo, hi := page(len(match), off, lim)
-	set := make([]*vpc.Subnet, 0, hi-lo)
-	for _, r := range match[lo:hi] {
-		set = append(set, r.sdk(rs))
-	}
-	resp := &vpc.DescribeSubnetsResponseParams{TotalCount: ptr(uint64(len(match))), SubnetSet: set}
-	if tokenPaging {
-		resp.NextToken = ptr(encodePageToken(hi, len(match)))
-	}
-	return resp, nil
-}
-
-func lookupSubnet(rs *regionState, id *string) (*subnetRec, *APIError) {
-	return lookupRecord(rs.Subnets, id, "SubnetId", subnetIDPattern, "subnet")
-}
-
-func modifySubnetAttribute(c *call, req *vpc.ModifySubnetAttributeRequest) (*vpc.ModifySubnetAttributeResponseParams, error) {
-	r, aerr := lookupSubnet(c.regionState(), req.SubnetId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if req.SubnetName != nil {
-		if aerr := checkName("SubnetName", *req.SubnetName, 60); aerr != nil {
-			return nil, aerr
-		}
-	}
-	b, aerr := parseBoolString("EnableBroadcast", req.EnableBroadcast)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if req.SubnetName != nil {
-		r.Name = *req.SubnetName
-	}
-	if req.EnableBroadcast != nil {
-		r.EnableBroadcast = b
-	}
-	return &vpc.ModifySubnetAttributeResponseParams{}, nil
-}
-
-// subnetUser names what still uses a subnet, or "".
-func subnetUser(rs *regionState, id string) string {
-	for _, in := range sortedValues(rs.Instances) {
-		if in.SubnetID == id {
-			return "instance " + in.ID
-		}
-	}
-	for _, g := range rs.Groups {
-		if contains(derefs(g.SubnetIdSet), id) {
-			return "auto scaling group " + deref(g.AutoScalingGroupId)
-		}
-	}
-	for _, cl := range sortedValues(rs.Clusters) {
-		if cl.SubnetID == id || contains(cl.EniSubnetIDs, id) {
-			return "TKE cluster " + cl.ID
-		}
-		for _, ep := range cl.Endpoints {
-			if ep.SubnetID == id {
-				return "the access endpoint of TKE cluster " + cl.ID
-			}
-		}
-	}
-	return ""
-}
-
-func deleteSubnet(c *call, req *vpc.DeleteSubnetRequest) (*vpc.DeleteSubnetResponseParams, error) {
-	rs := c.regionState()
-	r, aerr := lookupSubnet(rs, req.SubnetId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if user := subnetUser(rs, r.ID); user != "" {
-		return nil, apiErr(codeResourceInUse, "The subnet `%s` is in use by %s.", r.ID, user)
-	}
-	delete(rs.Subnets, r.ID)
-	return &vpc.DeleteSubnetResponseParams{}, nil
-}
-
-// subnetOf returns the subnet record when id names a subnet of the region.
-func subnetOf(rs *regionState, id string) (*subnetRec, bool) {
-	s, ok := rs.Subnets[id]
-	return s, ok
 }
 
 // nthHost returns the n-th usable address of a subnet (skipping network and gateway).

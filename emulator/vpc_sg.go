@@ -24,7 +24,34 @@ type sgRec struct {
 	Egress    []*vpc.SecurityGroupPolicy `json:"egress"`
 }
 
-func (r *sgRec) order() int64 { return r.Seq }
+func (r *sgRec) order() int64      { return r.Seq }
+func (r *sgRec) ident() string     { return r.ID }
+func (r *sgRec) tagList() *[]tagKV { return &r.Tags }
+
+var sgTable = table[*sgRec]{"securityGroups"}
+
+// securityGroupModule serves security groups and their policies. The Tag service names
+// security groups under cvm (qcs::cvm:<region>:uin/<uin>:sg/<id>).
+func securityGroupModule() module {
+	return module{
+		service: vpcService, version: vpcVersion,
+		actions: []actionDef{
+			{"CreateSecurityGroup", op(vpc.NewCreateSecurityGroupRequest, createSecurityGroup)},
+			{"CreateSecurityGroupWithPolicies", op(vpc.NewCreateSecurityGroupWithPoliciesRequest, createSecurityGroupWithPolicies)},
+			{"DescribeSecurityGroups", op(vpc.NewDescribeSecurityGroupsRequest, describeSecurityGroups)},
+			{"ModifySecurityGroupAttribute", op(vpc.NewModifySecurityGroupAttributeRequest, modifySecurityGroupAttribute)},
+			{"DeleteSecurityGroup", op(vpc.NewDeleteSecurityGroupRequest, deleteSecurityGroup)},
+			{"CreateSecurityGroupPolicies", op(vpc.NewCreateSecurityGroupPoliciesRequest, createSecurityGroupPolicies)},
+			{"ReplaceSecurityGroupPolicies", op(vpc.NewReplaceSecurityGroupPoliciesRequest, replaceSecurityGroupPolicies)},
+			{"DeleteSecurityGroupPolicies", op(vpc.NewDeleteSecurityGroupPoliciesRequest, deleteSecurityGroupPolicies)},
+			{"DescribeSecurityGroupPolicies", op(vpc.NewDescribeSecurityGroupPoliciesRequest, describeSecurityGroupPolicies)},
+			{"ModifySecurityGroupPolicies", op(vpc.NewModifySecurityGroupPoliciesRequest, modifySecurityGroupPolicies)},
+			{"DescribeSecurityGroupLimits", op(vpc.NewDescribeSecurityGroupLimitsRequest, describeSecurityGroupLimits)},
+		},
+		tables: []tableDef{sgTable.def()},
+		tagged: []tagType{tagsOf("cvm", "sg", sgTable)},
+	}
+}
 
 func (r *sgRec) sdk() *vpc.SecurityGroup {
 	upd := ""
@@ -60,15 +87,44 @@ func createSecurityGroup(c *call, req *vpc.CreateSecurityGroupRequest) (*vpc.Cre
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(rs.SecurityGroups) >= c.e.quotas.SecurityGroupsPerRegion {
+	if len(sgTable.in(rs)) >= c.e.quotas.SecurityGroupsPerRegion {
 		return nil, apiErr(codeLimitExceeded, "The quota of %d security groups in region %s is used up.", c.e.quotas.SecurityGroupsPerRegion, c.region)
 	}
 	r := &sgRec{
 		ID: newID("sg"), Name: *req.GroupName, Desc: *req.GroupDescription, ProjectID: project, Tags: tags,
 		Created: c.now, Seq: c.e.st.nextSeq(), Ingress: []*vpc.SecurityGroupPolicy{}, Egress: []*vpc.SecurityGroupPolicy{},
 	}
-	rs.SecurityGroups[r.ID] = r
+	sgTable.in(rs)[r.ID] = r
 	return &vpc.CreateSecurityGroupResponseParams{SecurityGroup: r.sdk()}, nil
+}
+
+// createSecurityGroupWithPolicies creates the group, its rules and its tags in one call,
+// all or nothing, so a group is never seen without its rules.
+func createSecurityGroupWithPolicies(c *call, req *vpc.CreateSecurityGroupWithPoliciesRequest) (*vpc.CreateSecurityGroupWithPoliciesResponseParams, error) {
+	cr := vpc.NewCreateSecurityGroupRequest()
+	cr.GroupName, cr.GroupDescription, cr.ProjectId, cr.Tags = req.GroupName, req.GroupDescription, req.ProjectId, req.Tags
+	created, err := createSecurityGroup(c, cr)
+	if err != nil {
+		return nil, err
+	}
+	id := deref(created.SecurityGroup.SecurityGroupId)
+	if set := req.SecurityGroupPolicySet; set != nil && (len(set.Ingress) > 0 || len(set.Egress) > 0) {
+		mr := vpc.NewModifySecurityGroupPoliciesRequest()
+		mr.SecurityGroupId = ptr(id)
+		mr.SecurityGroupPolicySet = &vpc.SecurityGroupPolicySet{Ingress: orEmptyPolicies(set.Ingress), Egress: orEmptyPolicies(set.Egress)}
+		if _, err := modifySecurityGroupPolicies(c, mr); err != nil {
+			delete(sgTable.in(c.regionState()), id) // all or nothing
+			return nil, err
+		}
+	}
+	return &vpc.CreateSecurityGroupWithPoliciesResponseParams{SecurityGroup: sgTable.in(c.regionState())[id].sdk()}, nil
+}
+
+func orEmptyPolicies(p []*vpc.SecurityGroupPolicy) []*vpc.SecurityGroupPolicy {
+	if p == nil {
+		return []*vpc.SecurityGroupPolicy{}
+	}
+	return p
 }
 
 func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*vpc.DescribeSecurityGroupsResponseParams, error) {
@@ -84,7 +140,7 @@ func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*v
 	if aerr != nil {
 		return nil, aerr
 	}
-	match, aerr := selectRecords(rs.SecurityGroups, req.SecurityGroupIds, "security group", func(r *sgRec) bool {
+	match, aerr := selectRecords(sgTable.in(rs), req.SecurityGroupIds, "security group", func(r *sgRec) bool {
 		return matchFilters(fs, r.Tags, func(name string) ([]string, bool) {
 			switch name {
 			case "security-group-id":
@@ -123,7 +179,7 @@ func describeSecurityGroups(c *call, req *vpc.DescribeSecurityGroupsRequest) (*v
 }
 
 func lookupSG(rs *regionState, id *string) (*sgRec, *APIError) {
-	return lookupRecord(rs.SecurityGroups, id, "SecurityGroupId", sgIDPattern, "security group")
+	return lookupRecord(sgTable.in(rs), id, "SecurityGroupId", sgIDPattern, "security group")
 }
 
 func modifySecurityGroupAttribute(c *call, req *vpc.ModifySecurityGroupAttributeRequest) (*vpc.ModifySecurityGroupAttributeResponseParams, error) {
@@ -154,7 +210,7 @@ func modifySecurityGroupAttribute(c *call, req *vpc.ModifySecurityGroupAttribute
 
 // sgUser names what still references a security group, or "".
 func sgUser(rs *regionState, id string) string {
-	for _, other := range sortedValues(rs.SecurityGroups) {
+	for _, other := range sortedValues(sgTable.in(rs)) {
 		if other.ID == id {
 			continue
 		}
@@ -164,12 +220,12 @@ func sgUser(rs *regionState, id string) string {
 			}
 		}
 	}
-	for _, lc := range rs.LaunchConfigs {
+	for _, lc := range launchConfigTable.in(rs) {
 		if contains(derefs(lc.SecurityGroupIds), id) {
 			return "launch configuration " + deref(lc.LaunchConfigurationId)
 		}
 	}
-	for _, cl := range sortedValues(rs.Clusters) {
+	for _, cl := range sortedValues(clusterTable.in(rs)) {
 		for _, ep := range cl.Endpoints {
 			if ep.SecurityGroup == id {
 				return "the access endpoint of TKE cluster " + cl.ID
@@ -188,7 +244,7 @@ func deleteSecurityGroup(c *call, req *vpc.DeleteSecurityGroupRequest) (*vpc.Del
 	if user := sgUser(rs, r.ID); user != "" {
 		return nil, apiErr(codeResourceInUse, "The security group `%s` is referenced by %s.", r.ID, user)
 	}
-	delete(rs.SecurityGroups, r.ID)
+	delete(sgTable.in(rs), r.ID)
 	return &vpc.DeleteSecurityGroupResponseParams{}, nil
 }
 
@@ -292,7 +348,7 @@ func normalizePolicy(rs *regionState, p *vpc.SecurityGroupPolicy, now time.Time)
 		}
 		out.CidrBlock, out.Ipv6CidrBlock, out.SecurityGroupId = ptr(""), p.Ipv6CidrBlock, ptr("")
 	case p.SecurityGroupId != nil && *p.SecurityGroupId != "":
-		if _, ok := rs.SecurityGroups[*p.SecurityGroupId]; !ok {
+		if _, ok := sgTable.in(rs)[*p.SecurityGroupId]; !ok {
 			return nil, apiErr(codeResourceNotFound, "The security group `%s` referenced by a policy does not exist.", *p.SecurityGroupId)
 		}
 		out.CidrBlock, out.Ipv6CidrBlock, out.SecurityGroupId = ptr(""), ptr(""), p.SecurityGroupId

@@ -1,0 +1,17 @@
+package emulator
+
+// modules lists every part of the API the emulator serves, one line each. The order is
+// the order of asynchronous transitions within a region (a deleted cluster removes its
+// pools before they advance) and of Tag service listings.
+func modules() []module {
+	return []module{
+		vpcModule(),
+		subnetModule(),
+		securityGroupModule(),
+		clusterModule(),
+		clusterEndpointModule(),
+		nodePoolModule(),
+		asModule(),
+		tagModule(),
+	}
+}
