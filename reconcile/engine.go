@@ -43,54 +43,46 @@ type Options struct {
 }
 
 // Timeouts bound how long a step waits for an asynchronous operation to settle, per
-// kind, and how often it polls. Zero fields take DefaultTimeouts' values.
+// kind, and how often it polls. Zero values take the defaults: the kind's own budget
+// (spec.KindInfo.Timeout) and DefaultTimeouts' polling.
 type Timeouts struct {
-	VPC, Subnet, SecurityGroup, Cluster, NodePool time.Duration
+	// Wait overrides the wait budget of the kinds it names.
+	Wait map[spec.Kind]time.Duration
 	// PollInitial is the first delay between polls; it grows by half each poll up to
 	// PollMax.
 	PollInitial, PollMax time.Duration
 }
 
-// DefaultTimeouts follow the cloud's own pace: VPC objects are synchronous, clusters
-// and node pools take minutes (terraform allows 30 minutes for both).
+// DefaultTimeouts poll quickly at first and back off to ten seconds; wait budgets
+// come from each kind (VPC objects are synchronous, clusters and node pools take
+// minutes).
 func DefaultTimeouts() Timeouts {
-	return Timeouts{
-		VPC: 2 * time.Minute, Subnet: 2 * time.Minute, SecurityGroup: 2 * time.Minute,
-		Cluster: 45 * time.Minute, NodePool: 30 * time.Minute,
-		PollInitial: 250 * time.Millisecond, PollMax: 10 * time.Second,
-	}
+	return Timeouts{PollInitial: 250 * time.Millisecond, PollMax: 10 * time.Second}
 }
 
 func (t Timeouts) withDefaults() Timeouts {
 	d := DefaultTimeouts()
-	pick := func(v, def time.Duration) time.Duration {
-		if v > 0 {
-			return v
-		}
-		return def
+	if t.PollInitial <= 0 {
+		t.PollInitial = d.PollInitial
 	}
-	return Timeouts{
-		VPC: pick(t.VPC, d.VPC), Subnet: pick(t.Subnet, d.Subnet), SecurityGroup: pick(t.SecurityGroup, d.SecurityGroup),
-		Cluster: pick(t.Cluster, d.Cluster), NodePool: pick(t.NodePool, d.NodePool),
-		PollInitial: pick(t.PollInitial, d.PollInitial), PollMax: pick(t.PollMax, d.PollMax),
+	if t.PollMax <= 0 {
+		t.PollMax = d.PollMax
 	}
+	return t
 }
+
+// fallbackWait is the budget of a kind the spec registry does not know.
+const fallbackWait = 45 * time.Minute
 
 // For returns the wait budget of a kind.
 func (t Timeouts) For(kind spec.Kind) time.Duration {
-	switch kind {
-	case spec.KindVPC:
-		return t.VPC
-	case spec.KindSubnet:
-		return t.Subnet
-	case spec.KindSecurityGroup:
-		return t.SecurityGroup
-	case spec.KindCluster:
-		return t.Cluster
-	case spec.KindNodePool:
-		return t.NodePool
+	if d := t.Wait[kind]; d > 0 {
+		return d
 	}
-	return t.Cluster
+	if info, ok := spec.Lookup(kind); ok {
+		return info.Timeout
+	}
+	return fallbackWait
 }
 
 // Engine plans and applies spec sets. It holds no state between runs except the

@@ -78,7 +78,7 @@ func newScope(set *spec.Set) *scope {
 	if set == nil {
 		return s
 	}
-	for _, k := range spec.Kinds {
+	for _, k := range spec.Kinds() {
 		for _, r := range set.ByKind(k) {
 			s.desired = append(s.desired, r)
 			s.byAddr[r.GetAddr()] = r
@@ -95,7 +95,7 @@ func newScope(set *spec.Set) *scope {
 func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 	s := newScope(set)
 	regions := s.regions(e.opts.ExtraRegions)
-	for _, kind := range spec.Kinds {
+	for _, kind := range spec.Kinds() {
 		fetched := make([]fetched, len(regions))
 		var wg sync.WaitGroup
 		for i, region := range regions {

@@ -147,7 +147,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	// is replaced too, after (and into) the new parent.
 	for _, f := range r.Refs() {
 		parent := spec.Addr{Kind: f.Kind, Name: f.Ref.Name}
-		if isContainment(f.Path) && f.Ref.Name != "" && pl.destroy[parent] != nil {
+		if isParent(r, f) && f.Ref.Name != "" && pl.destroy[parent] != nil {
 			res.Changes = append(res.Changes, diff.Change{Path: f.Path, Before: pl.s.ids[parent], After: f.Ref.Name + " (known after apply)",
 				Class: spec.ClassReplace, Note: parent.String() + " is replaced"})
 		}
@@ -425,7 +425,7 @@ func scalingOrder(live, desired spec.Resource) scaling {
 func (pl *planner) planExtras() {
 	extras := append([]spec.Addr(nil), pl.s.extras...)
 	sort.SliceStable(extras, func(i, j int) bool {
-		ki, kj := kindIndex(extras[i].Kind), kindIndex(extras[j].Kind)
+		ki, kj := spec.KindIndex(extras[i].Kind), spec.KindIndex(extras[j].Kind)
 		if ki != kj {
 			return ki > kj // dependents first
 		}
@@ -459,15 +459,6 @@ func (pl *planner) planExtras() {
 		}
 		pl.add(addr, &st)
 	}
-}
-
-func kindIndex(k spec.Kind) int {
-	for i, kk := range spec.Kinds {
-		if kk == k {
-			return i
-		}
-	}
-	return len(spec.Kinds)
 }
 
 // connect adds the edges between resources: a resource's steps wait for the steps of

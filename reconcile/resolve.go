@@ -47,16 +47,17 @@ func resolve(r spec.Resource, ids map[spec.Addr]string) (spec.Resource, error) {
 	return c, nil
 }
 
-// containmentPaths are references to the parent a resource lives inside. When the
-// parent does not exist, the child cannot exist either, so it is not looked up.
-func isContainment(path string) bool { return path == "spec.vpcRef" || path == "spec.clusterRef" }
-
-// missingParent returns the parent reference of r that has no ID, if any.
+// missingParent returns the reference of r to the resource it lives inside when that
+// parent has no ID: the parent does not exist, so the child cannot either.
 func missingParent(r spec.Resource) (spec.RefField, bool) {
-	for _, f := range r.Refs() {
-		if isContainment(f.Path) && f.Ref.ID == "" {
-			return f, true
-		}
+	if f, ok := spec.ParentRef(r); ok && f.Ref.ID == "" {
+		return f, true
 	}
 	return spec.RefField{}, false
+}
+
+// isParent reports whether f is r's reference to the resource it lives inside.
+func isParent(r spec.Resource, f spec.RefField) bool {
+	p, ok := spec.ParentRef(r)
+	return ok && p.Path == f.Path
 }

@@ -244,7 +244,7 @@ func (x *executor) waitNodesReady(ctx context.Context, st plan.Step, r spec.Reso
 	if !cluster.Exists {
 		return nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, x.e.opts.Timeouts.NodePool)
+	wctx, cancel := context.WithTimeout(ctx, x.e.opts.Timeouts.For(spec.KindNodePool))
 	defer cancel()
 	x.hs.waiting(st, fmt.Sprintf("waiting for %d node(s) Ready", want), 0)
 	err := x.e.opts.Nodes.WaitReady(wctx, cluster, o, want)

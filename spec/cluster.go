@@ -2,6 +2,11 @@ package spec
 
 import (
 	"fmt"
+	"io/fs"
+	"net/netip"
+	"path"
+	"strings"
+	"time"
 )
 
 // Cluster is a managed TKE cluster. Independent (self-managed master) clusters can
@@ -124,3 +129,262 @@ func (c *Cluster) GetDeletionPolicy() DeletionPolicy { return c.Spec.DeletionPol
 func (c *Cluster) GetTags() map[string]string { return c.Spec.Tags }
 
 func fmtIndex(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+func clusterKind() KindInfo {
+	info := kindOf(KindInfo{Kind: KindCluster, IDPrefix: "cls", Parent: "spec.vpcRef", Timeout: 45 * time.Minute},
+		defaultCluster,
+		(*validator).cluster,
+		func(r *Cluster, _ *Set) string { return r.Spec.Region })
+	info.validateSet = func(v *validator) {
+		v.clusterCIDRs()
+		v.nodeCeilings()
+	}
+	return info
+}
+
+func defaultCluster(r *Cluster) {
+	s := &r.Spec
+	n := &s.Network
+	setDefault(&n.Plugin, DefaultPlugin)
+	setDefault(&n.KubeProxyMode, DefaultKubeProxyMode)
+	setDefault(&n.MaxPodsPerNode, DefaultMaxPodsPerNode)
+	setDefault(&n.MaxServices, DefaultMaxServices)
+	setDefault(&s.Runtime.Name, DefaultRuntime)
+	setDefault(&s.OSImage, DefaultOSImage)
+	setDefault(&s.Level, DefaultLevel)
+	setDefaultPtr(&s.AutoUpgradeLevel, true)
+	setDefaultPtr(&s.DeletionProtection, false)
+	setDefault(&s.DeletionPolicy, DeletionPolicyDelete)
+}
+
+func (v *validator) cluster(r *Cluster) {
+	s := &r.Spec
+	n := &s.Network
+	v.check(r, "spec.region", checkRegion(s.Region))
+	minor, versionOK := minorVersion(s.Version)
+	if !versionRE.MatchString(s.Version) || !versionOK {
+		v.errorf(r, "spec.version", "%q is not a Kubernetes version, e.g. 1.30.0", s.Version)
+	}
+	v.enum(r, "spec.network.plugin", n.Plugin, plugins)
+	v.enum(r, "spec.network.kubeProxyMode", n.KubeProxyMode, kubeProxyModes)
+	v.enum(r, "spec.runtime.name", s.Runtime.Name, runtimes)
+	v.enum(r, "spec.level", s.Level, levels)
+	if s.Runtime.Name == "docker" && versionOK && minor >= 24 {
+		v.errorf(r, "spec.runtime.name", "docker is not available on Kubernetes %s (removed in 1.24); use containerd", s.Version)
+	}
+	if s.Runtime.Version != "" && !runtimeVerRE.MatchString(s.Runtime.Version) {
+		v.errorf(r, "spec.runtime.version", "%q is not a runtime version, e.g. 1.6.9", s.Runtime.Version)
+	}
+	v.check(r, "spec.osImage", checkOSImage(s.OSImage))
+	if len(s.Description) > MaxClusterDescLen {
+		v.errorf(r, "spec.description", "description is %d characters long; at most %d", len(s.Description), MaxClusterDescLen)
+	}
+	if s.ProjectID < 0 {
+		v.errorf(r, "spec.projectID", "must not be negative")
+	}
+	if n.MaxPodsPerNode != 0 && (!isPowerOfTwo(n.MaxPodsPerNode) || n.MaxPodsPerNode < 16 || n.MaxPodsPerNode > 256) {
+		v.errorf(r, "spec.network.maxPodsPerNode", "%d: want a power of two from 16 to 256", n.MaxPodsPerNode)
+	}
+	if n.MaxServices != 0 && (!isPowerOfTwo(n.MaxServices) || n.MaxServices < 32 || n.MaxServices > 32768) {
+		v.errorf(r, "spec.network.maxServices", "%d: want a power of two from 32 to 32768", n.MaxServices)
+	}
+	switch n.Plugin {
+	case "GlobalRouter":
+		if n.ClusterCIDR == "" {
+			v.errorf(r, "spec.network.clusterCIDR", "a GlobalRouter cluster needs a clusterCIDR (the container network), e.g. 172.16.0.0/16")
+		}
+		if len(n.ENISubnetRefs) > 0 {
+			v.errorf(r, "spec.network.eniSubnetRefs", "eniSubnetRefs are for the VPC-CNI plugin; a GlobalRouter cluster takes Pod IPs from clusterCIDR")
+		}
+	case "VPC-CNI":
+		if n.ClusterCIDR != "" {
+			v.errorf(r, "spec.network.clusterCIDR", "a VPC-CNI cluster takes Pod IPs from eniSubnetRefs; remove clusterCIDR")
+		}
+		if n.ServiceCIDR == "" {
+			v.errorf(r, "spec.network.serviceCIDR", "a VPC-CNI cluster needs a serviceCIDR")
+		}
+		if len(n.ENISubnetRefs) == 0 {
+			v.errorf(r, "spec.network.eniSubnetRefs", "a VPC-CNI cluster needs at least one subnet for Pod IPs")
+		}
+	}
+	for _, f := range []struct{ path, val string }{{"spec.network.clusterCIDR", n.ClusterCIDR}, {"spec.network.serviceCIDR", n.ServiceCIDR}} {
+		if f.val == "" {
+			continue
+		}
+		p, problem := parseCIDR(f.val)
+		if problem != "" {
+			v.errorf(r, f.path, "%s", problem)
+			continue
+		}
+		if _, ok := privateRange(p); !ok {
+			v.errorf(r, f.path, "%s is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)", p)
+		}
+	}
+	if sc, problem := parseCIDR(n.ServiceCIDR); n.ServiceCIDR != "" && problem == "" && n.MaxServices > 0 && prefixSize(sc) < int64(n.MaxServices) {
+		v.errorf(r, "spec.network.serviceCIDR", "%s holds %d addresses, fewer than maxServices %d", sc, prefixSize(sc), n.MaxServices)
+	}
+	if b := s.Baseline; b != nil {
+		v.baseline(r, b.Path)
+	}
+	v.clusterRefs(r)
+}
+
+// clusterRefs checks that what the cluster references lies in its region and VPC.
+func (v *validator) clusterRefs(c *Cluster) {
+	if vpc := lookup[*VPC](v.set, KindVPC, c.Spec.VPCRef); vpc != nil && vpc.Spec.Region != c.Spec.Region {
+		v.errorf(c, "spec.vpcRef", "VPC %q is in region %s, but the cluster is in %s", vpc.Metadata.Name, vpc.Spec.Region, c.Spec.Region)
+	}
+	inVPC := func(field string, ref Ref) {
+		if sn := lookup[*Subnet](v.set, KindSubnet, ref); sn != nil && !sameRef(sn.Spec.VPCRef, c.Spec.VPCRef) {
+			v.errorf(c, field, "subnet %q is in VPC %s, not in the cluster's VPC %s", sn.Metadata.Name, sn.Spec.VPCRef, c.Spec.VPCRef)
+		}
+	}
+	for i, ref := range c.Spec.Network.ENISubnetRefs {
+		inVPC(fmtIndex("spec.network.eniSubnetRefs", i), ref)
+	}
+	if p := c.Spec.Endpoints.Private; p != nil {
+		inVPC("spec.endpoints.private.subnetRef", p.SubnetRef)
+	}
+	if p := c.Spec.Endpoints.Public; p != nil {
+		if g := lookup[*SecurityGroup](v.set, KindSecurityGroup, p.SecurityGroupRef); g != nil && g.Spec.Region != c.Spec.Region {
+			v.errorf(c, "spec.endpoints.public.securityGroupRef", "security group %q is in region %s, but the cluster is in %s", g.Metadata.Name, g.Spec.Region, c.Spec.Region)
+		}
+	}
+}
+
+// baseline checks that a cluster's baseline directory exists inside the spec tree.
+func (v *validator) baseline(r *Cluster, p string) {
+	const field = "spec.baseline.path"
+	if p == "" || path.IsAbs(p) || strings.HasPrefix(p, "/") {
+		v.errorf(r, field, "%q: want a directory relative to this file", p)
+		return
+	}
+	dir := path.Join(path.Dir(r.fsFile), p)
+	if dir == ".." || strings.HasPrefix(dir, "../") {
+		v.errorf(r, field, "%q leaves the spec repository", p)
+		return
+	}
+	fi, err := fs.Stat(v.fsys, dir)
+	switch {
+	case err != nil:
+		v.errorf(r, field, "%q does not exist (looked for %s)", p, dir)
+	case !fi.IsDir():
+		v.errorf(r, field, "%q is not a directory", p)
+	}
+}
+
+// clusterCIDRs checks container and service CIDRs against the cluster's VPC and
+// against the other clusters in the same VPC.
+func (v *validator) clusterCIDRs() {
+	type block struct {
+		c     *Cluster
+		field string
+		p     netip.Prefix
+	}
+	byVPC := map[string][]block{}
+	for _, r := range v.set.ByKind(KindCluster) {
+		c := r.(*Cluster)
+		key := "name:" + c.Spec.VPCRef.Name
+		if c.Spec.VPCRef.ID != "" {
+			key = "id:" + c.Spec.VPCRef.ID
+		}
+		vpc := lookup[*VPC](v.set, KindVPC, c.Spec.VPCRef)
+		var vp netip.Prefix
+		if vpc != nil {
+			vp, _ = parseCIDR(vpc.Spec.CIDRBlock)
+		}
+		var own []block
+		for _, f := range []struct{ field, val string }{
+			{"spec.network.clusterCIDR", c.Spec.Network.ClusterCIDR},
+			{"spec.network.serviceCIDR", c.Spec.Network.ServiceCIDR},
+		} {
+			p, problem := parseCIDR(f.val)
+			if f.val == "" || problem != "" {
+				continue
+			}
+			if vp.IsValid() && vp.Overlaps(p) {
+				v.errorf(c, f.field, "%s overlaps VPC %q (%s)", p, vpc.Metadata.Name, vp)
+			}
+			for _, o := range own {
+				if o.p.Overlaps(p) {
+					v.errorf(c, f.field, "%s overlaps this cluster's %s (%s)", p, lastElem(o.field), o.p)
+				}
+			}
+			for _, o := range byVPC[key] {
+				if o.p.Overlaps(p) {
+					v.errorf(c, f.field, "%s overlaps the %s of cluster %q (%s) in the same VPC", p, lastElem(o.field), o.c.Metadata.Name, o.p)
+				}
+			}
+			own = append(own, block{c, f.field, p})
+		}
+		byVPC[key] = append(byVPC[key], own...)
+	}
+}
+
+func lastElem(p string) string { return p[strings.LastIndex(p, ".")+1:] }
+
+// NodeCeiling is the most nodes a GlobalRouter cluster's container network can
+// hold: (addresses in clusterCIDR − the service block carved from it) / Pods per
+// node. With a separate serviceCIDR nothing is carved out. ok is false when the
+// cluster does not use GlobalRouter or its network is not valid.
+func NodeCeiling(c *Cluster) (nodes int64, ok bool) {
+	n := &c.Spec.Network
+	if n.Plugin != "GlobalRouter" || n.MaxPodsPerNode <= 0 {
+		return 0, false
+	}
+	p, problem := parseCIDR(n.ClusterCIDR)
+	if problem != "" {
+		return 0, false
+	}
+	size := prefixSize(p)
+	if n.ServiceCIDR == "" {
+		size -= int64(n.MaxServices)
+	}
+	if size < 0 {
+		return 0, true
+	}
+	return size / int64(n.MaxPodsPerNode), true
+}
+
+// nodeCeilings checks every pool's max, and the sum over a cluster's pools, against
+// the cluster's node ceiling.
+func (v *validator) nodeCeilings() {
+	pools := map[string][]*NodePool{}
+	for _, r := range v.set.ByKind(KindNodePool) {
+		p := r.(*NodePool)
+		if p.Spec.ClusterRef.Name != "" {
+			pools[p.Spec.ClusterRef.Name] = append(pools[p.Spec.ClusterRef.Name], p)
+		}
+	}
+	for _, r := range v.set.ByKind(KindCluster) {
+		c := r.(*Cluster)
+		ceiling, ok := NodeCeiling(c)
+		if !ok {
+			continue
+		}
+		n := &c.Spec.Network
+		why := fmt.Sprintf("clusterCIDR %s with maxPodsPerNode %d", n.ClusterCIDR, n.MaxPodsPerNode)
+		if n.ServiceCIDR == "" {
+			why += fmt.Sprintf(" and maxServices %d", n.MaxServices)
+		}
+		if ceiling == 0 {
+			v.errorf(c, "spec.network.clusterCIDR", "%s leaves room for no node", why)
+			continue
+		}
+		var sum int64
+		var parts []string
+		single := false
+		for _, p := range pools[c.Metadata.Name] {
+			max := int64(p.Spec.Scaling.Max)
+			sum += max
+			parts = append(parts, fmt.Sprintf("%s: %d", p.Metadata.Name, max))
+			if max > ceiling {
+				single = true
+				v.errorf(p, "spec.scaling.max", "max %d exceeds the %d nodes cluster %q can hold (%s)", max, ceiling, c.Metadata.Name, why)
+			}
+		}
+		if !single && sum > ceiling {
+			v.errorf(c, "spec.network.clusterCIDR", "the node pools allow %d nodes (%s), more than the %d this network can hold (%s)", sum, strings.Join(parts, ", "), ceiling, why)
+		}
+	}
+}

@@ -384,7 +384,7 @@ func (l *loader) header(w *walker, top *yamlv3.Node, docPos Pos) (Kind, bool) {
 	k := Kind(scalarText(kind))
 	if kind.Kind != yamlv3.ScalarNode || newResource(k) == nil {
 		hint := ""
-		for _, known := range Kinds {
+		for _, known := range Kinds() {
 			if strings.EqualFold(string(known), string(k)) {
 				hint = fmt.Sprintf(" (did you mean %s?)", known)
 			}
@@ -406,8 +406,9 @@ func documentName(top *yamlv3.Node) string {
 }
 
 func kindList() string {
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	kinds := Kinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
@@ -418,23 +419,6 @@ func scalarText(n *yamlv3.Node) string {
 		return n.Value
 	}
 	return nodeKindName(n)
-}
-
-// newResource returns a new, empty document of the kind, or nil for an unknown kind.
-func newResource(k Kind) Resource {
-	switch k {
-	case KindVPC:
-		return &VPC{}
-	case KindSubnet:
-		return &Subnet{}
-	case KindSecurityGroup:
-		return &SecurityGroup{}
-	case KindCluster:
-		return &Cluster{}
-	case KindNodePool:
-		return &NodePool{}
-	}
-	return nil
 }
 
 // yamlError turns a YAML library error into diagnostics with file positions.

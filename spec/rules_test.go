@@ -23,7 +23,7 @@ func leafPaths(t reflect.Type, prefix string) []string {
 }
 
 func TestRulesCoverEveryField(t *testing.T) {
-	for _, k := range Kinds {
+	for _, k := range Kinds() {
 		leaves := leafPaths(reflect.TypeOf(newResource(k)), "")
 		if len(leaves) < 8 {
 			t.Fatalf("%s: only %d fields found: %v", k, len(leaves), leaves)

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"reflect"
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
@@ -43,14 +42,15 @@ func Schema() ([]byte, error) {
 		Properties:  jsonschema.NewProperties(),
 		Definitions: defs,
 	}
-	kinds := make([]any, len(Kinds))
-	for i, k := range Kinds {
+	kinds := make([]any, len(registry))
+	for i, info := range registry {
+		k := info.Kind
 		kinds[i] = string(k)
-		s := r.Reflect(newResource(k))
+		s := r.Reflect(info.New())
 		for name, d := range s.Definitions {
 			defs[name] = d
 		}
-		name := reflect.TypeOf(newResource(k)).Elem().Name()
+		name := info.Type().Name()
 		d, ok := defs[name]
 		if !ok {
 			return nil, fmt.Errorf("schema of %s: no definition %q", k, name)

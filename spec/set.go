@@ -100,34 +100,13 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
-// Region returns the region a resource lives in: a VPC's, security group's or
-// cluster's own; a subnet's from its zone; a node pool's from its cluster, or else
-// from a subnet declared in s. It returns "" when s does not tell (a pool whose
-// cluster and subnets are all referenced by ID).
+// Region returns the region a resource lives in, as its kind tells it (a subnet's
+// from its zone, a node pool's from its cluster or a subnet declared in s). It
+// returns "" when s does not tell (a pool whose cluster and subnets are all
+// referenced by ID).
 func Region(r Resource, s *Set) string {
-	switch r := r.(type) {
-	case *VPC:
-		return r.Spec.Region
-	case *SecurityGroup:
-		return r.Spec.Region
-	case *Cluster:
-		return r.Spec.Region
-	case *Subnet:
-		if reg, ok := zoneRegion(r.Spec.Zone); ok {
-			return reg
-		}
-		if v := lookup[*VPC](s, KindVPC, r.Spec.VPCRef); v != nil {
-			return v.Spec.Region
-		}
-	case *NodePool:
-		if c := lookup[*Cluster](s, KindCluster, r.Spec.ClusterRef); c != nil {
-			return c.Spec.Region
-		}
-		for _, ref := range r.Spec.SubnetRefs {
-			if sn := lookup[*Subnet](s, KindSubnet, ref); sn != nil {
-				return Region(sn, s)
-			}
-		}
+	if info, ok := infoOf(r); ok {
+		return info.region(r, s)
 	}
 	return ""
 }

@@ -29,12 +29,6 @@ var (
 // subnets, security groups and clusters (60 bytes).
 const MaxNameLen = 60
 
-// idPrefixes are the prefixes of cloud IDs by kind; the rest is 8 lower-case
-// letters or digits.
-var idPrefixes = map[Kind]string{
-	KindVPC: "vpc", KindSubnet: "subnet", KindSecurityGroup: "sg", KindCluster: "cls", KindNodePool: "np",
-}
-
 func checkName(s string) string {
 	switch {
 	case s == "":

@@ -17,9 +17,6 @@ const (
 	KindNodePool      Kind = "NodePool"
 )
 
-// Kinds lists every kind in dependency (creation) order.
-var Kinds = []Kind{KindVPC, KindSubnet, KindSecurityGroup, KindCluster, KindNodePool}
-
 // Addr identifies a resource in a spec set: its kind and metadata.name.
 // It is the DAG vertex key, the tag value that marks ownership, and the
 // address shown to users.

@@ -228,3 +228,27 @@ func TestBrokenTargetNotDangling(t *testing.T) {
 	}
 	wantDiag(t, diags, `a.yaml:4:54: spec.colour: unknown field "colour"`)
 }
+
+func TestRegistry(t *testing.T) {
+	if err := checkRegistry(); err != nil {
+		t.Fatal(err)
+	}
+	// Every kind's references point at kinds registered before it: creation order.
+	for i, info := range Registry() {
+		r := info.New()
+		for _, f := range r.Refs() {
+			if KindIndex(f.Kind) >= i {
+				t.Errorf("%s references %s, which is not registered before it", info.Kind, f.Kind)
+			}
+		}
+		if info.Parent != "" {
+			found := false
+			for _, f := range r.Refs() {
+				found = found || f.Path == info.Parent
+			}
+			if !found {
+				t.Errorf("%s: parent %s is not one of its references", info.Kind, info.Parent)
+			}
+		}
+	}
+}

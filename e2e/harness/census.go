@@ -114,125 +114,184 @@ func (c Cloud) profile() *profile.ClientProfile {
 	return cpf
 }
 
-// TakeCensus counts every VPC, subnet, security group, cluster, node pool, scaling
-// group and launch configuration in the regions.
-func (c Cloud) TakeCensus(ctx context.Context, regions []string) (Census, error) {
-	out := Census{Count: map[string]int{}, Names: map[string]map[string]int{}}
-	cred := common.NewCredential(c.SecretID, c.SecretKey)
-	for _, region := range regions {
-		vc, err := vpc.NewClient(cred, region, c.profile())
-		if err != nil {
-			return out, fmt.Errorf("census: vpc client: %w", err)
-		}
-		tc, err := tke.NewClient(cred, region, c.profile())
-		if err != nil {
-			return out, fmt.Errorf("census: tke client: %w", err)
-		}
-		ac, err := as.NewClient(cred, region, c.profile())
-		if err != nil {
-			return out, fmt.Errorf("census: as client: %w", err)
-		}
-		const page = 100
-		for off := 0; ; off += page {
-			req := vpc.NewDescribeVpcsRequest()
-			req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(page))
-			resp, err := vc.DescribeVpcsWithContext(ctx, req)
-			if err != nil {
-				return out, fmt.Errorf("census %s: DescribeVpcs: %w", region, err)
-			}
-			for _, v := range resp.Response.VpcSet {
-				out.add(string(spec.KindVPC), vpcName(v.TagSet))
-			}
-			if len(resp.Response.VpcSet) < page {
-				break
-			}
-		}
-		for off := 0; ; off += page {
-			req := vpc.NewDescribeSubnetsRequest()
-			req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(page))
-			resp, err := vc.DescribeSubnetsWithContext(ctx, req)
-			if err != nil {
-				return out, fmt.Errorf("census %s: DescribeSubnets: %w", region, err)
-			}
-			for _, s := range resp.Response.SubnetSet {
-				out.add(string(spec.KindSubnet), vpcName(s.TagSet))
-			}
-			if len(resp.Response.SubnetSet) < page {
-				break
-			}
-		}
-		for off := 0; ; off += page {
-			req := vpc.NewDescribeSecurityGroupsRequest()
-			req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(page))
-			resp, err := vc.DescribeSecurityGroupsWithContext(ctx, req)
-			if err != nil {
-				return out, fmt.Errorf("census %s: DescribeSecurityGroups: %w", region, err)
-			}
-			for _, g := range resp.Response.SecurityGroupSet {
-				out.add(string(spec.KindSecurityGroup), vpcName(g.TagSet))
-			}
-			if len(resp.Response.SecurityGroupSet) < page {
-				break
-			}
-		}
-		var clusterIDs []string
-		for off := 0; ; off += page {
-			req := tke.NewDescribeClustersRequest()
-			req.Offset, req.Limit = common.Int64Ptr(int64(off)), common.Int64Ptr(page)
-			resp, err := tc.DescribeClustersWithContext(ctx, req)
-			if err != nil {
-				return out, fmt.Errorf("census %s: DescribeClusters: %w", region, err)
-			}
-			for _, cl := range resp.Response.Clusters {
+// regionClients are the SDK clients of one region.
+type regionClients struct {
+	vpc *vpc.Client
+	tke *tke.Client
+	as  *as.Client
+}
+
+// lister lists every object of one spec kind in a region (tagged or not) by its
+// tkeops.io/name tag value, "" when untagged.
+type lister func(ctx context.Context, c regionClients) ([]string, error)
+
+// censusPage is the page size of the census' list calls.
+const censusPage = 100
+
+// listers count the objects of each spec kind. TakeCensus walks spec.Kinds() and
+// fails on a kind without one, so a new kind cannot be left out of the census.
+func listers() map[spec.Kind]lister {
+	return map[spec.Kind]lister{
+		spec.KindVPC: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeVpcsRequest()
+				req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(censusPage))
+				resp, err := c.vpc.DescribeVpcsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeVpcs: %w", err)
+				}
+				return mapNames(resp.Response.VpcSet, func(v *vpc.Vpc) string { return vpcName(v.TagSet) }), nil
+			})
+		},
+		spec.KindSubnet: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeSubnetsRequest()
+				req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(censusPage))
+				resp, err := c.vpc.DescribeSubnetsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeSubnets: %w", err)
+				}
+				return mapNames(resp.Response.SubnetSet, func(s *vpc.Subnet) string { return vpcName(s.TagSet) }), nil
+			})
+		},
+		spec.KindSecurityGroup: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeSecurityGroupsRequest()
+				req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(censusPage))
+				resp, err := c.vpc.DescribeSecurityGroupsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeSecurityGroups: %w", err)
+				}
+				return mapNames(resp.Response.SecurityGroupSet, func(g *vpc.SecurityGroup) string { return vpcName(g.TagSet) }), nil
+			})
+		},
+		spec.KindCluster: func(ctx context.Context, c regionClients) ([]string, error) {
+			clusters, err := listClusters(ctx, c)
+			return mapNames(clusters, func(cl *tke.Cluster) string {
 				var tags []*tke.Tag
 				for _, ts := range cl.TagSpecification {
 					if ts != nil {
 						tags = append(tags, ts.Tags...)
 					}
 				}
-				out.add(string(spec.KindCluster), tkeName(tags))
-				clusterIDs = append(clusterIDs, deref(cl.ClusterId))
-			}
-			if len(resp.Response.Clusters) < page {
-				break
-			}
-		}
-		for _, id := range clusterIDs {
-			req := tke.NewDescribeClusterNodePoolsRequest()
-			req.ClusterId = common.StringPtr(id)
-			resp, err := tc.DescribeClusterNodePoolsWithContext(ctx, req)
+				return tkeName(tags)
+			}), err
+		},
+		spec.KindNodePool: func(ctx context.Context, c regionClients) ([]string, error) {
+			clusters, err := listClusters(ctx, c)
 			if err != nil {
-				return out, fmt.Errorf("census %s: DescribeClusterNodePools %s: %w", region, id, err)
+				return nil, err
 			}
-			for _, np := range resp.Response.NodePoolSet {
-				out.add(string(spec.KindNodePool), tkeName(np.Tags))
+			var out []string
+			for _, cl := range clusters {
+				req := tke.NewDescribeClusterNodePoolsRequest()
+				req.ClusterId = cl.ClusterId
+				resp, err := c.tke.DescribeClusterNodePoolsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeClusterNodePools %s: %w", deref(cl.ClusterId), err)
+				}
+				out = append(out, mapNames(resp.Response.NodePoolSet, func(np *tke.NodePool) string { return tkeName(np.Tags) })...)
+			}
+			return out, nil
+		},
+	}
+}
+
+func listClusters(ctx context.Context, c regionClients) ([]*tke.Cluster, error) {
+	var out []*tke.Cluster
+	for off := 0; ; off += censusPage {
+		req := tke.NewDescribeClustersRequest()
+		req.Offset, req.Limit = common.Int64Ptr(int64(off)), common.Int64Ptr(censusPage)
+		resp, err := c.tke.DescribeClustersWithContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeClusters: %w", err)
+		}
+		out = append(out, resp.Response.Clusters...)
+		if len(resp.Response.Clusters) < censusPage {
+			return out, nil
+		}
+	}
+}
+
+// pages calls page with growing offsets until a page comes back short.
+func pages(page func(offset int) ([]string, error)) ([]string, error) {
+	var out []string
+	for off := 0; ; off += censusPage {
+		names, err := page(off)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, names...)
+		if len(names) < censusPage {
+			return out, nil
+		}
+	}
+}
+
+func mapNames[T any](items []T, name func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = name(it)
+	}
+	return out
+}
+
+// TakeCensus counts every object of every spec kind, and every scaling group and
+// launch configuration, in the regions.
+func (c Cloud) TakeCensus(ctx context.Context, regions []string) (Census, error) {
+	out := Census{Count: map[string]int{}, Names: map[string]map[string]int{}}
+	cred := common.NewCredential(c.SecretID, c.SecretKey)
+	byKind := listers()
+	for _, region := range regions {
+		var rc regionClients
+		var err error
+		if rc.vpc, err = vpc.NewClient(cred, region, c.profile()); err != nil {
+			return out, fmt.Errorf("census: vpc client: %w", err)
+		}
+		if rc.tke, err = tke.NewClient(cred, region, c.profile()); err != nil {
+			return out, fmt.Errorf("census: tke client: %w", err)
+		}
+		if rc.as, err = as.NewClient(cred, region, c.profile()); err != nil {
+			return out, fmt.Errorf("census: as client: %w", err)
+		}
+		for _, kind := range spec.Kinds() {
+			list, ok := byKind[kind]
+			if !ok {
+				return out, fmt.Errorf("census: no lister for kind %s", kind)
+			}
+			names, err := list(ctx, rc)
+			if err != nil {
+				return out, fmt.Errorf("census %s %s: %w", region, kind, err)
+			}
+			for _, n := range names {
+				out.add(string(kind), n)
 			}
 		}
-		for off := uint64(0); ; off += page {
+		for off := uint64(0); ; off += censusPage {
 			req := as.NewDescribeAutoScalingGroupsRequest()
-			req.Offset, req.Limit = common.Uint64Ptr(off), common.Uint64Ptr(page)
-			resp, err := ac.DescribeAutoScalingGroupsWithContext(ctx, req)
+			req.Offset, req.Limit = common.Uint64Ptr(off), common.Uint64Ptr(censusPage)
+			resp, err := rc.as.DescribeAutoScalingGroupsWithContext(ctx, req)
 			if err != nil {
 				return out, fmt.Errorf("census %s: DescribeAutoScalingGroups: %w", region, err)
 			}
 			for _, g := range resp.Response.AutoScalingGroupSet {
 				out.add(KindScalingGroup, deref(g.AutoScalingGroupId))
 			}
-			if len(resp.Response.AutoScalingGroupSet) < page {
+			if len(resp.Response.AutoScalingGroupSet) < censusPage {
 				break
 			}
 		}
-		for off := uint64(0); ; off += page {
+		for off := uint64(0); ; off += censusPage {
 			req := as.NewDescribeLaunchConfigurationsRequest()
-			req.Offset, req.Limit = common.Uint64Ptr(off), common.Uint64Ptr(page)
-			resp, err := ac.DescribeLaunchConfigurationsWithContext(ctx, req)
+			req.Offset, req.Limit = common.Uint64Ptr(off), common.Uint64Ptr(censusPage)
+			resp, err := rc.as.DescribeLaunchConfigurationsWithContext(ctx, req)
 			if err != nil {
 				return out, fmt.Errorf("census %s: DescribeLaunchConfigurations: %w", region, err)
 			}
 			for _, l := range resp.Response.LaunchConfigurationSet {
 				out.add(KindLaunchConfig, deref(l.LaunchConfigurationId))
 			}
-			if len(resp.Response.LaunchConfigurationSet) < page {
+			if len(resp.Response.LaunchConfigurationSet) < censusPage {
 				break
 			}
 		}

@@ -55,7 +55,7 @@ func camPolicyActions(t *testing.T) []string {
 func TestCAMPolicyCoversEveryAction(t *testing.T) {
 	allowed := camPolicyActions(t)
 	need := map[string]string{}
-	for _, k := range spec.Kinds {
+	for _, k := range spec.Kinds() {
 		for _, r := range spec.Rules(k) {
 			for _, a := range actionRE.FindAllString(r.Action+" "+r.Note, -1) {
 				need[a] = "the mutability table (" + string(k) + " " + r.Path + ")"

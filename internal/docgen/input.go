@@ -11,19 +11,6 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// documentTypes maps every kind to its document type. A kind added to
-// spec.Kinds without an entry here makes NewSpecInput fail, so the reference
-// cannot silently leave it out.
-func documentTypes() map[spec.Kind]reflect.Type {
-	return map[spec.Kind]reflect.Type{
-		spec.KindVPC:           reflect.TypeOf(spec.VPC{}),
-		spec.KindSubnet:        reflect.TypeOf(spec.Subnet{}),
-		spec.KindSecurityGroup: reflect.TypeOf(spec.SecurityGroup{}),
-		spec.KindCluster:       reflect.TypeOf(spec.Cluster{}),
-		spec.KindNodePool:      reflect.TypeOf(spec.NodePool{}),
-	}
-}
-
 // NewSpecInput wires the real sources: the types and defaulting of package
 // spec, its mutability table, and the diff's lists. specSrc is the spec
 // package's source directory (for doc comments).
@@ -32,14 +19,9 @@ func NewSpecInput(specSrc fs.FS) (SpecInput, error) {
 	if err != nil {
 		return SpecInput{}, fmt.Errorf("read spec comments: %w", err)
 	}
-	types := documentTypes()
 	in := SpecInput{Comments: comments, RuleFor: spec.RuleFor, NotCompared: diff.NotCompared()}
-	for _, k := range spec.Kinds {
-		t, ok := types[k]
-		if !ok {
-			return SpecInput{}, fmt.Errorf("kind %s has no document type in docgen.documentTypes", k)
-		}
-		in.Kinds = append(in.Kinds, KindType{Kind: k, Type: t})
+	for _, info := range spec.Registry() {
+		in.Kinds = append(in.Kinds, KindType{Kind: info.Kind, Type: info.Type()})
 	}
 	for _, o := range diff.Owners() {
 		in.Owners = append(in.Owners, Owner{Kind: o.Kind, Path: o.Path, Owner: o.Owner, Reason: o.Reason})

@@ -206,7 +206,7 @@ func typeName(t reflect.Type, fieldName string) string {
 func refKind(fieldName string) string {
 	base := strings.TrimSuffix(strings.TrimSuffix(fieldName, "s"), "Ref")
 	best := ""
-	for _, k := range spec.Kinds {
+	for _, k := range spec.Kinds() {
 		if strings.HasSuffix(base, string(k)) && len(k) > len(best) {
 			best = string(k)
 		}

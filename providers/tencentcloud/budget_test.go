@@ -22,7 +22,7 @@ func TestNoOpObserveCallBudget(t *testing.T) {
 	e := newEnv(t, func(eo *emulator.Options, _ *tencentcloud.Options) { eo.DisableRateLimits = true })
 	byKind := e.createStacks(t, stacks)
 	e.srv.ResetCalls()
-	for _, kind := range spec.Kinds {
+	for _, kind := range spec.Kinds() {
 		want := byKind[kind]
 		obs, err := e.c.Observe(e.ctx, kind, want)
 		if err != nil {
@@ -69,7 +69,7 @@ func BenchmarkNoOpObserve(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		for _, kind := range spec.Kinds {
+		for _, kind := range spec.Kinds() {
 			if _, err := e.c.Observe(e.ctx, kind, byKind[kind]); err != nil {
 				b.Fatal(err)
 			}

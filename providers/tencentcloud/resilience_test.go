@@ -83,7 +83,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 		po.MaxRetries = 1
 		po.CallTimeout = 5 * time.Second
 	})
-	for _, kind := range spec.Kinds {
+	for _, kind := range spec.Kinds() {
 		_, err := e.c.Observe(e.ctx, kind, nil)
 		var ae *tencentcloud.APIError
 		if !errors.As(err, &ae) || !strings.HasPrefix(ae.Code, "AuthFailure") {

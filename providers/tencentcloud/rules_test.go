@@ -108,7 +108,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		spec.KindVPC: st.vpc, spec.KindSubnet: st.subnets[0], spec.KindSecurityGroup: st.sg,
 		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0],
 	}
-	for _, kind := range spec.Kinds {
+	for _, kind := range spec.Kinds() {
 		r := targets[kind]
 		for _, rule := range spec.Rules(kind) {
 			if rule.Action == "" || (rule.Class != spec.ClassInPlace && rule.Class != spec.ClassNewNodesOnly) {

@@ -185,7 +185,7 @@ func TestHasPath(t *testing.T) {
 // TestUpdateCoversMutabilityTable: every field the mutability table says can change
 // without a replace must be one Update knows how to change.
 func TestUpdateCoversMutabilityTable(t *testing.T) {
-	for _, kind := range spec.Kinds {
+	for _, kind := range spec.Kinds() {
 		rules := spec.Rules(kind)
 		if len(rules) == 0 {
 			t.Fatalf("no rules for %s", kind)
