@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"time"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/spec"
@@ -41,10 +42,50 @@ type Observation struct {
 	Live spec.Resource
 	// DeletionPolicy read from the ownership tags.
 	DeletionPolicy spec.DeletionPolicy
-	// Extra carries provider facts the planner needs but the spec does not model
-	// (e.g. "deletionProtection": "true", "nodeCount": "3"). Keys are documented by
-	// the provider.
-	Extra map[string]string
+	// DeletionProtection is true when the cloud refuses to delete the resource until
+	// the protection is turned off (clusters, node pools).
+	DeletionProtection bool
+	// DuplicateOf is the ID of the resource this one duplicates: it carries the same
+	// ownership tags and was created later (an interrupted create, two runs at once).
+	DuplicateOf string
+	// Namesakes are the IDs of live resources of the kind that carry the wanted
+	// resource's name but not this instance's ownership tags (tags stripped, or made
+	// by hand). Set only on a wanted resource that does not exist: creating it would
+	// make a second resource of the same name.
+	Namesakes []string
+	// Created is when the cloud created the resource; zero when it did not say.
+	Created time.Time
+	// ParentID is the cloud ID of the resource this one lives in (a node pool's
+	// cluster); "" for top-level resources.
+	ParentID string
+	// Nodes counts a cluster's or a node pool's nodes; nil for other kinds.
+	Nodes *NodeCount
+	// Endpoints are a cluster's API server endpoints, as far as they were read.
+	Endpoints Endpoints
+}
+
+// NodeCount is how many nodes a cluster or node pool has.
+type NodeCount struct {
+	// Total nodes, whatever their state.
+	Total int
+	// Ready nodes (state normal); -1 when the cloud did not say.
+	Ready int
+	// Desired is the node pool's desired count (its auto scaling group's); 0 for clusters.
+	Desired int
+}
+
+// Endpoints are the API server endpoints of a cluster.
+type Endpoints struct {
+	Private, Public Endpoint
+}
+
+// Endpoint is one API server endpoint.
+type Endpoint struct {
+	// Status as the cloud reports it (Created, Creating, Deleting, NotFound, …);
+	// "" when it was not read.
+	Status string
+	// Address is the endpoint's address when it is open.
+	Address string
 }
 
 // Client reads and changes resources of one region.

@@ -207,13 +207,13 @@ func TestDeletes(t *testing.T) {
 	}
 
 	// Deletion protection blocks the cluster even when destroys are allowed.
-	cloud.res[cl].extra = map[string]string{ExtraDeletionProtection: "true"}
+	cloud.res[cl].deletionProtection = true
 	p, _ = engine(cloud, true).Plan(context.Background(), smaller)
 	st, _ := p.Step("Cluster/staging")
 	if st.Reason != plan.ReasonDeletionProtected || !strings.Contains(st.Blocked, "DisableClusterDeletionProtection") {
 		t.Fatalf("protected cluster step = %+v", st)
 	}
-	cloud.res[cl].extra = nil
+	cloud.res[cl].deletionProtection = false
 
 	// Allowed: deleted in reverse order.
 	e := engine(cloud, true)

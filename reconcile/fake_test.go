@@ -31,12 +31,12 @@ type memCloud struct {
 }
 
 type memRes struct {
-	id       string
-	live     spec.Resource
-	policy   spec.DeletionPolicy
-	extra    map[string]string
-	settling int
-	owned    bool
+	id                 string
+	live               spec.Resource
+	policy             spec.DeletionPolicy
+	deletionProtection bool
+	settling           int
+	owned              bool
 }
 
 func newMemCloud() *memCloud {
@@ -70,7 +70,7 @@ func idsOnly(r spec.Resource) spec.Resource {
 }
 
 func (m *memCloud) obs(a spec.Addr, r *memRes) providers.Observation {
-	o := providers.Observation{Addr: a, Exists: true, ID: r.id, Owned: r.owned, Live: idsOnly(r.live), DeletionPolicy: r.policy, Extra: r.extra, Status: "normal"}
+	o := providers.Observation{Addr: a, Exists: true, ID: r.id, Owned: r.owned, Live: idsOnly(r.live), DeletionPolicy: r.policy, DeletionProtection: r.deletionProtection, Status: "normal"}
 	if r.settling > 0 {
 		o.Settling, o.Status = true, "creating"
 		r.settling--
@@ -112,7 +112,7 @@ func (m *memCloud) Observe(ctx context.Context, kind spec.Kind, want []spec.Reso
 	for a, d := range m.dups {
 		if a.Kind == kind {
 			o := m.obs(a, d)
-			o.Extra = map[string]string{"duplicateOf": m.res[a].id}
+			o.DuplicateOf = m.res[a].id
 			out = append(out, o)
 		}
 	}

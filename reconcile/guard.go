@@ -8,16 +8,6 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// Extra keys the planner reads from observations.
-const (
-	// ExtraDeletionProtection is "true" when the cloud refuses to delete the resource
-	// (cluster deletion protection).
-	ExtraDeletionProtection = "deletionProtection"
-	// ExtraDuplicateOf names the resource a duplicate (same ownership tags, created
-	// later) duplicates.
-	ExtraDuplicateOf = "duplicateOf"
-)
-
 // guardDestroy blocks a delete or replace step when it must not run, and says what to
 // do. The order of the checks is the order a person would fix them in: a policy
 // that forbids deletion outright, then the cloud's own protection, then this run's
@@ -34,7 +24,7 @@ func (pl *planner) guardDestroy(st *plan.Step, policy spec.DeletionPolicy, o pro
 	case policy == spec.DeletionPolicyOrphan:
 		st.Reason = plan.ReasonDestroyNotAllowed
 		st.Blocked = fmt.Sprintf("deletionPolicy is Orphan, so tkeops never deletes %s (%s). Revert the change, or set deletionPolicy: Delete first", st.Addr, o.ID)
-	case st.Addr.Kind == spec.KindCluster && o.Extra[ExtraDeletionProtection] == "true":
+	case st.Addr.Kind == spec.KindCluster && o.DeletionProtection:
 		st.Reason = plan.ReasonDeletionProtected
 		st.Blocked = fmt.Sprintf("deletion protection is on for %s (%s): the cloud refuses to delete it. To %s it, set spec.deletionProtection: false and apply (restore the document if it was removed), or disable it in the console (DisableClusterDeletionProtection); then plan again", st.Addr, o.ID, verb)
 	case !pl.e.opts.AllowDestroy:

@@ -176,7 +176,7 @@ func (s *scope) merge(kind spec.Kind, region string, f fetched) {
 		if o.Addr.Kind == "" {
 			o.Addr.Kind = kind
 		}
-		if dup := o.Extra[ExtraDuplicateOf]; dup != "" && o.Exists {
+		if dup := o.DuplicateOf; dup != "" && o.Exists {
 			// A second resource with the same ownership tags (two runs raced): it is
 			// planned for deletion under its own address, so the first one stays.
 			o.Addr.Name = fmt.Sprintf("%s~%s", o.Addr.Name, o.ID)

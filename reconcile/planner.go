@@ -437,7 +437,7 @@ func (pl *planner) planExtras() {
 			continue // never delete what tkeops does not own
 		}
 		st := plan.Step{ID: addr.String(), Addr: addr, CloudID: o.ID, Action: plan.ActionDelete, Reason: plan.ReasonRemovedFromSpec}
-		if dup := o.Extra[ExtraDuplicateOf]; dup != "" {
+		if dup := o.DuplicateOf; dup != "" {
 			st.Notes = []string{fmt.Sprintf("duplicate of %s (same ownership tags, created later, e.g. by two runs at once)", dup)}
 		}
 		if o.DeletionPolicy == spec.DeletionPolicyOrphan {

@@ -58,8 +58,8 @@ func record(o providers.Observation) plan.Observed {
 		if o.DeletionPolicy != "" {
 			rec.Fields["tags."+providers.TagDeletionPolicy] = string(o.DeletionPolicy)
 		}
-		if v, ok := o.Extra[ExtraDeletionProtection]; ok {
-			rec.Fields["extra."+ExtraDeletionProtection] = v
+		if o.DeletionProtection {
+			rec.Fields["extra.deletionProtection"] = "true"
 		}
 		if o.Live != nil {
 			if b, err := json.Marshal(o.Live); err == nil {

@@ -55,9 +55,6 @@ type Options struct {
 	// with its own certificate, or a test double of the network). nil uses the SDK's
 	// default transport.
 	Transport http.RoundTripper
-	// DeepRefresh makes Observe read every owned security group's rules instead of
-	// trusting the rules-hash tag. WithDeepRefresh turns it on for one call.
-	DeepRefresh bool
 	// OnRetry, when set, is called once per retry of an API call with the action
 	// ("service:Action") and the error code that caused it, including the SDK's own
 	// retries of RequestLimitExceeded (counted from the requests sent). It feeds
@@ -344,24 +341,4 @@ type sdkLogger struct {
 
 func (l sdkLogger) Printf(format string, args ...any) {
 	l.log.Debug("sdk: " + l.scrub(strings.TrimSpace(fmt.Sprintf(format, args...))))
-}
-
-// ctxKey keys per-call options carried in a context.
-type ctxKey int
-
-const deepRefreshKey ctxKey = 1
-
-// WithDeepRefresh returns a context under which Observe reads what it would
-// otherwise trust from tags (security-group rules), e.g. for `plan --refresh` or a
-// periodic drift report.
-func WithDeepRefresh(ctx context.Context) context.Context {
-	return context.WithValue(ctx, deepRefreshKey, true)
-}
-
-func (c *Client) deepRefresh(ctx context.Context) bool {
-	if c.conn.opts.DeepRefresh {
-		return true
-	}
-	v, _ := ctx.Value(deepRefreshKey).(bool)
-	return v
 }

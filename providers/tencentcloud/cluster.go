@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -186,10 +185,8 @@ func (c *Client) clusterCandidate(l clusterLive) candidate {
 			l.endpoints.apply(live, &o)
 		}
 		o.Live = live
-		o.Extra["deletionProtection"] = strconv.FormatBool(bv(cl.DeletionProtection))
-		o.Extra["masterVersion"] = sv(cl.ClusterVersion)
-		o.Extra["nodeCount"] = strconv.FormatUint(u64(cl.ClusterNodeNum), 10)
-		o.Extra["networkType"] = prop.NetworkType
+		o.DeletionProtection = bv(cl.DeletionProtection)
+		o.Nodes = &providers.NodeCount{Total: int(u64(cl.ClusterNodeNum)), Ready: -1}
 		return o
 	}
 	return cd

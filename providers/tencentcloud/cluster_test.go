@@ -45,10 +45,8 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("settled in %q", o.Status)
 	}
 	assertDeclaredEqual(t, cls, o.Live)
-	for _, k := range []string{"deletionProtection", "masterVersion", "nodeCount", "networkType"} {
-		if o.Extra[k] == "" {
-			t.Errorf("Extra[%s] missing: %v", k, o.Extra)
-		}
+	if o.Nodes == nil || o.Created.IsZero() || o.DeletionProtection {
+		t.Errorf("cluster facts missing: nodes %v, created %v, deletion protection %v", o.Nodes, o.Created, o.DeletionProtection)
 	}
 
 	// Endpoints: created by Update once the cluster runs; observed only when declared.
@@ -58,8 +56,8 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	o = e.waitSettled(t, spec.KindCluster, cls)
 	assertDeclaredEqual(t, cls, o.Live)
-	if o.Extra["privateEndpoint"] == "" || o.Extra["privateEndpointStatus"] != "Created" {
-		t.Errorf("endpoint extras: %v", o.Extra)
+	if o.Endpoints.Private.Address == "" || o.Endpoints.Private.Status != "Created" {
+		t.Errorf("endpoint facts: %+v", o.Endpoints)
 	}
 	// Repeating the endpoint update is harmless.
 	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.endpoints.private"}}); err != nil {
@@ -77,8 +75,8 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	o = e.waitSettled(t, spec.KindCluster, cls)
 	assertDeclaredEqual(t, cls, o.Live)
-	if !o.Owned || o.Extra["deletionProtection"] != "true" {
-		t.Fatalf("after update: owned %v, extra %v", o.Owned, o.Extra)
+	if !o.Owned || !o.DeletionProtection {
+		t.Fatalf("after update: owned %v, deletion protection %v", o.Owned, o.DeletionProtection)
 	}
 	if err := e.c.Delete(e.ctx, o, providers.DeleteOptions{}); !errors.Is(err, tencentcloud.ErrDeletionProtected) {
 		t.Fatalf("delete with deletion protection: %v, want ErrDeletionProtected", err)
@@ -89,8 +87,8 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	o = e.waitSettled(t, spec.KindCluster, cls)
-	if o.Extra["masterVersion"] != "1.32.2" {
-		t.Errorf("after upgrade: masterVersion %q", o.Extra["masterVersion"])
+	if v := o.Live.(*spec.Cluster).Spec.Version; v != "1.32.2" {
+		t.Errorf("after upgrade: version %q", v)
 	}
 
 	cls.Spec.DeletionProtection = boolp(false)
@@ -142,8 +140,8 @@ func TestVPCCNISubnets(t *testing.T) {
 	}
 	o := e.waitSettled(t, spec.KindCluster, cls)
 	assertDeclaredEqual(t, cls, o.Live)
-	if o.Extra["networkType"] != "VPC-CNI" {
-		t.Errorf("networkType %q", o.Extra["networkType"])
+	if p := o.Live.(*spec.Cluster).Spec.Network.Plugin; p != "VPC-CNI" {
+		t.Errorf("network plugin %q", p)
 	}
 	cls.Spec.Network.ENISubnetRefs = subs[:2]
 	if _, err := e.c.Update(e.ctx, cls, o, []diff.Change{{Path: "spec.network.eniSubnetRefs"}}); err != nil {
@@ -211,8 +209,8 @@ func TestSettlingFollowsAsyncStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.Settling || o.Extra["privateEndpointStatus"] != "Creating" {
-		t.Errorf("endpoint right after create: settling %v, extra %v", o.Settling, o.Extra)
+	if !o.Settling || o.Endpoints.Private.Status != "Creating" {
+		t.Errorf("endpoint right after create: settling %v, endpoints %+v", o.Settling, o.Endpoints)
 	}
 	o = e.waitSettled(t, spec.KindCluster, st.cluster)
 	assertDeclaredEqual(t, st.cluster, o.Live)

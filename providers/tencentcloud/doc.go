@@ -20,9 +20,9 @@
 // DescribeClusterNodePools per cluster (the API has no paging or cross-cluster list)
 // plus AS DescribeAutoScalingGroups/DescribeLaunchConfigurations by 100 IDs a page;
 // API server endpoints cost one DescribeClusterEndpoints per cluster that declares
-// endpoints. Security-group rules are verified through a content hash kept in the
-// tkeops.io/rules-hash tag (see securitygroup.go for the trade-off); policies are read
-// only when the hash differs, for adopted groups, or on a deep refresh.
+// endpoints; security-group rules cost one DescribeSecurityGroupPolicies per group
+// (the API reads one group per call). Every field a spec declares is read from the
+// cloud itself, never from a tag tkeops wrote.
 //
 // # Live state
 //
@@ -41,30 +41,14 @@
 // they follow as an Update at spec.endpoints.private / spec.endpoints.public once
 // the cluster has settled.
 //
-// # Observation.Extra keys
+// # Observation facts
 //
-//	status              every kind: raw lifecycle state ("Running", "normal", "AVAILABLE")
-//	createdTime         every kind: creation time as the API reports it
-//	availableIPs        Subnet: free IP addresses
-//	duplicateOf         owned resource carrying the same name tag as the one observed for
-//	                    its address (left over from an interrupted create); value is that ID
-//	rulesHash           SecurityGroup: hash of the live rules tag; "rulesVerified" says
-//	                    whether the rules were read ("true") or trusted from the hash ("false")
-//	rulesVerified       SecurityGroup: see rulesHash
-//	deletionProtection  Cluster: "true" / "false"
-//	masterVersion       Cluster: control-plane Kubernetes version
-//	nodeCount           Cluster: ClusterNodeNum; NodePool: nodes in the pool (AutoscalingAdded.Total + ManuallyAdded.Total)
-//	networkType         Cluster: GR or VPC-CNI as the API spells it
-//	privateEndpoint     Cluster: intranet API server address (when endpoints are observed)
-//	publicEndpoint      Cluster: internet API server address (when endpoints are observed)
-//	privateEndpointStatus, publicEndpointStatus
-//	                    Cluster: Created, Creating, NotFound, … (when endpoints are observed)
-//	asgID               NodePool: auto-scaling group ID (asg-…)
-//	ascID               NodePool: launch configuration ID (asc-…)
-//	clusterID           NodePool: cluster the pool belongs to
-//	autoscalingGroupStatus NodePool: enabled, disabled, enabling, disabling
-//	readyNodes          NodePool: nodes in state normal
-//	desiredNodes        NodePool: DesiredNodesNum
+// Besides Live, observations carry what the engine reads and the spec does not
+// model: DeletionProtection (clusters, node pools), DuplicateOf (an owned resource
+// with the same name tag as the one observed for its address, left over from an
+// interrupted create), Created, ParentID (a node pool's cluster), Nodes (a cluster's
+// node count; a pool's total, ready and desired nodes) and Endpoints (a cluster's
+// endpoint statuses and addresses, when they were read).
 //
 // # Calls
 //

@@ -100,14 +100,14 @@ func (c *Client) endpointStatus(ctx context.Context, clusterID string, extranet 
 func (st *endpointState) apply(live *spec.Cluster, o *providers.Observation) {
 	if st.private.exists() {
 		live.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: st.private.subnetID}}
-		o.Extra["privateEndpoint"] = st.private.address
 	}
 	if st.public.exists() {
 		live.Spec.Endpoints.Public = &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: st.public.sgID}}
-		o.Extra["publicEndpoint"] = st.public.address
 	}
-	o.Extra["privateEndpointStatus"] = st.private.status
-	o.Extra["publicEndpointStatus"] = st.public.status
+	o.Endpoints = providers.Endpoints{
+		Private: providers.Endpoint{Status: st.private.status, Address: st.private.address},
+		Public:  providers.Endpoint{Status: st.public.status, Address: st.public.address},
+	}
 	for _, s := range []string{st.private.status, st.public.status} {
 		if s == endpointCreating || s == endpointDeleting {
 			o.Settling = true

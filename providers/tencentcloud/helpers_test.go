@@ -228,7 +228,7 @@ func (e *env) observeOne(t *testing.T, r spec.Resource) providers.Observation {
 		t.Fatalf("observe %s: %v", r.GetAddr(), err)
 	}
 	for _, o := range obs {
-		if o.Addr == r.GetAddr() && o.Extra["duplicateOf"] == "" {
+		if o.Addr == r.GetAddr() && o.DuplicateOf == "" {
 			return o
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -200,24 +199,21 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			s.InstanceDeletionPolicy = w.Spec.InstanceDeletionPolicy
 		}
 		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, sv(np.Name)), Spec: s}
-		o.Extra["clusterID"] = l.clusterID
-		o.Extra["asgID"] = sv(np.AutoscalingGroupId)
-		o.Extra["ascID"] = sv(np.LaunchConfigurationId)
-		o.Extra["autoscalingGroupStatus"] = asgStatus
-		o.Extra["desiredNodes"] = strconv.FormatInt(i64(np.DesiredNodesNum), 10)
+		o.ParentID = l.clusterID
+		o.DeletionProtection = bv(np.DeletionProtection)
+		nodes := providers.NodeCount{Ready: -1, Desired: int(i64(np.DesiredNodesNum))}
 		if ns := np.NodeCountSummary; ns != nil {
-			var total, ready int64
+			nodes.Ready = 0
 			if a := ns.AutoscalingAdded; a != nil {
-				total += i64(a.Total)
-				ready += i64(a.Normal)
+				nodes.Total += int(i64(a.Total))
+				nodes.Ready += int(i64(a.Normal))
 			}
 			if m := ns.ManuallyAdded; m != nil {
-				total += i64(m.Total)
-				ready += i64(m.Normal)
+				nodes.Total += int(i64(m.Total))
+				nodes.Ready += int(i64(m.Normal))
 			}
-			o.Extra["nodeCount"] = strconv.FormatInt(total, 10)
-			o.Extra["readyNodes"] = strconv.FormatInt(ready, 10)
 		}
+		o.Nodes = &nodes
 		return o
 	}
 	return cd
@@ -626,14 +622,14 @@ func (c *Client) createNodePool(ctx context.Context, r *spec.NodePool) (provider
 	np, err := c.findPool(ctx, clusterID, id, addr)
 	if err != nil || np == nil {
 		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "creating",
-			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy]), Extra: map[string]string{"clusterID": clusterID}}, nil
+			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy]), ParentID: clusterID}, nil
 	}
 	return c.reobservePool(ctx, r, clusterID, np)
 }
 
 // poolClusterID finds the cluster of an observed pool.
 func poolClusterID(o providers.Observation) string {
-	if id := o.Extra["clusterID"]; id != "" {
+	if id := o.ParentID; id != "" {
 		return id
 	}
 	if p, ok := o.Live.(*spec.NodePool); ok {
@@ -858,7 +854,7 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 func (c *Client) deleteNodePool(ctx context.Context, o providers.Observation, opts providers.DeleteOptions) error {
 	clusterID := poolClusterID(o)
 	if clusterID == "" {
-		return fmt.Errorf("delete node pool %s: its cluster is unknown (observation without Extra[clusterID])", o.ID)
+		return fmt.Errorf("delete node pool %s: its cluster is unknown (observation without ParentID)", o.ID)
 	}
 	np, err := c.findPool(ctx, clusterID, o.ID, o.Addr)
 	if err != nil {

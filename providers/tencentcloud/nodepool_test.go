@@ -15,10 +15,10 @@ func TestNodePoolLifecycle(t *testing.T) {
 	pool := st.pools[0]
 	o := e.waitSettled(t, spec.KindNodePool, pool)
 	assertDeclaredEqual(t, pool, o.Live)
-	for _, k := range []string{"asgID", "ascID", "clusterID", "nodeCount", "desiredNodes"} {
-		if o.Extra[k] == "" {
-			t.Errorf("Extra[%s] missing: %v", k, o.Extra)
-		}
+	// The auto scaling group (subnets) and launch configuration (instance types) were
+	// read: assertDeclaredEqual saw them. The pool's own facts:
+	if o.ParentID == "" || o.ParentID != pool.Spec.ClusterRef.ID || o.Nodes == nil || o.Nodes.Desired != 1 {
+		t.Errorf("pool facts: parent %q, nodes %+v", o.ParentID, o.Nodes)
 	}
 	if again, err := e.c.Create(e.ctx, pool); err != nil || again.ID != o.ID {
 		t.Fatalf("second Create: %v, id %s want %s", err, again.ID, o.ID)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
@@ -59,7 +60,7 @@ func (c *Client) assemble(kind spec.Kind, want []spec.Resource, cands []candidat
 		out = append(out, o)
 		for _, dup := range l[1:] {
 			d := dup.build(nil)
-			setExtra(&d, "duplicateOf", l[0].id)
+			d.DuplicateOf = l[0].id
 			out = append(out, d)
 		}
 	}
@@ -74,7 +75,7 @@ func (c *Client) assemble(kind spec.Kind, want []spec.Resource, cands []candidat
 		for i, cd := range byName[n] {
 			o := cd.build(nil)
 			if i > 0 {
-				setExtra(&o, "duplicateOf", byName[n][0].id)
+				o.DuplicateOf = byName[n][0].id
 			}
 			out = append(out, o)
 		}
@@ -90,28 +91,30 @@ func (c *Client) baseObservation(kind spec.Kind, cd candidate, status string) pr
 		Owned:          cd.own.ownedBy(c.owner, kind),
 		Status:         status,
 		DeletionPolicy: cd.own.policy,
-		Extra:          map[string]string{},
+		Created:        parseCreated(cd.created),
 	}
 	if cd.own.hasTag && cd.own.addr.Kind == kind {
 		o.Addr = cd.own.addr
 	} else {
 		o.Addr = spec.Addr{Kind: kind}
 	}
-	if status != "" {
-		o.Extra["status"] = status
-	}
-	if cd.created != "" {
-		o.Extra["createdTime"] = cd.created
-	}
 	return o
 }
 
-func setExtra(o *providers.Observation, k, v string) {
-	if o.Extra == nil {
-		o.Extra = map[string]string{}
+// parseCreated reads a creation time as the APIs write it: "2006-01-02 15:04:05"
+// (VPC, TKE, China Standard Time) or RFC 3339. Text it cannot read gives the zero time.
+func parseCreated(s string) time.Time {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t
 	}
-	o.Extra[k] = v
+	if t, err := time.ParseInLocation(time.DateTime, s, chinaStandardTime); err == nil {
+		return t
+	}
+	return time.Time{}
 }
+
+// chinaStandardTime is the zone of the APIs' local timestamps (UTC+8, no DST).
+var chinaStandardTime = time.FixedZone("CST", 8*3600)
 
 // meta builds the header of a live resource. The name comes from the wanted
 // resource, else the name tag, else the cloud's display name.

@@ -2,10 +2,8 @@ package tencentcloud
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -16,27 +14,10 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// Security-group rules and the call budget.
-//
-// DescribeSecurityGroupPolicies answers for one group per call, so reading every
-// group's rules on every observation would cost one call per stack on its own. Instead
-// tkeops writes a content hash of the rules it last applied into the
-// tkeops.io/rules-hash tag of the group (in the create call, and after every rules
-// update), and Observe compares that tag, which arrives with the batched
-// DescribeSecurityGroups page, against the hash of the declared rules:
-//
-//   - equal: the declared rules are reported as the live ones without reading them
-//     (Extra rulesVerified=false);
-//   - different (the spec changed, an update was interrupted before the tag was
-//     written, or the group was adopted): the policies are read and compared rule by
-//     rule (rulesVerified=true).
-//
-// The trade-off: a rule changed out of band (console, another tool) without touching
-// the tag is not seen by a plain observation. It is seen by a deep refresh
-// (Options.DeepRefresh, or WithDeepRefresh on the context, meant for `plan --refresh`
-// and the scheduled drift report), which reads every owned group's policies. An
-// interrupted update errs on the safe side: the hash tag is written after the rules,
-// so a crash in between leaves a stale hash and the next observation reads the rules.
+// Security-group rules are read from the cloud on every observation of an owned
+// group: DescribeSecurityGroupPolicies answers for one group per call (the API has no
+// batched form), so the rules cost one call per group. A rule added out of band (the
+// console, another tool) is therefore always seen, and the plan removes it.
 
 // normRule writes a rule in its canonical form: upper-case protocol and action, ALL
 // for port-less protocols, a canonical CIDR, and a reference holding only the ID.
@@ -76,26 +57,6 @@ func normRules(rules []spec.SecurityGroupRule, selfName, selfID string) []spec.S
 		out[i] = normRule(r)
 	}
 	return out
-}
-
-// rulesHash is the content hash of a rule set, order included (rules are evaluated
-// in order).
-func rulesHash(ingress, egress []spec.SecurityGroupRule) string {
-	type rule struct{ P, Port, CIDR, SG, A, D string }
-	conv := func(rs []spec.SecurityGroupRule) []rule {
-		out := make([]rule, 0, len(rs))
-		for _, r := range rs {
-			x := rule{P: r.Protocol, Port: r.Port, CIDR: r.CIDRBlock, A: r.Action, D: r.Description}
-			if r.SecurityGroupRef != nil {
-				x.SG = r.SecurityGroupRef.ID
-			}
-			out = append(out, x)
-		}
-		return out
-	}
-	b, _ := json.Marshal([2][]rule{conv(ingress), conv(egress)})
-	sum := sha256.Sum256(b)
-	return "v1-" + hex.EncodeToString(sum[:12])
 }
 
 func toPolicies(rules []spec.SecurityGroupRule) []*vpc.SecurityGroupPolicy {
@@ -178,7 +139,7 @@ func (c *Client) readPolicies(ctx context.Context, id string) (*vpc.SecurityGrou
 // sgLive is what the observation of one group is built from.
 type sgLive struct {
 	g        *vpc.SecurityGroup
-	policies *vpc.SecurityGroupPolicySet // nil: rules trusted from the hash (or not needed)
+	policies *vpc.SecurityGroupPolicySet // nil: not read (an unowned group, a delete candidate)
 }
 
 func (c *Client) sgCandidate(l sgLive) candidate {
@@ -196,21 +157,9 @@ func (c *Client) sgCandidate(l sgLive) candidate {
 				DeletionPolicy: own.policy,
 			},
 		}
-		if own.rulesHash != "" {
-			o.Extra["rulesHash"] = own.rulesHash
-		}
-		switch {
-		case l.policies != nil:
+		if l.policies != nil {
 			live.Spec.Ingress = fromPolicies(l.policies.Ingress)
 			live.Spec.Egress = fromPolicies(l.policies.Egress)
-			o.Extra["rulesVerified"] = "true"
-		case want != nil:
-			w := want.(*spec.SecurityGroup)
-			live.Spec.Ingress = normRules(w.Spec.Ingress, w.Metadata.Name, cd.id)
-			live.Spec.Egress = normRules(w.Spec.Egress, w.Metadata.Name, cd.id)
-			o.Extra["rulesVerified"] = "false"
-		default:
-			o.Extra["rulesVerified"] = "false"
 		}
 		o.Live = live
 		return o
@@ -218,39 +167,41 @@ func (c *Client) sgCandidate(l sgLive) candidate {
 	return cd
 }
 
-// wantedHash is the hash of a wanted group's rules, with a self-reference resolved
-// to the group's ID.
-func wantedHash(w *spec.SecurityGroup, id string) string {
-	return rulesHash(normRules(w.Spec.Ingress, w.Metadata.Name, id), normRules(w.Spec.Egress, w.Metadata.Name, id))
-}
-
 func (c *Client) observeSecurityGroups(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
 	gs, err := c.listSecurityGroups(ctx, c.ownerFilters(nil))
 	if err != nil {
 		return nil, fmt.Errorf("observe security groups of owner %q: %w", c.owner, err)
 	}
-	wantByName := map[string]*spec.SecurityGroup{}
+	wanted := map[string]bool{}
 	for _, w := range want {
-		wantByName[w.GetAddr().Name] = w.(*spec.SecurityGroup)
+		wanted[w.GetAddr().Name] = true
 	}
-	deep := c.deepRefresh(ctx)
-	cands := make([]candidate, 0, len(gs))
-	for _, g := range gs {
-		l := sgLive{g: g}
+	lives := make([]sgLive, len(gs))
+	var jobs []func(context.Context) error
+	for i, g := range gs {
+		lives[i].g = g
 		_, own := splitTags(vpcTagMap(g.TagSet))
-		id := sv(g.SecurityGroupId)
-		w := wantByName[own.addr.Name]
-		owned := own.ownedBy(c.owner, spec.KindSecurityGroup)
-		if owned && (deep || (w != nil && own.rulesHash != wantedHash(w, id))) {
+		if !own.ownedBy(c.owner, spec.KindSecurityGroup) || !wanted[own.addr.Name] {
+			continue // a delete candidate's rules are not compared
+		}
+		jobs = append(jobs, func(ctx context.Context) error {
+			id := sv(g.SecurityGroupId)
 			ps, err := c.readPolicies(ctx, id)
 			if err != nil && !IsNotFound(err) {
-				return nil, fmt.Errorf("observe rules of %s %s: %w", own.addr, id, err)
+				return fmt.Errorf("observe rules of %s %s: %w", own.addr, id, err)
 			}
 			if ps == nil {
 				ps = &vpc.SecurityGroupPolicySet{}
 			}
-			l.policies = ps
-		}
+			lives[i].policies = ps
+			return nil
+		})
+	}
+	if err := parallel(ctx, 8, jobs); err != nil {
+		return nil, err
+	}
+	cands := make([]candidate, 0, len(gs))
+	for _, l := range lives {
 		cands = append(cands, c.sgCandidate(l))
 	}
 	return c.assemble(spec.KindSecurityGroup, want, cands), nil
@@ -286,14 +237,18 @@ func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup)
 	if found {
 		id := sv(existing.SecurityGroupId)
 		// An interrupted create may have left the rules unset: settle them now.
-		_, own := splitTags(vpcTagMap(existing.TagSet))
-		if own.rulesHash != wantedHash(r, id) {
-			if err := c.applyRules(ctx, r, id, vpcTagMap(existing.TagSet)); err != nil {
+		o, err := c.reobserveSG(ctx, r, id)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		}
+		live := o.Live.(*spec.SecurityGroup)
+		if !rulesEqual(live.Spec.Ingress, normRules(r.Spec.Ingress, addr.Name, id)) || !rulesEqual(live.Spec.Egress, normRules(r.Spec.Egress, addr.Name, id)) {
+			if err := c.applyRules(ctx, r, id); err != nil {
 				return providers.Observation{}, fmt.Errorf("create %s %s: rules: %w", addr, id, err)
 			}
 			return c.reobserveSG(ctx, r, id)
 		}
-		return c.sgCandidate(sgLive{g: existing}).build(r), nil
+		return o, nil
 	}
 	tags, err := desiredTags(c.owner, r)
 	if err != nil {
@@ -310,7 +265,6 @@ func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup)
 	}
 	if !selfRef {
 		// One call: the group, its rules and its tags (rules hash included) together.
-		tags[tagRulesHash] = wantedHash(r, "")
 		req := vpc.NewCreateSecurityGroupWithPoliciesRequest()
 		req.GroupName = common.StringPtr(addr.Name)
 		req.GroupDescription = common.StringPtr(r.Spec.Description)
@@ -334,7 +288,12 @@ func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup)
 			g.TagSet = req.Tags
 		}
 		c.log.Info("created", "addr", addr.String(), "id", *g.SecurityGroupId)
-		return c.sgCandidate(sgLive{g: g}).build(r), nil
+		// The rules are read back, not assumed: the observation shows what the cloud holds.
+		ps, err := c.readPolicies(ctx, *g.SecurityGroupId)
+		if err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s %s: read rules: %w", addr, *g.SecurityGroupId, err)
+		}
+		return c.sgCandidate(sgLive{g: g, policies: ps}).build(r), nil
 	}
 	// A rule admits the group itself: create the group, then set the rules with its ID.
 	req := vpc.NewCreateSecurityGroupRequest()
@@ -354,16 +313,15 @@ func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup)
 	}
 	id := *g.SecurityGroupId
 	c.log.Info("created", "addr", addr.String(), "id", id)
-	if err := c.applyRules(ctx, r, id, tags); err != nil {
+	if err := c.applyRules(ctx, r, id); err != nil {
 		return providers.Observation{}, fmt.Errorf("create %s %s: rules: %w", addr, id, err)
 	}
 	return c.reobserveSG(ctx, r, id)
 }
 
 // applyRules replaces both rule lists of a group (ModifySecurityGroupPolicies resets
-// ingress and egress together; Version "0" clears everything), then records their
-// hash in the tag.
-func (c *Client) applyRules(ctx context.Context, r *spec.SecurityGroup, id string, haveTags map[string]string) error {
+// ingress and egress together; Version "0" clears everything).
+func (c *Client) applyRules(ctx context.Context, r *spec.SecurityGroup, id string) error {
 	in := normRules(r.Spec.Ingress, r.Metadata.Name, id)
 	eg := normRules(r.Spec.Egress, r.Metadata.Name, id)
 	set := &vpc.SecurityGroupPolicySet{Ingress: toPolicies(in), Egress: toPolicies(eg)}
@@ -373,17 +331,25 @@ func (c *Client) applyRules(ctx context.Context, r *spec.SecurityGroup, id strin
 	req := vpc.NewModifySecurityGroupPoliciesRequest()
 	req.SecurityGroupId = common.StringPtr(id)
 	req.SecurityGroupPolicySet = set
-	if _, err := invoke(ctx, c, "vpc", "ModifySecurityGroupPolicies", kindWrite, func(ctx context.Context) (*vpc.ModifySecurityGroupPoliciesResponse, error) {
+	_, err := invoke(ctx, c, "vpc", "ModifySecurityGroupPolicies", kindWrite, func(ctx context.Context) (*vpc.ModifySecurityGroupPoliciesResponse, error) {
 		return c.vpc.ModifySecurityGroupPoliciesWithContext(ctx, req)
-	}); err != nil {
-		return err
-	}
-	want := map[string]string{}
-	for k, v := range haveTags {
-		want[k] = v
-	}
-	want[tagRulesHash] = rulesHash(in, eg)
-	return c.syncTags(ctx, c.tagResource("cvm", "sg", id), haveTags, want)
+	})
+	return err
+}
+
+// rulesEqual compares two normalised rule lists, order included (rules are evaluated
+// in order).
+func rulesEqual(a, b []spec.SecurityGroupRule) bool {
+	return slices.EqualFunc(a, b, func(x, y spec.SecurityGroupRule) bool {
+		if (x.SecurityGroupRef == nil) != (y.SecurityGroupRef == nil) {
+			return false
+		}
+		if x.SecurityGroupRef != nil && x.SecurityGroupRef.ID != y.SecurityGroupRef.ID {
+			return false
+		}
+		x.SecurityGroupRef, y.SecurityGroupRef = nil, nil
+		return x == y
+	})
 }
 
 // reobserveSG reads one group and its rules after a change.
@@ -421,12 +387,11 @@ func (c *Client) updateSecurityGroup(ctx context.Context, r *spec.SecurityGroup,
 	if err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
-	have, err := c.updateTags(ctx, r, c.tagResource("cvm", "sg", o.ID), vpcTagMap(g.TagSet), changes)
-	if err != nil {
+	if _, err := c.updateTags(ctx, r, c.tagResource("cvm", "sg", o.ID), vpcTagMap(g.TagSet), changes); err != nil {
 		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
 	}
 	if anyPath(changes, "spec.ingress", "spec.egress") {
-		if err := c.applyRules(ctx, r, o.ID, have); err != nil {
+		if err := c.applyRules(ctx, r, o.ID); err != nil {
 			return providers.Observation{}, fmt.Errorf("update %s %s: rules: %w", addr, o.ID, err)
 		}
 	}

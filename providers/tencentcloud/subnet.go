@@ -44,9 +44,6 @@ func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
 				DeletionPolicy:  own.policy,
 			},
 		}
-		if n := s.AvailableIpAddressCount; n != nil {
-			o.Extra["availableIPs"] = strconv.FormatUint(*n, 10)
-		}
 		return o
 	}
 	return cd

@@ -17,17 +17,12 @@ import (
 // tagPrefix is reserved for tkeops' own tags; users may not declare keys under it.
 const tagPrefix = "tkeops.io/"
 
-// tagRulesHash holds the content hash of a security group's declared rules.
-const tagRulesHash = "tkeops.io/rules-hash"
-
 // ownership is what tkeops' own tags say about a resource.
 type ownership struct {
 	owner  string
 	addr   spec.Addr
 	hasTag bool // the name tag parsed
 	policy spec.DeletionPolicy
-	// rulesHash is the security-group rules hash, if any.
-	rulesHash string
 }
 
 // splitTags separates user tags from tkeops' own.
@@ -48,8 +43,6 @@ func splitTags(all map[string]string) (user map[string]string, own ownership) {
 			}
 		case providers.TagDeletionPolicy:
 			own.policy = spec.DeletionPolicy(v)
-		case tagRulesHash:
-			own.rulesHash = v
 		}
 	}
 	if len(user) == 0 {

@@ -49,23 +49,22 @@ func TestNormRule(t *testing.T) {
 	}
 }
 
-func TestRulesHash(t *testing.T) {
+func TestRulesEqual(t *testing.T) {
 	a := spec.SecurityGroupRule{Protocol: "TCP", Port: "22", CIDRBlock: "10.0.0.0/8", Action: "ACCEPT"}
 	b := spec.SecurityGroupRule{Protocol: "UDP", Port: "53", CIDRBlock: "10.0.0.0/8", Action: "ACCEPT"}
-	h := rulesHash([]spec.SecurityGroupRule{a, b}, nil)
-	if h != rulesHash([]spec.SecurityGroupRule{a, b}, nil) {
-		t.Fatal("hash is not deterministic")
+	self := spec.SecurityGroupRule{Protocol: "ALL", Port: "ALL", SecurityGroupRef: &spec.Ref{ID: "sg-1"}, Action: "ACCEPT"}
+	selfByName := self
+	selfByName.SecurityGroupRef = &spec.Ref{Name: "me", ID: "sg-1"}
+	if !rulesEqual([]spec.SecurityGroupRule{a, self}, []spec.SecurityGroupRule{a, selfByName}) {
+		t.Error("references compare by ID")
 	}
-	if h == rulesHash([]spec.SecurityGroupRule{b, a}, nil) {
-		t.Error("rules are evaluated in order, so reordering must change the hash")
+	if rulesEqual([]spec.SecurityGroupRule{a, b}, []spec.SecurityGroupRule{b, a}) {
+		t.Error("rules are evaluated in order, so reordering is a difference")
 	}
-	if h == rulesHash(nil, []spec.SecurityGroupRule{a, b}) {
-		t.Error("the same rules as egress must hash differently from ingress")
-	}
-	self := &spec.SecurityGroup{Object: spec.Object{Metadata: spec.ObjectMeta{Name: "me"}},
-		Spec: spec.SecurityGroupSpec{Ingress: []spec.SecurityGroupRule{{Protocol: "ALL", SecurityGroupRef: &spec.Ref{Name: "me"}, Action: "ACCEPT"}}}}
-	if wantedHash(self, "sg-1") == wantedHash(self, "sg-2") {
-		t.Error("a self-reference must hash with the group's own ID")
+	other := self
+	other.SecurityGroupRef = &spec.Ref{ID: "sg-2"}
+	if rulesEqual([]spec.SecurityGroupRule{self}, []spec.SecurityGroupRule{other}) || rulesEqual([]spec.SecurityGroupRule{self}, []spec.SecurityGroupRule{a}) {
+		t.Error("a different or missing reference is a difference")
 	}
 }
 

@@ -129,7 +129,6 @@ func (c *Client) updateTags(ctx context.Context, r spec.Resource, resource strin
 	if err != nil {
 		return nil, err
 	}
-	keepForeignOwnership(have, want)
 	if err := c.syncTags(ctx, resource, have, want); err != nil {
 		return nil, fmt.Errorf("tags: %w", err)
 	}
@@ -330,16 +329,6 @@ func (c *Client) updateVPC(ctx context.Context, r *spec.VPC, o providers.Observa
 	}
 	v.TagSet = vpcTags(tags)
 	return c.vpcCandidate(v).build(r), nil
-}
-
-// keepForeignOwnership stops a tag sync from stripping tkeops keys it did not mean
-// to manage (e.g. the rules hash of a security group).
-func keepForeignOwnership(have, want map[string]string) {
-	if v, ok := have[tagRulesHash]; ok {
-		if _, set := want[tagRulesHash]; !set {
-			want[tagRulesHash] = v
-		}
-	}
 }
 
 func (c *Client) deleteVPC(ctx context.Context, o providers.Observation) error {
