@@ -8,6 +8,8 @@
 // signature in constant time before it reads a single field, enforces a body
 // size limit, and turns push and pull-request payloads into one Event shape.
 //
-// Each forge lives in one file holding both directions; adding a forge is one
-// file plus one line in New and one in webhookParser.
+// Each forge lives in one file holding both directions and defining its
+// driver; adding a forge is that file plus one entry in the drivers registry
+// (registry.go), which New, ParseWebhook and the configuration's checks and
+// error messages read.
 package forge

@@ -39,8 +39,12 @@ const (
 	DefaultDriftContext = "tkeops/drift"
 )
 
-// Contexts are the status contexts the service posts under.
-type Contexts struct{ Plan, Apply, Drift string }
+// Contexts are the status contexts the service posts under, one per kind of run.
+type Contexts struct {
+	Plan  string `json:"plan"`
+	Apply string `json:"apply"`
+	Drift string `json:"drift"`
+}
 
 // WithDefaults fills empty contexts with the defaults.
 func (c Contexts) WithDefaults() Contexts {
@@ -73,20 +77,78 @@ type Status struct {
 // accept more); longer ones are shortened with an ellipsis.
 const MaxDescription = 140
 
-// Client reports results back to one repository on a forge.
-//
-// SetStatus posts s unless the latest status with the same context on that
-// commit already has the same state, description and target URL; calling it
-// again with the same Status is a no-op.
-//
-// UpsertComment keeps exactly one comment carrying marker on pull (merge)
-// request change: it creates it, or edits it in place when the body
-// differs, or does nothing when it is unchanged. The marker is prepended to
-// body when body does not already contain it.
+// Final reports whether the state ends a run (not pending).
+func (s State) Final() bool { return s != StatePending && s != "" }
+
+// Client works with one repository on a forge: it reports results back
+// (statuses, the plan comment) and reads what the service needs to decide
+// (open pull requests, latest statuses, comments, who may write).
 type Client interface {
+	// SetStatus posts s unless the latest status with the same context on
+	// that commit already has the same state, description and target URL;
+	// calling it again with the same Status is a no-op.
 	SetStatus(ctx context.Context, s Status) error
+	// Statuses returns the latest status of each context on rev.
+	Statuses(ctx context.Context, rev string) ([]Status, error)
+	// UpsertComment keeps exactly one comment carrying marker on pull
+	// (merge) request change: it creates it, or edits it in place when the
+	// body differs, or does nothing when it is unchanged. The marker is
+	// prepended to body when body does not already contain it.
 	UpsertComment(ctx context.Context, change int, marker, body string) error
+	// Comments lists the comments on pull request change, oldest first.
+	Comments(ctx context.Context, change int) ([]Comment, error)
+	// OpenChanges lists the open pull requests of the repository.
+	OpenChanges(ctx context.Context) ([]Change, error)
+	// Change returns one pull request, open or not.
+	Change(ctx context.Context, number int) (Change, error)
+	// MergedAs returns the pull requests whose merge produced commit rev
+	// (a merge, squash or rebase commit); none for a direct push.
+	MergedAs(ctx context.Context, rev string) ([]Change, error)
+	// CanWrite reports whether user may push to the repository (GitHub and
+	// Gitea: write, maintain or admin; GitLab: Developer or above).
+	CanWrite(ctx context.Context, user string) (bool, error)
+	// CommitURL and ChangeURL link people to the forge's pages; "" when the
+	// forge has no web pages (log).
+	CommitURL(rev string) string
+	ChangeURL(number int) string
 }
+
+// Change is a pull request (GitLab: merge request).
+type Change struct {
+	Number int
+	Title  string
+	// State is "open", "closed" or "merged".
+	State string
+	// HeadSHA is the head commit; HeadRef the source branch as a full ref.
+	HeadSHA string
+	HeadRef string
+	// BaseRef is the target branch as a full ref (refs/heads/main).
+	BaseRef string
+	// PullRef is the ref on the base repository that holds the head
+	// (refs/pull/N/head, refs/merge-requests/N/head).
+	PullRef string
+	// Fork is true when the head lives in another repository.
+	Fork   bool
+	Author string
+	Labels []string
+	// MergeCommit is the commit the merge produced, once merged.
+	MergeCommit string
+}
+
+// Comment is one comment on a pull request.
+type Comment struct {
+	ID        int64
+	Author    string
+	Body      string
+	CreatedAt time.Time
+}
+
+// Change states.
+const (
+	ChangeOpen   = "open"
+	ChangeClosed = "closed"
+	ChangeMerged = "merged"
+)
 
 // Options configures a Client.
 type Options struct {
@@ -98,14 +160,10 @@ type Options struct {
 	// Repo is "owner/name" (GitHub, Gitea) or the GitLab project's path
 	// ("group/sub/project") or numeric ID.
 	Repo       string
-	Token      Secret
+	Token      secret.Value
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     *slog.Logger
 }
-
-// Secret is a token. It prints, logs and marshals as "[redacted]"; it is the
-// type the git source's credentials have too.
-type Secret = secret.Value
 
 // APIError is a non-2xx answer from a forge API. It never contains the token.
 type APIError struct {

@@ -12,7 +12,9 @@ import (
 // giteaMaxComment keeps comments well inside what Gitea stores and renders.
 const giteaMaxComment = 65536
 
-func newGitea(opts Options) (*reposClient, error) {
+var giteaDriver = driver{newClient: newGitea, parse: parseGitea}
+
+func newGitea(opts Options) (Client, error) {
 	owner, name, ok := strings.Cut(opts.Repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("forge gitea: repo %q must be owner/name", opts.Repo)
@@ -22,11 +24,14 @@ func newGitea(opts Options) (*reposClient, error) {
 	}
 	token := string(opts.Token)
 	return &reposClient{
-		owner:      owner,
-		name:       name,
-		maxComment: giteaMaxComment,
-		pageParam:  "limit",
-		pageSize:   50, // Gitea's default maximum page size
+		owner:       owner,
+		name:        name,
+		web:         strings.TrimSuffix(opts.BaseURL, "/api/v1") + "/" + owner + "/" + name,
+		changePage:  "pulls",
+		mergedAsOne: true,
+		maxComment:  giteaMaxComment,
+		pageParam:   "limit",
+		pageSize:    50, // Gitea's default maximum page size
 		// Listing an issue's comments returns every one and takes no paging.
 		commentsPaged: false,
 		// Gitea answers a status with its state in "status".

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/gitea"
+	"github.com/tkeops/tkeops/internal/secret"
 )
 
 // delivery is what the webhook receiver saw for one request.
@@ -32,7 +33,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 	srv := gitea.Start(t)
 	repo := srv.CreateRepo(t, "tke-specs")
 
-	const secret = "webhook-secret-1"
+	const hookSecret = "webhook-secret-1"
 	got := make(chan delivery, 64)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -42,7 +43,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 			return c
 		}
 		_, wrongErr := forge.ParseWebhook(forge.Gitea, again(), []byte("not-the-secret"), 1<<20)
-		ev, err := forge.ParseWebhook(forge.Gitea, again(), []byte(secret), 1<<20)
+		ev, err := forge.ParseWebhook(forge.Gitea, again(), []byte(hookSecret), 1<<20)
 		got <- delivery{event: ev, err: err, wrongErr: wrongErr}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -51,7 +52,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(receiver.Close)
-	srv.AddWebhook(t, repo, receiver.URL, secret)
+	srv.AddWebhook(t, repo, receiver.URL, hookSecret)
 
 	waitFor := func(t *testing.T, what string, match func(forge.Event) bool) delivery {
 		t.Helper()
@@ -75,7 +76,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 	rev := work.Commit(t, "add a vpc", map[string]string{"specs/vpc.yaml": "name: v1\n"})
 	work.Push(t)
 
-	client, err := forge.New(forge.Gitea, forge.Options{BaseURL: srv.URL, Repo: repo.FullName(), Token: forge.Secret(srv.Token)})
+	client, err := forge.New(forge.Gitea, forge.Options{BaseURL: srv.URL, Repo: repo.FullName(), Token: secret.Value(srv.Token)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +152,9 @@ func TestGiteaEndToEnd(t *testing.T) {
 		d := waitFor(t, "pull_request", func(ev forge.Event) bool { return ev.Kind == forge.EventPullRequest && ev.Change == n })
 		want := forge.Event{Kind: forge.EventPullRequest, Ref: "refs/heads/main", Revision: head, Change: n,
 			Action: forge.ActionOpened, HeadRef: "refs/heads/staging", PullRef: "refs/pull/" + strconv.Itoa(n) + "/head",
-			Repo: repo.FullName(), DeliveryID: d.event.DeliveryID, Forge: forge.Gitea, RawEvent: "pull_request"}
-		if d.event != want || d.event.DeliveryID == "" {
+			Repo: repo.FullName(), Sender: gitea.AdminUser, DeliveryID: d.event.DeliveryID, Digest: d.event.Digest,
+			Forge: forge.Gitea, RawEvent: "pull_request"}
+		if d.event != want || d.event.DeliveryID == "" || len(d.event.Digest) != 64 {
 			t.Errorf("pull request event\n got %+v\nwant %+v", d.event, want)
 		}
 

@@ -12,7 +12,9 @@ import (
 // githubMaxComment is GitHub's limit on an issue comment body.
 const githubMaxComment = 65536
 
-func newGitHub(opts Options) (*reposClient, error) {
+var githubDriver = driver{newClient: newGitHub, parse: parseGitHub}
+
+func newGitHub(opts Options) (Client, error) {
 	owner, name, ok := strings.Cut(opts.Repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("forge github: repo %q must be owner/name", opts.Repo)
@@ -21,10 +23,18 @@ func newGitHub(opts Options) (*reposClient, error) {
 	if root == "" {
 		root = "https://api.github.com"
 	}
+	// Web pages: github.com for the public API, the host for Enterprise
+	// (https://HOST/api/v3).
+	web := strings.TrimSuffix(root, "/api/v3")
+	if web == "https://api.github.com" {
+		web = "https://github.com"
+	}
 	token := string(opts.Token)
 	return &reposClient{
 		owner:         owner,
 		name:          name,
+		web:           web + "/" + owner + "/" + name,
+		changePage:    "pull",
 		maxComment:    githubMaxComment,
 		pageParam:     "per_page",
 		pageSize:      100,

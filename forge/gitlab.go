@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // GitLab: API v4 (commit statuses, merge request notes) and webhooks
@@ -19,9 +21,12 @@ const gitlabMaxComment = 262144
 type gitlabClient struct {
 	api     api
 	project string // escaped project ID or path
+	web     string // the project's web page
 }
 
-func newGitLab(opts Options) (*gitlabClient, error) {
+var gitlabDriver = driver{newClient: newGitLab, parse: parseGitLab}
+
+func newGitLab(opts Options) (Client, error) {
 	if strings.Trim(opts.Repo, "/") == "" {
 		return nil, errors.New("forge gitlab: repo must be a project path (group/project) or numeric ID")
 	}
@@ -30,13 +35,20 @@ func newGitLab(opts Options) (*gitlabClient, error) {
 		root = "https://gitlab.com"
 	}
 	token := string(opts.Token)
+	root = strings.TrimSuffix(root, "/api/v4")
+	repo := strings.Trim(opts.Repo, "/")
+	web := root + "/" + repo
+	if _, err := strconv.ParseInt(repo, 10, 64); err == nil {
+		web = root + "/projects/" + repo // GitLab redirects a project ID to its page
+	}
 	return &gitlabClient{
+		web: web,
 		// The path's slashes are escaped: GitLab takes "group/sub/project"
 		// as one :id segment, "group%2Fsub%2Fproject".
 		project: url.PathEscape(strings.Trim(opts.Repo, "/")),
 		api: api{
 			forge:  GitLab,
-			root:   strings.TrimSuffix(root, "/api/v4") + "/api/v4",
+			root:   root + "/api/v4",
 			client: opts.HTTPClient,
 			log:    opts.Logger,
 			auth:   func(h http.Header) { h.Set("PRIVATE-TOKEN", token) },
@@ -71,10 +83,11 @@ func (c *gitlabClient) SetStatus(ctx context.Context, s Status) error {
 		return err
 	}
 	state, desc := gitlabState(s.State), shorten(s.Description, MaxDescription)
-	latest, found, err := c.latestStatus(ctx, s.Revision, s.Context)
+	all, err := c.statuses(ctx, s.Revision, s.Context)
 	if err != nil {
 		return fmt.Errorf("read statuses of %s: %w", s.Revision, err)
 	}
+	latest, found := all[s.Context]
 	if found && latest.Status == state && latest.Description == desc && latest.TargetURL == s.TargetURL {
 		c.api.log.Debug("commit status unchanged; not posting", "context", s.Context, "state", s.State, "rev", s.Revision)
 		return nil
@@ -96,36 +109,73 @@ func (c *gitlabClient) SetStatus(ctx context.Context, s Status) error {
 	return nil
 }
 
-// latestStatus lists the commit's statuses filtered by name. Without all=true
-// GitLab returns only the latest status per name; the highest ID wins in case
-// several pipelines' statuses are listed.
-func (c *gitlabClient) latestStatus(ctx context.Context, rev, name string) (gitlabStatus, bool, error) {
+// statuses lists the commit's statuses (only those named name, unless name is
+// empty) and keeps the latest per name. Without all=true GitLab returns only
+// the latest status per name; the highest ID wins in case several pipelines'
+// statuses are listed.
+func (c *gitlabClient) statuses(ctx context.Context, rev, name string) (map[string]gitlabStatus, error) {
 	const perPage = 100
-	var best gitlabStatus
-	found := false
+	latest := map[string]gitlabStatus{}
 	for page := 1; page <= maxPages; page++ {
 		var statuses []gitlabStatus
-		q := url.Values{"name": {name}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		if name != "" {
+			q.Set("name", name)
+		}
 		hdr, err := c.api.do(ctx, http.MethodGet, "/projects/"+c.project+"/repository/commits/"+url.PathEscape(rev)+"/statuses", q, nil, &statuses)
 		if err != nil {
-			return gitlabStatus{}, false, err
+			return nil, err
 		}
 		for _, st := range statuses {
-			if st.Name == name && (!found || st.ID > best.ID) {
-				best, found = st, true
+			if name != "" && st.Name != name {
+				continue
+			}
+			if best, ok := latest[st.Name]; !ok || st.ID > best.ID {
+				latest[st.Name] = st
 			}
 		}
 		if !hasNextPage(hdr, len(statuses), perPage) {
 			break
 		}
 	}
-	return best, found, nil
+	return latest, nil
+}
+
+// Statuses implements Client. GitLab's "failed" reads back as StateFailure,
+// "running" and "created" as StatePending.
+func (c *gitlabClient) Statuses(ctx context.Context, rev string) ([]Status, error) {
+	latest, err := c.statuses(ctx, rev, "")
+	if err != nil {
+		return nil, fmt.Errorf("read statuses of %s: %w", rev, err)
+	}
+	out := make([]Status, 0, len(latest))
+	for _, st := range latest {
+		state := StatePending
+		switch st.Status {
+		case "success":
+			state = StateSuccess
+		case "failed":
+			state = StateFailure
+		case "canceled", "skipped":
+			state = StateError
+		}
+		out = append(out, Status{Revision: rev, Context: st.Name, Description: st.Description, TargetURL: st.TargetURL, State: state})
+	}
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Context, b.Context) })
+	return out, nil
 }
 
 type gitlabNote struct {
-	ID     int64  `json:"id"`
-	Body   string `json:"body"`
-	System bool   `json:"system"`
+	ID        int64      `json:"id"`
+	Body      string     `json:"body"`
+	System    bool       `json:"system"`
+	Author    gitlabUser `json:"author"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+type gitlabUser struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
 }
 
 // UpsertComment implements Client, on merge request notes.
@@ -157,24 +207,186 @@ func (c *gitlabClient) UpsertComment(ctx context.Context, change int, marker, bo
 }
 
 func (c *gitlabClient) findNote(ctx context.Context, notes, marker string) (*gitlabNote, error) {
+	var found *gitlabNote
+	err := c.eachNote(ctx, notes, func(n gitlabNote) bool {
+		if strings.Contains(n.Body, marker) {
+			found = &n
+			return false
+		}
+		return true
+	})
+	return found, err
+}
+
+// eachNote calls fn with the merge request's notes written by people, oldest
+// first, until fn returns false.
+func (c *gitlabClient) eachNote(ctx context.Context, notes string, fn func(gitlabNote) bool) error {
 	const perPage = 100
 	for page := 1; page <= maxPages; page++ {
 		var list []gitlabNote
 		q := url.Values{"per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}, "sort": {"asc"}, "order_by": {"created_at"}}
 		hdr, err := c.api.do(ctx, http.MethodGet, notes, q, nil, &list)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i := range list {
-			if !list[i].System && strings.Contains(list[i].Body, marker) {
-				return &list[i], nil
+		for _, n := range list {
+			if !n.System && !fn(n) {
+				return nil
 			}
 		}
 		if !hasNextPage(hdr, len(list), perPage) {
 			break
 		}
 	}
-	return nil, nil
+	return nil
+}
+
+func (c *gitlabClient) mrPath(iid int) string {
+	return "/projects/" + c.project + "/merge_requests/" + strconv.Itoa(iid)
+}
+
+// Comments implements Client.
+func (c *gitlabClient) Comments(ctx context.Context, change int) ([]Comment, error) {
+	var out []Comment
+	err := c.eachNote(ctx, c.mrPath(change)+"/notes", func(n gitlabNote) bool {
+		out = append(out, Comment{ID: n.ID, Author: n.Author.Username, Body: n.Body, CreatedAt: n.CreatedAt})
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list notes of merge request !%d: %w", change, err)
+	}
+	return out, nil
+}
+
+// gitlabMR is a merge request as the API answers it.
+type gitlabMR struct {
+	IID             int        `json:"iid"`
+	Title           string     `json:"title"`
+	State           string     `json:"state"` // opened, closed, locked, merged
+	SHA             string     `json:"sha"`
+	SourceBranch    string     `json:"source_branch"`
+	TargetBranch    string     `json:"target_branch"`
+	SourceProjectID int64      `json:"source_project_id"`
+	TargetProjectID int64      `json:"target_project_id"`
+	Author          gitlabUser `json:"author"`
+	Labels          []string   `json:"labels"`
+	MergeCommitSHA  string     `json:"merge_commit_sha"`
+	SquashCommitSHA string     `json:"squash_commit_sha"`
+}
+
+func (m gitlabMR) change() Change {
+	ch := Change{Number: m.IID, Title: m.Title, State: ChangeOpen, HeadSHA: m.SHA, HeadRef: branchRef(m.SourceBranch),
+		BaseRef: branchRef(m.TargetBranch), PullRef: fmt.Sprintf("refs/merge-requests/%d/head", m.IID),
+		Fork: m.SourceProjectID != m.TargetProjectID, Author: m.Author.Username, Labels: m.Labels}
+	switch m.State {
+	case "merged":
+		ch.State = ChangeMerged
+		ch.MergeCommit = m.MergeCommitSHA
+		if ch.MergeCommit == "" {
+			ch.MergeCommit = m.SquashCommitSHA
+		}
+		if ch.MergeCommit == "" { // fast-forward merge: the head is the commit
+			ch.MergeCommit = m.SHA
+		}
+	case "closed", "locked":
+		ch.State = ChangeClosed
+	}
+	return ch
+}
+
+// OpenChanges implements Client.
+func (c *gitlabClient) OpenChanges(ctx context.Context) ([]Change, error) {
+	const perPage = 100
+	var out []Change
+	for page := 1; page <= maxPages; page++ {
+		var list []gitlabMR
+		q := url.Values{"state": {"opened"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		hdr, err := c.api.do(ctx, http.MethodGet, "/projects/"+c.project+"/merge_requests", q, nil, &list)
+		if err != nil {
+			return nil, fmt.Errorf("list open merge requests: %w", err)
+		}
+		for _, m := range list {
+			out = append(out, m.change())
+		}
+		if !hasNextPage(hdr, len(list), perPage) {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Change implements Client.
+func (c *gitlabClient) Change(ctx context.Context, number int) (Change, error) {
+	var m gitlabMR
+	if _, err := c.api.do(ctx, http.MethodGet, c.mrPath(number), nil, nil, &m); err != nil {
+		return Change{}, fmt.Errorf("read merge request !%d: %w", number, err)
+	}
+	return m.change(), nil
+}
+
+// MergedAs implements Client.
+func (c *gitlabClient) MergedAs(ctx context.Context, rev string) ([]Change, error) {
+	var list []gitlabMR
+	if _, err := c.api.do(ctx, http.MethodGet, "/projects/"+c.project+"/repository/commits/"+url.PathEscape(rev)+"/merge_requests", nil, nil, &list); err != nil {
+		return nil, fmt.Errorf("merge requests of commit %s: %w", rev, err)
+	}
+	var out []Change
+	for _, m := range list {
+		if ch := m.change(); ch.State == ChangeMerged && ch.MergeCommit == rev {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+// gitlabDeveloper is the access level from which a member may push.
+const gitlabDeveloper = 30
+
+// CanWrite implements Client: the user's access level on the project,
+// inherited memberships included.
+func (c *gitlabClient) CanWrite(ctx context.Context, user string) (bool, error) {
+	if user == "" {
+		return false, nil
+	}
+	var users []gitlabUser
+	if _, err := c.api.do(ctx, http.MethodGet, "/users", url.Values{"username": {user}}, nil, &users); err != nil {
+		return false, fmt.Errorf("look up user %s: %w", user, err)
+	}
+	if len(users) == 0 {
+		return false, nil
+	}
+	var member struct {
+		AccessLevel int `json:"access_level"`
+	}
+	_, err := c.api.do(ctx, http.MethodGet, "/projects/"+c.project+"/members/all/"+strconv.FormatInt(users[0].ID, 10), nil, nil, &member)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("access level of %s: %w", user, err)
+	}
+	return member.AccessLevel >= gitlabDeveloper, nil
+}
+
+// CommitURL implements Client.
+func (c *gitlabClient) CommitURL(rev string) string {
+	return c.web + "/-/commit/" + url.PathEscape(rev)
+}
+
+// ChangeURL implements Client.
+func (c *gitlabClient) ChangeURL(number int) string {
+	return c.web + "/-/merge_requests/" + strconv.Itoa(number)
+}
+
+// gitlabTime reads the webhook's timestamps: RFC 3339 or GitLab's older
+// "2006-01-02 15:04:05 UTC"; zero when neither.
+func gitlabTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // hasNextPage follows GitLab's X-Next-Page header, falling back to "a full
@@ -194,33 +406,68 @@ func parseGitLab(h http.Header, contentType string, body, secret []byte) (Event,
 		return Event{}, fmt.Errorf("gitlab webhook: %w", ErrBadSignature)
 	}
 	ev := Event{Forge: GitLab, DeliveryID: h.Get("X-Gitlab-Event-UUID"), RawEvent: h.Get("X-Gitlab-Event")}
+	type project struct {
+		ID                int64  `json:"id"`
+		PathWithNamespace string `json:"path_with_namespace"`
+	}
 	switch ev.RawEvent {
 	case "Push Hook", "Tag Push Hook":
 		var p struct {
 			Ref, Before, After string
-			Project            struct {
-				PathWithNamespace string `json:"path_with_namespace"`
-			}
+			UserUsername       string `json:"user_username"`
+			Project            project
 		}
 		if err := decode(body, &p); err != nil {
 			return Event{}, &PayloadError{Forge: GitLab, Err: err}
 		}
 		ev.Kind, ev.Ref, ev.Before, ev.Revision, ev.Repo = EventPush, p.Ref, p.Before, p.After, p.Project.PathWithNamespace
+		ev.ProjectID, ev.Sender = p.Project.ID, p.UserUsername
 		ev.Deleted = isZeroSHA(p.After)
+		return ev, nil
+	case "Note Hook":
+		var p struct {
+			User             gitlabUser
+			Project          project
+			ObjectAttributes struct {
+				ID           int64  `json:"id"`
+				Note         string `json:"note"`
+				NoteableType string `json:"noteable_type"`
+				CreatedAt    string `json:"created_at"`
+				Action       string `json:"action"`
+			} `json:"object_attributes"`
+			MergeRequest *struct {
+				IID int `json:"iid"`
+			} `json:"merge_request"`
+		}
+		if err := decode(body, &p); err != nil {
+			return Event{}, &PayloadError{Forge: GitLab, Err: err}
+		}
+		a := p.ObjectAttributes
+		ev.Repo, ev.ProjectID, ev.Sender, ev.Action = p.Project.PathWithNamespace, p.Project.ID, p.User.Username, "created"
+		if a.Action == "update" {
+			ev.Action = "edited"
+		}
+		if a.NoteableType != "MergeRequest" || p.MergeRequest == nil {
+			ev.Kind = EventUnknown
+			return ev, nil
+		}
+		ev.Kind, ev.Change = EventComment, p.MergeRequest.IID
+		ev.Comment = Comment{ID: a.ID, Author: p.User.Username, Body: a.Note, CreatedAt: gitlabTime(a.CreatedAt)}
 		return ev, nil
 	case "Merge Request Hook":
 		var p struct {
-			Project struct {
-				PathWithNamespace string `json:"path_with_namespace"`
-			}
+			User             gitlabUser
+			Project          project
 			ObjectAttributes struct {
-				IID          int    `json:"iid"`
-				Action       string `json:"action"`
-				State        string `json:"state"`
-				SourceBranch string `json:"source_branch"`
-				TargetBranch string `json:"target_branch"`
-				OldRev       string `json:"oldrev"`
-				LastCommit   struct {
+				IID             int    `json:"iid"`
+				Action          string `json:"action"`
+				State           string `json:"state"`
+				SourceBranch    string `json:"source_branch"`
+				TargetBranch    string `json:"target_branch"`
+				SourceProjectID int64  `json:"source_project_id"`
+				TargetProjectID int64  `json:"target_project_id"`
+				OldRev          string `json:"oldrev"`
+				LastCommit      struct {
 					ID string `json:"id"`
 				} `json:"last_commit"`
 			} `json:"object_attributes"`
@@ -229,7 +476,8 @@ func parseGitLab(h http.Header, contentType string, body, secret []byte) (Event,
 			return Event{}, &PayloadError{Forge: GitLab, Err: err}
 		}
 		a := p.ObjectAttributes
-		ev.Kind, ev.Change, ev.Repo = EventPullRequest, a.IID, p.Project.PathWithNamespace
+		ev.Kind, ev.Change, ev.Repo, ev.ProjectID = EventPullRequest, a.IID, p.Project.PathWithNamespace, p.Project.ID
+		ev.Sender, ev.Fork = p.User.Username, a.SourceProjectID != a.TargetProjectID
 		ev.Ref, ev.HeadRef = branchRef(a.TargetBranch), branchRef(a.SourceBranch)
 		ev.Revision, ev.Before = a.LastCommit.ID, a.OldRev
 		ev.PullRef = fmt.Sprintf("refs/merge-requests/%d/head", a.IID)

@@ -25,7 +25,10 @@ const (
 	EventPush        EventKind = "push"
 	EventPullRequest EventKind = "pull_request"
 	EventPing        EventKind = "ping"
-	EventUnknown     EventKind = "unknown"
+	// EventComment is a new comment on a pull request (GitHub and Gitea
+	// issue_comment on a pull request, GitLab Note Hook on a merge request).
+	EventComment EventKind = "comment"
+	EventUnknown EventKind = "unknown"
 )
 
 // Pull-request actions, normalised across forges. Actions not listed are
@@ -67,6 +70,19 @@ type Event struct {
 	Deleted bool
 	// Repo is the repository's full name (GitLab: path with namespace).
 	Repo string
+	// ProjectID is GitLab's numeric project ID (0 elsewhere).
+	ProjectID int64
+	// Fork is true for a pull request whose head lives in another
+	// repository.
+	Fork bool
+	// Sender is the login of the user whose action sent the event.
+	Sender string
+	// Comment is the new comment of an EventComment; Change is its pull
+	// request.
+	Comment Comment
+	// Digest is the hex SHA-256 of the verified payload. Delivery IDs are
+	// not covered by the signature, so replay protection keys on this.
+	Digest string
 	// DeliveryID identifies the delivery (X-GitHub-Delivery,
 	// X-Gitea-Delivery, X-Gitlab-Event-UUID) so replays can be refused.
 	DeliveryID string
@@ -104,18 +120,6 @@ const DefaultMaxWebhookBytes = 4 << 20
 // body and must check the signature before looking at anything else.
 type webhookParser func(h http.Header, contentType string, body, secret []byte) (Event, error)
 
-func parserFor(kind string) (webhookParser, bool) {
-	switch kind {
-	case GitHub:
-		return parseGitHub, true
-	case GitLab:
-		return parseGitLab, true
-	case Gitea, Forgejo:
-		return parseGitea, true
-	}
-	return nil, false
-}
-
 // ParseWebhook reads and verifies one delivery from forge kind. The body is
 // read up to maxBytes (DefaultMaxWebhookBytes if not positive); beyond it the
 // result is ErrTooLarge. A missing or wrong signature, or an empty secret,
@@ -123,9 +127,12 @@ func parserFor(kind string) (webhookParser, bool) {
 // other than push, pull request and ping come back as EventUnknown with a nil
 // error. ParseWebhook does not close r.Body.
 func ParseWebhook(kind string, r *http.Request, secret []byte, maxBytes int64) (Event, error) {
-	parse, ok := parserFor(kind)
+	d, ok := drivers[kind]
 	if !ok {
-		return Event{}, fmt.Errorf("unknown forge %q (want github, gitlab, gitea or forgejo)", kind)
+		return Event{}, unknownKind(kind)
+	}
+	if d.parse == nil {
+		return Event{}, fmt.Errorf("forge %s sends no webhooks", kind)
 	}
 	if len(secret) == 0 {
 		// Refuse rather than accept unsigned deliveries: anyone could
@@ -149,11 +156,13 @@ func ParseWebhook(kind string, r *http.Request, secret []byte, maxBytes int64) (
 	case err != nil:
 		return Event{}, fmt.Errorf("%s webhook: read body: %w", kind, err)
 	}
-	ev, err := parse(r.Header, r.Header.Get("Content-Type"), body, secret)
+	ev, err := d.parse(r.Header, r.Header.Get("Content-Type"), body, secret)
 	if err != nil {
 		return Event{}, err
 	}
 	ev.Forge = kind
+	sum := sha256.Sum256(body)
+	ev.Digest = hex.EncodeToString(sum[:])
 	return ev, nil
 }
 

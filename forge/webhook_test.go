@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -75,16 +76,16 @@ func TestParseWebhook(t *testing.T) {
 			event:   "push",
 			payload: "github/push.json",
 			want: Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
-				Before: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Repo: "acme/tke-specs", DeliveryID: "d-1", Forge: GitHub, RawEvent: "push"},
+				Before: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Repo: "acme/tke-specs", Sender: "meilin", DeliveryID: "d-1", Forge: GitHub, RawEvent: "push"},
 		},
 		"GitHubPullRequestSynchronize": {
-			reason:  "new commits on a PR carry the head SHA, base ref, and the fetchable pull ref",
+			reason:  "new commits on a PR carry the head SHA, base ref, and the fetchable pull ref; a head in another repository is a fork",
 			kind:    GitHub,
 			event:   "pull_request",
 			payload: "github/pull_request_synchronize.json",
 			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "a3f5e2c1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5",
 				Before: "9c4bd8b8a6e4f1a0f54c2b6a1d6f0c3a0e1f2d3c", Change: 42, Action: ActionSynchronize,
-				HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/42/head", Repo: "acme/tke-specs",
+				HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/42/head", Repo: "acme/tke-specs", Fork: true, Sender: "meilin",
 				DeliveryID: "d-1", Forge: GitHub, RawEvent: "pull_request"},
 		},
 		"GitHubPullRequestMerged": {
@@ -94,7 +95,7 @@ func TestParseWebhook(t *testing.T) {
 			payload: "github/pull_request_closed_merged.json",
 			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "a3f5e2c1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5",
 				Change: 42, Action: ActionMerged, Merged: true, HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/42/head",
-				Repo: "acme/tke-specs", DeliveryID: "d-1", Forge: GitHub, RawEvent: "pull_request"},
+				Repo: "acme/tke-specs", Sender: "ops-bot", DeliveryID: "d-1", Forge: GitHub, RawEvent: "pull_request"},
 		},
 		"GitHubPing": {
 			reason:  "ping is its own kind so the server can answer it",
@@ -116,7 +117,7 @@ func TestParseWebhook(t *testing.T) {
 			event:   "Push Hook",
 			payload: "gitlab/push.json",
 			want: Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
-				Before: "95790bf891e76fee5e1747ab589903a6a1f80f22", Repo: "platform/infra/tke-specs", DeliveryID: "d-1", Forge: GitLab, RawEvent: "Push Hook"},
+				Before: "95790bf891e76fee5e1747ab589903a6a1f80f22", Repo: "platform/infra/tke-specs", ProjectID: 15, Sender: "meilin", DeliveryID: "d-1", Forge: GitLab, RawEvent: "Push Hook"},
 		},
 		"GitLabMergeRequestUpdateWithCommits": {
 			reason:  "an MR update with oldrev is new commits: synchronize",
@@ -126,7 +127,7 @@ func TestParseWebhook(t *testing.T) {
 			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "b1e2d3c4f5a60718293a4b5c6d7e8f9012345678",
 				Before: "95790bf891e76fee5e1747ab589903a6a1f80f22", Change: 7, Action: ActionSynchronize,
 				HeadRef: "refs/heads/staging-cluster", PullRef: "refs/merge-requests/7/head", Repo: "platform/infra/tke-specs",
-				DeliveryID: "d-1", Forge: GitLab, RawEvent: "Merge Request Hook"},
+				ProjectID: 15, Sender: "meilin", DeliveryID: "d-1", Forge: GitLab, RawEvent: "Merge Request Hook"},
 		},
 		"GitLabMergeRequestMerged": {
 			reason:  "GitLab's merge action is the merged action",
@@ -135,14 +136,24 @@ func TestParseWebhook(t *testing.T) {
 			payload: "gitlab/merge_request_merge.json",
 			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "b1e2d3c4f5a60718293a4b5c6d7e8f9012345678",
 				Change: 7, Action: ActionMerged, Merged: true, HeadRef: "refs/heads/staging-cluster", PullRef: "refs/merge-requests/7/head",
-				Repo: "platform/infra/tke-specs", DeliveryID: "d-1", Forge: GitLab, RawEvent: "Merge Request Hook"},
+				Repo: "platform/infra/tke-specs", ProjectID: 15, DeliveryID: "d-1", Forge: GitLab, RawEvent: "Merge Request Hook"},
 		},
-		"GitLabUnknown": {
-			reason:  "note events are acknowledged as unknown",
+		"GitLabNoteOnMergeRequest": {
+			reason:  "a note on a merge request is a comment event with its author and text",
 			kind:    GitLab,
 			event:   "Note Hook",
 			payload: "gitlab/note.json",
-			want:    Event{Kind: EventUnknown, DeliveryID: "d-1", Forge: GitLab, RawEvent: "Note Hook"},
+			want: Event{Kind: EventComment, Change: 7, Action: "created", Repo: "platform/infra/tke-specs", ProjectID: 15, Sender: "meilin",
+				Comment: Comment{ID: 1244, Author: "meilin", Body: "/tkeops plan", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
+				DeliveryID: "d-1", Forge: GitLab, RawEvent: "Note Hook"},
+		},
+		"GitLabNoteOnIssue": {
+			reason:  "a note on an issue is acknowledged as unknown",
+			kind:    GitLab,
+			event:   "Note Hook",
+			payload: "gitlab/note_issue.json",
+			want: Event{Kind: EventUnknown, Action: "created", Repo: "platform/infra/tke-specs", ProjectID: 15, Sender: "meilin",
+				DeliveryID: "d-1", Forge: GitLab, RawEvent: "Note Hook"},
 		},
 		"GiteaPush": {
 			reason:  "Gitea push has GitHub's shape",
@@ -150,7 +161,7 @@ func TestParseWebhook(t *testing.T) {
 			event:   "push",
 			payload: "gitea/push.json",
 			want: Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "5e6f708192a3b4c3c5d4e0b54c1f0e3a1d2b3c4d",
-				Before: "3c5d4e0b54c1f0e3a1d2b3c4d5e6f708192a3b4c", Repo: "acme/tke-specs", DeliveryID: "d-1", Forge: Gitea, RawEvent: "push"},
+				Before: "3c5d4e0b54c1f0e3a1d2b3c4d5e6f708192a3b4c", Repo: "acme/tke-specs", Sender: "meilin", DeliveryID: "d-1", Forge: Gitea, RawEvent: "push"},
 		},
 		"GiteaPullRequestSynchronized": {
 			reason:  "Gitea spells it synchronized; we normalise to synchronize",
@@ -159,14 +170,24 @@ func TestParseWebhook(t *testing.T) {
 			payload: "gitea/pull_request_synchronized.json",
 			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b",
 				Change: 3, Action: ActionSynchronize, HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/3/head",
-				Repo: "acme/tke-specs", DeliveryID: "d-1", Forge: Gitea, RawEvent: "pull_request"},
+				Repo: "acme/tke-specs", Sender: "meilin", DeliveryID: "d-1", Forge: Gitea, RawEvent: "pull_request"},
 		},
-		"GiteaUnknown": {
-			reason:  "comment events are acknowledged as unknown",
+		"GiteaCommentOnPullRequest": {
+			reason:  "a comment on a pull request is a comment event",
 			kind:    Gitea,
 			event:   "issue_comment",
 			payload: "gitea/issue_comment.json",
-			want:    Event{Kind: EventUnknown, DeliveryID: "d-1", Forge: Gitea, RawEvent: "issue_comment"},
+			want: Event{Kind: EventComment, Change: 3, Action: "created", Repo: "acme/tke-specs", Sender: "meilin",
+				Comment: Comment{ID: 51, Author: "meilin", Body: "/tkeops approve", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
+				DeliveryID: "d-1", Forge: Gitea, RawEvent: "issue_comment"},
+		},
+		"GiteaCommentOnIssue": {
+			reason:  "a comment on an issue is acknowledged as unknown",
+			kind:    Gitea,
+			event:   "issue_comment",
+			payload: "gitea/issue_comment_issue.json",
+			want: Event{Kind: EventUnknown, Action: "created", Repo: "acme/tke-specs", Sender: "meilin",
+				DeliveryID: "d-1", Forge: Gitea, RawEvent: "issue_comment"},
 		},
 		"ForgejoPush": {
 			reason:  "Forgejo's own headers are accepted",
@@ -174,7 +195,7 @@ func TestParseWebhook(t *testing.T) {
 			event:   "push",
 			payload: "gitea/push.json",
 			want: Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "5e6f708192a3b4c3c5d4e0b54c1f0e3a1d2b3c4d",
-				Before: "3c5d4e0b54c1f0e3a1d2b3c4d5e6f708192a3b4c", Repo: "acme/tke-specs", DeliveryID: "d-1", Forge: Forgejo, RawEvent: "push"},
+				Before: "3c5d4e0b54c1f0e3a1d2b3c4d5e6f708192a3b4c", Repo: "acme/tke-specs", Sender: "meilin", DeliveryID: "d-1", Forge: Forgejo, RawEvent: "push"},
 		},
 	}
 	for name, tc := range cases {
@@ -184,6 +205,9 @@ func TestParseWebhook(t *testing.T) {
 			if err != nil {
 				t.Fatalf("\nReason: %s\nParseWebhook: %v", tc.reason, err)
 			}
+			// Replay protection keys on what was signed: the body's digest.
+			sum := sha256.Sum256(body)
+			tc.want.Digest = hex.EncodeToString(sum[:])
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("\nReason: %s\n-want, +got:\n%s", tc.reason, diff)
 			}
