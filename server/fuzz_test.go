@@ -12,8 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/runstore"
-	"github.com/tkeops/tkeops/service"
 )
 
 // FuzzHook feeds arbitrary deliveries to POST /hooks/gitea. Whatever the input,
@@ -39,7 +39,7 @@ func FuzzHook(f *testing.F) {
 		loop := &fakeLoop{}
 		reg := prometheus.NewRegistry()
 		srv, err := New(Options{Loop: loop, Runs: store, Gatherer: reg, Registerer: reg, MaxBodyBytes: 4096,
-			Webhooks: map[string]service.Secret{"gitea": service.NewSecret(hookSecret)}})
+			Webhooks: map[string]secret.Value{"gitea": secret.Value(hookSecret)}})
 		if err != nil {
 			t.Fatal(err)
 		}

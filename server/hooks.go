@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/tkeops/tkeops/forge"
-	"github.com/tkeops/tkeops/service"
 )
 
 // Webhook results, the label values of tkeops_webhook_deliveries_total.
@@ -26,7 +25,7 @@ type hookResponse struct {
 
 func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("forge")
-	secret, ok := s.opts.Webhooks[kind]
+	hookSecret, ok := s.opts.Webhooks[kind]
 	if !ok {
 		http.NotFound(w, r)
 		return
@@ -43,7 +42,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	}
 	// MaxBytesReader also tells the server to close the connection past the limit.
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	ev, err := forge.ParseWebhook(kind, r, []byte(secret.Reveal()), s.opts.MaxBodyBytes)
+	ev, err := forge.ParseWebhook(kind, r, []byte(hookSecret), s.opts.MaxBodyBytes)
 	var mbe *http.MaxBytesError
 	var perr *forge.PayloadError
 	switch {
@@ -74,7 +73,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusAccepted, resultIgnored, "this replica is not the leader; the leader's poll will pick the change up")
 		return
 	}
-	accepted, why := s.opts.Loop.HandleEvent(toServiceEvent(ev))
+	accepted, why := s.opts.Loop.HandleEvent(ev)
 	switch {
 	case ev.Kind == forge.EventPing:
 		reply(http.StatusOK, resultAccepted, "pong")
@@ -82,21 +81,6 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusAccepted, resultAccepted, why)
 	default:
 		reply(http.StatusOK, resultIgnored, why)
-	}
-}
-
-func toServiceEvent(ev forge.Event) service.Event {
-	return service.Event{
-		Kind:       service.EventKind(ev.Kind),
-		Ref:        ev.Ref,
-		Revision:   ev.Revision,
-		Change:     ev.Change,
-		Action:     ev.Action,
-		Merged:     ev.Merged,
-		HeadRef:    ev.HeadRef,
-		PullRef:    ev.PullRef,
-		DeliveryID: ev.DeliveryID,
-		Forge:      ev.Forge,
 	}
 }
 

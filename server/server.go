@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/service"
 )
@@ -33,7 +34,7 @@ const (
 
 // Loop is what the server needs of the GitOps loop; *service.Service implements it.
 type Loop interface {
-	HandleEvent(ev service.Event) (accepted bool, reason string)
+	HandleEvent(ev forge.Event) (accepted bool, reason string)
 	State() service.LoopState
 }
 
@@ -55,7 +56,7 @@ type Options struct {
 	Runs Runs
 	// Webhooks maps forge kind (github, gitlab, gitea, forgejo) to the webhook
 	// secret. A forge not listed gets 404 at /hooks/{forge}.
-	Webhooks map[string]service.Secret
+	Webhooks map[string]secret.Value
 	// MaxBodyBytes limits webhook bodies; DefaultMaxBodyBytes when zero.
 	MaxBodyBytes int64
 	// ReplayWindow is how long delivery IDs are remembered; DefaultReplayWindow when zero.

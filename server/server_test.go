@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/service"
 )
@@ -27,11 +29,11 @@ import (
 // fakeLoop records events; HandleFn decides the answer.
 type fakeLoop struct {
 	mu       sync.Mutex
-	events   []service.Event
-	HandleFn func(service.Event) (bool, string)
+	events   []forge.Event
+	HandleFn func(forge.Event) (bool, string)
 }
 
-func (l *fakeLoop) HandleEvent(ev service.Event) (bool, string) {
+func (l *fakeLoop) HandleEvent(ev forge.Event) (bool, string) {
 	l.mu.Lock()
 	l.events = append(l.events, ev)
 	l.mu.Unlock()
@@ -71,7 +73,7 @@ func newFixture(t testing.TB) *fixture {
 	f := &fixture{loop: &fakeLoop{}, store: store, reg: prometheus.NewRegistry()}
 	f.srv, err = New(Options{
 		Loop: f.loop, Runs: store, Gatherer: f.reg, Registerer: f.reg,
-		Webhooks:     map[string]service.Secret{"gitea": service.NewSecret(hookSecret)},
+		Webhooks:     map[string]secret.Value{"gitea": secret.Value(hookSecret)},
 		MaxBodyBytes: 4096,
 		Ready:        func() error { return f.ready },
 	})
@@ -104,7 +106,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	cases := map[string]struct {
 		reason     string
 		req        func() *http.Request
-		loopAnswer func(service.Event) (bool, string)
+		loopAnswer func(forge.Event) (bool, string)
 		wantCode   int
 		wantResult string
 		wantEvents int
@@ -150,7 +152,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		"unknown event": {
 			reason: "events tkeops does not use are acknowledged and ignored",
 			req:    func() *http.Request { return giteaRequest("issues", "d-6", `{"action":"opened"}`, hookSecret) },
-			loopAnswer: func(ev service.Event) (bool, string) {
+			loopAnswer: func(ev forge.Event) (bool, string) {
 				return false, "event kind " + string(ev.Kind) + " is not used"
 			},
 			wantCode: http.StatusOK, wantResult: resultIgnored, wantEvents: 1,

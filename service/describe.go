@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/spec"
@@ -113,7 +114,7 @@ func applyFailure(err error, out ApplyOutcome) string {
 
 func planComment(rev, line, markdown, url string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\n**%s**", DefaultCommentMarker, short(rev), line)
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\n**%s**", forge.PlanMarker, short(rev), line)
 	if url != "" {
 		fmt.Fprintf(&b, " · [full plan](%s)", url)
 	}
@@ -135,7 +136,7 @@ const maxCommentPlan = 60000
 
 func invalidComment(rev string, diags spec.Diagnostics, url string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`: invalid specs\n\n", DefaultCommentMarker, short(rev))
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`: invalid specs\n\n", forge.PlanMarker, short(rev))
 	if url != "" {
 		fmt.Fprintf(&b, "[run](%s)\n\n", url)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/spec"
@@ -133,11 +134,11 @@ type comment struct {
 
 type fakeForge struct {
 	mu       sync.Mutex
-	statuses []Status
+	statuses []forge.Status
 	comments []comment
 }
 
-func (f *fakeForge) SetStatus(_ context.Context, s Status) error {
+func (f *fakeForge) SetStatus(_ context.Context, s forge.Status) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.statuses = append(f.statuses, s)
@@ -151,10 +152,10 @@ func (f *fakeForge) UpsertComment(_ context.Context, change int, marker, body st
 	return nil
 }
 
-func (f *fakeForge) all() []Status {
+func (f *fakeForge) all() []forge.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]Status(nil), f.statuses...)
+	return append([]forge.Status(nil), f.statuses...)
 }
 
 // states renders statuses as "context state description" lines, for compact asserts.
@@ -231,3 +232,29 @@ func (h *harness) runs(t *testing.T) []runstore.Run {
 }
 
 var errBoom = errors.New("boom")
+
+func (f *fakeForge) Statuses(_ context.Context, rev string) ([]forge.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	latest := map[string]forge.Status{}
+	for _, s := range f.statuses {
+		if s.Revision == rev {
+			latest[s.Context] = s
+		}
+	}
+	out := make([]forge.Status, 0, len(latest))
+	for _, s := range latest {
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (f *fakeForge) Comments(context.Context, int) ([]forge.Comment, error) { return nil, nil }
+func (f *fakeForge) OpenChanges(context.Context) ([]forge.Change, error)    { return nil, nil }
+func (f *fakeForge) Change(_ context.Context, n int) (forge.Change, error) {
+	return forge.Change{Number: n}, nil
+}
+func (f *fakeForge) MergedAs(context.Context, string) ([]forge.Change, error) { return nil, nil }
+func (f *fakeForge) CanWrite(context.Context, string) (bool, error)           { return false, nil }
+func (f *fakeForge) CommitURL(rev string) string                              { return "https://forge.example/commit/" + rev }
+func (f *fakeForge) ChangeURL(n int) string                                   { return fmt.Sprintf("https://forge.example/pulls/%d", n) }

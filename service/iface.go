@@ -46,34 +46,6 @@ type ApplyOutcome struct {
 	Skipped int
 }
 
-// StatusState is the state of a commit status.
-type StatusState string
-
-const (
-	StatePending StatusState = "pending"
-	StateSuccess StatusState = "success"
-	StateFailure StatusState = "failure"
-	// StateError: tkeops could not finish (git unreachable, shut down); says nothing
-	// about the specs.
-	StateError StatusState = "error"
-)
-
-// Status is one commit status.
-type Status struct {
-	Revision    string
-	Context     string
-	Description string
-	TargetURL   string
-	State       StatusState
-}
-
-// Forge receives statuses and pull request comments.
-type Forge interface {
-	SetStatus(ctx context.Context, s Status) error
-	// UpsertComment keeps one comment, found by marker, on pull request change.
-	UpsertComment(ctx context.Context, change int, marker, body string) error
-}
-
 // Store records runs; *runstore.Store implements it.
 type Store interface {
 	Create(r *runstore.Run) error
@@ -82,33 +54,3 @@ type Store interface {
 }
 
 var _ Store = (*runstore.Store)(nil)
-
-// EventKind is the kind of a forge webhook event.
-type EventKind string
-
-const (
-	EventPush        EventKind = "push"
-	EventPullRequest EventKind = "pull_request"
-	EventPing        EventKind = "ping"
-	EventUnknown     EventKind = "unknown"
-)
-
-// Event is a parsed forge webhook delivery.
-type Event struct {
-	Kind EventKind
-	// Ref is the pushed ref ("refs/heads/main") for pushes, the base branch for
-	// pull requests.
-	Ref      string
-	Revision string
-	// Change is the pull request number.
-	Change int
-	// Action is the pull request action ("opened", "synchronize", "closed", …).
-	Action  string
-	Merged  bool
-	HeadRef string
-	// PullRef is the ref holding the pull request's head on the base repository
-	// (refs/pull/N/head); Options.ChangeRef(N) when empty.
-	PullRef    string
-	DeliveryID string
-	Forge      string
-}

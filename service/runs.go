@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/spec"
@@ -53,8 +54,8 @@ func (r *runRecord) targetURL() string {
 }
 
 // status posts a commit status on the run's revision.
-func (r *runRecord) status(ctx context.Context, state StatusState, desc string) {
-	st := Status{Revision: r.run.Revision, Context: r.context, Description: truncate(desc, 140),
+func (r *runRecord) status(ctx context.Context, state forge.State, desc string) {
+	st := forge.Status{Revision: r.run.Revision, Context: r.context, Description: truncate(desc, 140),
 		TargetURL: r.targetURL(), State: state}
 	r.log.Info("commit status", "context", st.Context, "state", string(st.State), "description", st.Description)
 	if r.s.opts.Forge == nil || st.Revision == "" {
@@ -162,7 +163,7 @@ func (r *runRecord) loadStep(ctx context.Context, rev string) (specs Specs, diag
 		return nil, nil, false
 	}
 	if err != nil {
-		r.status(ctx, StateError, err.Error())
+		r.status(ctx, forge.StateError, err.Error())
 		r.end(runstore.StateFailed, "error", "", err.Error())
 		return nil, nil, false
 	}
@@ -172,7 +173,7 @@ func (r *runRecord) loadStep(ctx context.Context, rev string) (specs Specs, diag
 // planStep is a run's plan step: plan, ending the run when it was abandoned while
 // planning or planning failed (a status of failState). ok is false when the run
 // has ended.
-func (r *runRecord) planStep(ctx context.Context, specs Specs, failState StatusState) (p *plan.Plan, ok bool) {
+func (r *runRecord) planStep(ctx context.Context, specs Specs, failState forge.State) (p *plan.Plan, ok bool) {
 	p, err := r.plan(ctx, specs)
 	if r.abandoned(ctx, "plan") {
 		return nil, false
@@ -212,7 +213,7 @@ func (r *runRecord) abandoned(ctx context.Context, during string) bool {
 		return false
 	}
 	msg := "tkeops stopped during the " + during + "; the next run re-plans from live state"
-	r.status(ctx, StateError, msg)
+	r.status(ctx, forge.StateError, msg)
 	r.end(runstore.StateAbandoned, "abandoned", "", msg)
 	return true
 }
@@ -255,7 +256,7 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 			retryAt: time.Now().Add(s.pollDelay(failures))}
 	}()
 
-	r.status(ctx, StatePending, "applying "+short(rev))
+	r.status(ctx, forge.StatePending, "applying "+short(rev))
 	specs, diags, loaded := r.loadStep(ctx, rev)
 	if !loaded {
 		return
@@ -263,24 +264,24 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 	if diags.HasErrors() {
 		retryable = false
 		desc := invalidDescription(diags)
-		r.status(ctx, StateFailure, desc)
+		r.status(ctx, forge.StateFailure, desc)
 		r.endInvalid(desc)
 		return
 	}
-	p, planned := r.planStep(ctx, specs, StateFailure)
+	p, planned := r.planStep(ctx, specs, forge.StateFailure)
 	if !planned {
 		return
 	}
 	if why := refusal(p); why != "" {
 		retryable = false
-		r.status(ctx, StateFailure, why)
+		r.status(ctx, forge.StateFailure, why)
 		r.end(runstore.StateFailed, "failed", planLine(r.run.Counts), why)
 		return
 	}
 	if p.Empty() {
 		ok = true
 		s.markSynced()
-		r.status(ctx, StateSuccess, "no changes: live state matches "+short(rev))
+		r.status(ctx, forge.StateSuccess, "no changes: live state matches "+short(rev))
 		r.end(runstore.StateSucceeded, "succeeded", "no changes", "")
 		return
 	}
@@ -289,14 +290,14 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 		return
 	}
 	if failure != "" {
-		r.status(ctx, StateFailure, failure)
+		r.status(ctx, forge.StateFailure, failure)
 		r.end(runstore.StateFailed, "failed", planLine(r.run.Counts), failure)
 		return
 	}
 	ok = true
 	s.markSynced()
 	line := appliedLine(r.run.Counts)
-	r.status(ctx, StateSuccess, line)
+	r.status(ctx, forge.StateSuccess, line)
 	r.end(runstore.StateSucceeded, "succeeded", line, "")
 }
 
@@ -323,7 +324,7 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		// Report on the commit the event named, so the PR does not wait forever.
 		r := s.begin(runstore.KindPlan, t.origin, ref, t.rev, t.change, s.opts.Contexts.Plan)
 		msg := fmt.Sprintf("fetch %s: %v", ref, err)
-		r.status(ctx, StateError, msg)
+		r.status(ctx, forge.StateError, msg)
 		r.end(runstore.StateFailed, "error", "", msg)
 		return
 	}
@@ -336,7 +337,7 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	}
 
 	r := s.begin(runstore.KindPlan, t.origin, ref, rev, t.change, s.opts.Contexts.Plan)
-	r.status(ctx, StatePending, "planning "+short(rev))
+	r.status(ctx, forge.StatePending, "planning "+short(rev))
 	finished := false
 	defer func() {
 		if finished {
@@ -358,11 +359,11 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		desc := invalidDescription(diags)
 		// The comment goes first: a final status tells readers everything is published.
 		r.comment(ctx, invalidComment(rev, diags, r.targetURL()))
-		r.status(ctx, StateFailure, desc)
+		r.status(ctx, forge.StateFailure, desc)
 		r.endInvalid(desc)
 		return
 	}
-	p, planned := r.planStep(ctx, specs, StateFailure)
+	p, planned := r.planStep(ctx, specs, forge.StateFailure)
 	if !planned {
 		return
 	}
@@ -371,12 +372,12 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	body := planComment(rev, line, s.opts.RenderMarkdown(p), r.targetURL())
 	if why := refusal(p); why != "" {
 		r.comment(ctx, body)
-		r.status(ctx, StateFailure, why)
+		r.status(ctx, forge.StateFailure, why)
 		r.end(runstore.StateFailed, "failed", line, why)
 		return
 	}
 	r.comment(ctx, body)
-	r.status(ctx, StateSuccess, line)
+	r.status(ctx, forge.StateSuccess, line)
 	r.end(runstore.StateSucceeded, "succeeded", line, "")
 }
 
@@ -386,7 +387,7 @@ func (r *runRecord) comment(ctx context.Context, body string) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusTimeout)
 	defer cancel()
-	if err := r.s.opts.Forge.UpsertComment(ctx, r.run.Change, DefaultCommentMarker, body); err != nil {
+	if err := r.s.opts.Forge.UpsertComment(ctx, r.run.Change, forge.PlanMarker, body); err != nil {
 		if r.s.metrics != nil {
 			r.s.metrics.statusErrors.Inc()
 		}
@@ -415,11 +416,11 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 	}
 	if diags.HasErrors() {
 		desc := invalidDescription(diags)
-		r.status(ctx, StateError, "cannot check drift: "+desc)
+		r.status(ctx, forge.StateError, "cannot check drift: "+desc)
 		r.endInvalid(desc)
 		return
 	}
-	p, planned := r.planStep(ctx, specs, StateError)
+	p, planned := r.planStep(ctx, specs, forge.StateError)
 	if !planned {
 		return
 	}
@@ -433,18 +434,18 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 		if c.Waiting > 0 {
 			desc += fmt.Sprintf(" (%d operation(s) in flight)", c.Waiting)
 		}
-		r.status(ctx, StateSuccess, desc)
+		r.status(ctx, forge.StateSuccess, desc)
 		r.end(runstore.StateSucceeded, "succeeded", "no drift", "")
 		return
 	}
 	report := driftLine(p, c)
 	if !s.opts.DriftAutoCorrect {
-		r.status(ctx, StateFailure, report)
+		r.status(ctx, forge.StateFailure, report)
 		r.end(runstore.StateSucceeded, "drift", report, "")
 		return
 	}
 	if why := refusal(p); why != "" {
-		r.status(ctx, StateFailure, report+"; not corrected: "+why)
+		r.status(ctx, forge.StateFailure, report+"; not corrected: "+why)
 		r.end(runstore.StateFailed, "failed", report, why)
 		return
 	}
@@ -454,7 +455,7 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 	}
 	if failure != "" {
 		desc := "correcting drift failed: " + failure
-		r.status(ctx, StateFailure, desc)
+		r.status(ctx, forge.StateFailure, desc)
 		r.end(runstore.StateFailed, "failed", report, desc)
 		return
 	}
@@ -464,6 +465,6 @@ func (s *Service) runDrift(ctx context.Context, t trigger) {
 		m.pending.Set(0)
 	}
 	line := "corrected: " + appliedLine(c)
-	r.status(ctx, StateSuccess, line)
+	r.status(ctx, forge.StateSuccess, line)
 	r.end(runstore.StateSucceeded, "corrected", line, "")
 }

@@ -12,28 +12,15 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
 )
-
-// Contexts are the commit status contexts, one per kind of run.
-type Contexts struct {
-	Plan  string `json:"plan"`
-	Apply string `json:"apply"`
-	Drift string `json:"drift"`
-}
-
-// DefaultContexts are tkeops/plan, tkeops/apply and tkeops/drift.
-func DefaultContexts() Contexts {
-	return Contexts{Plan: "tkeops/plan", Apply: "tkeops/apply", Drift: "tkeops/drift"}
-}
 
 // Defaults for Options fields left zero.
 const (
 	DefaultPollInterval  = time.Minute
 	DefaultMaxBackoff    = 10 * time.Minute
 	DefaultShutdownGrace = 30 * time.Second
-	// DefaultCommentMarker identifies tkeops's plan comment on a pull request.
-	DefaultCommentMarker = "<!-- tkeops:plan -->"
 )
 
 // Options configure a Service. Source, Engine, Store and RenderMarkdown are required.
@@ -41,7 +28,7 @@ type Options struct {
 	Source Source
 	Engine Engine
 	// Forge receives statuses and comments; nil logs them only.
-	Forge Forge
+	Forge forge.Client
 	Store Store
 	// Metrics may be nil.
 	Metrics *Metrics
@@ -61,7 +48,7 @@ type Options struct {
 	// DriftAutoCorrect applies the drift plan. Off by default: reports only.
 	DriftAutoCorrect bool
 	// Contexts of the statuses; empty fields take DefaultContexts.
-	Contexts Contexts
+	Contexts forge.Contexts
 	// ExternalURL is where people reach this server (status target URLs); empty
 	// leaves target URLs out.
 	ExternalURL string
@@ -145,16 +132,7 @@ func New(opts Options) (*Service, error) {
 	if opts.ShutdownGrace <= 0 {
 		opts.ShutdownGrace = DefaultShutdownGrace
 	}
-	def := DefaultContexts()
-	if opts.Contexts.Plan == "" {
-		opts.Contexts.Plan = def.Plan
-	}
-	if opts.Contexts.Apply == "" {
-		opts.Contexts.Apply = def.Apply
-	}
-	if opts.Contexts.Drift == "" {
-		opts.Contexts.Drift = def.Drift
-	}
+	opts.Contexts = opts.Contexts.WithDefaults()
 	if opts.ChangeRef == nil {
 		opts.ChangeRef = func(n int) string { return "refs/pull/" + strconv.Itoa(n) + "/head" }
 	}
@@ -197,7 +175,7 @@ func (s *Service) State() LoopState {
 }
 
 // Contexts returns the status contexts in use.
-func (s *Service) Contexts() Contexts { return s.opts.Contexts }
+func (s *Service) Contexts() forge.Contexts { return s.opts.Contexts }
 
 // Run runs the loop until ctx is cancelled: it polls at once, then every
 // PollInterval (backing off while the remote is unreachable), runs the queued
@@ -328,19 +306,19 @@ func (s *Service) poll(ctx context.Context) bool {
 // HandleEvent turns a verified webhook delivery into a trigger. It reports whether
 // the event was queued (or coalesced into a queued trigger) and, when not, why it
 // was ignored. It never blocks on a run.
-func (s *Service) HandleEvent(ev Event) (accepted bool, reason string) {
+func (s *Service) HandleEvent(ev forge.Event) (accepted bool, reason string) {
 	origin := "webhook"
 	if ev.Forge != "" {
 		origin = "webhook:" + ev.Forge
 	}
 	switch ev.Kind {
-	case EventPush:
+	case forge.EventPush:
 		if ev.Ref != "refs/heads/"+s.opts.Branch {
 			return false, "push to " + ev.Ref + ", not the tracked branch " + s.opts.Branch
 		}
 		s.enqueue(trigger{kind: kindSync, origin: origin})
 		return true, "sync queued"
-	case EventPullRequest:
+	case forge.EventPullRequest:
 		if ev.Ref != "" && ev.Ref != "refs/heads/"+s.opts.Branch {
 			return false, "pull request into " + ev.Ref + ", not the tracked branch " + s.opts.Branch
 		}
@@ -363,7 +341,7 @@ func (s *Service) HandleEvent(ev Event) (accepted bool, reason string) {
 			return false, "pull request closed without merge"
 		}
 		return false, "pull request action " + ev.Action + " needs no plan"
-	case EventPing:
+	case forge.EventPing:
 		return true, "pong"
 	}
 	return false, "event kind " + string(ev.Kind) + " is not used"

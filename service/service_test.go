@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/spec"
@@ -120,14 +121,14 @@ func TestWebhookBurstCoalescesIntoOneSyncPerCommit(t *testing.T) {
 		synctest.Wait() // applying aaaa, blocked
 		h.src.set(func(f *fakeSource) { f.head = "bbbb" })
 		for range 10 {
-			if ok, why := h.svc.HandleEvent(Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "bbbb", Forge: "gitea"}); !ok {
+			if ok, why := h.svc.HandleEvent(forge.Event{Kind: forge.EventPush, Ref: "refs/heads/main", Revision: "bbbb", Forge: "gitea"}); !ok {
 				t.Fatalf("push to the tracked branch ignored: %s", why)
 			}
 		}
-		if ok, _ := h.svc.HandleEvent(Event{Kind: EventPush, Ref: "refs/heads/feature"}); ok {
+		if ok, _ := h.svc.HandleEvent(forge.Event{Kind: forge.EventPush, Ref: "refs/heads/feature"}); ok {
 			t.Fatal("push to another branch accepted")
 		}
-		if ok, _ := h.svc.HandleEvent(Event{Kind: EventUnknown}); ok {
+		if ok, _ := h.svc.HandleEvent(forge.Event{Kind: forge.EventUnknown}); ok {
 			t.Fatal("unknown event accepted")
 		}
 		if q := h.svc.State().Queued; q != 1 {
@@ -136,7 +137,7 @@ func TestWebhookBurstCoalescesIntoOneSyncPerCommit(t *testing.T) {
 		close(release)
 		synctest.Wait()
 		// A late redelivery of the same commit finds it applied.
-		h.svc.HandleEvent(Event{Kind: EventPush, Ref: "refs/heads/main", Revision: "bbbb"})
+		h.svc.HandleEvent(forge.Event{Kind: forge.EventPush, Ref: "refs/heads/main", Revision: "bbbb"})
 		synctest.Wait()
 		if got := h.eng.applied(); !slices.Equal(got, []string{"aaaa", "bbbb"}) {
 			t.Fatalf("applied %v, want one apply per commit", got)
@@ -163,7 +164,7 @@ func TestInvalidCommitFailsWithFileLinesAndNeverPlans(t *testing.T) {
 			t.Fatalf("an invalid commit reached Plan: %v", p)
 		}
 		st := h.forge.all()
-		if len(st) != 2 || st[0].State != StatePending || st[1].State != StateFailure {
+		if len(st) != 2 || st[0].State != forge.StatePending || st[1].State != forge.StateFailure {
 			t.Fatalf("statuses %v, want pending then one failure (no retry of an invalid commit)", h.forge.states())
 		}
 		for _, want := range []string{"2 error(s)", "network/vpc.yaml:7:9: spec.cidrBlock:", "clusters/prod.yaml:14:5"} {
@@ -193,7 +194,7 @@ func TestFailedApplyIsNeverReportedDoneAndIsRetriedWithBackoff(t *testing.T) {
 		h.start()
 		synctest.Wait()
 		st := h.forge.all()
-		if len(st) != 2 || st[1].State != StateFailure || !strings.Contains(st[1].Description, "LimitExceeded.VpcLimitExceeded") {
+		if len(st) != 2 || st[1].State != forge.StateFailure || !strings.Contains(st[1].Description, "LimitExceeded.VpcLimitExceeded") {
 			t.Fatalf("statuses %v / %q", h.forge.states(), st[len(st)-1].Description)
 		}
 		if v := testutil.ToFloat64(h.svc.metrics.lastSync); v != 0 {
@@ -210,7 +211,7 @@ func TestFailedApplyIsNeverReportedDoneAndIsRetriedWithBackoff(t *testing.T) {
 		if n := len(eng.applied()); n != 2 {
 			t.Fatalf("%d applies after the backoff, want a retry", n)
 		}
-		if last := h.forge.all()[3]; last.State != StateSuccess {
+		if last := h.forge.all()[3]; last.State != forge.StateSuccess {
 			t.Fatalf("retry status %v", h.forge.states())
 		}
 		h.stop(t)
@@ -226,7 +227,7 @@ func TestNotHealthyIsAFailure(t *testing.T) {
 		h.start()
 		synctest.Wait()
 		st := h.forge.all()
-		if st[len(st)-1].State != StateFailure || !strings.Contains(st[len(st)-1].Description, "not healthy") {
+		if st[len(st)-1].State != forge.StateFailure || !strings.Contains(st[len(st)-1].Description, "not healthy") {
 			t.Fatalf("statuses %v", h.forge.states())
 		}
 		h.stop(t)
@@ -240,14 +241,14 @@ func TestPullRequestIsPlannedNeverAppliedAndCommentUpdatedInPlace(t *testing.T) 
 		synctest.Wait()
 		h.src.set(func(f *fakeSource) { f.refs["refs/pull/7/head"] = "p111" })
 		base := len(h.forge.all())
-		if ok, why := h.svc.HandleEvent(Event{Kind: EventPullRequest, Action: "opened", Change: 7, Revision: "p111"}); !ok {
+		if ok, why := h.svc.HandleEvent(forge.Event{Kind: forge.EventPullRequest, Action: "opened", Change: 7, Revision: "p111"}); !ok {
 			t.Fatal(why)
 		}
 		synctest.Wait()
-		h.svc.HandleEvent(Event{Kind: EventPullRequest, Action: "synchronize", Change: 7, Revision: "p111"}) // redelivery
+		h.svc.HandleEvent(forge.Event{Kind: forge.EventPullRequest, Action: "synchronize", Change: 7, Revision: "p111"}) // redelivery
 		synctest.Wait()
 		h.src.set(func(f *fakeSource) { f.refs["refs/pull/7/head"] = "p222" })
-		h.svc.HandleEvent(Event{Kind: EventPullRequest, Action: "synchronize", Change: 7, Revision: "p222"})
+		h.svc.HandleEvent(forge.Event{Kind: forge.EventPullRequest, Action: "synchronize", Change: 7, Revision: "p222"})
 		synctest.Wait()
 
 		pr := h.forge.all()[base:]
@@ -317,7 +318,7 @@ func TestDriftOnScheduleReportsWithoutApplying(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !autoCorrect {
-					if last.State != StateFailure || last.Description != "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy" {
+					if last.State != forge.StateFailure || last.Description != "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy" {
 						t.Errorf("drift status %s %q", last.State, last.Description)
 					}
 					if len(eng.applied()) != 0 {
@@ -330,7 +331,7 @@ func TestDriftOnScheduleReportsWithoutApplying(t *testing.T) {
 						t.Errorf("drift run %+v", run)
 					}
 				} else {
-					if last.State != StateSuccess || !strings.HasPrefix(last.Description, "corrected: ") {
+					if last.State != forge.StateSuccess || !strings.HasPrefix(last.Description, "corrected: ") {
 						t.Errorf("auto-correct status %s %q", last.State, last.Description)
 					}
 					if len(eng.applied()) != 1 || !run.Applied {
@@ -364,7 +365,7 @@ func TestShutdownLetsTheRunningApplyFinishWithinGrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := h.forge.all()
-		if st[len(st)-1].State != StateSuccess {
+		if st[len(st)-1].State != forge.StateSuccess {
 			t.Fatalf("statuses %v: the apply should have finished within the grace", h.forge.states())
 		}
 	})
@@ -388,7 +389,7 @@ func TestShutdownAbandonsTheRunAfterGrace(t *testing.T) {
 			t.Errorf("abandoned after %v, want the 30s grace", waited)
 		}
 		st := h.forge.all()
-		if last := st[len(st)-1]; last.State != StateError || !strings.Contains(last.Description, "stopped during the apply") {
+		if last := st[len(st)-1]; last.State != forge.StateError || !strings.Contains(last.Description, "stopped during the apply") {
 			t.Fatalf("statuses %v", h.forge.states())
 		}
 		if run := h.runs(t)[0]; run.State != runstore.StateAbandoned {
@@ -410,7 +411,7 @@ func TestBlockedPlanIsRefusedNotApplied(t *testing.T) {
 			t.Fatal("a blocked plan was applied")
 		}
 		st := h.forge.all()
-		if last := st[len(st)-1]; last.State != StateFailure || !strings.Contains(last.Description, "Subnet/a delete: destroy is not allowed") {
+		if last := st[len(st)-1]; last.State != forge.StateFailure || !strings.Contains(last.Description, "Subnet/a delete: destroy is not allowed") {
 			t.Fatalf("status %+v", last)
 		}
 		h.stop(t)
@@ -430,7 +431,7 @@ func TestDriftWithOnlyOperationsInFlightIsNoDrift(t *testing.T) {
 		synctest.Wait()
 		st := h.forge.all()
 		last := st[len(st)-1]
-		if last.Context != "tkeops/drift" || last.State != StateSuccess || !strings.Contains(last.Description, "1 operation(s) in flight") {
+		if last.Context != "tkeops/drift" || last.State != forge.StateSuccess || !strings.Contains(last.Description, "1 operation(s) in flight") {
 			t.Fatalf("drift status %+v", last)
 		}
 		h.stop(t)
@@ -450,7 +451,7 @@ func TestPlanLineCountsReplaceAsCreateAndDestroy(t *testing.T) {
 func TestPlanCommentStaysUnderForgeLimits(t *testing.T) {
 	huge := strings.Repeat("| VPC/x | update | spec.tags |\n", 5000)
 	body := planComment("0123456789abcdef", "1 to create, 0 to update, 0 to destroy", huge, "https://t/runs/1")
-	if len(body) > 65536 || !strings.Contains(body, "too long for a comment") || !strings.HasPrefix(body, DefaultCommentMarker) {
+	if len(body) > 65536 || !strings.Contains(body, "too long for a comment") || !strings.HasPrefix(body, forge.PlanMarker) {
 		t.Fatalf("comment of %d bytes", len(body))
 	}
 }

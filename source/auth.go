@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/tkeops/tkeops/internal/secret"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -21,9 +22,9 @@ type Auth struct {
 	// and Gitea all accept together with a personal access token.
 	Username string
 	// Token is the HTTPS password or personal access token.
-	Token Secret
+	Token secret.Value
 	// SSHKeyPEM is a PEM-encoded private key (unencrypted).
-	SSHKeyPEM Secret
+	SSHKeyPEM secret.Value
 	// SSHKnownHosts holds known_hosts lines for the SSH server. Required for
 	// SSH unless InsecureIgnoreHostKey is set.
 	SSHKnownHosts string

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tkeops/tkeops/internal/gitea"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/source"
 )
 
@@ -77,7 +78,7 @@ func TestGitAgainstGitea(t *testing.T) {
 		Branch:   "main",
 		Path:     "specs",
 		CacheDir: cache,
-		Auth:     source.Auth{Username: gitea.AdminUser, Token: source.Secret(srv.Token)},
+		Auth:     source.Auth{Username: gitea.AdminUser, Token: secret.Value(srv.Token)},
 		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Timeout:  30 * time.Second,
 	}

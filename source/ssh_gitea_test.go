@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tkeops/tkeops/internal/gitea"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/source"
 )
 
@@ -32,7 +33,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 	g, err := source.New(source.Options{
 		URL:      srv.SSHURL(repo),
 		CacheDir: t.TempDir(),
-		Auth:     source.Auth{SSHKeyPEM: source.Secret(key), SSHKnownHosts: knownHosts},
+		Auth:     source.Auth{SSHKeyPEM: secret.Value(key), SSHKnownHosts: knownHosts},
 		Timeout:  30 * time.Second,
 	})
 	if err != nil {
@@ -66,7 +67,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 			g2, err := source.New(source.Options{
 				URL:      srv.SSHURL(repo),
 				CacheDir: t.TempDir(),
-				Auth:     source.Auth{SSHKeyPEM: source.Secret(key), SSHKnownHosts: line},
+				Auth:     source.Auth{SSHKeyPEM: secret.Value(key), SSHKnownHosts: line},
 				Timeout:  30 * time.Second,
 			})
 			if err != nil {
@@ -92,7 +93,7 @@ func TestGitOverSSHAgainstGitea(t *testing.T) {
 		g3, err := source.New(source.Options{
 			URL:      srv.SSHURL(repo),
 			CacheDir: t.TempDir(),
-			Auth:     source.Auth{SSHKeyPEM: source.Secret(pem.EncodeToMemory(block)), SSHKnownHosts: knownHosts},
+			Auth:     source.Auth{SSHKeyPEM: secret.Value(pem.EncodeToMemory(block)), SSHKnownHosts: knownHosts},
 			Timeout:  30 * time.Second,
 		})
 		if err != nil {

@@ -22,10 +22,11 @@ import (
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/emulator/kubebackend"
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers/kubernetes"
-	"github.com/tkeops/tkeops/service"
 )
 
 // kube is one real kube-apiserver shared by the package's in-cluster tests.
@@ -507,7 +508,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed := newStatusFeed(io.Discard)
-	app, err := newServeApp(cfg, serveSecrets{CloudID: service.NewSecret(cliSecretID), CloudKey: service.NewSecret(cliSecretKey)},
+	app, err := newServeApp(cfg, serveSecrets{CloudID: secret.Value(cliSecretID), CloudKey: secret.Value(cliSecretKey)},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), serveDeps{Forge: feed})
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +526,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	if st, err := feed.wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != service.StateSuccess {
+	if st, err := feed.wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != forge.StateSuccess {
 		t.Fatalf("apply status: %+v, %v", st, err)
 	}
 	nodes := env.nodes(t)
@@ -543,7 +544,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no drift failure for the relabelled node: %v", err)
 		}
-		if st.State == service.StateFailure {
+		if st.State == forge.StateFailure {
 			break
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
 	"github.com/tkeops/tkeops/providers"
@@ -183,7 +185,7 @@ func newServeLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // serveDeps lets the demo and tests swap parts in.
 type serveDeps struct {
 	// Forge, when set, replaces the configured forge client.
-	Forge service.Forge
+	Forge forge.Client
 	// Connector, when set, replaces the Tencent Cloud connector.
 	Connector providers.Connector
 }
@@ -230,8 +232,8 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 	src, err := source.New(source.Options{
 		URL: cfg.Git.URL, Branch: cfg.Git.Branch, Path: cfg.Git.Path,
 		CacheDir: filepath.Join(cfg.DataDir, "git"),
-		Auth: source.Auth{Username: cfg.Git.Username, Token: source.Secret(secrets.GitToken.Reveal()),
-			SSHKeyPEM: source.Secret(secrets.GitSSHKey.Reveal()), SSHKnownHosts: knownHosts},
+		Auth: source.Auth{Username: cfg.Git.Username, Token: secrets.GitToken,
+			SSHKeyPEM: secrets.GitSSHKey, SSHKnownHosts: knownHosts},
 		Logger:   log.With("component", "git"),
 		Interval: cfg.Git.PollInterval.or(service.DefaultPollInterval),
 		Timeout:  time.Duration(cfg.Git.Timeout),
@@ -242,7 +244,7 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 
 	conn := deps.Connector
 	if conn == nil {
-		opts := tencentcloud.Options{SecretID: secrets.CloudID.Reveal(), SecretKey: tencentcloud.Secret(secrets.CloudKey.Reveal()),
+		opts := tencentcloud.Options{SecretID: string(secrets.CloudID), SecretKey: secrets.CloudKey,
 			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: log.With("component", "cloud"),
 			OnRetry: a.metrics.ObserveAPIRetry, Transport: apiCallTransport{next: http.DefaultTransport, metrics: a.metrics}}
 		if cfg.Cloud.Endpoint != "" {
@@ -264,25 +266,22 @@ func newServeApp(cfg serveConfig, secrets serveSecrets, log *slog.Logger, deps s
 	eng := reconcile.New(conn, engOpts)
 
 	fc := deps.Forge
-	webhooks := map[string]service.Secret{}
-	switch cfg.Forge.Kind {
-	case "github", "gitlab", "gitea", "forgejo":
+	webhooks := map[string]secret.Value{}
+	if cfg.Forge.Kind != forgeNone {
 		if fc == nil {
 			c, err := forge.New(cfg.Forge.Kind, forge.Options{BaseURL: cfg.Forge.BaseURL, Repo: cfg.Forge.Repo,
-				Token: forge.Secret(secrets.ForgeToken.Reveal()), Logger: log.With("component", "forge")})
+				Token: secrets.ForgeToken, Logger: log.With("component", "forge")})
 			if err != nil {
 				return nil, fmt.Errorf("forge: %w", err)
 			}
-			fc = forgeClient{c}
+			fc = c
 		}
-		if !secrets.WebhookSecret.IsZero() {
+		switch {
+		case !slices.Contains(forge.WebhookKinds(), cfg.Forge.Kind):
+		case secrets.WebhookSecret != "":
 			webhooks[cfg.Forge.Kind] = secrets.WebhookSecret
-		} else {
+		default:
 			log.Warn("no forge.webhookSecret: webhooks are refused; changes are seen by polling only")
-		}
-	case "log":
-		if fc == nil {
-			fc = logForge{log: log.With("component", "forge")}
 		}
 	}
 
@@ -458,31 +457,4 @@ func renderJSON(p *plan.Plan) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(b.String()), nil
-}
-
-// forgeClient fits a forge.Client to service.Forge.
-type forgeClient struct{ c forge.Client }
-
-func (f forgeClient) SetStatus(ctx context.Context, s service.Status) error {
-	return f.c.SetStatus(ctx, forge.Status{Revision: s.Revision, Context: s.Context, Description: s.Description,
-		TargetURL: s.TargetURL, State: forge.State(s.State)})
-}
-
-func (f forgeClient) UpsertComment(ctx context.Context, change int, marker, body string) error {
-	return f.c.UpsertComment(ctx, change, marker, body)
-}
-
-// logForge is the forge of a repository without one (a local or plain git
-// remote): statuses and comments go to the log.
-type logForge struct{ log *slog.Logger }
-
-func (f logForge) SetStatus(_ context.Context, s service.Status) error {
-	f.log.Info("commit status", "revision", s.Revision, "context", s.Context, "state", string(s.State),
-		"description", s.Description, "targetURL", s.TargetURL)
-	return nil
-}
-
-func (f logForge) UpsertComment(_ context.Context, change int, _ string, body string) error {
-	f.log.Info("pull request comment", "change", change, "bytes", len(body))
-	return nil
 }

@@ -19,7 +19,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/tkeops/tkeops/emulator"
-	"github.com/tkeops/tkeops/service"
+	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
 )
 
 // localRepo is a git repository in a directory, written through go-git. The
@@ -70,18 +71,21 @@ func (l *localRepo) commit(msg string, files map[string]string) (string, error) 
 	return h.String(), nil
 }
 
-// statusFeed is a forge that prints statuses and lets the demo wait for them.
+// statusFeed is a forge that prints statuses and lets the demo wait for them;
+// everything else is the log forge's.
 type statusFeed struct {
+	forge.Client
 	w  io.Writer
 	mu sync.Mutex
-	ch chan service.Status
+	ch chan forge.Status
 }
 
 func newStatusFeed(w io.Writer) *statusFeed {
-	return &statusFeed{w: w, ch: make(chan service.Status, 64)}
+	c, _ := forge.New(forge.Log, forge.Options{})
+	return &statusFeed{Client: c, w: w, ch: make(chan forge.Status, 64)}
 }
 
-func (f *statusFeed) SetStatus(_ context.Context, s service.Status) error {
+func (f *statusFeed) SetStatus(_ context.Context, s forge.Status) error {
 	f.mu.Lock()
 	fmt.Fprintf(f.w, "  status %-13s %-8s on %s: %s\n", s.Context, s.State, short7(s.Revision), s.Description)
 	f.mu.Unlock()
@@ -92,22 +96,20 @@ func (f *statusFeed) SetStatus(_ context.Context, s service.Status) error {
 	return nil
 }
 
-func (f *statusFeed) UpsertComment(context.Context, int, string, string) error { return nil }
-
 // wait returns the first final (non-pending) status of context on rev.
-func (f *statusFeed) wait(ctx context.Context, rev, context string, timeout time.Duration) (service.Status, error) {
+func (f *statusFeed) wait(ctx context.Context, rev, context string, timeout time.Duration) (forge.Status, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	for {
 		select {
 		case s := <-f.ch:
-			if s.Revision == rev && s.Context == context && s.State != service.StatePending {
+			if s.Revision == rev && s.Context == context && s.State != forge.StatePending {
 				return s, nil
 			}
 		case <-t.C:
-			return service.Status{}, fmt.Errorf("no final %s status on %s within %s", context, short7(rev), timeout)
+			return forge.Status{}, fmt.Errorf("no final %s status on %s within %s", context, short7(rev), timeout)
 		case <-ctx.Done():
-			return service.Status{}, ctx.Err()
+			return forge.Status{}, ctx.Err()
 		}
 	}
 }
@@ -182,7 +184,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	}
 	log := slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	feed := newStatusFeed(out)
-	app, err := newServeApp(cfg, serveSecrets{CloudID: service.NewSecret(id), CloudKey: service.NewSecret(key)}, log, serveDeps{Forge: feed})
+	app, err := newServeApp(cfg, serveSecrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, serveDeps{Forge: feed})
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -196,7 +198,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	}()
 	fmt.Fprintf(out, "tkeops serve on %s (polling every 2s)\n\n", cfg.ExternalURL)
 
-	step := func(title, rev string) (service.Status, error) {
+	step := func(title, rev string) (forge.Status, error) {
 		fmt.Fprintf(out, "== %s\n", title)
 		s, err := feed.wait(ctx, rev, cfg.Contexts.Apply, timeout)
 		if err != nil {
@@ -207,7 +209,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	}
 	if s, err := step("applying commit "+short7(rev1), rev1); err != nil {
 		return err
-	} else if s.State != service.StateSuccess {
+	} else if s.State != forge.StateSuccess {
 		return fmt.Errorf("first commit: %s", s.Description)
 	}
 
@@ -223,7 +225,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	if err != nil {
 		return err
 	}
-	if s.State != service.StateSuccess {
+	if s.State != forge.StateSuccess {
 		return fmt.Errorf("second commit: %s", s.Description)
 	}
 	if md, err := httpGet(ctx, s.TargetURL); err == nil {
@@ -241,7 +243,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	if err != nil {
 		return err
 	}
-	if s.State != service.StateFailure {
+	if s.State != forge.StateFailure {
 		return fmt.Errorf("invalid commit got %s: %s", s.State, s.Description)
 	}
 	if n := emu.TotalCalls(); n != calls {

@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
-	"github.com/tkeops/tkeops/service"
+	"github.com/tkeops/tkeops/internal/secret"
 )
 
 // replica is one `tkeops serve` process of the HA test.
@@ -76,7 +77,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 		}
 		r := &replica{id: name, feed: newStatusFeed(io.Discard), done: make(chan error, 1)}
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		r.app, err = newServeApp(cfg, serveSecrets{CloudID: service.NewSecret(id), CloudKey: service.NewSecret(key)}, log, serveDeps{Forge: r.feed})
+		r.app, err = newServeApp(cfg, serveSecrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, serveDeps{Forge: r.feed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 		t.Fatal("no replica posted a status within 60s")
 	}
 	st, err := leader.feed.wait(context.Background(), rev1, "tkeops/apply", 60*time.Second)
-	if err != nil || st.State != service.StateSuccess {
+	if err != nil || st.State != forge.StateSuccess {
 		t.Fatalf("leader %s: %+v, %v", leader.id, st, err)
 	}
 	time.Sleep(2 * time.Second) // several poll intervals of the standby
@@ -127,7 +128,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err = standby.feed.wait(context.Background(), rev2, "tkeops/apply", 60*time.Second)
-	if err != nil || st.State != service.StateSuccess || st.Description != "applied: 1 created, 0 updated, 0 destroyed" {
+	if err != nil || st.State != forge.StateSuccess || st.Description != "applied: 1 created, 0 updated, 0 destroyed" {
 		t.Fatalf("after hand-over %s: %+v, %v", standby.id, st, err)
 	}
 }

@@ -11,8 +11,13 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/tkeops/tkeops/service"
+	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
 )
+
+// forgeNone is the forge.kind of a service that reports nowhere but its log
+// lines and run history.
+const forgeNone = "none"
 
 // serveConfig is the YAML configuration of `tkeops serve` (examples/serve/tkeops.yaml).
 // Precedence: flags, then environment variables, then the file, then defaults.
@@ -33,14 +38,14 @@ type serveConfig struct {
 		Format string `json:"format"`
 		Level  string `json:"level"`
 	} `json:"log"`
-	Git            gitConfig        `json:"git"`
-	Forge          forgeConfig      `json:"forge"`
-	Cloud          cloudConfig      `json:"cloud"`
-	Apply          applyConfig      `json:"apply"`
-	Drift          driftConfig      `json:"drift"`
-	Contexts       service.Contexts `json:"contexts"`
-	Webhook        webhookConfig    `json:"webhook"`
-	LeaderElection leaderConfig     `json:"leaderElection"`
+	Git            gitConfig      `json:"git"`
+	Forge          forgeConfig    `json:"forge"`
+	Cloud          cloudConfig    `json:"cloud"`
+	Apply          applyConfig    `json:"apply"`
+	Drift          driftConfig    `json:"drift"`
+	Contexts       forge.Contexts `json:"contexts"`
+	Webhook        webhookConfig  `json:"webhook"`
+	LeaderElection leaderConfig   `json:"leaderElection"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
 	ShutdownGrace duration `json:"shutdownGrace"`
 }
@@ -62,8 +67,8 @@ type gitConfig struct {
 }
 
 type forgeConfig struct {
-	// Kind is github, gitlab, gitea, forgejo, log (statuses printed to the log) or
-	// none.
+	// Kind is one of forge.Kinds (github, gitlab, gitea, forgejo, log: statuses
+	// printed to the log) or none.
 	Kind    string `json:"kind"`
 	BaseURL string `json:"baseURL"`
 	// Repo is "owner/name" (GitLab: the project path or ID).
@@ -134,30 +139,30 @@ type secretRef struct {
 func (r secretRef) set() bool { return r.File != "" || r.Env != "" }
 
 // resolve reads the secret. what names it in errors (never the value).
-func (r secretRef) resolve(what string, getenv func(string) string) (service.Secret, error) {
+func (r secretRef) resolve(what string, getenv func(string) string) (secret.Value, error) {
 	switch {
 	case r.Value != "":
-		return service.Secret{}, fmt.Errorf("%s: literal secret values are not accepted; use file: or env:", what)
+		return "", fmt.Errorf("%s: literal secret values are not accepted; use file: or env:", what)
 	case r.File != "" && r.Env != "":
-		return service.Secret{}, fmt.Errorf("%s: set file or env, not both", what)
+		return "", fmt.Errorf("%s: set file or env, not both", what)
 	case r.File != "":
 		b, err := os.ReadFile(r.File)
 		if err != nil {
-			return service.Secret{}, fmt.Errorf("%s: read %s: %w", what, r.File, err)
+			return "", fmt.Errorf("%s: read %s: %w", what, r.File, err)
 		}
 		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" {
-			return service.Secret{}, fmt.Errorf("%s: %s is empty", what, r.File)
+			return "", fmt.Errorf("%s: %s is empty", what, r.File)
 		}
-		return service.NewSecret(v), nil
+		return secret.Value(v), nil
 	case r.Env != "":
 		v := getenv(r.Env)
 		if v == "" {
-			return service.Secret{}, fmt.Errorf("%s: environment variable %s is empty", what, r.Env)
+			return "", fmt.Errorf("%s: environment variable %s is empty", what, r.Env)
 		}
-		return service.NewSecret(v), nil
+		return secret.Value(v), nil
 	}
-	return service.Secret{}, nil
+	return "", nil
 }
 
 // duration reads "90s", "5m", "1h30m".
@@ -266,7 +271,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 		c.Git.Branch = "main"
 	}
 	if c.Forge.Kind == "" {
-		c.Forge.Kind = "none"
+		c.Forge.Kind = forgeNone
 	}
 	if c.Apply.Nodes == nil {
 		t := true
@@ -282,16 +287,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 	if !c.Cloud.SecretKey.set() && c.Cloud.SecretKey.Value == "" {
 		c.Cloud.SecretKey.Env = envSecretKey
 	}
-	def := service.DefaultContexts()
-	if c.Contexts.Plan == "" {
-		c.Contexts.Plan = def.Plan
-	}
-	if c.Contexts.Apply == "" {
-		c.Contexts.Apply = def.Apply
-	}
-	if c.Contexts.Drift == "" {
-		c.Contexts.Drift = def.Drift
-	}
+	c.Contexts = c.Contexts.WithDefaults()
 	if c.Apply.Parallelism == 0 {
 		c.Apply.Parallelism = 4
 	}
@@ -324,17 +320,17 @@ func (c *serveConfig) validate() error {
 			errs = append(errs, fmt.Errorf("externalURL %q: want http(s)://host[/path]", c.ExternalURL))
 		}
 	}
-	switch c.Forge.Kind {
-	case "github", "gitlab", "gitea", "forgejo":
+	switch {
+	case forge.NeedsRepository(c.Forge.Kind):
 		if c.Forge.Repo == "" {
 			errs = append(errs, fmt.Errorf("forge.repo is required for forge %s", c.Forge.Kind))
 		}
 		if !c.Forge.Token.set() {
 			errs = append(errs, fmt.Errorf("forge.token is required for forge %s (file: or env:)", c.Forge.Kind))
 		}
-	case "log", "none":
+	case c.Forge.Kind == forgeNone, forge.Known(c.Forge.Kind):
 	default:
-		errs = append(errs, fmt.Errorf("forge.kind %q: want github, gitlab, gitea, forgejo, log or none", c.Forge.Kind))
+		errs = append(errs, fmt.Errorf("forge.kind %q: want %s or %s", c.Forge.Kind, strings.Join(forge.Kinds(), ", "), forgeNone))
 	}
 	switch c.Log.Format {
 	case "json", "text":
@@ -350,16 +346,16 @@ func (c *serveConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// serveSecrets are the resolved secrets. They are service.Secret values, which print
+// serveSecrets are the resolved secrets. They are secret.Value values, which print
 // as [redacted] everywhere.
 type serveSecrets struct {
-	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey service.Secret
+	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey secret.Value
 }
 
 func (c *serveConfig) resolveSecrets(getenv func(string) string) (serveSecrets, error) {
 	var s serveSecrets
 	var errs []error
-	get := func(dst *service.Secret, ref secretRef, what string) {
+	get := func(dst *secret.Value, ref secretRef, what string) {
 		v, err := ref.resolve(what, getenv)
 		if err != nil {
 			errs = append(errs, err)
@@ -372,7 +368,7 @@ func (c *serveConfig) resolveSecrets(getenv func(string) string) (serveSecrets, 
 	get(&s.WebhookSecret, c.Forge.WebhookSecret, "forge.webhookSecret")
 	get(&s.CloudID, c.Cloud.SecretID, "cloud.secretID")
 	get(&s.CloudKey, c.Cloud.SecretKey, "cloud.secretKey")
-	if s.CloudID.IsZero() || s.CloudKey.IsZero() {
+	if s.CloudID == "" || s.CloudKey == "" {
 		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", envSecretID, envSecretKey))
 	}
 	return s, errors.Join(errs...)

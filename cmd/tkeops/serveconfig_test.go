@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/service"
+	"github.com/tkeops/tkeops/forge"
 )
 
 func TestExampleServeConfigLoads(t *testing.T) {
@@ -54,7 +54,7 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 			file:   "git: {url: https://git.example.com/a.git}\n",
 			check: func(c serveConfig) string {
 				if c.Listen != ":8080" || c.Git.Branch != "main" || c.Forge.Kind != "none" || c.Owner != "tkeops" ||
-					c.Contexts != service.DefaultContexts() || !*c.Forge.PRComments || c.Cloud.SecretKey.Env != envSecretKey {
+					c.Contexts != (forge.Contexts{}).WithDefaults() || !*c.Forge.PRComments || c.Cloud.SecretKey.Env != envSecretKey {
 					return fmt.Sprintf("%+v", c)
 				}
 				return ""
@@ -95,7 +95,7 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 		"unknown forge": {
 			reason:  "forge kinds are listed",
 			file:    "git: {url: https://x/a.git}\nforge: {kind: bitbucket}\n",
-			wantErr: "want github, gitlab, gitea, forgejo, log or none",
+			wantErr: "want forgejo, gitea, github, gitlab, log or none",
 		},
 	}
 	for name, tc := range cases {
@@ -140,7 +140,7 @@ forge: {kind: gitea, repo: a/b, baseURL: https://x, token: {file: `+tokenFile+`}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ForgeToken.Reveal() != token || s.WebhookSecret.Reveal() != hook || s.CloudKey.Reveal() != key {
+	if string(s.ForgeToken) != token || string(s.WebhookSecret) != hook || string(s.CloudKey) != key {
 		t.Fatal("secrets not resolved")
 	}
 
