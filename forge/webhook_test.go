@@ -144,7 +144,7 @@ func TestParseWebhook(t *testing.T) {
 			event:   "Note Hook",
 			payload: "gitlab/note.json",
 			want: Event{Kind: EventComment, Change: 7, Action: "created", Repo: "platform/infra/tke-specs", ProjectID: 15, Sender: "meilin",
-				Comment: Comment{ID: 1244, Author: "meilin", Body: "/tkeops plan", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
+				Comment:    Comment{ID: 1244, Author: "meilin", Body: "/tkeops plan", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
 				DeliveryID: "d-1", Forge: GitLab, RawEvent: "Note Hook"},
 		},
 		"GitLabNoteOnIssue": {
@@ -178,7 +178,7 @@ func TestParseWebhook(t *testing.T) {
 			event:   "issue_comment",
 			payload: "gitea/issue_comment.json",
 			want: Event{Kind: EventComment, Change: 3, Action: "created", Repo: "acme/tke-specs", Sender: "meilin",
-				Comment: Comment{ID: 51, Author: "meilin", Body: "/tkeops approve", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
+				Comment:    Comment{ID: 51, Author: "meilin", Body: "/tkeops approve", CreatedAt: time.Date(2026, 3, 2, 9, 14, 5, 0, time.UTC)},
 				DeliveryID: "d-1", Forge: Gitea, RawEvent: "issue_comment"},
 		},
 		"GiteaCommentOnIssue": {
