@@ -49,6 +49,9 @@ func (a *action) mutating() bool {
 
 func (c *call) regionState() *regionState { return c.e.st.region(c.region) }
 
+// account is the state of account-wide tables (products without regions).
+func (c *call) account() *regionState { return c.e.st.Account }
+
 // sdkRequest is what every SDK request type implements.
 type sdkRequest interface {
 	FromJsonString(s string) error

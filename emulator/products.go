@@ -13,5 +13,6 @@ func modules() []module {
 		nodePoolModule(),
 		asModule(),
 		tagModule(),
+		tagKeyModule(),
 	}
 }

@@ -20,6 +20,9 @@ type state struct {
 	FormatVersion int                     `json:"formatVersion"`
 	Seq           int64                   `json:"seq"`
 	Regions       map[string]*regionState `json:"regions"`
+	// Account holds the account-wide tables, those of products without regions (the
+	// Tag service's list of tag keys and values).
+	Account *regionState `json:"account,omitempty"`
 
 	dirty bool
 	gen   int64
@@ -45,7 +48,7 @@ func (r *regionState) UnmarshalJSON(b []byte) error {
 const stateFormatVersion = 1
 
 func newState() *state {
-	return &state{FormatVersion: stateFormatVersion, Regions: map[string]*regionState{}}
+	return &state{FormatVersion: stateFormatVersion, Regions: map[string]*regionState{}, Account: newRegionState()}
 }
 
 func newRegionState() *regionState { return &regionState{tables: map[string]any{}} }
@@ -166,6 +169,11 @@ func (f *fileStore) load(tables map[string]tableDef) (*state, error) {
 		if err := r.decodeTables(tables); err != nil {
 			return nil, fmt.Errorf("%s: region %s: %w", f.path, name, err)
 		}
+	}
+	if st.Account == nil {
+		st.Account = newRegionState()
+	} else if err := st.Account.decodeTables(tables); err != nil {
+		return nil, fmt.Errorf("%s: account tables: %w", f.path, err)
 	}
 	return st, nil
 }

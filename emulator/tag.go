@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -11,13 +13,17 @@ import (
 // Tag 2018-08-13: find resources of every product by their tags. It reads the same
 // tags the products store (TagSet, TagSpecification, Tags).
 
+// tagService and tagVersion are the Tag product's API name and version.
+const tagService, tagVersion = "tag", "2018-08-13"
+
 // tagModule serves the Tag service over every module's tagged resource types.
 func tagModule() module {
 	return module{
-		service: "tag", version: "2018-08-13", global: true,
+		service: tagService, version: tagVersion, global: true,
 		actions: []actionDef{
 			{"GetResources", op(tag.NewGetResourcesRequest, getResources)},
 			{"DescribeResourcesByTags", op(tag.NewDescribeResourcesByTagsRequest, describeResourcesByTags)},
+			{"DescribeResourceTagsByResourceIds", op(tag.NewDescribeResourceTagsByResourceIdsRequest, describeResourceTagsByResourceIds)},
 			{"ModifyResourceTags", op(tag.NewModifyResourceTagsRequest, modifyResourceTags)},
 		},
 	}
@@ -114,8 +120,8 @@ func getResources(c *call, req *tag.GetResourcesRequest) (*tag.GetResourcesRespo
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(req.ResourceList) > 200 {
-		return nil, apiErr("LimitExceeded.ResourceNumPerRequest", "At most 200 resources may be listed.")
+	if len(req.ResourceList) > 10 { // ResourceList.N, N from 0 to 9
+		return nil, apiErr("LimitExceeded.ResourceNumPerRequest", "At most 10 resources may be listed.")
 	}
 	maxResults := uint64(50)
 	if req.MaxResults != nil {
@@ -208,8 +214,8 @@ func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.Modif
 	if (req.ReplaceTags != nil && len(req.ReplaceTags) == 0) || (req.DeleteTags != nil && len(req.DeleteTags) == 0) {
 		return nil, apiErr(codeInvalidParameter, "ReplaceTags and DeleteTags may be omitted but not empty.")
 	}
-	if len(req.ReplaceTags) > 10 || len(req.DeleteTags) > 10 {
-		return nil, apiErr("LimitExceeded.TagKey", "At most 10 tags per list.")
+	if len(req.ReplaceTags) > 10 || len(req.DeleteTags) > 10 { // ReplaceTags.N / DeleteTags.N, N from 0 to 9
+		return nil, apiErr("LimitExceeded.Quota", "At most 10 tags per list.")
 	}
 	tags, aerr := c.e.tagsByName(*req.Resource)
 	if aerr != nil {
@@ -218,11 +224,14 @@ func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.Modif
 	replace := map[string]string{}
 	for i, t := range req.ReplaceTags {
 		k := deref(t.TagKey)
-		if k == "" {
-			return nil, apiErr("InvalidParameterValue.TagKeyEmpty", "ReplaceTags[%d].TagKey is empty.", i)
+		if t == nil {
+			return nil, apiErr("InvalidParameterValue.TagKeyEmpty", "ReplaceTags[%d] is null.", i)
 		}
-		if len(k) > 255 || len(deref(t.TagValue)) > 255 {
-			return nil, apiErr("InvalidParameterValue.TagKeyLengthExceeded", "Tag `%s` is too long.", k)
+		if aerr := checkTagPair(k, deref(t.TagValue), true); aerr != nil {
+			return nil, aerr
+		}
+		if _, dup := replace[k]; dup {
+			return nil, apiErr("InvalidParameter.Tag", "The key `%s` is given twice in ReplaceTags.", k)
 		}
 		replace[k] = deref(t.TagValue)
 	}
@@ -258,5 +267,77 @@ func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.Modif
 		return nil, apiErr("LimitExceeded.ResourceAttachedTags", "A resource may carry at most 50 tags.")
 	}
 	*tags = out
+	c.noteTags(out)
 	return &tag.ModifyResourceTagsResponseParams{}, nil
+}
+
+// describeResourceTagsByResourceIds lists the tags of up to 50 resources of one type in
+// one region, a row per tag (what the Terraform provider reads for every subnet and
+// security group).
+func describeResourceTagsByResourceIds(c *call, req *tag.DescribeResourceTagsByResourceIdsRequest) (*tag.DescribeResourceTagsByResourceIdsResponseParams, error) {
+	service, prefix := deref(req.ServiceType), deref(req.ResourcePrefix)
+	if service == "" {
+		return nil, missing("ServiceType")
+	}
+	if prefix == "" {
+		return nil, missing("ResourcePrefix")
+	}
+	ids := derefs(req.ResourceIds)
+	if len(ids) == 0 {
+		return nil, missing("ResourceIds")
+	}
+	if len(ids) > 50 {
+		return nil, apiErr("InvalidParameterValue.ResourceIdInvalid", "At most 50 resource IDs may be given.")
+	}
+	var tt tagType
+	known := false
+	for _, t := range c.e.reg.tagged {
+		if t.service == service {
+			known = true
+			if t.prefix == prefix {
+				tt = t
+			}
+		}
+	}
+	if !known {
+		return nil, apiErr("InvalidParameterValue.ServiceTypeInvalid", "The service type `%s` is not supported.", service)
+	}
+	if tt.lookup == nil {
+		return nil, apiErr("InvalidParameterValue.ResourcePrefixInvalid", "The resource prefix `%s` is not one of service `%s`.", prefix, service)
+	}
+	region := deref(req.ResourceRegion)
+	if region == "" || !regionPattern.MatchString(region) {
+		return nil, apiErr("InvalidParameterValue.RegionInvalid", "ResourceRegion `%s` is invalid; %s resources are regional.", region, service)
+	}
+	if aerr := checkCategory(req.Category); aerr != nil {
+		return nil, aerr
+	}
+	off, lim, aerr := tagListPage(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var rows []*tag.TagResource
+	if rs, ok := c.e.st.Regions[region]; ok && deref(req.Category) != "System" {
+		for _, id := range ids {
+			r, ok := tt.lookup(rs, id)
+			if !ok {
+				continue
+			}
+			for _, t := range *r.tagList() {
+				rows = append(rows, &tag.TagResource{
+					TagKey: ptr(t.Key), TagValue: ptr(t.Value), ResourceId: ptr(id),
+					TagKeyMd5: ptr(md5hex(t.Key)), TagValueMd5: ptr(md5hex(t.Value)), ServiceType: ptr(service), Category: ptr("Custom"),
+				})
+			}
+		}
+	}
+	lo, hi := page(len(rows), off, lim)
+	return &tag.DescribeResourceTagsByResourceIdsResponseParams{
+		TotalCount: ptr(uint64(len(rows))), Offset: ptr(uint64(off)), Limit: ptr(uint64(lim)), Tags: orEmpty(rows[lo:hi]),
+	}, nil
+}
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

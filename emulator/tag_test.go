@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
@@ -83,4 +84,33 @@ func TestTagAPIFindsResourcesOfEveryProduct(t *testing.T) {
 	if deref(br.Response.TotalCount) != 1 || deref(br.Response.Rows[0].ResourceId) != cls || deref(br.Response.Rows[0].ResourceRegion) != "ap-guangzhou" {
 		t.Fatalf("by tags: %+v", br.Response)
 	}
+}
+
+// GetResources without a ResourceList is the Tag service's region discovery: one call
+// finds the owner's resources in every region, and the names carry the region.
+func TestGetResourcesFindsEveryRegion(t *testing.T) {
+	e := start(t, emulator.Options{})
+	owner := &vpc.Tag{Key: s("tkeops.io/owner"), Value: s("team-a")}
+	e.createVpc("gz", "10.0.0.0/16", owner)
+	sh, err := vpc.NewClient(common.NewCredential(testSecretID, testSecretKey), "ap-shanghai", e.srv.ClientProfile())
+	must(t, err)
+	req := vpc.NewCreateVpcRequest()
+	req.VpcName, req.CidrBlock, req.Tags = s("sh"), s("10.1.0.0/16"), []*vpc.Tag{owner}
+	_, err = sh.CreateVpc(req)
+	must(t, err)
+
+	get := tag.NewGetResourcesRequest()
+	get.TagFilters = []*tag.TagFilter{{TagKey: s("tkeops.io/owner"), TagValue: ss("team-a")}}
+	resp, err := e.tag.GetResources(get)
+	must(t, err)
+	var regions []string
+	for _, m := range resp.Response.ResourceTagMappingList {
+		regions = append(regions, strings.Split(deref(m.Resource), ":")[3])
+	}
+	if strings.Join(regions, ",") != "ap-guangzhou,ap-shanghai" {
+		t.Fatalf("regions: %v", regions)
+	}
+	get.ResourceList = ss("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k")
+	_, err = e.tag.GetResources(get)
+	wantCode(t, err, "LimitExceeded.ResourceNumPerRequest")
 }

@@ -100,6 +100,7 @@ func clusterModule() module {
 			{"DescribeImages", op(tke.NewDescribeImagesRequest, describeImages)},
 			{"ModifyClusterImage", op(tke.NewModifyClusterImageRequest, modifyClusterImage)},
 			{"AddVpcCniSubnets", op(tke.NewAddVpcCniSubnetsRequest, addVpcCniSubnets)},
+			{"DescribeRouteTableConflicts", op(tke.NewDescribeRouteTableConflictsRequest, describeRouteTableConflicts)},
 		},
 		tables:  []tableDef{clusterTable.def()},
 		tagged:  []tagType{tagsOf("tke", "cluster", clusterTable)},
@@ -386,6 +387,7 @@ func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterRe
 	}
 	r.Status, r.StatusUntil = clusterCreating, c.now.Add(c.e.timing.ClusterCreate)
 	clusterTable.in(rs)[r.ID] = r
+	c.noteTags(r.Tags)
 	return &tke.CreateClusterResponseParams{ClusterId: ptr(r.ID)}, nil
 }
 
@@ -436,6 +438,52 @@ func checkClusterCIDR(rs *regionState, v *vpcRec, s string, ignore bool, sibling
 		}
 	}
 	return p.String(), nil
+}
+
+// describeRouteTableConflicts is API 3.0's check of a container CIDR before
+// CreateCluster (the v2 API's CheckClusterCIDR has no 3.0 counterpart): it lists what
+// the CIDR overlaps in the VPC, the VPC's own CIDR ("Vpc") and the pod and service CIDRs
+// of the VPC's clusters ("CcsCluster", named by cluster ID), the same rules
+// CreateCluster enforces. A malformed or non-private CIDR is refused as CreateCluster
+// refuses it, with the InternalError codes the SDK documents for this action.
+func describeRouteTableConflicts(c *call, req *tke.DescribeRouteTableConflictsRequest) (*tke.DescribeRouteTableConflictsResponseParams, error) {
+	rs := c.regionState()
+	cidr := deref(req.RouteTableCidrBlock)
+	if cidr == "" {
+		return nil, missing("RouteTableCidrBlock")
+	}
+	if deref(req.VpcId) == "" {
+		return nil, missing("VpcId")
+	}
+	v, ok := vpcTable.in(rs)[*req.VpcId]
+	if !ok {
+		return nil, apiErr("FailedOperation.VpcRecodrNotFound", "The VPC `%s` does not exist in region %s.", *req.VpcId, c.region)
+	}
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() || p.Masked() != p {
+		return nil, apiErr("InternalError.InvalidPrivateNetworkCidr", "The CIDR `%s` is invalid.", cidr)
+	}
+	if _, ok := privateRange(p); !ok {
+		return nil, apiErr("InternalError.InvalidPrivateNetworkCidr", "The CIDR `%s` is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.", cidr)
+	}
+	if p.Bits() < 10 || p.Bits() > 24 {
+		return nil, apiErr("InternalError.CidrMaskSizeOutOfRange", "The mask of CIDR `%s` must be between /10 and /24.", cidr)
+	}
+	set := []*tke.RouteTableConflict{}
+	if vp, _ := parsePrefix(v.CIDR); overlaps(p, vp) {
+		set = append(set, &tke.RouteTableConflict{RouteTableType: ptr("Vpc"), RouteTableCidrBlock: ptr(v.CIDR), RouteTableName: ptr(v.Name), RouteTableId: ptr(v.ID)})
+	}
+	for _, other := range sortedValues(clusterTable.in(rs)) {
+		if other.VpcID != v.ID {
+			continue
+		}
+		for _, oc := range []string{other.ClusterCIDR, other.ServiceCIDR} {
+			if op, ok := parsePrefix(oc); ok && overlaps(p, op) {
+				set = append(set, &tke.RouteTableConflict{RouteTableType: ptr("CcsCluster"), RouteTableCidrBlock: ptr(oc), RouteTableName: ptr(other.ID), RouteTableId: ptr(other.ID)})
+			}
+		}
+	}
+	return &tke.DescribeRouteTableConflictsResponseParams{HasConflict: ptr(len(set) > 0), RouteTableConflictSet: set}, nil
 }
 
 var tkeClusterFilters = map[string]bool{"ClusterName": true, "ClusterType": true, "ClusterStatus": true, "vpc-id": true, "Tags": true}
@@ -686,6 +734,7 @@ func modifyClusterTags(c *call, req *tke.ModifyClusterTagsRequest) (*tke.ModifyC
 		return nil, aerr
 	}
 	r.Tags = tags
+	c.noteTags(tags)
 	r.TagsSyncSubresource = deref(req.SyncSubresource)
 	r.TagsUntil = c.now.Add(c.e.timing.TagsUpdate)
 	return &tke.ModifyClusterTagsResponseParams{Tags: tkeTagsOut(tags)}, nil

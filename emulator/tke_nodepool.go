@@ -352,6 +352,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		CapacityRebalance: ptr(false),
 	}
 	nodePoolTable.in(rs)[np.ID] = np
+	c.noteTags(np.Tags)
 	asGroupTable.in(rs)[np.ASGID] = g
 	launchConfigTable.in(rs)[np.ASCID] = lc
 	return &tke.CreateClusterNodePoolResponseParams{NodePoolId: ptr(np.ID)}, nil
@@ -513,6 +514,7 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 		np.Kubelet = derefs(req.ExtraArgs.Kubelet)
 	}
 	np.Tags = tags
+	c.noteTags(tags)
 	if req.Unschedulable != nil {
 		np.Unschedulable = *req.Unschedulable
 	}

@@ -250,6 +250,7 @@ func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams
 		Tags: tags, Created: c.now, Seq: c.e.st.nextSeq(),
 	}
 	vpcTable.in(rs)[r.ID] = r
+	c.noteTags(r.Tags)
 	return &vpc.CreateVpcResponseParams{Vpc: r.sdk(rs)}, nil
 }
 

@@ -95,6 +95,7 @@ func createSecurityGroup(c *call, req *vpc.CreateSecurityGroupRequest) (*vpc.Cre
 		Created: c.now, Seq: c.e.st.nextSeq(), Ingress: []*vpc.SecurityGroupPolicy{}, Egress: []*vpc.SecurityGroupPolicy{},
 	}
 	sgTable.in(rs)[r.ID] = r
+	c.noteTags(r.Tags)
 	return &vpc.CreateSecurityGroupResponseParams{SecurityGroup: r.sdk()}, nil
 }
 

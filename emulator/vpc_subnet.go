@@ -127,6 +127,7 @@ func createSubnet(c *call, req *vpc.CreateSubnetRequest) (*vpc.CreateSubnetRespo
 		EnableBroadcast: false, CdcID: deref(req.CdcId), Tags: tags, Created: c.now, Seq: c.e.st.nextSeq(),
 	}
 	subnetTable.in(rs)[r.ID] = r
+	c.noteTags(r.Tags)
 	return &vpc.CreateSubnetResponseParams{Subnet: r.sdk(rs)}, nil
 }
 
