@@ -27,6 +27,8 @@ import (
 	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers/kubernetes"
+	"github.com/tkeops/tkeops/service/app"
+	"github.com/tkeops/tkeops/service/config"
 )
 
 // kube is one real kube-apiserver shared by the package's in-cluster tests.
@@ -482,7 +484,7 @@ func TestBaselineOfANewCluster(t *testing.T) {
 func TestServeDriftReportsNodeDrift(t *testing.T) {
 	env := newInClusterEnv(t, 1)
 	dir := t.TempDir()
-	repo, err := initLocalRepo(filepath.Join(dir, "infra"))
+	repo, err := app.InitLocalRepo(filepath.Join(dir, "infra"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,22 +496,22 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 		}
 		files["specs/"+f] = string(b)
 	}
-	rev, err := repo.commit("staging", files)
+	rev, err := repo.Commit("staging", files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"), Owner: "incluster-test"}
-	cfg.Git = gitConfig{URL: "file://" + repo.dir, Branch: "main", Path: "specs", PollInterval: duration(500 * time.Millisecond)}
+	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"), Owner: "incluster-test"}
+	cfg.Git = config.Git{URL: repo.URL(), Branch: "main", Path: "specs", PollInterval: config.Duration(500 * time.Millisecond)}
 	cfg.Forge.Kind = "log"
 	cfg.Cloud.Endpoint = os.Getenv(envEndpoint)
 	cfg.Drift.Schedule = "@every 1s"
-	cfg.defaults(func(string) string { return "" })
-	if err := cfg.validate(); err != nil {
+	cfg.Defaults(func(string) string { return "" })
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	feed := newStatusFeed(io.Discard)
-	app, err := newServeApp(cfg, serveSecrets{CloudID: secret.Value(cliSecretID), CloudKey: secret.Value(cliSecretKey)},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), serveDeps{Forge: feed})
+	feed := app.NewStatusFeed(io.Discard)
+	serve, err := app.New(cfg, config.Secrets{CloudID: secret.Value(cliSecretID), CloudKey: secret.Value(cliSecretKey)},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), app.Deps{Forge: feed, InCluster: inClusterOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,14 +521,14 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- app.run(ctx, ln) }()
+	go func() { done <- serve.Run(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	if st, err := feed.wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != forge.StateSuccess {
+	if st, err := feed.Wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != forge.StateSuccess {
 		t.Fatalf("apply status: %+v, %v", st, err)
 	}
 	nodes := env.nodes(t)
@@ -540,7 +542,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		st, err := feed.wait(ctx, rev, "tkeops/drift", time.Until(deadline))
+		st, err := feed.Wait(ctx, rev, "tkeops/drift", time.Until(deadline))
 		if err != nil {
 			t.Fatalf("no drift failure for the relabelled node: %v", err)
 		}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/gitea"
 	"github.com/tkeops/tkeops/runstore"
+	"github.com/tkeops/tkeops/service/config"
 )
 
 // syncBuffer collects logs from several goroutines.
@@ -126,7 +127,7 @@ func TestServeGiteaEndToEnd(t *testing.T) {
 	}
 	env := map[string]string{
 		"TKEOPS_TEST_GIT_TOKEN": srv.Token, "TKEOPS_TEST_HOOK_SECRET": hookSecret,
-		envSecretID: cloudID, envSecretKey: cloudKey,
+		config.EnvSecretID: cloudID, config.EnvSecretKey: cloudKey,
 	}
 	getenv := func(k string) string { return env[k] }
 
@@ -161,27 +162,26 @@ webhook:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o := &serveOptions{configPath: cfgFile}
-	cfg, err := o.config(getenv)
+	cfg, err := config.Build(config.Overrides{Path: cfgFile}, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets, err := cfg.resolveSecrets(getenv)
+	secrets, err := cfg.ResolveSecrets(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	log, err := newServeLogger(&logs, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Logger(&logs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := newServeApp(cfg, secrets, log, serveDeps{})
+	app, err := New(cfg, secrets, log, Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- app.run(ctx, ln) }()
+	go func() { done <- app.Run(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"os"
@@ -57,7 +57,7 @@ func configKeys(t reflect.Type, prefix string, out *[]string) {
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(secretRef{}) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(SecretRef{}) {
 			configKeys(ft, path, out)
 			continue
 		}
@@ -95,7 +95,7 @@ func TestOperationsDocumentsEveryConfigKey(t *testing.T) {
 	table := section(t, readOperations(t), "## Configuration")
 	documented := documentedKeys(t, table)
 	var real []string
-	configKeys(reflect.TypeOf(serveConfig{}), "", &real)
+	configKeys(reflect.TypeOf(Config{}), "", &real)
 	realSet := map[string]bool{}
 	for _, k := range real {
 		realSet[k] = true

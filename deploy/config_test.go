@@ -1,7 +1,6 @@
-package main
+package deploy
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -12,11 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tkeops/tkeops/service/config"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/tkeops/tkeops/internal/kubeapiserver"
 )
 
 // The configuration shipped in deploy/ must be one `tkeops serve` accepts, and
@@ -102,20 +100,20 @@ func checkDeployedConfig(t *testing.T, p deployedPod) {
 		volumes[v.Name] = v
 	}
 
-	o := &serveOptions{}
+	o := config.Overrides{}
 	for _, a := range c.Args {
 		switch {
 		case strings.HasPrefix(a, "--config="):
-			o.configPath = strings.TrimPrefix(a, "--config=")
+			o.Path = strings.TrimPrefix(a, "--config=")
 		case a == "--leader-elect":
-			o.leaderElect = true
+			o.LeaderElect = true
 		}
 	}
-	if o.configPath == "" {
+	if o.Path == "" {
 		t.Fatalf("container args %v have no --config=", c.Args)
 	}
 	// The --config path must be the ConfigMap's key where the pod mounts it.
-	dir, key := path.Split(o.configPath)
+	dir, key := path.Split(o.Path)
 	var cmVolume string
 	for name, v := range volumes {
 		if v.ConfigMap != nil && v.ConfigMap.Name == p.configMap {
@@ -123,7 +121,7 @@ func checkDeployedConfig(t *testing.T, p deployedPod) {
 		}
 	}
 	if cmVolume == "" || path.Clean(mounts[cmVolume]) != path.Clean(dir) || key != "tkeops.yaml" {
-		t.Errorf("--config=%s is not where ConfigMap %s (key tkeops.yaml) is mounted (%s)", o.configPath, p.configMap, mounts[cmVolume])
+		t.Errorf("--config=%s is not where ConfigMap %s (key tkeops.yaml) is mounted (%s)", o.Path, p.configMap, mounts[cmVolume])
 	}
 
 	// Load it the way serve does, in the pod's environment.
@@ -131,9 +129,9 @@ func checkDeployedConfig(t *testing.T, p deployedPod) {
 	if err := os.WriteFile(tmp, p.config, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o.configPath = tmp
-	env := map[string]string{envPodNamespace: p.namespace, envPodName: "tkeops-0"}
-	cfg, err := o.config(func(k string) string { return env[k] })
+	o.Path = tmp
+	env := map[string]string{config.EnvPodNamespace: p.namespace, config.EnvPodName: "tkeops-0"}
+	cfg, err := config.Build(o, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("tkeops serve rejects the shipped config: %v\n%s", err, p.config)
 	}
@@ -153,7 +151,7 @@ func checkDeployedConfig(t *testing.T, p deployedPod) {
 	}
 
 	// Every secret file the config names must be a key of a Secret volume mounted there.
-	for what, ref := range map[string]secretRef{"git.token": cfg.Git.Token, "forge.token": cfg.Forge.Token, "forge.webhookSecret": cfg.Forge.WebhookSecret} {
+	for what, ref := range map[string]config.SecretRef{"git.token": cfg.Git.Token, "forge.token": cfg.Forge.Token, "forge.webhookSecret": cfg.Forge.WebhookSecret} {
 		if ref.File == "" {
 			continue
 		}
@@ -181,7 +179,7 @@ func checkDeployedConfig(t *testing.T, p deployedPod) {
 func TestDeployManifestsConfig(t *testing.T) {
 	var all []byte
 	for _, f := range []string{"config.yaml", "deployment.yaml", "secrets.example.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../../deploy/kubernetes", f))
+		b, err := os.ReadFile(filepath.Join("kubernetes", f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,21 +191,14 @@ func TestDeployManifestsConfig(t *testing.T) {
 // TestDeployChartConfig renders the Helm chart (helm from hack/helm/build.sh)
 // with typical values and loads its config the same way.
 func TestDeployChartConfig(t *testing.T) {
-	bin := filepath.Join(kubeapiserver.DefaultBinDir(), "helm")
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("helm not found at %s: run hack/helm/build.sh (make helm-bin)", bin)
-		if testing.Short() {
-			t.Skip("-short and " + msg)
-		}
-		t.Fatal(msg)
-	}
+	bin := helmBin(t)
 	for _, set := range [][]string{
 		{"existingSecrets.forge=forge", "config.forge.kind=github", "config.forge.repo=example/infra"},
 		{"secrets.create=true", "secrets.cloud.secretId=id", "secrets.cloud.secretKey=key", "secrets.forge.token=t",
 			"config.forge.kind=gitea", "config.forge.repo=ops/infra", "config.forge.baseURL=https://gitea.example.com", "persistence.enabled=true"},
 		{"replicaCount=1", "leaderElection.enabled=false"},
 	} {
-		args := []string{"template", "tkeops", "../../deploy/helm/tkeops", "--namespace", "ops",
+		args := []string{"template", "tkeops", chartDir, "--namespace", "ops",
 			"--set", "existingSecrets.cloud=cloud", "--set", "config.git.url=https://git.example.com/infra.git"}
 		for _, s := range set {
 			args = append(args, "--set", s)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -21,27 +21,33 @@ import (
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/secret"
+	"github.com/tkeops/tkeops/service/config"
 )
 
-// localRepo is a git repository in a directory, written through go-git. The
-// service reads it over file://, as it would read a forge.
-type localRepo struct {
+// LocalRepo is a git repository in a directory, written through go-git. The
+// service reads it over file://, as it would read a forge. The demo and tests
+// commit to it.
+type LocalRepo struct {
 	dir  string
 	repo *git.Repository
 }
 
-func initLocalRepo(dir string) (*localRepo, error) {
+// InitLocalRepo creates a repository with branch main in dir.
+func InitLocalRepo(dir string) (*LocalRepo, error) {
 	r, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
 		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("init %s: %w", dir, err)
 	}
-	return &localRepo{dir: dir, repo: r}, nil
+	return &LocalRepo{dir: dir, repo: r}, nil
 }
 
-// commit writes files (path → content; "" deletes) and commits them; it returns the hash.
-func (l *localRepo) commit(msg string, files map[string]string) (string, error) {
+// URL is the repository's file:// URL, for git.url.
+func (l *LocalRepo) URL() string { return "file://" + l.dir }
+
+// Commit writes files (path → content; "" deletes) and commits them; it returns the hash.
+func (l *LocalRepo) Commit(msg string, files map[string]string) (string, error) {
 	wt, err := l.repo.Worktree()
 	if err != nil {
 		return "", err
@@ -71,21 +77,23 @@ func (l *localRepo) commit(msg string, files map[string]string) (string, error) 
 	return h.String(), nil
 }
 
-// statusFeed is a forge that prints statuses and lets the demo wait for them;
-// everything else is the log forge's.
-type statusFeed struct {
+// StatusFeed is a forge that prints statuses and lets the demo and tests wait
+// for them; everything else is the log forge's.
+type StatusFeed struct {
 	forge.Client
 	w  io.Writer
 	mu sync.Mutex
 	ch chan forge.Status
 }
 
-func newStatusFeed(w io.Writer) *statusFeed {
+// NewStatusFeed prints each status to w.
+func NewStatusFeed(w io.Writer) *StatusFeed {
 	c, _ := forge.New(forge.Log, forge.Options{})
-	return &statusFeed{Client: c, w: w, ch: make(chan forge.Status, 64)}
+	return &StatusFeed{Client: c, w: w, ch: make(chan forge.Status, 64)}
 }
 
-func (f *statusFeed) SetStatus(_ context.Context, s forge.Status) error {
+// SetStatus implements forge.Client.
+func (f *StatusFeed) SetStatus(_ context.Context, s forge.Status) error {
 	f.mu.Lock()
 	fmt.Fprintf(f.w, "  status %-13s %-8s on %s: %s\n", s.Context, s.State, short7(s.Revision), s.Description)
 	f.mu.Unlock()
@@ -96,8 +104,9 @@ func (f *statusFeed) SetStatus(_ context.Context, s forge.Status) error {
 	return nil
 }
 
-// wait returns the first final (non-pending) status of context on rev.
-func (f *statusFeed) wait(ctx context.Context, rev, context string, timeout time.Duration) (forge.Status, error) {
+// Wait returns the first final (non-pending) status of context on rev posted
+// after the call (or still buffered).
+func (f *StatusFeed) Wait(ctx context.Context, rev, context string, timeout time.Duration) (forge.Status, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	for {
@@ -121,13 +130,13 @@ func short7(rev string) string {
 	return rev
 }
 
-// runServeDemo runs `tkeops serve` against a local git repository and the
-// in-process emulator: it commits the staging example, shows it applied, commits a
-// change and shows that applied, then commits an invalid spec and shows the failure
-// status with file:line and no cloud call.
-func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeout time.Duration) error {
+// Demo runs `tkeops serve` against a local git repository and the in-process
+// emulator: it commits the staging example (the spec files in examples), shows
+// it applied, commits a change and shows that applied, then commits an invalid
+// spec and shows the failure status with file:line and no cloud call. Progress
+// goes to out, warnings to errOut; each status is awaited up to timeout.
+func Demo(ctx context.Context, out, errOut io.Writer, examples string, timeout time.Duration) error {
 	start := time.Now()
-	out := streams.Out
 	tmp, err := os.MkdirTemp("", "tkeops-serve-demo-")
 	if err != nil {
 		return err
@@ -158,40 +167,40 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	defer emu.Close()
 	fmt.Fprintf(out, "Tencent Cloud API emulator on %s\n", emu.Endpoint)
 
-	repo, err := initLocalRepo(filepath.Join(tmp, "infra"))
+	repo, err := InitLocalRepo(filepath.Join(tmp, "infra"))
 	if err != nil {
 		return err
 	}
-	rev1, err := repo.commit("staging: network, security groups, cluster, node pools", files)
+	rev1, err := repo.Commit("staging: network, security groups, cluster, node pools", files)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "git repository %s, commit %s: the staging example\n", repo.dir, short7(rev1))
 
-	cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), Owner: "tkeops-serve-demo"}
-	cfg.Git = gitConfig{URL: "file://" + repo.dir, Branch: "main", Path: "specs", PollInterval: duration(2 * time.Second)}
+	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), Owner: "tkeops-serve-demo"}
+	cfg.Git = config.Git{URL: repo.URL(), Branch: "main", Path: "specs", PollInterval: config.Duration(2 * time.Second)}
 	cfg.Forge.Kind = "log"
 	cfg.Cloud.Endpoint = emu.Endpoint
 	cfg.Log.Format, cfg.Log.Level = "text", "warn"
-	cfg.defaults(func(string) string { return "" })
+	cfg.Defaults(func(string) string { return "" })
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	cfg.ExternalURL = "http://" + ln.Addr().String()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	feed := newStatusFeed(out)
-	app, err := newServeApp(cfg, serveSecrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, serveDeps{Forge: feed})
+	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	feed := NewStatusFeed(out)
+	app, err := New(cfg, config.Secrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, Deps{Forge: feed})
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- app.run(runCtx, ln) }()
+	go func() { done <- app.Run(runCtx, ln) }()
 	defer func() {
 		cancel()
 		<-done
@@ -200,7 +209,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 
 	step := func(title, rev string) (forge.Status, error) {
 		fmt.Fprintf(out, "== %s\n", title)
-		s, err := feed.wait(ctx, rev, cfg.Contexts.Apply, timeout)
+		s, err := feed.Wait(ctx, rev, cfg.Contexts.Apply, timeout)
 		if err != nil {
 			return s, err
 		}
@@ -217,7 +226,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	if changed == files["specs/nodepools.yaml"] {
 		return fmt.Errorf("demo: %s/nodepools.yaml no longer has a node pool with \"max: 10\" to change; update the demo", examples)
 	}
-	rev2, err := repo.commit("staging-general: allow 12 nodes", map[string]string{"specs/nodepools.yaml": changed})
+	rev2, err := repo.Commit("staging-general: allow 12 nodes", map[string]string{"specs/nodepools.yaml": changed})
 	if err != nil {
 		return err
 	}
@@ -233,7 +242,7 @@ func runServeDemo(ctx context.Context, streams IOStreams, examples string, timeo
 	}
 
 	calls := emu.TotalCalls()
-	rev3, err := repo.commit("broken: a subnet with a bad CIDR", map[string]string{
+	rev3, err := repo.Commit("broken: a subnet with a bad CIDR", map[string]string{
 		"specs/broken.yaml": "apiVersion: tkeops.io/v1alpha1\nkind: Subnet\nmetadata:\n  name: broken\nspec:\n  vpcRef: {name: staging}\n  zone: ap-shanghai-2\n  cidrBlock: 10.1.0.0/33\n",
 	})
 	if err != nil {

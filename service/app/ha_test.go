@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -16,13 +16,14 @@ import (
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
 	"github.com/tkeops/tkeops/internal/secret"
+	"github.com/tkeops/tkeops/service/config"
 )
 
 // replica is one `tkeops serve` process of the HA test.
 type replica struct {
 	id     string
-	app    *serveApp
-	feed   *statusFeed
+	app    *App
+	feed   *StatusFeed
 	base   string
 	cancel context.CancelFunc
 	done   chan error
@@ -55,29 +56,29 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	repo, err := initLocalRepo(filepath.Join(dir, "infra"))
+	repo, err := InitLocalRepo(filepath.Join(dir, "infra"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev1, err := repo.commit("vpc", map[string]string{"specs/vpc.yaml": e2eVPC})
+	rev1, err := repo.Commit("vpc", map[string]string{"specs/vpc.yaml": e2eVPC})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	start := func(name string) *replica {
-		cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data-"+name), Owner: "ha"}
-		cfg.Git = gitConfig{URL: "file://" + repo.dir, Branch: "main", Path: "specs", PollInterval: duration(500 * time.Millisecond)}
+		cfg := config.Config{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data-"+name), Owner: "ha"}
+		cfg.Git = config.Git{URL: repo.URL(), Branch: "main", Path: "specs", PollInterval: config.Duration(500 * time.Millisecond)}
 		cfg.Forge.Kind = "log"
 		cfg.Cloud.Endpoint = emu.Endpoint
-		cfg.LeaderElection = leaderConfig{Enabled: true, Kubeconfig: kubeconfig, Namespace: "default", Name: "tkeops-ha",
-			Identity: name, LeaseDuration: duration(3 * time.Second), RenewDeadline: duration(2 * time.Second), RetryPeriod: duration(200 * time.Millisecond)}
-		cfg.defaults(func(string) string { return "" })
-		if err := cfg.validate(); err != nil {
+		cfg.LeaderElection = config.LeaderElection{Enabled: true, Kubeconfig: kubeconfig, Namespace: "default", Name: "tkeops-ha",
+			Identity: name, LeaseDuration: config.Duration(3 * time.Second), RenewDeadline: config.Duration(2 * time.Second), RetryPeriod: config.Duration(200 * time.Millisecond)}
+		cfg.Defaults(func(string) string { return "" })
+		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		r := &replica{id: name, feed: newStatusFeed(io.Discard), done: make(chan error, 1)}
+		r := &replica{id: name, feed: NewStatusFeed(io.Discard), done: make(chan error, 1)}
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		r.app, err = newServeApp(cfg, serveSecrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, serveDeps{Forge: r.feed})
+		r.app, err = New(cfg, config.Secrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, Deps{Forge: r.feed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 		r.base = "http://" + ln.Addr().String()
 		var rctx context.Context
 		rctx, r.cancel = context.WithCancel(context.Background())
-		go func() { r.done <- r.app.run(rctx, ln) }()
+		go func() { r.done <- r.app.Run(rctx, ln) }()
 		t.Cleanup(func() { r.stop(t) })
 		return r
 	}
@@ -106,7 +107,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no replica posted a status within 60s")
 	}
-	st, err := leader.feed.wait(context.Background(), rev1, "tkeops/apply", 60*time.Second)
+	st, err := leader.feed.Wait(context.Background(), rev1, "tkeops/apply", 60*time.Second)
 	if err != nil || st.State != forge.StateSuccess {
 		t.Fatalf("leader %s: %+v, %v", leader.id, st, err)
 	}
@@ -123,11 +124,11 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 
 	// The leader shuts down; the standby takes over and applies the next commit.
 	leader.stop(t)
-	rev2, err := repo.commit("subnet", map[string]string{"specs/subnet-a.yaml": e2eSubnetA})
+	rev2, err := repo.Commit("subnet", map[string]string{"specs/subnet-a.yaml": e2eSubnetA})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err = standby.feed.wait(context.Background(), rev2, "tkeops/apply", 60*time.Second)
+	st, err = standby.feed.Wait(context.Background(), rev2, "tkeops/apply", 60*time.Second)
 	if err != nil || st.State != forge.StateSuccess || st.Description != "applied: 1 created, 0 updated, 0 destroyed" {
 		t.Fatalf("after hand-over %s: %+v, %v", standby.id, st, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"bytes"
@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/tkeops/tkeops/service"
 )
 
 // maxAPIResponse bounds how much of a response apiCallTransport buffers to read its
@@ -22,7 +20,13 @@ const maxAPIResponse = 32 << 20
 // credential scope names the date and the service, never the key.
 type apiCallTransport struct {
 	next    http.RoundTripper
-	metrics *service.Metrics
+	metrics *Metrics
+}
+
+// Transport wraps next so that every Tencent Cloud API call through it is
+// counted (tkeops_api_calls_total, tkeops_api_throttles_total).
+func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
+	return apiCallTransport{next: next, metrics: m}
 }
 
 func (t apiCallTransport) RoundTrip(req *http.Request) (*http.Response, error) {

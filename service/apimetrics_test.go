@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"io"
@@ -9,8 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/tkeops/tkeops/service"
 )
 
 func TestAPICallTransportCountsByActionAndCode(t *testing.T) {
@@ -26,7 +24,7 @@ func TestAPICallTransportCountsByActionAndCode(t *testing.T) {
 	}))
 	defer api.Close()
 	reg := prometheus.NewRegistry()
-	m, err := service.NewMetrics(reg)
+	m, err := NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,15 @@
-package main
+// Package config is the configuration of `tkeops serve`: one YAML file
+// (examples/serve/tkeops.yaml), overlaid by environment variables and flags,
+// checked without touching the network, with secrets referenced by file or
+// environment variable and resolved once into secret.Value.
+package config
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -15,15 +21,15 @@ import (
 	"github.com/tkeops/tkeops/internal/secret"
 )
 
-// forgeNone is the forge.kind of a service that reports nowhere but its log
+// ForgeNone is the forge.kind of a service that reports nowhere but its log
 // lines and run history.
-const forgeNone = "none"
+const ForgeNone = "none"
 
-// serveConfig is the YAML configuration of `tkeops serve` (examples/serve/tkeops.yaml).
+// Config is the YAML configuration of `tkeops serve` (examples/serve/tkeops.yaml).
 // Precedence: flags, then environment variables, then the file, then defaults.
 // Secrets are never written in the file: each is a reference to a file or an
-// environment variable, resolved once at start into a service.Secret.
-type serveConfig struct {
+// environment variable, resolved once at start into a secret.Value.
+type Config struct {
 	// Listen is the HTTP address (":8080").
 	Listen string `json:"listen"`
 	// ExternalURL is how people and the forge reach this server; status target URLs
@@ -38,56 +44,56 @@ type serveConfig struct {
 		Format string `json:"format"`
 		Level  string `json:"level"`
 	} `json:"log"`
-	Git            gitConfig      `json:"git"`
-	Forge          forgeConfig    `json:"forge"`
-	Cloud          cloudConfig    `json:"cloud"`
-	Apply          applyConfig    `json:"apply"`
-	Drift          driftConfig    `json:"drift"`
+	Git            Git            `json:"git"`
+	Forge          Forge          `json:"forge"`
+	Cloud          Cloud          `json:"cloud"`
+	Apply          Apply          `json:"apply"`
+	Drift          Drift          `json:"drift"`
 	Contexts       forge.Contexts `json:"contexts"`
-	Webhook        webhookConfig  `json:"webhook"`
-	LeaderElection leaderConfig   `json:"leaderElection"`
+	Webhook        Webhook        `json:"webhook"`
+	LeaderElection LeaderElection `json:"leaderElection"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
-	ShutdownGrace duration `json:"shutdownGrace"`
+	ShutdownGrace Duration `json:"shutdownGrace"`
 }
 
-type gitConfig struct {
+type Git struct {
 	URL    string `json:"url"`
 	Branch string `json:"branch"`
 	// Path of the spec directory inside the repository.
 	Path         string   `json:"path"`
-	PollInterval duration `json:"pollInterval"`
+	PollInterval Duration `json:"pollInterval"`
 	// MaxBackoff caps the wait between polls while the remote is unreachable.
-	MaxBackoff duration `json:"maxBackoff"`
+	MaxBackoff Duration `json:"maxBackoff"`
 	// Timeout bounds one network operation.
-	Timeout           duration  `json:"timeout"`
+	Timeout           Duration  `json:"timeout"`
 	Username          string    `json:"username"`
-	Token             secretRef `json:"token"`
-	SSHKey            secretRef `json:"sshKey"`
+	Token             SecretRef `json:"token"`
+	SSHKey            SecretRef `json:"sshKey"`
 	SSHKnownHostsFile string    `json:"sshKnownHostsFile"`
 }
 
-type forgeConfig struct {
+type Forge struct {
 	// Kind is one of forge.Kinds (github, gitlab, gitea, forgejo, log: statuses
 	// printed to the log) or none.
 	Kind    string `json:"kind"`
 	BaseURL string `json:"baseURL"`
 	// Repo is "owner/name" (GitLab: the project path or ID).
 	Repo          string    `json:"repo"`
-	Token         secretRef `json:"token"`
-	WebhookSecret secretRef `json:"webhookSecret"`
+	Token         SecretRef `json:"token"`
+	WebhookSecret SecretRef `json:"webhookSecret"`
 	// PRComments keeps the plan in one comment per pull request (default true).
 	PRComments *bool `json:"prComments"`
 }
 
-type cloudConfig struct {
+type Cloud struct {
 	// SecretID and SecretKey default to $TENCENTCLOUD_SECRET_ID / _KEY.
-	SecretID  secretRef `json:"secretID"`
-	SecretKey secretRef `json:"secretKey"`
+	SecretID  SecretRef `json:"secretID"`
+	SecretKey SecretRef `json:"secretKey"`
 	// Endpoint overrides the API host ("127.0.0.1:9000" for the emulator, over HTTP).
 	Endpoint string `json:"endpoint"`
 }
 
-type applyConfig struct {
+type Apply struct {
 	AllowDestroy bool `json:"allowDestroy"`
 	Parallelism  int  `json:"parallelism"`
 	// Nodes reaches into clusters through their API servers (node label/taint drift,
@@ -101,19 +107,19 @@ type applyConfig struct {
 	KubeconfigDir string `json:"kubeconfigDir"`
 }
 
-type driftConfig struct {
+type Drift struct {
 	// Schedule is a cron expression ("0 * * * *", "@every 30m"); empty disables.
 	Schedule string `json:"schedule"`
 	// AutoCorrect applies what the drift report finds. Off by default.
 	AutoCorrect bool `json:"autoCorrect"`
 }
 
-type webhookConfig struct {
+type Webhook struct {
 	MaxBodyBytes int64    `json:"maxBodyBytes"`
-	ReplayWindow duration `json:"replayWindow"`
+	ReplayWindow Duration `json:"replayWindow"`
 }
 
-type leaderConfig struct {
+type LeaderElection struct {
 	Enabled bool `json:"enabled"`
 	// Kubeconfig; empty uses the in-cluster config.
 	Kubeconfig string `json:"kubeconfig"`
@@ -121,25 +127,25 @@ type leaderConfig struct {
 	Name       string `json:"name"`
 	// Identity of this replica; default the hostname (the pod name).
 	Identity      string   `json:"identity"`
-	LeaseDuration duration `json:"leaseDuration"`
-	RenewDeadline duration `json:"renewDeadline"`
-	RetryPeriod   duration `json:"retryPeriod"`
+	LeaseDuration Duration `json:"leaseDuration"`
+	RenewDeadline Duration `json:"renewDeadline"`
+	RetryPeriod   Duration `json:"retryPeriod"`
 }
 
-// secretRef points at a secret: a file (a mounted Kubernetes Secret) or an
+// SecretRef points at a secret: a file (a mounted Kubernetes Secret) or an
 // environment variable. A literal value is refused so secrets stay out of config
 // files and their history.
-type secretRef struct {
+type SecretRef struct {
 	File string `json:"file,omitempty"`
 	Env  string `json:"env,omitempty"`
 	// Value exists only to refuse it with a clear message.
 	Value string `json:"value,omitempty"`
 }
 
-func (r secretRef) set() bool { return r.File != "" || r.Env != "" }
+func (r SecretRef) Set() bool { return r.File != "" || r.Env != "" }
 
 // resolve reads the secret. what names it in errors (never the value).
-func (r secretRef) resolve(what string, getenv func(string) string) (secret.Value, error) {
+func (r SecretRef) Resolve(what string, getenv func(string) string) (secret.Value, error) {
 	switch {
 	case r.Value != "":
 		return "", fmt.Errorf("%s: literal secret values are not accepted; use file: or env:", what)
@@ -165,28 +171,28 @@ func (r secretRef) resolve(what string, getenv func(string) string) (secret.Valu
 	return "", nil
 }
 
-// duration reads "90s", "5m", "1h30m".
-type duration time.Duration
+// Duration reads "90s", "5m", "1h30m".
+type Duration time.Duration
 
-func (d *duration) UnmarshalJSON(b []byte) error {
+func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration: want a string like \"30s\" or \"5m\": %w", err)
+		return fmt.Errorf("Duration: want a string like \"30s\" or \"5m\": %w", err)
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("duration %q: %w", s, err)
+		return fmt.Errorf("Duration %q: %w", s, err)
 	}
 	if v < 0 {
-		return fmt.Errorf("duration %q is negative", s)
+		return fmt.Errorf("Duration %q is negative", s)
 	}
-	*d = duration(v)
+	*d = Duration(v)
 	return nil
 }
 
-func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-func (d duration) or(def time.Duration) time.Duration {
+func (d Duration) Or(def time.Duration) time.Duration {
 	if d == 0 {
 		return def
 	}
@@ -195,25 +201,30 @@ func (d duration) or(def time.Duration) time.Duration {
 
 // Environment variables `tkeops serve` reads; flags override them.
 const (
-	envServeConfig  = "TKEOPS_CONFIG"
-	envListen       = "TKEOPS_LISTEN"
-	envDataDir      = "TKEOPS_DATA_DIR"
-	envExternalURL  = "TKEOPS_EXTERNAL_URL"
-	envGitURL       = "TKEOPS_GIT_URL"
-	envGitBranch    = "TKEOPS_GIT_BRANCH"
-	envGitPath      = "TKEOPS_GIT_PATH"
-	envForgeKind    = "TKEOPS_FORGE"
-	envLogLevel     = "TKEOPS_LOG_LEVEL"
-	envDriftSched   = "TKEOPS_DRIFT_SCHEDULE"
-	envLeaderElect  = "TKEOPS_LEADER_ELECT"
-	envPodName      = "POD_NAME"
-	envPodNamespace = "POD_NAMESPACE"
+	EnvServeConfig  = "TKEOPS_CONFIG"
+	EnvListen       = "TKEOPS_LISTEN"
+	EnvDataDir      = "TKEOPS_DATA_DIR"
+	EnvExternalURL  = "TKEOPS_EXTERNAL_URL"
+	EnvGitURL       = "TKEOPS_GIT_URL"
+	EnvGitBranch    = "TKEOPS_GIT_BRANCH"
+	EnvGitPath      = "TKEOPS_GIT_PATH"
+	EnvForgeKind    = "TKEOPS_FORGE"
+	EnvLogLevel     = "TKEOPS_LOG_LEVEL"
+	EnvDriftSched   = "TKEOPS_DRIFT_SCHEDULE"
+	EnvLeaderElect  = "TKEOPS_LEADER_ELECT"
+	EnvPodName      = "POD_NAME"
+	EnvPodNamespace = "POD_NAMESPACE"
+	// The CLI's variables, read by serve too.
+	EnvOwner     = "TKEOPS_OWNER"
+	EnvEndpoint  = "TKEOPS_ENDPOINT"
+	EnvSecretID  = "TENCENTCLOUD_SECRET_ID"
+	EnvSecretKey = "TENCENTCLOUD_SECRET_KEY"
 )
 
-// loadServeConfig reads path (empty: defaults only) strictly: an unknown key is an
+// Load reads path (empty: defaults only) strictly: an unknown key is an
 // error naming it, so a typo never silently falls back to a default.
-func loadServeConfig(path string) (serveConfig, error) {
-	var c serveConfig
+func Load(path string) (Config, error) {
+	var c Config
 	if path == "" {
 		return c, nil
 	}
@@ -227,31 +238,31 @@ func loadServeConfig(path string) (serveConfig, error) {
 	return c, nil
 }
 
-// applyEnv overlays environment variables on the file's values.
-func (c *serveConfig) applyEnv(getenv func(string) string) {
+// ApplyEnv overlays environment variables on the file's values.
+func (c *Config) ApplyEnv(getenv func(string) string) {
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
 			*dst = v
 		}
 	}
-	set(&c.Listen, envListen)
-	set(&c.DataDir, envDataDir)
-	set(&c.ExternalURL, envExternalURL)
-	set(&c.Owner, envOwner)
-	set(&c.Git.URL, envGitURL)
-	set(&c.Git.Branch, envGitBranch)
-	set(&c.Git.Path, envGitPath)
-	set(&c.Forge.Kind, envForgeKind)
-	set(&c.Log.Level, envLogLevel)
-	set(&c.Drift.Schedule, envDriftSched)
-	set(&c.Cloud.Endpoint, envEndpoint)
-	if v := getenv(envLeaderElect); v == "true" || v == "1" {
+	set(&c.Listen, EnvListen)
+	set(&c.DataDir, EnvDataDir)
+	set(&c.ExternalURL, EnvExternalURL)
+	set(&c.Owner, EnvOwner)
+	set(&c.Git.URL, EnvGitURL)
+	set(&c.Git.Branch, EnvGitBranch)
+	set(&c.Git.Path, EnvGitPath)
+	set(&c.Forge.Kind, EnvForgeKind)
+	set(&c.Log.Level, EnvLogLevel)
+	set(&c.Drift.Schedule, EnvDriftSched)
+	set(&c.Cloud.Endpoint, EnvEndpoint)
+	if v := getenv(EnvLeaderElect); v == "true" || v == "1" {
 		c.LeaderElection.Enabled = true
 	}
 }
 
 // defaults fills what is still empty.
-func (c *serveConfig) defaults(getenv func(string) string) {
+func (c *Config) Defaults(getenv func(string) string) {
 	if c.Listen == "" {
 		c.Listen = ":8080"
 	}
@@ -271,7 +282,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 		c.Git.Branch = "main"
 	}
 	if c.Forge.Kind == "" {
-		c.Forge.Kind = forgeNone
+		c.Forge.Kind = ForgeNone
 	}
 	if c.Apply.Nodes == nil {
 		t := true
@@ -281,11 +292,11 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 		t := true
 		c.Forge.PRComments = &t
 	}
-	if !c.Cloud.SecretID.set() && c.Cloud.SecretID.Value == "" {
-		c.Cloud.SecretID.Env = envSecretID
+	if !c.Cloud.SecretID.Set() && c.Cloud.SecretID.Value == "" {
+		c.Cloud.SecretID.Env = EnvSecretID
 	}
-	if !c.Cloud.SecretKey.set() && c.Cloud.SecretKey.Value == "" {
-		c.Cloud.SecretKey.Env = envSecretKey
+	if !c.Cloud.SecretKey.Set() && c.Cloud.SecretKey.Value == "" {
+		c.Cloud.SecretKey.Env = EnvSecretKey
 	}
 	c.Contexts = c.Contexts.WithDefaults()
 	if c.Apply.Parallelism == 0 {
@@ -293,7 +304,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 	}
 	le := &c.LeaderElection
 	if le.Namespace == "" {
-		le.Namespace = getenv(envPodNamespace)
+		le.Namespace = getenv(EnvPodNamespace)
 	}
 	if le.Namespace == "" {
 		le.Namespace = "default"
@@ -302,7 +313,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 		le.Name = "tkeops-" + c.Owner
 	}
 	if le.Identity == "" {
-		le.Identity = getenv(envPodName)
+		le.Identity = getenv(EnvPodName)
 	}
 	if le.Identity == "" {
 		le.Identity, _ = os.Hostname()
@@ -310,7 +321,7 @@ func (c *serveConfig) defaults(getenv func(string) string) {
 }
 
 // validate checks the configuration without touching the network.
-func (c *serveConfig) validate() error {
+func (c *Config) Validate() error {
 	var errs []error
 	if c.Git.URL == "" {
 		errs = append(errs, errors.New("git.url is required"))
@@ -325,19 +336,19 @@ func (c *serveConfig) validate() error {
 		if c.Forge.Repo == "" {
 			errs = append(errs, fmt.Errorf("forge.repo is required for forge %s", c.Forge.Kind))
 		}
-		if !c.Forge.Token.set() {
+		if !c.Forge.Token.Set() {
 			errs = append(errs, fmt.Errorf("forge.token is required for forge %s (file: or env:)", c.Forge.Kind))
 		}
-	case c.Forge.Kind == forgeNone, forge.Known(c.Forge.Kind):
+	case c.Forge.Kind == ForgeNone, forge.Known(c.Forge.Kind):
 	default:
-		errs = append(errs, fmt.Errorf("forge.kind %q: want %s or %s", c.Forge.Kind, strings.Join(forge.Kinds(), ", "), forgeNone))
+		errs = append(errs, fmt.Errorf("forge.kind %q: want %s or %s", c.Forge.Kind, strings.Join(forge.Kinds(), ", "), ForgeNone))
 	}
 	switch c.Log.Format {
 	case "json", "text":
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q: want json or text", c.Log.Format))
 	}
-	if _, err := parseLevel(c.Log.Level); err != nil {
+	if _, err := ParseLevel(c.Log.Level); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Apply.Parallelism < 1 {
@@ -346,17 +357,17 @@ func (c *serveConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// serveSecrets are the resolved secrets. They are secret.Value values, which print
+// Secrets are the resolved secrets. They are secret.Value values, which print
 // as [redacted] everywhere.
-type serveSecrets struct {
+type Secrets struct {
 	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey secret.Value
 }
 
-func (c *serveConfig) resolveSecrets(getenv func(string) string) (serveSecrets, error) {
-	var s serveSecrets
+func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
+	var s Secrets
 	var errs []error
-	get := func(dst *secret.Value, ref secretRef, what string) {
-		v, err := ref.resolve(what, getenv)
+	get := func(dst *secret.Value, ref SecretRef, what string) {
+		v, err := ref.Resolve(what, getenv)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -369,7 +380,74 @@ func (c *serveConfig) resolveSecrets(getenv func(string) string) (serveSecrets, 
 	get(&s.CloudID, c.Cloud.SecretID, "cloud.secretID")
 	get(&s.CloudKey, c.Cloud.SecretKey, "cloud.secretKey")
 	if s.CloudID == "" || s.CloudKey == "" {
-		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", envSecretID, envSecretKey))
+		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", EnvSecretID, EnvSecretKey))
 	}
 	return s, errors.Join(errs...)
+}
+
+// ParseLevel reads a log level: debug, info, warn or error.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// Logger is the service's logger as log.format and log.level say, writing to w.
+func (c *Config) Logger(w io.Writer) (*slog.Logger, error) {
+	l, err := ParseLevel(c.Log.Level)
+	if err != nil {
+		return nil, err
+	}
+	ho := &slog.HandlerOptions{Level: l}
+	if c.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, ho)), nil
+}
+
+// Overrides are the command line's values (flags); set ones win over the
+// environment and the file.
+type Overrides struct {
+	// Path of the file; $TKEOPS_CONFIG when empty; no file when both are.
+	Path        string
+	Listen      string
+	DataDir     string
+	ExternalURL string
+	LogLevel    string
+	Kubeconfig  string
+	LeaderElect bool
+}
+
+// Build makes the effective configuration: the file, then the environment,
+// then the overrides, then defaults; and checks it.
+func Build(o Overrides, getenv func(string) string) (Config, error) {
+	path := o.Path
+	if path == "" {
+		path = getenv(EnvServeConfig)
+	}
+	c, err := Load(path)
+	if err != nil {
+		return c, err
+	}
+	c.ApplyEnv(getenv)
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Listen, o.Listen)
+	set(&c.DataDir, o.DataDir)
+	set(&c.ExternalURL, o.ExternalURL)
+	set(&c.Log.Level, o.LogLevel)
+	set(&c.LeaderElection.Kubeconfig, o.Kubeconfig)
+	if o.LeaderElect {
+		c.LeaderElection.Enabled = true
+	}
+	c.Defaults(getenv)
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
 }

@@ -1,11 +1,9 @@
-package main
+package config
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,8 +16,7 @@ import (
 
 func TestExampleServeConfigLoads(t *testing.T) {
 	env := map[string]string{}
-	o := &serveOptions{configPath: filepath.Join("..", "..", "examples", "serve", "tkeops.yaml")}
-	cfg, err := o.config(func(k string) string { return env[k] })
+	cfg, err := Build(Overrides{Path: filepath.Join("..", "..", "examples", "serve", "tkeops.yaml")}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("the example config does not load: %v", err)
 	}
@@ -45,16 +42,16 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 		reason  string
 		file    string
 		env     map[string]string
-		flags   serveOptions
-		check   func(serveConfig) string
+		flags   Overrides
+		check   func(Config) string
 		wantErr string
 	}{
 		"defaults": {
 			reason: "a minimal file gets the documented defaults",
 			file:   "git: {url: https://git.example.com/a.git}\n",
-			check: func(c serveConfig) string {
+			check: func(c Config) string {
 				if c.Listen != ":8080" || c.Git.Branch != "main" || c.Forge.Kind != "none" || c.Owner != "tkeops" ||
-					c.Contexts != (forge.Contexts{}).WithDefaults() || !*c.Forge.PRComments || c.Cloud.SecretKey.Env != envSecretKey {
+					c.Contexts != (forge.Contexts{}).WithDefaults() || !*c.Forge.PRComments || c.Cloud.SecretKey.Env != EnvSecretKey {
 					return fmt.Sprintf("%+v", c)
 				}
 				return ""
@@ -63,9 +60,9 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 		"env over file, flags over env": {
 			reason: "precedence is flags, then environment, then file",
 			file:   "listen: ':1'\ndataDir: /file\ngit: {url: https://git.example.com/a.git, branch: file}\n",
-			env:    map[string]string{envListen: ":2", envDataDir: "/env", envGitBranch: "env"},
-			flags:  serveOptions{listen: ":3"},
-			check: func(c serveConfig) string {
+			env:    map[string]string{EnvListen: ":2", EnvDataDir: "/env", EnvGitBranch: "env"},
+			flags:  Overrides{Listen: ":3"},
+			check: func(c Config) string {
 				if c.Listen != ":3" || c.DataDir != "/env" || c.Git.Branch != "env" {
 					return fmt.Sprintf("listen %q dataDir %q branch %q", c.Listen, c.DataDir, c.Git.Branch)
 				}
@@ -101,8 +98,8 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			o := tc.flags
-			o.configPath = writeConfig(t, tc.file)
-			cfg, err := o.config(func(k string) string { return tc.env[k] })
+			o.Path = writeConfig(t, tc.file)
+			cfg, err := Build(o, func(k string) string { return tc.env[k] })
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("\nReason: %s\nerr = %v, want it to contain %q", tc.reason, err, tc.wantErr)
@@ -129,14 +126,13 @@ func TestSecretsResolveFromFileAndEnvAndNeverPrint(t *testing.T) {
 	path := writeConfig(t, `git: {url: https://x/a.git}
 forge: {kind: gitea, repo: a/b, baseURL: https://x, token: {file: `+tokenFile+`}, webhookSecret: {env: HOOK}}
 `)
-	env := map[string]string{"HOOK": hook, envSecretID: "AKID1", envSecretKey: key}
+	env := map[string]string{"HOOK": hook, EnvSecretID: "AKID1", EnvSecretKey: key}
 	getenv := func(k string) string { return env[k] }
-	o := &serveOptions{configPath: path}
-	cfg, err := o.config(getenv)
+	cfg, err := Build(Overrides{Path: path}, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := cfg.resolveSecrets(getenv)
+	s, err := cfg.ResolveSecrets(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,36 +158,18 @@ forge: {kind: gitea, repo: a/b, baseURL: https://x, token: {file: `+tokenFile+`}
 
 func TestSecretRefRefusesLiteralsAndEmpty(t *testing.T) {
 	getenv := func(string) string { return "" }
-	if _, err := (secretRef{Value: "hunter2"}).resolve("forge.token", getenv); err == nil || strings.Contains(err.Error(), "hunter2") {
+	if _, err := (SecretRef{Value: "hunter2"}).Resolve("forge.token", getenv); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("literal secret: err = %v", err)
 	}
-	if _, err := (secretRef{Env: "NOPE"}).resolve("forge.token", getenv); err == nil {
+	if _, err := (SecretRef{Env: "NOPE"}).Resolve("forge.token", getenv); err == nil {
 		t.Fatal("an empty environment variable was accepted")
 	}
-	if _, err := (secretRef{File: filepath.Join(t.TempDir(), "missing")}).resolve("forge.token", getenv); err == nil {
+	if _, err := (SecretRef{File: filepath.Join(t.TempDir(), "missing")}).Resolve("forge.token", getenv); err == nil {
 		t.Fatal("a missing file was accepted")
 	}
-	cfg := serveConfig{}
-	cfg.defaults(getenv)
-	if _, err := cfg.resolveSecrets(getenv); err == nil || !strings.Contains(err.Error(), "cloud credentials missing") {
+	cfg := Config{}
+	cfg.Defaults(getenv)
+	if _, err := cfg.ResolveSecrets(getenv); err == nil || !strings.Contains(err.Error(), "cloud credentials missing") {
 		t.Fatalf("no cloud credentials: err = %v", err)
-	}
-}
-
-func TestServeStopsWhenLeaderElectionCannotStart(t *testing.T) {
-	dir := t.TempDir()
-	env := map[string]string{envSecretID: "AKID1", envSecretKey: "k"}
-	getenv := func(k string) string { return env[k] }
-	o := &serveOptions{configPath: writeConfig(t, "git: {url: file://"+dir+"/none}\ndataDir: "+dir+"/data\n"),
-		listen: "127.0.0.1:0", leaderElect: true, kubeconfig: filepath.Join(dir, "missing-kubeconfig")}
-	done := make(chan error, 1)
-	go func() { done <- o.run(context.Background(), IOStreams{Out: io.Discard, ErrOut: io.Discard}, getenv) }()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "kubeconfig") {
-			t.Fatalf("err = %v, want the kubeconfig error", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve kept running without a way to elect a leader")
 	}
 }

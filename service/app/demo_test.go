@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ func TestServeDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	err := runServeDemo(ctx, IOStreams{Out: &out, ErrOut: &errOut}, filepath.Join("..", "..", "examples", "staging"), 90*time.Second)
+	err := Demo(ctx, &out, &errOut, filepath.Join("..", "..", "examples", "staging"), 90*time.Second)
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errOut.String())
 	}

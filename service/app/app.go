@@ -1,0 +1,250 @@
+// Package app assembles `tkeops serve` from its configuration: the git source,
+// the engine and its Tencent Cloud connector, the forge client, the run store,
+// the GitOps loop, the HTTP server and leader election; and runs them until the
+// context ends. cmd/tkeops parses flags and calls it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/internal/secret"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
+	"github.com/tkeops/tkeops/reconcile"
+	"github.com/tkeops/tkeops/runstore"
+	"github.com/tkeops/tkeops/server"
+	"github.com/tkeops/tkeops/service"
+	"github.com/tkeops/tkeops/service/config"
+	"github.com/tkeops/tkeops/service/leader"
+	"github.com/tkeops/tkeops/source"
+)
+
+// InCluster builds the engine's in-cluster side (node labels and taints, drains,
+// readiness, baseline manifests) reaching clusters through conn.
+type InCluster func(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (reconcile.Nodes, reconcile.Baseline)
+
+// Deps are the parts the caller provides or swaps in (the demo and tests).
+type Deps struct {
+	// Forge, when set, replaces the configured forge client.
+	Forge forge.Client
+	// Connector, when set, replaces the Tencent Cloud connector.
+	Connector providers.Connector
+	// InCluster, when set and apply.nodes is on, gives the engine its
+	// in-cluster side.
+	InCluster InCluster
+}
+
+// App is the wired service: store, loop, HTTP server.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *runstore.Store
+	svc     *service.Service
+	srv     *server.Server
+	reg     *prometheus.Registry
+	metrics *service.Metrics
+	leading atomic.Bool
+}
+
+// New builds the service from its configuration and resolved secrets. It starts
+// nothing; Run does.
+func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps) (app *App, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	store, err := runstore.Open(filepath.Join(cfg.DataDir, "runs.db"), runstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = store.Close()
+		}
+	}()
+	a := &App{cfg: cfg, log: log, store: store, reg: prometheus.NewRegistry()}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.metrics, err = service.NewMetrics(a.reg); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+
+	src, err := newSource(cfg, secrets, log)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := a.newEngine(secrets, deps)
+	if err != nil {
+		return nil, err
+	}
+	fc, webhooks, err := newForge(cfg, secrets, log, deps)
+	if err != nil {
+		return nil, err
+	}
+	a.svc, err = service.New(service.Options{
+		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(cfg.Git.Path))}, Forge: fc, Store: store, Metrics: a.metrics,
+		Logger: log.With("component", "loop"), Branch: cfg.Git.Branch,
+		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
+		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
+		Contexts: cfg.Contexts, ExternalURL: cfg.ExternalURL, PRComments: *cfg.Forge.PRComments,
+		ShutdownGrace:  time.Duration(cfg.ShutdownGrace),
+		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.srv, err = server.New(server.Options{
+		Loop: a.svc, Runs: store, Webhooks: webhooks,
+		MaxBodyBytes: cfg.Webhook.MaxBodyBytes, ReplayWindow: time.Duration(cfg.Webhook.ReplayWindow),
+		Gatherer: a.reg, Registerer: a.reg,
+		Ready: func() error {
+			_, err := store.List(runstore.Filter{Limit: 1})
+			return err
+		},
+		Leader: a.leading.Load,
+		Logger: log.With("component", "http"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*source.Git, error) {
+	knownHosts := ""
+	if cfg.Git.SSHKnownHostsFile != "" {
+		b, err := os.ReadFile(cfg.Git.SSHKnownHostsFile)
+		if err != nil {
+			return nil, fmt.Errorf("git.sshKnownHostsFile: %w", err)
+		}
+		knownHosts = string(b)
+	}
+	return source.New(source.Options{
+		URL: cfg.Git.URL, Branch: cfg.Git.Branch, Path: cfg.Git.Path,
+		CacheDir: filepath.Join(cfg.DataDir, "git"),
+		Auth: source.Auth{Username: cfg.Git.Username, Token: secrets.GitToken,
+			SSHKeyPEM: secrets.GitSSHKey, SSHKnownHosts: knownHosts},
+		Logger:   log.With("component", "git"),
+		Interval: cfg.Git.PollInterval.Or(service.DefaultPollInterval),
+		Timeout:  time.Duration(cfg.Git.Timeout),
+	})
+}
+
+func (a *App) newEngine(secrets config.Secrets, deps Deps) (*reconcile.Engine, error) {
+	cfg := a.cfg
+	conn := deps.Connector
+	if conn == nil {
+		opts := tencentcloud.Options{SecretID: string(secrets.CloudID), SecretKey: secrets.CloudKey,
+			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: a.log.With("component", "cloud"),
+			OnRetry: a.metrics.ObserveAPIRetry, Transport: a.metrics.Transport(http.DefaultTransport)}
+		if cfg.Cloud.Endpoint != "" {
+			opts.Scheme = "HTTP"
+		}
+		var err error
+		if conn, err = tencentcloud.NewConnector(opts); err != nil {
+			return nil, fmt.Errorf("cloud: %w", err)
+		}
+	}
+	engOpts := reconcile.Options{
+		Owner: cfg.Owner, AllowDestroy: cfg.Apply.AllowDestroy, Parallelism: cfg.Apply.Parallelism,
+		Logger: a.log.With("component", "engine"),
+	}
+	if tc, ok := conn.(*tencentcloud.Connector); ok && cfg.Apply.Nodes != nil && *cfg.Apply.Nodes && deps.InCluster != nil {
+		// The same in-cluster access as plan and apply: drift reports include node drift.
+		engOpts.Nodes, engOpts.Baseline = deps.InCluster(tc, cfg.Apply.KubeconfigDir, cfg.Apply.Extranet, a.log.With("component", "kubernetes"))
+	}
+	return reconcile.New(conn, engOpts), nil
+}
+
+// newForge builds the forge client and the webhook secrets by forge kind.
+func newForge(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps) (forge.Client, map[string]secret.Value, error) {
+	fc := deps.Forge
+	webhooks := map[string]secret.Value{}
+	if cfg.Forge.Kind == config.ForgeNone {
+		return fc, webhooks, nil
+	}
+	if fc == nil {
+		c, err := forge.New(cfg.Forge.Kind, forge.Options{BaseURL: cfg.Forge.BaseURL, Repo: cfg.Forge.Repo,
+			Token: secrets.ForgeToken, Logger: log.With("component", "forge")})
+		if err != nil {
+			return nil, nil, fmt.Errorf("forge: %w", err)
+		}
+		fc = c
+	}
+	switch {
+	case !slices.Contains(forge.WebhookKinds(), cfg.Forge.Kind):
+	case secrets.WebhookSecret != "":
+		webhooks[cfg.Forge.Kind] = secrets.WebhookSecret
+	default:
+		log.Warn("no forge.webhookSecret: webhooks are refused; changes are seen by polling only")
+	}
+	return fc, webhooks, nil
+}
+
+// Run serves HTTP on ln and runs the loop (as leader, or after winning the
+// election) until ctx is cancelled; then it waits for the running run (up to the
+// grace), stops the server and closes the store.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	// Either half ending ends the other: a loop that cannot start (no kubeconfig)
+	// stops the server, a server that fails stops the loop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srvErr := make(chan error, 1)
+	go func() {
+		err := a.srv.Serve(ctx, ln)
+		if err != nil {
+			a.log.Error("http server failed; stopping", "error", err)
+		}
+		cancel()
+		srvErr <- err
+	}()
+	a.log.Info("tkeops serve started", "listen", ln.Addr().String(), "owner", a.cfg.Owner,
+		"git", a.cfg.Git.URL, "branch", a.cfg.Git.Branch, "forge", a.cfg.Forge.Kind, "leaderElection", a.cfg.LeaderElection.Enabled)
+	var loopErr error
+	if a.cfg.LeaderElection.Enabled {
+		loopErr = a.runElected(ctx)
+	} else {
+		a.leading.Store(true)
+		loopErr = a.svc.Run(ctx)
+		a.leading.Store(false)
+	}
+	cancel()
+	err := errors.Join(loopErr, <-srvErr, a.Close())
+	a.log.Info("tkeops serve stopped", "error", err)
+	return err
+}
+
+func (a *App) runElected(ctx context.Context) error {
+	le := a.cfg.LeaderElection
+	rc, err := leader.RESTConfig(le.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	return leader.Run(ctx, leader.Options{
+		Config: rc, Namespace: le.Namespace, Name: le.Name, Identity: le.Identity,
+		LeaseDuration: time.Duration(le.LeaseDuration), RenewDeadline: time.Duration(le.RenewDeadline),
+		RetryPeriod: time.Duration(le.RetryPeriod), Logger: a.log.With("component", "leader"),
+	}, func(lctx context.Context) {
+		a.leading.Store(true)
+		defer a.leading.Store(false)
+		if err := a.svc.Run(lctx); err != nil {
+			a.log.Error("gitops loop", "error", err)
+		}
+	})
+}
+
+// Close closes the run store; Run calls it when it returns.
+func (a *App) Close() error { return a.store.Close() }
