@@ -93,6 +93,7 @@ type Engine struct {
 	opts      Options
 	log       *slog.Logger
 	rules     func(kind spec.Kind, path string) (spec.FieldRule, bool)
+	kinds     map[spec.Kind]kindPlan
 
 	mu      sync.Mutex
 	clients map[string]providers.Client
@@ -115,7 +116,7 @@ func New(connector providers.Connector, opts Options) *Engine {
 	if rules == nil {
 		rules = defaultRules
 	}
-	return &Engine{connector: connector, opts: opts, log: log, rules: rules, clients: map[string]providers.Client{}}
+	return &Engine{connector: connector, opts: opts, log: log, rules: rules, kinds: kindPlans(), clients: map[string]providers.Client{}}
 }
 
 // Options returns the options the engine runs with, defaults filled in.

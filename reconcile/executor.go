@@ -229,15 +229,8 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 	case plan.ActionCreate:
 		return x.create(ctx, c, st)
 	case plan.ActionUpdate, plan.ActionAdopt:
-		switch st.APIAction {
-		case APIActionNodes:
-			return x.reconcileNodes(ctx, st)
-		case APIActionDrain:
-			return x.drainInstances(ctx, st)
-		case APIActionRemoveInstances:
-			return x.removeInstances(ctx, c, st)
-		case APIActionBaseline:
-			return x.applyBaseline(ctx, st)
+		if run, ok := x.e.planOf(st.Addr.Kind).steps[st.APIAction]; ok {
+			return run(ctx, x, c, st)
 		}
 		return x.update(ctx, c, st)
 	case plan.ActionReplace:
@@ -257,9 +250,7 @@ func (x *executor) runStep(ctx context.Context, st plan.Step) (string, error) {
 			// No longer in the spec: wait without a desired resource to look up.
 			return x.obs(st.Addr).ID, x.waitGone(ctx, c, st, x.obs(st.Addr), true)
 		}
-		x.mu.Lock()
-		x.waited = true
-		x.mu.Unlock()
+		x.replan()
 		r, err := x.desired(st.Addr)
 		if err != nil {
 			return "", x.stepErr(st, "wait", err)
@@ -275,9 +266,9 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 	if err != nil {
 		return "", x.stepErr(st, "create", err)
 	}
-	if cl, ok := r.(*spec.Cluster); ok {
-		// Endpoints open in their own step once node pools exist.
-		cl.Spec.Endpoints = spec.ClusterEndpoints{}
+	kp := x.e.planOf(st.Addr.Kind)
+	if kp.deferred != nil {
+		kp.deferred.clear(r) // set by the deferred step
 	}
 	o, err := c.Create(ctx, r)
 	if err != nil {
@@ -290,13 +281,17 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 	if err := x.checkResult(st, r, o); err != nil {
 		return o.ID, err
 	}
-	if cl, ok := r.(*spec.Cluster); ok && cl.Spec.Baseline != nil && x.e.opts.Baseline != nil {
-		// Its baseline can be diffed only now: ask for another plan.
-		x.mu.Lock()
-		x.waited = true
-		x.mu.Unlock()
+	if kp.afterCreate != nil {
+		return o.ID, kp.afterCreate(ctx, x, st, r, o)
 	}
-	return o.ID, x.waitNodesReady(ctx, st, r, o)
+	return o.ID, nil
+}
+
+// replan asks the caller to plan and apply again once this apply is done.
+func (x *executor) replan() {
+	x.mu.Lock()
+	x.waited = true
+	x.mu.Unlock()
 }
 
 func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step) (string, error) {
@@ -308,7 +303,9 @@ func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step)
 	if !o.Exists {
 		return "", x.stepErr(st, "update", fmt.Errorf("the resource does not exist"))
 	}
-	stepValues(r, o, st.Changes)
+	if sv := x.e.planOf(st.Addr.Kind).stepValues; sv != nil {
+		sv(r, o, st.Changes)
+	}
 	n, err := c.Update(ctx, r, o, st.Changes)
 	if err != nil {
 		return o.ID, x.stepErr(st, "update", err)
@@ -325,23 +322,10 @@ func (x *executor) update(ctx context.Context, c providers.Client, st plan.Step)
 	if err := x.checkResult(st, r, n); err != nil {
 		return n.ID, err
 	}
-	if scalesUp(st.Changes) {
-		return n.ID, x.waitNodesReady(ctx, st, r, n)
+	if au := x.e.planOf(st.Addr.Kind).afterUpdate; au != nil {
+		return n.ID, au(ctx, x, st, r, n)
 	}
 	return n.ID, nil
-}
-
-// scalesUp reports whether a step raises a pool's desired count.
-func scalesUp(changes []diff.Change) bool {
-	for _, ch := range changes {
-		if ch.Path != pathScalingDesired {
-			continue
-		}
-		after, ok := ch.After.(float64)
-		before, bok := ch.Before.(float64)
-		return ok && (!bok || after > before)
-	}
-	return false
 }
 
 // checkResult compares what the step meant to set with what the cloud now reports,
@@ -384,37 +368,6 @@ func showValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-// stepValues makes r carry the values of one step where a step sets intermediate
-// values (node pool bounds widened before desired moves), and keeps the live desired
-// count in a step that only moves the bounds.
-func stepValues(r spec.Resource, o providers.Observation, changes []diff.Change) {
-	np, ok := r.(*spec.NodePool)
-	if !ok {
-		return
-	}
-	setsDesired := false
-	for _, ch := range changes {
-		v, isNum := ch.After.(float64)
-		if !isNum {
-			continue
-		}
-		switch ch.Path {
-		case pathScalingMin:
-			np.Spec.Scaling.Min = int(v)
-		case pathScalingMax:
-			np.Spec.Scaling.Max = int(v)
-		case pathScalingDesired:
-			setsDesired = true
-		}
-	}
-	if !setsDesired {
-		if live, ok := o.Live.(*spec.NodePool); ok && live.Spec.Scaling.Desired != nil {
-			d := *live.Spec.Scaling.Desired
-			np.Spec.Scaling.Desired = &d
-		}
-	}
-}
-
 func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step, o providers.Observation) error {
 	if !o.Exists {
 		return nil
@@ -426,8 +379,8 @@ func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step,
 		return err
 	}
 	var opts providers.DeleteOptions
-	if np, ok := o.Live.(*spec.NodePool); ok && strings.EqualFold(np.Spec.InstanceDeletionPolicy, "Retain") {
-		opts.KeepInstances = true
+	if do := x.e.planOf(st.Addr.Kind).deleteOptions; do != nil {
+		opts = do(o.Live)
 	}
 	if err := c.Delete(ctx, o, opts); err != nil {
 		return x.stepErr(st, "delete", err)

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -12,15 +11,6 @@ import (
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
-)
-
-// Paths the planner treats specially.
-const (
-	pathEndpoints      = "spec.endpoints"
-	pathScalingMin     = "spec.scaling.min"
-	pathScalingMax     = "spec.scaling.max"
-	pathScalingDesired = "spec.scaling.desired"
-	pathVersion        = "spec.version"
 )
 
 // Plan observes live state and computes the plan that brings it to set. It changes
@@ -46,8 +36,9 @@ type planner struct {
 	p *plan.Plan
 	// steps of each resource in execution order (chained one after another).
 	steps map[spec.Addr][]*plan.Step
-	// endpoint is the endpoint step of a cluster, which waits for its node pools.
-	endpoint map[spec.Addr]*plan.Step
+	// deferred is a resource's deferred step (see kindPlan.deferred), which waits for
+	// what lives inside the resource.
+	deferred map[spec.Addr]*plan.Step
 	// destroy is the first half of a replacement: the delete that precedes the create.
 	destroy map[spec.Addr]*plan.Step
 	// scaledIn marks the pools whose scale-in steps are planned.
@@ -59,7 +50,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	pl := &planner{
 		e: e, s: s,
 		p:     &plan.Plan{FormatVersion: plan.FormatVersion, Owner: e.opts.Owner, AllowDestroy: e.opts.AllowDestroy},
-		steps: map[spec.Addr][]*plan.Step{}, endpoint: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
+		steps: map[spec.Addr][]*plan.Step{}, deferred: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
 		scaledIn: map[spec.Addr]bool{},
 	}
 	for _, r := range s.desired {
@@ -185,8 +176,9 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		del.Notes = []string{"deleted first, to be created again (replacement)"}
 		st := base
 		st.ID, st.Action, st.Reason = addr.String(), plan.ActionReplace, plan.ReasonReplaceImmutable
+		dfr := pl.e.planOf(addr.Kind).deferred
 		for _, ch := range append(replace, rest...) {
-			if !isEndpointPath(ch.Path) {
+			if dfr == nil || !dfr.covers(ch.Path) {
 				st.Changes = append(st.Changes, ch)
 			}
 		}
@@ -199,161 +191,123 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		pl.add(addr, &del)
 		pl.add(addr, &st)
 		pl.destroy[addr] = &del
-		pl.planEndpoints(rr, base, st.ID)
+		pl.planDeferred(rr, base, st.ID)
 		return nil
 	}
 	pl.planUpdates(r, rr, o, base, rest)
 	return nil
 }
 
-// planCreate plans the creation of r. A cluster's endpoints are opened by a step of
-// their own after its node pools exist, because TKE opens endpoints only once the
-// cluster has nodes.
+// planCreate plans the creation of r. Fields a deferred step of the kind sets are
+// left to that step (see kindPlan.deferred).
 func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 	addr := r.GetAddr()
+	kp := pl.e.planOf(addr.Kind)
 	st := base
 	st.ID, st.Action, st.Reason = addr.String(), plan.ActionCreate, plan.ReasonMissing
-	all := diff.Compare(rr, nil, pl.e.rules).Changes
-	var endpoints []diff.Change
-	for _, ch := range all {
-		if isEndpointPath(ch.Path) {
-			endpoints = append(endpoints, ch)
-		} else {
+	for _, ch := range diff.Compare(rr, nil, pl.e.rules).Changes {
+		if kp.deferred == nil || !kp.deferred.covers(ch.Path) {
 			st.Changes = append(st.Changes, ch)
 		}
 	}
-	if cl, ok := r.(*spec.Cluster); ok && cl.Spec.Baseline != nil && pl.e.opts.Baseline != nil {
-		st.Notes = append(st.Notes, "its baseline manifests ("+cl.Spec.Baseline.Path+") are diffed once it exists: apply plans again after it to apply them")
+	if kp.createNotes != nil {
+		st.Notes = append(st.Notes, kp.createNotes(pl, r)...)
 	}
 	pl.add(addr, &st)
-	pl.planEndpoints(rr, base, st.ID)
+	pl.planDeferred(rr, base, st.ID)
 }
 
-// planEndpoints opens the endpoints of a cluster being created (or created again) in
-// a step of their own after its node pools: TKE opens endpoints only once the
-// cluster has nodes.
-func (pl *planner) planEndpoints(rr spec.Resource, base plan.Step, after string) {
-	var endpoints []diff.Change
+// planDeferred plans the deferred step of a resource being created (or created
+// again): it sets the deferred fields once what lives inside the resource exists.
+func (pl *planner) planDeferred(rr spec.Resource, base plan.Step, after string) {
+	d := pl.e.planOf(rr.GetAddr().Kind).deferred
+	if d == nil {
+		return
+	}
+	var changes []diff.Change
 	for _, ch := range diff.Compare(rr, nil, pl.e.rules).Changes {
-		if isEndpointPath(ch.Path) {
-			endpoints = append(endpoints, ch)
+		if d.covers(ch.Path) {
+			changes = append(changes, ch)
 		}
 	}
-	if len(endpoints) == 0 {
+	if len(changes) == 0 {
 		return
 	}
 	addr := rr.GetAddr()
-	ep := base
-	ep.ID, ep.Action, ep.Reason, ep.Changes = addr.String()+"#endpoints", plan.ActionUpdate, plan.ReasonMissing, endpoints
-	ep.APIAction = endpoints[0].Action
-	ep.Notes = []string{"opened after the cluster's node pools exist: TKE opens endpoints only on a cluster with nodes"}
-	ep.DependsOn = []string{after}
-	pl.endpoint[addr] = &ep
-	pl.order = append(pl.order, &ep)
-}
-
-func isEndpointPath(p string) bool {
-	return p == pathEndpoints || strings.HasPrefix(p, pathEndpoints+".")
+	st := base
+	st.ID, st.Action, st.Reason, st.Changes = addr.String()+"#"+d.suffix, plan.ActionUpdate, plan.ReasonMissing, changes
+	st.APIAction = changes[0].Action
+	st.Notes = []string{d.note}
+	st.DependsOn = []string{after}
+	pl.deferred[addr] = &st
+	pl.order = append(pl.order, &st)
 }
 
 // planUpdates groups in-place changes by the API action that makes them (one step per
-// call) and orders the calls the API needs: control-plane version first, node pool
-// bounds and desired count in the order that keeps min ≤ desired ≤ max at every call,
-// endpoints after node pools.
+// call) and orders the calls: a group the kind says leads goes first, the rest in a
+// stable order; the kind may arrange the steps itself (a pool's scaling). Changes a
+// deferred step sets go in that step, after the resource's others.
 func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, base plan.Step, changes []diff.Change) {
 	addr := r.GetAddr()
-	var endpoints, scalingDesired []diff.Change
-	groups := map[string][]diff.Change{}
-	var actions []string
+	kp := pl.e.planOf(addr.Kind)
+	u := &changeGroups{r: r, rr: rr, o: o, base: base, groups: map[string][]diff.Change{}}
+	var deferred []diff.Change
 	for _, ch := range changes {
-		switch {
-		case isEndpointPath(ch.Path):
-			endpoints = append(endpoints, ch)
-			continue
-		case ch.Path == pathScalingDesired:
-			scalingDesired = append(scalingDesired, ch)
+		if kp.deferred != nil && kp.deferred.covers(ch.Path) {
+			deferred = append(deferred, ch)
 			continue
 		}
-		if _, ok := groups[ch.Action]; !ok {
-			actions = append(actions, ch.Action)
+		if _, ok := u.groups[ch.Action]; !ok {
+			u.actions = append(u.actions, ch.Action)
 		}
-		groups[ch.Action] = append(groups[ch.Action], ch)
+		u.groups[ch.Action] = append(u.groups[ch.Action], ch)
 	}
-	// The control-plane version goes first; the rest in a stable order.
-	sort.SliceStable(actions, func(i, j int) bool {
-		vi, vj := hasPath(groups[actions[i]], pathVersion), hasPath(groups[actions[j]], pathVersion)
-		if vi != vj {
-			return vi
+	leads := func(a string) bool {
+		if kp.leads == nil {
+			return false
 		}
-		return actions[i] < actions[j]
+		_, _, ok := kp.leads(u.groups[a])
+		return ok
+	}
+	sort.SliceStable(u.actions, func(i, j int) bool {
+		if li, lj := leads(u.actions[i]), leads(u.actions[j]); li != lj {
+			return li
+		}
+		return u.actions[i] < u.actions[j]
 	})
-	mk := func(suffix, action string, chs []diff.Change) *plan.Step {
-		st := base
-		st.ID, st.Action, st.Reason, st.APIAction, st.Changes = addr.String()+"#"+suffix, plan.ActionUpdate, plan.ReasonDrifted, action, chs
-		for _, ch := range chs {
-			if ch.Class == spec.ClassNewNodesOnly {
-				st.Notes = appendOnce(st.Notes, "new nodes only: existing nodes keep the old value until they are replaced ("+ch.Path+")")
-			}
-		}
-		if hasPath(chs, pathVersion) {
-			st.Reason = plan.ReasonUpgradeControlPlane
-			st.Notes = appendOnce(st.Notes, "control plane first: node pools of this cluster are changed after the upgrade")
-		}
-		return &st
-	}
-	var desiredStep *plan.Step
-	if len(scalingDesired) > 0 {
-		desiredStep = mk(scalingDesired[0].Action, scalingDesired[0].Action, scalingDesired)
-	}
-	boundsAction := ""
-	for _, a := range actions {
-		if hasPath(groups[a], pathScalingMin) || hasPath(groups[a], pathScalingMax) {
-			boundsAction = a
+	if kp.updates != nil {
+		kp.updates(pl, u)
+	} else {
+		for _, a := range u.actions {
+			pl.add(addr, pl.updateStep(u, a, a, u.groups[a]))
 		}
 	}
-	order := scalingOrder(o.Live, rr)
-	for _, a := range actions {
-		if a != boundsAction || desiredStep == nil {
-			if a == boundsAction {
-				pl.planScaleIn(r, base) // a lower maximum without a declared count
-			}
-			pl.add(addr, mk(a, a, groups[a]))
-			continue
-		}
-		switch order.kind {
-		case boundsFirst:
-			pl.add(addr, mk(a, a, groups[a]))
-			pl.planScaleIn(r, base)
-			pl.add(addr, desiredStep)
-		case desiredFirst:
-			pl.planScaleIn(r, base)
-			pl.add(addr, desiredStep)
-			pl.add(addr, mk(a, a, groups[a]))
-		default: // widen, set desired, then narrow
-			widen := mk(a+"/widen", a, []diff.Change{
-				{Path: pathScalingMin, Before: order.liveMin, After: float64(order.widenMin), Class: spec.ClassInPlace, Action: a},
-				{Path: pathScalingMax, Before: order.liveMax, After: float64(order.widenMax), Class: spec.ClassInPlace, Action: a},
-			})
-			widen.Notes = append(widen.Notes, "bounds widened first so the desired count stays within min and max at every call")
-			pl.add(addr, widen)
-			pl.planScaleIn(r, base)
-			pl.add(addr, desiredStep)
-			pl.add(addr, mk(a, a, groups[a]))
-		}
-		desiredStep = nil
-	}
-	if desiredStep != nil {
-		pl.planScaleIn(r, base)
-		pl.add(addr, desiredStep)
-	}
-	if len(endpoints) > 0 {
-		ep := mk("endpoints", endpoints[0].Action, endpoints)
+	if len(deferred) > 0 {
+		st := pl.updateStep(u, kp.deferred.suffix, deferred[0].Action, deferred)
 		if prev := pl.steps[addr]; len(prev) > 0 {
-			ep.DependsOn = append(ep.DependsOn, prev[len(prev)-1].ID)
+			st.DependsOn = append(st.DependsOn, prev[len(prev)-1].ID)
 		}
-		pl.endpoint[addr] = ep
-		pl.order = append(pl.order, ep)
+		pl.deferred[addr] = st
+		pl.order = append(pl.order, st)
 	}
+}
+
+// updateStep makes the step of one group of in-place changes.
+func (pl *planner) updateStep(u *changeGroups, suffix, action string, chs []diff.Change) *plan.Step {
+	st := u.base
+	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = u.base.Addr.String()+"#"+suffix, plan.ActionUpdate, plan.ReasonDrifted, action, chs
+	for _, ch := range chs {
+		if ch.Class == spec.ClassNewNodesOnly {
+			st.Notes = appendOnce(st.Notes, "new nodes only: existing nodes keep the old value until they are replaced ("+ch.Path+")")
+		}
+	}
+	if kp := pl.e.planOf(u.base.Addr.Kind); kp.leads != nil {
+		if reason, note, ok := kp.leads(chs); ok {
+			st.Reason = reason
+			st.Notes = appendOnce(st.Notes, note)
+		}
+	}
+	return &st
 }
 
 func hasPath(chs []diff.Change, path string) bool {
@@ -372,51 +326,6 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-type scalingKind int
-
-const (
-	boundsFirst scalingKind = iota
-	desiredFirst
-	widenFirst
-)
-
-type scaling struct {
-	kind               scalingKind
-	liveMin, liveMax   any
-	widenMin, widenMax int
-}
-
-// scalingOrder decides how to move a node pool from its live bounds and desired
-// count to the desired ones without ever asking for desired outside [min, max]
-// (InvalidParameterValue.Size): bounds first when the new bounds contain the live
-// count, desired first when the live bounds contain the new count, otherwise widen
-// the bounds to contain both, set desired, then narrow.
-func scalingOrder(live, desired spec.Resource) scaling {
-	lp, lok := live.(*spec.NodePool)
-	dp, dok := desired.(*spec.NodePool)
-	if !lok || !dok || dp.Spec.Scaling.Desired == nil {
-		return scaling{kind: boundsFirst}
-	}
-	ls, ds := lp.Spec.Scaling, dp.Spec.Scaling
-	liveDesired := ls.Min
-	if ls.Desired != nil {
-		liveDesired = *ls.Desired
-	}
-	newDesired := *ds.Desired
-	out := scaling{liveMin: float64(ls.Min), liveMax: float64(ls.Max)}
-	switch {
-	case ds.Min <= liveDesired && liveDesired <= ds.Max:
-		out.kind = boundsFirst
-	case ls.Min <= newDesired && newDesired <= ls.Max:
-		out.kind = desiredFirst
-	default:
-		out.kind = widenFirst
-		out.widenMin = min(ds.Min, ls.Min, liveDesired)
-		out.widenMax = max(ds.Max, ls.Max, liveDesired)
-	}
-	return out
 }
 
 // planExtras plans what happens to owned resources no longer in the spec: deleted in
@@ -447,8 +356,8 @@ func (pl *planner) planExtras() {
 			continue
 		}
 		pl.guardDestroy(&st, o.DeletionPolicy, o)
-		if addr.Kind == spec.KindNodePool && pl.e.opts.Nodes != nil {
-			st.Notes = append(st.Notes, "its nodes are cordoned and drained first, one at a time, honouring PodDisruptionBudgets")
+		if kp := pl.e.planOf(addr.Kind); kp.deleteNotes != nil {
+			st.Notes = append(st.Notes, kp.deleteNotes(pl)...)
 		}
 		if o.Settling && st.Blocked == "" {
 			// An operation is in flight (often the delete of a run that was killed):
@@ -462,9 +371,9 @@ func (pl *planner) planExtras() {
 }
 
 // connect adds the edges between resources: a resource's steps wait for the steps of
-// what it references (a cluster's endpoint step excepted, which itself waits for the
-// cluster's node pools), and a delete waits for every step of the resources that
-// still reference the deleted one.
+// what it references; a deferred step waits for the steps of what lives inside its
+// resource; and a delete waits for every step of the resources that still reference
+// the deleted one.
 func (pl *planner) connect() {
 	stepIDs := func(addr spec.Addr) []string {
 		var out []string
@@ -487,13 +396,12 @@ func (pl *planner) connect() {
 			}
 			st.DependsOn = appendUnique(st.DependsOn, deps...)
 		}
-		if ep := pl.endpoint[addr]; ep != nil {
-			ep.DependsOn = appendUnique(ep.DependsOn, deps...)
+		if d := pl.deferred[addr]; d != nil {
+			d.DependsOn = appendUnique(d.DependsOn, deps...)
 		}
-		if np, ok := r.(*spec.NodePool); ok && np.Spec.ClusterRef.Name != "" {
-			cl := spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name}
-			if ep := pl.endpoint[cl]; ep != nil {
-				ep.DependsOn = appendUnique(ep.DependsOn, stepIDs(addr)...)
+		if f, ok := spec.ParentRef(r); ok && f.Ref.Name != "" {
+			if d := pl.deferred[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}]; d != nil {
+				d.DependsOn = appendUnique(d.DependsOn, stepIDs(addr)...)
 			}
 		}
 	}
@@ -540,9 +448,9 @@ func (pl *planner) connect() {
 			for _, st := range dels {
 				st.DependsOn = appendUnique(st.DependsOn, stepIDs(other)...)
 			}
-			if ep := pl.endpoint[other]; ep != nil {
+			if d := pl.deferred[other]; d != nil {
 				for _, st := range dels {
-					st.DependsOn = appendUnique(st.DependsOn, ep.ID)
+					st.DependsOn = appendUnique(st.DependsOn, d.ID)
 				}
 			}
 		}
@@ -575,67 +483,6 @@ func appendUnique(list []string, add ...string) []string {
 		}
 	}
 	return list
-}
-
-// topoSort orders steps so each comes after its dependencies, keeping the planner's
-// order otherwise, and fails on a cycle (which names the steps involved).
-func topoSort(steps []*plan.Step) ([]plan.Step, error) {
-	index := map[string]int{}
-	for i, st := range steps {
-		index[st.ID] = i
-	}
-	indeg := make([]int, len(steps))
-	users := make([][]int, len(steps))
-	for i, st := range steps {
-		for _, d := range st.DependsOn {
-			j, ok := index[d]
-			if !ok {
-				return nil, fmt.Errorf("step %s depends on unknown step %s", st.ID, d)
-			}
-			indeg[i]++
-			users[j] = append(users[j], i)
-		}
-	}
-	ready := &intHeap{}
-	for i := range steps {
-		if indeg[i] == 0 {
-			heap.Push(ready, i)
-		}
-	}
-	out := make([]plan.Step, 0, len(steps))
-	for ready.Len() > 0 {
-		i := heap.Pop(ready).(int)
-		out = append(out, *steps[i])
-		for _, u := range users[i] {
-			if indeg[u]--; indeg[u] == 0 {
-				heap.Push(ready, u)
-			}
-		}
-	}
-	if len(out) < len(steps) {
-		var cyc []string
-		for i := range steps {
-			if indeg[i] > 0 {
-				cyc = append(cyc, steps[i].ID)
-			}
-		}
-		return nil, fmt.Errorf("dependency cycle between steps %s", strings.Join(cyc, ", "))
-	}
-	return out, nil
-}
-
-// intHeap is a min-heap of step indexes: among ready steps, the planner's order wins.
-type intHeap []int
-
-func (h intHeap) Len() int           { return len(h) }
-func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *intHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 func show(v any) string {

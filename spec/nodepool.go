@@ -326,3 +326,44 @@ func (v *validator) poolPlacement(r *NodePool) {
 		}
 	}
 }
+
+// ScalingMove is one API call of a scaling change: it sets either the bounds
+// (SetsBounds) or the desired count. Min, Max and Desired are the pool's scaling
+// once the call is made.
+type ScalingMove struct {
+	SetsBounds        bool
+	Min, Max, Desired int
+}
+
+// ScalingMoves returns the calls that take a pool's scaling from live to want
+// without ever asking for a desired count outside [min, max], which the API checks
+// at every call (InvalidParameterValue.Size): the bounds first when the new bounds
+// hold the live count, the count first when the live bounds hold the new count,
+// otherwise bounds widened to hold both, then the count, then the final bounds.
+// A want without a desired count (the autoscaler owns it) moves the bounds only.
+// This is the one implementation of the ordering; planner and provider share it.
+func ScalingMoves(live, want NodePoolScaling) []ScalingMove {
+	liveDesired := live.Min
+	if live.Desired != nil {
+		liveDesired = *live.Desired
+	}
+	boundsChange := live.Min != want.Min || live.Max != want.Max
+	bounds := func(lo, hi, d int) ScalingMove { return ScalingMove{SetsBounds: true, Min: lo, Max: hi, Desired: d} }
+	if want.Desired == nil || *want.Desired == liveDesired {
+		if !boundsChange {
+			return nil
+		}
+		return []ScalingMove{bounds(want.Min, want.Max, liveDesired)}
+	}
+	d := *want.Desired
+	switch {
+	case !boundsChange:
+		return []ScalingMove{{Min: live.Min, Max: live.Max, Desired: d}}
+	case want.Min <= liveDesired && liveDesired <= want.Max:
+		return []ScalingMove{bounds(want.Min, want.Max, liveDesired), {Min: want.Min, Max: want.Max, Desired: d}}
+	case live.Min <= d && d <= live.Max:
+		return []ScalingMove{{Min: live.Min, Max: live.Max, Desired: d}, bounds(want.Min, want.Max, d)}
+	}
+	lo, hi := min(want.Min, live.Min, liveDesired), max(want.Max, live.Max, liveDesired)
+	return []ScalingMove{bounds(lo, hi, liveDesired), {Min: lo, Max: hi, Desired: d}, bounds(want.Min, want.Max, d)}
+}

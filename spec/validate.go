@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"github.com/tkeops/tkeops/internal/graph"
 	"io/fs"
 	"sort"
 	"strings"
@@ -168,48 +169,33 @@ func (v *validator) refs(r Resource) {
 
 }
 
-// cycles reports reference cycles between objects of the set.
+// cycles reports a reference cycle between objects of the set: objects are created
+// in reference order, so a cycle cannot be created.
 func (v *validator) cycles() {
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
-	state := map[Addr]int{}
-	var stack []Addr
-	var visit func(a Addr)
-	visit = func(a Addr) {
-		state[a] = visiting
-		stack = append(stack, a)
-		r, _ := v.set.Get(a)
+	rs := v.set.Resources
+	index := make(map[Addr]int, len(rs))
+	for i, r := range rs {
+		index[r.GetAddr()] = i
+	}
+	g := graph.New(len(rs))
+	for i, r := range rs {
 		for _, d := range DependsOn(r) {
-			if _, ok := v.set.Get(d); !ok {
-				continue
-			}
-			switch state[d] {
-			case unvisited:
-				visit(d)
-			case visiting:
-				i := len(stack) - 1
-				for stack[i] != d {
-					i--
-				}
-				var names []string
-				for _, s := range stack[i:] {
-					names = append(names, s.String())
-				}
-				names = append(names, d.String())
-				v.errorf(r, refPathTo(r, d), "reference cycle: %s; objects are created in reference order, so a cycle cannot be created", strings.Join(names, " → "))
+			if j, ok := index[d]; ok {
+				g.Edge(j, i)
 			}
 		}
-		stack = stack[:len(stack)-1]
-		state[a] = done
 	}
-	for _, r := range v.set.Resources {
-		if state[r.GetAddr()] == unvisited {
-			visit(r.GetAddr())
-		}
+	cyc := g.Cycle() // each depends on the next, the last on the first
+	if cyc == nil {
+		return
 	}
+	var names []string
+	for _, i := range cyc {
+		names = append(names, rs[i].GetAddr().String())
+	}
+	names = append(names, names[0])
+	last, first := rs[cyc[len(cyc)-1]], rs[cyc[0]].GetAddr()
+	v.errorf(last, refPathTo(last, first), "reference cycle: %s; objects are created in reference order, so a cycle cannot be created", strings.Join(names, " → "))
 }
 
 func refPathTo(r Resource, d Addr) string {

@@ -1,0 +1,76 @@
+package reconcile
+
+import (
+	"context"
+
+	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/spec"
+)
+
+// kindPlan is what one kind adds to the generic planner and executor. A kind with
+// needs of its own declares them in its own file (cluster.go, nodepool.go) and
+// kindPlans lists it; a kind without any needs no entry.
+type kindPlan struct {
+	// deferred, when set, reports the fields set by a step of their own that runs
+	// after the resource's other steps and after every step of the resources living
+	// inside it (a cluster's endpoints open only once its node pools exist).
+	deferred *deferredStep
+	// updates, when set, turns a resource's in-place change groups into steps; the
+	// default is one step per group in planUpdates' order.
+	updates func(pl *planner, u *changeGroups)
+	// leads reports a change group that goes before the resource's others, with the
+	// reason and note of its step (a control-plane upgrade before anything else).
+	leads func(group []diff.Change) (plan.Reason, string, bool)
+	// createNotes are notes for the step that creates r.
+	createNotes func(pl *planner, r spec.Resource) []string
+	// deleteNotes are notes for the step that deletes a resource of the kind.
+	deleteNotes func(pl *planner) []string
+	// stepValues makes r carry what one update step sends where it differs from the
+	// spec (intermediate values; values another step owns).
+	stepValues func(r spec.Resource, o providers.Observation, changes []diff.Change)
+	// deleteOptions are the choices a delete of the live resource makes.
+	deleteOptions func(live spec.Resource) providers.DeleteOptions
+	// afterCreate runs once r exists and has settled.
+	afterCreate func(ctx context.Context, x *executor, st plan.Step, r spec.Resource, o providers.Observation) error
+	// afterUpdate runs once an update step's change has settled.
+	afterUpdate func(ctx context.Context, x *executor, st plan.Step, r spec.Resource, o providers.Observation) error
+	// steps run the kind's steps whose API action is not a provider call (nodes,
+	// drains, manifests), by API action.
+	steps map[string]func(ctx context.Context, x *executor, c providers.Client, st plan.Step) (string, error)
+}
+
+// deferredStep describes a kind's deferred step.
+type deferredStep struct {
+	// suffix of the step ID ("endpoints" for "Cluster/prod#endpoints").
+	suffix string
+	// covers reports whether the field at path is set by the deferred step.
+	covers func(path string) bool
+	// note explains the wait on create.
+	note string
+	// clear removes the deferred fields from a resource about to be created.
+	clear func(r spec.Resource)
+}
+
+// kindPlans lists the kinds with planning needs of their own.
+func kindPlans() map[spec.Kind]kindPlan {
+	return map[spec.Kind]kindPlan{
+		spec.KindCluster:  clusterPlan(),
+		spec.KindNodePool: nodePoolPlan(),
+	}
+}
+
+// planOf returns kind k's planning needs (zero when it has none).
+func (e *Engine) planOf(k spec.Kind) kindPlan { return e.kinds[k] }
+
+// changeGroups is one resource's in-place changes, grouped by the API action that makes
+// them, on their way to becoming steps.
+type changeGroups struct {
+	r, rr spec.Resource
+	o     providers.Observation
+	base  plan.Step
+	// actions in step order; groups by action.
+	actions []string
+	groups  map[string][]diff.Change
+}
