@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -192,20 +194,66 @@ func (c *Client) clusterCandidate(l clusterLive) candidate {
 	return cd
 }
 
+// clusterKind is the typed client of TKE managed clusters.
+type clusterKind struct{}
+
+func (clusterKind) kind() spec.Kind { return spec.KindCluster }
+
+// Routes of cluster changes that are not one action.
+const (
+	routeDeletionProtection = "deletionProtection" // Enable/DisableClusterDeletionProtection
+	routeEndpoints          = "endpoints"          // Create/Delete/ModifyClusterEndpoint(SP)
+)
+
+func (clusterKind) rules() []rule {
+	fixed := "Fixed at cluster creation (seeds §1.4; terraform: ForceNew); changing it means a new cluster."
+	attr := "tke:ModifyClusterAttribute"
+	return append(commonRules(attr),
+		rule{path: "spec.region", class: spec.ClassReplace, note: "A cluster cannot move between regions."},
+		rule{path: "spec.version", class: spec.ClassInPlace, action: "tke:UpdateClusterVersion", decide: decideVersion,
+			note: "Upgrades the control plane only, one minor version at a time; nodes follow through node upgrades. A downgrade is refused (forbidden)."},
+		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.plugin", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.clusterCIDR", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.serviceCIDR", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.maxPodsPerNode", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.maxServices", class: spec.ClassReplace, note: fixed},
+		rule{path: "spec.network.kubeProxyMode", class: spec.ClassReplace, note: fixed + " ipvs cannot be turned off."},
+		rule{path: "spec.network.eniSubnetRefs", class: spec.ClassInPlace, action: "tke:AddVpcCniSubnets", decide: decideENISubnets,
+			note: "Subnets can be added; removing one is refused (forbidden): the API cannot take Pod subnets away."},
+		rule{path: "spec.runtime.name", class: spec.ClassReplace, note: "The container runtime is chosen at creation (terraform: ForceNew)."},
+		rule{path: "spec.runtime.version", class: spec.ClassForbidden, note: "No tke 2018-05-25 action changes the runtime version of a cluster; it moves with Kubernetes upgrades."},
+		rule{path: "spec.osImage", class: spec.ClassNewNodesOnly, action: "tke:ModifyClusterImage", note: "Existing nodes keep their OS until they are replaced or upgraded."},
+		rule{path: "spec.level", class: spec.ClassInPlace, action: attr, note: "With autoUpgradeLevel on, TKE may raise the level itself; a higher live level is not drift."},
+		rule{path: "spec.autoUpgradeLevel", class: spec.ClassInPlace, action: attr},
+		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: "tke:EnableClusterDeletionProtection", via: routeDeletionProtection, decide: decideClusterProtection,
+			note: "Turned on with tke:EnableClusterDeletionProtection, off with tke:DisableClusterDeletionProtection."},
+		rule{path: "spec.endpoints.private.subnetRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePrivateEndpoint,
+			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; moving it to another subnet closes it, waits until it is gone and opens it in the new subnet. Endpoints open only once the cluster has nodes."},
+		rule{path: "spec.endpoints.public.securityGroupRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePublicEndpoint,
+			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; another security group is set with tke:ModifyClusterEndpointSP, the endpoint staying open."},
+		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},
+		rule{path: "spec.projectID", class: spec.ClassInPlace, action: attr, note: "Applies to CVMs and CLBs created afterwards."},
+		rule{path: "spec.tags", class: spec.ClassInPlace, action: "tke:ModifyClusterTags", note: noteTags},
+		rule{path: "spec.baseline.path", class: spec.ClassInPlace, note: "In-cluster manifests, applied with server-side apply; no cloud API call."},
+		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: "tke:ModifyClusterTags", note: noteDeletionPolicy},
+	)
+}
+
 // declaresEndpoints reports whether a wanted cluster declares API server endpoints,
 // the only case in which Observe spends calls on them.
 func declaresEndpoints(w *spec.Cluster) bool {
 	return w != nil && (w.Spec.Endpoints.Private != nil || w.Spec.Endpoints.Public != nil)
 }
 
-func (c *Client) observeClusters(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
 	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
 	if err != nil {
 		return nil, fmt.Errorf("observe clusters of owner %q: %w", c.owner, err)
 	}
 	wantByName := map[string]*spec.Cluster{}
 	for _, w := range want {
-		wantByName[w.GetAddr().Name] = w.(*spec.Cluster)
+		wantByName[w.GetAddr().Name] = w
 	}
 	lives := make([]clusterLive, len(cls))
 	var jobs []func(context.Context) error
@@ -232,10 +280,10 @@ func (c *Client) observeClusters(ctx context.Context, want []spec.Resource) ([]p
 	for _, l := range lives {
 		cands = append(cands, c.clusterCandidate(l))
 	}
-	return c.assemble(spec.KindCluster, want, cands), nil
+	return c.assemble(spec.KindCluster, resources(want), cands), nil
 }
 
-func (c *Client) clustersByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+func (clusterKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
 	cls, err := c.listClusters(ctx, nil, ids)
 	if err != nil {
 		return nil, fmt.Errorf("observe clusters %v: %w", ids, err)
@@ -285,7 +333,7 @@ func kubeProxySettings(mode string) (ipvs *bool, kubeProxyMode *string) {
 	return nil, nil
 }
 
-func (c *Client) createCluster(ctx context.Context, r *spec.Cluster) (providers.Observation, error) {
+func (clusterKind) create(ctx context.Context, c *Client, r *spec.Cluster) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, err := c.listClusters(ctx, c.clusterOwnerFilters(&addr), nil)
 	if err != nil {
@@ -394,102 +442,115 @@ func (c *Client) createCluster(ctx context.Context, r *spec.Cluster) (providers.
 	return o, nil
 }
 
-func (c *Client) updateCluster(ctx context.Context, r *spec.Cluster, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
-	addr := r.GetAddr()
-	if err := unsupported(spec.KindCluster, changes, updatablePaths(spec.KindCluster)...); err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	live, _ := o.Live.(*spec.Cluster)
+func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o providers.Observation) ([]call, error) {
 	s := r.Spec
-	if anyPath(changes, "spec.level", "spec.autoUpgradeLevel", "spec.description", "spec.projectID") {
-		req := tke.NewModifyClusterAttributeRequest()
-		req.ClusterId = common.StringPtr(o.ID)
-		if anyPath(changes, "spec.level") && s.Level != "" && (live == nil || live.Spec.Level != s.Level) {
-			req.ClusterLevel = common.StringPtr(s.Level)
-		}
-		if anyPath(changes, "spec.autoUpgradeLevel") && s.AutoUpgradeLevel != nil {
-			req.AutoUpgradeClusterLevel = &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: common.BoolPtr(*s.AutoUpgradeLevel)}
-		}
-		if anyPath(changes, "spec.description") {
-			req.ClusterDesc = common.StringPtr(s.Description)
-		}
-		if anyPath(changes, "spec.projectID") {
-			req.ProjectId = common.Int64Ptr(int64(s.ProjectID))
-		}
-		if req.ClusterLevel != nil || req.AutoUpgradeClusterLevel != nil || req.ClusterDesc != nil || req.ProjectId != nil {
+	live, _ := o.Live.(*spec.Cluster)
+	return []call{
+		{name: "tke:ModifyClusterAttribute", run: func(changes []diff.Change) error {
+			req := tke.NewModifyClusterAttributeRequest()
+			req.ClusterId = common.StringPtr(o.ID)
+			if hasChange(changes, "metadata.name") {
+				req.ClusterName = common.StringPtr(r.GetAddr().Name)
+			}
+			if hasChange(changes, "spec.level") && s.Level != "" && (live == nil || live.Spec.Level != s.Level) {
+				req.ClusterLevel = common.StringPtr(s.Level)
+			}
+			if hasChange(changes, "spec.autoUpgradeLevel") && s.AutoUpgradeLevel != nil {
+				req.AutoUpgradeClusterLevel = &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: common.BoolPtr(*s.AutoUpgradeLevel)}
+			}
+			if hasChange(changes, "spec.description") {
+				req.ClusterDesc = common.StringPtr(s.Description)
+			}
+			if hasChange(changes, "spec.projectID") {
+				req.ProjectId = common.Int64Ptr(int64(s.ProjectID))
+			}
+			if req.ClusterName == nil && req.ClusterLevel == nil && req.AutoUpgradeClusterLevel == nil && req.ClusterDesc == nil && req.ProjectId == nil {
+				return nil
+			}
 			if _, err := invoke(ctx, c, "tke", "ModifyClusterAttribute", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAttributeResponse, error) {
 				return c.tke.ModifyClusterAttributeWithContext(ctx, req)
 			}); err != nil {
-				return providers.Observation{}, fmt.Errorf("update %s %s: attributes: %w", addr, o.ID, err)
+				return fmt.Errorf("attributes: %w", err)
 			}
-		}
-	}
-	if anyPath(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
-		var err error
-		if *s.DeletionProtection {
-			req := tke.NewEnableClusterDeletionProtectionRequest()
+			return nil
+		}},
+		{name: routeDeletionProtection, run: func([]diff.Change) error {
+			if s.DeletionProtection == nil {
+				return nil
+			}
+			if err := c.setClusterDeletionProtection(ctx, o.ID, *s.DeletionProtection); err != nil {
+				return fmt.Errorf("deletion protection: %w", err)
+			}
+			return nil
+		}},
+		{name: "tke:ModifyClusterTags", run: func([]diff.Change) error {
+			tags, err := desiredTags(c.owner, r)
+			if err != nil {
+				return err
+			}
+			// ModifyClusterTags replaces the whole set, ownership tags included.
+			req := tke.NewModifyClusterTagsRequest()
 			req.ClusterId = common.StringPtr(o.ID)
-			_, err = invoke(ctx, c, "tke", "EnableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.EnableClusterDeletionProtectionResponse, error) {
-				return c.tke.EnableClusterDeletionProtectionWithContext(ctx, req)
-			})
-		} else {
-			req := tke.NewDisableClusterDeletionProtectionRequest()
+			req.Tags = tkeTags(tags)
+			req.SyncSubresource = common.BoolPtr(false)
+			if _, err := invoke(ctx, c, "tke", "ModifyClusterTags", kindWrite, func(ctx context.Context) (*tke.ModifyClusterTagsResponse, error) {
+				return c.tke.ModifyClusterTagsWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("tags: %w", err)
+			}
+			return nil
+		}},
+		{name: "tke:ModifyClusterImage", run: func([]diff.Change) error {
+			if s.OSImage == "" {
+				return nil
+			}
+			return c.setClusterImage(ctx, o.ID, s.OSImage)
+		}},
+		{name: "tke:AddVpcCniSubnets", run: func([]diff.Change) error { return c.addENISubnets(ctx, r, o.ID) }},
+		{name: routeEndpoints, run: func(changes []diff.Change) error { return c.reconcileEndpoints(ctx, r, o, changes) }},
+		// The version upgrade goes last: it makes the cluster Upgrading, which refuses
+		// other mutations until it is done.
+		{name: "tke:UpdateClusterVersion", run: func([]diff.Change) error {
+			if s.Version == "" {
+				return nil
+			}
+			req := tke.NewUpdateClusterVersionRequest()
 			req.ClusterId = common.StringPtr(o.ID)
-			_, err = invoke(ctx, c, "tke", "DisableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.DisableClusterDeletionProtectionResponse, error) {
-				return c.tke.DisableClusterDeletionProtectionWithContext(ctx, req)
-			})
-		}
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: deletion protection: %w", addr, o.ID, err)
-		}
-	}
-	if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
-		tags, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s: %w", addr, err)
-		}
-		// ModifyClusterTags replaces the whole set, ownership tags included.
-		req := tke.NewModifyClusterTagsRequest()
-		req.ClusterId = common.StringPtr(o.ID)
-		req.Tags = tkeTags(tags)
-		req.SyncSubresource = common.BoolPtr(false)
-		if _, err := invoke(ctx, c, "tke", "ModifyClusterTags", kindWrite, func(ctx context.Context) (*tke.ModifyClusterTagsResponse, error) {
-			return c.tke.ModifyClusterTagsWithContext(ctx, req)
-		}); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: tags: %w", addr, o.ID, err)
-		}
-	}
-	if anyPath(changes, "spec.osImage") && s.OSImage != "" {
-		if err := c.setClusterImage(ctx, o.ID, s.OSImage); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-		}
-	}
-	if anyPath(changes, "spec.network.eniSubnetRefs") {
-		if err := c.addENISubnets(ctx, r, o.ID); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-		}
-	}
-	if anyPath(changes, "spec.endpoints") {
-		if err := c.reconcileEndpoints(ctx, r, o, changes); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-		}
-	}
-	// The version upgrade goes last: it makes the cluster Upgrading, which refuses
-	// other mutations until it is done.
-	if anyPath(changes, "spec.version") && s.Version != "" {
-		req := tke.NewUpdateClusterVersionRequest()
-		req.ClusterId = common.StringPtr(o.ID)
-		req.DstVersion = common.StringPtr(s.Version)
-		if _, err := invoke(ctx, c, "tke", "UpdateClusterVersion", kindWrite, func(ctx context.Context) (*tke.UpdateClusterVersionResponse, error) {
-			return c.tke.UpdateClusterVersionWithContext(ctx, req)
-		}); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: upgrade control plane to %s: %w", addr, o.ID, s.Version, err)
-		}
-	}
+			req.DstVersion = common.StringPtr(s.Version)
+			if _, err := invoke(ctx, c, "tke", "UpdateClusterVersion", kindWrite, func(ctx context.Context) (*tke.UpdateClusterVersionResponse, error) {
+				return c.tke.UpdateClusterVersionWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("upgrade control plane to %s: %w", s.Version, err)
+			}
+			return nil
+		}},
+	}, nil
+}
+
+func (clusterKind) reobserve(ctx context.Context, c *Client, r *spec.Cluster, o providers.Observation) (providers.Observation, error) {
 	return c.reobserveCluster(ctx, r, o.ID)
 }
 
-func (c *Client) deleteCluster(ctx context.Context, o providers.Observation) error {
+// setClusterDeletionProtection turns a cluster's deletion protection on or off: two
+// actions of their own.
+func (c *Client) setClusterDeletionProtection(ctx context.Context, clusterID string, on bool) error {
+	if on {
+		req := tke.NewEnableClusterDeletionProtectionRequest()
+		req.ClusterId = common.StringPtr(clusterID)
+		_, err := invoke(ctx, c, "tke", "EnableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.EnableClusterDeletionProtectionResponse, error) {
+			return c.tke.EnableClusterDeletionProtectionWithContext(ctx, req)
+		})
+		return err
+	}
+	req := tke.NewDisableClusterDeletionProtectionRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	_, err := invoke(ctx, c, "tke", "DisableClusterDeletionProtection", kindWrite, func(ctx context.Context) (*tke.DisableClusterDeletionProtectionResponse, error) {
+		return c.tke.DisableClusterDeletionProtectionWithContext(ctx, req)
+	})
+	return err
+}
+
+func (clusterKind) delete(ctx context.Context, c *Client, o providers.Observation, _ providers.DeleteOptions) error {
 	cls, err := c.listClusters(ctx, nil, []string{o.ID})
 	if err != nil {
 		return fmt.Errorf("delete cluster %s: read: %w", o.ID, err)
@@ -598,4 +659,53 @@ func (c *Client) addENISubnets(ctx context.Context, r *spec.Cluster, clusterID s
 		return fmt.Errorf("eni subnets %v: %w", add, err)
 	}
 	return nil
+}
+
+// decideClusterProtection: turning protection off is an action of its own.
+func decideClusterProtection(_, after any) (spec.Class, string, string) {
+	if on, _ := after.(bool); !on {
+		return spec.ClassInPlace, "tke:DisableClusterDeletionProtection", "Turns deletion protection off: the cluster can then be deleted."
+	}
+	return spec.ClassInPlace, "tke:EnableClusterDeletionProtection", "Turns deletion protection on: the cloud refuses to delete the cluster."
+}
+
+// decideVersion refuses a downgrade; an upgrade is in place (how far one step may go
+// is the API's to say: preflight asks tke:DescribeAvailableClusterVersion).
+func decideVersion(before, after any) (spec.Class, string, string) {
+	b, bok := parseVersion(fmt.Sprint(before))
+	a, aok := parseVersion(fmt.Sprint(after))
+	if bok && aok && slices.Compare(a, b) < 0 {
+		return spec.ClassForbidden, "", fmt.Sprintf("Kubernetes cannot be downgraded (%v → %v).", before, after)
+	}
+	return spec.ClassInPlace, "tke:UpdateClusterVersion", "Upgrades the control plane only; nodes follow through node upgrades."
+}
+
+// parseVersion reads "1.30.0", "v1.30", "1.30.0-tke.5" as [major minor patch].
+func parseVersion(s string) ([]int, bool) {
+	s, _, _ = strings.Cut(strings.TrimPrefix(s, "v"), "-")
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return nil, false
+	}
+	out := make([]int, 3)
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// decideENISubnets: Pod subnets can be added, never taken away.
+func decideENISubnets(before, after any) (spec.Class, string, string) {
+	have, _ := before.([]any)
+	want, _ := after.([]any)
+	for _, h := range have {
+		if !slices.ContainsFunc(want, func(w any) bool { return reflect.DeepEqual(w, h) }) {
+			return spec.ClassForbidden, "", fmt.Sprintf("The API cannot take a Pod subnet away from a VPC-CNI cluster (%v would go).", h)
+		}
+	}
+	return spec.ClassInPlace, "tke:AddVpcCniSubnets", "Adds the Pod subnets; existing ones stay."
 }

@@ -2,6 +2,17 @@
 // security groups (with their rules), TKE managed clusters (with their API server
 // endpoints) and TKE node pools, through the official tencentcloud-sdk-go.
 //
+// # Kinds
+//
+// Each kind is one typed client in its own file (vpc.go, subnet.go, securitygroup.go,
+// cluster.go, nodepool.go) registered by one line in kinds (kind.go), the pattern of
+// crossplane-runtime's typed external clients: a generic wrapper does the type
+// assertion once, and Client's methods find the kind's client there. Each kind's
+// file also holds its mutability table (Rules, RuleFor, Decide): for every field,
+// whether a change is made in place, for new nodes only, by replacement, or not at
+// all, and the API action that makes it. Update routes every change to the call its
+// rule names, so the table and the calls cannot drift apart.
+//
 // # Ownership without a state file
 //
 // Every resource the package creates carries the tags providers.TagOwner,

@@ -123,8 +123,8 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 	if err != nil {
 		return fmt.Errorf("endpoints: read: %w", err)
 	}
-	whole := anyPath(changes, "spec.endpoints") && !anyPath(changes, "spec.endpoints.private", "spec.endpoints.public")
-	if whole || anyPath(changes, "spec.endpoints.private") {
+	whole := hasChange(changes, "spec.endpoints") && !hasChange(changes, "spec.endpoints.private", "spec.endpoints.public")
+	if whole || hasChange(changes, "spec.endpoints.private") {
 		var want *string
 		if p := r.Spec.Endpoints.Private; p != nil {
 			if p.SubnetRef.ID == "" {
@@ -136,7 +136,7 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 			return err
 		}
 	}
-	if whole || anyPath(changes, "spec.endpoints.public") {
+	if whole || hasChange(changes, "spec.endpoints.public") {
 		var want *string
 		if p := r.Spec.Endpoints.Public; p != nil {
 			if p.SecurityGroupRef.ID == "" && p.SecurityGroupRef.Name != "" {
@@ -216,4 +216,30 @@ func (c *Client) reconcileEndpoint(ctx context.Context, clusterID string, extran
 	}
 	// Creating / Deleting: already on its way.
 	return nil
+}
+
+// decidePrivateEndpoint names the action of a change of the intranet endpoint:
+// opening it, closing it, or moving it (closed in the old subnet, then opened in the
+// new one: the API cannot move it).
+func decidePrivateEndpoint(before, after any) (spec.Class, string, string) {
+	switch {
+	case before == nil:
+		return spec.ClassInPlace, "tke:CreateClusterEndpoint", "Opens the intranet endpoint in the subnet (once the cluster has nodes)."
+	case after == nil:
+		return spec.ClassInPlace, "tke:DeleteClusterEndpoint", "Closes the intranet endpoint."
+	}
+	return spec.ClassInPlace, "tke:CreateClusterEndpoint", "The API cannot move the intranet endpoint: tkeops closes it (tke:DeleteClusterEndpoint), " +
+		"waits until it is gone and opens it in the new subnet (tke:CreateClusterEndpoint); it is unreachable in between."
+}
+
+// decidePublicEndpoint names the action of a change of the internet endpoint:
+// opening it, closing it, or giving it another security group in place.
+func decidePublicEndpoint(before, after any) (spec.Class, string, string) {
+	switch {
+	case before == nil:
+		return spec.ClassInPlace, "tke:CreateClusterEndpoint", "Opens the internet endpoint."
+	case after == nil:
+		return spec.ClassInPlace, "tke:DeleteClusterEndpoint", "Closes the internet endpoint."
+	}
+	return spec.ClassInPlace, "tke:ModifyClusterEndpointSP", "Sets the endpoint's security group; the endpoint stays open."
 }

@@ -11,6 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
+
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
@@ -324,4 +330,32 @@ func compareDeclared(path string, want, live any, diffs *[]string) {
 			*diffs = append(*diffs, fmt.Sprintf("%s: want %v, live %v", path, want, live))
 		}
 	}
+}
+
+// outOfBand is a plain SDK client of the emulator, for changes made outside tkeops
+// (the console, another tool).
+type outOfBand struct {
+	vpc *vpc.Client
+	tke *tke.Client
+	tag *tag.Client
+}
+
+func (e *env) outOfBand(t testing.TB) outOfBand {
+	t.Helper()
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = e.srv.Endpoint, "HTTP"
+	cred := common.NewCredential(testSecretID, testSecretKey)
+	vc, err := vpc.NewClient(cred, testRegion, cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := tke.NewClient(cred, testRegion, cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := tag.NewClient(cred, testRegion, cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outOfBand{vpc: vc, tke: tc, tag: gc}
 }

@@ -20,6 +20,88 @@ import (
 // Node pool LifeState values; anything but normal is settling.
 const poolNormal = "normal"
 
+// nodePoolKind is the typed client of TKE node pools.
+type nodePoolKind struct{}
+
+func (nodePoolKind) kind() spec.Kind { return spec.KindNodePool }
+
+// routeScaling is the call that moves a pool's bounds and desired count together,
+// in the order that keeps min ≤ desired ≤ max at every call.
+const routeScaling = "scaling"
+
+func (nodePoolKind) rules() []rule {
+	lc := "as:ModifyLaunchConfigurationAttributes"
+	pool := "tke:ModifyClusterNodePool"
+	newNodes := "Reaches the launch configuration; existing nodes keep the old value until they are replaced."
+	return append(commonRules(pool),
+		rule{path: "spec.clusterRef", class: spec.ClassReplace, note: "A pool cannot move to another cluster."},
+		rule{path: "spec.subnetRefs", class: spec.ClassNewNodesOnly, action: "as:ModifyAutoScalingGroup", note: "New nodes are placed in the new subnets; existing nodes stay where they are."},
+		rule{path: "spec.instanceTypes", class: spec.ClassNewNodesOnly, action: "tke:ModifyNodePoolInstanceTypes", decide: decideInstanceTypes,
+			note: newNodes + " Only the backup types (all but the first) change in place; the primary type is fixed at creation."},
+		rule{path: "spec.scaling.min", class: spec.ClassInPlace, action: pool, via: routeScaling, note: "Not in the same apply as a desired change (the API checks min ≤ desired ≤ max at each step)."},
+		rule{path: "spec.scaling.max", class: spec.ClassInPlace, action: pool, via: routeScaling, note: "Not in the same apply as a desired change (the API checks min ≤ desired ≤ max at each step)."},
+		rule{path: "spec.scaling.desired", class: spec.ClassInPlace, action: "tke:ModifyNodePoolDesiredCapacityAboutAsg", via: routeScaling,
+			note: "When spec.scaling.autoscaling is true the cluster autoscaler owns this value: tkeops sets it at creation only and never reports it as drift."},
+		rule{path: "spec.scaling.autoscaling", class: spec.ClassInPlace, action: pool, via: routeScaling},
+		rule{path: "spec.systemDisk.type", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.systemDisk.sizeGB", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.dataDisks", class: spec.ClassNewNodesOnly, action: lc, decide: decideDataDisks,
+			note: newNodes + " Disk types and sizes change in place; file system and mount target live in the pool's node settings, which no Modify action takes (a new pool)."},
+		rule{path: "spec.securityGroupRefs", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.osImage", class: spec.ClassNewNodesOnly, action: pool, note: newNodes},
+		rule{path: "spec.sshKeyIDs", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.labels", class: spec.ClassInPlace, action: pool, note: "Applied to existing nodes too."},
+		rule{path: "spec.taints", class: spec.ClassInPlace, action: pool, note: "Applied to existing nodes too; an empty list clears them."},
+		rule{path: "spec.cordonOnJoin", class: spec.ClassNewNodesOnly, action: pool, note: "Only nodes joining later are cordoned."},
+		rule{path: "spec.userData", class: spec.ClassNewNodesOnly, action: pool, note: "The script runs at instance start; existing nodes are not rerun."},
+		rule{path: "spec.kubeletExtraArgs", class: spec.ClassNewNodesOnly, action: pool, note: newNodes},
+		rule{path: "spec.instanceChargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.instanceDeletionPolicy", class: spec.ClassInPlace, note: "Read when the pool is deleted (KeepInstance); no API call until then."},
+		rule{path: "spec.drain.timeout", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
+		rule{path: "spec.drain.respectPDBs", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
+		rule{path: "spec.internet.chargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.internet.maxBandwidthOutMbps", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.internet.publicIP", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.multiZoneSubnetPolicy", class: spec.ClassInPlace, action: "as:ModifyAutoScalingGroup"},
+		rule{path: "spec.terminationPolicy", class: spec.ClassInPlace, action: "as:ModifyAutoScalingGroup"},
+		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: pool},
+		rule{path: "spec.tags", class: spec.ClassInPlace, action: pool, note: noteTags},
+		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: pool, note: noteDeletionPolicy},
+	)
+}
+
+// decideInstanceTypes: only the backup types change in place; the API refuses a new
+// primary type (InvalidParameter.Param), so a new primary type is a new pool.
+func decideInstanceTypes(before, after any) (spec.Class, string, string) {
+	b, _ := before.([]any)
+	a, _ := after.([]any)
+	if len(b) > 0 && len(a) > 0 && b[0] != a[0] {
+		return spec.ClassReplace, "", fmt.Sprintf("The primary instance type (the first) is fixed at creation: %v → %v means a new pool. Only the backup types change in place.", b[0], a[0])
+	}
+	return spec.ClassNewNodesOnly, "tke:ModifyNodePoolInstanceTypes", "The backup instance types change for new nodes; existing nodes keep theirs."
+}
+
+// decideDataDisks: disk types and sizes live in the launch configuration and change
+// for new nodes; the file system and mount target of each disk, and the number of
+// disks, live in the pool's node settings, which no Modify action takes.
+func decideDataDisks(before, after any) (spec.Class, string, string) {
+	b, _ := before.([]any)
+	a, _ := after.([]any)
+	if len(b) != len(a) {
+		return spec.ClassReplace, "", fmt.Sprintf("The number of data disks is fixed at creation (%d → %d): their mount settings live in the pool's node settings, which no Modify action takes.", len(b), len(a))
+	}
+	for i := range a {
+		bm, _ := b[i].(map[string]any)
+		am, _ := a[i].(map[string]any)
+		for _, k := range []string{"fileSystem", "mountTarget"} {
+			if fmt.Sprint(bm[k]) != fmt.Sprint(am[k]) {
+				return spec.ClassReplace, "", fmt.Sprintf("dataDisks[%d].%s is fixed at creation: it lives in the pool's node settings, which no Modify action takes.", i, k)
+			}
+		}
+	}
+	return spec.ClassNewNodesOnly, "as:ModifyLaunchConfigurationAttributes", "New nodes get the new disk types and sizes; existing nodes keep theirs."
+}
+
 // listPools reads every node pool of one cluster (the API has no paging). A cluster
 // that is gone answers an empty list.
 func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePool, error) {
@@ -170,13 +252,20 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			if d := lc.SystemDisk; d != nil {
 				s.SystemDisk = spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}
 			}
-			if len(s.DataDisks) == 0 {
-				for _, d := range lc.DataDisks {
-					if d != nil {
-						s.DataDisks = append(s.DataDisks, spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}})
-					}
+			// A disk's type and size are the launch configuration's (what new nodes get);
+			// its file system and mount target are the pool's node settings.
+			var disks []spec.DataDisk
+			for i, d := range lc.DataDisks {
+				if d == nil {
+					continue
 				}
+				x := spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}}
+				if i < len(s.DataDisks) {
+					x.FileSystem, x.MountTarget = s.DataDisks[i].FileSystem, s.DataDisks[i].MountTarget
+				}
+				disks = append(disks, x)
 			}
+			s.DataDisks = disks
 			for _, id := range strs(lc.SecurityGroupIds) {
 				s.SecurityGroupRefs = append(s.SecurityGroupRefs, spec.Ref{ID: id})
 			}
@@ -277,10 +366,10 @@ func decodeScript(s string) string {
 // poolClusters is the set of clusters whose pools Observe must list: those the
 // wanted pools reference and those this instance owns (where its unwanted pools,
 // the delete candidates, live).
-func (c *Client) poolClusters(ctx context.Context, want []spec.Resource) ([]string, error) {
+func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]string, error) {
 	set := map[string]bool{}
 	for _, w := range want {
-		if id := w.(*spec.NodePool).Spec.ClusterRef.ID; id != "" {
+		if id := w.Spec.ClusterRef.ID; id != "" {
 			set[id] = true
 		}
 	}
@@ -365,7 +454,7 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string) ([]poolLive
 	return lives, nil
 }
 
-func (c *Client) observeNodePools(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePool) ([]providers.Observation, error) {
 	clusterIDs, err := c.poolClusters(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
@@ -378,7 +467,7 @@ func (c *Client) observeNodePools(ctx context.Context, want []spec.Resource) ([]
 	for _, l := range lives {
 		cands = append(cands, c.poolCandidate(l))
 	}
-	return c.assemble(spec.KindNodePool, want, cands), nil
+	return c.assemble(spec.KindNodePool, resources(want), cands), nil
 }
 
 // findPool looks one pool up in a cluster, by ID or (id "") by this instance's tags.
@@ -522,7 +611,7 @@ func osCustomizeType(osImage string) *string {
 	return common.StringPtr("GENERAL")
 }
 
-func (c *Client) createNodePool(ctx context.Context, r *spec.NodePool) (providers.Observation, error) {
+func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (providers.Observation, error) {
 	addr := r.GetAddr()
 	s := r.Spec
 	clusterID := s.ClusterRef.ID
@@ -638,31 +727,19 @@ func poolClusterID(o providers.Observation) string {
 	return ""
 }
 
-func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
-	addr := r.GetAddr()
+func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o providers.Observation) ([]call, error) {
 	s := r.Spec
 	clusterID := poolClusterID(o)
 	if clusterID == "" {
 		clusterID = s.ClusterRef.ID
 	}
-	scaling := []string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.autoscaling"}
-	poolFields := nodePoolAttributePaths()
-	launchFields := launchConfigPaths()
-	groupFields := scalingGroupPaths()
-	if err := unsupported(spec.KindNodePool, changes, updatablePaths(spec.KindNodePool)...); err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	np, err := c.findPool(ctx, clusterID, o.ID, addr)
+	np, err := c.findPool(ctx, clusterID, o.ID, r.GetAddr())
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: read: %w", addr, o.ID, err)
+		return nil, fmt.Errorf("read: %w", err)
 	}
 	if np == nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: the node pool is gone from cluster %s", addr, o.ID, clusterID)
+		return nil, fmt.Errorf("the node pool is gone from cluster %s", clusterID)
 	}
-	wholeScaling := anyPath(changes, "spec.scaling") && !anyPath(changes, append(scaling, "spec.scaling.desired")...)
-	doBounds := wholeScaling || anyPath(changes, scaling...)
-	doDesired := (wholeScaling || anyPath(changes, "spec.scaling.desired")) && s.Scaling.Desired != nil
-
 	modifyPool := func(req *tke.ModifyClusterNodePoolRequest) error {
 		req.ClusterId = common.StringPtr(clusterID)
 		req.NodePoolId = common.StringPtr(o.ID)
@@ -671,6 +748,150 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 		})
 		return err
 	}
+	return []call{
+		{name: routeScaling, run: func(changes []diff.Change) error {
+			return c.scalePool(ctx, s, clusterID, o.ID, np, changes, modifyPool)
+		}},
+		{name: "tke:ModifyNodePoolInstanceTypes", run: func([]diff.Change) error {
+			req := tke.NewModifyNodePoolInstanceTypesRequest()
+			req.ClusterId = common.StringPtr(clusterID)
+			req.NodePoolId = common.StringPtr(o.ID)
+			req.InstanceTypes = common.StringPtrs(s.InstanceTypes)
+			if _, err := invoke(ctx, c, "tke", "ModifyNodePoolInstanceTypes", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolInstanceTypesResponse, error) {
+				return c.tke.ModifyNodePoolInstanceTypesWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("instance types: %w", err)
+			}
+			return nil
+		}},
+		{name: "tke:ModifyClusterNodePool", run: func(changes []diff.Change) error {
+			req := tke.NewModifyClusterNodePoolRequest()
+			if hasChange(changes, "metadata.name") {
+				req.Name = common.StringPtr(r.GetAddr().Name)
+			}
+			if hasChange(changes, "spec.labels") {
+				req.Labels = labelsToAPI(s.Labels) // [] clears
+			}
+			if hasChange(changes, "spec.taints") {
+				req.Taints = taintsToAPI(s.Taints) // [] clears
+			}
+			if hasChange(changes, "spec.osImage") && s.OSImage != "" {
+				req.OsName = common.StringPtr(s.OSImage)
+				req.OsCustomizeType = osCustomizeType(s.OSImage)
+			}
+			if hasChange(changes, "spec.userData") {
+				req.UserScript = common.StringPtr(encodeScript(s.UserData))
+			}
+			if hasChange(changes, "spec.kubeletExtraArgs") {
+				req.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}
+			}
+			if hasChange(changes, "spec.cordonOnJoin") && s.CordonOnJoin != nil {
+				req.Unschedulable = common.Int64Ptr(map[bool]int64{true: 1, false: 0}[*s.CordonOnJoin])
+			}
+			if hasChange(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
+				req.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
+			}
+			if hasChange(changes, "spec.tags", "spec.deletionPolicy") {
+				tags, err := desiredTags(c.owner, r)
+				if err != nil {
+					return err
+				}
+				req.Tags = tkeTags(tags)
+			}
+			if err := modifyPool(req); err != nil {
+				return fmt.Errorf("node pool attributes: %w", err)
+			}
+			return nil
+		}},
+		{name: "as:ModifyLaunchConfigurationAttributes", run: func(changes []diff.Change) error {
+			lc, err := launchConfigPara(s)
+			if err != nil {
+				return err
+			}
+			req := as.NewModifyLaunchConfigurationAttributesRequest()
+			req.LaunchConfigurationId = np.LaunchConfigurationId
+			if hasChange(changes, "spec.systemDisk") {
+				req.SystemDisk = lc.SystemDisk
+			}
+			if hasChange(changes, "spec.dataDisks") {
+				req.DataDisks = lc.DataDisks
+				if req.DataDisks == nil {
+					req.DataDisks = []*as.DataDisk{}
+				}
+			}
+			if hasChange(changes, "spec.securityGroupRefs") {
+				req.SecurityGroupIds = lc.SecurityGroupIds
+				if req.SecurityGroupIds == nil {
+					req.SecurityGroupIds = []*string{}
+				}
+			}
+			if hasChange(changes, "spec.sshKeyIDs") {
+				req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
+			}
+			if hasChange(changes, "spec.instanceChargeType") {
+				req.InstanceChargeType = lc.InstanceChargeType
+			}
+			if hasChange(changes, "spec.internet") {
+				req.InternetAccessible = lc.InternetAccessible
+			}
+			if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
+				return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("launch configuration %s: %w", sv(np.LaunchConfigurationId), err)
+			}
+			return nil
+		}},
+		{name: "as:ModifyAutoScalingGroup", run: func(changes []diff.Change) error {
+			req := as.NewModifyAutoScalingGroupRequest()
+			req.AutoScalingGroupId = np.AutoscalingGroupId
+			if hasChange(changes, "spec.subnetRefs") {
+				ids, err := refIDs("spec.subnetRefs", s.SubnetRefs)
+				if err != nil {
+					return err
+				}
+				req.SubnetIds = common.StringPtrs(ids)
+			}
+			if hasChange(changes, "spec.multiZoneSubnetPolicy") && s.MultiZoneSubnetPolicy != "" {
+				req.MultiZoneSubnetPolicy = common.StringPtr(s.MultiZoneSubnetPolicy)
+			}
+			if hasChange(changes, "spec.terminationPolicy") && s.TerminationPolicy != "" {
+				req.TerminationPolicies = common.StringPtrs([]string{s.TerminationPolicy})
+			}
+			if _, err := invoke(ctx, c, "as", "ModifyAutoScalingGroup", kindWrite, func(ctx context.Context) (*as.ModifyAutoScalingGroupResponse, error) {
+				return c.as.ModifyAutoScalingGroupWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("auto-scaling group %s: %w", sv(np.AutoscalingGroupId), err)
+			}
+			return nil
+		}},
+	}, nil
+}
+
+func (nodePoolKind) reobserve(ctx context.Context, c *Client, r *spec.NodePool, o providers.Observation) (providers.Observation, error) {
+	clusterID := poolClusterID(o)
+	if clusterID == "" {
+		clusterID = r.Spec.ClusterRef.ID
+	}
+	np, err := c.findPool(ctx, clusterID, o.ID, r.GetAddr())
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("re-read %s %s: %w", r.GetAddr(), o.ID, err)
+	}
+	if np == nil {
+		return providers.Observation{}, fmt.Errorf("re-read %s %s: the node pool is gone", r.GetAddr(), o.ID)
+	}
+	return c.reobservePool(ctx, r, clusterID, np)
+}
+
+// scalePool moves a pool's bounds and desired count. The API checks
+// min ≤ desired ≤ max on every call. With both changing: move desired first when it
+// fits the current bounds; otherwise widen the bounds to hold both the current and
+// the new desired count, move desired, then narrow.
+func (c *Client) scalePool(ctx context.Context, s spec.NodePoolSpec, clusterID, poolID string, np *tke.NodePool, changes []diff.Change,
+	modifyPool func(*tke.ModifyClusterNodePoolRequest) error) error {
+	bounds := []string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.autoscaling"}
+	wholeScaling := hasChange(changes, "spec.scaling") && !hasChange(changes, append(bounds, "spec.scaling.desired")...)
+	doBounds := wholeScaling || hasChange(changes, bounds...)
+	doDesired := (wholeScaling || hasChange(changes, "spec.scaling.desired")) && s.Scaling.Desired != nil
 	setBounds := func(lo, hi int64, final bool) error {
 		req := tke.NewModifyClusterNodePoolRequest()
 		req.MinNodesNum = common.Int64Ptr(lo)
@@ -686,7 +907,7 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 	setDesired := func() error {
 		req := tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest()
 		req.ClusterId = common.StringPtr(clusterID)
-		req.NodePoolId = common.StringPtr(o.ID)
+		req.NodePoolId = common.StringPtr(poolID)
 		req.DesiredCapacity = common.Int64Ptr(int64(*s.Scaling.Desired))
 		if _, err := invoke(ctx, c, "tke", "ModifyNodePoolDesiredCapacityAboutAsg", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolDesiredCapacityAboutAsgResponse, error) {
 			return c.tke.ModifyNodePoolDesiredCapacityAboutAsgWithContext(ctx, req)
@@ -695,9 +916,6 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 		}
 		return nil
 	}
-	// The API checks min ≤ desired ≤ max on every call. With both changing: move
-	// desired first when it fits the current bounds; otherwise widen the bounds to
-	// hold both the current and the new desired count, move desired, then narrow.
 	var steps []func() error
 	newMin, newMax := int64(s.Scaling.Min), int64(s.Scaling.Max)
 	curMin, curMax := i64(np.MinNodesNum), i64(np.MaxNodesNum)
@@ -719,139 +937,15 @@ func (c *Client) updateNodePool(ctx context.Context, r *spec.NodePool, o provide
 	case doDesired:
 		steps = append(steps, setDesired)
 	}
-	if anyPath(changes, "spec.instanceTypes") {
-		steps = append(steps, func() error {
-			req := tke.NewModifyNodePoolInstanceTypesRequest()
-			req.ClusterId = common.StringPtr(clusterID)
-			req.NodePoolId = common.StringPtr(o.ID)
-			req.InstanceTypes = common.StringPtrs(s.InstanceTypes)
-			if _, err := invoke(ctx, c, "tke", "ModifyNodePoolInstanceTypes", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolInstanceTypesResponse, error) {
-				return c.tke.ModifyNodePoolInstanceTypesWithContext(ctx, req)
-			}); err != nil {
-				return fmt.Errorf("instance types: %w", err)
-			}
-			return nil
-		})
-	}
-	if anyPath(changes, poolFields...) {
-		steps = append(steps, func() error {
-			req := tke.NewModifyClusterNodePoolRequest()
-			if anyPath(changes, "spec.labels") {
-				req.Labels = labelsToAPI(s.Labels) // [] clears
-			}
-			if anyPath(changes, "spec.taints") {
-				req.Taints = taintsToAPI(s.Taints) // [] clears
-			}
-			if anyPath(changes, "spec.osImage") && s.OSImage != "" {
-				req.OsName = common.StringPtr(s.OSImage)
-				req.OsCustomizeType = osCustomizeType(s.OSImage)
-			}
-			if anyPath(changes, "spec.userData") {
-				req.UserScript = common.StringPtr(encodeScript(s.UserData))
-			}
-			if anyPath(changes, "spec.kubeletExtraArgs") {
-				req.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}
-			}
-			if anyPath(changes, "spec.cordonOnJoin") && s.CordonOnJoin != nil {
-				req.Unschedulable = common.Int64Ptr(map[bool]int64{true: 1, false: 0}[*s.CordonOnJoin])
-			}
-			if anyPath(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
-				req.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
-			}
-			if anyPath(changes, "spec.tags", "spec.deletionPolicy") {
-				tags, err := desiredTags(c.owner, r)
-				if err != nil {
-					return err
-				}
-				req.Tags = tkeTags(tags)
-			}
-			if err := modifyPool(req); err != nil {
-				return fmt.Errorf("node pool attributes: %w", err)
-			}
-			return nil
-		})
-	}
-	if anyPath(changes, launchFields...) {
-		steps = append(steps, func() error {
-			lc, err := launchConfigPara(s)
-			if err != nil {
-				return err
-			}
-			req := as.NewModifyLaunchConfigurationAttributesRequest()
-			req.LaunchConfigurationId = np.LaunchConfigurationId
-			if anyPath(changes, "spec.systemDisk") {
-				req.SystemDisk = lc.SystemDisk
-			}
-			if anyPath(changes, "spec.dataDisks") {
-				req.DataDisks = lc.DataDisks
-				if req.DataDisks == nil {
-					req.DataDisks = []*as.DataDisk{}
-				}
-			}
-			if anyPath(changes, "spec.securityGroupRefs") {
-				req.SecurityGroupIds = lc.SecurityGroupIds
-				if req.SecurityGroupIds == nil {
-					req.SecurityGroupIds = []*string{}
-				}
-			}
-			if anyPath(changes, "spec.sshKeyIDs") {
-				req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
-			}
-			if anyPath(changes, "spec.instanceChargeType") {
-				req.InstanceChargeType = lc.InstanceChargeType
-			}
-			if anyPath(changes, "spec.internet") {
-				req.InternetAccessible = lc.InternetAccessible
-			}
-			if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
-				return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)
-			}); err != nil {
-				return fmt.Errorf("launch configuration %s: %w", sv(np.LaunchConfigurationId), err)
-			}
-			return nil
-		})
-	}
-	if anyPath(changes, groupFields...) {
-		steps = append(steps, func() error {
-			req := as.NewModifyAutoScalingGroupRequest()
-			req.AutoScalingGroupId = np.AutoscalingGroupId
-			if anyPath(changes, "spec.subnetRefs") {
-				ids, err := refIDs("spec.subnetRefs", s.SubnetRefs)
-				if err != nil {
-					return err
-				}
-				req.SubnetIds = common.StringPtrs(ids)
-			}
-			if anyPath(changes, "spec.multiZoneSubnetPolicy") && s.MultiZoneSubnetPolicy != "" {
-				req.MultiZoneSubnetPolicy = common.StringPtr(s.MultiZoneSubnetPolicy)
-			}
-			if anyPath(changes, "spec.terminationPolicy") && s.TerminationPolicy != "" {
-				req.TerminationPolicies = common.StringPtrs([]string{s.TerminationPolicy})
-			}
-			if _, err := invoke(ctx, c, "as", "ModifyAutoScalingGroup", kindWrite, func(ctx context.Context) (*as.ModifyAutoScalingGroupResponse, error) {
-				return c.as.ModifyAutoScalingGroupWithContext(ctx, req)
-			}); err != nil {
-				return fmt.Errorf("auto-scaling group %s: %w", sv(np.AutoscalingGroupId), err)
-			}
-			return nil
-		})
-	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+			return err
 		}
 	}
-	np, err = c.findPool(ctx, clusterID, o.ID, addr)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: re-read: %w", addr, o.ID, err)
-	}
-	if np == nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: the node pool is gone", addr, o.ID)
-	}
-	return c.reobservePool(ctx, r, clusterID, np)
+	return nil
 }
 
-func (c *Client) deleteNodePool(ctx context.Context, o providers.Observation, opts providers.DeleteOptions) error {
+func (nodePoolKind) delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error {
 	clusterID := poolClusterID(o)
 	if clusterID == "" {
 		return fmt.Errorf("delete node pool %s: its cluster is unknown (observation without ParentID)", o.ID)

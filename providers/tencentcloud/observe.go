@@ -116,11 +116,14 @@ func parseCreated(s string) time.Time {
 // chinaStandardTime is the zone of the APIs' local timestamps (UTC+8, no DST).
 var chinaStandardTime = time.FixedZone("CST", 8*3600)
 
-// meta builds the header of a live resource. The name comes from the wanted
-// resource, else the name tag, else the cloud's display name.
+// meta builds the header of a live resource. Its name is the name the cloud shows,
+// so a name changed outside tkeops is a difference the diff sees; the address stays
+// in Observation.Addr. Without a cloud name it is the wanted resource's, else the
+// name tag's.
 func meta(kind spec.Kind, want spec.Resource, own ownership, displayName string) spec.Object {
 	name := displayName
 	switch {
+	case name != "":
 	case want != nil:
 		name = want.GetAddr().Name
 	case own.hasTag && own.addr.Kind == kind:
@@ -147,113 +150,52 @@ func hasPath(path, p string) bool {
 	return path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[")
 }
 
-// pathsUnder returns whether any change lies under one of the prefixes.
-func anyPath(changes []diff.Change, prefixes ...string) bool {
-	for _, ch := range changes {
-		for _, p := range prefixes {
-			if hasPath(ch.Path, p) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// unsupported reports the changes no handler claimed.
-func unsupported(kind spec.Kind, changes []diff.Change, handled ...string) error {
-	var bad []string
-	for _, ch := range changes {
-		ok := false
-		for _, p := range handled {
-			if hasPath(ch.Path, p) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			bad = append(bad, ch.Path)
-		}
-	}
-	if len(bad) > 0 {
-		return fmt.Errorf("%s: %w: %s", kind, ErrUnsupportedChange, strings.Join(bad, ", "))
-	}
-	return nil
-}
-
 // Observe implements providers.Client.
 func (c *Client) Observe(ctx context.Context, kind spec.Kind, want []spec.Resource) ([]providers.Observation, error) {
+	k, err := clientOf(kind)
+	if err != nil {
+		return nil, fmt.Errorf("observe: %w", err)
+	}
 	for _, w := range want {
 		if w.GetAddr().Kind != kind {
 			return nil, fmt.Errorf("observe %s: wanted resource %s is of another kind", kind, w.GetAddr())
 		}
 	}
-	switch kind {
-	case spec.KindVPC:
-		return c.observeVPCs(ctx, want)
-	case spec.KindSubnet:
-		return c.observeSubnets(ctx, want)
-	case spec.KindSecurityGroup:
-		return c.observeSecurityGroups(ctx, want)
-	case spec.KindCluster:
-		return c.observeClusters(ctx, want)
-	case spec.KindNodePool:
-		return c.observeNodePools(ctx, want)
-	}
-	return nil, fmt.Errorf("observe: kind %q is not a Tencent Cloud kind", kind)
+	return k.observe(ctx, c, want)
 }
 
 // ObserveIDs observes existing resources by cloud ID, for references that adopt a
 // resource by ID (spec.Ref{ID}). It returns one observation per ID, in order;
 // resources are Owned only when they carry this instance's owner tag.
 func (c *Client) ObserveIDs(ctx context.Context, kind spec.Kind, ids []string) ([]providers.Observation, error) {
-	switch kind {
-	case spec.KindVPC:
-		return c.vpcsByID(ctx, ids)
-	case spec.KindSubnet:
-		return c.subnetsByID(ctx, ids)
-	case spec.KindSecurityGroup:
-		return c.securityGroupsByID(ctx, ids)
-	case spec.KindCluster:
-		return c.clustersByID(ctx, ids)
+	k, err := clientOf(kind)
+	if err != nil {
+		return nil, fmt.Errorf("observe by ID: %w", err)
 	}
-	return nil, fmt.Errorf("observe by ID: kind %q cannot be adopted by ID", kind)
+	return k.observeIDs(ctx, c, ids)
 }
 
 // Create implements providers.Client.
 func (c *Client) Create(ctx context.Context, r spec.Resource) (providers.Observation, error) {
-	switch r := r.(type) {
-	case *spec.VPC:
-		return c.createVPC(ctx, r)
-	case *spec.Subnet:
-		return c.createSubnet(ctx, r)
-	case *spec.SecurityGroup:
-		return c.createSecurityGroup(ctx, r)
-	case *spec.Cluster:
-		return c.createCluster(ctx, r)
-	case *spec.NodePool:
-		return c.createNodePool(ctx, r)
+	k, err := clientOf(r.GetAddr().Kind)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("create %s: %w", r.GetAddr(), err)
 	}
-	return providers.Observation{}, fmt.Errorf("create %s: not a Tencent Cloud kind", r.GetAddr())
+	return k.create(ctx, c, r)
 }
 
-// Update implements providers.Client.
+// Update implements providers.Client. Each change goes to the call the kind's
+// mutability table names for its field; a change the table does not let Update make
+// is refused before any call.
 func (c *Client) Update(ctx context.Context, r spec.Resource, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
 	if !o.Exists || o.ID == "" {
 		return providers.Observation{}, fmt.Errorf("update %s: the resource does not exist", r.GetAddr())
 	}
-	switch r := r.(type) {
-	case *spec.VPC:
-		return c.updateVPC(ctx, r, o, changes)
-	case *spec.Subnet:
-		return c.updateSubnet(ctx, r, o, changes)
-	case *spec.SecurityGroup:
-		return c.updateSecurityGroup(ctx, r, o, changes)
-	case *spec.Cluster:
-		return c.updateCluster(ctx, r, o, changes)
-	case *spec.NodePool:
-		return c.updateNodePool(ctx, r, o, changes)
+	k, err := clientOf(r.GetAddr().Kind)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("update %s: %w", r.GetAddr(), err)
 	}
-	return providers.Observation{}, fmt.Errorf("update %s: not a Tencent Cloud kind", r.GetAddr())
+	return k.update(ctx, c, r, o, changes)
 }
 
 // Delete implements providers.Client. It re-reads the resource first and refuses
@@ -262,19 +204,11 @@ func (c *Client) Delete(ctx context.Context, o providers.Observation, opts provi
 	if o.ID == "" {
 		return nil
 	}
-	switch o.Addr.Kind {
-	case spec.KindVPC:
-		return c.deleteVPC(ctx, o)
-	case spec.KindSubnet:
-		return c.deleteSubnet(ctx, o)
-	case spec.KindSecurityGroup:
-		return c.deleteSecurityGroup(ctx, o)
-	case spec.KindCluster:
-		return c.deleteCluster(ctx, o)
-	case spec.KindNodePool:
-		return c.deleteNodePool(ctx, o, opts)
+	k, err := clientOf(o.Addr.Kind)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", o.ID, err)
 	}
-	return fmt.Errorf("delete %s: kind %q is not a Tencent Cloud kind", o.ID, o.Addr.Kind)
+	return k.delete(ctx, c, o, opts)
 }
 
 // notOwned is the error Delete returns for a resource tkeops does not own.

@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
 
-// TestEveryChangeableFieldRoundTrips makes, for every rule of spec.Rules that names an
+// TestEveryChangeableFieldRoundTrips makes, for every rule of Rules that names an
 // API action, one change at that path through Update against the emulator, observes
 // again, and checks the live state now matches the spec on every declared field.
 func TestEveryChangeableFieldRoundTrips(t *testing.T) {
@@ -81,6 +82,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			"spec.systemDisk.type":     func(r spec.Resource) { r.(*spec.NodePool).Spec.SystemDisk.Type = "CLOUD_SSD" },
 			"spec.systemDisk.sizeGB":   func(r spec.Resource) { r.(*spec.NodePool).Spec.SystemDisk.SizeGB = 100 },
 			"spec.securityGroupRefs":   func(r spec.Resource) { r.(*spec.NodePool).Spec.SecurityGroupRefs = []spec.Ref{{ID: sg2.ID}} },
+			"spec.dataDisks":           func(r spec.Resource) { r.(*spec.NodePool).Spec.DataDisks[0].SizeGB = 200 },
 			"spec.osImage":             func(r spec.Resource) { r.(*spec.NodePool).Spec.OSImage = "ubuntu22.04x86_64" },
 			"spec.sshKeyIDs":           func(r spec.Resource) { r.(*spec.NodePool).Spec.SSHKeyIDs = []string{"skey-abcd1234"} },
 			"spec.labels":              func(r spec.Resource) { r.(*spec.NodePool).Spec.Labels = map[string]string{"x": "y"} },
@@ -110,14 +112,17 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 	}
 	for _, kind := range spec.Kinds() {
 		r := targets[kind]
-		for _, rule := range spec.Rules(kind) {
+		for _, rule := range tencentcloud.Rules(kind) {
 			if rule.Action == "" || (rule.Class != spec.ClassInPlace && rule.Class != spec.ClassNewNodesOnly) {
 				continue
 			}
 			mut, ok := mutators[kind][rule.Path]
 			if !ok {
-				if rule.Path == "spec.network.eniSubnetRefs" {
+				switch rule.Path {
+				case "spec.network.eniSubnetRefs":
 					continue // needs a VPC-CNI cluster: TestVPCCNISubnets
+				case "metadata.name":
+					continue // needs a cloud rename first: TestCloudRenameIsSetBack
 				}
 				t.Errorf("%s %s (%s): no round-trip case", kind, rule.Path, rule.Action)
 				continue

@@ -167,7 +167,25 @@ func (c *Client) sgCandidate(l sgLive) candidate {
 	return cd
 }
 
-func (c *Client) observeSecurityGroups(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
+// securityGroupKind is the typed client of security groups.
+type securityGroupKind struct{}
+
+func (securityGroupKind) kind() spec.Kind { return spec.KindSecurityGroup }
+
+func (securityGroupKind) rules() []rule {
+	attr := "vpc:ModifySecurityGroupAttribute"
+	both := "The call replaces both directions at once; tkeops always sends ingress and egress together."
+	return append(commonRules(attr),
+		rule{path: "spec.region", class: spec.ClassReplace, note: "A security group cannot move between regions."},
+		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},
+		rule{path: "spec.ingress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
+		rule{path: "spec.egress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
+		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
+		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
+	)
+}
+
+func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.SecurityGroup) ([]providers.Observation, error) {
 	gs, err := c.listSecurityGroups(ctx, c.ownerFilters(nil))
 	if err != nil {
 		return nil, fmt.Errorf("observe security groups of owner %q: %w", c.owner, err)
@@ -204,7 +222,7 @@ func (c *Client) observeSecurityGroups(ctx context.Context, want []spec.Resource
 	for _, l := range lives {
 		cands = append(cands, c.sgCandidate(l))
 	}
-	return c.assemble(spec.KindSecurityGroup, want, cands), nil
+	return c.assemble(spec.KindSecurityGroup, resources(want), cands), nil
 }
 
 // securityGroups describes security groups to the shared observe and delete paths.
@@ -217,7 +235,7 @@ func (c *Client) securityGroups() vpcProduct[*vpc.SecurityGroup] {
 	}
 }
 
-func (c *Client) securityGroupsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+func (securityGroupKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
 	return observeByID(ctx, c.securityGroups(), ids, func(g *vpc.SecurityGroup) (providers.Observation, error) {
 		id := sv(g.SecurityGroupId)
 		ps, err := c.readPolicies(ctx, id)
@@ -228,7 +246,7 @@ func (c *Client) securityGroupsByID(ctx context.Context, ids []string) ([]provid
 	})
 }
 
-func (c *Client) createSecurityGroup(ctx context.Context, r *spec.SecurityGroup) (providers.Observation, error) {
+func (securityGroupKind) create(ctx context.Context, c *Client, r *spec.SecurityGroup) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.securityGroups(), addr)
 	if err != nil {
@@ -368,37 +386,39 @@ func (c *Client) reobserveSG(ctx context.Context, r *spec.SecurityGroup, id stri
 	return c.sgCandidate(sgLive{g: gs[0], policies: ps}).build(r), nil
 }
 
-func (c *Client) updateSecurityGroup(ctx context.Context, r *spec.SecurityGroup, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
-	addr := r.GetAddr()
-	if err := unsupported(spec.KindSecurityGroup, changes, updatablePaths(spec.KindSecurityGroup)...); err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	if anyPath(changes, "spec.description") {
-		req := vpc.NewModifySecurityGroupAttributeRequest()
-		req.SecurityGroupId = common.StringPtr(o.ID)
-		req.GroupDescription = common.StringPtr(r.Spec.Description)
-		if _, err := invoke(ctx, c, "vpc", "ModifySecurityGroupAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifySecurityGroupAttributeResponse, error) {
-			return c.vpc.ModifySecurityGroupAttributeWithContext(ctx, req)
-		}); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: description: %w", addr, o.ID, err)
-		}
-	}
-	g, err := reread(ctx, c.securityGroups(), o.ID)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	if _, err := c.updateTags(ctx, r, c.tagResource("cvm", "sg", o.ID), vpcTagMap(g.TagSet), changes); err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	if anyPath(changes, "spec.ingress", "spec.egress") {
-		if err := c.applyRules(ctx, r, o.ID); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: rules: %w", addr, o.ID, err)
-		}
-	}
+func (securityGroupKind) calls(ctx context.Context, c *Client, r *spec.SecurityGroup, o providers.Observation) ([]call, error) {
+	return []call{
+		{name: "vpc:ModifySecurityGroupAttribute", run: func(changes []diff.Change) error {
+			req := vpc.NewModifySecurityGroupAttributeRequest()
+			req.SecurityGroupId = common.StringPtr(o.ID)
+			if hasChange(changes, "metadata.name") {
+				req.GroupName = common.StringPtr(r.GetAddr().Name)
+			}
+			if hasChange(changes, "spec.description") {
+				req.GroupDescription = common.StringPtr(r.Spec.Description)
+			}
+			if _, err := invoke(ctx, c, "vpc", "ModifySecurityGroupAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifySecurityGroupAttributeResponse, error) {
+				return c.vpc.ModifySecurityGroupAttributeWithContext(ctx, req)
+			}); err != nil {
+				return fmt.Errorf("attributes: %w", err)
+			}
+			return nil
+		}},
+		tagsCall(ctx, c, r, c.securityGroups(), c.tagResource("cvm", "sg", o.ID), o.ID),
+		{name: "vpc:ModifySecurityGroupPolicies", run: func([]diff.Change) error {
+			if err := c.applyRules(ctx, r, o.ID); err != nil {
+				return fmt.Errorf("rules: %w", err)
+			}
+			return nil
+		}},
+	}, nil
+}
+
+func (securityGroupKind) reobserve(ctx context.Context, c *Client, r *spec.SecurityGroup, o providers.Observation) (providers.Observation, error) {
 	return c.reobserveSG(ctx, r, o.ID)
 }
 
-func (c *Client) deleteSecurityGroup(ctx context.Context, o providers.Observation) error {
+func (securityGroupKind) delete(ctx context.Context, c *Client, o providers.Observation, _ providers.DeleteOptions) error {
 	return deleteOwned(ctx, c, c.securityGroups(), o, func(ctx context.Context, id string) error {
 		req := vpc.NewDeleteSecurityGroupRequest()
 		req.SecurityGroupId = common.StringPtr(id)

@@ -59,17 +59,34 @@ func (c *Client) subnets() vpcProduct[*vpc.Subnet] {
 	}
 }
 
-func (c *Client) observeSubnets(ctx context.Context, want []spec.Resource) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.subnets(), want, c.subnetCandidate)
+// subnetKind is the typed client of subnets.
+type subnetKind struct{}
+
+func (subnetKind) kind() spec.Kind { return spec.KindSubnet }
+
+func (subnetKind) rules() []rule {
+	attr := "vpc:ModifySubnetAttribute"
+	return append(commonRules(attr),
+		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A subnet cannot move to another VPC."},
+		rule{path: "spec.zone", class: spec.ClassReplace, note: "A subnet cannot move to another zone."},
+		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "A subnet's CIDR block is fixed at creation; deleting the subnet fails while instances use it."},
+		rule{path: "spec.enableBroadcast", class: spec.ClassInPlace, action: attr},
+		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
+		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
+	)
 }
 
-func (c *Client) subnetsByID(ctx context.Context, ids []string) ([]providers.Observation, error) {
+func (subnetKind) observe(ctx context.Context, c *Client, want []*spec.Subnet) ([]providers.Observation, error) {
+	return observeOwned(ctx, c, c.subnets(), resources(want), c.subnetCandidate)
+}
+
+func (subnetKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
 	return observeByID(ctx, c.subnets(), ids, func(s *vpc.Subnet) (providers.Observation, error) {
 		return c.subnetCandidate(s).build(nil), nil
 	})
 }
 
-func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Observation, error) {
+func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (providers.Observation, error) {
 	addr := r.GetAddr()
 	if r.Spec.VPCRef.ID == "" {
 		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
@@ -107,7 +124,7 @@ func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Ob
 	// Broadcast cannot be set by CreateSubnet; a second call sets it (also after a
 	// crash between the two, since the lookup above lands here too).
 	if r.Spec.EnableBroadcast != nil && *r.Spec.EnableBroadcast != bv(s.EnableBroadcast) {
-		if err := c.modifySubnet(ctx, *s.SubnetId, r); err != nil {
+		if err := c.modifySubnet(ctx, *s.SubnetId, r, false); err != nil {
 			return providers.Observation{}, fmt.Errorf("create %s %s: broadcast: %w", addr, *s.SubnetId, err)
 		}
 		s.EnableBroadcast = r.Spec.EnableBroadcast
@@ -115,9 +132,13 @@ func (c *Client) createSubnet(ctx context.Context, r *spec.Subnet) (providers.Ob
 	return c.subnetCandidate(s).build(r), nil
 }
 
-func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet) error {
+// modifySubnet sets broadcast as r declares it, and the cloud name when rename is set.
+func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet, rename bool) error {
 	req := vpc.NewModifySubnetAttributeRequest()
 	req.SubnetId = common.StringPtr(id)
+	if rename {
+		req.SubnetName = common.StringPtr(r.GetAddr().Name)
+	}
 	if r.Spec.EnableBroadcast != nil {
 		req.EnableBroadcast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableBroadcast))
 	}
@@ -127,29 +148,27 @@ func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet) er
 	return err
 }
 
-func (c *Client) updateSubnet(ctx context.Context, r *spec.Subnet, o providers.Observation, changes []diff.Change) (providers.Observation, error) {
-	addr := r.GetAddr()
-	if err := unsupported(spec.KindSubnet, changes, updatablePaths(spec.KindSubnet)...); err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	if anyPath(changes, "spec.enableBroadcast") && r.Spec.EnableBroadcast != nil {
-		if err := c.modifySubnet(ctx, o.ID, r); err != nil {
-			return providers.Observation{}, fmt.Errorf("update %s %s: broadcast: %w", addr, o.ID, err)
-		}
-	}
+func (subnetKind) calls(ctx context.Context, c *Client, r *spec.Subnet, o providers.Observation) ([]call, error) {
+	return []call{
+		{name: "vpc:ModifySubnetAttribute", run: func(changes []diff.Change) error {
+			if err := c.modifySubnet(ctx, o.ID, r, hasChange(changes, "metadata.name")); err != nil {
+				return fmt.Errorf("attributes: %w", err)
+			}
+			return nil
+		}},
+		tagsCall(ctx, c, r, c.subnets(), c.tagResource("vpc", "subnet", o.ID), o.ID),
+	}, nil
+}
+
+func (subnetKind) reobserve(ctx context.Context, c *Client, r *spec.Subnet, o providers.Observation) (providers.Observation, error) {
 	sn, err := reread(ctx, c.subnets(), o.ID)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
+		return providers.Observation{}, fmt.Errorf("read %s %s: %w", r.GetAddr(), o.ID, err)
 	}
-	tags, err := c.updateTags(ctx, r, c.tagResource("vpc", "subnet", o.ID), vpcTagMap(sn.TagSet), changes)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("update %s %s: %w", addr, o.ID, err)
-	}
-	sn.TagSet = vpcTags(tags)
 	return c.subnetCandidate(sn).build(r), nil
 }
 
-func (c *Client) deleteSubnet(ctx context.Context, o providers.Observation) error {
+func (subnetKind) delete(ctx context.Context, c *Client, o providers.Observation, _ providers.DeleteOptions) error {
 	return deleteOwned(ctx, c, c.subnets(), o, func(ctx context.Context, id string) error {
 		req := vpc.NewDeleteSubnetRequest()
 		req.SubnetId = common.StringPtr(id)

@@ -181,27 +181,68 @@ func TestHasPath(t *testing.T) {
 	}
 }
 
-// TestUpdateCoversMutabilityTable: every field the mutability table says can change
-// without a replace must be one Update knows how to change.
-func TestUpdateCoversMutabilityTable(t *testing.T) {
-	for _, kind := range spec.Kinds() {
-		rules := spec.Rules(kind)
-		if len(rules) == 0 {
-			t.Fatalf("no rules for %s", kind)
+// TestRulesTables checks every kind's mutability table: one rule per path, a class,
+// an action in service:Action form exactly where Update makes the change, and a
+// routing that names a call (TestEveryChangeableFieldRoundTrips runs every route).
+func TestRulesTables(t *testing.T) {
+	for _, k := range kinds() {
+		kind := k.kind()
+		seen := map[string]bool{}
+		for _, r := range k.rules() {
+			if seen[r.path] {
+				t.Errorf("%s %s: two rules", kind, r.path)
+			}
+			seen[r.path] = true
+			switch {
+			case r.class < spec.ClassInPlace || r.class > spec.ClassForbidden:
+				t.Errorf("%s %s: no class", kind, r.path)
+			case r.action != "" && !strings.Contains(r.action, ":"):
+				t.Errorf("%s %s: action %q is not service:Action", kind, r.path, r.action)
+			case r.class == spec.ClassNewNodesOnly && r.action == "":
+				t.Errorf("%s %s: %s without an action", kind, r.path, r.class)
+			case !r.changes() && (r.action != "" || r.via != ""):
+				t.Errorf("%s %s: %s with an action or a route", kind, r.path, r.class)
+			}
 		}
-		for _, r := range rules {
-			if r.Class != spec.ClassInPlace && r.Class != spec.ClassNewNodesOnly {
-				continue
-			}
-			covered := false
-			for _, p := range updatablePaths(kind) {
-				if hasPath(r.Path, p) {
-					covered = true
-				}
-			}
-			if !covered {
-				t.Errorf("%s %s (%s, %s) is changeable per spec.Rules but Update does not handle it", kind, r.Path, r.Class, r.Action)
-			}
+		if !seen["metadata.name"] || !seen["spec.tags"] || !seen["spec.deletionPolicy"] {
+			t.Errorf("%s: the table lacks the common rows", kind)
+		}
+		if fr := Rules(kind); len(fr) != len(k.rules()) || fr[0].Kind != kind {
+			t.Errorf("%s: Rules gives %d rules, the table has %d", kind, len(fr), len(k.rules()))
+		}
+	}
+}
+
+func TestDecideNamesTheActionCalled(t *testing.T) {
+	cases := []struct {
+		kind          spec.Kind
+		path          string
+		before, after any
+		class         spec.Class
+		action        string
+	}{
+		{spec.KindCluster, "spec.deletionProtection", true, false, spec.ClassInPlace, "tke:DisableClusterDeletionProtection"},
+		{spec.KindCluster, "spec.deletionProtection", false, true, spec.ClassInPlace, "tke:EnableClusterDeletionProtection"},
+		{spec.KindCluster, "spec.version", "1.30.0", "1.28.3", spec.ClassForbidden, ""},
+		{spec.KindCluster, "spec.version", "1.30.0-tke.5", "1.32.2", spec.ClassInPlace, "tke:UpdateClusterVersion"},
+		{spec.KindCluster, "spec.network.eniSubnetRefs", []any{"subnet-a"}, []any{"subnet-a", "subnet-b"}, spec.ClassInPlace, "tke:AddVpcCniSubnets"},
+		{spec.KindCluster, "spec.network.eniSubnetRefs", []any{"subnet-a", "subnet-b"}, []any{"subnet-b"}, spec.ClassForbidden, ""},
+		{spec.KindCluster, "spec.endpoints.public.securityGroupRef", nil, "sg-1", spec.ClassInPlace, "tke:CreateClusterEndpoint"},
+		{spec.KindCluster, "spec.endpoints.public.securityGroupRef", "sg-1", nil, spec.ClassInPlace, "tke:DeleteClusterEndpoint"},
+		{spec.KindCluster, "spec.endpoints.public.securityGroupRef", "sg-1", "sg-2", spec.ClassInPlace, "tke:ModifyClusterEndpointSP"},
+		{spec.KindCluster, "spec.endpoints.private.subnetRef", "subnet-a", nil, spec.ClassInPlace, "tke:DeleteClusterEndpoint"},
+		{spec.KindNodePool, "spec.instanceTypes", []any{"S5.LARGE8"}, []any{"S5.LARGE8", "SA5.LARGE8"}, spec.ClassNewNodesOnly, "tke:ModifyNodePoolInstanceTypes"},
+		{spec.KindNodePool, "spec.instanceTypes", []any{"SA5.LARGE8"}, []any{"SA5.LARGE16", "S5.LARGE8"}, spec.ClassReplace, ""},
+		{spec.KindNodePool, "spec.dataDisks", []any{map[string]any{"type": "CLOUD_SSD", "sizeGB": 50.0, "mountTarget": "/d"}},
+			[]any{map[string]any{"type": "CLOUD_SSD", "sizeGB": 100.0, "mountTarget": "/d"}}, spec.ClassNewNodesOnly, "as:ModifyLaunchConfigurationAttributes"},
+		{spec.KindNodePool, "spec.dataDisks", []any{map[string]any{"type": "CLOUD_SSD", "mountTarget": "/d"}},
+			[]any{map[string]any{"type": "CLOUD_SSD", "mountTarget": "/e"}}, spec.ClassReplace, ""},
+		{spec.KindVPC, "spec.dnsServers", []any{"1.1.1.1"}, []any{"8.8.8.8"}, spec.ClassInPlace, "vpc:ModifyVpcAttribute"},
+	}
+	for _, tc := range cases {
+		r, ok := Decide(tc.kind, tc.path, tc.before, tc.after)
+		if !ok || r.Class != tc.class || r.Action != tc.action || r.Note == "" && tc.kind == spec.KindCluster {
+			t.Errorf("Decide(%s %s, %v → %v) = %s %q (%q), want %s %q", tc.kind, tc.path, tc.before, tc.after, r.Class, r.Action, r.Note, tc.class, tc.action)
 		}
 	}
 }
