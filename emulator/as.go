@@ -231,7 +231,6 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 	if v := deref(req.VpcId); v != "" && v != deref(g.VpcId) {
 		return nil, apiErr("InvalidParameterValue", "The VPC of an auto-scaling group behind a node pool cannot change.")
 	}
-	var zones []string
 	if req.SubnetIds != nil {
 		if len(req.SubnetIds) == 0 {
 			return nil, apiErr("InvalidParameterValue", "SubnetIds cannot be empty.")
@@ -240,9 +239,6 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 			s, ok := subnetOf(rs, id)
 			if !ok || s.VpcID != deref(g.VpcId) {
 				return nil, apiErr("InvalidParameterValue", "The subnet `%s` is not a subnet of VPC `%s`.", id, deref(g.VpcId))
-			}
-			if !contains(zones, s.Zone) {
-				zones = append(zones, s.Zone)
 			}
 		}
 	}
@@ -263,7 +259,10 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 		g.ProjectId = ptr(int64(*req.ProjectId))
 	}
 	if req.SubnetIds != nil {
-		g.SubnetIdSet, g.ZoneSet = ptrSlice(derefs(req.SubnetIds)), ptrSlice(zones)
+		g.SubnetIdSet = ptrSlice(derefs(req.SubnetIds))
+	}
+	if req.Zones != nil {
+		g.ZoneSet = ptrSlice(derefs(req.Zones))
 	}
 	if req.TerminationPolicies != nil {
 		g.TerminationPolicySet = req.TerminationPolicies
@@ -344,7 +343,7 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 		lc.InstanceNameSettings = req.InstanceNameSettings
 	}
 	if req.EnhancedService != nil {
-		lc.EnhancedService = req.EnhancedService
+		lc.EnhancedService = mergeEnhancedService(lc.EnhancedService, req.EnhancedService)
 	}
 	if req.CamRoleName != nil {
 		lc.CamRoleName = req.CamRoleName
@@ -358,4 +357,37 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	lc.UpdatedTime = ptr(vpcTime(c.now))
 	lc.VersionNumber = ptr(deref(lc.VersionNumber) + 1)
 	return &as.ModifyLaunchConfigurationAttributesResponseParams{}, nil
+}
+
+// mergeEnhancedService applies the services a request names to the current ones (nil:
+// the defaults of a new launch configuration, every service on, as the AS model says
+// for an EnhancedService left out). A service the request does not name keeps its
+// setting: ModifyLaunchConfigurationAttributes with only SecurityService leaves
+// MonitorService as it was. AutomationService is deprecated and always reads as [].
+func mergeEnhancedService(cur, req *as.EnhancedService) *as.EnhancedService {
+	out := &as.EnhancedService{
+		SecurityService:        &as.RunSecurityServiceEnabled{Enabled: ptr(true)},
+		MonitorService:         &as.RunMonitorServiceEnabled{Enabled: ptr(true)},
+		AutomationService:      []*as.RunAutomationServiceEnabled{},
+		AutomationToolsService: &as.RunAutomationServiceEnabled{Enabled: ptr(true)},
+	}
+	if cur != nil {
+		*out = as.EnhancedService{
+			SecurityService: cur.SecurityService, MonitorService: cur.MonitorService,
+			AutomationService: out.AutomationService, AutomationToolsService: cur.AutomationToolsService,
+		}
+	}
+	if req == nil {
+		return out
+	}
+	if s := req.SecurityService; s != nil && s.Enabled != nil {
+		out.SecurityService = &as.RunSecurityServiceEnabled{Enabled: ptr(*s.Enabled)}
+	}
+	if m := req.MonitorService; m != nil && m.Enabled != nil {
+		out.MonitorService = &as.RunMonitorServiceEnabled{Enabled: ptr(*m.Enabled)}
+	}
+	if a := req.AutomationToolsService; a != nil && a.Enabled != nil {
+		out.AutomationToolsService = &as.RunAutomationServiceEnabled{Enabled: ptr(*a.Enabled)}
+	}
+	return out
 }

@@ -217,7 +217,19 @@ func (r *clusterRec) sdk(rs *regionState) *tke.Cluster {
 	}
 }
 
-// imageForOs maps public image names to stable image IDs.
+// customImage is the ImageId DescribeClusters and the node pool reads report for an OS
+// given by name or image: "" for a public image named by OS (the Terraform provider
+// shows ImageId instead of the OS name whenever it is not empty), the image ID itself
+// for a custom image.
+func customImage(os string) string {
+	if strings.HasPrefix(os, "img-") {
+		return os
+	}
+	return ""
+}
+
+// imageForOs maps public image names to the stable image IDs DescribeImages lists and
+// launch configurations carry.
 func imageForOs(osName string) string {
 	if strings.HasPrefix(osName, "img-") {
 		return osName
@@ -295,7 +307,7 @@ func createCluster(c *call, req *tke.CreateClusterRequest) (*tke.CreateClusterRe
 	if r.Os == "" {
 		r.Os = "tlinux3.1x86_64"
 	}
-	r.ImageID = imageForOs(r.Os)
+	r.ImageID = customImage(r.Os)
 	if r.OsCustomizeType == "" {
 		r.OsCustomizeType = "GENERAL"
 	}

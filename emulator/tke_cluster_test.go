@@ -39,11 +39,15 @@ func TestClusterAsyncLifecycle(t *testing.T) {
 		t.Fatalf("CreatedTime %q: %v", deref(c.CreatedTime), err)
 	}
 
-	// While creating, DescribeClusterInstances says the cluster is not there yet.
+	// While creating, DescribeClusterInstances answers an empty list, not an error
+	// (issue 14: InternalError.ClusterNotFound made the client give up on the cluster).
 	di := tke.NewDescribeClusterInstancesRequest()
 	di.ClusterId = s(id)
-	_, err := e.tke.DescribeClusterInstances(di)
-	wantCode(t, err, "InternalError.ClusterNotFound")
+	dir, err := e.tke.DescribeClusterInstances(di)
+	must(t, err)
+	if dir.Response.InstanceSet == nil || len(dir.Response.InstanceSet) != 0 || deref(dir.Response.TotalCount) != 0 {
+		t.Fatalf("instances of a creating cluster: %+v", dir.Response)
+	}
 	// And mutations are refused.
 	up := tke.NewUpdateClusterVersionRequest()
 	up.ClusterId, up.DstVersion = s(id), s("1.32.2")

@@ -207,30 +207,7 @@ func describeClusterKubeconfig(c *call, req *tke.DescribeClusterKubeconfigReques
 		}
 		return nil, nil
 	}
-	server := "https://" + clusterDomain(r.ID)
-	if ep, ok := r.Endpoints[endpointKey(extranet)]; ok && ep.Status == endpointCreated {
-		server = "https://" + ep.Address
-	}
-	kc := fmt.Sprintf(`apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: %s
-    server: %s
-  name: %s
-contexts:
-- context:
-    cluster: %s
-    user: %s-admin
-  name: %s-context-default
-current-context: %s-context-default
-kind: Config
-preferences: {}
-users:
-- name: %s-admin
-  user:
-    token: emulator-%s
-`, base64.StdEncoding.EncodeToString([]byte(fakeCA(r.ID))), server, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID)
-	return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(kc)}, nil
+	return &tke.DescribeClusterKubeconfigResponseParams{Kubeconfig: ptr(clusterKubeconfig(r, extranet))}, nil
 }
 
 func modifyClusterEndpointSP(c *call, req *tke.ModifyClusterEndpointSPRequest) (*tke.ModifyClusterEndpointSPResponseParams, error) {
@@ -251,3 +228,34 @@ func modifyClusterEndpointSP(c *call, req *tke.ModifyClusterEndpointSPRequest) (
 	}
 	return &tke.ModifyClusterEndpointSPResponseParams{}, nil
 }
+
+// clusterKubeconfig is the kubeconfig of a cluster without a backend: its endpoint's
+// address when that is open, else the cluster domain.
+func clusterKubeconfig(r *clusterRec, extranet bool) string {
+	server := "https://" + clusterDomain(r.ID)
+	if ep, ok := r.Endpoints[endpointKey(extranet)]; ok && ep.Status == endpointCreated {
+		server = "https://" + ep.Address
+	}
+	return fmt.Sprintf(`apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: %s
+    server: %s
+  name: %s
+contexts:
+- context:
+    cluster: %s
+    user: %s-admin
+  name: %s-context-default
+current-context: %s-context-default
+kind: Config
+preferences: {}
+users:
+- name: %s-admin
+  user:
+    token: emulator-%s
+`, base64.StdEncoding.EncodeToString([]byte(fakeCA(r.ID))), server, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID, r.ID)
+}
+
+// staticKubeconfig is the kubeconfig DescribeClusterSecurity embeds (the intranet one).
+func staticKubeconfig(r *clusterRec) string { return clusterKubeconfig(r, false) }

@@ -137,10 +137,7 @@ func (r *nodePoolRec) sdk(rs *regionState, now time.Time) *tke.NodePool {
 	if g != nil {
 		minN, maxN, desired = deref(g.MinSize), deref(g.MaxSize), deref(g.DesiredCapacity)
 	}
-	var tags []*tke.Tag
-	if len(r.Tags) > 0 {
-		tags = tkeTagsOut(r.Tags)
-	}
+	tags := tkeTagsOut(r.Tags) // [] for a pool without tags, as the API answers
 	return &tke.NodePool{
 		NodePoolId: ptr(r.ID), Name: ptr(r.Name), ClusterInstanceId: ptr(r.ClusterID), LifeState: ptr(r.LifeState),
 		LaunchConfigurationId: ptr(r.ASCID), AutoscalingGroupId: ptr(r.ASGID),
@@ -242,16 +239,15 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 	if len(subnets) == 0 {
 		return nil, apiErr("InvalidParameter.Param", "AutoScalingGroupPara needs SubnetIds.")
 	}
-	var zones []string
 	for _, id := range subnets {
 		s, ok := subnetOf(rs, id)
 		if !ok || s.VpcID != cl.VpcID {
 			return nil, apiErr("InvalidParameter.Param", "The subnet `%s` is not a subnet of the cluster VPC `%s`.", id, cl.VpcID)
 		}
-		if !contains(zones, s.Zone) {
-			zones = append(zones, s.Zone)
-		}
 	}
+	// ZoneSet is the Zones the group was given (only the classic network needs them), not
+	// the subnets' zones.
+	zones := derefs(asgReq.Zones)
 	types := derefs(lcReq.InstanceTypes)
 	if t := deref(lcReq.InstanceType); t != "" && !contains(types, t) {
 		types = append([]string{t}, types...)
@@ -290,7 +286,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		Tags: tags, DeletionProtection: deref(req.DeletionProtection), Created: c.now, Seq: c.e.st.nextSeq(),
 		DockerGraphPath: "/var/lib/docker",
 	}
-	np.ImageID = imageForOs(np.NodePoolOs)
+	np.ImageID = customImage(np.NodePoolOs)
 	if ias := req.InstanceAdvancedSettings; ias != nil {
 		np.DesiredPodNum = deref(ias.DesiredPodNumber)
 		np.UserScript = deref(ias.UserScript)
@@ -321,8 +317,8 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		InternetAccessible:          orDefaultPtr(lcReq.InternetAccessible, &as.InternetAccessible{InternetChargeType: ptr("TRAFFIC_POSTPAID_BY_HOUR"), InternetMaxBandwidthOut: ptr(uint64(0)), PublicIpAssigned: ptr(false)}),
 		SecurityGroupIds:            orEmpty(lcReq.SecurityGroupIds),
 		AutoScalingGroupAbstractSet: []*as.AutoScalingGroupAbstract{{AutoScalingGroupId: ptr(np.ASGID), AutoScalingGroupName: ptr(orDefault(deref(asgReq.AutoScalingGroupName), "tke-np-"+np.ID))}},
-		UserData:                    ptr(deref(lcReq.UserData)), CreatedTime: ptr(created), EnhancedService: lcReq.EnhancedService,
-		ImageId: ptr(np.ImageID), LaunchConfigurationStatus: ptr("NORMAL"),
+		UserData:                    ptr(deref(lcReq.UserData)), CreatedTime: ptr(created), EnhancedService: mergeEnhancedService(nil, lcReq.EnhancedService),
+		ImageId: ptr(orDefault(deref(lcReq.ImageId), imageForOs(np.NodePoolOs))), LaunchConfigurationStatus: ptr("NORMAL"),
 		InstanceChargeType: ptr(orDefault(deref(lcReq.InstanceChargeType), "POSTPAID_BY_HOUR")),
 		InstanceTypes:      ptrSlice(types), InstanceTags: orEmpty(lcReq.InstanceTags), Tags: []*as.Tag{},
 		VersionNumber: ptr(int64(1)), UpdatedTime: ptr(created), CamRoleName: ptr(deref(lcReq.CamRoleName)),
@@ -496,7 +492,10 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 	}
 	if req.OsName != nil {
 		np.NodePoolOs = *req.OsName
-		np.ImageID = imageForOs(*req.OsName)
+		np.ImageID = customImage(*req.OsName)
+		if lc := launchConfigTable.in(rs)[np.ASCID]; lc != nil {
+			lc.ImageId = ptr(imageForOs(*req.OsName))
+		}
 	}
 	if req.OsCustomizeType != nil {
 		np.OsCustomizeType = *req.OsCustomizeType
@@ -623,14 +622,14 @@ func (in *instanceRec) sdk() *tke.Instance {
 	}
 }
 
+// describeClusterInstances lists a cluster's nodes; a cluster that is still being
+// created has none yet and answers an empty list (not an error: a client that waits
+// for its cluster must not take it for gone).
 func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest) (*tke.DescribeClusterInstancesResponseParams, error) {
 	rs := c.regionState()
 	cl, aerr := lookupCluster(rs, req.ClusterId, "InvalidParameter.ClusterNotFound")
 	if aerr != nil {
 		return nil, aerr
-	}
-	if cl.Status == clusterCreating {
-		return nil, apiErr("InternalError.ClusterNotFound", "Cluster `%s` is still being created.", cl.ID)
 	}
 	off, lim := deref(req.Offset), int64(20)
 	if req.Limit != nil {

@@ -47,6 +47,7 @@ func securityGroupModule() module {
 			{"DescribeSecurityGroupPolicies", op(vpc.NewDescribeSecurityGroupPoliciesRequest, describeSecurityGroupPolicies)},
 			{"ModifySecurityGroupPolicies", op(vpc.NewModifySecurityGroupPoliciesRequest, modifySecurityGroupPolicies)},
 			{"DescribeSecurityGroupLimits", op(vpc.NewDescribeSecurityGroupLimitsRequest, describeSecurityGroupLimits)},
+			{"DescribeSecurityGroupAssociationStatistics", op(vpc.NewDescribeSecurityGroupAssociationStatisticsRequest, describeSecurityGroupAssociationStatistics)},
 		},
 		tables: []tableDef{sgTable.def()},
 		tagged: []tagType{tagsOf("cvm", "sg", sgTable)},
@@ -713,4 +714,66 @@ func describeSecurityGroupPolicies(c *call, req *vpc.DescribeSecurityGroupPolici
 			EgressIPv4TotalCount: ptr(count(r.Egress, false)), EgressIPv6TotalCount: ptr(count(r.Egress, true)),
 		},
 	}}, nil
+}
+
+// describeSecurityGroupAssociationStatistics counts what a group is bound to: the
+// instances launched from launch configurations that name it (CVM), the cluster
+// endpoints it guards (CLB, as TKE endpoints are load balancers) and the rules of other
+// groups that reference it (SG, not in TotalCount). Terraform's security-group delete
+// waits for TotalCount to reach 0.
+func describeSecurityGroupAssociationStatistics(c *call, req *vpc.DescribeSecurityGroupAssociationStatisticsRequest) (*vpc.DescribeSecurityGroupAssociationStatisticsResponseParams, error) {
+	rs := c.regionState()
+	ids := derefs(req.SecurityGroupIds)
+	if len(ids) == 0 {
+		return nil, missing("SecurityGroupIds")
+	}
+	if len(ids) > 100 {
+		return nil, apiErr("InvalidParameterValue.LimitExceeded", "At most 100 values are allowed in `SecurityGroupIds`.")
+	}
+	out := make([]*vpc.SecurityGroupAssociationStatistics, 0, len(ids))
+	for _, id := range ids {
+		if _, aerr := lookupSG(rs, &id); aerr != nil {
+			return nil, aerr
+		}
+		var cvm, clb, sg uint64
+		for _, in := range instanceTable.in(rs) {
+			if lc := launchConfigTable.in(rs)[launchConfigOfGroup(rs, in.ASGID)]; lc != nil && contains(derefs(lc.SecurityGroupIds), id) {
+				cvm++
+			}
+		}
+		for _, cl := range clusterTable.in(rs) {
+			for _, ep := range cl.Endpoints {
+				if ep.SecurityGroup == id {
+					clb++
+				}
+			}
+		}
+		for _, other := range sgTable.in(rs) {
+			if other.ID == id {
+				continue
+			}
+			for _, p := range slices.Concat(other.Ingress, other.Egress) {
+				if deref(p.SecurityGroupId) == id {
+					sg++
+					break
+				}
+			}
+		}
+		out = append(out, &vpc.SecurityGroupAssociationStatistics{
+			SecurityGroupId: ptr(id), CVM: ptr(cvm), CDB: ptr(uint64(0)), ENI: ptr(uint64(0)), SG: ptr(sg), CLB: ptr(clb),
+			InstanceStatistics: []*vpc.InstanceStatistic{
+				{InstanceType: ptr("CVM"), InstanceCount: ptr(cvm)}, {InstanceType: ptr("CLB"), InstanceCount: ptr(clb)},
+			},
+			TotalCount: ptr(cvm + clb),
+		})
+	}
+	return &vpc.DescribeSecurityGroupAssociationStatisticsResponseParams{SecurityGroupAssociationStatisticsSet: out}, nil
+}
+
+// launchConfigOfGroup is the launch configuration ID of an auto-scaling group, or "".
+func launchConfigOfGroup(rs *regionState, asgID string) string {
+	if g := asGroupTable.in(rs)[asgID]; g != nil {
+		return deref(g.LaunchConfigurationId)
+	}
+	return ""
 }

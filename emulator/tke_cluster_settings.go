@@ -1,0 +1,102 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+)
+
+// Reads of a cluster's settings that clients make on every refresh besides
+// DescribeClusters: the Terraform provider's kubernetes_cluster read calls
+// DescribeClusterSecurity and DescribeClusterAsGroupOption (its node_pool_global_config),
+// DescribeClusterExtraArgs on import, and the console lists super nodes with
+// DescribeClusterVirtualNode. The emulator keeps no such settings of its own: they read
+// as a managed cluster created without them reads, with the defaults the TKE model
+// documents.
+
+// clusterSettingsModule serves the settings reads.
+func clusterSettingsModule() module {
+	return module{
+		service: tkeService, version: tkeVersion,
+		actions: []actionDef{
+			{"DescribeClusterSecurity", op(tke.NewDescribeClusterSecurityRequest, describeClusterSecurity)},
+			{"DescribeClusterExtraArgs", op(tke.NewDescribeClusterExtraArgsRequest, describeClusterExtraArgs)},
+			{"DescribeClusterAsGroupOption", op(tke.NewDescribeClusterAsGroupOptionRequest, describeClusterAsGroupOption)},
+			{"DescribeClusterVirtualNode", op(tke.NewDescribeClusterVirtualNodeRequest, describeClusterVirtualNode)},
+		},
+	}
+}
+
+// clusterPassword is the basic-auth password DescribeClusterSecurity shows, stable per
+// cluster.
+func clusterPassword(id string) string {
+	sum := sha256.Sum256([]byte("tkeops emulator password for " + id))
+	return hex.EncodeToString(sum[:12])
+}
+
+func describeClusterSecurity(c *call, req *tke.DescribeClusterSecurityRequest) (*tke.DescribeClusterSecurityResponseParams, error) {
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.Status == clusterCreating {
+		return nil, apiErr("ResourceUnavailable.ClusterInAbnormalStat", "Cluster `%s` is %s.", r.ID, r.Status)
+	}
+	resp := &tke.DescribeClusterSecurityResponseParams{
+		UserName: ptr("admin"), Password: ptr(clusterPassword(r.ID)), CertificationAuthority: ptr(fakeCA(r.ID)),
+		ClusterExternalEndpoint: ptr(""), Domain: ptr(clusterDomain(r.ID)), PgwEndpoint: ptr(""),
+		SecurityPolicy: []*string{}, Kubeconfig: ptr(staticKubeconfig(r)), JnsGwEndpoint: ptr(""),
+	}
+	if ep, ok := r.Endpoints[endpointKey(true)]; ok && ep.Status == endpointCreated {
+		resp.ClusterExternalEndpoint = ptr(ep.Address)
+		resp.SecurityPolicy = []*string{ptr("0.0.0.0/0")}
+	}
+	if ep, ok := r.Endpoints[endpointKey(false)]; ok && ep.Status == endpointCreated {
+		resp.PgwEndpoint = ptr(ep.Address)
+	}
+	return resp, nil
+}
+
+func describeClusterExtraArgs(c *call, req *tke.DescribeClusterExtraArgsRequest) (*tke.DescribeClusterExtraArgsResponseParams, error) {
+	if _, aerr := lookupCluster(c.regionState(), req.ClusterId, "ResourceNotFound.ClusterNotFound"); aerr != nil {
+		return nil, aerr
+	}
+	return &tke.DescribeClusterExtraArgsResponseParams{ClusterExtraArgs: &tke.ClusterExtraArgs{
+		Etcd: []*string{}, KubeAPIServer: []*string{}, KubeControllerManager: []*string{}, KubeScheduler: []*string{},
+	}}, nil
+}
+
+// describeClusterAsGroupOption answers the cluster autoscaler's defaults as the
+// ClusterAsGroupOption model documents them (scale-in on, random expander, 10 minutes,
+// 50 %, local-storage and system pods protected); the counters the model leaves
+// undocumented take the cluster autoscaler's own defaults.
+func describeClusterAsGroupOption(c *call, req *tke.DescribeClusterAsGroupOptionRequest) (*tke.DescribeClusterAsGroupOptionResponseParams, error) {
+	if _, aerr := lookupCluster(c.regionState(), req.ClusterId, "InternalError.ClusterNotFound"); aerr != nil {
+		return nil, aerr
+	}
+	return &tke.DescribeClusterAsGroupOptionResponseParams{ClusterAsGroupOption: &tke.ClusterAsGroupOption{
+		IsScaleDownEnabled: ptr(true), Expander: ptr("random"), MaxEmptyBulkDelete: ptr(int64(10)),
+		ScaleDownDelay: ptr(int64(10)), ScaleDownUnneededTime: ptr(int64(10)), ScaleDownUtilizationThreshold: ptr(int64(50)),
+		SkipNodesWithLocalStorage: ptr(true), SkipNodesWithSystemPods: ptr(true), IgnoreDaemonSetsUtilization: ptr(false),
+		OkTotalUnreadyCount: ptr(int64(3)), MaxTotalUnreadyPercentage: ptr(int64(45)), ScaleDownUnreadyTime: ptr(int64(20)),
+		UnregisteredNodeRemovalTime: ptr(int64(15)),
+	}}, nil
+}
+
+// describeClusterVirtualNode lists super nodes; the emulator has none.
+func describeClusterVirtualNode(c *call, req *tke.DescribeClusterVirtualNodeRequest) (*tke.DescribeClusterVirtualNodeResponseParams, error) {
+	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "InvalidParameter.Param")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.Status == clusterCreating || r.Status == clusterDeleting {
+		return nil, apiErr("ResourceUnavailable.ClusterState", "Cluster `%s` is %s.", r.ID, r.Status)
+	}
+	if id := deref(req.NodePoolId); id != "" {
+		if _, aerr := lookupNodePool(c.regionState(), r, req.NodePoolId, "InvalidParameter.Param"); aerr != nil {
+			return nil, aerr
+		}
+	}
+	return &tke.DescribeClusterVirtualNodeResponseParams{Nodes: []*tke.VirtualNode{}, TotalCount: ptr(uint64(0))}, nil
+}
