@@ -882,64 +882,55 @@ func (nodePoolKind) reobserve(ctx context.Context, c *Client, r *spec.NodePool, 
 	return c.reobservePool(ctx, r, clusterID, np)
 }
 
-// scalePool moves a pool's bounds and desired count. The API checks
-// min ≤ desired ≤ max on every call. With both changing: move desired first when it
-// fits the current bounds; otherwise widen the bounds to hold both the current and
-// the new desired count, move desired, then narrow.
+// scalePool moves a pool's bounds, desired count and autoscaling switch as the
+// changes ask, in spec.ScalingMoves' order: the API checks min ≤ desired ≤ max at
+// every call.
 func (c *Client) scalePool(ctx context.Context, s spec.NodePoolSpec, clusterID, poolID string, np *tke.NodePool, changes []diff.Change,
 	modifyPool func(*tke.ModifyClusterNodePoolRequest) error) error {
-	bounds := []string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.autoscaling"}
-	wholeScaling := hasChange(changes, "spec.scaling") && !hasChange(changes, append(bounds, "spec.scaling.desired")...)
-	doBounds := wholeScaling || hasChange(changes, bounds...)
-	doDesired := (wholeScaling || hasChange(changes, "spec.scaling.desired")) && s.Scaling.Desired != nil
-	setBounds := func(lo, hi int64, final bool) error {
-		req := tke.NewModifyClusterNodePoolRequest()
-		req.MinNodesNum = common.Int64Ptr(lo)
-		req.MaxNodesNum = common.Int64Ptr(hi)
-		if final && s.Scaling.Autoscaling != nil {
-			req.EnableAutoscale = common.BoolPtr(*s.Scaling.Autoscaling)
-		}
-		if err := modifyPool(req); err != nil {
-			return fmt.Errorf("scaling bounds: %w", err)
-		}
-		return nil
+	whole := hasChange(changes, "spec.scaling") &&
+		!hasChange(changes, "spec.scaling.min", "spec.scaling.max", "spec.scaling.desired", "spec.scaling.autoscaling")
+	liveDesired := int(i64(np.DesiredNodesNum))
+	live := spec.NodePoolScaling{Min: int(i64(np.MinNodesNum)), Max: int(i64(np.MaxNodesNum)), Desired: &liveDesired}
+	want := spec.NodePoolScaling{Min: live.Min, Max: live.Max}
+	if whole || hasChange(changes, "spec.scaling.min", "spec.scaling.max") {
+		want.Min, want.Max = s.Scaling.Min, s.Scaling.Max
 	}
-	setDesired := func() error {
+	if whole || hasChange(changes, "spec.scaling.desired") {
+		want.Desired = s.Scaling.Desired
+	}
+	autoscale := (whole || hasChange(changes, "spec.scaling.autoscaling")) && s.Scaling.Autoscaling != nil
+	moves := spec.ScalingMoves(live, want)
+	last := -1 // the last bounds call carries the autoscaling switch
+	for i, m := range moves {
+		if m.SetsBounds {
+			last = i
+		}
+	}
+	if autoscale && last < 0 {
+		moves = append(moves, spec.ScalingMove{SetsBounds: true, Min: want.Min, Max: want.Max})
+		last = len(moves) - 1
+	}
+	for i, m := range moves {
+		if m.SetsBounds {
+			req := tke.NewModifyClusterNodePoolRequest()
+			req.MinNodesNum = common.Int64Ptr(int64(m.Min))
+			req.MaxNodesNum = common.Int64Ptr(int64(m.Max))
+			if autoscale && i == last {
+				req.EnableAutoscale = common.BoolPtr(*s.Scaling.Autoscaling)
+			}
+			if err := modifyPool(req); err != nil {
+				return fmt.Errorf("scaling bounds %d–%d: %w", m.Min, m.Max, err)
+			}
+			continue
+		}
 		req := tke.NewModifyNodePoolDesiredCapacityAboutAsgRequest()
 		req.ClusterId = common.StringPtr(clusterID)
 		req.NodePoolId = common.StringPtr(poolID)
-		req.DesiredCapacity = common.Int64Ptr(int64(*s.Scaling.Desired))
+		req.DesiredCapacity = common.Int64Ptr(int64(m.Desired))
 		if _, err := invoke(ctx, c, "tke", "ModifyNodePoolDesiredCapacityAboutAsg", kindWrite, func(ctx context.Context) (*tke.ModifyNodePoolDesiredCapacityAboutAsgResponse, error) {
 			return c.tke.ModifyNodePoolDesiredCapacityAboutAsgWithContext(ctx, req)
 		}); err != nil {
-			return fmt.Errorf("desired capacity: %w", err)
-		}
-		return nil
-	}
-	var steps []func() error
-	newMin, newMax := int64(s.Scaling.Min), int64(s.Scaling.Max)
-	curMin, curMax := i64(np.MinNodesNum), i64(np.MaxNodesNum)
-	final := func() error { return setBounds(newMin, newMax, true) }
-	switch {
-	case doDesired && doBounds:
-		d := int64(*s.Scaling.Desired)
-		if d >= curMin && d <= curMax {
-			steps = append(steps, setDesired, final)
-		} else {
-			lo, hi := min(curMin, newMin), max(curMax, newMax)
-			steps = append(steps, func() error { return setBounds(lo, hi, false) }, setDesired)
-			if lo != newMin || hi != newMax || s.Scaling.Autoscaling != nil {
-				steps = append(steps, final)
-			}
-		}
-	case doBounds:
-		steps = append(steps, final)
-	case doDesired:
-		steps = append(steps, setDesired)
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return err
+			return fmt.Errorf("desired capacity %d: %w", m.Desired, err)
 		}
 	}
 	return nil
