@@ -280,7 +280,38 @@ func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster)
 	for _, l := range lives {
 		cands = append(cands, c.clusterCandidate(l))
 	}
-	return c.assemble(spec.KindCluster, resources(want), cands), nil
+	obs := c.assemble(spec.KindCluster, resources(want), cands)
+	if err := c.clusterNamesakes(ctx, resources(want), obs); err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+// clusterNamesakes is vpcNamesakes for clusters: a cluster named like a missing
+// wanted one, in its VPC, without this instance's ownership.
+func (c *Client) clusterNamesakes(ctx context.Context, want []spec.Resource, obs []providers.Observation) error {
+	missing := missingNames(want, obs)
+	if len(missing) == 0 {
+		return nil
+	}
+	var found []namesake
+	for start := 0; start < len(missing); start += 10 {
+		chunk := missing[start:min(start+10, len(missing))]
+		cls, err := c.listClusters(ctx, []*tke.Filter{tkeFilter("ClusterName", chunk...)}, nil)
+		if err != nil {
+			return fmt.Errorf("look up clusters named %v: %w", chunk, err)
+		}
+		for _, cl := range cls {
+			_, own := splitTags(clusterTags(cl))
+			n := namesake{id: sv(cl.ClusterId), name: sv(cl.ClusterName), own: own}
+			if ns := cl.ClusterNetworkSettings; ns != nil {
+				n.parent = sv(ns.VpcId)
+			}
+			found = append(found, n)
+		}
+	}
+	c.markNamesakes(spec.KindCluster, want, obs, found)
+	return nil
 }
 
 func (clusterKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {

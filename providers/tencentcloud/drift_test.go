@@ -1,13 +1,18 @@
 package tencentcloud_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
 
@@ -71,5 +76,70 @@ func TestCloudRenameIsSetBack(t *testing.T) {
 		if o = e.waitSettled(t, addr.Kind, r); o.Live.GetAddr().Name != addr.Name {
 			t.Errorf("%s: cloud name after the update: %q", addr, o.Live.GetAddr().Name)
 		}
+	}
+}
+
+// TestStrippedTagsShowNamesakes strips tkeops' ownership tags from one resource of
+// every kind (tag:ModifyResourceTags, as the console does) and checks that the next
+// observation reports the resource as missing AND names the live resource that
+// carries its name, so the planner can refuse to create a second one. A resource
+// of another owner with the same name is not a namesake.
+func TestStrippedTagsShowNamesakes(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(21)
+	created := e.create(t, st)
+	ob := e.outOfBand(t)
+	pool := st.pools[1]
+	created[pool.GetAddr()] = e.waitSettled(t, spec.KindNodePool, pool)
+	resource := map[spec.Kind]string{
+		spec.KindVPC: "vpc:vpc", spec.KindSubnet: "vpc:subnet", spec.KindSecurityGroup: "cvm:sg",
+		spec.KindCluster: "tke:cluster", spec.KindNodePool: "tke:nodepool",
+	}
+	for _, r := range []spec.Resource{st.vpc, st.subnets[2], st.sg, st.cluster, pool} {
+		addr := r.GetAddr()
+		id := created[addr].ID
+		svc, prefix, _ := strings.Cut(resource[addr.Kind], ":")
+		req := tag.NewModifyResourceTagsRequest()
+		req.Resource = common.StringPtr(fmt.Sprintf("qcs::%s:%s:uin/:%s/%s", svc, testRegion, prefix, id))
+		for _, k := range []string{providers.TagOwner, providers.TagName, providers.TagDeletionPolicy} {
+			req.DeleteTags = append(req.DeleteTags, &tag.TagKeyObject{TagKey: common.StringPtr(k)})
+		}
+		if _, err := ob.tag.ModifyResourceTagsWithContext(e.ctx, req); err != nil {
+			t.Fatalf("%s: strip tags: %v", addr, err)
+		}
+		o := e.observeOne(t, r)
+		if o.Exists || len(o.Namesakes) != 1 || o.Namesakes[0] != id {
+			t.Errorf("%s: after stripping its tags: exists %v, namesakes %v, want [%s]", addr, o.Exists, o.Namesakes, id)
+		}
+	}
+
+	// The same name under another owner is that owner's business.
+	other, err := tencentcloud.NewConnector(tencentcloud.Options{SecretID: testSecretID, SecretKey: testSecretKey,
+		Scheme: "HTTP", Endpoint: e.srv.Endpoint, Owner: "someone-else"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := other.ConnectRegion(testRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := &spec.VPC{Object: obj(spec.KindVPC, "shared-name"), Spec: spec.VPCSpec{Region: testRegion, CIDRBlock: "10.9.0.0/16"}}
+	spec.Default(mine)
+	if _, err := oc.Create(e.ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.observeOne(t, mine); o.Exists || len(o.Namesakes) != 0 {
+		t.Errorf("another owner's VPC of the same name: exists %v, namesakes %v", o.Exists, o.Namesakes)
+	}
+
+	// Nothing missing, nothing looked up.
+	fresh := newStack(22)
+	e.create(t, fresh)
+	e.srv.ResetCalls()
+	if _, err := e.c.Observe(e.ctx, spec.KindVPC, []spec.Resource{fresh.vpc}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.TotalCalls(); n != 1 {
+		t.Errorf("observing an existing VPC made %d calls, want 1", n)
 	}
 }

@@ -467,7 +467,16 @@ func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePoo
 	for _, l := range lives {
 		cands = append(cands, c.poolCandidate(l))
 	}
-	return c.assemble(spec.KindNodePool, resources(want), cands), nil
+	obs := c.assemble(spec.KindNodePool, resources(want), cands)
+	// Every pool of the clusters involved was listed, owned or not: the namesakes of a
+	// missing pool are among them, at no extra call.
+	found := make([]namesake, 0, len(lives))
+	for _, l := range lives {
+		_, own := splitTags(tkeTagMap(l.np.Tags))
+		found = append(found, namesake{id: sv(l.np.NodePoolId), name: sv(l.np.Name), own: own, parent: l.clusterID})
+	}
+	c.markNamesakes(spec.KindNodePool, resources(want), obs, found)
+	return obs, nil
 }
 
 // findPool looks one pool up in a cluster, by ID or (id "") by this instance's tags.

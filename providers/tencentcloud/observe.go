@@ -83,6 +83,67 @@ func (c *Client) assemble(kind spec.Kind, want []spec.Resource, cands []candidat
 	return out
 }
 
+// namesake is a live resource found by its cloud name.
+type namesake struct {
+	id, name string
+	own      ownership
+	parent   string // the ID of what it lives in, for names unique only there
+}
+
+// missingNames lists the names of the wanted resources observed as missing.
+func missingNames(want []spec.Resource, obs []providers.Observation) []string {
+	exists := map[spec.Addr]bool{}
+	for _, o := range obs {
+		if o.Exists && o.DuplicateOf == "" {
+			exists[o.Addr] = true
+		}
+	}
+	var out []string
+	for _, w := range want {
+		if f, ok := spec.ParentRef(w); ok && f.Ref.ID == "" {
+			continue // its parent is created too: nothing can be named like it in there
+		}
+		if !exists[w.GetAddr()] {
+			out = append(out, w.GetAddr().Name)
+		}
+	}
+	return out
+}
+
+// markNamesakes sets Namesakes on the observations of wanted resources that do not
+// exist: the found resources with their name that are not this instance's (no owner
+// tag, or this owner's tag without a name tag of this kind). Other owners'
+// resources are theirs to name as they like. A wanted resource with a parent
+// reference (a subnet's VPC) only counts namesakes in the same parent.
+func (c *Client) markNamesakes(kind spec.Kind, want []spec.Resource, obs []providers.Observation, found []namesake) {
+	wantByAddr := map[spec.Addr]spec.Resource{}
+	for _, w := range want {
+		wantByAddr[w.GetAddr()] = w
+	}
+	for i := range obs {
+		o := &obs[i]
+		w := wantByAddr[o.Addr]
+		if o.Exists || w == nil {
+			continue
+		}
+		parent := ""
+		if f, ok := spec.ParentRef(w); ok {
+			if parent = f.Ref.ID; parent == "" {
+				continue // its parent is created too
+			}
+		}
+		for _, n := range found {
+			if n.name != o.Addr.Name || n.own.ownedBy(c.owner, kind) || (n.own.owner != "" && n.own.owner != c.owner) {
+				continue
+			}
+			if n.parent != "" && parent != "" && n.parent != parent {
+				continue
+			}
+			o.Namesakes = append(o.Namesakes, n.id)
+		}
+	}
+}
+
 // baseObservation fills what every kind's observation has in common.
 func (c *Client) baseObservation(kind spec.Kind, cd candidate, status string) providers.Observation {
 	o := providers.Observation{

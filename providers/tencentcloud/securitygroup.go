@@ -222,15 +222,20 @@ func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.Se
 	for _, l := range lives {
 		cands = append(cands, c.sgCandidate(l))
 	}
-	return c.assemble(spec.KindSecurityGroup, resources(want), cands), nil
+	obs := c.assemble(spec.KindSecurityGroup, resources(want), cands)
+	if err := vpcNamesakes(ctx, c, c.securityGroups(), resources(want), obs); err != nil {
+		return nil, err
+	}
+	return obs, nil
 }
 
 // securityGroups describes security groups to the shared observe and delete paths.
 func (c *Client) securityGroups() vpcProduct[*vpc.SecurityGroup] {
 	return vpcProduct[*vpc.SecurityGroup]{
-		kind: spec.KindSecurityGroup, noun: "security group", nouns: "security groups", idFilter: "security-group-id",
+		kind: spec.KindSecurityGroup, noun: "security group", nouns: "security groups", idFilter: "security-group-id", nameFilter: "security-group-name",
 		list: c.listSecurityGroups,
 		id:   func(g *vpc.SecurityGroup) string { return sv(g.SecurityGroupId) },
+		name: func(g *vpc.SecurityGroup) string { return sv(g.SecurityGroupName) },
 		tags: func(g *vpc.SecurityGroup) []*vpc.Tag { return g.TagSet },
 	}
 }

@@ -52,10 +52,12 @@ func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
 // subnets describes subnets to the shared observe and delete paths.
 func (c *Client) subnets() vpcProduct[*vpc.Subnet] {
 	return vpcProduct[*vpc.Subnet]{
-		kind: spec.KindSubnet, noun: "subnet", nouns: "subnets", idFilter: "subnet-id",
-		list: c.listSubnets,
-		id:   func(s *vpc.Subnet) string { return sv(s.SubnetId) },
-		tags: func(s *vpc.Subnet) []*vpc.Tag { return s.TagSet },
+		kind: spec.KindSubnet, noun: "subnet", nouns: "subnets", idFilter: "subnet-id", nameFilter: "subnet-name",
+		list:   c.listSubnets,
+		id:     func(s *vpc.Subnet) string { return sv(s.SubnetId) },
+		name:   func(s *vpc.Subnet) string { return sv(s.SubnetName) },
+		parent: func(s *vpc.Subnet) string { return sv(s.VpcId) },
+		tags:   func(s *vpc.Subnet) []*vpc.Tag { return s.TagSet },
 	}
 }
 

@@ -52,9 +52,10 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 // vpcs describes VPCs to the shared observe and delete paths.
 func (c *Client) vpcs() vpcProduct[*vpc.Vpc] {
 	return vpcProduct[*vpc.Vpc]{
-		kind: spec.KindVPC, noun: "VPC", nouns: "VPCs", idFilter: "vpc-id",
+		kind: spec.KindVPC, noun: "VPC", nouns: "VPCs", idFilter: "vpc-id", nameFilter: "vpc-name",
 		list: c.listVPCs,
 		id:   func(v *vpc.Vpc) string { return sv(v.VpcId) },
+		name: func(v *vpc.Vpc) string { return sv(v.VpcName) },
 		tags: func(v *vpc.Vpc) []*vpc.Tag { return v.TagSet },
 	}
 }

@@ -41,9 +41,15 @@ type vpcProduct[T any] struct {
 	noun     string // singular, for errors: "VPC"
 	nouns    string // plural, for errors: "VPCs"
 	idFilter string // the filter that selects by ID: "vpc-id"
-	list     func(ctx context.Context, filters []*vpc.Filter) ([]T, error)
-	id       func(T) string
-	tags     func(T) []*vpc.Tag
+	// nameFilter selects by cloud name: "vpc-name".
+	nameFilter string
+	list       func(ctx context.Context, filters []*vpc.Filter) ([]T, error)
+	id         func(T) string
+	name       func(T) string
+	tags       func(T) []*vpc.Tag
+	// parent is the ID of the resource x lives in, when a name is unique only there
+	// (a subnet's VPC); nil when names are looked up across the region.
+	parent func(x T) string
 }
 
 // observeOwned observes this instance's resources of one type and pairs them with want.
@@ -56,7 +62,41 @@ func observeOwned[T any](ctx context.Context, c *Client, t vpcProduct[T], want [
 	for _, x := range xs {
 		cands = append(cands, candidateOf(x))
 	}
-	return c.assemble(t.kind, want, cands), nil
+	obs := c.assemble(t.kind, want, cands)
+	if err := vpcNamesakes(ctx, c, t, want, obs); err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+// vpcNamesakes finds, for wanted resources that do not exist, live resources of the
+// type with the same cloud name that carry no tkeops ownership of this instance
+// (tags stripped, or made by hand): creating another would make a second one of the
+// same name. It calls nothing when every wanted resource exists (a no-op plan);
+// otherwise it looks the names up, five a call (the filter's limit).
+func vpcNamesakes[T any](ctx context.Context, c *Client, t vpcProduct[T], want []spec.Resource, obs []providers.Observation) error {
+	missing := missingNames(want, obs)
+	if len(missing) == 0 {
+		return nil
+	}
+	var found []namesake
+	for start := 0; start < len(missing); start += 5 {
+		chunk := missing[start:min(start+5, len(missing))]
+		xs, err := t.list(ctx, []*vpc.Filter{vpcFilter(t.nameFilter, chunk...)})
+		if err != nil {
+			return fmt.Errorf("look up %s named %v: %w", t.nouns, chunk, err)
+		}
+		for _, x := range xs {
+			_, own := splitTags(vpcTagMap(t.tags(x)))
+			n := namesake{id: t.id(x), name: t.name(x), own: own}
+			if t.parent != nil {
+				n.parent = t.parent(x)
+			}
+			found = append(found, n)
+		}
+	}
+	c.markNamesakes(t.kind, want, obs, found)
+	return nil
 }
 
 // observeByID observes resources by ID with the type's ID filter, which answers an
