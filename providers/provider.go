@@ -2,6 +2,8 @@ package providers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tkeops/tkeops/diff"
@@ -125,3 +127,44 @@ type DeleteOptions struct {
 type Connector interface {
 	Connect(ctx context.Context, region string) (Client, error)
 }
+
+// RegionLister is implemented by connectors that can tell every region where this
+// instance owns resources, from the ownership tags, so that regions without specs
+// (a region removed from git, an empty directory) are observed too.
+type RegionLister interface {
+	OwnedRegions(ctx context.Context) ([]string, error)
+}
+
+// Locker takes the apply lock of this instance's owner. The lock lives where the
+// owner's resources live (no state file); a lock left by a killed run expires.
+type Locker interface {
+	// Lock takes the lock for holder (who is applying, for people: "ci@runner-7",
+	// "serve/pod-2") until ttl passes unless renewed. When someone else holds it, it
+	// returns a *LockedError naming them.
+	Lock(ctx context.Context, holder string, ttl time.Duration) (Lock, error)
+}
+
+// Lock is a held apply lock.
+type Lock interface {
+	// Renew extends the lock by its ttl from now. It fails with ErrLockLost when the
+	// lock expired and someone else took it: stop applying.
+	Renew(ctx context.Context) error
+	// Unlock releases the lock. Releasing a lock already gone is not an error.
+	Unlock(ctx context.Context) error
+}
+
+// LockedError is returned by Locker.Lock when another run holds the lock.
+type LockedError struct {
+	Owner   string    // the tkeops instance whose lock it is
+	Holder  string    // who holds it
+	Since   time.Time // when they took it
+	Expires time.Time // when it expires unless renewed
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("the apply lock of %q is held by %s since %s (expires %s unless renewed)",
+		e.Owner, e.Holder, e.Since.UTC().Format(time.RFC3339), e.Expires.UTC().Format(time.RFC3339))
+}
+
+// ErrLockLost is returned by Lock.Renew when the lock expired and another run took it.
+var ErrLockLost = errors.New("the apply lock was lost: it expired and another run took it")

@@ -61,6 +61,13 @@
 // node count; a pool's total, ready and desired nodes) and Endpoints (a cluster's
 // endpoint statuses and addresses, when they were read).
 //
+// # The apply lock and the owner's regions
+//
+// Connector.Lock takes the owner's apply lock in the account's Tag service (lock.go
+// says how), so concurrent applies of one owner never interleave without a state
+// file. Connector.OwnedRegions lists the regions where the owner has resources, from
+// tag:GetResources over the owner tag, so regions without specs are observed too.
+//
 // # Calls
 //
 // Every call goes through a per-action token bucket (defaults below the server limits
