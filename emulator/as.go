@@ -88,6 +88,82 @@ func groupView(rs *regionState, g *as.AutoScalingGroup) *as.AutoScalingGroup {
 		activity = "IN_ACTIVITY"
 	}
 	cp.InActivityStatus = ptr(activity)
+	// Settings never given read as their documented defaults.
+	ss := as.ServiceSettings{}
+	if g.ServiceSettings != nil {
+		ss = *g.ServiceSettings
+	}
+	orSet(&ss.ReplaceMonitorUnhealthy, false)
+	orSet(&ss.ScalingMode, "CLASSIC_SCALING")
+	orSet(&ss.ReplaceLoadBalancerUnhealthy, false)
+	orSet(&ss.ReplaceMode, "RECREATE")
+	orSet(&ss.AutoUpdateInstanceTags, false)
+	orSet(&ss.DesiredCapacitySyncWithMaxMinSize, false)
+	orSet(&ss.PriorityScaleInUnhealthy, false)
+	cp.ServiceSettings = &ss
+	orSet(&cp.LoadBalancerHealthCheckGracePeriod, 0)
+	orSet(&cp.ConcurrentScaleOutForDesiredCapacity, false)
+	if cp.InstanceNameIndexSettings == nil {
+		cp.InstanceNameIndexSettings = &as.InstanceNameIndexSettings{Enabled: ptr(false), BeginIndex: ptr(int64(0)), IndexLength: ptr(uint64(0))}
+	}
+	if cp.HostNameIndexSettings == nil {
+		cp.HostNameIndexSettings = &as.HostNameIndexSettings{Enabled: ptr(false), BeginIndex: ptr(uint64(0)), IndexLength: ptr(uint64(0))}
+	}
+	if cp.SpotMixedAllocationPolicy == nil { // only SPOT_MIXED groups use it; others show the defaults
+		cp.SpotMixedAllocationPolicy = &as.SpotMixedAllocationPolicy{
+			BaseCapacity: ptr(uint64(0)), OnDemandPercentageAboveBaseCapacity: ptr(uint64(0)),
+			SpotAllocationStrategy: ptr("COST_OPTIMIZED"), CompensateWithBaseInstance: ptr(true),
+		}
+	}
+	return &cp
+}
+
+// orSet gives *p the value v when it is nil: a setting never given reads as its default.
+func orSet[T any](p **T, v T) {
+	if *p == nil {
+		*p = &v
+	}
+}
+
+// launchConfigView is a launch configuration as DescribeLaunchConfigurations shows it:
+// what was never set reads as the documented default or empty value.
+func launchConfigView(lc *as.LaunchConfiguration) *as.LaunchConfiguration {
+	cp := *lc
+	ia := as.InternetAccessible{}
+	if lc.InternetAccessible != nil {
+		ia = *lc.InternetAccessible
+	}
+	orSet(&ia.InternetChargeType, "TRAFFIC_POSTPAID_BY_HOUR")
+	orSet(&ia.InternetMaxBandwidthOut, 0)
+	orSet(&ia.PublicIpAssigned, false)
+	orSet(&ia.InternetServiceProvider, "")
+	orSet(&ia.IPv4AddressType, "WanIP")
+	orSet(&ia.AntiDDoSPackageId, "")
+	orSet(&ia.IsKeepEIP, false)
+	cp.InternetAccessible = &ia
+	hn := as.HostNameSettings{}
+	if lc.HostNameSettings != nil {
+		hn = *lc.HostNameSettings
+	}
+	orSet(&hn.HostNameDelimiter, ".")
+	cp.HostNameSettings = &hn
+	in := as.InstanceNameSettings{}
+	if lc.InstanceNameSettings != nil {
+		in = *lc.InstanceNameSettings
+	}
+	orSet(&in.InstanceName, "")
+	orSet(&in.InstanceNameStyle, "ORIGINAL")
+	orSet(&in.InstanceNameDelimiter, ".")
+	cp.InstanceNameSettings = &in
+	if cp.InstanceChargePrepaid == nil {
+		cp.InstanceChargePrepaid = &as.InstanceChargePrepaid{Period: ptr(int64(0)), RenewFlag: ptr("")}
+	}
+	if cp.IPv6InternetAccessible == nil {
+		cp.IPv6InternetAccessible = &as.IPv6InternetAccessible{InternetChargeType: ptr("TRAFFIC_POSTPAID_BY_HOUR"), InternetMaxBandwidthOut: ptr(uint64(0)), BandwidthPackageId: ptr("")}
+	}
+	orSet(&cp.HpcClusterId, "")
+	orSet(&cp.ImageFamily, "")
+	orSet(&cp.DedicatedClusterId, "")
 	return &cp
 }
 
@@ -182,8 +258,7 @@ func describeLaunchConfigurations(c *call, req *as.DescribeLaunchConfigurationsR
 	lo, hi := page(len(match), off, lim)
 	set := make([]*as.LaunchConfiguration, 0, hi-lo)
 	for _, lc := range match[lo:hi] {
-		cp := *lc
-		set = append(set, &cp)
+		set = append(set, launchConfigView(lc))
 	}
 	return &as.DescribeLaunchConfigurationsResponseParams{LaunchConfigurationSet: set, TotalCount: ptr(uint64(len(match)))}, nil
 }
@@ -270,8 +345,8 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 	if req.RetryPolicy != nil {
 		g.RetryPolicy = req.RetryPolicy
 	}
-	if req.ServiceSettings != nil {
-		g.ServiceSettings = req.ServiceSettings
+	if req.ServiceSettings != nil { // the settings given change; the others stay
+		g.ServiceSettings = overlay(g.ServiceSettings, req.ServiceSettings)
 	}
 	if req.MultiZoneSubnetPolicy != nil {
 		g.MultiZoneSubnetPolicy = req.MultiZoneSubnetPolicy
@@ -299,6 +374,10 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 			return nil, apiErr("ResourceNotFound.SecurityGroupNotFound", "The security group `%s` does not exist.", sg)
 		}
 	}
+	internet, hostName, instanceName, aerr := modifiedLaunchSettings(lc, req)
+	if aerr != nil {
+		return nil, aerr
+	}
 	if req.InstanceTypes != nil {
 		if len(req.InstanceTypes) == 0 {
 			return nil, apiErr("InvalidParameterValue", "InstanceTypes cannot be empty.")
@@ -319,7 +398,7 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 		lc.SecurityGroupIds = req.SecurityGroupIds
 	}
 	if req.InternetAccessible != nil {
-		lc.InternetAccessible = req.InternetAccessible
+		lc.InternetAccessible = internet
 	}
 	if req.InstanceChargeType != nil {
 		lc.InstanceChargeType = req.InstanceChargeType
@@ -331,16 +410,16 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 		lc.DiskTypePolicy = req.DiskTypePolicy
 	}
 	if req.SystemDisk != nil {
-		lc.SystemDisk = req.SystemDisk
+		lc.SystemDisk = overlay(lc.SystemDisk, req.SystemDisk)
 	}
 	if req.DataDisks != nil {
 		lc.DataDisks = req.DataDisks
 	}
 	if req.HostNameSettings != nil {
-		lc.HostNameSettings = req.HostNameSettings
+		lc.HostNameSettings = hostName
 	}
 	if req.InstanceNameSettings != nil {
-		lc.InstanceNameSettings = req.InstanceNameSettings
+		lc.InstanceNameSettings = instanceName
 	}
 	if req.EnhancedService != nil {
 		lc.EnhancedService = mergeEnhancedService(lc.EnhancedService, req.EnhancedService)
@@ -390,4 +469,46 @@ func mergeEnhancedService(cur, req *as.EnhancedService) *as.EnhancedService {
 		out.AutomationToolsService = &as.RunAutomationServiceEnabled{Enabled: ptr(*a.Enabled)}
 	}
 	return out
+}
+
+// modifiedLaunchSettings merges the nested settings a ModifyLaunchConfigurationAttributes
+// request changes into the current ones, as the AS model documents: InternetAccessible
+// and SystemDisk change the fields given; HostNameSettings and InstanceNameSettings,
+// when added, need the name and take defaults for the rest, and when modified change the
+// fields given; a public IP needs bandwidth above 0 Mbps.
+func modifiedLaunchSettings(lc *as.LaunchConfiguration, req *as.ModifyLaunchConfigurationAttributesRequest) (*as.InternetAccessible, *as.HostNameSettings, *as.InstanceNameSettings, *APIError) {
+	internet := lc.InternetAccessible
+	if req.InternetAccessible != nil {
+		internet = overlay(lc.InternetAccessible, req.InternetAccessible)
+		if deref(internet.PublicIpAssigned) && deref(internet.InternetMaxBandwidthOut) == 0 {
+			return nil, nil, nil, apiErr("InvalidParameter.InScenario", "A public IP needs InternetMaxBandwidthOut above 0 Mbps.")
+		}
+	}
+	hostName := lc.HostNameSettings
+	if r := req.HostNameSettings; r != nil {
+		if hostName == nil || deref(hostName.HostName) == "" {
+			if deref(r.HostName) == "" {
+				return nil, nil, nil, apiErr("MissingParameter.InScenario", "Adding HostNameSettings needs HostNameSettings.HostName.")
+			}
+			hostName = &as.HostNameSettings{HostNameStyle: ptr("ORIGINAL")}
+		}
+		hostName = overlay(hostName, r)
+		if len(deref(hostName.HostName))+len(deref(hostName.HostNameSuffix)) > 46 {
+			return nil, nil, nil, apiErr("InvalidParameterValue.HostNameWithSuffixTooLong", "The host name with its suffix is longer than 46 characters.")
+		}
+	}
+	instanceName := lc.InstanceNameSettings
+	if r := req.InstanceNameSettings; r != nil {
+		if instanceName == nil || deref(instanceName.InstanceName) == "" {
+			if deref(r.InstanceName) == "" {
+				return nil, nil, nil, apiErr("MissingParameter.InScenario", "Adding InstanceNameSettings needs InstanceNameSettings.InstanceName.")
+			}
+			instanceName = &as.InstanceNameSettings{InstanceNameStyle: ptr("ORIGINAL")}
+		}
+		instanceName = overlay(instanceName, r)
+		if len(deref(instanceName.InstanceName))+len(deref(instanceName.InstanceNameSuffix)) > 108 {
+			return nil, nil, nil, apiErr("InvalidParameterValue.InstanceNameWithSuffixTooLong", "The instance name with its suffix is longer than 108 characters.")
+		}
+	}
+	return internet, hostName, instanceName, nil
 }

@@ -102,24 +102,28 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	key := a.service + "." + a.name
 	e.calls.add(key)
+	fail := func(ae *APIError) {
+		e.calls.addError(key, ae.Code)
+		writeError(w, requestID, ae)
+	}
 	if v := r.Header.Get("X-TC-Version"); v != a.version {
-		writeError(w, requestID, apiErr(codeNoSuchVersion, "The API version `%s` of `%s` does not exist; the emulator serves %s.", v, key, a.version))
+		fail(apiErr(codeNoSuchVersion, "The API version `%s` of `%s` does not exist; the emulator serves %s.", v, key, a.version))
 		return
 	}
 	region := r.Header.Get("X-TC-Region")
 	if a.regional {
 		if region == "" {
-			writeError(w, requestID, missing("Region"))
+			fail(missing("Region"))
 			return
 		}
 		if !regionPattern.MatchString(region) {
-			writeError(w, requestID, apiErr(codeUnsupportedRegion, "The region `%s` is not supported.", region))
+			fail(apiErr(codeUnsupportedRegion, "The region `%s` is not supported.", region))
 			return
 		}
 	}
 	if !e.limiter.allow(key, region, signed.SecretID, e.now()) {
 		limit := e.limiter.limit(key)
-		writeError(w, requestID, apiErr(codeRequestLimitExceeded, "Your current request times exceeds the frequency limit `%d` per second for `%s`. Please reduce the frequency of calls.", limit, key))
+		fail(apiErr(codeRequestLimitExceeded, "Your current request times exceeds the frequency limit `%d` per second for `%s`. Please reduce the frequency of calls.", limit, key))
 		return
 	}
 	if f, ok := e.faults.draw(key); ok {
@@ -133,7 +137,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if f.err != nil {
-			writeError(w, requestID, f.err)
+			fail(f.err)
 			return
 		}
 	}
@@ -174,7 +178,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 			ae = apiErr(codeInternalError, "Internal error: %v", herr)
 		}
 		e.log.Debug("emulator: call", "action", key, "region", region, "code", ae.Code)
-		writeError(w, requestID, ae)
+		fail(ae)
 		return
 	}
 	e.log.Debug("emulator: call", "action", key, "region", region)
@@ -183,10 +187,11 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2,}-[a-z]+(-[a-z0-9]+)*$`)
 
-// decodeRequest decodes body into an SDK request. Top-level keys the type does not
-// declare are refused with UnknownParameter, as the real API does (the SDK's own
-// FromJsonString only says "unknown keys"). Numbers and numeric strings are accepted
-// for each other's fields, because the VPC API takes Offset/Limit as strings.
+// decodeRequest decodes body into an SDK request. Keys the request type does not
+// declare, at any depth, are refused with UnknownParameter naming the parameter as the
+// API spells it ("Filters.0.Namex"), as the real API does (the SDK's own FromJsonString
+// only says "unknown keys"). Numbers and numeric strings are accepted for each other's
+// fields, because the VPC API takes Offset/Limit as strings.
 func decodeRequest(body string, req sdkRequest) error {
 	if strings.TrimSpace(body) == "" {
 		body = "{}"
@@ -195,26 +200,12 @@ func decodeRequest(body string, req sdkRequest) error {
 	if err := stdjson.Unmarshal([]byte(body), &raw); err != nil {
 		return apiErr(codeInvalidParameter, "The request body is not a JSON object: %v", err)
 	}
-	fields := requestFields(reflect.TypeOf(req))
-	var unknown []string
-	changed := false
-	for k, v := range raw {
-		ft, ok := fields[k]
-		if !ok {
-			unknown = append(unknown, k)
-			continue
-		}
-		if nv, ok := coerceScalar(ft, v); ok {
-			raw[k] = nv
-			changed = true
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return apiErr(codeUnknownParameter, "The parameter `%s` is not recognized.", unknown[0])
+	fixed, changed, unknown := conformObject("", requestFields(reflect.TypeOf(req)), raw)
+	if unknown != "" {
+		return apiErr(codeUnknownParameter, "The parameter `%s` is not recognized.", unknown)
 	}
 	if changed {
-		b, err := stdjson.Marshal(raw)
+		b, err := stdjson.Marshal(fixed)
 		if err != nil {
 			return fmt.Errorf("re-encode request: %w", err)
 		}
@@ -231,6 +222,82 @@ func decodeRequest(body string, req sdkRequest) error {
 	return nil
 }
 
+// conformObject checks the keys of one JSON object against fields (JSON name → Go
+// type) and coerces numeric scalars; it returns the first unknown parameter's path, in
+// sorted order.
+func conformObject(path string, fields map[string]reflect.Type, raw map[string]stdjson.RawMessage) (map[string]stdjson.RawMessage, bool, string) {
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	changed := false
+	for _, k := range keys {
+		ft, ok := fields[k]
+		if !ok {
+			return nil, false, path + k
+		}
+		nv, c, unknown := conformValue(path+k, ft, raw[k])
+		if unknown != "" {
+			return nil, false, unknown
+		}
+		if c {
+			raw[k], changed = nv, true
+		}
+	}
+	return raw, changed, ""
+}
+
+// conformValue checks one value against its Go type: objects against their struct's
+// fields, arrays element by element (paths "X.0", "X.1"), scalars by coercion.
+func conformValue(path string, t reflect.Type, v stdjson.RawMessage) (stdjson.RawMessage, bool, string) {
+	s := strings.TrimSpace(string(v))
+	if s == "" || s == "null" {
+		return v, false, ""
+	}
+	et := t
+	for et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	switch {
+	case et.Kind() == reflect.Struct && s[0] == '{':
+		var obj map[string]stdjson.RawMessage
+		if stdjson.Unmarshal(v, &obj) != nil {
+			return v, false, "" // FromJsonString reports the type error
+		}
+		fixed, changed, unknown := conformObject(path+".", requestFields(et), obj)
+		if unknown != "" || !changed {
+			return v, false, unknown
+		}
+		b, _ := stdjson.Marshal(fixed)
+		return b, true, ""
+	case et.Kind() == reflect.Slice && s[0] == '[':
+		var arr []stdjson.RawMessage
+		if stdjson.Unmarshal(v, &arr) != nil {
+			return v, false, ""
+		}
+		changed := false
+		for i, el := range arr {
+			nv, c, unknown := conformValue(path+"."+strconv.Itoa(i), et.Elem(), el)
+			if unknown != "" {
+				return v, false, unknown
+			}
+			if c {
+				arr[i], changed = nv, true
+			}
+		}
+		if !changed {
+			return v, false, ""
+		}
+		b, _ := stdjson.Marshal(arr)
+		return b, true, ""
+	}
+	if nv, ok := coerceScalar(t, v); ok {
+		return nv, true, ""
+	}
+	return v, false, ""
+}
+
 func asTypeError(err error, target **tcjson.UnmarshalTypeError) bool {
 	if t, ok := err.(*tcjson.UnmarshalTypeError); ok {
 		*target = t
@@ -239,7 +306,7 @@ func asTypeError(err error, target **tcjson.UnmarshalTypeError) bool {
 	return false
 }
 
-// requestFields maps the JSON names of a request struct's fields to their types.
+// requestFields maps the JSON names of a struct's fields to their types.
 func requestFields(t reflect.Type) map[string]reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -339,9 +406,10 @@ func newRequestID() string {
 
 func (e *Emulator) serveStats(w http.ResponseWriter, r *http.Request) {
 	out, _ := stdjson.Marshal(struct {
-		Total int64            `json:"total"`
-		Calls map[string]int64 `json:"calls"`
-	}{e.calls.total(), e.calls.snapshot()})
+		Total  int64            `json:"total"`
+		Calls  map[string]int64 `json:"calls"`
+		Errors map[string]int64 `json:"errors"`
+	}{e.calls.total(), e.calls.snapshot(), e.calls.errorSnapshot()})
 	writeJSON(w, out)
 }
 

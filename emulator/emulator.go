@@ -105,6 +105,11 @@ func (e *Emulator) Handler() http.Handler {
 // Calls returns the number of calls per action, keyed "service.Action".
 func (e *Emulator) Calls() map[string]int64 { return e.calls.snapshot() }
 
+// Errors returns how often each action answered each error code, keyed
+// "service.Action Code" ("tke.CreateCluster InvalidParameter.CidrConflictWithVpcCidr").
+// Requests refused before an action was known (signature, unknown action) are not counted.
+func (e *Emulator) Errors() map[string]int64 { return e.calls.errorSnapshot() }
+
 // TotalCalls is the number of API calls routed to an action since the last reset.
 func (e *Emulator) TotalCalls() int64 { return e.calls.total() }
 

@@ -161,3 +161,66 @@ func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Modify actions change the fields of a nested structure they are given and keep the
+// others, as the AS model documents for each.
+func TestModifyMergesNestedSettings(t *testing.T) {
+	f := newPoolFixture(t, emulator.InstantTiming())
+	np, err := f.createPool("p", 0, 0, 1)
+	must(t, err)
+	p := f.pool(np)
+	readLC := func() *as.LaunchConfiguration {
+		l := as.NewDescribeLaunchConfigurationsRequest()
+		l.LaunchConfigurationIds = []*string{p.LaunchConfigurationId}
+		lr, err := f.as.DescribeLaunchConfigurations(l)
+		must(t, err)
+		return lr.Response.LaunchConfigurationSet[0]
+	}
+	modify := func(set func(*as.ModifyLaunchConfigurationAttributesRequest)) error {
+		m := as.NewModifyLaunchConfigurationAttributesRequest()
+		m.LaunchConfigurationId = p.LaunchConfigurationId
+		set(m)
+		_, err := f.as.ModifyLaunchConfigurationAttributes(m)
+		return err
+	}
+	wantCode(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.InternetAccessible = &as.InternetAccessible{PublicIpAssigned: b(true)}
+	}), "InvalidParameter.InScenario") // no bandwidth yet
+	must(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.InternetAccessible = &as.InternetAccessible{InternetMaxBandwidthOut: u64(10), PublicIpAssigned: b(true)}
+	}))
+	if ia := readLC().InternetAccessible; deref(ia.InternetChargeType) != "TRAFFIC_POSTPAID_BY_HOUR" || deref(ia.InternetMaxBandwidthOut) != 10 || !deref(ia.PublicIpAssigned) {
+		t.Fatalf("InternetAccessible after a partial change: %s", jsonOf(ia))
+	}
+	must(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.SystemDisk = &as.SystemDisk{DiskSize: u64(200)}
+	}))
+	if sd := readLC().SystemDisk; deref(sd.DiskType) != "CLOUD_SSD" || deref(sd.DiskSize) != 200 {
+		t.Fatalf("SystemDisk after a size change: %s", jsonOf(sd))
+	}
+	wantCode(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.HostNameSettings = &as.HostNameSettings{HostNameStyle: s("UNIQUE")}
+	}), "MissingParameter.InScenario") // adding it needs the name
+	must(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.HostNameSettings = &as.HostNameSettings{HostName: s("web")}
+	}))
+	must(t, modify(func(m *as.ModifyLaunchConfigurationAttributesRequest) {
+		m.HostNameSettings = &as.HostNameSettings{HostNameStyle: s("UNIQUE")}
+	}))
+	if hn := readLC().HostNameSettings; deref(hn.HostName) != "web" || deref(hn.HostNameStyle) != "UNIQUE" {
+		t.Fatalf("HostNameSettings after a style change: %s", jsonOf(hn))
+	}
+
+	g := as.NewModifyAutoScalingGroupRequest()
+	g.AutoScalingGroupId = p.AutoscalingGroupId
+	g.ServiceSettings = &as.ServiceSettings{ReplaceMonitorUnhealthy: b(true)}
+	_, err = f.as.ModifyAutoScalingGroup(g)
+	must(t, err)
+	dg := as.NewDescribeAutoScalingGroupsRequest()
+	dg.AutoScalingGroupIds = []*string{p.AutoscalingGroupId}
+	gr, err := f.as.DescribeAutoScalingGroups(dg)
+	must(t, err)
+	if ss := gr.Response.AutoScalingGroupSet[0].ServiceSettings; deref(ss.ScalingMode) != "CLASSIC_SCALING" || !deref(ss.ReplaceMonitorUnhealthy) {
+		t.Fatalf("ServiceSettings after changing one setting: %s", jsonOf(ss))
+	}
+}

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,6 +68,7 @@ func start(t *testing.T, opts emulator.Options) *env {
 			t.Errorf("close emulator: %v", err)
 		}
 	})
+	t.Cleanup(func() { checkDocumentedErrors(t, srv.Emulator) })
 	return newEnv(t, srv, srv.ClientProfile(), common.NewCredential(testSecretID, testSecretKey))
 }
 
@@ -181,4 +183,18 @@ func deleteSubnet(e *env, id string) error {
 	req.SubnetId = s(id)
 	_, err := e.vpc.DeleteSubnet(req)
 	return err
+}
+
+// checkDocumentedErrors fails the test if the emulator answered an action with an error
+// code the SDK does not document for it (nor is a common code): every refusal the
+// emulator makes must be one the real API can make.
+func checkDocumentedErrors(t *testing.T, e *emulator.Emulator) {
+	t.Helper()
+	docs := loadSDKDocs(t)
+	for key := range e.Errors() {
+		action, code, _ := strings.Cut(key, " ")
+		if !docs.documented(action, code) {
+			t.Errorf("%s answered %s, a code the SDK does not document for it", action, code)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -144,4 +145,24 @@ func (r *registry) tagType(service, prefix string) (tagType, bool) {
 		}
 	}
 	return tagType{}, false
+}
+
+// overlay returns a copy of cur (a struct of pointer and slice fields, as SDK models
+// are) with every field req sets replaced: how Modify actions change the fields of a
+// nested structure they are given and keep the others. A nil cur starts empty.
+func overlay[T any](cur, req *T) *T {
+	out := new(T)
+	if cur != nil {
+		*out = *cur
+	}
+	if req == nil {
+		return out
+	}
+	dst, src := reflect.ValueOf(out).Elem(), reflect.ValueOf(req).Elem()
+	for i := 0; i < src.NumField(); i++ {
+		if f := src.Field(i); (f.Kind() == reflect.Pointer || f.Kind() == reflect.Slice) && !f.IsNil() {
+			dst.Field(i).Set(f)
+		}
+	}
+	return out
 }

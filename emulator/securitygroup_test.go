@@ -117,7 +117,7 @@ func TestSecurityGroupPolicies(t *testing.T) {
 	}
 	mod.SecurityGroupPolicySet.Version = s("3")
 	_, err = e.vpc.ModifySecurityGroupPolicies(mod)
-	wantCode(t, err, "UnsupportedOperation.VersionMismatch")
+	wantCode(t, err, "UnsupportedOperation")
 	mod.SecurityGroupPolicySet = &vpc.SecurityGroupPolicySet{Version: s("0"), Ingress: []*vpc.SecurityGroupPolicy{}, Egress: []*vpc.SecurityGroupPolicy{}}
 	_, err = e.vpc.ModifySecurityGroupPolicies(mod)
 	must(t, err)

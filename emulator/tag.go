@@ -172,7 +172,7 @@ func describeResourcesByTags(c *call, req *tag.DescribeResourcesByTagsRequest) (
 		lim = *req.Limit
 	}
 	if lim > 200 {
-		return nil, apiErr("InvalidParameterValue.OffsetInvalid", "Limit must be at most 200.")
+		return nil, apiErr(codeInvalidParamValue, "Limit must be at most 200.")
 	}
 	var match []*tag.ResourceTag
 	for _, r := range c.e.allTagged() {

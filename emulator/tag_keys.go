@@ -172,10 +172,10 @@ func tagListPage(offset, limit *uint64) (int, int, *APIError) {
 		lim = *limit
 	}
 	if lim == 0 || lim > tagListMaxLimit {
-		return 0, 0, apiErr("InvalidParameterValue.OffsetInvalid", "Limit must be between 1 and %d.", tagListMaxLimit)
+		return 0, 0, apiErr(codeInvalidParamValue, "Limit must be between 1 and %d.", tagListMaxLimit)
 	}
 	if off%lim != 0 {
-		return 0, 0, apiErr("InvalidParameterValue.OffsetInvalid", "Offset %d must be a multiple of Limit %d.", off, lim)
+		return 0, 0, apiErr(codeInvalidParamValue, "Offset %d must be a multiple of Limit %d.", off, lim)
 	}
 	return int(off), int(lim), nil
 }

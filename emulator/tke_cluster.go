@@ -213,8 +213,13 @@ func (r *clusterRec) sdk(rs *regionState) *tke.Cluster {
 		CreatedTime: ptr(tkeTime(r.Created)), DeletionProtection: ptr(r.DeletionProtection), EnableExternalNode: ptr(false),
 		ClusterLevel: ptr(r.ClusterLevel), AutoUpgradeClusterLevel: ptr(r.AutoUpgradeClusterLevel),
 		QGPUShareEnable: ptr(r.QGPUShareEnable), RuntimeVersion: ptr(r.RuntimeVersion), ClusterEtcdNodeNum: ptr(uint64(0)),
-		CdcId: ptr(""), IsHighAvailability: ptr(r.IsHighAvailability),
+		CdcId: ptr(""), IsHighAvailability: ptr(r.IsHighAvailability), SecurityModeConfig: securityModeOff(),
 	}
+}
+
+// securityModeOff is the SecurityModeConfig of a cluster that never turned it on.
+func securityModeOff() *tke.SecurityModeConfig {
+	return &tke.SecurityModeConfig{Enabled: ptr(false), Namespaces: []*string{}, Labels: []*tke.Label{}}
 }
 
 // customImage is the ImageId DescribeClusters and the node pool reads report for an OS
@@ -646,7 +651,7 @@ func modifyClusterAttribute(c *call, req *tke.ModifyClusterAttributeRequest) (*t
 		ProjectId: ptr(r.ProjectID), ClusterName: ptr(r.Name), ClusterDesc: ptr(r.Desc), ClusterLevel: ptr(r.ClusterLevel),
 		AutoUpgradeClusterLevel: &tke.AutoUpgradeClusterLevel{IsAutoUpgrade: ptr(r.AutoUpgradeClusterLevel)},
 		QGPUShareEnable:         ptr(r.QGPUShareEnable), ClusterProperty: &tke.ClusterProperty{NodeNameType: ptr(r.NodeNameType)},
-		IsHighAvailability: ptr(r.IsHighAvailability),
+		IsHighAvailability: ptr(r.IsHighAvailability), SecurityModeConfig: securityModeOff(),
 	}, nil
 }
 

@@ -171,6 +171,13 @@ func checkCapacity(minN, desired, maxN int64) *APIError {
 	return nil
 }
 
+// asTKEParam is how TKE's pool actions report a capacity refusal of the group behind
+// the pool: InvalidParameter.Param (the code their SDK documentation lists; only
+// ModifyNodePoolDesiredCapacityAboutAsg documents AS's InvalidParameterValue.Size).
+func asTKEParam(aerr *APIError) *APIError {
+	return apiErr("InvalidParameter.Param", "%s", aerr.Message)
+}
+
 // clusterDesiredNodes sums the desired capacity of a cluster's pools, skipping one pool.
 func clusterDesiredNodes(rs *regionState, clusterID, skipPool string) int64 {
 	var n int64
@@ -230,7 +237,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		desired = int64(*asgReq.DesiredCapacity)
 	}
 	if aerr := checkCapacity(minN, desired, maxN); aerr != nil {
-		return nil, aerr
+		return nil, asTKEParam(aerr)
 	}
 	if v := deref(asgReq.VpcId); v != "" && v != cl.VpcID {
 		return nil, apiErr("InvalidParameter.Param", "AutoScalingGroupPara.VpcId `%s` is not the cluster VPC `%s`.", v, cl.VpcID)
@@ -462,7 +469,7 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 		maxN = *req.MaxNodesNum
 	}
 	if aerr := checkCapacity(minN, deref(g.DesiredCapacity), maxN); aerr != nil {
-		return nil, aerr
+		return nil, asTKEParam(aerr)
 	}
 	if req.Unschedulable != nil && *req.Unschedulable < 0 {
 		return nil, apiErr("InvalidParameter.Param", "Unschedulable must be 0 or positive.")
@@ -614,10 +621,22 @@ func deleteClusterNodePool(c *call, req *tke.DeleteClusterNodePoolRequest) (*tke
 	return &tke.DeleteClusterNodePoolResponseParams{}, nil
 }
 
-func (in *instanceRec) sdk() *tke.Instance {
+// sdk shows an instance with the advanced settings its pool gives its nodes.
+func (in *instanceRec) sdk(rs *regionState) *tke.Instance {
+	adv := &tke.InstanceAdvancedSettings{
+		DesiredPodNumber: ptr(int64(0)), PreStartUserScript: ptr(""), Taints: []*tke.Taint{}, MountTarget: ptr(""),
+		DockerGraphPath: ptr("/var/lib/docker"), UserScript: ptr(""), Unschedulable: ptr(int64(0)), Labels: []*tke.Label{},
+		DataDisks: []*tke.DataDisk{}, ExtraArgs: &tke.InstanceExtraArgs{Kubelet: []*string{}},
+	}
+	if np, ok := nodePoolTable.in(rs)[in.NodePoolID]; ok {
+		adv.DesiredPodNumber, adv.PreStartUserScript, adv.UserScript = ptr(np.DesiredPodNum), ptr(np.PreStartUserScript), ptr(np.UserScript)
+		adv.Taints, adv.Labels, adv.DataDisks = orEmpty(np.Taints), orEmpty(np.Labels), orEmpty(np.DataDisks)
+		adv.DockerGraphPath, adv.Unschedulable = ptr(np.DockerGraphPath), ptr(np.Unschedulable)
+		adv.ExtraArgs, adv.GPUArgs = &tke.InstanceExtraArgs{Kubelet: ptrSlice(np.Kubelet)}, np.GPUArgs
+	}
 	return &tke.Instance{
 		InstanceId: ptr(in.ID), InstanceRole: ptr("WORKER"), FailedReason: ptr(""), InstanceState: ptr(in.State),
-		DrainStatus: ptr(""), InstanceAdvancedSettings: &tke.InstanceAdvancedSettings{}, CreatedTime: ptr(tkeTime(in.Created)),
+		DrainStatus: ptr(""), InstanceAdvancedSettings: adv, CreatedTime: ptr(tkeTime(in.Created)),
 		LanIP: ptr(in.LanIP), NodePoolId: ptr(in.NodePoolID), AutoscalingGroupId: ptr(in.ASGID),
 	}
 }
@@ -679,7 +698,7 @@ func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest)
 	lo, hi := page(len(match), int(off), int(lim))
 	set := make([]*tke.Instance, 0, hi-lo)
 	for _, in := range match[lo:hi] {
-		set = append(set, in.sdk())
+		set = append(set, in.sdk(rs))
 	}
 	return &tke.DescribeClusterInstancesResponseParams{TotalCount: ptr(uint64(len(match))), InstanceSet: set}, nil
 }

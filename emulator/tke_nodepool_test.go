@@ -223,7 +223,7 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	mod.ClusterId, mod.NodePoolId = s(f.cluster), s(np)
 	mod.MinNodesNum = i64(2) // desired is 1
 	_, err = f.tke.ModifyClusterNodePool(mod)
-	wantCode(t, err, "InvalidParameterValue.Size")
+	wantCode(t, err, "InvalidParameter.Param")
 	mod.MinNodesNum, mod.MaxNodesNum, mod.Name = i64(0), i64(10), s("web2")
 	mod.Labels = []*tke.Label{{Name: s("role"), Value: s("api")}}
 	mod.DeletionProtection = b(true)
@@ -313,7 +313,7 @@ func TestCreateNodePoolValidation(t *testing.T) {
 	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) { r.AutoScalingGroupPara = nil }), "MissingParameter")
 	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) {
 		r.AutoScalingGroupPara = s(`{"MinSize":2,"MaxSize":3,"DesiredCapacity":1,"SubnetIds":["` + f.subnets[0] + `"]}`)
-	}), "InvalidParameterValue.Size")
+	}), "InvalidParameter.Param")
 	wantCode(t, try(func(r *tke.CreateClusterNodePoolRequest) {
 		r.AutoScalingGroupPara = s(`{"MinSize":0,"MaxSize":3,"SubnetIds":["subnet-00000000"]}`)
 	}), "InvalidParameter.Param")

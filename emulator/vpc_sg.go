@@ -257,6 +257,10 @@ func describeSecurityGroupLimits(c *call, _ *vpc.DescribeSecurityGroupLimitsRequ
 		ReferedSecurityGroupLimit:  ptr(uint64(10)),
 		SecurityGroupInstanceLimit: ptr(uint64(2000)),
 		InstanceSecurityGroupLimit: ptr(uint64(2000)),
+		// Values of the console's defaults for an account without raised quotas.
+		SecurityGroupExtendedPolicyLimit:   ptr(uint64(0)),
+		SecurityGroupReferedCvmAndEniLimit: ptr(uint64(2000)),
+		SecurityGroupReferedSvcLimit:       ptr(uint64(2000)),
 	}}, nil
 }
 
@@ -270,6 +274,16 @@ func normalizePolicy(rs *regionState, p *vpc.SecurityGroupPolicy, now time.Time)
 	if p == nil {
 		return nil, apiErr(codeInvalidParameter, "A security group policy is null.")
 	}
+	// Empty template objects, as DescribeSecurityGroupPolicies shows them for a rule
+	// without templates, mean no template: a rule read back can be written back.
+	cp := *p
+	if t := cp.ServiceTemplate; t != nil && deref(t.ServiceId) == "" && deref(t.ServiceGroupId) == "" {
+		cp.ServiceTemplate = nil
+	}
+	if t := cp.AddressTemplate; t != nil && deref(t.AddressId) == "" && deref(t.AddressGroupId) == "" {
+		cp.AddressTemplate = nil
+	}
+	p = &cp
 	out := &vpc.SecurityGroupPolicy{
 		ServiceTemplate: p.ServiceTemplate, AddressTemplate: p.AddressTemplate,
 		PolicyDescription: ptr(deref(p.PolicyDescription)), ModifyTime: ptr(vpcTime(now)),
@@ -500,7 +514,9 @@ func modifySecurityGroupPolicies(c *call, req *vpc.ModifySecurityGroupPoliciesRe
 		cur := strconv.FormatInt(r.Version, 10)
 		next := strconv.FormatInt(r.Version+1, 10)
 		if *set.Version != cur && *set.Version != next {
-			return nil, apiErr("UnsupportedOperation.VersionMismatch", "The policy version `%s` does not match the current version `%d` of security group `%s`.", *set.Version, r.Version, r.ID)
+			// The SDK documents no VersionMismatch for this action (unlike Create, Delete
+			// and Replace): the generic UnsupportedOperation.
+			return nil, apiErr("UnsupportedOperation", "The policy version `%s` does not match the current version `%d` of security group `%s`.", *set.Version, r.Version, r.ID)
 		}
 	}
 	if set.Ingress == nil && set.Egress == nil {
@@ -691,7 +707,14 @@ func describeSecurityGroupPolicies(c *call, req *vpc.DescribeSecurityGroupPolici
 				continue
 			}
 			cp := *p
-			cp.PolicyIndex = ptr(int64(i))
+			cp.PolicyIndex, cp.Priority = ptr(int64(i)), ptr(int64(i))
+			// A rule without templates reads back empty template objects.
+			if cp.ServiceTemplate == nil {
+				cp.ServiceTemplate = &vpc.ServiceTemplateSpecification{ServiceId: ptr(""), ServiceGroupId: ptr("")}
+			}
+			if cp.AddressTemplate == nil {
+				cp.AddressTemplate = &vpc.AddressTemplateSpecification{AddressId: ptr(""), AddressGroupId: ptr("")}
+			}
 			set = append(set, &cp)
 		}
 		return set

@@ -193,7 +193,7 @@ func describeSubnets(c *call, req *vpc.DescribeSubnetsRequest) (*vpc.DescribeSub
 	for _, r := range match[lo:hi] {
 		set = append(set, r.sdk(rs))
 	}
-	resp := &vpc.DescribeSubnetsResponseParams{TotalCount: ptr(uint64(len(match))), SubnetSet: set}
+	resp := &vpc.DescribeSubnetsResponseParams{TotalCount: ptr(uint64(len(match))), SubnetSet: set, NextToken: ptr("")}
 	if tokenPaging {
 		resp.NextToken = ptr(encodePageToken(hi, len(match)))
 	}
