@@ -240,12 +240,6 @@ func (clusterKind) rules() []rule {
 	)
 }
 
-// declaresEndpoints reports whether a wanted cluster declares API server endpoints,
-// the only case in which Observe spends calls on them.
-func declaresEndpoints(w *spec.Cluster) bool {
-	return w != nil && (w.Spec.Endpoints.Private != nil || w.Spec.Endpoints.Public != nil)
-}
-
 func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
 	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
 	if err != nil {
@@ -261,7 +255,9 @@ func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster)
 		lives[i].cl = cl
 		_, own := splitTags(clusterTags(cl))
 		w := wantByName[own.addr.Name]
-		if !own.ownedBy(c.owner, spec.KindCluster) || !declaresEndpoints(w) || sv(cl.ClusterStatus) != "Running" {
+		// Every wanted cluster's endpoints are read, declared or not: an endpoint left
+		// open after its block left the spec must show (a public API server).
+		if !own.ownedBy(c.owner, spec.KindCluster) || w == nil || sv(cl.ClusterStatus) != "Running" {
 			continue
 		}
 		jobs = append(jobs, func(ctx context.Context) error {
@@ -345,7 +341,7 @@ func (c *Client) reobserveCluster(ctx context.Context, r *spec.Cluster, id strin
 		return providers.Observation{}, fmt.Errorf("read cluster %s: it is gone", id)
 	}
 	l := clusterLive{cl: cls[0]}
-	if declaresEndpoints(r) && sv(cls[0].ClusterStatus) == "Running" {
+	if sv(cls[0].ClusterStatus) == "Running" {
 		if l.endpoints, err = c.readEndpoints(ctx, id, r); err != nil {
 			return providers.Observation{}, fmt.Errorf("read endpoints of cluster %s: %w", id, err)
 		}

@@ -224,3 +224,47 @@ func TestSettlingFollowsAsyncStates(t *testing.T) {
 	}
 	e.waitSettled(t, spec.KindCluster, st.cluster)
 }
+
+// TestPrivateEndpointMovesInOneUpdate moves the intranet endpoint to another subnet
+// with an emulator whose endpoints take time to close and open: one Update closes
+// it, waits until it is gone and opens it in the new subnet (the API has no move),
+// so the step ends with the endpoint where the spec wants it. Closing it by a
+// change whose desired value is nil works whatever the spec still declares.
+func TestPrivateEndpointMovesInOneUpdate(t *testing.T) {
+	const d = 300 * time.Millisecond
+	e := newEnv(t, func(eo *emulator.Options, _ *tencentcloud.Options) {
+		eo.Timing = emulator.Timing{EndpointCreate: d, EndpointDelete: d}
+	})
+	st := newStack(14)
+	created := e.create(t, st)
+	a, b := created[st.subnets[0].GetAddr()].ID, created[st.subnets[1].GetAddr()].ID
+	st.cluster.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: a}}
+	o := e.waitSettled(t, spec.KindCluster, st.cluster)
+	if _, err := e.c.Update(e.ctx, st.cluster, o, []diff.Change{{Path: "spec.endpoints.private.subnetRef", After: a}}); err != nil {
+		t.Fatal(err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, st.cluster)
+
+	e.srv.ResetCalls()
+	st.cluster.Spec.Endpoints.Private.SubnetRef = spec.Ref{ID: b}
+	if _, err := e.c.Update(e.ctx, st.cluster, o, []diff.Change{{Path: "spec.endpoints.private.subnetRef", Before: a, After: b}}); err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, st.cluster)
+	assertDeclaredEqual(t, st.cluster, o.Live)
+	if o.Endpoints.Private.Status != "Created" {
+		t.Errorf("after the move: %+v", o.Endpoints)
+	}
+	calls := e.srv.Calls()
+	if calls["tke.DeleteClusterEndpoint"] != 1 || calls["tke.CreateClusterEndpoint"] != 1 || calls["tke.DescribeClusterEndpointStatus"] < 2 {
+		t.Errorf("move made calls %v; want one close, a wait, one open", calls)
+	}
+
+	if _, err := e.c.Update(e.ctx, st.cluster, o, []diff.Change{{Path: "spec.endpoints.private", Before: map[string]any{"subnetRef": b}, After: nil}}); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	o = e.waitSettled(t, spec.KindCluster, st.cluster)
+	if o.Live.(*spec.Cluster).Spec.Endpoints.Private != nil || o.Endpoints.Private.Status != "NotFound" {
+		t.Errorf("after the close: live %+v, %+v", o.Live.(*spec.Cluster).Spec.Endpoints, o.Endpoints)
+	}
+}

@@ -30,8 +30,8 @@
 // tag filter (100 per page) covers every stack of an instance; node pools cost one
 // DescribeClusterNodePools per cluster (the API has no paging or cross-cluster list)
 // plus AS DescribeAutoScalingGroups/DescribeLaunchConfigurations by 100 IDs a page;
-// API server endpoints cost one DescribeClusterEndpoints per cluster that declares
-// endpoints; security-group rules cost one DescribeSecurityGroupPolicies per group
+// API server endpoints cost one DescribeClusterEndpoints per wanted cluster, declared
+// or not (an endpoint left open after its block left the spec must show); security-group rules cost one DescribeSecurityGroupPolicies per group
 // (the API reads one group per call). Every field a spec declares is read from the
 // cloud itself, never from a tag tkeops wrote.
 //

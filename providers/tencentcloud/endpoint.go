@@ -3,6 +3,8 @@ package tencentcloud
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
@@ -115,18 +117,23 @@ func (st *endpointState) apply(live *spec.Cluster, o *providers.Observation) {
 	}
 }
 
-// reconcileEndpoints creates or deletes the endpoints the changes touch, from the
-// state read now (not the plan's), so repeating it is harmless: an endpoint that is
-// already there or on its way is left alone.
+// reconcileEndpoints opens, closes or moves the endpoints the changes touch, from
+// the state read now (not the plan's), so repeating it is harmless: an endpoint
+// already as wanted, or on its way there, is left alone. A change whose live value
+// is set and whose desired value is not (After nil) closes its endpoint whatever r
+// declares: that is a plan's close step.
 func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o providers.Observation, changes []diff.Change) error {
 	st, err := c.readEndpoints(ctx, o.ID, nil)
 	if err != nil {
 		return fmt.Errorf("endpoints: read: %w", err)
 	}
 	whole := hasChange(changes, "spec.endpoints") && !hasChange(changes, "spec.endpoints.private", "spec.endpoints.public")
+	closes := func(path string) bool {
+		return slices.ContainsFunc(changes, func(ch diff.Change) bool { return hasPath(ch.Path, path) && ch.Before != nil && ch.After == nil })
+	}
 	if whole || hasChange(changes, "spec.endpoints.private") {
 		var want *string
-		if p := r.Spec.Endpoints.Private; p != nil {
+		if p := r.Spec.Endpoints.Private; p != nil && !closes("spec.endpoints.private") {
 			if p.SubnetRef.ID == "" {
 				return fmt.Errorf("endpoints: spec.endpoints.private.subnetRef %q is not resolved to an ID", p.SubnetRef.Name)
 			}
@@ -138,7 +145,7 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 	}
 	if whole || hasChange(changes, "spec.endpoints.public") {
 		var want *string
-		if p := r.Spec.Endpoints.Public; p != nil {
+		if p := r.Spec.Endpoints.Public; p != nil && !closes("spec.endpoints.public") {
 			if p.SecurityGroupRef.ID == "" && p.SecurityGroupRef.Name != "" {
 				return fmt.Errorf("endpoints: spec.endpoints.public.securityGroupRef %q is not resolved to an ID", p.SecurityGroupRef.Name)
 			}
@@ -151,25 +158,36 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 	return nil
 }
 
-// reconcileEndpoint makes one endpoint exist (want non-nil: the subnet or security
-// group ID) or not (want nil).
+// reconcileEndpoint makes one endpoint exist as want says (the subnet or security
+// group ID) or not (want nil). The API cannot move the intranet endpoint to another
+// subnet: it is closed, tkeops waits until it is gone, and opens it in the new one,
+// all in this call, so one step does the whole move.
 func (c *Client) reconcileEndpoint(ctx context.Context, clusterID string, extranet bool, have endpoint, want *string) error {
 	which := "private"
 	if extranet {
 		which = "public"
 	}
+	moving := want != nil && !extranet && have.exists() && have.subnetID != *want
 	switch {
-	case want == nil && (have.exists() || have.status == "CreateFailed" || have.status == "DeletedFailed"):
-		req := tke.NewDeleteClusterEndpointRequest()
-		req.ClusterId = common.StringPtr(clusterID)
-		req.IsExtranet = common.BoolPtr(extranet)
-		if _, err := invoke(ctx, c, "tke", "DeleteClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.DeleteClusterEndpointResponse, error) {
-			return c.tke.DeleteClusterEndpointWithContext(ctx, req)
-		}); err != nil && !IsNotFound(err) {
-			return fmt.Errorf("delete %s endpoint: %w", which, err)
+	case want == nil:
+		if have.exists() || have.status == "CreateFailed" || have.status == "DeletedFailed" {
+			if err := c.closeEndpoint(ctx, clusterID, extranet); err != nil {
+				return fmt.Errorf("close %s endpoint: %w", which, err)
+			}
 		}
-		c.log.Info("deleting endpoint", "cluster", clusterID, "endpoint", which)
-	case want != nil && have.exists() && extranet:
+		return nil
+	case moving || have.status == endpointDeleting:
+		if moving {
+			c.log.Info("moving endpoint: closing it first", "cluster", clusterID, "from", have.subnetID, "to", *want)
+			if err := c.closeEndpoint(ctx, clusterID, extranet); err != nil {
+				return fmt.Errorf("move %s endpoint from %s to %s: close: %w", which, have.subnetID, *want, err)
+			}
+		}
+		if err := c.waitEndpointGone(ctx, clusterID, extranet); err != nil {
+			return fmt.Errorf("reopen %s endpoint: %w", which, err)
+		}
+		return c.openEndpoint(ctx, clusterID, extranet, *want)
+	case extranet && have.exists():
 		if *want != "" && have.sgID != *want {
 			// Only the security group changes: the endpoint stays open.
 			req := tke.NewModifyClusterEndpointSPRequest()
@@ -181,41 +199,75 @@ func (c *Client) reconcileEndpoint(ctx context.Context, clusterID string, extran
 				return fmt.Errorf("public endpoint security group: %w", err)
 			}
 		}
-	case want != nil && have.exists():
-		if have.subnetID != *want {
-			// Moving the intranet endpoint means closing and reopening it. Closing is
-			// asynchronous: the observation settles (Deleting), and the next plan, which
-			// finds the endpoint missing, reopens it in the new subnet.
-			req := tke.NewDeleteClusterEndpointRequest()
-			req.ClusterId = common.StringPtr(clusterID)
-			req.IsExtranet = common.BoolPtr(false)
-			if _, err := invoke(ctx, c, "tke", "DeleteClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.DeleteClusterEndpointResponse, error) {
-				return c.tke.DeleteClusterEndpointWithContext(ctx, req)
-			}); err != nil && !IsNotFound(err) {
-				return fmt.Errorf("close private endpoint to move it from %s to %s: %w", have.subnetID, *want, err)
-			}
-			c.log.Info("closing endpoint to move it; it reopens on the next apply", "cluster", clusterID, "from", have.subnetID, "to", *want)
-		}
-	case want != nil && (have.status == endpointNotFound || have.status == "Deleted" || have.status == "CreateFailed"):
-		req := tke.NewCreateClusterEndpointRequest()
-		req.ClusterId = common.StringPtr(clusterID)
-		req.IsExtranet = common.BoolPtr(extranet)
-		if extranet {
-			if *want != "" {
-				req.SecurityGroup = common.StringPtr(*want)
-			}
-		} else {
-			req.SubnetId = common.StringPtr(*want)
-		}
-		if _, err := invoke(ctx, c, "tke", "CreateClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.CreateClusterEndpointResponse, error) {
-			return c.tke.CreateClusterEndpointWithContext(ctx, req)
-		}); err != nil {
-			return fmt.Errorf("create %s endpoint: %w", which, err)
-		}
-		c.log.Info("creating endpoint", "cluster", clusterID, "endpoint", which)
+		return nil
+	case have.status == endpointNotFound || have.status == "Deleted" || have.status == "CreateFailed":
+		return c.openEndpoint(ctx, clusterID, extranet, *want)
 	}
-	// Creating / Deleting: already on its way.
+	return nil // Created as wanted, or Creating: on its way
+}
+
+func (c *Client) openEndpoint(ctx context.Context, clusterID string, extranet bool, id string) error {
+	req := tke.NewCreateClusterEndpointRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.IsExtranet = common.BoolPtr(extranet)
+	switch {
+	case !extranet:
+		req.SubnetId = common.StringPtr(id)
+	case id != "":
+		req.SecurityGroup = common.StringPtr(id)
+	}
+	if _, err := invoke(ctx, c, "tke", "CreateClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.CreateClusterEndpointResponse, error) {
+		return c.tke.CreateClusterEndpointWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("open endpoint: %w", err)
+	}
+	c.log.Info("opening endpoint", "cluster", clusterID, "extranet", extranet)
 	return nil
+}
+
+func (c *Client) closeEndpoint(ctx context.Context, clusterID string, extranet bool) error {
+	req := tke.NewDeleteClusterEndpointRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.IsExtranet = common.BoolPtr(extranet)
+	if _, err := invoke(ctx, c, "tke", "DeleteClusterEndpoint", kindWrite, func(ctx context.Context) (*tke.DeleteClusterEndpointResponse, error) {
+		return c.tke.DeleteClusterEndpointWithContext(ctx, req)
+	}); err != nil && !IsNotFound(err) {
+		return err
+	}
+	c.log.Info("closing endpoint", "cluster", clusterID, "extranet", extranet)
+	return nil
+}
+
+// endpointMoveTimeout bounds the wait for a closed endpoint to be gone before it is
+// opened again (terraform waits 10 × its read timeout for the same).
+const endpointMoveTimeout = 10 * time.Minute
+
+// waitEndpointGone polls DescribeClusterEndpointStatus until the endpoint is gone.
+func (c *Client) waitEndpointGone(ctx context.Context, clusterID string, extranet bool) error {
+	ctx, cancel := context.WithTimeout(ctx, endpointMoveTimeout)
+	defer cancel()
+	delay := 250 * time.Millisecond
+	for {
+		status, err := c.endpointStatus(ctx, clusterID, extranet)
+		if err != nil {
+			return fmt.Errorf("wait for the closed endpoint to go: %w", err)
+		}
+		switch status {
+		case endpointNotFound, "Deleted":
+			return nil
+		case endpointDeleting:
+		default:
+			return fmt.Errorf("wait for the closed endpoint to go: it is %s", status)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for the closed endpoint to go (still %s): %w", status, ctx.Err())
+		case <-t.C:
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
 }
 
 // decidePrivateEndpoint names the action of a change of the intranet endpoint:
