@@ -6,13 +6,21 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/tkeops/tkeops/spec"
 )
 
-// RuleFunc looks up the mutability rule of a field; spec.RuleFor is the real one.
+// RuleFunc is a mutability table as one lookup function, whose rules do not depend
+// on the values changed (tests and small tables); it implements spec.Mutability.
 type RuleFunc func(kind spec.Kind, path string) (spec.FieldRule, bool)
+
+// RuleFor implements spec.Mutability.
+func (f RuleFunc) RuleFor(kind spec.Kind, path string) (spec.FieldRule, bool) { return f(kind, path) }
+
+// Decide implements spec.Mutability: the rule, whatever the values.
+func (f RuleFunc) Decide(kind spec.Kind, path string, _, _ any) (spec.FieldRule, bool) {
+	return f(kind, path)
+}
 
 // Result is the outcome of comparing one resource.
 type Result struct {
@@ -21,6 +29,16 @@ type Result struct {
 	// Skipped are declared fields that differ but are owned by someone else; they are
 	// not drift and the plan shows them as notes.
 	Skipped []Skipped
+	// Unmanaged are fields the spec leaves out, whose field says leaving it out stops
+	// managing it (absent=keep), and which hold a live value: tkeops leaves them as
+	// they are, and the plan says so.
+	Unmanaged []Unmanaged
+}
+
+// Unmanaged is a field left out of the spec whose live value tkeops leaves alone.
+type Unmanaged struct {
+	Path string `json:"path"`
+	Live any    `json:"live"`
 }
 
 // Skipped is a declared field whose live value differs and which tkeops leaves alone
@@ -39,7 +57,7 @@ func notCompared() map[string]string {
 	return map[string]string{
 		"apiVersion":          "document header",
 		"kind":                "document header",
-		"metadata":            "identity and labels for people; metadata.name is the ownership tag",
+		"metadata.labels":     "labels for people; not sent to the cloud",
 		"spec.deletionPolicy": "kept in the tkeops.io/deletion-policy tag and read by the planner",
 		"spec.baseline":       "in-cluster manifests, reconciled by providers/kubernetes",
 		"spec.drain":          "how tkeops drains nodes; not a cloud setting",
@@ -52,40 +70,50 @@ func NotCompared() map[string]string {
 }
 
 // Compare compares the fields desired declares with live and classifies every
-// difference with rules. Both resources must be of the same kind and have their
-// references resolved to cloud IDs where the ID is known (an unresolved reference
-// shows as "<name> (known after apply)"). live nil means "does not exist" and every
-// declared field is a change. Compare does no I/O and never fails: a value it cannot
-// encode is reported as a forbidden change at the document root.
+// difference with the mutability table rules. Both resources must be of the same
+// kind and have their references resolved to cloud IDs where the ID is known (an
+// unresolved reference shows as "<name> (known after apply)"). live nil means "does
+// not exist" and every declared field is a change.
+//
+// A field left out of desired is compared as its field declares (spec.Field.Absent):
+// as empty when leaving it out clears it (the change removes the live value), not
+// at all when leaving it out stops managing it (Result.Unmanaged lists it when it
+// holds a live value). Compare does no I/O and never fails: a value it cannot encode
+// is reported as a forbidden change at the document root.
 //
 // Options refine what counts as declared; see Written.
-func Compare(desired, live spec.Resource, rules RuleFunc, opts ...Option) Result {
+func Compare(desired, live spec.Resource, rules spec.Mutability, opts ...Option) Result {
 	kind := desired.GetAddr().Kind
 	d, err := toMap(desired)
 	if err != nil {
 		return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
 	}
+	exists := live != nil && !reflect.ValueOf(live).IsNil()
 	l := map[string]any{}
-	if live != nil && !reflect.ValueOf(live).IsNil() {
+	if exists {
 		if l, err = toMap(live); err != nil {
 			return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
 		}
 	}
-	c := comparer{kind: kind, rules: rules, desired: desired, skip: notCompared()}
+	c := comparer{kind: kind, rules: rules, desired: desired, skip: notCompared(), exists: exists}
+	if !exists {
+		c.skip["metadata.name"] = "the address of a resource being created"
+	}
 	for _, o := range opts {
 		o(&c)
 	}
-	c.walk("", d, l)
+	c.walk("", spec.Fields(kind), d, l, false)
 	sort.SliceStable(c.res.Changes, func(i, j int) bool { return c.res.Changes[i].Path < c.res.Changes[j].Path })
 	return c.res
 }
 
 type comparer struct {
 	kind    spec.Kind
-	rules   RuleFunc
+	rules   spec.Mutability
 	desired spec.Resource
 	skip    map[string]string
 	written func(path string) bool
+	exists  bool
 	res     Result
 }
 
@@ -94,21 +122,35 @@ type Option func(*comparer)
 
 // Written tells Compare which fields the user wrote, so that a field written empty
 // ("taints: []", "labels: {}") is declared, and clears the live value, while a field
-// left out is not compared. Without it, empty values count as left out (their JSON
-// form cannot tell them apart).
+// left out is compared as its field declares. Without it, empty values count as left
+// out (their JSON form cannot tell them apart).
 func Written(fn func(path string) bool) Option {
 	return func(c *comparer) { c.written = fn }
 }
 
-func (c *comparer) walk(prefix string, d, l map[string]any) {
+// walk compares the desired map d with the live map l at prefix, whose field is f.
+// clearing is set below a field left out that clears: every live value there goes.
+func (c *comparer) walk(prefix string, f *spec.Field, d, l map[string]any, clearing bool) {
 	keys := make([]string, 0, len(d))
 	for k := range d {
 		keys = append(keys, k)
 	}
-	if c.written != nil {
-		for k := range l {
-			if _, declared := d[k]; !declared && c.written(join(prefix, k)) {
-				keys = append(keys, k) // written empty: clears what is live
+	absent := map[string]bool{}
+	for k, lv := range l {
+		if _, declared := d[k]; declared || !c.exists {
+			continue
+		}
+		path := join(prefix, k)
+		child := f.Child(k)
+		switch {
+		case clearing, c.written != nil && c.written(path), child != nil && child.Absent == spec.AbsentClears:
+			absent[k] = true
+			keys = append(keys, k) // left out or written empty: clears what is live
+		case child != nil && child.Absent == spec.AbsentKeeps:
+			if n := normalize(child, lv); n != nil {
+				if _, skip := c.skip[path]; !skip {
+					c.res.Unmanaged = append(c.res.Unmanaged, Unmanaged{Path: path, Live: n})
+				}
 			}
 		}
 	}
@@ -118,89 +160,40 @@ func (c *comparer) walk(prefix string, d, l map[string]any) {
 		if _, skip := c.skip[path]; skip {
 			continue
 		}
+		child := f.Child(k)
 		dv, lv := d[k], l[k]
-		rule, ok := c.rules(c.kind, path)
+		rule, ok := c.rules.RuleFor(c.kind, path)
 		if !ok {
 			dm, dIsMap := dv.(map[string]any)
 			lm, lIsMap := lv.(map[string]any)
-			if dIsMap && (lIsMap || lv == nil) && !isRefKey(k) {
+			if (dIsMap || dv == nil) && (lIsMap || lv == nil) && (child == nil || !child.Ref) {
+				if dm == nil {
+					dm = map[string]any{}
+				}
 				if lm == nil {
 					lm = map[string]any{}
 				}
-				c.walk(path, dm, lm)
+				c.walk(path, child, dm, lm, clearing || absent[k])
 				continue
 			}
 			rule = spec.FieldRule{Kind: c.kind, Path: path, Class: spec.ClassForbidden,
 				Note: "no mutability rule covers this field, so tkeops will not guess how to change it"}
 		}
-		after, before := normalize(k, dv), normalize(k, lv)
-		if equal(path, after, before) {
+		after, before := normalize(child, dv), normalize(child, lv)
+		if absent[k] && empty(before) || equal(child, after, before) {
 			continue
 		}
 		if owner, ok := ownedElsewhere(c.kind, path, c.desired); ok {
 			c.res.Skipped = append(c.res.Skipped, Skipped{Path: path, Owner: owner.Owner, Reason: owner.Reason, Before: before, After: after})
 			continue
 		}
-		after, before = asWritten(k, dv, after), asWritten(k, lv, before)
-		before, after = maskSensitive(path, before), maskSensitive(path, after)
-		ch := Change{Path: path, Before: before, After: after, Class: rule.Class, Action: rule.Action, Note: rule.Note}
-		refine(&ch)
-		c.res.Changes = append(c.res.Changes, ch)
-	}
-}
-
-// equal compares normalised values. A desired Kubernetes version without a TKE build
-// suffix ("1.30.0") matches a live one with it ("1.30.0-tke.5").
-func equal(path string, after, before any) bool {
-	if path == "spec.version" {
-		a, aok := after.(string)
-		b, bok := before.(string)
-		if aok && bok && !strings.Contains(a, "-") {
-			b, _, _ = strings.Cut(b, "-")
-			return a == b
+		if decided, ok := c.rules.Decide(c.kind, path, before, after); ok {
+			rule = decided
 		}
+		after, before = asWritten(child, dv, after), asWritten(child, lv, before)
+		before, after = maskSensitive(child, before), maskSensitive(child, after)
+		c.res.Changes = append(c.res.Changes, Change{Path: path, Before: before, After: after, Class: rule.Class, Action: rule.Action, Note: rule.Note})
 	}
-	return reflect.DeepEqual(after, before)
-}
-
-// refine narrows a rule's class where the table cannot say it alone: Kubernetes
-// versions never go down. How far up one step may go is the API's to say (TKE lists
-// the next versions, which skip minors it does not ship), so upgrades stay in place.
-func refine(ch *Change) {
-	if ch.Path != "spec.version" || ch.Class != spec.ClassInPlace {
-		return
-	}
-	before, _ := ch.Before.(string)
-	after, _ := ch.After.(string)
-	bv, bok := parseVersion(before)
-	av, aok := parseVersion(after)
-	if bok && aok && av.less(bv) {
-		ch.Class = spec.ClassForbidden
-		ch.Note = fmt.Sprintf("Kubernetes cannot be downgraded (%s → %s)", before, after)
-	}
-}
-
-type version struct{ major, minor, patch int }
-
-func (v version) less(o version) bool {
-	if v.major != o.major {
-		return v.major < o.major
-	}
-	if v.minor != o.minor {
-		return v.minor < o.minor
-	}
-	return v.patch < o.patch
-}
-
-func parseVersion(s string) (version, bool) {
-	s = strings.TrimPrefix(s, "v")
-	s, _, _ = strings.Cut(s, "-")
-	var v version
-	n, err := fmt.Sscanf(s, "%d.%d.%d", &v.major, &v.minor, &v.patch)
-	if err != nil && n < 2 {
-		return v, false
-	}
-	return v, true
 }
 
 // toMap encodes a resource the way it is written in YAML, so declared fields are
@@ -224,11 +217,12 @@ func join(prefix, key string) string {
 	return prefix + "." + key
 }
 
-// IsSensitive reports whether a field may hold secrets (a node pool's start script
-// often carries tokens). Plans show that such a field changed, never its value:
-// plans go to pull-request comments, logs and run history.
-func IsSensitive(path string) bool {
-	return path == "spec.userData"
+// IsSensitive reports whether the field at path of kind may hold secrets (a node
+// pool's start script often carries tokens). Plans show that such a field changed,
+// never its value: plans go to pull-request comments, logs and run history.
+func IsSensitive(kind spec.Kind, path string) bool {
+	f := spec.FieldAt(kind, path)
+	return f != nil && f.Sensitive
 }
 
 // Mask replaces a sensitive value with a short digest, so a plan still shows that
@@ -241,9 +235,12 @@ func Mask(v any) any {
 	return fmt.Sprintf("(sensitive, sha256:%x)", sum[:6])
 }
 
-// maskSensitive masks v when it is sensitive or holds sensitive fields.
-func maskSensitive(path string, v any) any {
-	if IsSensitive(path) {
+// maskSensitive masks v when its field is sensitive, or the sensitive fields it holds.
+func maskSensitive(f *spec.Field, v any) any {
+	if f == nil {
+		return v
+	}
+	if f.Sensitive {
 		return Mask(v)
 	}
 	m, ok := v.(map[string]any)
@@ -252,7 +249,7 @@ func maskSensitive(path string, v any) any {
 	}
 	out := make(map[string]any, len(m))
 	for k, e := range m {
-		out[k] = maskSensitive(join(path, k), e)
+		out[k] = maskSensitive(f.Child(k), e)
 	}
 	return out
 }

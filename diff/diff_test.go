@@ -11,7 +11,7 @@ import (
 )
 
 // rules is a small mutability table for the tests, in the shape of spec's.
-func rules(kind spec.Kind, path string) (spec.FieldRule, bool) {
+var rules = RuleFunc(func(kind spec.Kind, path string) (spec.FieldRule, bool) {
 	table := map[string]spec.FieldRule{
 		"spec.region":                 {Class: spec.ClassReplace},
 		"spec.cidrBlock":              {Class: spec.ClassReplace},
@@ -44,7 +44,7 @@ func rules(kind spec.Kind, path string) (spec.FieldRule, bool) {
 	r, ok := table[path]
 	r.Kind, r.Path = kind, path
 	return r, ok
-}
+})
 
 func ptr[T any](v T) *T { return &v }
 
@@ -222,7 +222,6 @@ func TestCompareVersion(t *testing.T) {
 		"SameWithBuildSuffix": {reason: "1.30.0 is what TKE calls 1.30.0-tke.5", desired: "1.30.0", live: "1.30.0-tke.5"},
 		"NextMinor":           {reason: "one minor up is an in-place upgrade", desired: "1.31.0", live: "1.30.0", wantChange: true, wantClass: spec.ClassInPlace},
 		"NextShippedMinor":    {reason: "TKE may skip a minor it does not ship; the API checks the target", desired: "1.32.2", live: "1.30.0", wantChange: true, wantClass: spec.ClassInPlace},
-		"Downgrade":           {reason: "downgrades are refused", desired: "1.29.0", live: "1.30.0-tke.1", wantChange: true, wantClass: spec.ClassForbidden},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -278,13 +277,40 @@ func TestWrittenEmptyClears(t *testing.T) {
 	desired := pool(1, 5, ptr(2), false)
 	live := livePool(1, 5, 2)
 	live.Spec.Taints = []spec.Taint{{Key: "a", Effect: "NoSchedule"}}
-	if got := Compare(desired, live, rules).Changes; len(got) != 0 {
-		t.Fatalf("taints left out were compared: %+v", got)
-	}
 	written := Written(func(path string) bool { return path == "spec.taints" })
 	got := Compare(desired, live, rules, written).Changes
 	if len(got) != 1 || got[0].Path != "spec.taints" || got[0].After != nil || got[0].Action != "tke:ModifyClusterNodePool" {
 		t.Fatalf("taints written empty: %+v", got)
+	}
+}
+
+// TestRemovedFieldsAreNeverSilent: a field left out of the spec either clears the
+// live value (taints: absent=clear) or is listed as not managed (sshKeyIDs:
+// absent=keep); it is never silently ignored.
+func TestRemovedFieldsAreNeverSilent(t *testing.T) {
+	desired := pool(1, 5, ptr(2), false)
+	live := livePool(1, 5, 2)
+	live.Spec.Taints = []spec.Taint{{Key: "a", Effect: "NoSchedule"}}
+	live.Spec.SSHKeyIDs = []string{"skey-12345678"}
+	table := RuleFunc(func(kind spec.Kind, path string) (spec.FieldRule, bool) {
+		if path == "spec.sshKeyIDs" {
+			return spec.FieldRule{Kind: kind, Path: path, Class: spec.ClassNewNodesOnly, Action: "as:ModifyLaunchConfigurationAttributes"}, true
+		}
+		return rules(kind, path)
+	})
+	res := Compare(desired, live, table)
+	if len(res.Changes) != 1 || res.Changes[0].Path != "spec.taints" || res.Changes[0].After != nil {
+		t.Fatalf("taints left out: %+v", res.Changes)
+	}
+	if len(res.Unmanaged) != 1 || res.Unmanaged[0].Path != "spec.sshKeyIDs" {
+		t.Fatalf("sshKeyIDs left out: %+v", res.Unmanaged)
+	}
+	// A cleared block goes with everything under it.
+	c, lc := cluster("1.30.0"), cluster("1.30.0")
+	lc.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: "subnet-1"}}
+	got := Compare(c, lc, rules).Changes
+	if len(got) != 1 || got[0].Path != "spec.endpoints.private" || got[0].Before == nil || got[0].After != nil {
+		t.Fatalf("private endpoint left out: %+v", got)
 	}
 }
 

@@ -3,98 +3,65 @@ package diff
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/tkeops/tkeops/spec"
 )
 
-// The normalisation rules below are keyed by the field's own name (the last path
-// element), because the same name means the same thing wherever it appears
-// (cidrBlock of a VPC, a subnet or a security-group rule).
-
-// isCIDRKey: CIDR blocks, where "10.0.0.1/16" and "10.0.0.0/16" mean the same network.
-func isCIDRKey(key string) bool {
-	switch key {
-	case "cidrBlock", "clusterCIDR", "serviceCIDR":
-		return true
-	}
-	return false
-}
-
-// isUpperKey: enumerations the API accepts in any case and returns in upper case.
-func isUpperKey(key string) bool {
-	switch key {
-	case "protocol", "action", "type", "instanceChargeType", "port":
-		return true
-	}
-	return false
-}
-
-// isLowerKey: names compared without case.
-func isLowerKey(key string) bool {
-	switch key {
-	case "region", "zone", "kubeProxyMode", "plugin", "name":
-		return true
-	}
-	return false
-}
-
-// isUnordered: lists whose order carries no meaning; they compare as sets.
-// instanceTypes (first is primary), securityGroupRefs (binding order is priority),
-// subnetRefs (zone priority) and security-group rules (evaluated in order) keep theirs.
-func isUnordered(key string) bool {
-	switch key {
-	case "dnsServers", "sshKeyIDs", "taints", "kubeletExtraArgs", "eniSubnetRefs":
-		return true
-	}
-	return false
-}
+// Values compare in a canonical form that the field itself declares (its tkeops
+// struct tag, read by spec.Fields): CIDR blocks by network, enumerations without
+// case, unordered lists as sets, references by the cloud ID they resolve to.
 
 // ownershipTagPrefix marks tags tkeops puts on every resource; they are not the
 // user's and never show in a diff.
 const ownershipTagPrefix = "tkeops.io/"
 
-// normalize returns v in canonical form for the field named key. Empty values (nil,
-// "", empty lists and maps) become nil, so "declared empty" and "absent" compare equal
-// only when the user declared nothing.
-func normalize(key string, v any) any {
-	switch {
-	case isRefKey(key):
+// normalize returns v in canonical form for field f (nil: no declaration). Empty
+// values (nil, "", empty lists and maps) become nil, so "declared empty" and
+// "absent" compare equal only when the user declared nothing.
+func normalize(f *spec.Field, v any) any {
+	if f != nil && f.Ref {
+		if list, ok := v.([]any); ok {
+			if len(list) == 0 {
+				return nil
+			}
+			out := make([]any, len(list))
+			for i, e := range list {
+				out[i] = normalizeRef(e)
+			}
+			if f.Set {
+				sortAny(out)
+			}
+			return out
+		}
 		return normalizeRef(v)
-	case isRefListKey(key):
-		list, ok := v.([]any)
-		if !ok || len(list) == 0 {
-			return nil
-		}
-		out := make([]any, len(list))
-		for i, e := range list {
-			out[i] = normalizeRef(e)
-		}
-		if isUnordered(key) {
-			sortAny(out)
-		}
-		return out
 	}
 	switch t := v.(type) {
 	case nil:
 		return nil
 	case string:
-		return normalizeString(key, t)
+		return normalizeString(f, t)
 	case map[string]any:
 		if len(t) == 0 {
 			return nil
 		}
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			if key == "tags" && strings.HasPrefix(k, ownershipTagPrefix) {
+			if f != nil && f.CloudTags && strings.HasPrefix(k, ownershipTagPrefix) {
 				continue
 			}
-			if n := normalize(k, e); n != nil {
+			if n := normalize(f.Child(k), e); n != nil {
 				out[k] = n
 			}
 		}
-		if _, isRule := t["protocol"]; isRule {
-			// A security-group rule without a port means every port.
-			out["port"] = normalizeString("port", fmt.Sprint(orEmpty(t["port"])))
+		if f != nil {
+			for k, c := range f.Fields {
+				if _, set := t[k]; !set && c.Port {
+					out[k] = normalizeString(c, "") // no port means every port
+				}
+			}
 		}
 		if len(out) == 0 {
 			return nil
@@ -104,49 +71,41 @@ func normalize(key string, v any) any {
 		if len(t) == 0 {
 			return nil
 		}
+		var elem *spec.Field
+		if f != nil {
+			elem = f.Elem
+		}
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = normalize(elemKey(key), e)
+			out[i] = normalize(elem, e)
 		}
-		if isUnordered(key) {
+		if f != nil && f.Set {
 			sortAny(out)
 		}
 		return out
-	case bool:
-		return t
-	case float64:
-		return t
 	}
 	return v
 }
 
-// elemKey is the key list elements normalise under: instanceTypes are upper case
-// like other enumerations; everything else keeps the list's key.
-func elemKey(key string) string {
-	if key == "instanceTypes" {
-		return "type"
-	}
-	return key
-}
-
-func normalizeString(key, s string) any {
+func normalizeString(f *spec.Field, s string) any {
 	s = strings.TrimSpace(s)
 	switch {
-	case isCIDRKey(key):
+	case f == nil:
+	case f.CIDR:
 		if p, err := netip.ParsePrefix(s); err == nil {
 			return p.Masked().String()
 		}
-	case key == "port":
+	case f.Port:
 		s = strings.ToUpper(strings.ReplaceAll(s, " ", ""))
 		if s == "" {
 			return "ALL"
 		}
 		return s
-	case isUpperKey(key):
+	case f.Upper:
 		s = strings.ToUpper(s)
-	case isLowerKey(key):
+	case f.Lower:
 		s = strings.ToLower(s)
-	case key == "version":
+	case f.Version:
 		s = strings.TrimPrefix(s, "v")
 	}
 	if s == "" {
@@ -155,11 +114,39 @@ func normalizeString(key, s string) any {
 	return s
 }
 
+// empty reports whether a normalised value is the zero of its field: what a field
+// left out of the spec compares as when leaving it out clears it.
+func empty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !t
+	case float64:
+		return t == 0
+	}
+	return false
+}
+
+// equal compares normalised values. A version without a build suffix ("1.30.0")
+// matches the live one with it ("1.30.0-tke.5").
+func equal(f *spec.Field, after, before any) bool {
+	if f != nil && f.Version {
+		a, aok := after.(string)
+		b, bok := before.(string)
+		if aok && bok && !strings.Contains(a, "-") {
+			b, _, _ = strings.Cut(b, "-")
+			return a == b
+		}
+	}
+	return reflect.DeepEqual(after, before)
+}
+
 // asWritten returns the value to show for a field compared without case: the
 // spelling the user (or the cloud) wrote, since the normalised one is only for the
 // comparison. Other values show normalised (CIDRs masked, references as IDs).
-func asWritten(key string, raw, normalized any) any {
-	if key == "port" || !(isUpperKey(key) || isLowerKey(key)) {
+func asWritten(f *spec.Field, raw, normalized any) any {
+	if f == nil || f.Port || !(f.Upper || f.Lower) {
 		return normalized
 	}
 	if s, ok := raw.(string); ok && strings.TrimSpace(s) != "" {
@@ -167,9 +154,6 @@ func asWritten(key string, raw, normalized any) any {
 	}
 	return normalized
 }
-
-func isRefKey(key string) bool     { return strings.HasSuffix(key, "Ref") }
-func isRefListKey(key string) bool { return strings.HasSuffix(key, "Refs") }
 
 // normalizeRef reduces a reference to the cloud ID it resolves to: live references
 // carry only IDs, so the ID is what compares. A reference whose target does not exist
@@ -192,11 +176,4 @@ func normalizeRef(v any) any {
 // sort by content.
 func sortAny(list []any) {
 	sort.SliceStable(list, func(i, j int) bool { return fmt.Sprint(list[i]) < fmt.Sprint(list[j]) })
-}
-
-func orEmpty(v any) any {
-	if v == nil {
-		return ""
-	}
-	return v
 }

@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,10 +26,11 @@ import (
 // where a create that is not found again would leave a duplicate.
 type killSwitch struct {
 	providers.Connector
-	n      int64
-	after  bool
-	calls  atomic.Int64
-	cancel context.CancelFunc
+	tencentcloud.Table // the wrapped connector's mutability table
+	n                  int64
+	after              bool
+	calls              atomic.Int64
+	cancel             context.CancelFunc
 }
 
 func (k *killSwitch) Connect(ctx context.Context, region string) (providers.Client, error) {

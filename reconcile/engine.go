@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,8 +39,9 @@ type Options struct {
 	// Baseline, when set, diffs and applies clusters' baseline manifests
 	// (spec.baseline.path); nil leaves them alone.
 	Baseline Baseline
-	// Rules is the mutability table; nil means spec.RuleFor.
-	Rules func(kind spec.Kind, path string) (spec.FieldRule, bool)
+	// Rules is the mutability table; nil takes the connector's own when it carries one
+	// (it implements spec.Mutability, as the Tencent Cloud connector does).
+	Rules spec.Mutability
 }
 
 // Timeouts bound how long a step waits for an asynchronous operation to settle, per
@@ -92,7 +94,7 @@ type Engine struct {
 	connector providers.Connector
 	opts      Options
 	log       *slog.Logger
-	rules     func(kind spec.Kind, path string) (spec.FieldRule, bool)
+	rules     spec.Mutability
 	kinds     map[spec.Kind]kindPlan
 
 	mu      sync.Mutex
@@ -113,14 +115,17 @@ func New(connector providers.Connector, opts Options) *Engine {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	rules := opts.Rules
-	if rules == nil {
-		rules = defaultRules
+	if m, ok := connector.(spec.Mutability); ok && rules == nil {
+		rules = m
 	}
 	return &Engine{connector: connector, opts: opts, log: log, rules: rules, kinds: kindPlans(), clients: map[string]providers.Client{}}
 }
 
 // Options returns the options the engine runs with, defaults filled in.
 func (e *Engine) Options() Options { return e.opts }
+
+// errNoRules is returned by an engine without a mutability table.
+var errNoRules = errors.New("no mutability table: the connector carries none (spec.Mutability) and Options.Rules is unset")
 
 func (e *Engine) client(ctx context.Context, region string) (providers.Client, error) {
 	e.mu.Lock()

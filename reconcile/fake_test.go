@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,9 @@ import (
 // observations, and checks node pool bounds the way the API does. The end-to-end
 // tests use the real emulator and provider instead.
 type memCloud struct {
+	// Table is the provider's mutability table, which the engine reads through the
+	// connector.
+	tencentcloud.Table
 	mu  sync.Mutex
 	res map[spec.Addr]*memRes
 	// dups are second copies with the same ownership tags (two runs raced).

@@ -93,6 +93,9 @@ func newScope(set *spec.Set) *scope {
 // kind and region, the regions of a kind at once: the provider batches its list calls
 // and rate budgets are per region.
 func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
+	if e.rules == nil {
+		return nil, errNoRules
+	}
 	s := newScope(set)
 	regions := s.regions(e.opts.ExtraRegions)
 	for _, kind := range spec.Kinds() {

@@ -129,6 +129,9 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	if ch, ok := pl.deletionPolicyChange(r, o); ok {
 		res.Changes = append(res.Changes, ch)
 	}
+	for _, u := range res.Unmanaged {
+		pl.note(addr, u.Path, fmt.Sprintf("not in the spec, so not managed: the live value (%v) stays as it is; declare the field to manage it", show(u.Live)))
+	}
 	for _, sk := range res.Skipped {
 		pl.note(addr, sk.Path, fmt.Sprintf("owned by %s, not drift (live %v, spec %v): %s", sk.Owner, show(sk.Before), show(sk.After), sk.Reason))
 	}
@@ -522,7 +525,7 @@ func (pl *planner) deletionPolicyChange(r spec.Resource, o providers.Observation
 	if want == have || !o.Owned {
 		return diff.Change{}, false
 	}
-	rule, ok := pl.e.rules(r.GetAddr().Kind, "spec.deletionPolicy")
+	rule, ok := pl.e.rules.RuleFor(r.GetAddr().Kind, "spec.deletionPolicy")
 	if !ok {
 		rule = spec.FieldRule{Class: spec.ClassInPlace, Action: "tag:ModifyResourceTags"}
 	}

@@ -72,7 +72,7 @@ func record(o providers.Observation) plan.Observed {
 	}
 	delete(rec.Fields, "metadata.name")
 	for k, v := range rec.Fields {
-		if diff.IsSensitive(k) {
+		if diff.IsSensitive(o.Addr.Kind, k) {
 			rec.Fields[k] = fmt.Sprint(diff.Mask(v)) // saved plans must not carry secrets
 		}
 	}

@@ -19,10 +19,10 @@ type Cluster struct {
 // ClusterSpec is the desired state of a Cluster.
 type ClusterSpec struct {
 	// Region, e.g. ap-guangzhou. Fixed at creation.
-	Region string `json:"region"`
+	Region string `json:"region" tkeops:"lower"`
 	// Version of Kubernetes for the control plane, e.g. "1.30.0". Upgrades go up one
 	// minor version at a time, control plane first; downgrades are refused.
-	Version string `json:"version"`
+	Version string `json:"version" tkeops:"version"`
 	// VPCRef is the VPC the cluster lives in. Fixed at creation.
 	VPCRef Ref `json:"vpcRef"`
 	// Network settings; all fixed at creation.
@@ -41,15 +41,15 @@ type ClusterSpec struct {
 	// Endpoints: API server access from the VPC and from the internet.
 	Endpoints ClusterEndpoints `json:"endpoints,omitempty"`
 	// Description shown in the console; at most 255 characters.
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" tkeops:"absent=clear"`
 	// ProjectID is the Tencent Cloud project new CVMs and CLBs of the cluster go into
 	// (0, the default project, when unset).
-	ProjectID int `json:"projectID,omitempty"`
+	ProjectID int `json:"projectID,omitempty" tkeops:"absent=clear"`
 	// Tags put on the cluster in addition to tkeops' ownership tags.
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// Baseline points at a directory of plain Kubernetes manifests applied to the
 	// cluster with server-side apply (relative to the spec file's directory).
-	Baseline *ClusterBaseline `json:"baseline,omitempty"`
+	Baseline *ClusterBaseline `json:"baseline,omitempty" tkeops:"absent=keep"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }
@@ -57,36 +57,36 @@ type ClusterSpec struct {
 // ClusterNetwork is the container network of a cluster. Every field is fixed at creation.
 type ClusterNetwork struct {
 	// Plugin: GlobalRouter or VPC-CNI.
-	Plugin string `json:"plugin,omitempty"`
+	Plugin string `json:"plugin,omitempty" tkeops:"lower"`
 	// ClusterCIDR is the container CIDR (GlobalRouter). It must overlap neither the VPC nor
 	// other clusters' container CIDRs in the VPC.
-	ClusterCIDR string `json:"clusterCIDR,omitempty"`
+	ClusterCIDR string `json:"clusterCIDR,omitempty" tkeops:"cidr,absent=keep"`
 	// ServiceCIDR for Services; must not overlap the VPC or container CIDRs.
-	ServiceCIDR string `json:"serviceCIDR,omitempty"`
+	ServiceCIDR string `json:"serviceCIDR,omitempty" tkeops:"cidr,absent=keep"`
 	// MaxPodsPerNode: a power of two from 16 to 256.
 	MaxPodsPerNode int `json:"maxPodsPerNode,omitempty"`
 	// MaxServices per cluster: a power of two from 32 to 32768.
 	MaxServices int `json:"maxServices,omitempty"`
 	// KubeProxyMode: iptables or ipvs. ipvs cannot be turned off later.
-	KubeProxyMode string `json:"kubeProxyMode,omitempty"`
+	KubeProxyMode string `json:"kubeProxyMode,omitempty" tkeops:"lower"`
 	// ENISubnetRefs are the subnets Pods take IPs from with VPC-CNI.
-	ENISubnetRefs []Ref `json:"eniSubnetRefs,omitempty"`
+	ENISubnetRefs []Ref `json:"eniSubnetRefs,omitempty" tkeops:"set,absent=keep"`
 }
 
 // ClusterRuntime is the container runtime of the nodes.
 type ClusterRuntime struct {
 	// Name: containerd (recommended) or docker (removed upstream in Kubernetes 1.24).
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" tkeops:"lower"`
 	// Version of the runtime, e.g. "1.6.9".
-	Version string `json:"version,omitempty"`
+	Version string `json:"version,omitempty" tkeops:"version,absent=keep"`
 }
 
 // ClusterEndpoints configures API server access.
 type ClusterEndpoints struct {
 	// Private (intranet) access through a subnet of the cluster's VPC.
-	Private *PrivateEndpoint `json:"private,omitempty"`
+	Private *PrivateEndpoint `json:"private,omitempty" tkeops:"absent=clear"`
 	// Public (internet) access, guarded by a security group.
-	Public *PublicEndpoint `json:"public,omitempty"`
+	Public *PublicEndpoint `json:"public,omitempty" tkeops:"absent=clear"`
 }
 
 // PrivateEndpoint is intranet API server access.

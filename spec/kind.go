@@ -26,6 +26,8 @@ type KindInfo struct {
 	// newResource returns an empty document of the kind; typ is its Go type.
 	newResource func() Resource
 	typ         reflect.Type
+	// fields is the tree of the document's fields with what their tags say.
+	fields *Field
 	// defaults fills in what the user left out (see Default).
 	defaults func(Resource)
 	// validate checks one document of the kind.
@@ -131,6 +133,7 @@ func kindOf[T Resource](info KindInfo, defaults func(T), validate func(*validato
 	var zero T
 	info.typ = reflect.TypeOf(zero)
 	info.newResource = func() Resource { return reflect.New(info.typ.Elem()).Interface().(Resource) }
+	info.fields = fieldTree(info.typ.Elem())
 	info.defaults = func(r Resource) { defaults(r.(T)) }
 	info.validate = func(v *validator, r Resource) { validate(v, r.(T)) }
 	info.region = func(r Resource, s *Set) string { return region(r.(T), s) }

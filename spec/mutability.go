@@ -29,8 +29,23 @@ func (c Class) String() string {
 	return "unknown"
 }
 
-// FieldRule declares how one field of a kind may change. The table of rules is the
-// single source the diff, the planner and the generated docs read.
+// Mutability is a mutability table: for every field of every kind, how a change
+// reaches a live resource and which API action makes it. What the API can change is
+// the provider's to know, so the provider owns the table
+// (providers/tencentcloud.Table); spec holds its vocabulary, and the diff, the
+// planner and the generated docs read it through this interface.
+type Mutability interface {
+	// RuleFor returns the rule of the field at path. Paths below a list, map or
+	// object rule ("spec.taints[0].key", "spec.tags.team") resolve to that rule.
+	RuleFor(kind Kind, path string) (FieldRule, bool)
+	// Decide classifies one change of the field at path from its live (before) and
+	// desired (after) values, in the diff's normalised form, where the direction
+	// decides the class or action (turning deletion protection off is another call
+	// than turning it on); for other fields it is RuleFor's rule.
+	Decide(kind Kind, path string, before, after any) (FieldRule, bool)
+}
+
+// FieldRule declares how one field of a kind may change.
 type FieldRule struct {
 	Kind Kind
 	// Path from the document root, e.g. "spec.network.clusterCIDR". A rule on a list or

@@ -19,39 +19,39 @@ type NodePoolSpec struct {
 	SubnetRefs []Ref `json:"subnetRefs"`
 	// InstanceTypes in order of preference; the first is the primary type. Later types are
 	// used when the first is sold out. A change reaches new nodes only.
-	InstanceTypes []string `json:"instanceTypes"`
+	InstanceTypes []string `json:"instanceTypes" tkeops:"upper"`
 	// Scaling bounds and the desired count.
 	Scaling NodePoolScaling `json:"scaling"`
 	// SystemDisk of every node.
 	SystemDisk Disk `json:"systemDisk,omitempty"`
 	// DataDisks of every node.
-	DataDisks []DataDisk `json:"dataDisks,omitempty"`
+	DataDisks []DataDisk `json:"dataDisks,omitempty" tkeops:"absent=clear"`
 	// SecurityGroupRefs bound to the nodes.
-	SecurityGroupRefs []Ref `json:"securityGroupRefs,omitempty"`
+	SecurityGroupRefs []Ref `json:"securityGroupRefs,omitempty" tkeops:"absent=keep"`
 	// OSImage: an OS name or image ID; empty means the cluster's.
-	OSImage string `json:"osImage,omitempty"`
+	OSImage string `json:"osImage,omitempty" tkeops:"absent=keep"`
 	// SSHKeyIDs (skey-…) to log in to nodes.
-	SSHKeyIDs []string `json:"sshKeyIDs,omitempty"`
+	SSHKeyIDs []string `json:"sshKeyIDs,omitempty" tkeops:"set,absent=keep"`
 	// Labels put on every node of the pool.
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]string `json:"labels,omitempty" tkeops:"absent=clear"`
 	// Taints put on every node of the pool.
-	Taints []Taint `json:"taints,omitempty"`
+	Taints []Taint `json:"taints,omitempty" tkeops:"set,absent=clear"`
 	// CordonOnJoin makes new nodes join unschedulable.
 	CordonOnJoin *bool `json:"cordonOnJoin,omitempty"`
 	// UserData is a shell script run at instance start. The API takes it base64-encoded
 	// and at most 16 KiB, so the script itself may be at most 12 KiB.
-	UserData string `json:"userData,omitempty"`
+	UserData string `json:"userData,omitempty" tkeops:"sensitive,absent=clear"`
 	// KubeletExtraArgs as key=value, e.g. "root-dir=/var/lib/kubelet".
-	KubeletExtraArgs []string `json:"kubeletExtraArgs,omitempty"`
+	KubeletExtraArgs []string `json:"kubeletExtraArgs,omitempty" tkeops:"set,absent=clear"`
 	// InstanceChargeType: POSTPAID_BY_HOUR, PREPAID or SPOTPAID.
-	InstanceChargeType string `json:"instanceChargeType,omitempty"`
+	InstanceChargeType string `json:"instanceChargeType,omitempty" tkeops:"upper"`
 	// InstanceDeletionPolicy for the pool's CVMs when the pool is deleted: Delete or Retain.
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
 	// Drain settings used before instances are removed.
 	Drain DrainSettings `json:"drain,omitempty"`
 	// Internet access of new nodes: public IP and bandwidth. Unset means no public IP
 	// (egress through a NAT gateway).
-	Internet *InternetAccess `json:"internet,omitempty"`
+	Internet *InternetAccess `json:"internet,omitempty" tkeops:"absent=keep"`
 	// MultiZoneSubnetPolicy: PRIORITY (fill the first subnet first, the default) or
 	// EQUALITY (spread new nodes across the subnets).
 	MultiZoneSubnetPolicy string `json:"multiZoneSubnetPolicy,omitempty"`
@@ -61,7 +61,7 @@ type NodePoolSpec struct {
 	// DeletionProtection makes the cloud refuse to delete the pool (default off).
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 	// Tags put on the pool in addition to tkeops' ownership tags.
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }
@@ -93,7 +93,7 @@ type NodePoolScaling struct {
 // Disk is a cloud disk.
 type Disk struct {
 	// Type: CLOUD_PREMIUM (default), CLOUD_SSD, CLOUD_BSSD or CLOUD_HSSD.
-	Type string `json:"type,omitempty"`
+	Type string `json:"type,omitempty" tkeops:"upper"`
 	// SizeGB: 20–2048 for the system disk (default 50), 10–32000 for a data disk.
 	SizeGB int `json:"sizeGB,omitempty"`
 }

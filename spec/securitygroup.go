@@ -12,15 +12,15 @@ type SecurityGroup struct {
 // SecurityGroupSpec is the desired state of a SecurityGroup.
 type SecurityGroupSpec struct {
 	// Region, e.g. ap-guangzhou. Fixed at creation.
-	Region string `json:"region"`
+	Region string `json:"region" tkeops:"lower"`
 	// Description shown in the console; at most 100 characters.
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" tkeops:"absent=clear"`
 	// Ingress rules, evaluated in order.
-	Ingress []SecurityGroupRule `json:"ingress,omitempty"`
+	Ingress []SecurityGroupRule `json:"ingress,omitempty" tkeops:"absent=clear"`
 	// Egress rules, evaluated in order.
-	Egress []SecurityGroupRule `json:"egress,omitempty"`
+	Egress []SecurityGroupRule `json:"egress,omitempty" tkeops:"absent=clear"`
 	// Tags put on the group in addition to tkeops' ownership tags.
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }
@@ -29,16 +29,16 @@ type SecurityGroupSpec struct {
 type SecurityGroupRule struct {
 	// Protocol: TCP, UDP, ICMP, GRE or ALL. (ICMPv6 needs IPv6 addresses, which
 	// tkeops does not model.)
-	Protocol string `json:"protocol"`
+	Protocol string `json:"protocol" tkeops:"upper"`
 	// Port: a single port ("443"), a range ("30000-32768"), a list ("80,443") or ALL.
 	// Required for TCP and UDP; must be ALL (the default) for ICMP, GRE and ALL.
-	Port string `json:"port,omitempty"`
+	Port string `json:"port,omitempty" tkeops:"port"`
 	// CIDRBlock the rule matches (IPv4).
-	CIDRBlock string `json:"cidrBlock,omitempty"`
+	CIDRBlock string `json:"cidrBlock,omitempty" tkeops:"cidr"`
 	// SecurityGroupRef: the rule matches instances in that security group.
 	SecurityGroupRef *Ref `json:"securityGroupRef,omitempty"`
 	// Action: ACCEPT or DROP.
-	Action string `json:"action"`
+	Action string `json:"action" tkeops:"upper"`
 	// Description of the rule; at most 100 characters.
 	Description string `json:"description,omitempty"`
 }

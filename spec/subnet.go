@@ -16,14 +16,14 @@ type SubnetSpec struct {
 	// VPCRef is the VPC the subnet belongs to. Fixed at creation.
 	VPCRef Ref `json:"vpcRef"`
 	// Zone, e.g. ap-guangzhou-3. The region is the zone without its last part. Fixed at creation.
-	Zone string `json:"zone"`
+	Zone string `json:"zone" tkeops:"lower"`
 	// CIDRBlock inside the VPC's CIDR block, mask /16–/28; subnets of a VPC must not
 	// overlap. Fixed at creation.
-	CIDRBlock string `json:"cidrBlock"`
+	CIDRBlock string `json:"cidrBlock" tkeops:"cidr"`
 	// EnableBroadcast turns on broadcast in the subnet (default off).
-	EnableBroadcast *bool `json:"enableBroadcast,omitempty"`
+	EnableBroadcast *bool `json:"enableBroadcast,omitempty" tkeops:"absent=clear"`
 	// Tags put on the subnet in addition to tkeops' ownership tags.
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }

@@ -57,7 +57,7 @@ type ObjectMeta struct {
 	// Name is unique per kind within a spec set: 1–60 lower-case letters, digits and
 	// '-', starting with a letter. It is also the cloud name and the ownership tag value
 	// tkeops puts on the cloud resource, so renaming means replacing.
-	Name string `json:"name"`
+	Name string `json:"name" tkeops:"lower"`
 	// Labels are for people and selectors; they are not sent to the cloud.
 	Labels map[string]string `json:"labels,omitempty"`
 }

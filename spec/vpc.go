@@ -14,16 +14,16 @@ type VPC struct {
 // VPCSpec is the desired state of a VPC.
 type VPCSpec struct {
 	// Region, e.g. ap-guangzhou. Fixed at creation.
-	Region string `json:"region"`
+	Region string `json:"region" tkeops:"lower"`
 	// CIDRBlock of the VPC: 10.0.0.0/12-28, 172.16.0.0/12-28 or 192.168.0.0/16-28. Fixed at creation.
-	CIDRBlock string `json:"cidrBlock"`
+	CIDRBlock string `json:"cidrBlock" tkeops:"cidr"`
 	// DNSServers for instances in the VPC: 1–4 IPv4 addresses. Empty keeps the cloud's
 	// default (183.60.83.19, 183.60.82.98).
-	DNSServers []string `json:"dnsServers,omitempty"`
+	DNSServers []string `json:"dnsServers,omitempty" tkeops:"set,absent=keep"`
 	// EnableMulticast turns on multicast in the VPC (default off).
-	EnableMulticast *bool `json:"enableMulticast,omitempty"`
+	EnableMulticast *bool `json:"enableMulticast,omitempty" tkeops:"absent=clear"`
 	// Tags put on the VPC in addition to tkeops' ownership tags.
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/internal/docgen"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 )
 
 // newDocsCmd is hidden: it regenerates documentation from the source tree and
@@ -34,7 +35,7 @@ package's source, so run it from the repository root (or pass --spec-dir).`,
   tkeops docs spec-reference --spec-dir ./spec | less`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := docgen.NewSpecInput(os.DirFS(specDir))
+			in, err := docgen.NewSpecInput(os.DirFS(specDir), tencentcloud.Table{})
 			if err != nil {
 				return fmt.Errorf("spec reference from %s: %w", specDir, err)
 			}

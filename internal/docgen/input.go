@@ -12,14 +12,14 @@ import (
 )
 
 // NewSpecInput wires the real sources: the types and defaulting of package
-// spec, its mutability table, and the diff's lists. specSrc is the spec
-// package's source directory (for doc comments).
-func NewSpecInput(specSrc fs.FS) (SpecInput, error) {
+// spec, the provider's mutability table, and the diff's lists. specSrc is the
+// spec package's source directory (for doc comments).
+func NewSpecInput(specSrc fs.FS, rules spec.Mutability) (SpecInput, error) {
 	comments, err := ReadComments(specSrc)
 	if err != nil {
 		return SpecInput{}, fmt.Errorf("read spec comments: %w", err)
 	}
-	in := SpecInput{Comments: comments, RuleFor: spec.RuleFor, NotCompared: diff.NotCompared()}
+	in := SpecInput{Comments: comments, RuleFor: rules.RuleFor, NotCompared: diff.NotCompared()}
 	for _, info := range spec.Registry() {
 		in.Kinds = append(in.Kinds, KindType{Kind: info.Kind, Type: info.Type()})
 	}

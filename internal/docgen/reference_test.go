@@ -2,6 +2,7 @@ package docgen
 
 import (
 	"bytes"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"os"
 	"reflect"
 	"regexp"
@@ -14,7 +15,7 @@ import (
 // TestSpecReferenceUpToDate fails when docs/spec-reference.md differs from what
 // the generator writes from the current types, comments and rules.
 func TestSpecReferenceUpToDate(t *testing.T) {
-	in, err := NewSpecInput(os.DirFS("../../spec"))
+	in, err := NewSpecInput(os.DirFS("../../spec"), tencentcloud.Table{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestSpecReferenceUpToDate(t *testing.T) {
 
 func realFields(t *testing.T) (SpecInput, map[spec.Kind]map[string]Field) {
 	t.Helper()
-	in, err := NewSpecInput(os.DirFS("../../spec"))
+	in, err := NewSpecInput(os.DirFS("../../spec"), tencentcloud.Table{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestEveryRuleNamesAField(t *testing.T) {
 	in, fields := realFields(t)
 	index := regexp.MustCompile(`\[\d+\]`)
 	for _, kt := range in.Kinds {
-		for _, r := range spec.Rules(kt.Kind) {
+		for _, r := range tencentcloud.Rules(kt.Kind) {
 			if _, ok := fields[kt.Kind][index.ReplaceAllString(r.Path, "[]")]; !ok {
 				t.Errorf("%s: rule for %q names no field of the Go type", kt.Kind, r.Path)
 			}
