@@ -95,6 +95,12 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, missing("Action"))
 		return
 	}
+	// An API host (<service>.tencentcloudapi.com, reached through HTTPS or as a proxy)
+	// names the service; it must be the one the request was signed for.
+	if hs := hostService(r.Host); hs != "" && hs != signed.Service {
+		writeError(w, requestID, apiErr(codeSignatureFailure, "The request is signed for service `%s` but sent to %s.", signed.Service, r.Host))
+		return
+	}
 	a, ok := e.reg.routes[routeKey{signed.Service, actionName}]
 	if !ok {
 		writeError(w, requestID, apiErr(codeInvalidAction, "The action `%s` of service `%s` is not supported by the emulator (or does not exist).", actionName, signed.Service))

@@ -26,6 +26,12 @@ type Emulator struct {
 	faults  *faults
 	calls   *callCounter
 	store   *fileStore // nil when in memory only
+	ca      *CA        // nil without TLS
+
+	// tunnels are the CONNECT tunnels being served (HTTPS proxy mode).
+	tunnels   sync.WaitGroup
+	tunnelMu  sync.Mutex
+	tunnelSrv map[*http.Server]struct{} // nil once closed
 
 	// mu guards st; every handler runs with it held, backend calls run without it.
 	mu sync.Mutex
@@ -49,19 +55,21 @@ func New(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e := &Emulator{
-		reg:      reg,
-		log:      opts.Logger,
-		now:      opts.Now,
-		keys:     make(map[string]string, len(opts.Credentials)),
-		timing:   opts.Timing,
-		quotas:   opts.Quotas.withDefaults(),
-		backend:  opts.Backend,
-		uin:      opts.UIN,
-		faults:   newFaults(),
-		calls:    newCallCounter(),
-		st:       newState(),
-		stop:     make(chan struct{}),
-		loopDone: make(chan struct{}),
+		reg:       reg,
+		log:       opts.Logger,
+		now:       opts.Now,
+		keys:      make(map[string]string, len(opts.Credentials)),
+		timing:    opts.Timing,
+		quotas:    opts.Quotas.withDefaults(),
+		backend:   opts.Backend,
+		ca:        opts.TLS,
+		tunnelSrv: map[*http.Server]struct{}{},
+		uin:       opts.UIN,
+		faults:    newFaults(),
+		calls:     newCallCounter(),
+		st:        newState(),
+		stop:      make(chan struct{}),
+		loopDone:  make(chan struct{}),
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -99,7 +107,13 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("DELETE /_emulator/stats", e.serveStatsReset)
 	mux.HandleFunc("GET /_emulator/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, []byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("/", e.serveAPI)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect {
+			e.serveConnect(w, r, e.ca)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Calls returns the number of calls per action, keyed "service.Action".
@@ -130,6 +144,7 @@ func (e *Emulator) ClearFaults() { e.faults.clear() }
 
 // Close stops the lifecycle loop and flushes the state file.
 func (e *Emulator) Close() error {
+	e.closeTunnels()
 	e.stopOnce.Do(func() { close(e.stop) })
 	<-e.loopDone
 	return e.flush()
@@ -214,6 +229,9 @@ func Listen(addr string, opts Options) (*Server, error) {
 }
 
 func serve(e *Emulator, ln net.Listener) *Server {
+	if e.ca != nil {
+		ln = &sniffListener{Listener: ln, tls: e.ca.TLSConfig()}
+	}
 	s := &Server{
 		Emulator: e,
 		Endpoint: ln.Addr().String(),

@@ -36,6 +36,10 @@ type Options struct {
 	// Now is the clock; nil means time.Now. Tests pass a controllable clock to step
 	// asynchronous transitions deterministically.
 	Now func() time.Time
+	// TLS, when set, makes the listener serve HTTPS too, with certificates this CA issues
+	// (see LoadOrCreateCA), and answer CONNECT for <service>.tencentcloudapi.com as an
+	// HTTPS proxy. Plain HTTP keeps working on the same port.
+	TLS *CA
 	// UIN is the account number used in tag resource names (qcs::vpc:<region>:uin/<UIN>:...).
 	// "" leaves it empty, as terraform does when building names.
 	UIN string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,8 @@ type emulatorOptions struct {
 	logFormat       string
 	kube            bool
 	kubeBinDir      string
+	tls             bool
+	tlsCA           string
 
 	opts emulator.Options
 }
@@ -62,11 +65,20 @@ when its instance goes. No kubelet runs: pods are never started. Each API server
 logged when it starts; 'kubectl get nodes -w' with the kubeconfig DescribeClusterKubeconfig
 returns shows nodes appear, and 'tkeops plan/apply' reach the clusters the same way (node
 drift, drain before scale-in, node readiness, baseline manifests). The servers stop with the
-emulator; their state is not kept across restarts.`,
+emulator; their state is not kept across restarts.
+
+With --tls the same port also speaks HTTPS, with certificates from a local CA generated on
+first use and written to --tls-ca (its key beside it, mode 0600): trust that file in the
+client. Point a client at it directly (endpoint 127.0.0.1:PORT, scheme HTTPS), or use it as
+an HTTPS proxy (HTTPS_PROXY=http://127.0.0.1:PORT) so that clients calling
+<service>.tencentcloudapi.com reach the emulator, which routes them by the Host header.
+See docs/emulator.md and docs/terraform.md.`,
 		Example: `  TENCENTCLOUD_SECRET_ID=AKIDlocal TENCENTCLOUD_SECRET_KEY=secret \
     tkeops emulator --listen 127.0.0.1:9800 --state /tmp/cloud.json --timing demo
   tkeops emulator --credentials-file keys.json --timing cluster=30s,node=10s --rate-limits off
-  tkeops emulator --kube --timing demo   # real API servers behind the clusters`,
+  tkeops emulator --kube --timing demo   # real API servers behind the clusters
+  tkeops emulator --tls                  # HTTPS too, and an HTTPS proxy for *.tencentcloudapi.com
+  tkeops emulator actions                # the emulated actions, as a Markdown table`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(streams); err != nil {
@@ -88,7 +100,23 @@ emulator; their state is not kept across restarts.`,
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text|json")
 	f.BoolVar(&o.kube, "kube", false, "back every emulated cluster with a real kube-apiserver (nodes registered as they join)")
 	f.StringVar(&o.kubeBinDir, "kube-bin-dir", "", "directory of etcd and kube-apiserver for --kube (default: where 'make kube-bins' puts them)")
+	f.BoolVar(&o.tls, "tls", false, "serve HTTPS on the same port too, and act as an HTTPS proxy for <service>.tencentcloudapi.com")
+	f.StringVar(&o.tlsCA, "tls-ca", "", "file of the local CA certificate for --tls, created when missing (default: <user config dir>/tkeops/emulator-ca.pem)")
+	cmd.AddCommand(newEmulatorActionsCmd(streams))
 	return cmd
+}
+
+// newEmulatorActionsCmd prints the emulated actions (the table docs/emulator.md holds).
+func newEmulatorActionsCmd(streams IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "actions",
+		Short: "List the API actions the emulator serves, as a Markdown table",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprint(streams.Out, emulator.ActionsMarkdown())
+			return err
+		},
+	}
 }
 
 func (o *emulatorOptions) complete(streams IOStreams) error {
@@ -158,6 +186,20 @@ func (o *emulatorOptions) complete(streams IOStreams) error {
 	}
 	o.opts.StateFile = o.stateFile
 	o.opts.UIN = o.uin
+	if o.tls {
+		if o.tlsCA == "" {
+			dir, err := os.UserConfigDir()
+			if err != nil {
+				return fmt.Errorf("--tls: no --tls-ca and no user config directory: %w", err)
+			}
+			o.tlsCA = filepath.Join(dir, "tkeops", "emulator-ca.pem")
+		}
+		ca, err := emulator.LoadOrCreateCA(o.tlsCA)
+		if err != nil {
+			return fmt.Errorf("--tls-ca %s: %w", o.tlsCA, err)
+		}
+		o.opts.TLS = ca
+	}
 	return nil
 }
 
@@ -212,6 +254,9 @@ func (o *emulatorOptions) run(cmd *cobra.Command, streams IOStreams) (err error)
 	o.opts.Logger.Info("emulator listening", "endpoint", srv.Endpoint, "keyPairs", len(o.opts.Credentials),
 		"state", o.stateFile, "timing", o.timing, "rateLimits", o.rateLimits)
 	fmt.Fprintf(streams.Out, "Tencent Cloud API emulator on %s (HttpProfile.Endpoint=%q, Scheme=\"HTTP\")\n", srv.Endpoint, srv.Endpoint)
+	if o.tls {
+		fmt.Fprintf(streams.Out, "HTTPS on the same port, CA certificate %s; as an HTTPS proxy: HTTPS_PROXY=http://%s\n", o.tlsCA, srv.Endpoint)
+	}
 	<-cmd.Context().Done()
 	o.opts.Logger.Info("emulator stopping", "reason", stopReason(cmd))
 	if err := srv.Close(); err != nil {

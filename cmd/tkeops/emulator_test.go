@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,5 +139,67 @@ func TestEmulatorCommandServesAndPersists(t *testing.T) {
 	dr.VpcIds = common.StringPtrs([]string{id})
 	if _, err := client().DescribeVpcs(dr); err != nil {
 		t.Fatalf("VPC lost across restart: %v", err)
+	}
+}
+
+func TestEmulatorCommandTLS(t *testing.T) {
+	caPath := filepath.Join(t.TempDir(), "ca.pem")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	cmd := newEmulatorCmd(IOStreams{Out: &out, ErrOut: &errOut})
+	cmd.SetArgs([]string{"--listen", addr, "--credential", "AKIDcli:cli-secret", "--tls", "--tls-ca", caPath})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("emulator command: %v", err)
+		}
+	}()
+	var pool *x509.CertPool
+	for i := 0; pool == nil; i++ {
+		if b, err := os.ReadFile(caPath); err == nil {
+			pool = x509.NewCertPool()
+			pool.AppendCertsFromPEM(b)
+		} else if i == 100 {
+			t.Fatalf("no CA file: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for i := 0; ; i++ {
+		resp, err := c.Get("https://" + addr + "/_emulator/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("healthz over TLS: %s", resp.Status)
+			}
+			break
+		}
+		if i == 100 {
+			t.Fatalf("no HTTPS: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), caPath) {
+		t.Fatalf("the command does not say where the CA is: %s", out.String())
+	}
+}
+
+func TestEmulatorActionsCommand(t *testing.T) {
+	var out bytes.Buffer
+	cmd := newEmulatorCmd(IOStreams{Out: &out, ErrOut: &bytes.Buffer{}})
+	cmd.SetArgs([]string{"actions"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != emulator.ActionsMarkdown() || !strings.Contains(out.String(), "| tke | 2018-05-25 |") {
+		t.Fatalf("actions: %s", out.String())
 	}
 }
