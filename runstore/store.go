@@ -1,6 +1,8 @@
 package runstore
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,21 +14,20 @@ import (
 )
 
 var (
-	bucketRuns      = []byte("runs")
-	bucketArtifacts = []byte("artifacts")
+	bucketRuns       = []byte("runs")
+	bucketArtifacts  = []byte("artifacts")
+	bucketDeliveries = []byte("deliveries")
+	bucketApprovals  = []byte("approvals")
 )
-
-// ErrNotFound is returned for a run or artifact that is not in the store.
-var ErrNotFound = errors.New("not found")
-
-// DefaultRetain is how many runs Open keeps when Options.Retain is zero.
-const DefaultRetain = 1000
 
 // Options configure Open.
 type Options struct {
 	// Retain is how many of the newest runs to keep; older runs and their artifacts
 	// are pruned on Create. Zero means DefaultRetain.
 	Retain int
+	// ReplayWindow is how long a delivery is remembered; zero means
+	// DefaultReplayWindow.
+	ReplayWindow time.Duration
 	// LockTimeout bounds the wait for the file lock held by another process (another
 	// replica sharing the volume); zero means 5s. Without it bbolt waits forever.
 	LockTimeout time.Duration
@@ -34,16 +35,21 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is the run history. It is safe for concurrent use.
-type Store struct {
+// Bolt is the embedded store: one bbolt file, for a single replica. It is safe
+// for concurrent use.
+type Bolt struct {
 	db     *bolt.DB
 	retain int
+	window time.Duration
 	now    func() time.Time
+	notify chan struct{}
 }
+
+var _ Store = (*Bolt)(nil)
 
 // Open opens (creating when missing) the store at path and marks runs left
 // running by a previous process as abandoned.
-func Open(path string, opts Options) (*Store, error) {
+func Open(path string, opts Options) (*Bolt, error) {
 	timeout := opts.LockTimeout
 	if timeout == 0 {
 		timeout = 5 * time.Second
@@ -55,15 +61,18 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open run store %s: %w", path, err)
 	}
-	s := &Store{db: db, retain: opts.Retain, now: opts.Now}
+	s := &Bolt{db: db, retain: opts.Retain, window: opts.ReplayWindow, now: opts.Now, notify: make(chan struct{}, 1)}
 	if s.retain <= 0 {
 		s.retain = DefaultRetain
+	}
+	if s.window <= 0 {
+		s.window = DefaultReplayWindow
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRuns, bucketArtifacts} {
+		for _, b := range [][]byte{bucketRuns, bucketArtifacts, bucketDeliveries, bucketApprovals} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -76,8 +85,13 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// AbandonRunning implements Store; Open does it too.
+func (s *Bolt) AbandonRunning(context.Context) error {
+	return s.db.Update(s.abandonRunning)
+}
+
 // abandonRunning ends the runs a crashed process left running.
-func (s *Store) abandonRunning(tx *bolt.Tx) error {
+func (s *Bolt) abandonRunning(tx *bolt.Tx) error {
 	b := tx.Bucket(bucketRuns)
 	var fix []Run
 	if err := b.ForEach(func(_, v []byte) error {
@@ -93,11 +107,7 @@ func (s *Store) abandonRunning(tx *bolt.Tx) error {
 		return err
 	}
 	for _, r := range fix {
-		r.State = StateAbandoned
-		if r.Error == "" {
-			r.Error = "tkeops stopped before the run ended; the next run re-observes what it changed"
-		}
-		r.FinishedAt = s.now().UTC()
+		abandon(&r, s.now())
 		if err := putRun(b, r); err != nil {
 			return err
 		}
@@ -106,7 +116,7 @@ func (s *Store) abandonRunning(tx *bolt.Tx) error {
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Bolt) Close() error { return s.db.Close() }
 
 func key(id string) ([]byte, error) {
 	n, err := strconv.ParseUint(id, 10, 64)
@@ -130,7 +140,7 @@ func putRun(b *bolt.Bucket, r Run) error {
 
 // Create stores a new run, assigning its ID (and StartedAt when zero), and prunes
 // runs beyond the retention.
-func (s *Store) Create(r *Run) error {
+func (s *Bolt) Create(_ context.Context, r *Run) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRuns)
 		seq, err := b.NextSequence()
@@ -155,7 +165,7 @@ func (s *Store) Create(r *Run) error {
 	return nil
 }
 
-func (s *Store) prune(tx *bolt.Tx) error {
+func (s *Bolt) prune(tx *bolt.Tx) error {
 	b := tx.Bucket(bucketRuns)
 	var old [][]byte
 	c := b.Cursor()
@@ -182,7 +192,7 @@ func (s *Store) prune(tx *bolt.Tx) error {
 }
 
 // Update replaces a stored run.
-func (s *Store) Update(r Run) error {
+func (s *Bolt) Update(_ context.Context, r Run) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRuns)
 		k, err := key(r.ID)
@@ -201,7 +211,7 @@ func (s *Store) Update(r Run) error {
 }
 
 // Get returns one run.
-func (s *Store) Get(id string) (Run, error) {
+func (s *Bolt) Get(_ context.Context, id string) (Run, error) {
 	var r Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		k, err := key(id)
@@ -217,22 +227,9 @@ func (s *Store) Get(id string) (Run, error) {
 	return r, err
 }
 
-// Filter selects runs for List.
-type Filter struct {
-	// Kind, when set, keeps only runs of that kind.
-	Kind Kind
-	// Limit caps the number of runs returned; zero means 50.
-	Limit int
-	// Before, when set, returns runs older than that run ID (paging).
-	Before string
-}
-
 // List returns runs newest first.
-func (s *Store) List(f Filter) ([]Run, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
+func (s *Bolt) List(_ context.Context, f Filter) ([]Run, error) {
+	limit := f.limit()
 	out := []Run{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRuns).Cursor()
@@ -256,10 +253,9 @@ func (s *Store) List(f Filter) ([]Run, error) {
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode run %x: %w", k, err)
 			}
-			if f.Kind != "" && r.Kind != f.Kind {
-				continue
+			if f.matches(r) {
+				out = append(out, r)
 			}
-			out = append(out, r)
 		}
 		return nil
 	})
@@ -270,7 +266,7 @@ func (s *Store) List(f Filter) ([]Run, error) {
 }
 
 // Latest returns the newest run of a kind that has ended, or ErrNotFound.
-func (s *Store) Latest(kind Kind) (Run, error) {
+func (s *Bolt) Latest(_ context.Context, kind Kind) (Run, error) {
 	var found *Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRuns).Cursor()
@@ -296,7 +292,7 @@ func (s *Store) Latest(kind Kind) (Run, error) {
 }
 
 // PutArtifact stores a named blob (a rendered plan) with a run.
-func (s *Store) PutArtifact(id, name string, data []byte) error {
+func (s *Bolt) PutArtifact(_ context.Context, id, name string, data []byte) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		k, err := key(id)
 		if err != nil {
@@ -318,7 +314,7 @@ func (s *Store) PutArtifact(id, name string, data []byte) error {
 }
 
 // Artifact returns a named blob of a run, or ErrNotFound.
-func (s *Store) Artifact(id, name string) ([]byte, error) {
+func (s *Bolt) Artifact(_ context.Context, id, name string) ([]byte, error) {
 	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		k, err := key(id)
@@ -337,4 +333,141 @@ func (s *Store) Artifact(id, name string) ([]byte, error) {
 		return nil
 	})
 	return out, err
+}
+
+// RecordDelivery implements Store.
+func (s *Bolt) RecordDelivery(_ context.Context, d Delivery) (bool, error) {
+	fresh := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDeliveries)
+		now := s.now()
+		if v := b.Get([]byte(d.Key)); v != nil {
+			var old Delivery
+			if err := json.Unmarshal(v, &old); err == nil && now.Sub(old.ReceivedAt) < s.window {
+				return nil
+			}
+		}
+		fresh = true
+		if d.ReceivedAt.IsZero() {
+			d.ReceivedAt = now.UTC()
+		}
+		v, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(d.Key), v); err != nil {
+			return err
+		}
+		// Forget handled deliveries past the window.
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var old Delivery
+			if json.Unmarshal(v, &old) == nil && old.Done && now.Sub(old.ReceivedAt) >= s.window {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("record delivery: %w", err)
+	}
+	if fresh {
+		s.signal()
+	}
+	return fresh, nil
+}
+
+func (s *Bolt) signal() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// PendingDeliveries implements Store.
+func (s *Bolt) PendingDeliveries(context.Context) ([]Delivery, error) {
+	var out []Delivery
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDeliveries).ForEach(func(_, v []byte) error {
+			var d Delivery
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			if !d.Done {
+				out = append(out, d)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	sortDeliveries(out)
+	return out, nil
+}
+
+// DoneDelivery implements Store.
+func (s *Bolt) DoneDelivery(_ context.Context, key string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDeliveries)
+		v := b.Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		var d Delivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		d.Done = true
+		v, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), v)
+	})
+	if err != nil {
+		return fmt.Errorf("mark delivery done: %w", err)
+	}
+	return nil
+}
+
+// Deliveries implements Store.
+func (s *Bolt) Deliveries() <-chan struct{} { return s.notify }
+
+// PutApproval implements Store.
+func (s *Bolt) PutApproval(_ context.Context, a Approval) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		v, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketApprovals).Put([]byte(approvalKey(a)), v)
+	})
+	if err != nil {
+		return fmt.Errorf("record approval: %w", err)
+	}
+	return nil
+}
+
+// Approvals implements Store.
+func (s *Bolt) Approvals(_ context.Context, change int) ([]Approval, error) {
+	var out []Approval
+	prefix := []byte(fmt.Sprintf("%010d/", change))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketApprovals).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var a Approval
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("approvals of %d: %w", change, err)
+	}
+	return out, nil
 }
