@@ -39,7 +39,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	runs, err := s.opts.Runs.List(f)
+	runs, err := s.opts.Runs.List(r.Context(), f)
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
-	run, err := s.opts.Runs.Get(r.PathValue("id"))
+	run, err := s.opts.Runs.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -58,7 +58,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleArtifact(name, contentType string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		b, err := s.opts.Runs.Artifact(r.PathValue("id"), name)
+		b, err := s.opts.Runs.Artifact(r.Context(), r.PathValue("id"), name)
 		if err != nil {
 			s.storeError(w, err)
 			return
@@ -75,21 +75,21 @@ type driftResponse struct {
 	Plan json.RawMessage `json:"plan,omitempty"`
 }
 
-func (s *Server) handleDrift(w http.ResponseWriter, _ *http.Request) {
-	run, err := s.opts.Runs.Latest(runstore.KindDrift)
+func (s *Server) handleDrift(w http.ResponseWriter, r *http.Request) {
+	run, err := s.opts.Runs.Latest(r.Context(), runstore.KindDrift)
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
 	resp := driftResponse{Run: run}
-	if b, err := s.opts.Runs.Artifact(run.ID, runstore.ArtifactPlanJSON); err == nil && json.Valid(b) {
+	if b, err := s.opts.Runs.Artifact(r.Context(), run.ID, runstore.ArtifactPlanJSON); err == nil && json.Valid(b) {
 		resp.Plan = b
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) handleDriftMarkdown(w http.ResponseWriter, r *http.Request) {
-	run, err := s.opts.Runs.Latest(runstore.KindDrift)
+	run, err := s.opts.Runs.Latest(r.Context(), runstore.KindDrift)
 	if err != nil {
 		s.storeError(w, err)
 		return

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -28,7 +29,7 @@ func BenchmarkRunsList(b *testing.B) {
 	f := newFixture(b)
 	for range 1000 {
 		r := runstore.Run{Kind: runstore.KindApply, State: runstore.StateSucceeded, Summary: "applied: 1 created, 0 updated, 0 destroyed"}
-		if err := f.store.Create(&r); err != nil {
+		if err := f.store.Create(context.Background(), &r); err != nil {
 			b.Fatal(err)
 		}
 	}

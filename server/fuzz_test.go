@@ -38,7 +38,7 @@ func FuzzHook(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, sig, event, delivery string) {
 		loop := &fakeLoop{}
 		reg := prometheus.NewRegistry()
-		srv, err := New(Options{Loop: loop, Runs: store, Gatherer: reg, Registerer: reg, MaxBodyBytes: 4096,
+		srv, err := New(Options{Loop: loop, Runs: store, Gatherer: reg, MaxBodyBytes: 4096,
 			Webhooks: map[string]secret.Value{"gitea": secret.Value(hookSecret)}})
 		if err != nil {
 			t.Fatal(err)

@@ -6,16 +6,16 @@ import (
 	"net/http"
 
 	"github.com/tkeops/tkeops/forge"
+	"github.com/tkeops/tkeops/service"
 )
 
-// Webhook results, the label values of tkeops_webhook_deliveries_total.
+// Webhook results the server decides, label values of
+// tkeops_webhook_deliveries_total next to the service's (accepted, ignored,
+// replayed, error).
 const (
-	resultAccepted     = "accepted"
-	resultIgnored      = "ignored"
 	resultBadSignature = "bad_signature"
 	resultTooLarge     = "too_large"
 	resultBadRequest   = "bad_request"
-	resultReplayed     = "replayed"
 )
 
 type hookResponse struct {
@@ -32,7 +32,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	}
 	log := s.log.With("forge", kind)
 	reply := func(code int, result, detail string) {
-		s.webhooks.WithLabelValues(kind, result).Inc()
+		s.opts.Metrics.ObserveWebhook(kind, result)
 		if code >= 400 {
 			log.Warn("webhook refused", "status", code, "result", result, "detail", detail)
 		} else {
@@ -60,27 +60,17 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("delivery", ev.DeliveryID, "event", ev.RawEvent)
-	if ev.DeliveryID != "" && s.replays.seenBefore(kind+"/"+ev.DeliveryID) {
-		reply(http.StatusConflict, resultReplayed, "delivery "+ev.DeliveryID+" was already received")
-		return
-	}
-	if ev.Kind == forge.EventPush && ev.Deleted {
-		reply(http.StatusOK, resultIgnored, "push deleted "+ev.Ref)
-		return
-	}
-	if !s.leader() {
-		// Only the leader runs; its poll picks the change up.
-		reply(http.StatusAccepted, resultIgnored, "this replica is not the leader; the leader's poll will pick the change up")
-		return
-	}
-	accepted, why := s.opts.Loop.HandleEvent(ev)
+	result, detail, err := s.opts.Loop.Receive(r.Context(), ev)
 	switch {
-	case ev.Kind == forge.EventPing:
-		reply(http.StatusOK, resultAccepted, "pong")
-	case accepted:
-		reply(http.StatusAccepted, resultAccepted, why)
+	case err != nil:
+		log.Error("webhook: record delivery", "error", err)
+		reply(http.StatusServiceUnavailable, result, detail)
+	case result == service.ReceiptReplayed:
+		reply(http.StatusConflict, result, detail)
+	case result == service.ReceiptAccepted && ev.Kind != forge.EventPing:
+		reply(http.StatusAccepted, result, detail)
 	default:
-		reply(http.StatusOK, resultIgnored, why)
+		reply(http.StatusOK, result, detail)
 	}
 }
 

@@ -71,14 +71,14 @@ type runData struct {
 	Plan string
 }
 
-func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
-	runs, err := s.opts.Runs.List(runstore.Filter{Limit: 100})
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	runs, err := s.opts.Runs.List(r.Context(), runstore.Filter{Limit: 100})
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
 	d := indexData{Leader: s.leader(), Loop: s.opts.Loop.State(), Runs: runs}
-	if dr, err := s.opts.Runs.Latest(runstore.KindDrift); err == nil {
+	if dr, err := s.opts.Runs.Latest(r.Context(), runstore.KindDrift); err == nil {
 		d.Drift = &dr
 	} else if !errors.Is(err, runstore.ErrNotFound) {
 		s.storeError(w, err)
@@ -88,7 +88,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) {
-	run, err := s.opts.Runs.Get(r.PathValue("id"))
+	run, err := s.opts.Runs.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		if errors.Is(err, runstore.ErrNotFound) {
 			http.NotFound(w, r)
@@ -98,7 +98,7 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := runData{Run: run}
-	if md, err := s.opts.Runs.Artifact(run.ID, runstore.ArtifactPlanMarkdown); err == nil {
+	if md, err := s.opts.Runs.Artifact(r.Context(), run.ID, runstore.ArtifactPlanMarkdown); err == nil {
 		d.Plan = string(md)
 	}
 	s.render(w, s.pages.run, "layout", d)

@@ -27,28 +27,26 @@ const (
 	writeTimeout        = 60 * time.Second
 	idleTimeout         = 120 * time.Second
 	shutdownTimeout     = 10 * time.Second
-	// DefaultReplayWindow is how long a delivery ID is remembered.
-	DefaultReplayWindow = time.Hour
-	replayCapacity      = 10000
 )
 
 // Loop is what the server needs of the GitOps loop; *service.Service implements it.
 type Loop interface {
-	HandleEvent(ev forge.Event) (accepted bool, reason string)
+	// Receive records a verified delivery for the leader (service.Receipt*).
+	Receive(ctx context.Context, ev forge.Event) (result, detail string, err error)
 	State() service.LoopState
 }
 
 var _ Loop = (*service.Service)(nil)
 
-// Runs reads the run history; *runstore.Store implements it.
+// Runs reads the run history; every runstore.Store implements it.
 type Runs interface {
-	List(f runstore.Filter) ([]runstore.Run, error)
-	Get(id string) (runstore.Run, error)
-	Latest(kind runstore.Kind) (runstore.Run, error)
-	Artifact(id, name string) ([]byte, error)
+	List(ctx context.Context, f runstore.Filter) ([]runstore.Run, error)
+	Get(ctx context.Context, id string) (runstore.Run, error)
+	Latest(ctx context.Context, kind runstore.Kind) (runstore.Run, error)
+	Artifact(ctx context.Context, id, name string) ([]byte, error)
 }
 
-var _ Runs = (*runstore.Store)(nil)
+var _ Runs = runstore.Store(nil)
 
 // Options configure a Server. Loop, Runs and Gatherer are required.
 type Options struct {
@@ -59,14 +57,13 @@ type Options struct {
 	Webhooks map[string]secret.Value
 	// MaxBodyBytes limits webhook bodies; DefaultMaxBodyBytes when zero.
 	MaxBodyBytes int64
-	// ReplayWindow is how long delivery IDs are remembered; DefaultReplayWindow when zero.
-	ReplayWindow time.Duration
-	// Gatherer is served at /metrics; Registerer receives the server's own metrics.
-	// Both are normally one *prometheus.Registry, never the global default.
-	Gatherer   prometheus.Gatherer
-	Registerer prometheus.Registerer
-	// Ready reports whether this replica is ready; nil means always ready.
-	Ready func() error
+	// Gatherer is served at /metrics (a *prometheus.Registry, never the global
+	// default); Metrics counts webhook deliveries and may be nil.
+	Gatherer prometheus.Gatherer
+	Metrics  *service.Metrics
+	// Ready reports whether this replica is ready (it can record deliveries);
+	// nil means always ready.
+	Ready func(ctx context.Context) error
 	// Leader reports whether this replica leads; nil means it always does. Shown on
 	// the web page and the status API.
 	Leader func() bool
@@ -79,10 +76,8 @@ type Options struct {
 type Server struct {
 	opts     Options
 	log      *slog.Logger
-	mux      *http.ServeMux
-	replays  *replayCache
-	webhooks *prometheus.CounterVec
-	pages    *pages
+	mux   *http.ServeMux
+	pages *pages
 }
 
 // New builds a Server.
@@ -92,14 +87,11 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("server: no Loop")
 	case opts.Runs == nil:
 		return nil, errors.New("server: no Runs")
-	case opts.Gatherer == nil || opts.Registerer == nil:
+	case opts.Gatherer == nil:
 		return nil, errors.New("server: no metrics registry")
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.ReplayWindow <= 0 {
-		opts.ReplayWindow = DefaultReplayWindow
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -107,14 +99,6 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.replays = newReplayCache(opts.ReplayWindow, replayCapacity, opts.Now)
-	s.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "tkeops_webhook_deliveries_total",
-		Help: "Webhook deliveries by forge and result (accepted, ignored, bad_signature, too_large, bad_request, replayed).",
-	}, []string{"forge", "result"})
-	if err := opts.Registerer.Register(s.webhooks); err != nil {
-		return nil, fmt.Errorf("server: register metrics: %w", err)
 	}
 	p, err := newPages()
 	if err != nil {
@@ -172,9 +156,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Ready != nil {
-		if err := s.opts.Ready(); err != nil {
+		if err := s.opts.Ready(r.Context()); err != nil {
 			writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
 			return
 		}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/secret"
@@ -26,21 +25,32 @@ import (
 	"github.com/tkeops/tkeops/service"
 )
 
-// fakeLoop records events; HandleFn decides the answer.
+// fakeLoop records events; HandleFn decides the answer; a payload seen
+// before is a replay, as the service says.
 type fakeLoop struct {
 	mu       sync.Mutex
 	events   []forge.Event
+	seen     map[string]bool
 	HandleFn func(forge.Event) (bool, string)
 }
 
-func (l *fakeLoop) HandleEvent(ev forge.Event) (bool, string) {
+func (l *fakeLoop) Receive(_ context.Context, ev forge.Event) (string, string, error) {
 	l.mu.Lock()
-	l.events = append(l.events, ev)
-	l.mu.Unlock()
-	if l.HandleFn != nil {
-		return l.HandleFn(ev)
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string]bool{}
 	}
-	return true, "sync queued"
+	if l.seen[ev.Digest] {
+		return service.ReceiptReplayed, "seen", nil
+	}
+	l.events = append(l.events, ev)
+	l.seen[ev.Digest] = true
+	if l.HandleFn != nil {
+		if ok, why := l.HandleFn(ev); !ok {
+			return service.ReceiptIgnored, why, nil
+		}
+	}
+	return service.ReceiptAccepted, "sync queued", nil
 }
 
 func (l *fakeLoop) State() service.LoopState {
@@ -58,7 +68,7 @@ const hookSecret = "s3cr3t-webhook-value"
 type fixture struct {
 	srv   *Server
 	loop  *fakeLoop
-	store *runstore.Store
+	store *runstore.Bolt
 	reg   *prometheus.Registry
 	ready error
 }
@@ -71,11 +81,15 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{loop: &fakeLoop{}, store: store, reg: prometheus.NewRegistry()}
+	m, err := service.NewMetrics(f.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.srv, err = New(Options{
-		Loop: f.loop, Runs: store, Gatherer: f.reg, Registerer: f.reg,
+		Loop: f.loop, Runs: store, Gatherer: f.reg, Metrics: m,
 		Webhooks:     map[string]secret.Value{"gitea": secret.Value(hookSecret)},
 		MaxBodyBytes: 4096,
-		Ready:        func() error { return f.ready },
+		Ready:        func(context.Context) error { return f.ready },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +128,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		"signed push": {
 			reason:   "a verified push reaches the loop and is acknowledged 202",
 			req:      func() *http.Request { return giteaRequest("push", "d-1", pushBody, hookSecret) },
-			wantCode: http.StatusAccepted, wantResult: resultAccepted, wantEvents: 1,
+			wantCode: http.StatusAccepted, wantResult: service.ReceiptAccepted, wantEvents: 1,
 		},
 		"bad signature": {
 			reason:   "a wrong signature is 401 and triggers no sync",
@@ -155,7 +169,7 @@ func TestWebhookDeliveries(t *testing.T) {
 			loopAnswer: func(ev forge.Event) (bool, string) {
 				return false, "event kind " + string(ev.Kind) + " is not used"
 			},
-			wantCode: http.StatusOK, wantResult: resultIgnored, wantEvents: 1,
+			wantCode: http.StatusOK, wantResult: service.ReceiptIgnored, wantEvents: 1,
 		},
 		"malformed payload": {
 			reason:   "a signed payload that is not JSON is 400",
@@ -174,7 +188,7 @@ func TestWebhookDeliveries(t *testing.T) {
 				t.Fatalf("\nReason: %s\ngot %d %q with %d events (%s), want %d %q with %d",
 					tc.reason, w.Code, resp.Result, f.loop.count(), w.Body, tc.wantCode, tc.wantResult, tc.wantEvents)
 			}
-			if n := testutil.ToFloat64(f.srv.webhooks.WithLabelValues("gitea", tc.wantResult)); n != 1 {
+			if n := webhookCount(t, f.reg, tc.wantResult); n != 1 {
 				t.Errorf("tkeops_webhook_deliveries_total{result=%q} = %v", tc.wantResult, n)
 			}
 			if strings.Contains(w.Body.String(), hookSecret) {
@@ -197,27 +211,38 @@ func TestReplayedDeliveryIsRejected(t *testing.T) {
 	if w := serve(f, giteaRequest("push", "same-id", pushBody, "x")); w.Code != http.StatusUnauthorized {
 		t.Fatalf("forged replay: %d", w.Code)
 	}
-	if w := serve(f, giteaRequest("push", "other-id", pushBody, hookSecret)); w.Code != http.StatusAccepted {
-		t.Fatalf("new delivery after a replay: %d", w.Code)
+	// The delivery ID is not signed: the same payload under a new ID is a replay.
+	if w := serve(f, giteaRequest("push", "other-id", pushBody, hookSecret)); w.Code != http.StatusConflict {
+		t.Fatalf("the same payload under another delivery ID: %d, want 409", w.Code)
+	}
+	other := strings.Replace(pushBody, "refs/heads/main", "refs/heads/main ", 1)
+	if w := serve(f, giteaRequest("push", "other-id", other, hookSecret)); w.Code != http.StatusAccepted {
+		t.Fatalf("a new payload after a replay: %d", w.Code)
 	}
 }
 
-func TestReplayCacheForgetsAfterWindowAndStaysBounded(t *testing.T) {
-	now := time.Unix(0, 0)
-	c := newReplayCache(time.Hour, 3, func() time.Time { return now })
-	if c.seenBefore("a") || !c.seenBefore("a") {
-		t.Fatal("a not remembered")
+// webhookCount reads tkeops_webhook_deliveries_total{forge="gitea",result}.
+func webhookCount(t *testing.T, reg *prometheus.Registry, result string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-	now = now.Add(61 * time.Minute)
-	if c.seenBefore("a") {
-		t.Fatal("a remembered past the window")
+	for _, mf := range mfs {
+		if mf.GetName() != "tkeops_webhook_deliveries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["forge"] == "gitea" && labels["result"] == result {
+				return m.GetCounter().GetValue()
+			}
+		}
 	}
-	for _, id := range []string{"b", "c", "d", "e"} {
-		c.seenBefore(id)
-	}
-	if c.order.Len() > 4 || len(c.seen) != c.order.Len() {
-		t.Fatalf("cache holds %d entries, cap 3 (+1 being added)", c.order.Len())
-	}
+	return 0
 }
 
 func TestUnknownForgeIs404(t *testing.T) {
@@ -255,33 +280,33 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 }
 
-func seedRuns(t *testing.T, s *runstore.Store) (apply, drift runstore.Run) {
+func seedRuns(t *testing.T, s *runstore.Bolt) (apply, drift runstore.Run) {
 	t.Helper()
 	apply = runstore.Run{Kind: runstore.KindApply, Trigger: "webhook:gitea", Revision: "abcdef0123456789",
 		Summary: `applied <script>alert(1)</script>`, Counts: &runstore.Counts{Create: 1}}
-	if err := s.Create(&apply); err != nil {
+	if err := s.Create(context.Background(), &apply); err != nil {
 		t.Fatal(err)
 	}
 	apply.State = runstore.StateSucceeded
 	apply.FinishedAt = apply.StartedAt.Add(3 * time.Second)
-	if err := s.Update(apply); err != nil {
+	if err := s.Update(context.Background(), apply); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(apply.ID, runstore.ArtifactPlanMarkdown, []byte("+ VPC/main <b>create</b>")); err != nil {
+	if err := s.PutArtifact(context.Background(), apply.ID, runstore.ArtifactPlanMarkdown, []byte("+ VPC/main <b>create</b>")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(apply.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","steps":[]}`)); err != nil {
+	if err := s.PutArtifact(context.Background(), apply.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","steps":[]}`)); err != nil {
 		t.Fatal(err)
 	}
 	drift = runstore.Run{Kind: runstore.KindDrift, Trigger: "schedule", Revision: "abcdef0123456789",
 		State: runstore.StateSucceeded, Summary: "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy", Drifted: []string{"VPC/main"}}
-	if err := s.Create(&drift); err != nil {
+	if err := s.Create(context.Background(), &drift); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(drift.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","drift":[{"kind":"VPC","name":"main"}]}`)); err != nil {
+	if err := s.PutArtifact(context.Background(), drift.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","drift":[{"kind":"VPC","name":"main"}]}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(drift.ID, runstore.ArtifactPlanMarkdown, []byte("~ VPC/main")); err != nil {
+	if err := s.PutArtifact(context.Background(), drift.ID, runstore.ArtifactPlanMarkdown, []byte("~ VPC/main")); err != nil {
 		t.Fatal(err)
 	}
 	return apply, drift

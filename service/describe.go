@@ -39,6 +39,7 @@ func planLine(c *runstore.Counts) string {
 	return line
 }
 
+// appliedLine says what an apply did (its steps that finished, over all rounds).
 func appliedLine(c *runstore.Counts) string {
 	if c == nil {
 		return "applied"
@@ -112,13 +113,22 @@ func applyFailure(err error, out ApplyOutcome) string {
 	return strings.Join(parts, "; ")
 }
 
-func planComment(rev, line, markdown, url string) string {
+// planComment is the pull request's one plan comment: which merge it planned,
+// the summary, the approval state, notes, then the Markdown plan.
+func planComment(head, base, branch, line, markdown, url, approval string, notes []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\n**%s**", forge.PlanMarker, short(rev), line)
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\nPlanned on the merge of `%s` into `%s` at `%s`, as merging would make it.\n\n**%s**",
+		forge.PlanMarker, short(head), short(head), branch, short(base), line)
 	if url != "" {
 		fmt.Fprintf(&b, " · [full plan](%s)", url)
 	}
 	b.WriteString("\n\n")
+	if approval != "" {
+		b.WriteString(approval + "\n\n")
+	}
+	for _, n := range notes {
+		b.WriteString("> " + n + "\n\n")
+	}
 	if len(markdown) > maxCommentPlan {
 		// GitHub refuses comments over 65536 characters; the full plan stays on the run page.
 		cut := strings.LastIndexByte(markdown[:maxCommentPlan], '\n')
@@ -128,15 +138,39 @@ func planComment(rev, line, markdown, url string) string {
 		markdown = markdown[:cut] + "\n\n… the plan is too long for a comment; see the full plan on the run page.\n"
 	}
 	b.WriteString(markdown)
+	b.WriteString("\n---\nCommands (write access): `" + CommandPlan + "` plans again; `" + CommandApprove + "` approves this head's destroy/replace steps. The plan is applied when the pull request is merged.\n")
+	return b.String()
+}
+
+// approvalNeeded is the comment's approval section for steps nobody approved.
+func approvalNeeded(missing, by []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Approval needed.** These steps destroy or replace resources and run on merge only once someone with write access comments `%s`:\n", CommandApprove)
+	for _, m := range missing {
+		b.WriteString("- `" + m + "`\n")
+	}
+	if len(by) > 0 {
+		fmt.Fprintf(&b, "\n(approved so far by @%s, for other steps)\n", strings.Join(by, ", @"))
+	}
+	return b.String()
+}
+
+// forkComment is the comment of a pull request that is not planned.
+func forkComment(head, msg, url string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`\n\n%s\n", forge.PlanMarker, short(head), msg)
+	if url != "" {
+		fmt.Fprintf(&b, "\n[run](%s)\n", url)
+	}
 	return b.String()
 }
 
 // maxCommentPlan bounds the plan part of a pull request comment, in bytes.
 const maxCommentPlan = 60000
 
-func invalidComment(rev string, diags spec.Diagnostics, url string) string {
+func invalidComment(head, base string, diags spec.Diagnostics, url string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`: invalid specs\n\n", forge.PlanMarker, short(rev))
+	fmt.Fprintf(&b, "%s\n### tkeops plan for `%s`: invalid specs\n\nMerged onto `%s`.\n\n", forge.PlanMarker, short(head), short(base))
 	if url != "" {
 		fmt.Fprintf(&b, "[run](%s)\n\n", url)
 	}

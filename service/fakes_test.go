@@ -27,6 +27,8 @@ type fakeSource struct {
 	polls    int
 	checkout []string
 	lastGood string
+	parents  map[string]string // commit → first parent
+	conflict string            // Merge fails with it when set
 }
 
 func (f *fakeSource) Poll(context.Context) (string, bool, error) {
@@ -56,6 +58,31 @@ func (f *fakeSource) FetchRef(_ context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("ref %s not found", ref)
 	}
 	return rev, nil
+}
+
+// Merge of base and head is "head+base", so a test sees what a plan was made on.
+func (f *fakeSource) Merge(_ context.Context, base, head string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.conflict != "" {
+		return "", errors.New(f.conflict)
+	}
+	return head + "+" + base, nil
+}
+
+// FirstParents walks the history the test set (child → parent).
+func (f *fakeSource) FirstParents(_ context.Context, rev string, n int) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []string{rev}
+	for len(out) < n {
+		p, ok := f.parents[out[len(out)-1]]
+		if !ok {
+			break
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func (f *fakeSource) LastGood() string {
@@ -102,10 +129,16 @@ func (e *fakeEngine) Apply(ctx context.Context, p *plan.Plan, _ Specs) (ApplyOut
 	e.mu.Lock()
 	e.applies = append(e.applies, p.Revision)
 	e.mu.Unlock()
+	out := ApplyOutcome{Healthy: true}
+	var err error
 	if e.ApplyFn != nil {
-		return e.ApplyFn(ctx, p)
+		out, err = e.ApplyFn(ctx, p)
 	}
-	return ApplyOutcome{Healthy: true}, nil
+	if out.Healthy && out.Done == (runstore.Counts{}) {
+		// What a real engine reports: every step done.
+		out.Done, out.Rounds = *countsOf(p), 1
+	}
+	return out, err
 }
 
 func (e *fakeEngine) applied() []string {
@@ -136,6 +169,8 @@ type fakeForge struct {
 	mu       sync.Mutex
 	statuses []forge.Status
 	comments []comment
+	changes  map[int]forge.Change
+	writers  map[string]bool
 }
 
 func (f *fakeForge) SetStatus(_ context.Context, s forge.Status) error {
@@ -172,7 +207,7 @@ type harness struct {
 	src    *fakeSource
 	eng    *fakeEngine
 	forge  *fakeForge
-	store  *runstore.Store
+	store  *runstore.Bolt
 	reg    *prometheus.Registry
 	cancel context.CancelFunc
 	done   chan error
@@ -224,7 +259,7 @@ func (h *harness) stop(t *testing.T) {
 
 func (h *harness) runs(t *testing.T) []runstore.Run {
 	t.Helper()
-	rs, err := h.store.List(runstore.Filter{Limit: 100})
+	rs, err := h.store.List(context.Background(), runstore.Filter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,11 +285,54 @@ func (f *fakeForge) Statuses(_ context.Context, rev string) ([]forge.Status, err
 }
 
 func (f *fakeForge) Comments(context.Context, int) ([]forge.Comment, error) { return nil, nil }
-func (f *fakeForge) OpenChanges(context.Context) ([]forge.Change, error)    { return nil, nil }
-func (f *fakeForge) Change(_ context.Context, n int) (forge.Change, error) {
-	return forge.Change{Number: n}, nil
+
+func (f *fakeForge) OpenChanges(context.Context) ([]forge.Change, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []forge.Change
+	for _, ch := range f.changes {
+		if ch.State == forge.ChangeOpen {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }
-func (f *fakeForge) MergedAs(context.Context, string) ([]forge.Change, error) { return nil, nil }
-func (f *fakeForge) CanWrite(context.Context, string) (bool, error)           { return false, nil }
-func (f *fakeForge) CommitURL(rev string) string                              { return "https://forge.example/commit/" + rev }
-func (f *fakeForge) ChangeURL(n int) string                                   { return fmt.Sprintf("https://forge.example/pulls/%d", n) }
+
+func (f *fakeForge) Change(_ context.Context, n int) (forge.Change, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ch, ok := f.changes[n]; ok {
+		return ch, nil
+	}
+	return forge.Change{}, fmt.Errorf("pull request %d not found", n)
+}
+
+func (f *fakeForge) MergedAs(_ context.Context, rev string) ([]forge.Change, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []forge.Change
+	for _, ch := range f.changes {
+		if ch.State == forge.ChangeMerged && ch.MergeCommit == rev {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeForge) CanWrite(_ context.Context, user string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.writers[user], nil
+}
+
+func (f *fakeForge) setChange(ch forge.Change) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.changes == nil {
+		f.changes = map[int]forge.Change{}
+	}
+	f.changes[ch.Number] = ch
+}
+
+func (f *fakeForge) CommitURL(rev string) string { return "https://forge.example/commit/" + rev }
+func (f *fakeForge) ChangeURL(n int) string      { return fmt.Sprintf("https://forge.example/pulls/%d", n) }

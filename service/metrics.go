@@ -23,6 +23,9 @@ type Metrics struct {
 	gitFailures   prometheus.Counter
 	statusErrors  prometheus.Counter
 	queuedTrigger prometheus.Gauge
+	leader        prometheus.Gauge
+	buildInfo     *prometheus.GaugeVec
+	webhooks      *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -40,7 +43,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"kind"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tkeops_runs_total",
-			Help: "Runs by kind and result (succeeded, failed, invalid, abandoned).",
+			Help: "Runs by kind and result (succeeded, failed, invalid, error, abandoned, drift, corrected, needs-approval, refused).",
 		}, []string{"kind", "result"}),
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tkeops_api_calls_total",
@@ -87,9 +90,22 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "tkeops_queued_triggers",
 			Help: "Triggers waiting for the loop (after coalescing).",
 		}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tkeops_leader",
+			Help: "1 while this replica leads (polls, plans and applies), 0 on a standby.",
+		}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tkeops_build_info",
+			Help: "Always 1; the labels say which build runs (version, git revision, Go version).",
+		}, []string{"version", "revision", "goversion"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tkeops_webhook_deliveries_total",
+			Help: "Webhook deliveries by forge and result (accepted, ignored, replayed, error, bad_signature, too_large, bad_request, not_found).",
+		}, []string{"forge", "result"}),
 	}
 	for _, c := range []prometheus.Collector{m.runDuration, m.planDuration, m.runs, m.apiCalls, m.apiThrottles, m.apiRetries,
-		m.drifted, m.pending, m.lastSync, m.gitDuration, m.gitUp, m.gitFailures, m.statusErrors, m.queuedTrigger} {
+		m.drifted, m.pending, m.lastSync, m.gitDuration, m.gitUp, m.gitFailures, m.statusErrors, m.queuedTrigger,
+		m.leader, m.buildInfo, m.webhooks} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -128,4 +144,33 @@ func (m *Metrics) observeGit(op string, start time.Time, err error) {
 		result = "error"
 	}
 	m.gitDuration.WithLabelValues(op, result).Observe(time.Since(start).Seconds())
+}
+
+// SetLeader sets tkeops_leader.
+func (m *Metrics) SetLeader(leading bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if leading {
+		v = 1
+	}
+	m.leader.Set(v)
+}
+
+// SetBuildInfo sets tkeops_build_info.
+func (m *Metrics) SetBuildInfo(version, revision, goVersion string) {
+	if m == nil {
+		return
+	}
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(version, revision, goVersion).Set(1)
+}
+
+// ObserveWebhook counts one webhook delivery by forge and result.
+func (m *Metrics) ObserveWebhook(forgeKind, result string) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(forgeKind, result).Inc()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/runstore"
 )
 
 // Defaults for Options fields left zero.
@@ -23,21 +25,45 @@ const (
 	DefaultShutdownGrace = 30 * time.Second
 )
 
+// ForkPolicy says what happens to a pull request whose head lives in another
+// repository (a fork): its author may not be trusted with a plan made with the
+// cloud credentials, which shows live values of the account.
+type ForkPolicy string
+
+const (
+	// ForkRefuse posts a failure status and plans nothing.
+	ForkRefuse ForkPolicy = "refuse"
+	// ForkValidate loads and validates the specs (no credentials, no cloud
+	// call) and says so; the default.
+	ForkValidate ForkPolicy = "validate"
+	// ForkPlan plans forks like any pull request.
+	ForkPlan ForkPolicy = "plan"
+)
+
 // Options configure a Service. Source, Engine, Store and RenderMarkdown are required.
 type Options struct {
 	Source Source
 	Engine Engine
-	// Forge receives statuses and comments; nil logs them only.
+	// Forge receives statuses and comments and answers what the service asks
+	// of it; nil logs statuses only.
 	Forge forge.Client
-	Store Store
+	// Store is the durable state: run history, deliveries, approvals.
+	Store runstore.Store
 	// Metrics may be nil.
 	Metrics *Metrics
 	// Logger; nil discards.
 	Logger *slog.Logger
+	// Identity names this replica in the deliveries it records.
+	Identity string
+	// Repo is the forge repository ("owner/name"; GitLab: the project path or
+	// numeric ID). Webhook deliveries that name another are ignored; empty
+	// accepts any.
+	Repo string
 
 	// Branch is the tracked branch ("main"); pushes to it trigger applies.
 	Branch string
-	// PollInterval between polls of the remote; DefaultPollInterval when zero.
+	// PollInterval between polls of the remote and of the forge's open pull
+	// requests; DefaultPollInterval when zero.
 	PollInterval time.Duration
 	// MaxBackoff caps the wait between polls while the remote is unreachable, and
 	// between retries of a failed apply; DefaultMaxBackoff when zero.
@@ -47,23 +73,38 @@ type Options struct {
 	DriftSchedule string
 	// DriftAutoCorrect applies the drift plan. Off by default: reports only.
 	DriftAutoCorrect bool
-	// Contexts of the statuses; empty fields take DefaultContexts.
+	// Contexts of the statuses; empty fields take the defaults.
 	Contexts forge.Contexts
 	// ExternalURL is where people reach this server (status target URLs); empty
 	// leaves target URLs out.
 	ExternalURL string
 	// PRComments keeps the Markdown plan in one comment on each pull request.
 	PRComments bool
+	// Forks is what happens to pull requests from forks; ForkValidate when empty.
+	Forks ForkPolicy
+	// AllowDestroy lets destructive steps run without an approval in the pull
+	// request.
+	AllowDestroy bool
 	// ChangeRef names the ref of a pull request head; "refs/pull/N/head" when nil
 	// (GitHub, Gitea).
 	ChangeRef func(change int) string
 	// ShutdownGrace is how long a running run may go on after the context passed to
 	// Run is cancelled; then its context is cancelled too and the run is abandoned.
 	ShutdownGrace time.Duration
-	// RenderMarkdown renders a plan for comments and the web page.
+	// RenderMarkdown renders a plan for comments.
 	RenderMarkdown func(*plan.Plan) string
-	// RenderJSON renders a plan for the API; indented encoding/json when nil.
+	// RenderJSON renders a plan for the API and the web page; indented
+	// encoding/json when nil.
 	RenderJSON func(*plan.Plan) ([]byte, error)
+	// Notify, when set, hears of every apply and drift run that ended.
+	Notify func(ctx context.Context, n Notice)
+}
+
+// Notice is an ended run, for notifications beyond commit statuses.
+type Notice struct {
+	Run runstore.Run
+	// URL is the run's page; CommitURL its commit on the forge.
+	URL, CommitURL string
 }
 
 // Service is the GitOps loop.
@@ -79,9 +120,18 @@ type Service struct {
 	wake   chan struct{}
 	loop   LoopState
 	last   attempt
-	// planned remembers the revision last planned for each pull request, so a
-	// redelivered or duplicate event does not plan (and comment) again.
+	// planned remembers what each pull request was last planned on (head and
+	// base), so a redelivered or duplicate event does not plan (and comment)
+	// again, and a moved base plans again.
 	planned map[int]string
+	// changes are the open pull requests into the branch, by number, from the
+	// forge's list and the events.
+	changes map[int]forge.Change
+	// notes are said in a pull request's next plan comment (refused commands).
+	notes map[int][]string
+	// finished is the newest commit of the branch this process gave a final
+	// apply status; older ones need no look.
+	finished string
 }
 
 // attempt is the outcome of the last apply of the tracked branch.
@@ -104,6 +154,7 @@ type LoopState struct {
 	NextPoll      time.Time `json:"nextPoll,omitzero"`
 	NextDrift     time.Time `json:"nextDrift,omitzero"`
 	Queued        int       `json:"queued"`
+	OpenChanges   int       `json:"openChanges"`
 }
 
 // New checks the options and builds a Service. It starts nothing; call Run.
@@ -132,6 +183,13 @@ func New(opts Options) (*Service, error) {
 	if opts.ShutdownGrace <= 0 {
 		opts.ShutdownGrace = DefaultShutdownGrace
 	}
+	switch opts.Forks {
+	case "":
+		opts.Forks = ForkValidate
+	case ForkRefuse, ForkValidate, ForkPlan:
+	default:
+		return nil, fmt.Errorf("service: fork policy %q: want refuse, validate or plan", opts.Forks)
+	}
 	opts.Contexts = opts.Contexts.WithDefaults()
 	if opts.ChangeRef == nil {
 		opts.ChangeRef = func(n int) string { return "refs/pull/" + strconv.Itoa(n) + "/head" }
@@ -146,6 +204,8 @@ func New(opts Options) (*Service, error) {
 		queued:  map[string]int{},
 		wake:    make(chan struct{}, 1),
 		planned: map[int]string{},
+		changes: map[int]forge.Change{},
+		notes:   map[int][]string{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -166,6 +226,7 @@ func (s *Service) State() LoopState {
 	defer s.mu.Unlock()
 	st := s.loop
 	st.Queued = len(s.queue)
+	st.OpenChanges = len(s.changes)
 	st.LastApplied = ""
 	if s.last.ok {
 		st.LastApplied = s.last.rev
@@ -177,11 +238,14 @@ func (s *Service) State() LoopState {
 // Contexts returns the status contexts in use.
 func (s *Service) Contexts() forge.Contexts { return s.opts.Contexts }
 
-// Run runs the loop until ctx is cancelled: it polls at once, then every
-// PollInterval (backing off while the remote is unreachable), runs the queued
-// triggers one at a time, and starts drift reports on the schedule. When ctx is
-// cancelled during a run, the run gets ShutdownGrace to finish before its own
-// context is cancelled. Run returns nil after a cancellation.
+// Run runs the loop until ctx is cancelled; only the leader runs it. It ends
+// runs a previous leader left running, polls at once (the branch, and the
+// forge's open pull requests), handles the deliveries any replica recorded,
+// then polls every PollInterval (backing off while the remote is unreachable),
+// runs the queued triggers one at a time, and starts drift reports on the
+// schedule. When ctx is cancelled during a run, the run gets ShutdownGrace to
+// finish before its own context is cancelled. Run returns nil after a
+// cancellation.
 func (s *Service) Run(ctx context.Context) error {
 	s.mu.Lock()
 	if s.loop.Running {
@@ -197,6 +261,12 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	s.log.Info("gitops loop started", "branch", s.opts.Branch, "pollInterval", s.opts.PollInterval,
 		"driftSchedule", s.opts.DriftSchedule, "driftAutoCorrect", s.opts.DriftAutoCorrect)
+	if err := s.opts.Store.AbandonRunning(ctx); err != nil {
+		s.log.Error("run store: end runs left running", "error", err)
+	}
+	s.restoreGauges(ctx)
+	deliveries := s.opts.Store.Deliveries()
+	s.drainDeliveries(ctx)
 
 	pollTimer := time.NewTimer(0)
 	defer pollTimer.Stop()
@@ -238,12 +308,15 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case <-s.wake:
+		case <-deliveries:
+			s.drainDeliveries(ctx)
 		case <-pollTimer.C:
 			if s.poll(ctx) {
 				failures = 0
 			} else if ctx.Err() == nil {
 				failures++
 			}
+			s.pollChanges(ctx)
 			d := s.pollDelay(failures)
 			s.mu.Lock()
 			s.loop.NextPoll = time.Now().Add(d)
@@ -269,14 +342,16 @@ func (s *Service) pollDelay(failures int) time.Duration {
 	return d
 }
 
-// poll fetches the tracked branch and queues a sync of its head. It reports
-// whether the remote answered.
+// poll fetches the tracked branch and queues a sync of its head; when the head
+// moved, the open pull requests are planned again on it. It reports whether
+// the remote answered.
 func (s *Service) poll(ctx context.Context) bool {
 	start := time.Now()
-	rev, changed, err := s.opts.Source.Poll(ctx)
+	rev, _, err := s.opts.Source.Poll(ctx)
 	s.metrics.observeGit("poll", start, err)
 	s.mu.Lock()
 	s.loop.LastPoll = time.Now()
+	prev := s.loop.Head
 	if err != nil {
 		s.loop.LastPollError = err.Error()
 	} else {
@@ -298,54 +373,62 @@ func (s *Service) poll(ctx context.Context) bool {
 	if s.metrics != nil {
 		s.metrics.gitUp.Set(1)
 	}
-	s.log.Debug("polled", "head", short(rev), "changed", changed)
+	s.log.Debug("polled", "head", short(rev), "changed", rev != prev)
 	s.enqueue(trigger{kind: kindSync, rev: rev, origin: "poll"})
+	if prev != "" && prev != rev {
+		s.replanAll("base moved to " + short(rev))
+	}
 	return true
 }
 
-// HandleEvent turns a verified webhook delivery into a trigger. It reports whether
-// the event was queued (or coalesced into a queued trigger) and, when not, why it
-// was ignored. It never blocks on a run.
-func (s *Service) HandleEvent(ev forge.Event) (accepted bool, reason string) {
-	origin := "webhook"
-	if ev.Forge != "" {
-		origin = "webhook:" + ev.Forge
+// replanAll queues a plan of every known open pull request; each re-plans only
+// if its head or base moved.
+func (s *Service) replanAll(origin string) {
+	s.mu.Lock()
+	changes := make([]forge.Change, 0, len(s.changes))
+	for _, ch := range s.changes {
+		changes = append(changes, ch)
 	}
-	switch ev.Kind {
-	case forge.EventPush:
-		if ev.Ref != "refs/heads/"+s.opts.Branch {
-			return false, "push to " + ev.Ref + ", not the tracked branch " + s.opts.Branch
-		}
-		s.enqueue(trigger{kind: kindSync, origin: origin})
-		return true, "sync queued"
-	case forge.EventPullRequest:
-		if ev.Ref != "" && ev.Ref != "refs/heads/"+s.opts.Branch {
-			return false, "pull request into " + ev.Ref + ", not the tracked branch " + s.opts.Branch
-		}
-		switch ev.Action {
-		case "opened", "reopened", "synchronize", "synchronized", "edited", "ready_for_review":
-			if ev.Change <= 0 {
-				return false, "pull request event without a number"
-			}
-			s.enqueue(trigger{kind: kindPlan, change: ev.Change, rev: ev.Revision, ref: ev.PullRef, origin: origin})
-			return true, "plan queued"
-		case "closed", "merged":
-			s.mu.Lock()
-			delete(s.planned, ev.Change)
-			s.mu.Unlock()
-			if ev.Merged || ev.Action == "merged" {
-				// The push to the branch triggers the same sync; it coalesces.
-				s.enqueue(trigger{kind: kindSync, origin: origin})
-				return true, "merged: sync queued"
-			}
-			return false, "pull request closed without merge"
-		}
-		return false, "pull request action " + ev.Action + " needs no plan"
-	case forge.EventPing:
-		return true, "pong"
+	s.mu.Unlock()
+	for _, ch := range changes {
+		s.enqueue(trigger{kind: kindPlan, change: ch.Number, info: &ch, origin: origin})
 	}
-	return false, "event kind " + string(ev.Kind) + " is not used"
 }
+
+// pollChanges lists the forge's open pull requests into the branch and queues
+// a plan of each that is not planned on its current head and base, so a lost
+// webhook delays a plan, never drops it.
+func (s *Service) pollChanges(ctx context.Context) {
+	if s.opts.Forge == nil || ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	list, err := s.opts.Forge.OpenChanges(ctx)
+	if err != nil {
+		s.log.Warn("forge: list open pull requests", "error", err)
+		return
+	}
+	open := map[int]forge.Change{}
+	for _, ch := range list {
+		if ch.BaseRef == s.branchRef() {
+			open[ch.Number] = ch
+		}
+	}
+	s.mu.Lock()
+	s.changes = open
+	for n := range s.planned {
+		if _, ok := open[n]; !ok {
+			delete(s.planned, n)
+		}
+	}
+	s.mu.Unlock()
+	for _, ch := range open {
+		s.enqueue(trigger{kind: kindPlan, change: ch.Number, info: &ch, origin: "forge poll"})
+	}
+}
+
+func (s *Service) branchRef() string { return "refs/heads/" + s.opts.Branch }
 
 // TriggerSync queues a sync of the tracked branch's head.
 func (s *Service) TriggerSync(origin string) { s.enqueue(trigger{kind: kindSync, origin: origin}) }
@@ -359,6 +442,7 @@ const (
 	kindSync triggerKind = iota
 	kindPlan
 	kindDrift
+	kindCommand
 )
 
 type trigger struct {
@@ -367,24 +451,33 @@ type trigger struct {
 	// rev is the revision to use; empty means "fetch the newest".
 	rev string
 	// ref is the pull request head's ref, when the event named it.
-	ref    string
-	origin string
+	ref string
+	// info is what the forge said of the pull request, when known.
+	info *forge.Change
+	// force plans again though head and base did not move (a command).
+	force bool
+	// comment is the comment of a command.
+	comment forge.Comment
+	origin  string
 }
 
 // key is what coalesces: one queued sync of the branch (it always applies the
-// newest head), one plan per pull request, one drift report.
+// newest head), one plan per pull request, one drift report; commands never.
 func (t trigger) key() string {
 	switch t.kind {
 	case kindPlan:
 		return "plan:" + strconv.Itoa(t.change)
 	case kindDrift:
 		return "drift"
+	case kindCommand:
+		return "command:" + strconv.FormatInt(t.comment.ID, 10) + ":" + strconv.Itoa(t.change)
 	}
 	return "sync"
 }
 
 // enqueue adds t unless a trigger with the same key is waiting; then the waiting
-// one is kept in its place and told to fetch the newest revision.
+// one is kept in its place, told to fetch the newest revision, and keeps the
+// newest facts and the strongest force.
 func (s *Service) enqueue(t trigger) {
 	s.mu.Lock()
 	if i, ok := s.queued[t.key()]; ok {
@@ -395,6 +488,10 @@ func (s *Service) enqueue(t trigger) {
 		if t.ref != "" {
 			q.ref = t.ref
 		}
+		if t.info != nil {
+			q.info = t.info
+		}
+		q.force = q.force || t.force
 		s.mu.Unlock()
 		s.log.Debug("trigger coalesced", "key", t.key(), "origin", t.origin)
 		return
@@ -461,6 +558,8 @@ func (s *Service) execute(ctx context.Context, t trigger) {
 		s.runPlan(runCtx, t)
 	case kindDrift:
 		s.runDrift(runCtx, t)
+	case kindCommand:
+		s.runCommand(runCtx, t)
 	}
 }
 
@@ -469,4 +568,12 @@ func short(rev string) string {
 		return rev[:12]
 	}
 	return rev
+}
+
+func shortList(revs []string) string {
+	out := make([]string, len(revs))
+	for i, r := range revs {
+		out[i] = short(r)
+	}
+	return strings.Join(out, ", ")
 }

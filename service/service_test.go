@@ -257,9 +257,9 @@ func TestPullRequestIsPlannedNeverAppliedAndCommentUpdatedInPlace(t *testing.T) 
 			got = append(got, s.Context+" "+string(s.State)+" "+s.Revision+" "+s.Description)
 		}
 		want := []string{
-			"tkeops/plan pending p111 planning p111",
+			"tkeops/plan pending p111 planning p111 merged into main@aaaa",
 			"tkeops/plan success p111 1 to create, 0 to update, 0 to destroy",
-			"tkeops/plan pending p222 planning p222",
+			"tkeops/plan pending p222 planning p222 merged into main@aaaa",
 			"tkeops/plan success p222 1 to create, 0 to update, 0 to destroy",
 		}
 		if !slices.Equal(got, want) {
@@ -313,7 +313,7 @@ func TestDriftOnScheduleReportsWithoutApplying(t *testing.T) {
 				if last.Context != "tkeops/drift" || last.Revision != "aaaa" {
 					t.Fatalf("statuses %v", h.forge.states())
 				}
-				run, err := h.store.Latest(runstore.KindDrift)
+				run, err := h.store.Latest(context.Background(), runstore.KindDrift)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -338,7 +338,7 @@ func TestDriftOnScheduleReportsWithoutApplying(t *testing.T) {
 						t.Fatalf("auto-correct applies %v, run %+v", eng.applied(), run)
 					}
 				}
-				if md, err := h.store.Artifact(run.ID, runstore.ArtifactPlanMarkdown); err != nil || len(md) == 0 {
+				if md, err := h.store.Artifact(context.Background(), run.ID, runstore.ArtifactPlanMarkdown); err != nil || len(md) == 0 {
 					t.Errorf("drift plan not stored: %v", err)
 				}
 				h.stop(t)
@@ -450,7 +450,7 @@ func TestPlanLineCountsReplaceAsCreateAndDestroy(t *testing.T) {
 
 func TestPlanCommentStaysUnderForgeLimits(t *testing.T) {
 	huge := strings.Repeat("| VPC/x | update | spec.tags |\n", 5000)
-	body := planComment("0123456789abcdef", "1 to create, 0 to update, 0 to destroy", huge, "https://t/runs/1")
+	body := planComment("0123456789abcdef", "fedcba9876543210", "main", "1 to create, 0 to update, 0 to destroy", huge, "https://t/runs/1", "", nil)
 	if len(body) > 65536 || !strings.Contains(body, "too long for a comment") || !strings.HasPrefix(body, forge.PlanMarker) {
 		t.Fatalf("comment of %d bytes", len(body))
 	}

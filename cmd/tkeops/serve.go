@@ -95,7 +95,8 @@ func (o *serveOptions) run(ctx context.Context, streams IOStreams, getenv func(s
 	}
 	// client-go (leader election) logs through klog; send it to our logger.
 	klog.SetSlogLogger(log.With("component", "client-go"))
-	a, err := app.New(cfg, secrets, log, app.Deps{InCluster: inClusterOf})
+	v := buildVersion()
+	a, err := app.New(cfg, secrets, log, app.Deps{InCluster: inClusterOf, Version: v.Version, Revision: v.Commit})
 	if err != nil {
 		return err
 	}

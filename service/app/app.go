@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -47,13 +48,15 @@ type Deps struct {
 	// InCluster, when set and apply.nodes is on, gives the engine its
 	// in-cluster side.
 	InCluster InCluster
+	// Version, Revision: the build, for tkeops_build_info.
+	Version, Revision string
 }
 
 // App is the wired service: store, loop, HTTP server.
 type App struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   *runstore.Store
+	store   runstore.Store
 	svc     *service.Service
 	srv     *server.Server
 	reg     *prometheus.Registry
@@ -67,7 +70,7 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	store, err := runstore.Open(filepath.Join(cfg.DataDir, "runs.db"), runstore.Options{})
+	store, err := openStore(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +84,7 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if a.metrics, err = service.NewMetrics(a.reg); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	a.metrics.SetBuildInfo(orUnknown(deps.Version), orUnknown(deps.Revision), runtime.Version())
 
 	src, err := newSource(cfg, secrets, log)
 	if err != nil {
@@ -96,7 +100,8 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	}
 	a.svc, err = service.New(service.Options{
 		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(cfg.Git.Path))}, Forge: fc, Store: store, Metrics: a.metrics,
-		Logger: log.With("component", "loop"), Branch: cfg.Git.Branch,
+		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
+		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy,
 		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
 		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
 		Contexts: cfg.Contexts, ExternalURL: cfg.ExternalURL, PRComments: *cfg.Forge.PRComments,
@@ -108,10 +113,10 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	}
 	a.srv, err = server.New(server.Options{
 		Loop: a.svc, Runs: store, Webhooks: webhooks,
-		MaxBodyBytes: cfg.Webhook.MaxBodyBytes, ReplayWindow: time.Duration(cfg.Webhook.ReplayWindow),
-		Gatherer: a.reg, Registerer: a.reg,
-		Ready: func() error {
-			_, err := store.List(runstore.Filter{Limit: 1})
+		MaxBodyBytes: cfg.Webhook.MaxBodyBytes,
+		Gatherer:     a.reg, Metrics: a.metrics,
+		Ready: func(ctx context.Context) error {
+			_, err := store.List(ctx, runstore.Filter{Limit: 1})
 			return err
 		},
 		Leader: a.leading.Load,
@@ -121,6 +126,28 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 		return nil, err
 	}
 	return a, nil
+}
+
+// openStore opens the run store the configuration names.
+func openStore(cfg config.Config, log *slog.Logger) (runstore.Store, error) {
+	window := time.Duration(cfg.Webhook.ReplayWindow)
+	if cfg.RunStore.Backend == config.StoreKubernetes {
+		le := cfg.LeaderElection
+		rc, err := leader.RESTConfig(le.Kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("run store: %w", err)
+		}
+		return runstore.OpenKube(runstore.KubeOptions{Config: rc, Namespace: le.Namespace, Name: le.Name,
+			Retain: cfg.RunStore.Retain, ReplayWindow: window, Logger: log.With("component", "runstore")})
+	}
+	return runstore.Open(filepath.Join(cfg.DataDir, "runs.db"), runstore.Options{Retain: cfg.RunStore.Retain, ReplayWindow: window})
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*source.Git, error) {
@@ -158,8 +185,10 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps) (*reconcile.Engine, e
 			return nil, fmt.Errorf("cloud: %w", err)
 		}
 	}
+	// Destroys are allowed to the engine: the service runs them only when
+	// approved in the pull request (or apply.allowDestroy says always).
 	engOpts := reconcile.Options{
-		Owner: cfg.Owner, AllowDestroy: cfg.Apply.AllowDestroy, Parallelism: cfg.Apply.Parallelism,
+		Owner: cfg.Owner, AllowDestroy: true, Parallelism: cfg.Apply.Parallelism,
 		Logger: a.log.With("component", "engine"),
 	}
 	if tc, ok := conn.(*tencentcloud.Connector); ok && cfg.Apply.Nodes != nil && *cfg.Apply.Nodes && deps.InCluster != nil {
@@ -173,7 +202,8 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps) (*reconcile.Engine, e
 func newForge(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps) (forge.Client, map[string]secret.Value, error) {
 	fc := deps.Forge
 	webhooks := map[string]secret.Value{}
-	if cfg.Forge.Kind == config.ForgeNone {
+	if cfg.Forge.Kind == config.ForgeNone || (cfg.Forge.Kind == forge.Log && fc == nil) {
+		// The service logs every status itself.
 		return fc, webhooks, nil
 	}
 	if fc == nil {
@@ -218,7 +248,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		loopErr = a.runElected(ctx)
 	} else {
 		a.leading.Store(true)
+		a.metrics.SetLeader(true)
 		loopErr = a.svc.Run(ctx)
+		a.metrics.SetLeader(false)
 		a.leading.Store(false)
 	}
 	cancel()
@@ -239,6 +271,8 @@ func (a *App) runElected(ctx context.Context) error {
 		RetryPeriod: time.Duration(le.RetryPeriod), Logger: a.log.With("component", "leader"),
 	}, func(lctx context.Context) {
 		a.leading.Store(true)
+		a.metrics.SetLeader(true)
+		defer a.metrics.SetLeader(false)
 		defer a.leading.Store(false)
 		if err := a.svc.Run(lctx); err != nil {
 			a.log.Error("gitops loop", "error", err)

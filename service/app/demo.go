@@ -81,27 +81,42 @@ func (l *LocalRepo) Commit(msg string, files map[string]string) (string, error) 
 // for them; everything else is the log forge's.
 type StatusFeed struct {
 	forge.Client
-	w  io.Writer
-	mu sync.Mutex
-	ch chan forge.Status
+	w      io.Writer
+	mu     sync.Mutex
+	ch     chan forge.Status
+	latest map[string]forge.Status // revision + context → newest
 }
 
 // NewStatusFeed prints each status to w.
 func NewStatusFeed(w io.Writer) *StatusFeed {
 	c, _ := forge.New(forge.Log, forge.Options{})
-	return &StatusFeed{Client: c, w: w, ch: make(chan forge.Status, 64)}
+	return &StatusFeed{Client: c, w: w, ch: make(chan forge.Status, 64), latest: map[string]forge.Status{}}
 }
 
 // SetStatus implements forge.Client.
 func (f *StatusFeed) SetStatus(_ context.Context, s forge.Status) error {
 	f.mu.Lock()
 	fmt.Fprintf(f.w, "  status %-13s %-8s on %s: %s\n", s.Context, s.State, short7(s.Revision), s.Description)
+	f.latest[s.Revision+" "+s.Context] = s
 	f.mu.Unlock()
 	select {
 	case f.ch <- s:
 	default: // nobody waits: never block the loop
 	}
 	return nil
+}
+
+// Statuses implements forge.Client: the newest status of each context on rev.
+func (f *StatusFeed) Statuses(_ context.Context, rev string) ([]forge.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []forge.Status
+	for _, s := range f.latest {
+		if s.Revision == rev {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // Wait returns the first final (non-pending) status of context on rev posted

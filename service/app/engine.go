@@ -58,32 +58,69 @@ func (a engineAdapter) Plan(ctx context.Context, s service.Specs, rev string) (*
 const maxApplyRounds = 3
 
 // Apply applies p and, while the engine asks for it (operations were in flight when
-// planned), plans and applies again, so "healthy" means converged.
+// planned), plans and applies again, so "healthy" means converged. What was done
+// is counted over all rounds.
 func (a engineAdapter) Apply(ctx context.Context, p *plan.Plan, s service.Specs) (service.ApplyOutcome, error) {
 	set, ok := s.(*spec.Set)
 	if !ok || set == nil {
 		return service.ApplyOutcome{}, errors.New("apply: no spec set")
 	}
+	out := service.ApplyOutcome{Rounds: 1}
 	res, err := a.e.Apply(ctx, p, set)
+	count(&out, res)
 	for round := 1; err == nil && res.Replan && round < maxApplyRounds; round++ {
 		next, perr := a.e.Plan(ctx, set)
 		if perr != nil {
-			return outcomeOf(res, false), perr
+			return finish(out, res, false), perr
 		}
+		next.Revision = p.Revision
 		if next.Empty() {
 			res.Replan = false
 			break
 		}
+		out.Rounds++
+		out.Later = append(out.Later, next)
 		if !next.CanApply() {
-			return outcomeOf(res, false), fmt.Errorf("after operations in flight settled, the new plan cannot be applied (%s)", render.SummaryLine(next))
+			return finish(out, res, false), fmt.Errorf("after operations in flight settled, the new plan cannot be applied (%s)", render.SummaryLine(next))
 		}
 		res, err = a.e.Apply(ctx, next, set)
+		count(&out, res)
 	}
-	return outcomeOf(res, err == nil && !res.Replan), err
+	return finish(out, res, err == nil && !res.Replan), err
 }
 
-func outcomeOf(res reconcile.Result, converged bool) service.ApplyOutcome {
-	out := service.ApplyOutcome{Skipped: res.Count(reconcile.StepSkipped)}
+// count adds the steps of one round that finished to out.Done.
+func count(out *service.ApplyOutcome, res reconcile.Result) {
+	updated := map[spec.Addr]bool{}
+	for _, st := range res.Steps {
+		if st.Status != reconcile.StepDone {
+			continue
+		}
+		switch st.Action {
+		case plan.ActionCreate:
+			out.Done.Create++
+		case plan.ActionUpdate:
+			if !updated[st.Addr] {
+				updated[st.Addr] = true
+				out.Done.Update++
+			}
+		case plan.ActionReplace:
+			out.Done.Replace++
+		case plan.ActionDelete:
+			out.Done.Delete++
+		case plan.ActionAdopt:
+			out.Done.Adopt++
+		case plan.ActionOrphan:
+			out.Done.Orphan++
+		case plan.ActionWait:
+			out.Done.Waiting++
+		}
+	}
+}
+
+// finish reads the last round's failures into out.
+func finish(out service.ApplyOutcome, res reconcile.Result, converged bool) service.ApplyOutcome {
+	out.Skipped = res.Count(reconcile.StepSkipped)
 	for _, f := range res.Failed() {
 		out.Failed = append(out.Failed, fmt.Sprintf("%s %s: %s", f.Addr, f.Action, f.Error))
 	}

@@ -215,7 +215,7 @@ webhook:
 		}
 	}
 	runCount := func(t *testing.T) int {
-		rs, err := app.store.List(runstoreFilterAll())
+		rs, err := app.store.List(context.Background(), runstoreFilterAll())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +407,7 @@ webhook:
 			}
 			outputs = append(outputs, string(b))
 		}
-		runs, err := app.store.List(runstoreFilterAll())
+		runs, err := app.store.List(context.Background(), runstoreFilterAll())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -420,7 +420,7 @@ webhook:
 				outputs = append(outputs, string(b))
 			}
 			for _, name := range []string{"plan.md", "plan.json"} {
-				if b, err := app.store.Artifact(r.ID, name); err == nil {
+				if b, err := app.store.Artifact(context.Background(), r.ID, name); err == nil {
 					outputs = append(outputs, string(b))
 				}
 			}

@@ -52,6 +52,7 @@ type Config struct {
 	Contexts       forge.Contexts `json:"contexts"`
 	Webhook        Webhook        `json:"webhook"`
 	LeaderElection LeaderElection `json:"leaderElection"`
+	RunStore       RunStore       `json:"runStore"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
 	ShutdownGrace Duration `json:"shutdownGrace"`
 }
@@ -83,6 +84,9 @@ type Forge struct {
 	WebhookSecret SecretRef `json:"webhookSecret"`
 	// PRComments keeps the plan in one comment per pull request (default true).
 	PRComments *bool `json:"prComments"`
+	// ForkPullRequests is what happens to pull requests from forks: refuse,
+	// validate (load and check the specs, no cloud call; the default) or plan.
+	ForkPullRequests string `json:"forkPullRequests"`
 }
 
 type Cloud struct {
@@ -113,6 +117,23 @@ type Drift struct {
 	// AutoCorrect applies what the drift report finds. Off by default.
 	AutoCorrect bool `json:"autoCorrect"`
 }
+
+// RunStore says where the run history, the webhook deliveries and the
+// approvals live.
+type RunStore struct {
+	// Backend is embedded (a file in dataDir, one replica) or kubernetes
+	// (ConfigMaps next to the Lease, shared by the replicas). Default:
+	// kubernetes with leader election, embedded without.
+	Backend string `json:"backend"`
+	// Retain is how many runs to keep (default 1000 embedded, 200 kubernetes).
+	Retain int `json:"retain"`
+}
+
+// Run store backends.
+const (
+	StoreEmbedded   = "embedded"
+	StoreKubernetes = "kubernetes"
+)
 
 type Webhook struct {
 	MaxBodyBytes int64    `json:"maxBodyBytes"`
@@ -288,6 +309,15 @@ func (c *Config) Defaults(getenv func(string) string) {
 		t := true
 		c.Apply.Nodes = &t
 	}
+	if c.Forge.ForkPullRequests == "" {
+		c.Forge.ForkPullRequests = "validate"
+	}
+	if c.RunStore.Backend == "" {
+		c.RunStore.Backend = StoreEmbedded
+		if c.LeaderElection.Enabled {
+			c.RunStore.Backend = StoreKubernetes
+		}
+	}
 	if c.Forge.PRComments == nil {
 		t := true
 		c.Forge.PRComments = &t
@@ -342,6 +372,20 @@ func (c *Config) Validate() error {
 	case c.Forge.Kind == ForgeNone, forge.Known(c.Forge.Kind):
 	default:
 		errs = append(errs, fmt.Errorf("forge.kind %q: want %s or %s", c.Forge.Kind, strings.Join(forge.Kinds(), ", "), ForgeNone))
+	}
+	switch c.Forge.ForkPullRequests {
+	case "refuse", "validate", "plan":
+	default:
+		errs = append(errs, fmt.Errorf("forge.forkPullRequests %q: want refuse, validate or plan", c.Forge.ForkPullRequests))
+	}
+	switch c.RunStore.Backend {
+	case StoreEmbedded:
+		if c.LeaderElection.Enabled {
+			errs = append(errs, errors.New("runStore.backend embedded cannot be shared by elected replicas: use kubernetes"))
+		}
+	case StoreKubernetes:
+	default:
+		errs = append(errs, fmt.Errorf("runStore.backend %q: want embedded or kubernetes", c.RunStore.Backend))
 	}
 	switch c.Log.Format {
 	case "json", "text":
