@@ -74,8 +74,8 @@ type Options struct {
 
 // Server serves the HTTP API.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
+	opts  Options
+	log   *slog.Logger
 	mux   *http.ServeMux
 	pages *pages
 }

@@ -67,7 +67,6 @@ func (s *Service) foreign(ev forge.Event) string {
 	return "delivery for repository " + strconv.Quote(ev.Repo) + ", not " + strconv.Quote(want) + " which this instance tracks"
 }
 
-
 // relevant says what the service will do with an event, or why it ignores it.
 func (s *Service) relevant(ev forge.Event) (what, ignored string) {
 	switch ev.Kind {

@@ -271,7 +271,9 @@ func (g *Git) writeTreeObjects(files map[string]entry) (plumbing.Hash, error) {
 	for d := range dirs {
 		all = append(all, d)
 	}
-	sort.Slice(all, func(i, j int) bool { return strings.Count(all[i], "/") > strings.Count(all[j], "/") || (all[i] != "" && all[j] == "") })
+	sort.Slice(all, func(i, j int) bool {
+		return strings.Count(all[i], "/") > strings.Count(all[j], "/") || (all[i] != "" && all[j] == "")
+	})
 	hashes := map[string]plumbing.Hash{}
 	for _, d := range all {
 		entries := dirs[d]
