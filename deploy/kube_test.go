@@ -366,8 +366,8 @@ func TestManifestsDryRun(t *testing.T) {
 }
 
 // TestManifestsRBAC binds the Role for real and asks the API server's
-// authorizer what the ServiceAccount may do: the leader-election Lease in its
-// own namespace, and nothing else.
+// authorizer what the ServiceAccount may do: the leader-election Lease and the
+// run store's ConfigMaps in its own namespace, and nothing else.
 func TestManifestsRBAC(t *testing.T) {
 	c := newCluster(t)
 	objs := decodeFile(t, "kubernetes/rbac.yaml")
@@ -383,11 +383,17 @@ func TestManifestsRBAC(t *testing.T) {
 func checkLeaseRBAC(t *testing.T, c *cluster, user, home string) {
 	t.Helper()
 	// The authorizer sees new bindings through an informer: allow it a moment.
-	for _, verb := range []string{"get", "create", "update"} {
+	allowed := []struct{ verb, group, resource string }{
+		{"get", "coordination.k8s.io", "leases"}, {"create", "coordination.k8s.io", "leases"}, {"update", "coordination.k8s.io", "leases"},
+	}
+	for _, verb := range []string{"get", "list", "watch", "create", "update", "delete"} {
+		allowed = append(allowed, struct{ verb, group, resource string }{verb, "", "configmaps"})
+	}
+	for _, a := range allowed {
 		deadline := time.Now().Add(10 * time.Second)
-		for !c.canI(user, verb, "coordination.k8s.io", "leases", home) {
+		for !c.canI(user, a.verb, a.group, a.resource, home) {
 			if time.Now().After(deadline) {
-				t.Errorf("%s cannot %s leases in %s", user, verb, home)
+				t.Errorf("%s cannot %s %s in %s", user, a.verb, a.resource, home)
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -397,12 +403,13 @@ func checkLeaseRBAC(t *testing.T, c *cluster, user, home string) {
 		{"get", "coordination.k8s.io", "leases", "kube-system"},
 		{"delete", "coordination.k8s.io", "leases", home},
 		{"get", "", "secrets", home},
+		{"get", "", "configmaps", "kube-system"},
 		{"list", "", "pods", home},
 		{"create", "", "namespaces", ""},
 	}
 	for _, d := range denied {
 		if c.canI(user, d.verb, d.group, d.resource, d.ns) {
-			t.Errorf("%s may %s %s in %q: more than leader election needs", user, d.verb, d.resource, d.ns)
+			t.Errorf("%s may %s %s in %q: more than leader election and the run store need", user, d.verb, d.resource, d.ns)
 		}
 	}
 }
