@@ -168,3 +168,37 @@ func (e *LockedError) Error() string {
 
 // ErrLockLost is returned by Lock.Renew when the lock expired and another run took it.
 var ErrLockLost = errors.New("the apply lock was lost: it expired and another run took it")
+
+// Preflighter is implemented by clients that can tell, before anything is applied,
+// what the API would refuse, so a plan never promises what apply cannot do.
+type Preflighter interface {
+	// Preflight checks the planned creates and updates of one kind in one region,
+	// together (quotas are shared), and returns what the API would refuse, each with
+	// the call and the error code it would answer. It changes nothing; it calls the
+	// API's own check and quota actions, one batch per kind where it can.
+	Preflight(ctx context.Context, kind spec.Kind, planned []Planned) ([]Refusal, error)
+}
+
+// Planned is one planned create or update, as Preflight checks it.
+type Planned struct {
+	// Resource is the desired resource, its references resolved to IDs where they
+	// are known (a reference to a resource created by the same plan has no ID yet).
+	Resource spec.Resource
+	// Observed is its observation; Exists false means a create.
+	Observed Observation
+	// Changes are an update's changes.
+	Changes []diff.Change
+}
+
+// Refusal is a change the API would refuse.
+type Refusal struct {
+	Addr spec.Addr
+	// Path is the field the refusal is about; "" for the resource as a whole.
+	Path string
+	// Action is the call that would refuse ("tke:UpdateClusterVersion").
+	Action string
+	// Code is the error code it would answer ("InvalidParameter.Param").
+	Code string
+	// Message says what and what to do.
+	Message string
+}

@@ -3,6 +3,7 @@ package tencentcloud
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -735,4 +736,109 @@ func decideENISubnets(before, after any) (spec.Class, string, string) {
 		}
 	}
 	return spec.ClassInPlace, "tke:AddVpcCniSubnets", "Adds the Pod subnets; existing ones stay."
+}
+
+// preflight asks the API what it would refuse: an upgrade to a version TKE does not
+// offer from the live one (tke:DescribeAvailableClusterVersion lists the next minor
+// only), and a new cluster whose Pod or Service CIDR overlaps its VPC or another
+// cluster of the VPC (tke:DescribeRouteTableConflicts, the check CreateCluster makes).
+func (clusterKind) preflight(ctx context.Context, c *Client, planned []typedPlanned[*spec.Cluster]) ([]providers.Refusal, error) {
+	var out []providers.Refusal
+	var upgrades []typedPlanned[*spec.Cluster]
+	for _, p := range planned {
+		switch {
+		case p.create():
+			refusals, err := c.cidrConflicts(ctx, p.r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, refusals...)
+		case hasChange(p.Changes, "spec.version") && p.r.Spec.Version != "":
+			upgrades = append(upgrades, p)
+		}
+	}
+	if len(upgrades) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(upgrades))
+	for _, p := range upgrades {
+		ids = append(ids, p.Observed.ID)
+	}
+	req := tke.NewDescribeAvailableClusterVersionRequest()
+	req.ClusterIds = common.StringPtrs(ids)
+	resp, err := invoke(ctx, c, "tke", "DescribeAvailableClusterVersion", kindRead, func(ctx context.Context) (*tke.DescribeAvailableClusterVersionResponse, error) {
+		return c.tke.DescribeAvailableClusterVersionWithContext(ctx, req)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upgrade versions: %w", err)
+	}
+	offered := map[string][]string{}
+	for _, cv := range resp.Response.Clusters {
+		if cv != nil {
+			offered[sv(cv.ClusterId)] = strs(cv.Versions)
+		}
+	}
+	for _, p := range upgrades {
+		want, versions := p.r.Spec.Version, offered[p.Observed.ID]
+		if slices.ContainsFunc(versions, func(v string) bool { return v == want || strings.SplitN(v, "-", 2)[0] == want }) {
+			continue
+		}
+		live := ""
+		if l, ok := p.Observed.Live.(*spec.Cluster); ok {
+			live = l.Spec.Version
+		}
+		msg := fmt.Sprintf("TKE does not offer %s as an upgrade from %s", want, live)
+		if len(versions) > 0 {
+			msg += fmt.Sprintf(" (it offers %s): upgrade one step at a time — set %s, apply, then go on", strings.Join(versions, ", "), versions[0])
+		} else {
+			msg += " (it offers no upgrade now)"
+		}
+		out = append(out, providers.Refusal{Addr: p.r.GetAddr(), Path: "spec.version", Action: "tke:UpdateClusterVersion", Code: "InvalidParameter.Param", Message: msg})
+	}
+	return out, nil
+}
+
+// cidrConflicts checks a new cluster's Pod and Service CIDRs against its VPC and the
+// VPC's clusters. A VPC that this plan creates has no clusters yet, and its own CIDR
+// is checked by spec validation; nothing is asked then.
+func (c *Client) cidrConflicts(ctx context.Context, r *spec.Cluster) ([]providers.Refusal, error) {
+	vpcID := r.Spec.VPCRef.ID
+	if vpcID == "" {
+		return nil, nil
+	}
+	var out []providers.Refusal
+	for _, x := range []struct{ path, cidr string }{
+		{"spec.network.clusterCIDR", r.Spec.Network.ClusterCIDR}, {"spec.network.serviceCIDR", r.Spec.Network.ServiceCIDR},
+	} {
+		if x.cidr == "" {
+			continue
+		}
+		req := tke.NewDescribeRouteTableConflictsRequest()
+		req.RouteTableCidrBlock = common.StringPtr(canonCIDR(x.cidr))
+		req.VpcId = common.StringPtr(vpcID)
+		resp, err := invoke(ctx, c, "tke", "DescribeRouteTableConflicts", kindRead, func(ctx context.Context) (*tke.DescribeRouteTableConflictsResponse, error) {
+			return c.tke.DescribeRouteTableConflictsWithContext(ctx, req)
+		})
+		var ae *APIError
+		if errors.As(err, &ae) && strings.HasPrefix(ae.Code, "InternalError.") && strings.Contains(ae.Code, "Cidr") {
+			// The check refuses the CIDR itself (not private, mask out of range).
+			out = append(out, providers.Refusal{Addr: r.GetAddr(), Path: x.path, Action: "tke:CreateCluster", Code: ae.Code, Message: ae.Message})
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("CIDR conflicts of %s in %s: %w", x.cidr, vpcID, err)
+		}
+		for _, cf := range resp.Response.RouteTableConflictSet {
+			if cf == nil {
+				continue
+			}
+			code, with := "InvalidParameter.CidrConflictWithVpcCidr", "VPC "+sv(cf.RouteTableId)
+			if sv(cf.RouteTableType) == "CcsCluster" {
+				code, with = "InvalidParameter.CidrConflictWithOtherCluster", "cluster "+sv(cf.RouteTableName)
+			}
+			out = append(out, providers.Refusal{Addr: r.GetAddr(), Path: x.path, Action: "tke:CreateCluster", Code: code,
+				Message: fmt.Sprintf("%s overlaps %s (%s) of %s: choose a range that overlaps neither the VPC nor its other clusters", canonCIDR(x.cidr), sv(cf.RouteTableCidrBlock), sv(cf.RouteTableType), with)})
+		}
+	}
+	return out, nil
 }

@@ -117,6 +117,7 @@ type kindClient interface {
 	create(ctx context.Context, c *Client, r spec.Resource) (providers.Observation, error)
 	update(ctx context.Context, c *Client, r spec.Resource, o providers.Observation, changes []diff.Change) (providers.Observation, error)
 	delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error
+	preflight(ctx context.Context, c *Client, planned []providers.Planned) ([]providers.Refusal, error)
 }
 
 // typed wraps a typed client; the type assertion lives here once.
