@@ -111,7 +111,9 @@ func newEmulatorActionsCmd(streams IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "actions",
 		Short: "List the API actions the emulator serves, as a Markdown table",
-		Args:  cobra.NoArgs,
+		Example: `  tkeops emulator actions
+  tkeops emulator actions | grep '^| tke '`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprint(streams.Out, emulator.ActionsMarkdown())
 			return err
