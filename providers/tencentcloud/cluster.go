@@ -361,6 +361,38 @@ func kubeProxySettings(mode string) (ipvs *bool, kubeProxyMode *string) {
 	return nil, nil
 }
 
+func (clusterKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	cls, err := c.listClusters(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	lives := make([]clusterLive, len(cls))
+	var jobs []func(context.Context) error
+	for i, cl := range cls {
+		lives[i].cl = cl
+		if sv(cl.ClusterStatus) != "Running" {
+			continue
+		}
+		jobs = append(jobs, func(ctx context.Context) error {
+			// Declaring nothing: only the endpoints that exist are read.
+			ep, err := c.readEndpoints(ctx, sv(cl.ClusterId), &spec.Cluster{})
+			if err != nil {
+				return fmt.Errorf("endpoints of %s: %w", sv(cl.ClusterId), err)
+			}
+			lives[i].endpoints = ep
+			return nil
+		})
+	}
+	if err := parallel(ctx, 8, jobs); err != nil {
+		return nil, err
+	}
+	out := make([]providers.Observation, 0, len(lives))
+	for _, l := range lives {
+		out = append(out, c.clusterCandidate(l).build(nil))
+	}
+	return out, nil
+}
+
 func (clusterKind) create(ctx context.Context, c *Client, r *spec.Cluster) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, err := c.listClusters(ctx, c.clusterOwnerFilters(&addr), nil)

@@ -143,3 +143,67 @@ func TestStrippedTagsShowNamesakes(t *testing.T) {
 		t.Errorf("observing an existing VPC made %d calls, want 1", n)
 	}
 }
+
+// TestInventoryListsEveryResource: Inventory lists every resource of a kind in the
+// region, tkeops' own, another owner's and one made by hand, with Live read in full.
+func TestInventoryListsEveryResource(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(23)
+	created := e.create(t, st)
+	ob := e.outOfBand(t)
+	req := vpc.NewCreateVpcRequest()
+	req.VpcName, req.CidrBlock = common.StringPtr("by-hand"), common.StringPtr("192.168.0.0/16")
+	resp, err := ob.vpc.CreateVpcWithContext(e.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := e.connector(t, "other-owner").ConnectRegion(testRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := &spec.VPC{Object: obj(spec.KindVPC, "theirs"), Spec: spec.VPCSpec{Region: testRegion, CIDRBlock: "10.3.0.0/16"}}
+	spec.Default(theirs)
+	if _, err := oc.Create(e.ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	vpcs, err := e.c.Inventory(e.ctx, spec.KindVPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := map[string]bool{}
+	for _, o := range vpcs {
+		owned[o.ID] = o.Owned
+		if o.Live == nil || !o.Exists {
+			t.Errorf("VPC %s without live state", o.ID)
+		}
+	}
+	if len(vpcs) != 3 || !owned[created[st.vpc.GetAddr()].ID] || owned[*resp.Response.Vpc.VpcId] {
+		t.Errorf("VPC inventory: %v", owned)
+	}
+	for _, kind := range spec.Kinds() {
+		obs, err := e.c.Inventory(e.ctx, kind)
+		if err != nil {
+			t.Fatalf("inventory %s: %v", kind, err)
+		}
+		for _, o := range obs {
+			if !o.Owned || o.Addr.Name == "" {
+				continue
+			}
+			for _, r := range st.all() {
+				if r.GetAddr() != o.Addr {
+					continue
+				}
+				if p, ok := r.(*spec.NodePool); ok {
+					// Drain and instance deletion are tkeops' own settings: not in the cloud.
+					cp := *p
+					cp.Spec.Drain, cp.Spec.InstanceDeletionPolicy = spec.DrainSettings{}, ""
+					r = &cp
+				}
+				assertDeclaredEqual(t, r, o.Live)
+			}
+			if kind == spec.KindNodePool && o.ParentID != created[st.cluster.GetAddr()].ID {
+				t.Errorf("pool %s: parent %q", o.ID, o.ParentID)
+			}
+		}
+	}
+}

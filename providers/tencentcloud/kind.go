@@ -59,6 +59,9 @@ type typedKind[R spec.Resource] interface {
 	// delete deletes the resource o after checking, from a fresh read, that this
 	// instance owns it.
 	delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error
+	// inventory observes every resource of the kind in the region, whoever made it,
+	// with its Live state read in full (for the e2e census and for export).
+	inventory(ctx context.Context, c *Client) ([]providers.Observation, error)
 }
 
 // idObserver is implemented by the kinds that can be adopted by cloud ID.
@@ -118,6 +121,7 @@ type kindClient interface {
 	update(ctx context.Context, c *Client, r spec.Resource, o providers.Observation, changes []diff.Change) (providers.Observation, error)
 	delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error
 	preflight(ctx context.Context, c *Client, planned []providers.Planned) ([]providers.Refusal, error)
+	inventory(ctx context.Context, c *Client) ([]providers.Observation, error)
 }
 
 // typed wraps a typed client; the type assertion lives here once.
@@ -212,6 +216,14 @@ func (w wrapper[R]) update(ctx context.Context, c *Client, r spec.Resource, o pr
 		}
 	}
 	return w.k.reobserve(ctx, c, t, o)
+}
+
+func (w wrapper[R]) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	obs, err := w.k.inventory(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("inventory of %s in %s: %w", w.k.kind(), c.region, err)
+	}
+	return obs, nil
 }
 
 func (w wrapper[R]) delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error {

@@ -389,8 +389,9 @@ func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]str
 }
 
 // readPools lists the pools of the given clusters (one call each, in parallel) and
-// the AS groups and launch configurations of those owned by this instance (batched).
-func (c *Client) readPools(ctx context.Context, clusterIDs []string) ([]poolLive, error) {
+// the AS groups and launch configurations (batched) of those owned by this instance,
+// or of all of them when all is set.
+func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) ([]poolLive, error) {
 	var (
 		mu    sync.Mutex
 		lives []poolLive
@@ -415,7 +416,7 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string) ([]poolLive
 	}
 	var asgIDs, ascIDs []string
 	for _, l := range lives {
-		if _, own := splitTags(tkeTagMap(l.np.Tags)); own.ownedBy(c.owner, spec.KindNodePool) {
+		if _, own := splitTags(tkeTagMap(l.np.Tags)); all || own.ownedBy(c.owner, spec.KindNodePool) {
 			if id := sv(l.np.AutoscalingGroupId); id != "" {
 				asgIDs = append(asgIDs, id)
 			}
@@ -459,7 +460,7 @@ func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePoo
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
 	}
-	lives, err := c.readPools(ctx, clusterIDs)
+	lives, err := c.readPools(ctx, clusterIDs, false)
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: %w", c.owner, err)
 	}
@@ -618,6 +619,26 @@ func osCustomizeType(osImage string) *string {
 		return common.StringPtr("") // custom images take no customize type
 	}
 	return common.StringPtr("GENERAL")
+}
+
+func (nodePoolKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	cls, err := c.listClusters(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(cls))
+	for _, cl := range cls {
+		ids = append(ids, sv(cl.ClusterId))
+	}
+	lives, err := c.readPools(ctx, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]providers.Observation, 0, len(lives))
+	for _, l := range lives {
+		out = append(out, c.poolCandidate(l).build(nil))
+	}
+	return out, nil
 }
 
 func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (providers.Observation, error) {

@@ -236,6 +236,18 @@ func (c *Client) ObserveIDs(ctx context.Context, kind spec.Kind, ids []string) (
 	return k.observeIDs(ctx, c, ids)
 }
 
+// Inventory observes every resource of kind in the region, tagged or not, with its
+// Live state read as ObserveIDs reads it (a cluster's endpoints, a pool's cluster in
+// ParentID); Owned and Addr come from the ownership tags. It is for counting what
+// the account holds (tests' census) and for describing it (export), not for plans.
+func (c *Client) Inventory(ctx context.Context, kind spec.Kind) ([]providers.Observation, error) {
+	k, err := clientOf(kind)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return k.inventory(ctx, c)
+}
+
 // Create implements providers.Client.
 func (c *Client) Create(ctx context.Context, r spec.Resource) (providers.Observation, error) {
 	k, err := clientOf(r.GetAddr().Kind)

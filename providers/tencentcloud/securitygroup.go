@@ -251,6 +251,32 @@ func (securityGroupKind) observeIDs(ctx context.Context, c *Client, ids []string
 	})
 }
 
+func (securityGroupKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	gs, err := c.listSecurityGroups(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]providers.Observation, len(gs))
+	jobs := make([]func(context.Context) error, 0, len(gs))
+	for i, g := range gs {
+		jobs = append(jobs, func(ctx context.Context) error {
+			ps, err := c.readPolicies(ctx, sv(g.SecurityGroupId))
+			if err != nil && !IsNotFound(err) {
+				return fmt.Errorf("rules of %s: %w", sv(g.SecurityGroupId), err)
+			}
+			if ps == nil {
+				ps = &vpc.SecurityGroupPolicySet{}
+			}
+			out[i] = c.sgCandidate(sgLive{g: g, policies: ps}).build(nil)
+			return nil
+		})
+	}
+	if err := parallel(ctx, 8, jobs); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (securityGroupKind) create(ctx context.Context, c *Client, r *spec.SecurityGroup) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.securityGroups(), addr)

@@ -88,6 +88,10 @@ func (subnetKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]pr
 	})
 }
 
+func (subnetKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	return inventoryOf(ctx, c.subnets(), c.subnetCandidate)
+}
+
 func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (providers.Observation, error) {
 	addr := r.GetAddr()
 	if r.Spec.VPCRef.ID == "" {

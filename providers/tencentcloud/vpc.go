@@ -87,6 +87,10 @@ func (vpcKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]provi
 	})
 }
 
+func (vpcKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	return inventoryOf(ctx, c.vpcs(), c.vpcCandidate)
+}
+
 func (vpcKind) create(ctx context.Context, c *Client, r *spec.VPC) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.vpcs(), addr)

@@ -182,6 +182,19 @@ func tagsCall[T any](ctx context.Context, c *Client, r spec.Resource, t vpcProdu
 	}}
 }
 
+// inventoryOf observes every resource of one VPC-product type in the region.
+func inventoryOf[T any](ctx context.Context, t vpcProduct[T], candidateOf func(T) candidate) ([]providers.Observation, error) {
+	xs, err := t.list(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]providers.Observation, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, candidateOf(x).build(nil))
+	}
+	return out, nil
+}
+
 // resources converts a typed list to the untyped one the shared paths take.
 func resources[R spec.Resource](rs []R) []spec.Resource {
 	out := make([]spec.Resource, len(rs))
