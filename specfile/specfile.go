@@ -520,3 +520,76 @@ func needsQuotes(s string) bool {
 	}
 	return false
 }
+
+// Namer gives documents valid, unique names from the names resources carry in the
+// cloud (or in another tool), so a document's name is the cloud name wherever the
+// cloud name is a valid tkeops name: then nothing is renamed.
+type Namer struct {
+	used map[spec.Kind]map[string]bool
+}
+
+// NewNamer returns an empty Namer.
+func NewNamer() *Namer { return &Namer{used: map[spec.Kind]map[string]bool{}} }
+
+// Name returns the document name for a resource of kind k whose cloud name is
+// display; fallback (an ID, a Terraform resource name) is used when display has
+// nothing usable, and to tell namesakes apart. renamed is true when the name
+// differs from display: the first apply then sets the cloud name to it.
+func (n *Namer) Name(k spec.Kind, display, fallback string) (name string, renamed bool) {
+	used := n.used[k]
+	if used == nil {
+		used = map[string]bool{}
+		n.used[k] = used
+	}
+	name = sanitize(display)
+	if name == "" {
+		name = sanitize(fallback)
+	}
+	if name == "" {
+		name = strings.ToLower(string(k))
+	}
+	if used[name] {
+		base := name
+		suffix := sanitize(fallback)
+		for i := 2; used[name]; i++ {
+			if suffix != "" && i == 2 {
+				name = trimName(base, len(suffix)+1) + "-" + suffix
+				continue
+			}
+			s := strconv.Itoa(i)
+			name = trimName(base, len(s)+1) + "-" + s
+		}
+	}
+	used[name] = true
+	return name, name != display
+}
+
+// sanitize maps a display name onto the name syntax: lower case, runs of anything
+// but letters and digits become one '-', a leading non-letter gets an "r-" prefix.
+func sanitize(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case b.Len() > 0 && !dash:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out != "" && (out[0] < 'a' || out[0] > 'z') {
+		out = "r-" + out
+	}
+	return trimName(out, 0)
+}
+
+// trimName shortens name so that reserve more characters still fit MaxNameLen.
+func trimName(name string, reserve int) string {
+	if max := spec.MaxNameLen - reserve; len(name) > max {
+		name = strings.TrimRight(name[:max], "-")
+	}
+	return name
+}

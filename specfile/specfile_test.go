@@ -126,3 +126,27 @@ func TestWriteRefusesExisting(t *testing.T) {
 		t.Fatalf("network.yaml changed: %q", b)
 	}
 }
+
+func TestNamer(t *testing.T) {
+	n := NewNamer()
+	for _, tc := range []struct {
+		kind              spec.Kind
+		display, fallback string
+		want              string
+		renamed           bool
+	}{
+		{spec.KindVPC, "prod", "vpc-1", "prod", false},
+		{spec.KindSubnet, "prod", "subnet-1", "prod", false}, // names are per kind
+		{spec.KindVPC, "prod", "vpc-2", "prod-vpc-2", true},
+		{spec.KindVPC, "Prod VPC (GZ)", "vpc-3", "prod-vpc-gz", true},
+		{spec.KindVPC, "", "vpc-4", "vpc-4", true},
+		{spec.KindNodePool, "默认节点池", "np-5", "np-5", true},
+		{spec.KindNodePool, "3rd_pool", "np-6", "r-3rd-pool", true},
+		{spec.KindVPC, strings.Repeat("a", 70), "vpc-7", strings.Repeat("a", 60), true},
+	} {
+		got, renamed := n.Name(tc.kind, tc.display, tc.fallback)
+		if got != tc.want || renamed != tc.renamed {
+			t.Errorf("Name(%s, %q, %q) = %q, %v; want %q, %v", tc.kind, tc.display, tc.fallback, got, renamed, tc.want, tc.renamed)
+		}
+	}
+}
