@@ -11,7 +11,7 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 export TKEOPS_CACHE ?= $(HOME)/.cache/tkeops
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo demo-serve test test-short fuzz vet fmt kube-bins gitea-bin helm-bin tools bench faults crash soak docs image clean
+.PHONY: all build demo demo-serve test test-short fuzz vet fmt kube-bins gitea-bin helm-bin node-sdk tools bench faults crash soak docs image clean
 
 all: build
 
@@ -35,7 +35,7 @@ test: tools vet
 test-short:
 	$(GO) test -short ./...
 
-tools: kube-bins gitea-bin helm-bin
+tools: kube-bins gitea-bin helm-bin node-sdk
 
 kube-bins:
 	bash hack/kube/build.sh
@@ -45,6 +45,10 @@ gitea-bin:
 
 helm-bin:
 	bash hack/helm/build.sh
+
+## node-sdk: the official Node.js SDK from npm, for the emulator's conformance suite (e2e/conformance).
+node-sdk:
+	bash hack/node-sdk/install.sh
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each).
 fuzz:

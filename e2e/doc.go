@@ -8,6 +8,9 @@
 //     seconds keeps memory and goroutines bounded and reports every commit.
 //   - e2e/security: webhook abuse is refused, and known secrets never show in any
 //     output.
+//   - e2e/conformance: the official Node.js SDK, a client tkeops did not write, drives
+//     the lifecycle of every kind through the emulator (over HTTPS, with the emulator
+//     as its HTTPS proxy) with zero errors.
 //
 // Each suite runs a short version by default (part of `make test`) and a long one
 // when its environment variable is set (TKEOPS_FAULTS_STACKS, TKEOPS_CRASH_RUNS,
