@@ -24,9 +24,13 @@ func (pl *planner) guardDestroy(st *plan.Step, policy spec.DeletionPolicy, o pro
 	case policy == spec.DeletionPolicyOrphan:
 		st.Reason = plan.ReasonDestroyNotAllowed
 		st.Blocked = fmt.Sprintf("deletionPolicy is Orphan, so tkeops never deletes %s (%s). Revert the change, or set deletionPolicy: Delete first", st.Addr, o.ID)
-	case st.Addr.Kind == spec.KindCluster && o.DeletionProtection:
+	case o.DeletionProtection:
 		st.Reason = plan.ReasonDeletionProtected
-		st.Blocked = fmt.Sprintf("deletion protection is on for %s (%s): the cloud refuses to delete it. To %s it, set spec.deletionProtection: false and apply (restore the document if it was removed), or disable it in the console (DisableClusterDeletionProtection); then plan again", st.Addr, o.ID, verb)
+		off := "the console"
+		if r, ok := pl.e.rules.Decide(st.Addr.Kind, "spec.deletionProtection", true, false); ok && r.Action != "" {
+			off = "the console (" + r.Action + ")"
+		}
+		st.Blocked = fmt.Sprintf("deletion protection is on for %s (%s): the cloud refuses to delete it. To %s it, set spec.deletionProtection: false and apply (restore the document if it was removed), or turn protection off in %s; then plan again", st.Addr, o.ID, verb, off)
 	case !pl.e.opts.AllowDestroy:
 		st.Reason = plan.ReasonDestroyNotAllowed
 		st.Blocked = fmt.Sprintf("this plan would %s %s (%s) and destroys are not allowed for this run: re-run with --allow-destroy to %s it, or revert the spec", verb, st.Addr, o.ID, verb)

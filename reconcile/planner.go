@@ -216,6 +216,13 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 	if kp.createNotes != nil {
 		st.Notes = append(st.Notes, kp.createNotes(pl, r)...)
 	}
+	if ns := pl.s.observed[addr].Namesakes; len(ns) > 0 {
+		// Same name, no ownership tags: most likely tkeops' own resource whose tags
+		// were removed. Creating another would leave two.
+		st.Reason = plan.ReasonForbidden
+		st.Blocked = fmt.Sprintf("%s already exists in the cloud as %s without tkeops' ownership tags (were they removed?); creating it again would make a second one. Restore the tags %s=%s and %s=%s on it, reference it by ID, or rename it in the spec",
+			addr, strings.Join(ns, ", "), providers.TagOwner, pl.e.opts.Owner, providers.TagName, addr)
+	}
 	pl.add(addr, &st)
 	pl.planDeferred(rr, base, st.ID)
 }

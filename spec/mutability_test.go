@@ -81,4 +81,3 @@ func TestRuleFor(t *testing.T) {
 		t.Errorf("desired's note does not say the autoscaler owns it: %q", r.Note)
 	}
 }
-
