@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +51,12 @@ type Runs interface {
 
 var _ Runs = runstore.Store(nil)
 
+// Links are the forge's web pages; forge.Client implements it.
+type Links interface {
+	CommitURL(rev string) string
+	ChangeURL(number int) string
+}
+
 // Options configure a Server. Loop, Runs and Gatherer are required.
 type Options struct {
 	Loop Loop
@@ -64,6 +73,14 @@ type Options struct {
 	// Ready reports whether this replica is ready (it can record deliveries);
 	// nil means always ready.
 	Ready func(ctx context.Context) error
+	// BearerToken, when set, is required (Authorization: Bearer …) for the
+	// pages and the API; webhooks (signed), /healthz, /readyz and /metrics stay
+	// open. For people with a browser, put oauth2-proxy in front (the chart's
+	// auth.oauth2Proxy).
+	BearerToken secret.Value
+	// Links link runs to the forge's pages of their commits and pull
+	// requests; nil shows no links.
+	Links Links
 	// Leader reports whether this replica leads; nil means it always does. Shown on
 	// the web page and the status API.
 	Leader func() bool
@@ -123,15 +140,37 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/drift.md", s.handleDriftMarkdown)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 	s.mux.HandleFunc("GET /runs/{id}", s.handleRunPage)
+	s.mux.HandleFunc("GET /resources", s.handleResources)
+	s.mux.HandleFunc("GET /resources/{kind}/{name}", s.handleResource)
 }
 
 // Handler returns the server's handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler {
+	if s.opts.BearerToken == "" {
+		return s.mux
+	}
+	want := sha256.Sum256([]byte(s.opts.BearerToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/hooks/"), p == "/healthz", p == "/readyz", p == "/metrics":
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tkeops"`)
+			writeError(w, http.StatusUnauthorized, "a bearer token is required")
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -295,15 +295,19 @@ func seedRuns(t *testing.T, s *runstore.Bolt) (apply, drift runstore.Run) {
 	if err := s.PutArtifact(context.Background(), apply.ID, runstore.ArtifactPlanMarkdown, []byte("+ VPC/main <b>create</b>")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(context.Background(), apply.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","steps":[]}`)); err != nil {
+	if err := s.PutArtifact(context.Background(), apply.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","owner":"t","observed":"x","steps":[
+		{"id":"VPC/main","addr":{"kind":"VPC","name":"main"},"action":"create","reason":"missing","apiAction":"vpc:CreateVpc"},
+		{"id":"NodePool/batch","addr":{"kind":"NodePool","name":"batch"},"action":"delete","reason":"removed-from-spec","blocked":"needs <b>approval</b>"}]}`)); err != nil {
 		t.Fatal(err)
 	}
-	drift = runstore.Run{Kind: runstore.KindDrift, Trigger: "schedule", Revision: "abcdef0123456789",
-		State: runstore.StateSucceeded, Summary: "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy", Drifted: []string{"VPC/main"}}
+	drift = runstore.Run{Kind: runstore.KindDrift, Trigger: "schedule", Revision: "abcdef0123456789", Result: runstore.ResultDrift,
+		Counts: &runstore.Counts{Update: 1, Drifted: 1}, State: runstore.StateSucceeded, Summary: "1 drifted (VPC/main); 0 to create, 1 to update, 0 to destroy", Drifted: []string{"VPC/main"}}
 	if err := s.Create(context.Background(), &drift); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutArtifact(context.Background(), drift.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","drift":[{"kind":"VPC","name":"main"}]}`)); err != nil {
+	if err := s.PutArtifact(context.Background(), drift.ID, runstore.ArtifactPlanJSON, []byte(`{"formatVersion":"1.0","owner":"t","observed":"x","drift":[{"kind":"VPC","name":"main"}],"steps":[
+		{"id":"VPC/main","addr":{"kind":"VPC","name":"main"},"action":"update","reason":"drifted","apiAction":"vpc:ModifyVpcAttribute",
+		 "changes":[{"path":"spec.dnsServers","before":["1.1.1.1"],"after":["183.60.83.19"],"class":"in-place"}]}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.PutArtifact(context.Background(), drift.ID, runstore.ArtifactPlanMarkdown, []byte("~ VPC/main")); err != nil {
@@ -372,8 +376,10 @@ func TestWebPagesEscapeAndShowPlans(t *testing.T) {
 		t.Errorf("CSP %q", csp)
 	}
 	w = serve(f, httptest.NewRequest(http.MethodGet, "/runs/"+apply.ID, nil))
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "VPC/main &lt;b&gt;create&lt;/b&gt;") {
-		t.Fatalf("run page %d:\n%s", w.Code, w.Body)
+	page := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(page, `class="step s-create"`) || !strings.Contains(page, "vpc:CreateVpc") ||
+		!strings.Contains(page, `class="step s-blocked"`) || !strings.Contains(page, "needs &lt;b&gt;approval&lt;/b&gt;") {
+		t.Fatalf("run page %d: want the plan rendered, steps coloured by action, text escaped:\n%s", w.Code, page)
 	}
 	if w := serve(f, httptest.NewRequest(http.MethodGet, "/runs/42", nil)); w.Code != http.StatusNotFound {
 		t.Fatalf("missing run page: %d", w.Code)
@@ -405,5 +411,94 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("Serve did not return after cancel")
+	}
+}
+
+// TestPagesShowDriftInRedFiltersAndResources: the index shows the last drift
+// report as a red panel with the drifted fields; an apply that succeeds after
+// it turns the panel green; runs filter by kind and result; the resources pages
+// show the last plan per resource.
+func TestPagesShowDriftInRedFiltersAndResources(t *testing.T) {
+	f := newFixture(t)
+	apply, drift := seedRuns(t, f.store)
+	get := func(path string) string {
+		w := serve(f, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	index := get("/")
+	if !strings.Contains(index, `class="panel red"`) || !strings.Contains(index, "spec.dnsServers") || !strings.Contains(index, "183.60.83.19") {
+		t.Fatalf("no red drift panel with the drifted field:\n%s", index)
+	}
+	if !strings.Contains(index, `class="badge r-drift"`) {
+		t.Fatal("the drift run is not marked as drift")
+	}
+	if got := get("/?kind=apply"); strings.Contains(got, `href="/runs/`+drift.ID+`"`) && !strings.Contains(got, "Drift report "+drift.ID) {
+		t.Fatalf("kind filter shows the drift run:\n%s", got)
+	}
+	if got := get("/?result=drift"); !strings.Contains(got, `<td><a href="/runs/`+drift.ID+`">`) || strings.Contains(got, `<td><a href="/runs/`+apply.ID+`">`) {
+		t.Fatalf("result filter:\n%s", got)
+	}
+	res := get("/resources")
+	if !strings.Contains(res, `href="/resources/VPC/main"`) || !strings.Contains(res, "spec.dnsServers") {
+		t.Fatalf("resources page:\n%s", res)
+	}
+	one := get("/resources/VPC/main")
+	if !strings.Contains(one, "drifted") || !strings.Contains(one, `href="/runs/`+drift.ID+`"`) {
+		t.Fatalf("resource page:\n%s", one)
+	}
+	// An apply that succeeds after the report corrects the drift: green.
+	fixed := runstore.Run{Kind: runstore.KindApply, Revision: "abcdef0123456789"}
+	if err := f.store.Create(context.Background(), &fixed); err != nil {
+		t.Fatal(err)
+	}
+	fixed.State, fixed.Result, fixed.FinishedAt = runstore.StateSucceeded, runstore.ResultSucceeded, fixed.StartedAt.Add(1500*time.Millisecond)
+	if err := f.store.Update(context.Background(), fixed); err != nil {
+		t.Fatal(err)
+	}
+	index = get("/")
+	if strings.Contains(index, `class="panel red"`) || !strings.Contains(index, "left the resources as the specs say") {
+		t.Fatalf("drift still shown red after a successful apply:\n%s", index)
+	}
+	if !strings.Contains(index, "<td>1.5s</td>") {
+		t.Fatalf("durations: want 1.5s for the apply:\n%s", index)
+	}
+}
+
+func TestBearerTokenGuardsPagesAndAPI(t *testing.T) {
+	f := newFixture(t)
+	f.srv.opts.BearerToken = "tok-123"
+	h := f.srv.Handler()
+	do := func(path, token string) int {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	for _, p := range []string{"/", "/api/v1/runs", "/resources"} {
+		if c := do(p, ""); c != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d", p, c)
+		}
+		if c := do(p, "wrong"); c != http.StatusUnauthorized {
+			t.Errorf("%s with a wrong token: %d", p, c)
+		}
+		if c := do(p, "tok-123"); c != http.StatusOK {
+			t.Errorf("%s with the token: %d", p, c)
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if c := do(p, ""); c != http.StatusOK {
+			t.Errorf("%s must stay open: %d", p, c)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, giteaRequest("push", "a-1", pushBody, hookSecret))
+	if w.Code != http.StatusAccepted {
+		t.Errorf("a signed webhook without a token: %d", w.Code)
 	}
 }

@@ -2,22 +2,29 @@ package harness
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tkeops/tkeops/bench/fleet"
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/gitea"
+	"github.com/tkeops/tkeops/internal/kubeapiserver"
+	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 )
 
 // ServeRigOptions configure StartServeRig.
@@ -34,6 +41,12 @@ type ServeRigOptions struct {
 	Timing emulator.Timing
 	// Tee receives tkeops serve's output as it runs.
 	Tee io.Writer
+	// Replicas of tkeops serve; more than one elect a leader through a Lease
+	// in a real kube-apiserver (started for the rig) and share the run store
+	// there. Gitea's webhook then goes to each replica in turn.
+	Replicas int
+	// Extra is appended to the serve configuration (YAML at top level).
+	Extra string
 }
 
 // ServeRig is `tkeops serve` (a child process) wired for real: a Gitea repository
@@ -47,6 +60,14 @@ type ServeRig struct {
 	Serve  *Process
 	URL    string // http://127.0.0.1:PORT of tkeops serve
 	HookID int64
+	// Replicas are every tkeops serve (Serve and URL are Replicas[0]'s).
+	Replicas []*Replica
+	// Kube is the API server of the Lease and the shared run store (nil with
+	// one replica).
+	Kube *kubeapiserver.Server
+	// Deliveries counts the webhook deliveries the rig's proxy passed to each
+	// replica, in order.
+	Deliveries *DeliveryLog
 	// DataDir holds runs.db and the git cache; ConfigFile the serve config.
 	DataDir, ConfigFile string
 	// Secrets the rig gave tkeops: the cloud key, the forge (and git) token, the
@@ -57,25 +78,126 @@ type ServeRig struct {
 	// First is the first commit, holding the fleet.
 	First string
 
-	bin       string
-	serveArgs []string
-	serveEnv  []string
-	tee       io.Writer
+	bin      string
+	serveEnv []string
+	tee      io.Writer
 }
 
-// KillServe kills tkeops serve with SIGKILL and starts it again with the same
-// configuration and data directory, waiting until it is ready.
+// Replica is one tkeops serve process of the rig.
+type Replica struct {
+	Name, URL, ConfigFile, DataDir string
+	Process                        *Process
+}
+
+// KillServe kills tkeops serve (the first replica) with SIGKILL and starts it
+// again with the same configuration and data directory, waiting until it is
+// ready.
 func (r *ServeRig) KillServe(t *testing.T) {
 	t.Helper()
-	r.Serve.Kill()
-	p, err := Start(r.bin, r.serveArgs, r.serveEnv, r.tee)
+	r.Kill(t, r.Replicas[0])
+	r.Restart(t, r.Replicas[0])
+}
+
+// Kill kills one replica with SIGKILL.
+func (r *ServeRig) Kill(t *testing.T, rep *Replica) {
+	t.Helper()
+	rep.Process.Kill()
+	<-rep.Process.Done()
+}
+
+// Restart starts a killed replica again and waits until it is ready.
+func (r *ServeRig) Restart(t *testing.T, rep *Replica) {
+	t.Helper()
+	p, err := Start(r.bin, []string{"serve", "--config", rep.ConfigFile}, r.serveEnv, r.tee)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Serve = p
-	if err := r.waitReady(60 * time.Second); err != nil {
+	rep.Process = p
+	if rep == r.Replicas[0] {
+		r.Serve = p
+	}
+	if err := waitReady(rep, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Leader returns the replica whose /api/v1/status says it leads, or nil.
+func (r *ServeRig) Leader() *Replica {
+	for _, rep := range r.Replicas {
+		select {
+		case <-rep.Process.Done():
+			continue
+		default:
+		}
+		resp, err := http.Get(rep.URL + "/api/v1/status")
+		if err != nil {
+			continue
+		}
+		var st struct {
+			Leader bool `json:"leader"`
+			Loop   struct {
+				Running bool `json:"running"`
+			} `json:"loop"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		_ = resp.Body.Close()
+		if err == nil && st.Leader && st.Loop.Running {
+			return rep
+		}
+	}
+	return nil
+}
+
+// DeliveryLog records which replica each proxied webhook delivery went to.
+type DeliveryLog struct {
+	mu  sync.Mutex
+	log []string // "replica event status"
+}
+
+// Entries returns the deliveries so far.
+func (d *DeliveryLog) Entries() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.log...)
+}
+
+func (d *DeliveryLog) add(e string) {
+	d.mu.Lock()
+	d.log = append(d.log, e)
+	d.mu.Unlock()
+}
+
+// alternatingProxy passes each webhook delivery to the next replica in turn,
+// body and headers untouched, and answers what the replica answered.
+func (r *ServeRig) alternatingProxy(t *testing.T) string {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rep := r.Replicas[int(n.Add(1)-1)%len(r.Replicas)]
+		out, err := http.NewRequestWithContext(req.Context(), http.MethodPost, rep.URL+req.URL.Path, bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		out.Header = req.Header.Clone()
+		resp, err := http.DefaultClient.Do(out)
+		if err != nil {
+			r.Deliveries.add(rep.Name + " " + req.Header.Get("X-Gitea-Event") + " unreachable")
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		r.Deliveries.add(rep.Name + " " + req.Header.Get("X-Gitea-Event") + " " + strconv.Itoa(resp.StatusCode))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // RandomSecret is prefix followed by 24 random hex digits.
@@ -154,20 +276,45 @@ func StartServeRig(t *testing.T, bin string, o ServeRigOptions) *ServeRig {
 	r.Cloud = cloud
 
 	dir := t.TempDir()
-	r.DataDir = filepath.Join(dir, "data")
 	tokenFile := filepath.Join(dir, "forge-token")
 	if err := os.WriteFile(tokenFile, []byte(r.ForgeToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
+	replicas := max(o.Replicas, 1)
+	leader := ""
+	if replicas > 1 {
+		r.Kube = startKube(t)
+		kubeconfig := filepath.Join(dir, "kubeconfig")
+		if err := os.WriteFile(kubeconfig, r.Kube.Kubeconfig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		leader = `leaderElection:
+  enabled: true
+  kubeconfig: ` + kubeconfig + `
+  namespace: default
+  name: tkeops-` + strings.ToLower(RandomSecret("rig")[:12]) + `
+  leaseDuration: 3s
+  renewDeadline: 2s
+  retryPeriod: 250ms
+`
 	}
-	r.URL = "http://" + addr
-	r.ConfigFile = filepath.Join(dir, "tkeops.yaml")
-	cfg := `listen: ` + addr + `
-externalURL: ` + r.URL + `
-dataDir: ` + r.DataDir + `
+	env := []string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
+		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}
+	r.bin, r.serveEnv, r.tee = bin, env, o.Tee
+	for i := range replicas {
+		addr, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := &Replica{Name: "replica-" + strconv.Itoa(i), URL: "http://" + addr,
+			DataDir: filepath.Join(dir, "data-"+strconv.Itoa(i)), ConfigFile: filepath.Join(dir, "tkeops-"+strconv.Itoa(i)+".yaml")}
+		le := leader
+		if le != "" {
+			le += "  identity: " + rep.Name + "\n"
+		}
+		cfg := `listen: ` + addr + `
+externalURL: ` + rep.URL + `
+dataDir: ` + rep.DataDir + `
 owner: rig
 log: {format: json, level: ` + o.LogLevel + `}
 git:
@@ -191,33 +338,53 @@ webhook:
   maxBodyBytes: 65536
   replayWindow: 1h
 shutdownGrace: 5s
-`
-	if err := os.WriteFile(r.ConfigFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
-		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}
-	r.bin, r.serveArgs, r.serveEnv, r.tee = bin, []string{"serve", "--config", r.ConfigFile}, env, o.Tee
-	r.Serve, err = Start(bin, r.serveArgs, env, o.Tee)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := r.Serve.Stop(15 * time.Second); err != nil && !strings.Contains(err.Error(), "signal") {
-			t.Logf("tkeops serve stop: %v", err)
+` + le + o.Extra
+		if err := os.WriteFile(rep.ConfigFile, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
 		}
-	})
-	if err := r.waitReady(60 * time.Second); err != nil {
-		t.Fatal(err)
+		if rep.Process, err = Start(bin, []string{"serve", "--config", rep.ConfigFile}, env, o.Tee); err != nil {
+			t.Fatal(err)
+		}
+		r.Replicas = append(r.Replicas, rep)
+		t.Cleanup(func() {
+			if err := rep.Process.Stop(15 * time.Second); err != nil && !strings.Contains(err.Error(), "signal") {
+				t.Logf("tkeops serve %s stop: %v", rep.Name, err)
+			}
+		})
 	}
-	r.HookID = r.Gitea.AddWebhook(t, r.Repo, r.URL+"/hooks/gitea", o.WebhookSecret)
+	r.Serve, r.URL, r.DataDir, r.ConfigFile = r.Replicas[0].Process, r.Replicas[0].URL, r.Replicas[0].DataDir, r.Replicas[0].ConfigFile
+	for _, rep := range r.Replicas {
+		if err := waitReady(rep, 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := r.URL + "/hooks/gitea"
+	r.Deliveries = &DeliveryLog{}
+	if replicas > 1 {
+		target = r.alternatingProxy(t) + "/hooks/gitea"
+	}
+	r.HookID = r.Gitea.AddWebhook(t, r.Repo, target, o.WebhookSecret)
 	return r
 }
 
-func (r *ServeRig) waitReady(budget time.Duration) error {
+// startKube starts a kube-apiserver for the rig's Lease and run store.
+func startKube(t *testing.T) *kubeapiserver.Server {
+	t.Helper()
+	kubetest.RequireBinaries(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	kube, err := kubeapiserver.Start(ctx, kubeapiserver.Options{})
+	if err != nil {
+		t.Fatalf("start kube-apiserver: %v", err)
+	}
+	t.Cleanup(func() { _ = kube.Stop() })
+	return kube
+}
+
+func waitReady(rep *Replica, budget time.Duration) error {
 	deadline := time.Now().Add(budget)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(r.URL + "/readyz")
+		resp, err := http.Get(rep.URL + "/readyz")
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -225,12 +392,12 @@ func (r *ServeRig) waitReady(budget time.Duration) error {
 			}
 		}
 		select {
-		case <-r.Serve.Done():
-			return fmt.Errorf("tkeops serve exited: %v\n%s", r.Serve.err, r.Serve.Output())
+		case <-rep.Process.Done():
+			return fmt.Errorf("tkeops serve %s exited: %v\n%s", rep.Name, rep.Process.err, rep.Process.Output())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("tkeops serve not ready after %s:\n%s", budget, r.Serve.Output())
+	return fmt.Errorf("tkeops serve %s not ready after %s:\n%s", rep.Name, budget, rep.Process.Output())
 }
 
 // Get fetches path from tkeops serve and returns status and body.

@@ -171,6 +171,23 @@ func (w *Work) push(t testing.TB, force bool) {
 	}
 }
 
+// PushTo pushes the current branch's head to branch on the server (a
+// fast-forward).
+func (w *Work) PushTo(t testing.TB, branch string) {
+	t.Helper()
+	head, err := w.repo.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := config.RefSpec(head.Name().String() + ":refs/heads/" + branch)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = w.repo.PushContext(ctx, &git.PushOptions{RefSpecs: []config.RefSpec{spec}, Auth: w.s.Auth()})
+	if err != nil && err != git.NoErrAlreadyUpToDate {
+		t.Fatalf("push %s: %v", spec, err)
+	}
+}
+
 // CreatePull opens a pull request from head into base and returns its number.
 func (s *Server) CreatePull(t testing.TB, repo Repo, head, base, title string) int {
 	t.Helper()
@@ -181,12 +198,13 @@ func (s *Server) CreatePull(t testing.TB, repo Repo, head, base, title string) i
 	return out.Number
 }
 
-// AddWebhook adds a Gitea-type JSON webhook posting events (default: push and
-// pull_request) to target, signed with secret. It returns the hook's ID.
+// AddWebhook adds a Gitea-type JSON webhook posting events (default: push,
+// pull requests and comments) to target, signed with secret. It returns the
+// hook's ID.
 func (s *Server) AddWebhook(t testing.TB, repo Repo, target, secret string, events ...string) int64 {
 	t.Helper()
 	if len(events) == 0 {
-		events = []string{"push", "pull_request"}
+		events = []string{"push", "pull_request", "issue_comment", "pull_request_comment"}
 	}
 	var out struct {
 		ID int64 `json:"id"`

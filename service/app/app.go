@@ -111,8 +111,12 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err != nil {
 		return nil, err
 	}
+	var links server.Links
+	if fc != nil {
+		links = fc
+	}
 	a.srv, err = server.New(server.Options{
-		Loop: a.svc, Runs: store, Webhooks: webhooks,
+		Loop: a.svc, Runs: store, Webhooks: webhooks, Links: links, BearerToken: secrets.BearerToken,
 		MaxBodyBytes: cfg.Webhook.MaxBodyBytes,
 		Gatherer:     a.reg, Metrics: a.metrics,
 		Ready: func(ctx context.Context) error {

@@ -53,6 +53,7 @@ type Config struct {
 	Webhook        Webhook        `json:"webhook"`
 	LeaderElection LeaderElection `json:"leaderElection"`
 	RunStore       RunStore       `json:"runStore"`
+	Auth           Auth           `json:"auth"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
 	ShutdownGrace Duration `json:"shutdownGrace"`
 }
@@ -116,6 +117,14 @@ type Drift struct {
 	Schedule string `json:"schedule"`
 	// AutoCorrect applies what the drift report finds. Off by default.
 	AutoCorrect bool `json:"autoCorrect"`
+}
+
+// Auth guards the web page and the API.
+type Auth struct {
+	// BearerToken, when set, must come with every page and API request
+	// (Authorization: Bearer …); webhooks, /healthz, /readyz and /metrics stay
+	// open.
+	BearerToken SecretRef `json:"bearerToken"`
 }
 
 // RunStore says where the run history, the webhook deliveries and the
@@ -404,7 +413,7 @@ func (c *Config) Validate() error {
 // Secrets are the resolved secrets. They are secret.Value values, which print
 // as [redacted] everywhere.
 type Secrets struct {
-	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey secret.Value
+	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey, BearerToken secret.Value
 }
 
 func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
@@ -423,6 +432,7 @@ func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
 	get(&s.WebhookSecret, c.Forge.WebhookSecret, "forge.webhookSecret")
 	get(&s.CloudID, c.Cloud.SecretID, "cloud.secretID")
 	get(&s.CloudKey, c.Cloud.SecretKey, "cloud.secretKey")
+	get(&s.BearerToken, c.Auth.BearerToken, "auth.bearerToken")
 	if s.CloudID == "" || s.CloudKey == "" {
 		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", EnvSecretID, EnvSecretKey))
 	}
