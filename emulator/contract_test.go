@@ -331,6 +331,7 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	rt := vpc.NewDescribeRouteTablesRequest()
 	rt.Filters = []*vpc.Filter{{Name: s("vpc-id"), Values: ss(vpcID)}}
 	ok(c.vpc.DescribeRouteTables(rt))
+	networkContract(t, c, vpcID, subnets)
 
 	csg := vpc.NewCreateSecurityGroupRequest()
 	csg.GroupName, csg.GroupDescription, csg.Tags = s("nodes"), s("worker nodes"), owner

@@ -230,8 +230,8 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	}
 
 	// A table this emulator does not declare is refused, not dropped.
-	must(t, os.WriteFile(path, []byte(`{"formatVersion":1,"regions":{"ap-guangzhou":{"vpcs":{},"natGateways":{}}}}`), 0o600))
-	if _, err := emulator.New(opts); err == nil || !strings.Contains(err.Error(), "natGateways") {
+	must(t, os.WriteFile(path, []byte(`{"formatVersion":1,"regions":{"ap-guangzhou":{"vpcs":{},"noSuchTable":{}}}}`), 0o600))
+	if _, err := emulator.New(opts); err == nil || !strings.Contains(err.Error(), "noSuchTable") {
 		t.Fatalf("state file with an unknown table: %v", err)
 	}
 

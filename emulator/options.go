@@ -58,6 +58,8 @@ type Timing struct {
 	NodePoolDelete time.Duration // LifeState deleting → gone
 	NodeJoin       time.Duration // instance initializing → running
 	TagsUpdate     time.Duration // DescribeBatchModifyTagsStatus running → done
+	NatCreate      time.Duration // NAT gateway State PENDING → AVAILABLE
+	NatDelete      time.Duration // NAT gateway DELETING → gone
 }
 
 // InstantTiming is the timing for unit tests: every transition completes before the next request.
@@ -69,7 +71,7 @@ func DemoTiming() Timing {
 		ClusterCreate: 8 * time.Second, ClusterDelete: 4 * time.Second, ClusterUpgrade: 6 * time.Second,
 		EndpointCreate: 3 * time.Second, EndpointDelete: 2 * time.Second,
 		NodePoolCreate: 4 * time.Second, NodePoolUpdate: 2 * time.Second, NodePoolDelete: 3 * time.Second,
-		NodeJoin: 5 * time.Second, TagsUpdate: 2 * time.Second,
+		NodeJoin: 5 * time.Second, TagsUpdate: 2 * time.Second, NatCreate: 3 * time.Second, NatDelete: 2 * time.Second,
 	}
 }
 
@@ -79,7 +81,7 @@ func SlowTiming() Timing {
 		ClusterCreate: 6 * time.Minute, ClusterDelete: 2 * time.Minute, ClusterUpgrade: 8 * time.Minute,
 		EndpointCreate: time.Minute, EndpointDelete: 30 * time.Second,
 		NodePoolCreate: time.Minute, NodePoolUpdate: 20 * time.Second, NodePoolDelete: time.Minute,
-		NodeJoin: 3 * time.Minute, TagsUpdate: 10 * time.Second,
+		NodeJoin: 3 * time.Minute, TagsUpdate: 10 * time.Second, NatCreate: time.Minute, NatDelete: 30 * time.Second,
 	}
 }
 
@@ -87,7 +89,8 @@ func SlowTiming() Timing {
 // name=duration overriding the instant timing, for example
 // "cluster=30s,nodepool=10s,node=20s,endpoint=5s". Names: cluster (create),
 // cluster-delete, upgrade, endpoint, endpoint-delete, nodepool (create),
-// nodepool-update, nodepool-delete, node, tags; "all" sets every duration.
+// nodepool-update, nodepool-delete, node, tags, nat (create), nat-delete; "all" sets
+// every duration.
 func ParseTiming(s string) (Timing, error) {
 	switch strings.TrimSpace(s) {
 	case "", "instant":
@@ -111,7 +114,7 @@ func ParseTiming(s string) (Timing, error) {
 			"cluster": &t.ClusterCreate, "cluster-delete": &t.ClusterDelete, "upgrade": &t.ClusterUpgrade,
 			"endpoint": &t.EndpointCreate, "endpoint-delete": &t.EndpointDelete,
 			"nodepool": &t.NodePoolCreate, "nodepool-update": &t.NodePoolUpdate, "nodepool-delete": &t.NodePoolDelete,
-			"node": &t.NodeJoin, "tags": &t.TagsUpdate,
+			"node": &t.NodeJoin, "tags": &t.TagsUpdate, "nat": &t.NatCreate, "nat-delete": &t.NatDelete,
 		}
 		if name == "all" {
 			for _, p := range fields {

@@ -8,6 +8,8 @@ func modules() []module {
 		vpcModule(),
 		subnetModule(),
 		securityGroupModule(),
+		eipModule(),
+		natGatewayModule(),
 		routeTableModule(),
 		clusterModule(),
 		clusterSettingsModule(),

@@ -250,6 +250,7 @@ func createVpc(c *call, req *vpc.CreateVpcRequest) (*vpc.CreateVpcResponseParams
 		Tags: tags, Created: c.now, Seq: c.e.st.nextSeq(),
 	}
 	vpcTable.in(rs)[r.ID] = r
+	addMainRouteTable(rs, r)
 	c.noteTags(r.Tags)
 	return &vpc.CreateVpcResponseParams{Vpc: r.sdk(rs)}, nil
 }
@@ -352,7 +353,11 @@ func deleteVpc(c *call, req *vpc.DeleteVpcRequest) (*vpc.DeleteVpcResponseParams
 			return nil, apiErr(codeResourceInUse, "The VPC `%s` is used by TKE cluster `%s`.", r.ID, cl.ID)
 		}
 	}
+	if dep := vpcRouteDependents(rs, r.ID); dep != "" {
+		return nil, apiErr(codeResourceInUse, "The VPC `%s` still holds `%s`; delete it first.", r.ID, dep)
+	}
 	delete(vpcTable.in(rs), r.ID)
+	syncMainRouteTables(rs)
 	return &vpc.DeleteVpcResponseParams{}, nil
 }
 

@@ -63,10 +63,7 @@ func (r *subnetRec) sdk(rs *regionState) *vpc.Subnet {
 	if avail < 0 {
 		avail = 0
 	}
-	rtb := ""
-	if v, ok := vpcTable.in(rs)[r.VpcID]; ok {
-		rtb = v.RouteTableID
-	}
+	rtb := subnetRouteTable(rs, r)
 	return &vpc.Subnet{
 		VpcId: ptr(r.VpcID), SubnetId: ptr(r.ID), SubnetName: ptr(r.Name), CidrBlock: ptr(r.CIDR),
 		IsDefault: ptr(false), EnableBroadcast: ptr(r.EnableBroadcast), Zone: ptr(r.Zone), RouteTableId: ptr(rtb),
