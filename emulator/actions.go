@@ -15,6 +15,10 @@ type ActionInfo struct {
 	Version string
 	// Name is the action ("CreateCluster").
 	Name string
+	// Key names the action in Calls, Errors, SetFault and SetRateLimit:
+	// "service.Action", or "service.version.Action" for an action a newer version of
+	// the service serves beside an older one of the same name.
+	Key string
 	// Regional is false for actions that take no region (the Tag service).
 	Regional bool
 }
@@ -27,10 +31,10 @@ func Actions() []ActionInfo {
 	}
 	out := make([]ActionInfo, 0, len(reg.routes))
 	for _, a := range reg.routes {
-		out = append(out, ActionInfo{Service: a.service, Version: a.version, Name: a.name, Regional: a.regional})
+		out = append(out, ActionInfo{Service: a.service, Version: a.version, Name: a.name, Key: a.key, Regional: a.regional})
 	}
 	slices.SortFunc(out, func(a, b ActionInfo) int {
-		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Name, b.Name))
 	})
 	return out
 }
@@ -45,7 +49,7 @@ func ActionsMarkdown() string {
 	for i := 0; i < len(acts); {
 		j := i
 		var names []string
-		for ; j < len(acts) && acts[j].Service == acts[i].Service; j++ {
+		for ; j < len(acts) && acts[j].Service == acts[i].Service && acts[j].Version == acts[i].Version; j++ {
 			names = append(names, acts[j].Name)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", acts[i].Service, acts[i].Version, strings.Join(names, ", "))

@@ -1,13 +1,10 @@
 package emulator_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +15,7 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
@@ -31,85 +29,41 @@ import (
 // depth; each request type is checked for UnknownParameter at the top level and inside
 // its first nested object.
 
-// exchange is one recorded API call.
-type exchange struct {
-	action string // "tke.CreateCluster"
-	code   string // error code, "" on success
-	body   []byte // the response body
-}
-
-// recorder keeps every call an emulator answered.
+// recorder keeps every call an emulator answered (Options.Trace).
 type recorder struct {
 	mu    sync.Mutex
-	calls []exchange
+	calls []emulator.Exchange
 }
 
-var scopeService = regexp.MustCompile(`Credential=[^/]+/[^/]+/([a-z]+)/tc3_request`)
-
-func (r *recorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rw := &capture{ResponseWriter: w}
-		h.ServeHTTP(rw, req)
-		m := scopeService.FindStringSubmatch(req.Header.Get("Authorization"))
-		if m == nil {
-			return
-		}
-		var env struct {
-			Response struct {
-				Error *struct{ Code string } `json:"Error"`
-			} `json:"Response"`
-		}
-		_ = json.Unmarshal(rw.buf.Bytes(), &env)
-		x := exchange{action: m[1] + "." + req.Header.Get("X-TC-Action"), body: rw.buf.Bytes()}
-		if env.Response.Error != nil {
-			x.code = env.Response.Error.Code
-		}
-		r.mu.Lock()
-		r.calls = append(r.calls, x)
-		r.mu.Unlock()
-	})
+func (r *recorder) add(x emulator.Exchange) {
+	r.mu.Lock()
+	r.calls = append(r.calls, x)
+	r.mu.Unlock()
 }
 
-type capture struct {
-	http.ResponseWriter
-	buf bytes.Buffer
+func (r *recorder) snapshot() []emulator.Exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
 }
 
-func (c *capture) Write(b []byte) (int, error) {
-	c.buf.Write(b)
-	return c.ResponseWriter.Write(b)
-}
+// allCalls records the calls of every emulator the package's tests start; TestMain
+// checks them against the SDK when the tests are done.
+var allCalls recorder
 
 // contractEnv is an emulator behind a recorder, with SDK clients.
 type contractEnv struct {
 	*env
 	rec      *recorder
-	e        *emulator.Emulator
 	endpoint string
 }
 
 func startContract(t *testing.T, opts emulator.Options) *contractEnv {
 	t.Helper()
-	opts.Credentials = map[string]string{testSecretID: testSecretKey}
-	e, err := emulator.New(opts)
-	must(t, err)
 	rec := &recorder{}
-	hs := httptest.NewServer(rec.wrap(e.Handler()))
-	t.Cleanup(func() {
-		hs.Close()
-		must(t, e.Close())
-	})
-	t.Cleanup(func() { checkDocumentedErrors(t, e) })
-	ce := &contractEnv{rec: rec, e: e, endpoint: strings.TrimPrefix(hs.URL, "http://")}
-	ce.env = newEnv(t, nil, emulator.ClientProfile(ce.endpoint), common.NewCredential(testSecretID, testSecretKey))
-	return ce
-}
-
-// clients maps a service to its SDK client, whose methods name the actions' types.
-func (c *contractEnv) clients() map[string]reflect.Value {
-	return map[string]reflect.Value{
-		"vpc": reflect.ValueOf(c.vpc), "tke": reflect.ValueOf(c.tke), "as": reflect.ValueOf(c.as), "tag": reflect.ValueOf(c.tag),
-	}
+	opts.Trace = func(x emulator.Exchange) { rec.add(x) }
+	e := start(t, opts) // start also records into allCalls
+	return &contractEnv{env: e, rec: rec, endpoint: e.srv.Endpoint}
 }
 
 // TestContractEveryActionAnswersTheSDKModel runs the lifecycle of every kind tkeops
@@ -118,45 +72,82 @@ func TestContractEveryActionAnswersTheSDKModel(t *testing.T) {
 	c := startContract(t, emulator.Options{DisableRateLimits: true})
 	contractLifecycle(t, c)
 
-	docs := loadSDKDocs(t)
+	for _, p := range contractProblems(loadSDKDocs(t), c.rec.snapshot(), true) {
+		t.Error(p)
+	}
+}
+
+// contractProblems checks calls against the SDK: every successful response decodes into
+// the action's SDK response type with every field the model does not document as
+// nullable present, at every depth; with coverage, every emulated action must have
+// answered at least once successfully.
+func contractProblems(docs *sdkDocs, calls []emulator.Exchange, coverage bool) []string {
+	var out []string
 	success := map[string][][]byte{}
-	for _, x := range c.rec.calls {
-		if x.code == "" {
-			success[x.action] = append(success[x.action], x.body)
+	for _, x := range calls {
+		if x.Code == "" {
+			success[x.Key] = append(success[x.Key], x.Response)
 		}
 	}
+	clients := sdkClients()
 	for _, a := range emulator.Actions() {
-		key := a.Service + "." + a.Name
-		bodies := success[key]
+		key := productOf(a) + "." + a.Name
+		bodies := success[a.Key]
 		if len(bodies) == 0 {
-			t.Errorf("%s: the contract lifecycle never called it successfully; add it there", key)
+			if coverage {
+				out = append(out, key+": no test called it successfully; call it in a test (contractLifecycle lists the lifecycle)")
+			}
 			continue
 		}
-		m := c.clients()[a.Service].MethodByName(a.Name)
+		m := clients[productOf(a)].MethodByName(a.Name)
 		if !m.IsValid() {
-			t.Errorf("%s: the SDK client has no such method", key)
+			out = append(out, key+": the SDK client has no such method")
 			continue
 		}
 		respType := m.Type().Out(0).Elem() // XResponse
+		paramsType, _ := respType.FieldByName("Response")
+		seen := map[string]bool{}
 		for _, b := range bodies {
 			resp := reflect.New(respType).Interface().(interface{ FromJsonString(string) error })
 			if err := resp.FromJsonString(string(b)); err != nil {
-				t.Errorf("%s: the response does not decode into %s: %v", key, respType, err)
+				out = append(out, fmt.Sprintf("%s: the response does not decode into %s: %v", key, respType, err))
 				continue
 			}
 			var raw map[string]any
-			must(t, json.Unmarshal(b, &raw))
-			paramsType, _ := respType.FieldByName("Response")
-			for _, miss := range missingFields(docs, a.Service, "Response", paramsType.Type, raw["Response"]) {
-				t.Errorf("%s: %s", key, miss)
+			if err := json.Unmarshal(b, &raw); err != nil {
+				out = append(out, fmt.Sprintf("%s: the response is not JSON: %v", key, err))
+				continue
+			}
+			for _, miss := range missingFields(docs, productOf(a), "Response", paramsType.Type, raw["Response"]) {
+				if !seen[miss] {
+					seen[miss] = true
+					out = append(out, key+": "+miss)
+				}
 			}
 		}
+	}
+	return out
+}
+
+// sdkClients are SDK clients of every product version (never used to send), whose
+// methods name the actions' request and response types.
+func sdkClients() map[string]reflect.Value {
+	cred := common.NewCredential("id", "key")
+	cpf := emulator.ClientProfile("127.0.0.1:1")
+	vc, _ := vpc.NewClient(cred, testRegion, cpf)
+	tc, _ := tke.NewClient(cred, testRegion, cpf)
+	t2, _ := tke2.NewClient(cred, testRegion, cpf)
+	ac, _ := as.NewClient(cred, testRegion, cpf)
+	gc, _ := tag.NewClient(cred, "", cpf)
+	return map[string]reflect.Value{
+		"vpc/2017-03-12": reflect.ValueOf(vc), "tke/2018-05-25": reflect.ValueOf(tc), "tke/2022-05-01": reflect.ValueOf(t2),
+		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc),
 	}
 }
 
 // missingFields lists the fields of v (decoded JSON of Go type t) that are absent or
 // null although the SDK model does not document them as nullable, recursively.
-func missingFields(docs *sdkDocs, service, path string, t reflect.Type, v any) []string {
+func missingFields(docs *sdkDocs, product, path string, t reflect.Type, v any) []string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -167,7 +158,7 @@ func missingFields(docs *sdkDocs, service, path string, t reflect.Type, v any) [
 		if !ok {
 			return []string{fmt.Sprintf("%s is %T, want an object", path, v)}
 		}
-		nullable := docs.nullable[service+"."+t.Name()]
+		nullable := docs.nullable[product+"."+t.Name()]
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -176,12 +167,12 @@ func missingFields(docs *sdkDocs, service, path string, t reflect.Type, v any) [
 			}
 			val, present := obj[name]
 			if !present || val == nil {
-				if !nullable[name] && !docs.deprecated[service+"."+t.Name()][name] {
+				if !nullable[name] && !docs.deprecated[product+"."+t.Name()][name] {
 					out = append(out, fmt.Sprintf("%s.%s (%s) is missing; the model documents it as always returned", path, name, f.Type))
 				}
 				continue
 			}
-			out = append(out, missingFields(docs, service, path+"."+name, f.Type, val)...)
+			out = append(out, missingFields(docs, product, path+"."+name, f.Type, val)...)
 		}
 		for k := range obj {
 			if _, ok := fieldByJSON(t, k); !ok {
@@ -194,7 +185,7 @@ func missingFields(docs *sdkDocs, service, path string, t reflect.Type, v any) [
 			return []string{fmt.Sprintf("%s is %T, want an array", path, v)}
 		}
 		for i, el := range arr {
-			out = append(out, missingFields(docs, service, fmt.Sprintf("%s.%d", path, i), t.Elem(), el)...)
+			out = append(out, missingFields(docs, product, fmt.Sprintf("%s.%d", path, i), t.Elem(), el)...)
 		}
 	}
 	sort.Strings(out)
@@ -218,15 +209,15 @@ func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
 func TestContractUnknownParametersAreRefused(t *testing.T) {
 	c := startContract(t, emulator.Options{DisableRateLimits: true})
 	for _, a := range emulator.Actions() {
-		key := a.Service + "." + a.Name
-		err := c.rawCall(t, a.Service, a.Name, `{"NoSuchParameter":1}`)
+		key := productOf(a) + "." + a.Name
+		err := c.rawCall(t, a, `{"NoSuchParameter":1}`)
 		if code, msg := sdkCode(err); code != "UnknownParameter" || !strings.Contains(msg, "NoSuchParameter") {
 			t.Errorf("%s with an unknown parameter: %v", key, err)
 		}
-		m := c.clients()[a.Service].MethodByName(a.Name)
+		m := sdkClients()[productOf(a)].MethodByName(a.Name)
 		reqType := m.Type().In(0).Elem()
 		if path, body, ok := nestedProbe(reqType); ok {
-			err := c.rawCall(t, a.Service, a.Name, body)
+			err := c.rawCall(t, a, body)
 			if code, msg := sdkCode(err); code != "UnknownParameter" || !strings.Contains(msg, path) {
 				t.Errorf("%s with an unknown nested parameter %s: %v", key, path, err)
 			}
@@ -259,14 +250,14 @@ func nestedProbe(t reflect.Type) (path, body string, ok bool) {
 
 // rawCall posts a JSON body for an action through the SDK's common client, so that
 // keys the typed request would drop reach the emulator.
-func (c *contractEnv) rawCall(t *testing.T, service, action, body string) error {
+func (c *contractEnv) rawCall(t *testing.T, a emulator.ActionInfo, body string) error {
 	t.Helper()
-	version := map[string]string{"vpc": "2017-03-12", "tke": "2018-05-25", "as": "2018-04-19", "tag": "2018-08-13"}[service]
+	service, version, action := a.Service, a.Version, a.Name
 	region := testRegion
-	if service == "tag" {
+	if !a.Regional {
 		region = ""
 	}
-	cpf := emulator.ClientProfile(c.endpoint)
+	cpf := c.srv.ClientProfile()
 	client := common.NewCommonClient(common.NewCredential(testSecretID, testSecretKey), region, cpf)
 	req := tchttp.NewCommonRequest(service, version, action)
 	var params map[string]any
@@ -598,4 +589,27 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	dvp := vpc.NewDeleteVpcRequest()
 	dvp.VpcId = s(vpcID)
 	ok(c.vpc.DeleteVpc(dvp))
+}
+
+// The contract check can fail: a response missing a documented field, or one that does
+// not decode, is reported.
+func TestContractDetectsMissingFields(t *testing.T) {
+	key := "vpc.DescribeVpcs"
+	good := `{"Response":{"TotalCount":0,"VpcSet":[],"RequestId":"r"}}`
+	noName := `{"Response":{"TotalCount":1,"VpcSet":[{"VpcId":"vpc-1"}],"RequestId":"r"}}`
+	badType := `{"Response":{"TotalCount":"many","VpcSet":[],"RequestId":"r"}}`
+	docs := loadSDKDocs(t)
+	if p := contractProblems(docs, []emulator.Exchange{{Key: key, Response: []byte(good)}}, false); len(p) != 0 {
+		t.Fatalf("a complete response: %v", p)
+	}
+	p := contractProblems(docs, []emulator.Exchange{{Key: key, Response: []byte(noName)}}, false)
+	if !slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, "Response.VpcSet.0.VpcName") }) {
+		t.Fatalf("a VPC without its name: %v", p)
+	}
+	if p := contractProblems(docs, []emulator.Exchange{{Key: key, Response: []byte(badType)}}, false); len(p) == 0 {
+		t.Fatal("a response of the wrong type passed")
+	}
+	if p := contractProblems(docs, nil, true); len(p) != len(emulator.Actions()) {
+		t.Fatalf("coverage of no calls: %d problems for %d actions", len(p), len(emulator.Actions()))
+	}
 }

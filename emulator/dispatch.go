@@ -19,13 +19,17 @@ import (
 
 const maxBodyBytes = 10 << 20
 
-type routeKey struct{ service, action string }
+type routeKey struct{ service, version, action string }
 
 // action is one API action of one product version.
 type action struct {
 	service, version, name string
-	regional               bool
-	run                    func(c *call, body string) (any, error)
+	// key names the action in call counts, rate limits, faults and error counts:
+	// "service.Action", or "service.version.Action" for an action a newer version of the
+	// service serves beside an older one of the same name.
+	key      string
+	regional bool
+	run      func(c *call, body string) (any, error)
 }
 
 // call is the context of one API request, handed to handlers with e.mu held.
@@ -101,20 +105,22 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, apiErr(codeSignatureFailure, "The request is signed for service `%s` but sent to %s.", signed.Service, r.Host))
 		return
 	}
-	a, ok := e.reg.routes[routeKey{signed.Service, actionName}]
+	version := r.Header.Get("X-TC-Version")
+	a, ok := e.reg.routes[routeKey{signed.Service, version, actionName}]
 	if !ok {
+		if other := e.reg.versionsOf(signed.Service, actionName); len(other) > 0 {
+			writeError(w, requestID, apiErr(codeNoSuchVersion, "The API version `%s` of `%s.%s` does not exist; the emulator serves %s.", version, signed.Service, actionName, strings.Join(other, ", ")))
+			return
+		}
 		writeError(w, requestID, apiErr(codeInvalidAction, "The action `%s` of service `%s` is not supported by the emulator (or does not exist).", actionName, signed.Service))
 		return
 	}
-	key := a.service + "." + a.name
+	key := a.key
 	e.calls.add(key)
 	fail := func(ae *APIError) {
 		e.calls.addError(key, ae.Code)
 		writeError(w, requestID, ae)
-	}
-	if v := r.Header.Get("X-TC-Version"); v != a.version {
-		fail(apiErr(codeNoSuchVersion, "The API version `%s` of `%s` does not exist; the emulator serves %s.", v, key, a.version))
-		return
+		e.trace(a, ae.Code, nil)
 	}
 	region := r.Header.Get("X-TC-Region")
 	if a.regional {
@@ -189,6 +195,14 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	e.log.Debug("emulator: call", "action", key, "region", region)
 	writeJSON(w, out)
+	e.trace(a, "", out)
+}
+
+// trace hands a finished call to Options.Trace.
+func (e *Emulator) trace(a *action, code string, body []byte) {
+	if e.traceFn != nil {
+		e.traceFn(Exchange{Service: a.service, Version: a.version, Action: a.name, Key: a.key, Code: code, Response: body})
+	}
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2,}-[a-z]+(-[a-z0-9]+)*$`)

@@ -27,6 +27,7 @@ type Emulator struct {
 	calls   *callCounter
 	store   *fileStore // nil when in memory only
 	ca      *CA        // nil without TLS
+	traceFn func(Exchange)
 
 	// tunnels are the CONNECT tunnels being served (HTTPS proxy mode).
 	tunnels   sync.WaitGroup
@@ -63,6 +64,7 @@ func New(opts Options) (*Emulator, error) {
 		quotas:    opts.Quotas.withDefaults(),
 		backend:   opts.Backend,
 		ca:        opts.TLS,
+		traceFn:   opts.Trace,
 		tunnelSrv: map[*http.Server]struct{}{},
 		uin:       opts.UIN,
 		faults:    newFaults(),

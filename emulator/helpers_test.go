@@ -13,6 +13,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
@@ -51,6 +52,8 @@ type env struct {
 	tke *tke.Client
 	as  *as.Client
 	tag *tag.Client
+	// tke2 is TKE 2022-05-01 (native node pools and the node pool reads of that version).
+	tke2 *tke2.Client
 }
 
 // start runs an emulator on a loopback port with real SDK clients pointed at it.
@@ -58,6 +61,13 @@ func start(t *testing.T, opts emulator.Options) *env {
 	t.Helper()
 	if opts.Credentials == nil {
 		opts.Credentials = map[string]string{testSecretID: testSecretKey}
+	}
+	own := opts.Trace
+	opts.Trace = func(x emulator.Exchange) {
+		allCalls.add(x)
+		if own != nil {
+			own(x)
+		}
 	}
 	srv, err := emulator.Start(opts)
 	if err != nil {
@@ -86,6 +96,9 @@ func newEnv(t *testing.T, srv *emulator.Server, cpf *profile.ClientProfile, cred
 		t.Fatal(err)
 	}
 	if e.tag, err = tag.NewClient(cred, "", cpf); err != nil {
+		t.Fatal(err)
+	}
+	if e.tke2, err = tke2.NewClient(cred, testRegion, cpf); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -191,10 +204,15 @@ func deleteSubnet(e *env, id string) error {
 func checkDocumentedErrors(t *testing.T, e *emulator.Emulator) {
 	t.Helper()
 	docs := loadSDKDocs(t)
+	byKey := map[string]emulator.ActionInfo{}
+	for _, a := range emulator.Actions() {
+		byKey[a.Key] = a
+	}
 	for key := range e.Errors() {
-		action, code, _ := strings.Cut(key, " ")
-		if !docs.documented(action, code) {
-			t.Errorf("%s answered %s, a code the SDK does not document for it", action, code)
+		k, code, _ := strings.Cut(key, " ")
+		a := byKey[k]
+		if !docs.documented(productOf(a)+"."+a.Name, code) {
+			t.Errorf("%s %s answered %s, a code the SDK does not document for it", a.Version, k, code)
 		}
 	}
 }

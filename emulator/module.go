@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 )
 
@@ -113,16 +114,11 @@ type registry struct {
 
 func newRegistry(mods []module) (*registry, error) {
 	r := &registry{modules: mods, routes: map[routeKey]*action{}, tables: map[string]tableDef{}}
-	versions := map[string]string{}
 	for _, m := range mods {
-		if v, ok := versions[m.service]; ok && v != m.version {
-			return nil, fmt.Errorf("emulator: service %s registered with versions %s and %s", m.service, v, m.version)
-		}
-		versions[m.service] = m.version
 		for _, a := range m.actions {
-			k := routeKey{m.service, a.name}
+			k := routeKey{m.service, m.version, a.name}
 			if _, dup := r.routes[k]; dup {
-				return nil, fmt.Errorf("emulator: action %s.%s registered twice", m.service, a.name)
+				return nil, fmt.Errorf("emulator: action %s %s.%s registered twice", m.version, m.service, a.name)
 			}
 			r.routes[k] = &action{service: m.service, version: m.version, name: a.name, regional: !m.global, run: a.run}
 		}
@@ -134,7 +130,29 @@ func newRegistry(mods []module) (*registry, error) {
 		}
 		r.tagged = append(r.tagged, m.tagged...)
 	}
+	// An action name served by several versions of a service keeps the plain key for
+	// its oldest version; the newer ones carry their version.
+	for _, a := range r.routes {
+		a.key = a.service + "." + a.name
+		for _, v := range r.versionsOf(a.service, a.name) {
+			if v < a.version { // API versions are dates: they sort as strings
+				a.key = a.service + "." + a.version + "." + a.name
+			}
+		}
+	}
 	return r, nil
+}
+
+// versionsOf lists the versions of a service that serve an action, oldest first.
+func (r *registry) versionsOf(service, name string) []string {
+	var out []string
+	for k := range r.routes {
+		if k.service == service && k.action == name {
+			out = append(out, k.version)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // tagType finds the tag type of a service and resource prefix.

@@ -40,6 +40,9 @@ type Options struct {
 	// (see LoadOrCreateCA), and answer CONNECT for <service>.tencentcloudapi.com as an
 	// HTTPS proxy. Plain HTTP keeps working on the same port.
 	TLS *CA
+	// Trace, when set, is called after every call routed to an action, with the error
+	// code it answered or the response body it sent (for debugging and contract tests).
+	Trace func(Exchange)
 	// UIN is the account number used in tag resource names (qcs::vpc:<region>:uin/<UIN>:...).
 	// "" leaves it empty, as terraform does when building names.
 	UIN string
@@ -214,4 +217,15 @@ type ClusterBackend interface {
 // nodes (unless the request sets IgnoreExistedNode).
 type NodeUpdater interface {
 	NodeUpdated(ctx context.Context, n NodeInfo) error
+}
+
+// Exchange is one call an action answered, as Options.Trace sees it.
+type Exchange struct {
+	Service, Version, Action string
+	// Key is the action's key (ActionInfo.Key).
+	Key string
+	// Code is the error code answered, "" on success.
+	Code string
+	// Response is the response body of a success.
+	Response []byte
 }

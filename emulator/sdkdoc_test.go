@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tkeops/tkeops/emulator"
 )
 
 // What the SDK documents about the API, read from the SDK's own source in the module
@@ -19,13 +21,18 @@ import (
 // that "may return null" (注意：此字段可能返回 null). The contract tests compare the
 // emulator against these, so they follow the SDK when go.mod moves.
 
-// sdkPackages maps a service to its SDK module and API version directory.
+// sdkPackages maps a product version ("tke/2018-05-25") to its SDK module and package
+// directory.
 var sdkPackages = map[string]struct{ module, dir string }{
-	"tke": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke", "v20180525"},
-	"vpc": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc", "v20170312"},
-	"as":  {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as", "v20180419"},
-	"tag": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag", "v20180813"},
+	"tke/2018-05-25": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke", "v20180525"},
+	"tke/2022-05-01": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke", "v20220501"},
+	"vpc/2017-03-12": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc", "v20170312"},
+	"as/2018-04-19":  {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as", "v20180419"},
+	"tag/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag", "v20180813"},
 }
+
+// productOf is the sdkPackages key of an action.
+func productOf(a emulator.ActionInfo) string { return a.Service + "/" + a.Version }
 
 // commonErrorCodes are the codes every action may answer (the API 3.0 "Common Error
 // Codes" page).
@@ -39,11 +46,11 @@ var commonErrorCodes = strings.Fields(`ActionOffline AuthFailure.InvalidAuthoriz
 	UnauthorizedOperation UnknownParameter UnsupportedOperation UnsupportedProtocol UnsupportedRegion`)
 
 type sdkDocs struct {
-	// codes["tke.CreateCluster"] is the set of codes the SDK documents for the action.
+	// codes["tke/2018-05-25.CreateCluster"] is the set of codes the SDK documents for the action.
 	codes map[string]map[string]bool
-	// nullable["tke.Cluster"] is the set of JSON field names documented as nullable.
+	// nullable["tke/2018-05-25.Cluster"] is the set of JSON field names documented as nullable.
 	nullable map[string]map[string]bool
-	// deprecated["as.EnhancedService"] is the set of JSON field names marked Deprecated.
+	// deprecated["as/2018-04-19.EnhancedService"] is the set of JSON field names marked Deprecated.
 	deprecated map[string]map[string]bool
 }
 
@@ -67,7 +74,7 @@ var codeLine = regexp.MustCompile(`^//\s+[A-Z0-9_]+ = "([^"]+)"$`)
 
 func parseSDKDocs() (*sdkDocs, error) {
 	d := &sdkDocs{codes: map[string]map[string]bool{}, nullable: map[string]map[string]bool{}, deprecated: map[string]map[string]bool{}}
-	for svc, p := range sdkPackages {
+	for product, p := range sdkPackages {
 		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", p.module).Output()
 		if err != nil {
 			return nil, err
@@ -89,7 +96,7 @@ func parseSDKDocs() (*sdkDocs, error) {
 					set[m[1]] = true
 				}
 			}
-			d.codes[svc+"."+strings.TrimSuffix(fn.Name.Name, "WithContext")] = set
+			d.codes[product+"."+strings.TrimSuffix(fn.Name.Name, "WithContext")] = set
 		}
 		models, err := parser.ParseFile(fset, filepath.Join(dir, "models.go"), nil, parser.ParseComments)
 		if err != nil {
@@ -118,8 +125,8 @@ func parseSDKDocs() (*sdkDocs, error) {
 					dep[name] = true
 				}
 			}
-			d.nullable[svc+"."+ts.Name.Name] = set
-			d.deprecated[svc+"."+ts.Name.Name] = dep
+			d.nullable[product+"."+ts.Name.Name] = set
+			d.deprecated[product+"."+ts.Name.Name] = dep
 			return false
 		})
 	}
@@ -128,15 +135,15 @@ func parseSDKDocs() (*sdkDocs, error) {
 
 // observedErrorCodes are codes the real API answers that the SDK does not list, each
 // with where the behaviour is recorded.
-var observedErrorCodes = map[string]string{
+var observedErrorCodes = map[string]string{ // keyed "<product>.<Action> <Code>"
 	// DeleteClusterNodePool of a pool that is gone: "InternalError.Param" with "Not Found"
 	// in the message, which terraform-provider-tencentcloud's node pool delete
 	// (resource_tc_kubernetes_node_pool_extension.go) treats as already deleted.
-	"tke.DeleteClusterNodePool InternalError.Param": "terraform-provider-tencentcloud node pool delete",
+	"tke/2018-05-25.DeleteClusterNodePool InternalError.Param": "terraform-provider-tencentcloud node pool delete",
 }
 
-// documented reports whether an action may answer code: a code the SDK lists for the
-// action, a common code, or an observed one.
+// documented reports whether an action ("tke/2018-05-25.CreateCluster") may answer
+// code: a code the SDK lists for the action, a common code, or an observed one.
 func (d *sdkDocs) documented(action, code string) bool {
 	if d.codes[action][code] || observedErrorCodes[action+" "+code] != "" {
 		return true
