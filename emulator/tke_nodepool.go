@@ -434,7 +434,9 @@ func lookupClusterNodePool(rs *regionState, clusterID, poolID *string, clusterNo
 
 func describeClusterNodePoolDetail(c *call, req *tke.DescribeClusterNodePoolDetailRequest) (*tke.DescribeClusterNodePoolDetailResponseParams, error) {
 	rs := c.regionState()
-	_, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, "ResourceNotFound.ClusterNotFound", "FailedOperation.NodePoolQueryFailed")
+	// A pool that is gone answers InternalError.UnexpectedInternal: the Terraform
+	// provider's node pool delete waits for exactly that code (and the SDK lists it).
+	_, np, aerr := lookupClusterNodePool(rs, req.ClusterId, req.NodePoolId, "ResourceNotFound.ClusterNotFound", "InternalError.UnexpectedInternal")
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -287,7 +287,7 @@ func TestNodePoolLifecycleAndScaling(t *testing.T) {
 	d := tke.NewDescribeClusterNodePoolDetailRequest()
 	d.ClusterId, d.NodePoolId = s(f.cluster), s(np)
 	_, err = f.tke.DescribeClusterNodePoolDetail(d)
-	wantCode(t, err, "FailedOperation.NodePoolQueryFailed")
+	wantCode(t, err, "InternalError.UnexpectedInternal")
 	_, err = f.tke.DeleteClusterNodePool(del)
 	wantCode(t, err, "InternalError.Param")
 	if len(f.instances("")) != 0 || f.backend.count() != 0 {

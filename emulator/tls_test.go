@@ -100,3 +100,24 @@ func TestTLSWithTheGeneratedCA(t *testing.T) {
 		t.Fatal("the emulator proxied a request to example.com")
 	}
 }
+
+// As a plain HTTP proxy (HTTP_PROXY), with no TLS at all: a client with scheme HTTP and
+// its default <service>.tencentcloudapi.com endpoint reaches the emulator, which routes by
+// the Host of the absolute-URL request.
+func TestPlainHTTPProxy(t *testing.T) {
+	e := start(t, emulator.Options{})
+	proxyURL, _ := url.Parse("http://" + e.srv.Endpoint)
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = "tke.tencentcloudapi.com", "HTTP"
+	c, err := tke.NewClient(common.NewCredential(testSecretID, testSecretKey), testRegion, cpf)
+	must(t, err)
+	c.WithHttpTransport(&http.Transport{Proxy: http.ProxyURL(proxyURL)})
+	resp, err := c.DescribeClusters(tke.NewDescribeClustersRequest())
+	must(t, err)
+	if resp.Response.Clusters == nil {
+		t.Fatal("no cluster list")
+	}
+	if n := e.srv.Calls()["tke.DescribeClusters"]; n != 1 {
+		t.Fatalf("calls %d", n)
+	}
+}
