@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
@@ -204,6 +205,98 @@ func TestInventoryListsEveryResource(t *testing.T) {
 			if kind == spec.KindNodePool && o.ParentID != created[st.cluster.GetAddr()].ID {
 				t.Errorf("pool %s: parent %q", o.ID, o.ParentID)
 			}
+		}
+	}
+}
+
+// TestOutOfBandChangesShow changes declared fields of every kind outside tkeops (the
+// console, another tool: plain SDK calls to VPC, TKE, AS and the Tag service) and
+// checks that the next observation shows each change: drift is read from the cloud.
+func TestOutOfBandChangesShow(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(24)
+	created := e.create(t, st)
+	ob := e.outOfBand(t)
+	id := func(r spec.Resource) string { return created[r.GetAddr()].ID }
+	pool := st.pools[2]
+	np := e.waitSettled(t, spec.KindNodePool, pool)
+	var asgID, ascID string
+	{
+		req := tke.NewDescribeClusterNodePoolsRequest()
+		req.ClusterId = common.StringPtr(id(st.cluster))
+		resp, err := ob.tke.DescribeClusterNodePoolsWithContext(e.ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range resp.Response.NodePoolSet {
+			if *p.NodePoolId == np.ID {
+				asgID, ascID = *p.AutoscalingGroupId, *p.LaunchConfigurationId
+			}
+		}
+	}
+	cases := []struct {
+		name   string
+		r      spec.Resource
+		change func() error
+		shows  func(live spec.Resource) bool
+	}{
+		{"VPC DNS servers", st.vpc, func() error {
+			req := vpc.NewModifyVpcAttributeRequest()
+			req.VpcId, req.DnsServers = common.StringPtr(id(st.vpc)), common.StringPtrs([]string{"1.1.1.1"})
+			_, err := ob.vpc.ModifyVpcAttributeWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool {
+			d := l.(*spec.VPC).Spec.DNSServers
+			return len(d) == 1 && d[0] == "1.1.1.1"
+		}},
+		{"subnet broadcast", st.subnets[1], func() error {
+			req := vpc.NewModifySubnetAttributeRequest()
+			req.SubnetId, req.EnableBroadcast = common.StringPtr(id(st.subnets[1])), common.StringPtr("true")
+			_, err := ob.vpc.ModifySubnetAttributeWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { b := l.(*spec.Subnet).Spec.EnableBroadcast; return b != nil && *b }},
+		{"a user tag on the security group", st.sg, func() error {
+			req := tag.NewModifyResourceTagsRequest()
+			req.Resource = common.StringPtr(fmt.Sprintf("qcs::cvm:%s:uin/:sg/%s", testRegion, id(st.sg)))
+			req.ReplaceTags = []*tag.Tag{{TagKey: common.StringPtr("cost-center"), TagValue: common.StringPtr("42")}}
+			_, err := ob.tag.ModifyResourceTagsWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { return l.(*spec.SecurityGroup).Spec.Tags["cost-center"] == "42" }},
+		{"cluster description", st.cluster, func() error {
+			req := tke.NewModifyClusterAttributeRequest()
+			req.ClusterId, req.ClusterDesc = common.StringPtr(id(st.cluster)), common.StringPtr("edited in the console")
+			_, err := ob.tke.ModifyClusterAttributeWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { return l.(*spec.Cluster).Spec.Description == "edited in the console" }},
+		{"pool taints", pool, func() error {
+			req := tke.NewModifyClusterNodePoolRequest()
+			req.ClusterId, req.NodePoolId = common.StringPtr(id(st.cluster)), common.StringPtr(np.ID)
+			req.Taints = []*tke.Taint{}
+			_, err := ob.tke.ModifyClusterNodePoolWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.Taints) == 0 }},
+		{"pool system disk (launch configuration)", pool, func() error {
+			req := as.NewModifyLaunchConfigurationAttributesRequest()
+			req.LaunchConfigurationId = common.StringPtr(ascID)
+			req.SystemDisk = &as.SystemDisk{DiskType: common.StringPtr("CLOUD_SSD"), DiskSize: common.Uint64Ptr(200)}
+			_, err := ob.as.ModifyLaunchConfigurationAttributesWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { return l.(*spec.NodePool).Spec.SystemDisk.SizeGB == 200 }},
+		{"pool subnets (scaling group)", pool, func() error {
+			req := as.NewModifyAutoScalingGroupRequest()
+			req.AutoScalingGroupId = common.StringPtr(asgID)
+			req.SubnetIds = common.StringPtrs([]string{id(st.subnets[0])})
+			_, err := ob.as.ModifyAutoScalingGroupWithContext(e.ctx, req)
+			return err
+		}, func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.SubnetRefs) == 1 }},
+	}
+	for _, tc := range cases {
+		if err := tc.change(); err != nil {
+			t.Fatalf("%s: out-of-band change: %v", tc.name, err)
+		}
+		o := e.waitSettled(t, tc.r.GetAddr().Kind, tc.r)
+		if !tc.shows(o.Live) {
+			t.Errorf("%s: not in the observation: %+v", tc.name, o.Live)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
@@ -337,6 +338,7 @@ func compareDeclared(path string, want, live any, diffs *[]string) {
 type outOfBand struct {
 	vpc *vpc.Client
 	tke *tke.Client
+	as  *as.Client
 	tag *tag.Client
 }
 
@@ -357,5 +359,9 @@ func (e *env) outOfBand(t testing.TB) outOfBand {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return outOfBand{vpc: vc, tke: tc, tag: gc}
+	ac, err := as.NewClient(cred, testRegion, cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outOfBand{vpc: vc, tke: tc, as: ac, tag: gc}
 }
