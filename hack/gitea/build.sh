@@ -21,7 +21,7 @@ stamp="$bin/.gitea.stamp"
 
 # The stamp names the version, the tools module's dependency lock and this
 # script, so a change to any of them rebuilds.
-want="gitea=$GITEA_VERSION sum=$(sha256sum "$here/go.mod" "$here/go.sum" "$here/build.sh" | sha256sum | cut -c1-16)"
+want="gitea=$GITEA_VERSION sum=$(cat "$here/go.mod" "$here/go.sum" "$here/build.sh" | sha256sum | cut -c1-16)"
 
 if [[ -x "$bin/gitea" && -f "$bin/gitea.static" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 	echo "gitea: up to date in $bin ($GITEA_VERSION)"

@@ -17,7 +17,7 @@ stamp="$bin/.helm.stamp"
 
 # The version is the one go.mod pins; read it so there is one place to change.
 HELM_VERSION="$(cd "$here" && go list -m -f '{{.Version}}' helm.sh/helm/v3)"
-want="helm=$HELM_VERSION sum=$(sha256sum "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
+want="helm=$HELM_VERSION sum=$(cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
 
 if [[ -x "$bin/helm" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 	echo "helm-bin: up to date in $bin ($HELM_VERSION)"

@@ -24,7 +24,7 @@ stamp="$bin/.kube-bins.stamp"
 
 # The stamp names the versions and the tools module's dependency lock, so a
 # change to either rebuilds.
-want="kube=$KUBE_VERSION etcd=$ETCD_VERSION sum=$(sha256sum "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
+want="kube=$KUBE_VERSION etcd=$ETCD_VERSION sum=$(cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
 
 if [[ -x "$bin/kube-apiserver" && -x "$bin/etcd" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 	echo "kube-bins: up to date in $bin ($KUBE_VERSION, etcd $ETCD_VERSION)"
