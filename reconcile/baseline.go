@@ -14,25 +14,6 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// APIActionBaseline is the API action of the step that applies a cluster's baseline
-// manifests (server-side apply, then prune of what left git).
-const APIActionBaseline = "k8s:ApplyManifests"
-
-// Baseline reaches a cluster's in-cluster baseline: the plain Kubernetes manifests
-// under spec.baseline.path. providers/kubernetes implements it (server-side dry-run
-// diff, server-side apply under field manager tkeops, inventory-based prune).
-type Baseline interface {
-	// Diff returns what applying the manifests in dir would do, one diff.Change per
-	// object (Path like `manifests["apps/v1 Deployment ops/agent"]`); a change with
-	// Class spec.ClassForbidden is a conflict that blocks the step. It changes
-	// nothing. An error wrapping ErrClusterUnreachable is a warning; any other (a
-	// bad manifest, a TKE-owned object) is an error of the spec.
-	Diff(ctx context.Context, cluster providers.Observation, c *spec.Cluster, dir string) ([]diff.Change, error)
-	// Apply applies the manifests in dir and prunes what tkeops applied before that
-	// is no longer there. It is safe to repeat.
-	Apply(ctx context.Context, cluster providers.Observation, c *spec.Cluster, dir string) error
-}
-
 // baselineDiff is a cluster's planned baseline.
 type baselineDiff struct {
 	dir     string
@@ -96,7 +77,7 @@ func (e *Engine) observeBaselines(ctx context.Context, s *scope) {
 					Summary: fmt.Sprintf("baseline of %s: %v", addr, err),
 					Detail:  "fix the manifests under " + dir + " and plan again",
 				}
-				if errors.Is(err, ErrClusterUnreachable) {
+				if errors.Is(err, providers.ErrClusterUnreachable) {
 					d.Severity = spec.SeverityWarning
 					d.Summary = fmt.Sprintf("the baseline of %s was not checked: %v", addr, err)
 					d.Detail = "the cloud side is planned as usual; check that the cluster's API server endpoint is reachable from tkeops"
@@ -120,7 +101,7 @@ func (pl *planner) planBaseline(r spec.Resource, base plan.Step) {
 		return
 	}
 	st := base
-	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = r.GetAddr().String()+"#baseline", plan.ActionUpdate, plan.ReasonDrifted, APIActionBaseline, bd.changes
+	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = r.GetAddr().String()+"#baseline", plan.ActionUpdate, plan.ReasonDrifted, providers.ActionApplyManifests, bd.changes
 	st.Notes = []string{"baseline manifests from " + bd.dir + ": server-side apply (field manager tkeops), then objects tkeops applied before that left the directory are pruned"}
 	var conflicts []string
 	for _, ch := range bd.changes {

@@ -47,7 +47,7 @@ func clusterPlan() kindPlan {
 			return nil
 		},
 		steps: map[string]func(context.Context, *executor, providers.Client, plan.Step) (string, error){
-			APIActionBaseline: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
+			providers.ActionApplyManifests: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
 				return x.applyBaseline(ctx, st)
 			},
 		},

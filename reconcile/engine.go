@@ -35,10 +35,10 @@ type Options struct {
 	ExtraRegions []string
 	// Nodes, when set, checks and patches the labels and taints of node pools'
 	// Kubernetes nodes; nil leaves the in-cluster side alone.
-	Nodes Nodes
+	Nodes providers.Nodes
 	// Baseline, when set, diffs and applies clusters' baseline manifests
 	// (spec.baseline.path); nil leaves them alone.
-	Baseline Baseline
+	Baseline providers.Baseline
 	// Rules is the mutability table; nil takes the connector's own when it carries one
 	// (it implements spec.Mutability, as the Tencent Cloud connector does).
 	Rules spec.Mutability
@@ -156,6 +156,7 @@ type StepResult struct {
 	StepID  string        `json:"stepID"`
 	Addr    spec.Addr     `json:"addr"`
 	Action  plan.Action   `json:"action"`
+	Reason  plan.Reason   `json:"reason,omitempty"`
 	Status  StepStatus    `json:"status"`
 	CloudID string        `json:"cloudID,omitempty"`
 	Elapsed time.Duration `json:"elapsed"`

@@ -42,7 +42,7 @@ func walk(ctx context.Context, steps []plan.Step, parallelism int, run runFunc, 
 		st := steps[i]
 		start := time.Now()
 		id, err := run(ctx, st)
-		ran[i] = StepResult{StepID: st.ID, Addr: st.Addr, Action: st.Action, Status: StepDone, CloudID: id, Elapsed: time.Since(start)}
+		ran[i] = StepResult{StepID: st.ID, Addr: st.Addr, Action: st.Action, Reason: st.Reason, Status: StepDone, CloudID: id, Elapsed: time.Since(start)}
 		if st.Action == plan.ActionOrphan || st.Action == plan.ActionNoOp {
 			ran[i].Status = StepNoOp
 		}
@@ -54,7 +54,7 @@ func walk(ctx context.Context, steps []plan.Step, parallelism int, run runFunc, 
 		case graph.Failed:
 			res.Status, res.Err, res.Error = StepFailed, err, err.Error()
 		case graph.Skipped:
-			res = StepResult{StepID: st.ID, Addr: st.Addr, Action: st.Action, Status: StepSkipped}
+			res = StepResult{StepID: st.ID, Addr: st.Addr, Action: st.Action, Reason: st.Reason, Status: StepSkipped}
 			switch {
 			case cause >= 0:
 				res.Cause, res.Err = steps[cause].ID, fmt.Errorf("skipped: %s failed", steps[cause].ID)

@@ -45,7 +45,7 @@ func nodePoolPlan() kindPlan {
 			return nil
 		},
 		steps: map[string]func(context.Context, *executor, providers.Client, plan.Step) (string, error){
-			APIActionNodes: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
+			providers.ActionPatchNodes: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
 				return x.reconcileNodes(ctx, st)
 			},
 			APIActionDrain: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {

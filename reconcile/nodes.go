@@ -13,94 +13,6 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// APIActionNodes is the API action of the step that brings a node pool's Kubernetes
-// nodes (labels, taints) in line with the pool.
-const APIActionNodes = "k8s:PatchNodes"
-
-// Nodes reaches the in-cluster side of node pools: the labels and taints of their
-// Kubernetes nodes, which people (or TKE, for nodes that joined before a change) can
-// move away from the pool's spec; draining nodes before their instances go; and the
-// readiness of a pool's nodes. providers/kubernetes implements it behind an adapter
-// that fetches the cluster's kubeconfig. The engine never imports client-go.
-//
-// A method that cannot reach the cluster's API server returns an error wrapping
-// ErrClusterUnreachable: drift then becomes a warning and a readiness wait is
-// skipped, while a drain fails (nothing is removed undrained).
-type Nodes interface {
-	// Drift returns what the pool's nodes need changed, one diff.Change per node and
-	// label or taint (Path like `nodes["10.0.0.5"].labels["team"]`). It changes
-	// nothing.
-	Drift(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
-	// Reconcile makes the pool's nodes match it. It is safe to repeat.
-	Reconcile(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
-	// Drain cordons and drains every node of a pool about to be deleted, one node at
-	// a time, with the pool's drain settings (zero value: the defaults); it fails
-	// (and the delete does not happen) when pods cannot be evicted.
-	Drain(ctx context.Context, cluster, pool providers.Observation, settings spec.DrainSettings) error
-	// DrainInstances cordons and drains the nodes of the given instances, one at a
-	// time, with the pool's drain settings; it stops at the first node that does not
-	// drain, with an error that says what blocked it.
-	DrainInstances(ctx context.Context, cluster, pool providers.Observation, instanceIDs []string, settings spec.DrainSettings) error
-	// WaitReady waits until the pool has want nodes, all Ready in the API server.
-	WaitReady(ctx context.Context, cluster, pool providers.Observation, want int) error
-}
-
-// ErrClusterUnreachable is wrapped by Nodes and Baseline errors when the cluster's
-// API server could not be reached (no endpoint open, no route, no kubeconfig).
-var ErrClusterUnreachable = errors.New("cluster API server unreachable")
-
-// NodesFuncs is a Nodes made of function fields, for tests and small adapters.
-// A nil field does nothing and succeeds.
-type NodesFuncs struct {
-	DriftFn          func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error)
-	ReconcileFn      func(ctx context.Context, cluster providers.Observation, pool *spec.NodePool, live providers.Observation) error
-	DrainFn          func(ctx context.Context, cluster, pool providers.Observation, settings spec.DrainSettings) error
-	DrainInstancesFn func(ctx context.Context, cluster, pool providers.Observation, instanceIDs []string, settings spec.DrainSettings) error
-	WaitReadyFn      func(ctx context.Context, cluster, pool providers.Observation, want int) error
-}
-
-// Drain implements Nodes.
-func (f NodesFuncs) Drain(ctx context.Context, c, p providers.Observation, settings spec.DrainSettings) error {
-	if f.DrainFn == nil {
-		return nil
-	}
-	return f.DrainFn(ctx, c, p, settings)
-}
-
-// DrainInstances implements Nodes.
-func (f NodesFuncs) DrainInstances(ctx context.Context, c, p providers.Observation, ids []string, settings spec.DrainSettings) error {
-	if f.DrainInstancesFn == nil {
-		return nil
-	}
-	return f.DrainInstancesFn(ctx, c, p, ids, settings)
-}
-
-// WaitReady implements Nodes.
-func (f NodesFuncs) WaitReady(ctx context.Context, c, p providers.Observation, want int) error {
-	if f.WaitReadyFn == nil {
-		return nil
-	}
-	return f.WaitReadyFn(ctx, c, p, want)
-}
-
-var _ Nodes = NodesFuncs{}
-
-// Drift implements Nodes.
-func (f NodesFuncs) Drift(ctx context.Context, c providers.Observation, p *spec.NodePool, l providers.Observation) ([]diff.Change, error) {
-	if f.DriftFn == nil {
-		return nil, nil
-	}
-	return f.DriftFn(ctx, c, p, l)
-}
-
-// Reconcile implements Nodes.
-func (f NodesFuncs) Reconcile(ctx context.Context, c providers.Observation, p *spec.NodePool, l providers.Observation) error {
-	if f.ReconcileFn == nil {
-		return nil
-	}
-	return f.ReconcileFn(ctx, c, p, l)
-}
-
 // observeNodes asks Nodes for the drift of every node pool that exists and has
 // settled, in a cluster that has settled. A cluster that cannot be reached is a
 // warning, not an error: the cloud side is planned all the same.
@@ -156,7 +68,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 				err := unreachable
 				if err == nil {
 					changes, err = e.opts.Nodes.Drift(ctx, j.cluster, j.pool, j.live)
-					if errors.Is(err, ErrClusterUnreachable) {
+					if errors.Is(err, providers.ErrClusterUnreachable) {
 						unreachable = err
 					}
 				}
@@ -209,7 +121,7 @@ func (pl *planner) planNodes(r spec.Resource, base plan.Step) {
 		return
 	}
 	st := base
-	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = r.GetAddr().String()+"#nodes", plan.ActionUpdate, plan.ReasonDrifted, APIActionNodes, changes
+	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = r.GetAddr().String()+"#nodes", plan.ActionUpdate, plan.ReasonDrifted, providers.ActionPatchNodes, changes
 	st.Notes = []string{"the pool's Kubernetes nodes moved away from its labels and taints; tkeops patches them (labels and taints set by others are left alone)"}
 	if !containsAddr(pl.p.Drift, r.GetAddr()) {
 		pl.p.Drift = append(pl.p.Drift, r.GetAddr())

@@ -20,8 +20,8 @@ type fakeNodes struct {
 	unreach bool
 }
 
-func (f *fakeNodes) funcs() NodesFuncs {
-	return NodesFuncs{
+func (f *fakeNodes) funcs() providers.NodesFuncs {
+	return providers.NodesFuncs{
 		DriftFn: func(_ context.Context, cl providers.Observation, p *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -33,7 +33,7 @@ func (f *fakeNodes) funcs() NodesFuncs {
 			}
 			want := p.Spec.Labels["pool"]
 			if got, ok := f.label[live.ID]; ok && got != want {
-				return []diff.Change{{Path: `nodes["10.0.0.5"].labels["pool"]`, Before: got, After: want, Class: spec.ClassInPlace, Action: APIActionNodes}}, nil
+				return []diff.Change{{Path: `nodes["10.0.0.5"].labels["pool"]`, Before: got, After: want, Class: spec.ClassInPlace, Action: providers.ActionPatchNodes}}, nil
 			}
 			return nil, nil
 		},
@@ -60,7 +60,7 @@ func TestNodeDriftIsPlannedAndPatched(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, ok := p.Step("NodePool/staging-batch#nodes")
-	if !ok || st.APIAction != APIActionNodes || st.Changes[0].Before != "someone-else" || !containsAddr(p.Drift, a) {
+	if !ok || st.APIAction != providers.ActionPatchNodes || st.Changes[0].Before != "someone-else" || !containsAddr(p.Drift, a) {
 		t.Fatalf("node step = %+v (steps %v)", st, stepIDs(p))
 	}
 	if p := converge(t, e, set); !p.Empty() {
@@ -91,7 +91,7 @@ func TestPoolIsDrainedBeforeDelete(t *testing.T) {
 	a := spec.Addr{Kind: spec.KindNodePool, Name: "staging-batch"}
 	var drained []string
 	refuse := true
-	nodes := NodesFuncs{DrainFn: func(_ context.Context, cl, pool providers.Observation, _ spec.DrainSettings) error {
+	nodes := providers.NodesFuncs{DrainFn: func(_ context.Context, cl, pool providers.Observation, _ spec.DrainSettings) error {
 		if cl.Addr.Kind != spec.KindCluster || cl.ID == "" {
 			return errors.New("no cluster")
 		}
@@ -132,7 +132,7 @@ func TestPoolStepWaitsForReadyNodes(t *testing.T) {
 	waited := map[string]int{}
 	notReady := errors.New("node pool np-x: 0 of 1 node(s) Ready in the API server, want 1: context deadline exceeded")
 	var answer error
-	nodes := NodesFuncs{WaitReadyFn: func(_ context.Context, cl, pool providers.Observation, want int) error {
+	nodes := providers.NodesFuncs{WaitReadyFn: func(_ context.Context, cl, pool providers.Observation, want int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if cl.Addr.Kind != spec.KindCluster || pool.ID == "" {
@@ -151,7 +151,7 @@ func TestPoolStepWaitsForReadyNodes(t *testing.T) {
 		t.Errorf("waited for %v, want staging-general 1, staging-batch 0 (their minimums)", waited)
 	}
 
-	answer = fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", ErrClusterUnreachable)
+	answer = fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", providers.ErrClusterUnreachable)
 	if p := converge(t, e, set); !p.Empty() {
 		t.Fatalf("not converged with an unreachable cluster: %v", stepIDs(p))
 	}
@@ -174,11 +174,11 @@ func TestUnreachableClusterIsTriedOnce(t *testing.T) {
 	converge(t, engine(cloud, false), set)
 	var mu sync.Mutex
 	calls := 0
-	nodes := NodesFuncs{DriftFn: func(context.Context, providers.Observation, *spec.NodePool, providers.Observation) ([]diff.Change, error) {
+	nodes := providers.NodesFuncs{DriftFn: func(context.Context, providers.Observation, *spec.NodePool, providers.Observation) ([]diff.Change, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
-		return nil, fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", ErrClusterUnreachable)
+		return nil, fmt.Errorf("%w: dial tcp 10.0.0.1:443: i/o timeout", providers.ErrClusterUnreachable)
 	}}
 	p, err := New(cloud, Options{Owner: "test", Timeouts: fastTimeouts(), Nodes: nodes}).Plan(context.Background(), set)
 	if err != nil {

@@ -251,7 +251,7 @@ func (x *executor) waitNodesReady(ctx context.Context, st plan.Step, r spec.Reso
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrClusterUnreachable):
+	case errors.Is(err, providers.ErrClusterUnreachable):
 		x.e.log.Warn("node readiness not checked: the cluster's API server is unreachable", "step", st.ID, "err", err)
 		return nil
 	}

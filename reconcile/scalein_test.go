@@ -90,7 +90,7 @@ func TestScaleInDrainsThenRemovesTheChosen(t *testing.T) {
 			np.Spec.Drain = spec.DrainSettings{Timeout: "42s"}
 			refuse := true
 			var drained [][]string
-			nodes := NodesFuncs{DrainInstancesFn: func(_ context.Context, cl, pool providers.Observation, ids []string, s spec.DrainSettings) error {
+			nodes := providers.NodesFuncs{DrainInstancesFn: func(_ context.Context, cl, pool providers.Observation, ids []string, s spec.DrainSettings) error {
 				if cl.Addr.Kind != spec.KindCluster || pool.ID == "" || s.Timeout != "42s" {
 					return fmt.Errorf("wrong arguments: %+v %+v %+v", cl.Addr, pool.Addr, s)
 				}

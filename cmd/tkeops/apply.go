@@ -8,16 +8,14 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
+	"github.com/tkeops/tkeops/plan/render/progress"
 	"github.com/tkeops/tkeops/reconcile"
-	"github.com/tkeops/tkeops/spec"
 )
 
 // applyOptions are the inputs of `tkeops apply`.
@@ -76,108 +74,92 @@ func (o *applyOptions) complete(args []string) error {
 }
 
 func (o *applyOptions) run(ctx context.Context, streams IOStreams) error {
-	color := colorFor(streams.Out, o.noColor)
-	progress := newProgress(streams.Out, color)
-	e, err := o.engine(streams, progress)
+	ropts := render.Options{Color: colorFor(streams.Out, o.noColor)}
+	printer := progress.New(streams.Out, ropts)
+	e, err := o.engine(streams, printer)
 	if err != nil {
 		return err
 	}
+	var p *plan.Plan
+	dir, copts := o.arg, reconcile.ConvergeOptions{RoundDone: roundDone(streams, printer)}
 	if isPlanFile(o.arg) {
-		return o.applySaved(ctx, streams, e, progress)
-	}
-	set, _, err := loadSpecs(streams, o.arg, true)
-	if err != nil {
-		return err
-	}
-	confirm := func(p *plan.Plan) (bool, error) {
-		if err := render.Text(streams.Out, p, render.Options{Color: color}); err != nil {
-			return false, err
-		}
-		return o.confirm(streams)
-	}
-	return applyDir(ctx, streams, e, set, confirm, progress)
-}
-
-// applyDir plans and applies until nothing is left to do: a plan that had to wait for
-// operations in flight (Result.Replan) is followed by a fresh one.
-func applyDir(ctx context.Context, streams IOStreams, e *reconcile.Engine, set *spec.Set, confirm func(*plan.Plan) (bool, error), progress *progress) error {
-	const rounds = 3
-	for round := 0; round < rounds; round++ {
-		p, res, err := e.ApplySet(ctx, set, confirm)
-		if err == nil && p != nil && p.Empty() && len(p.Blocked()) == 0 {
-			if round == 0 {
-				return render.Text(streams.Out, p, render.Options{Color: progress.color})
-			}
-			return nil
-		}
-		var blocked *reconcile.BlockedError
-		if errors.As(err, &blocked) && p != nil {
-			if rerr := render.Text(streams.Out, p, render.Options{Color: progress.color}); rerr != nil {
-				return rerr
-			}
-		}
-		if len(res.Steps) > 0 {
-			progress.summary(res)
-		}
-		if err != nil {
+		if p, dir, err = o.savedPlan(); err != nil {
 			return err
 		}
-		if len(res.Steps) == 0 {
-			fmt.Fprintln(streams.Out, "Apply cancelled.")
-			return nil
+		// A saved plan is applied as reviewed; what settles after it is for a new plan.
+		copts.Rounds, copts.RoundDone = 1, func(r reconcile.Round) { printer.Summary(r.Result) }
+	} else {
+		copts.Confirm = func(p *plan.Plan) (bool, error) {
+			if err := render.Text(streams.Out, p, ropts); err != nil {
+				return false, err
+			}
+			return o.confirm(streams)
 		}
-		if !res.Replan {
-			return nil
-		}
-		confirm = nil // the user agreed to converge this spec set
-		fmt.Fprintln(streams.Out, "\nOperations that were in flight have settled; planning again.")
 	}
-	return fmt.Errorf("apply: still changing after %d rounds; run apply again", rounds)
+	set, _, err := loadSpecs(streams, dir, true)
+	if err != nil {
+		return err
+	}
+	if p != nil && p.Empty() {
+		fmt.Fprintln(streams.Out, "The saved plan has no changes.")
+		return nil
+	}
+	c, err := e.Converge(ctx, set, p, copts)
+	first := c.First()
+	var blocked *reconcile.BlockedError
+	var stale *reconcile.StaleError
+	switch {
+	case errors.As(err, &stale):
+		return fmt.Errorf("%s: %w", o.arg, err)
+	case err == nil && p == nil && first != nil && len(c.Rounds) == 1 && first.Empty() && len(first.Blocked()) == 0:
+		return render.Text(streams.Out, first, ropts) // nothing to do: say so
+	case errors.As(err, &blocked) && len(c.Rounds) == 1 && p == nil && first != nil:
+		if rerr := render.Text(streams.Out, first, ropts); rerr != nil {
+			return rerr
+		}
+	case err == nil && c.Declined:
+		fmt.Fprintln(streams.Out, "Apply cancelled.")
+	case err == nil && p != nil && c.Results().Replan:
+		fmt.Fprintln(streams.Out, "Operations that were in flight when the plan was made have settled: plan again to finish.")
+	}
+	return err
 }
 
-func (o *applyOptions) applySaved(ctx context.Context, streams IOStreams, e *reconcile.Engine, progress *progress) error {
+// roundDone prints the summary of a round, and says when another follows.
+func roundDone(streams IOStreams, printer *progress.Printer) func(reconcile.Round) {
+	return func(r reconcile.Round) {
+		printer.Summary(r.Result)
+		if r.Result.Replan && len(r.Result.Failed()) == 0 {
+			fmt.Fprintln(streams.Out, "\nOperations that were in flight have settled; planning again.")
+		}
+	}
+}
+
+// savedPlan reads the plan file and the spec directory it was planned from.
+func (o *applyOptions) savedPlan() (*plan.Plan, string, error) {
 	f, err := os.Open(o.arg)
 	if err != nil {
-		return fmt.Errorf("open plan: %w", err)
+		return nil, "", fmt.Errorf("open plan: %w", err)
 	}
 	p, err := plan.Decode(f)
 	_ = f.Close()
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.arg, err)
+		return nil, "", fmt.Errorf("%s: %w", o.arg, err)
 	}
 	if p.Owner != o.owner {
-		return fmt.Errorf("%s was planned for owner %q, not %q: pass --owner %s", o.arg, p.Owner, o.owner, p.Owner)
+		return nil, "", fmt.Errorf("%s was planned for owner %q, not %q: pass --owner %s", o.arg, p.Owner, o.owner, p.Owner)
 	}
 	if p.AllowDestroy && !o.allowDestroy {
-		return fmt.Errorf("%s was planned with --allow-destroy: pass it to apply too", o.arg)
+		return nil, "", fmt.Errorf("%s was planned with --allow-destroy: pass it to apply too", o.arg)
 	}
 	dir := o.dir
 	if dir == "" {
 		dir = p.SourceDir
 	}
 	if dir == "" {
-		return fmt.Errorf("%s does not say which spec directory it was planned from: pass --dir", o.arg)
+		return nil, "", fmt.Errorf("%s does not say which spec directory it was planned from: pass --dir", o.arg)
 	}
-	set, _, err := loadSpecs(streams, dir, true)
-	if err != nil {
-		return err
-	}
-	if p.Empty() {
-		fmt.Fprintln(streams.Out, "The saved plan has no changes.")
-		return nil
-	}
-	res, err := e.Apply(ctx, p, set)
-	var stale *reconcile.StaleError
-	if errors.As(err, &stale) {
-		return fmt.Errorf("%s: %w", o.arg, err)
-	}
-	if len(res.Steps) > 0 {
-		progress.summary(res)
-	}
-	if err == nil && res.Replan {
-		fmt.Fprintln(streams.Out, "Operations that were in flight when the plan was made have settled: plan again to finish.")
-	}
-	return err
+	return p, dir, nil
 }
 
 // confirm asks for "yes" on a terminal; anything else, or no terminal, refuses.
@@ -194,126 +176,5 @@ func (o *applyOptions) confirm(streams IOStreams) (bool, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("read confirmation: %w", err)
 	}
-	if strings.TrimSpace(line) != "yes" {
-		return false, nil
-	}
-	return true, nil
-}
-
-// progress prints one line per step event, terraform style. It is a reconcile.Hook;
-// waiting lines are thinned to one per status change or every few seconds.
-type progress struct {
-	reconcile.NopHook
-	mu       sync.Mutex
-	w        io.Writer
-	color    bool
-	lastWait map[string]time.Time
-	lastStat map[string]string
-	every    time.Duration
-}
-
-func newProgress(w io.Writer, color bool) *progress {
-	return &progress{w: w, color: color, lastWait: map[string]time.Time{}, lastStat: map[string]string{}, every: 5 * time.Second}
-}
-
-var _ reconcile.Hook = (*progress)(nil)
-
-func (p *progress) paint(code, s string) string {
-	if !p.color {
-		return s
-	}
-	return code + s + "\x1b[0m"
-}
-
-func verbing(a plan.Action) string {
-	switch a {
-	case plan.ActionCreate:
-		return "Creating"
-	case plan.ActionUpdate, plan.ActionAdopt:
-		return "Modifying"
-	case plan.ActionReplace:
-		return "Replacing"
-	case plan.ActionDelete:
-		return "Destroying"
-	case plan.ActionWait:
-		return "Waiting for"
-	}
-	return string(a)
-}
-
-func what(st plan.Step) string {
-	s := st.Addr.String()
-	if st.APIAction != "" {
-		s += " [" + st.APIAction + "]"
-	}
-	return s
-}
-
-// StepStarted implements reconcile.Hook.
-func (p *progress) StepStarted(st plan.Step) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "%s: %s...\n", p.paint("\x1b[1m", what(st)), verbing(st.Action))
-}
-
-// StepWaiting implements reconcile.Hook.
-func (p *progress) StepWaiting(st plan.Step, status string, elapsed time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := time.Now()
-	if p.lastStat[st.ID] == status && now.Sub(p.lastWait[st.ID]) < p.every {
-		return
-	}
-	p.lastStat[st.ID], p.lastWait[st.ID] = status, now
-	fmt.Fprintf(p.w, "%s: still %s (%s) [%s elapsed]\n", what(st), strings.ToLower(verbing(st.Action)), status, elapsed.Round(time.Second))
-}
-
-// StepFinished implements reconcile.Hook.
-func (p *progress) StepFinished(st plan.Step, r reconcile.StepResult) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	id := ""
-	if r.CloudID != "" {
-		id = " [id=" + r.CloudID + "]"
-	}
-	switch r.Status {
-	case reconcile.StepDone:
-		fmt.Fprintf(p.w, "%s: %s after %s%s\n", p.paint("\x1b[1m", what(st)), p.paint("\x1b[32m", "complete"), r.Elapsed.Round(100*time.Millisecond), id)
-	case reconcile.StepFailed:
-		fmt.Fprintf(p.w, "%s: %s after %s: %s\n", p.paint("\x1b[1m", what(st)), p.paint("\x1b[31m", "failed"), r.Elapsed.Round(100*time.Millisecond), r.Error)
-	case reconcile.StepSkipped:
-		fmt.Fprintf(p.w, "%s: %s (%s)\n", what(st), p.paint("\x1b[33m", "skipped"), r.Error)
-	}
-}
-
-func (p *progress) summary(res reconcile.Result) {
-	var created, updated, replaced, deleted int
-	seen := map[spec.Addr]bool{}
-	for _, s := range res.Steps {
-		if s.Status != reconcile.StepDone {
-			continue
-		}
-		switch s.Action {
-		case plan.ActionCreate:
-			created++
-		case plan.ActionUpdate, plan.ActionAdopt:
-			if !seen[s.Addr] {
-				seen[s.Addr] = true
-				updated++
-			}
-		case plan.ActionReplace:
-			replaced++
-		case plan.ActionDelete:
-			deleted++
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	msg := fmt.Sprintf("Apply complete! Resources: %d created, %d updated, %d replaced, %d destroyed (%s).", created, updated, replaced, deleted, res.Elapsed.Round(100*time.Millisecond))
-	if len(res.Failed()) > 0 || res.Count(reconcile.StepSkipped) > 0 {
-		msg = fmt.Sprintf("Apply stopped: %d step(s) failed, %d skipped; %d created, %d updated, %d replaced, %d destroyed.", len(res.Failed()), res.Count(reconcile.StepSkipped), created, updated, replaced, deleted)
-		fmt.Fprintln(p.w, "\n"+p.paint("\x1b[31m", msg))
-		return
-	}
-	fmt.Fprintln(p.w, "\n"+p.paint("\x1b[1;32m", msg))
+	return strings.TrimSpace(line) == "yes", nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
+	"github.com/tkeops/tkeops/plan/render/progress"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/spec"
@@ -70,18 +71,22 @@ func (o *demoOptions) run(ctx context.Context, streams IOStreams) error {
 	if err != nil {
 		return err
 	}
-	progress := newProgress(streams.Out, color)
-	progress.every = 2 * time.Second
-	e := reconcile.New(conn, reconcile.Options{Owner: "tkeops-demo", Parallelism: 8, Hooks: []reconcile.Hook{progress}})
+	ropts := render.Options{Color: color}
+	printer := progress.New(streams.Out, ropts)
+	printer.WaitEvery(2 * time.Second)
+	e := reconcile.New(conn, reconcile.Options{Owner: "tkeops-demo", Parallelism: 8, Hooks: []reconcile.Hook{printer}})
 
 	fmt.Fprintf(streams.Out, "== tkeops apply %s/production %s/staging\n\n", o.examples, o.examples)
-	if err := applyDir(ctx, streams, e, set, func(p *plan.Plan) (bool, error) {
-		if err := render.Text(streams.Out, p, render.Options{Color: color}); err != nil {
-			return false, err
-		}
-		fmt.Fprintln(streams.Out)
-		return true, nil
-	}, progress); err != nil {
+	if _, err := e.Converge(ctx, set, nil, reconcile.ConvergeOptions{
+		Confirm: func(p *plan.Plan) (bool, error) {
+			if err := render.Text(streams.Out, p, ropts); err != nil {
+				return false, err
+			}
+			fmt.Fprintln(streams.Out)
+			return true, nil
+		},
+		RoundDone: roundDone(streams, printer),
+	}); err != nil {
 		return err
 	}
 

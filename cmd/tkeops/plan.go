@@ -14,6 +14,7 @@ import (
 
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
+	"github.com/tkeops/tkeops/providers/kubernetes"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/spec"
@@ -102,10 +103,22 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
 	}
 	if o.nodes {
-		in := newInCluster(cloudKubeconfig(conn), o.kubeconfigDir, o.extranet, log)
+		in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: cloudKubeconfig(conn), KubeconfigDir: o.kubeconfigDir, PreferExtranet: o.extranet, Logger: log})
 		opts.Nodes, opts.Baseline = in, in
 	}
 	return reconcile.New(conn, opts), nil
+}
+
+// cloudKubeconfig fetches kubeconfigs through the provider (DescribeClusterKubeconfig
+// with its credentials, endpoint, rate budget and retries).
+func cloudKubeconfig(conn *tencentcloud.Connector) kubernetes.CloudKubeconfig {
+	return func(ctx context.Context, region, clusterID string, extranet bool) (string, error) {
+		c, err := conn.ConnectRegion(region)
+		if err != nil {
+			return "", err
+		}
+		return c.Kubeconfig(ctx, clusterID, extranet)
+	}
 }
 
 // loadSpecs loads a directory and prints its diagnostics (warnings only when

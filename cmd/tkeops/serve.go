@@ -12,8 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/kubernetes"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
-	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/service/app"
 	"github.com/tkeops/tkeops/service/config"
 )
@@ -109,7 +110,7 @@ func (o *serveOptions) run(ctx context.Context, streams IOStreams, getenv func(s
 }
 
 // inClusterOf is the in-cluster side of plan and apply, for serve.
-func inClusterOf(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (reconcile.Nodes, reconcile.Baseline) {
-	in := newInCluster(cloudKubeconfig(conn), kubeconfigDir, extranet, log)
+func inClusterOf(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (providers.Nodes, providers.Baseline) {
+	in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: cloudKubeconfig(conn), KubeconfigDir: kubeconfigDir, PreferExtranet: extranet, Logger: log})
 	return in, in
 }

@@ -47,6 +47,24 @@ func Symbol(a plan.Action) string {
 	return " "
 }
 
+// Verbing is what a step is doing while it runs, for progress lines: the same
+// vocabulary as Symbol and the plan's headlines.
+func Verbing(a plan.Action) string {
+	switch a {
+	case plan.ActionCreate:
+		return "Creating"
+	case plan.ActionUpdate, plan.ActionAdopt:
+		return "Modifying"
+	case plan.ActionReplace:
+		return "Replacing"
+	case plan.ActionDelete:
+		return "Destroying"
+	case plan.ActionWait:
+		return "Waiting for"
+	}
+	return string(a)
+}
+
 func (c palette) forAction(a plan.Action) string {
 	switch a {
 	case plan.ActionCreate:

@@ -37,7 +37,7 @@ import (
 
 // InCluster builds the engine's in-cluster side (node labels and taints, drains,
 // readiness, baseline manifests) reaching clusters through conn.
-type InCluster func(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (reconcile.Nodes, reconcile.Baseline)
+type InCluster func(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (providers.Nodes, providers.Baseline)
 
 // Deps are the parts the caller provides or swaps in (the demo and tests).
 type Deps struct {

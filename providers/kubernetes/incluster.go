@@ -1,4 +1,4 @@
-package main
+package kubernetes
 
 import (
 	"context"
@@ -14,35 +14,34 @@ import (
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
-	"github.com/tkeops/tkeops/providers/kubernetes"
-	"github.com/tkeops/tkeops/providers/tencentcloud"
-	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/spec"
 )
 
-// kubeconfigFunc fetches a cluster's kubeconfig from the cloud.
-type kubeconfigFunc func(ctx context.Context, region, clusterID string, extranet bool) (string, error)
+// CloudKubeconfig fetches a cluster's kubeconfig from the cloud (in Tencent Cloud:
+// tke:DescribeClusterKubeconfig): through the intranet or the internet endpoint.
+type CloudKubeconfig func(ctx context.Context, region, clusterID string, extranet bool) (string, error)
 
-// cloudKubeconfig fetches kubeconfigs through the provider (DescribeClusterKubeconfig
-// with the provider's credentials, endpoint, rate budget and retries).
-func cloudKubeconfig(conn *tencentcloud.Connector) kubeconfigFunc {
-	return func(ctx context.Context, region, clusterID string, extranet bool) (string, error) {
-		c, err := conn.ConnectRegion(region)
-		if err != nil {
-			return "", err
-		}
-		return c.Kubeconfig(ctx, clusterID, extranet)
-	}
+// InClusterOptions configure an InCluster.
+type InClusterOptions struct {
+	// Kubeconfig fetches kubeconfigs from the cloud; nil: only KubeconfigDir.
+	Kubeconfig CloudKubeconfig
+	// KubeconfigDir holds kubeconfigs named <cluster name>.yaml, used instead of
+	// fetching one.
+	KubeconfigDir string
+	// PreferExtranet reaches API servers through the public endpoint when both are open.
+	PreferExtranet bool
+	// Logger; nil discards.
+	Logger *slog.Logger
 }
 
-// inCluster fits providers/kubernetes to reconcile.Nodes and reconcile.Baseline: it
+// InCluster is the engine's in-cluster side (providers.Nodes and providers.Baseline): it
 // opens each cluster's API server with a kubeconfig the user gave
 // (<kubeconfigDir>/<cluster name>.yaml) or else one fetched from the cloud through
 // the endpoint the cluster spec opens (private → intranet, public → extranet), and
 // compares or patches the labels and taints of a pool's nodes, drains nodes, waits
 // for them to be Ready, and diffs and applies the cluster's baseline manifests.
-type inCluster struct {
-	kubeconfig     kubeconfigFunc
+type InCluster struct {
+	kubeconfig     CloudKubeconfig
 	kubeconfigDir  string
 	preferExtranet bool
 	log            *slog.Logger
@@ -57,22 +56,28 @@ type inCluster struct {
 // the pools of a cluster share one attempt to open it.
 type clusterConn struct {
 	mu sync.Mutex
-	c  *kubernetes.Cluster
+	c  *Cluster
 }
 
 var (
-	_ reconcile.Nodes    = (*inCluster)(nil)
-	_ reconcile.Baseline = (*inCluster)(nil)
+	_ providers.Nodes    = (*InCluster)(nil)
+	_ providers.Baseline = (*InCluster)(nil)
 )
 
-func newInCluster(kc kubeconfigFunc, kubeconfigDir string, preferExtranet bool, log *slog.Logger) *inCluster {
-	return &inCluster{kubeconfig: kc, kubeconfigDir: kubeconfigDir, preferExtranet: preferExtranet, log: log,
+// NewInCluster returns the in-cluster side of the engine. Connections are opened on
+// first use and kept for the InCluster's life.
+func NewInCluster(opts InClusterOptions) *InCluster {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &InCluster{kubeconfig: opts.Kubeconfig, kubeconfigDir: opts.KubeconfigDir, preferExtranet: opts.PreferExtranet, log: log,
 		readyPoll: 2 * time.Second, clusters: map[string]*clusterConn{}}
 }
 
 // open connects to a cluster's API server and checks it answers; any failure wraps
-// reconcile.ErrClusterUnreachable and is not remembered: the next call tries again.
-func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
+// providers.ErrClusterUnreachable and is not remembered: the next call tries again.
+func (n *InCluster) open(ctx context.Context, cl providers.Observation) (*Cluster, error) {
 	n.mu.Lock()
 	cc, ok := n.clusters[cl.ID]
 	if !ok {
@@ -93,38 +98,38 @@ func (n *inCluster) open(ctx context.Context, cl providers.Observation) (*kubern
 	return c, nil
 }
 
-func (n *inCluster) connect(ctx context.Context, cl providers.Observation) (*kubernetes.Cluster, error) {
+func (n *InCluster) connect(ctx context.Context, cl providers.Observation) (*Cluster, error) {
 	live, ok := cl.Live.(*spec.Cluster)
 	if !ok {
-		return nil, fmt.Errorf("cluster %s: no live state: %w", cl.ID, reconcile.ErrClusterUnreachable)
+		return nil, fmt.Errorf("cluster %s: no live state: %w", cl.ID, providers.ErrClusterUnreachable)
 	}
 	region := live.Spec.Region
-	src := kubernetes.KubeconfigFunc(func(ctx context.Context, id string, extranet bool) (string, error) {
+	src := KubeconfigFunc(func(ctx context.Context, id string, extranet bool) (string, error) {
 		if n.kubeconfig == nil {
 			return "", errors.New("no cloud access to fetch kubeconfigs")
 		}
 		return n.kubeconfig(ctx, region, id, extranet)
 	})
-	access := kubernetes.AccessFor(live, cl.ID, n.preferExtranet)
+	access := AccessFor(live, cl.ID, n.preferExtranet)
 	if n.kubeconfigDir != "" {
 		p := filepath.Join(n.kubeconfigDir, cl.Addr.Name+".yaml")
 		if _, err := os.Stat(p); err == nil {
 			access.KubeconfigPath = p
 		}
 	}
-	c, err := kubernetes.Open(ctx, src, access, kubernetes.WithLogger(n.log))
+	c, err := Open(ctx, src, access, WithLogger(n.log))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", reconcile.ErrClusterUnreachable, err)
+		return nil, fmt.Errorf("%w: %w", providers.ErrClusterUnreachable, err)
 	}
 	if _, err := c.Client().Discovery().ServerVersion(); err != nil {
-		return nil, fmt.Errorf("%w: cluster %s at %s: %w", reconcile.ErrClusterUnreachable, cl.ID, c.Host(), err)
+		return nil, fmt.Errorf("%w: cluster %s at %s: %w", providers.ErrClusterUnreachable, cl.ID, c.Host(), err)
 	}
 	return c, nil
 }
 
 // forget drops a cluster's cached connection after a failed call, so the next run
 // opens it again (a rotated kubeconfig, an endpoint that moved).
-func (n *inCluster) forget(clusterID string, err error) error {
+func (n *InCluster) forget(clusterID string, err error) error {
 	if err != nil {
 		n.mu.Lock()
 		cc := n.clusters[clusterID]
@@ -140,22 +145,22 @@ func (n *inCluster) forget(clusterID string, err error) error {
 
 // template is what the pool declares for its nodes; the pool's live labels and
 // taints count as tkeops' too, so a key dropped from the spec leaves the nodes.
-func template(pool *spec.NodePool, live providers.Observation) kubernetes.NodeTemplate {
-	t := kubernetes.TemplateFor(pool)
+func template(pool *spec.NodePool, live providers.Observation) NodeTemplate {
+	t := TemplateFor(pool)
 	if lp, ok := live.Live.(*spec.NodePool); ok {
 		for k := range lp.Spec.Labels {
 			t.PriorLabelKeys = append(t.PriorLabelKeys, k)
 		}
 		sort.Strings(t.PriorLabelKeys)
 		for _, x := range lp.Spec.Taints {
-			t.PriorTaints = append(t.PriorTaints, kubernetes.Taint{Key: x.Key, Value: x.Value, Effect: x.Effect})
+			t.PriorTaints = append(t.PriorTaints, Taint{Key: x.Key, Value: x.Value, Effect: x.Effect})
 		}
 	}
 	return t
 }
 
-// Drift implements reconcile.Nodes.
-func (n *inCluster) Drift(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
+// Drift implements providers.Nodes.
+func (n *InCluster) Drift(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) ([]diff.Change, error) {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -169,15 +174,15 @@ func (n *inCluster) Drift(ctx context.Context, cl providers.Observation, pool *s
 		for _, ch := range d.Changes {
 			out = append(out, diff.Change{
 				Path: fmt.Sprintf("nodes[%q].%s", d.Node, ch.Path), Before: orNil(ch.Before), After: orNil(ch.After),
-				Class: spec.ClassInPlace, Action: reconcile.APIActionNodes,
+				Class: spec.ClassInPlace, Action: providers.ActionPatchNodes,
 			})
 		}
 	}
 	return out, nil
 }
 
-// Reconcile implements reconcile.Nodes.
-func (n *inCluster) Reconcile(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) error {
+// Reconcile implements providers.Nodes.
+func (n *InCluster) Reconcile(ctx context.Context, cl providers.Observation, pool *spec.NodePool, live providers.Observation) error {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return err
@@ -193,9 +198,9 @@ func orNil(s string) any {
 	return s
 }
 
-// Drain implements reconcile.Nodes: every node of the pool, one at a time.
-func (n *inCluster) Drain(ctx context.Context, cl, pool providers.Observation, settings spec.DrainSettings) error {
-	opts, err := kubernetes.DrainOptionsFor(settings)
+// Drain implements providers.Nodes: every node of the pool, one at a time.
+func (n *InCluster) Drain(ctx context.Context, cl, pool providers.Observation, settings spec.DrainSettings) error {
+	opts, err := DrainOptionsFor(settings)
 	if err != nil {
 		return err
 	}
@@ -217,9 +222,9 @@ func (n *inCluster) Drain(ctx context.Context, cl, pool providers.Observation, s
 	return nil
 }
 
-// DrainInstances implements reconcile.Nodes.
-func (n *inCluster) DrainInstances(ctx context.Context, cl, pool providers.Observation, ids []string, settings spec.DrainSettings) error {
-	opts, err := kubernetes.DrainOptionsFor(settings)
+// DrainInstances implements providers.Nodes.
+func (n *InCluster) DrainInstances(ctx context.Context, cl, pool providers.Observation, ids []string, settings spec.DrainSettings) error {
+	opts, err := DrainOptionsFor(settings)
 	if err != nil {
 		return err
 	}
@@ -234,8 +239,8 @@ func (n *inCluster) DrainInstances(ctx context.Context, cl, pool providers.Obser
 	return err
 }
 
-// WaitReady implements reconcile.Nodes.
-func (n *inCluster) WaitReady(ctx context.Context, cl, pool providers.Observation, want int) error {
+// WaitReady implements providers.Nodes.
+func (n *InCluster) WaitReady(ctx context.Context, cl, pool providers.Observation, want int) error {
 	c, err := n.open(ctx, cl)
 	if err != nil {
 		return err
@@ -248,9 +253,9 @@ func inventoryName(c *spec.Cluster) string {
 	return strings.ToLower(c.GetAddr().Name)
 }
 
-// Diff implements reconcile.Baseline.
-func (n *inCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) ([]diff.Change, error) {
-	objs, err := kubernetes.LoadManifests(dir)
+// Diff implements providers.Baseline.
+func (n *InCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) ([]diff.Change, error) {
+	objs, err := LoadManifests(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -264,23 +269,23 @@ func (n *inCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.
 	}
 	var out []diff.Change
 	for _, d := range diffs {
-		ch := diff.Change{Path: fmt.Sprintf("manifests[%q]", d.Ref.String()), Class: spec.ClassInPlace, Action: reconcile.APIActionBaseline, Note: d.Reason}
+		ch := diff.Change{Path: fmt.Sprintf("manifests[%q]", d.Ref.String()), Class: spec.ClassInPlace, Action: providers.ActionApplyManifests, Note: d.Reason}
 		switch d.Action {
-		case kubernetes.ManifestNoOp:
+		case ManifestNoOp:
 			continue
-		case kubernetes.ManifestCreate:
+		case ManifestCreate:
 			ch.After = "created"
-		case kubernetes.ManifestUpdate:
+		case ManifestUpdate:
 			var fields []string
 			for _, f := range d.Fields {
 				fields = append(fields, f.String())
 			}
 			ch.Before, ch.After = "live", "updated: "+strings.Join(fields, "; ")
-		case kubernetes.ManifestPrune:
+		case ManifestPrune:
 			ch.Before = "applied by tkeops"
-		case kubernetes.ManifestAbandon:
+		case ManifestAbandon:
 			ch.Before, ch.After = "in the inventory", "released (left in place)"
-		case kubernetes.ManifestConflict:
+		case ManifestConflict:
 			ch.Before, ch.After, ch.Class = "owned by another field manager", "conflict", spec.ClassForbidden
 		default:
 			ch.After = string(d.Action)
@@ -290,9 +295,9 @@ func (n *inCluster) Diff(ctx context.Context, cl providers.Observation, c *spec.
 	return out, nil
 }
 
-// Apply implements reconcile.Baseline.
-func (n *inCluster) Apply(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) error {
-	objs, err := kubernetes.LoadManifests(dir)
+// Apply implements providers.Baseline.
+func (n *InCluster) Apply(ctx context.Context, cl providers.Observation, c *spec.Cluster, dir string) error {
+	objs, err := LoadManifests(dir)
 	if err != nil {
 		return err
 	}
