@@ -296,15 +296,20 @@ func Rules(kind spec.Kind) []spec.FieldRule {
 // object rule ("spec.taints[0].key", "spec.tags.team") resolve to that rule. It has
 // the signature of reconcile.Options.Rules.
 func RuleFor(kind spec.Kind, path string) (spec.FieldRule, bool) {
-	k, ok := registry[kind]
-	if !ok {
-		return spec.FieldRule{}, false
-	}
-	r, ok := ruleOf(k.rules(), path)
+	r, ok := lookupRule(kind, path)
 	if !ok {
 		return spec.FieldRule{}, false
 	}
 	return r.fieldRule(kind), true
+}
+
+// lookupRule finds the rule of the field at path of kind.
+func lookupRule(kind spec.Kind, path string) (rule, bool) {
+	k, ok := registry[kind]
+	if !ok {
+		return rule{}, false
+	}
+	return ruleOf(k.rules(), path)
 }
 
 func (r rule) fieldRule(kind spec.Kind) spec.FieldRule {
@@ -317,11 +322,7 @@ func (r rule) fieldRule(kind spec.Kind) spec.FieldRule {
 // tke:DisableClusterDeletionProtection, on is tke:EnableClusterDeletionProtection).
 // For other fields it is the rule's own.
 func Decide(kind spec.Kind, path string, before, after any) (spec.FieldRule, bool) {
-	k, ok := registry[kind]
-	if !ok {
-		return spec.FieldRule{}, false
-	}
-	r, ok := ruleOf(k.rules(), path)
+	r, ok := lookupRule(kind, path)
 	if !ok {
 		return spec.FieldRule{}, false
 	}

@@ -239,17 +239,14 @@ func (l *tagLock) Unlock(ctx context.Context) error {
 	return nil
 }
 
+// create adds one pair. A retried call that had landed finds the pair there, as wanted.
 func (l *tagLock) create(ctx context.Context, value string) error {
 	req := tag.NewCreateTagRequest()
 	req.TagKey, req.TagValue = common.StringPtr(l.key), common.StringPtr(value)
 	_, err := invoke(ctx, l.c, "tag", "CreateTag", kindWrite, func(ctx context.Context) (*tag.CreateTagResponse, error) {
 		return l.c.tag.CreateTagWithContext(ctx, req)
 	})
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Code == "ResourceInUse.TagDuplicate" {
-		return nil // a retried call that had landed: the pair is there, as wanted
-	}
-	return err
+	return ignoreCode(err, "ResourceInUse.TagDuplicate")
 }
 
 // delete removes one pair; a pair already gone is not an error.
@@ -259,8 +256,13 @@ func (l *tagLock) delete(ctx context.Context, value string) error {
 	_, err := invoke(ctx, l.c, "tag", "DeleteTag", kindWrite, func(ctx context.Context) (*tag.DeleteTagResponse, error) {
 		return l.c.tag.DeleteTagWithContext(ctx, req)
 	})
+	return ignoreCode(err, "ResourceNotFound")
+}
+
+// ignoreCode drops err when its API code is of the class given (codeIs).
+func ignoreCode(err error, class string) error {
 	var ae *APIError
-	if errors.As(err, &ae) && codeIs(ae.Code, "ResourceNotFound") {
+	if errors.As(err, &ae) && codeIs(ae.Code, class) {
 		return nil
 	}
 	return err

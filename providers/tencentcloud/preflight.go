@@ -78,49 +78,6 @@ func (c *Client) vpcLimit(ctx context.Context, limitType string) (int, error) {
 	return 0, fmt.Errorf("vpc:DescribeVpcLimits did not answer %s", limitType)
 }
 
-// count reads how many resources a VPC-product list holds under filters (any owner),
-// from the total of a one-item page.
-func count(ctx context.Context, c *Client, action string, filters []*vpc.Filter) (int, error) {
-	one, zero := common.StringPtr("1"), common.StringPtr("0")
-	var total *uint64
-	var err error
-	switch action {
-	case "DescribeVpcs":
-		req := vpc.NewDescribeVpcsRequest()
-		req.Filters, req.Offset, req.Limit = filters, zero, one
-		var resp *vpc.DescribeVpcsResponse
-		if resp, err = invoke(ctx, c, "vpc", action, kindRead, func(ctx context.Context) (*vpc.DescribeVpcsResponse, error) {
-			return c.vpc.DescribeVpcsWithContext(ctx, req)
-		}); err == nil {
-			total = resp.Response.TotalCount
-		}
-	case "DescribeSubnets":
-		req := vpc.NewDescribeSubnetsRequest()
-		req.Filters, req.Offset, req.Limit = filters, zero, one
-		var resp *vpc.DescribeSubnetsResponse
-		if resp, err = invoke(ctx, c, "vpc", action, kindRead, func(ctx context.Context) (*vpc.DescribeSubnetsResponse, error) {
-			return c.vpc.DescribeSubnetsWithContext(ctx, req)
-		}); err == nil {
-			total = resp.Response.TotalCount
-		}
-	case "DescribeSecurityGroups":
-		req := vpc.NewDescribeSecurityGroupsRequest()
-		req.Filters, req.Offset, req.Limit = filters, zero, one
-		var resp *vpc.DescribeSecurityGroupsResponse
-		if resp, err = invoke(ctx, c, "vpc", action, kindRead, func(ctx context.Context) (*vpc.DescribeSecurityGroupsResponse, error) {
-			return c.vpc.DescribeSecurityGroupsWithContext(ctx, req)
-		}); err == nil {
-			total = resp.Response.TotalCount
-		}
-	default:
-		return 0, fmt.Errorf("count: %s is not a list action", action)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return int(u64(total)), nil
-}
-
 // quotaRefusals refuses the creates that do not fit in a quota: limit in all,
 // used already.
 func quotaRefusals[R spec.Resource](creates []typedPlanned[R], limit, used int, action, what string) []providers.Refusal {
@@ -155,7 +112,7 @@ func (vpcKind) preflight(ctx context.Context, c *Client, planned []typedPlanned[
 	if err != nil {
 		return nil, err
 	}
-	used, err := count(ctx, c, "DescribeVpcs", nil)
+	used, err := c.vpcs().count(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +144,7 @@ func (subnetKind) preflight(ctx context.Context, c *Client, planned []typedPlann
 	for _, k := range order {
 		used := 0
 		if !strings.HasPrefix(k, "name:") {
-			if used, err = count(ctx, c, "DescribeSubnets", []*vpc.Filter{vpcFilter("vpc-id", k)}); err != nil {
+			if used, err = c.subnets().count(ctx, []*vpc.Filter{vpcFilter("vpc-id", k)}); err != nil {
 				return nil, err
 			}
 		}
@@ -237,7 +194,7 @@ func (securityGroupKind) preflight(ctx context.Context, c *Client, planned []typ
 		}
 	}
 	if len(cr) > 0 {
-		used, err := count(ctx, c, "DescribeSecurityGroups", nil)
+		used, err := c.securityGroups().count(ctx, nil)
 		if err != nil {
 			return nil, err
 		}

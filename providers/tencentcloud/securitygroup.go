@@ -105,19 +105,17 @@ func fromPolicies(ps []*vpc.SecurityGroupPolicy) []spec.SecurityGroupRule {
 	return out
 }
 
-// listSecurityGroups pages DescribeSecurityGroups with the given filters.
-func (c *Client) listSecurityGroups(ctx context.Context, filters []*vpc.Filter) ([]*vpc.SecurityGroup, error) {
-	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]*vpc.SecurityGroup, uint64, error) {
-		req := vpc.NewDescribeSecurityGroupsRequest()
-		req.Filters, req.Offset, req.Limit = filters, offset, limit
-		resp, err := invoke(ctx, c, "vpc", "DescribeSecurityGroups", kindRead, func(ctx context.Context) (*vpc.DescribeSecurityGroupsResponse, error) {
-			return c.vpc.DescribeSecurityGroupsWithContext(ctx, req)
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		return resp.Response.SecurityGroupSet, u64(resp.Response.TotalCount), nil
+// pageSecurityGroups reads one page of DescribeSecurityGroups.
+func (c *Client) pageSecurityGroups(ctx context.Context, filters []*vpc.Filter, offset, limit *string) ([]*vpc.SecurityGroup, uint64, error) {
+	req := vpc.NewDescribeSecurityGroupsRequest()
+	req.Filters, req.Offset, req.Limit = filters, offset, limit
+	resp, err := invoke(ctx, c, "vpc", "DescribeSecurityGroups", kindRead, func(ctx context.Context) (*vpc.DescribeSecurityGroupsResponse, error) {
+		return c.vpc.DescribeSecurityGroupsWithContext(ctx, req)
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return resp.Response.SecurityGroupSet, u64(resp.Response.TotalCount), nil
 }
 
 // readPolicies reads the rules of one group.
@@ -186,7 +184,7 @@ func (securityGroupKind) rules() []rule {
 }
 
 func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.SecurityGroup) ([]providers.Observation, error) {
-	gs, err := c.listSecurityGroups(ctx, c.ownerFilters(nil))
+	gs, err := c.securityGroups().list(ctx, c.ownerFilters(nil))
 	if err != nil {
 		return nil, fmt.Errorf("observe security groups of owner %q: %w", c.owner, err)
 	}
@@ -233,7 +231,7 @@ func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.Se
 func (c *Client) securityGroups() vpcProduct[*vpc.SecurityGroup] {
 	return vpcProduct[*vpc.SecurityGroup]{
 		kind: spec.KindSecurityGroup, noun: "security group", nouns: "security groups", idFilter: "security-group-id", nameFilter: "security-group-name",
-		list: c.listSecurityGroups,
+		page: c.pageSecurityGroups,
 		id:   func(g *vpc.SecurityGroup) string { return sv(g.SecurityGroupId) },
 		name: func(g *vpc.SecurityGroup) string { return sv(g.SecurityGroupName) },
 		tags: func(g *vpc.SecurityGroup) []*vpc.Tag { return g.TagSet },
@@ -252,7 +250,7 @@ func (securityGroupKind) observeIDs(ctx context.Context, c *Client, ids []string
 }
 
 func (securityGroupKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	gs, err := c.listSecurityGroups(ctx, nil)
+	gs, err := c.securityGroups().list(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +401,7 @@ func rulesEqual(a, b []spec.SecurityGroupRule) bool {
 
 // reobserveSG reads one group and its rules after a change.
 func (c *Client) reobserveSG(ctx context.Context, r *spec.SecurityGroup, id string) (providers.Observation, error) {
-	gs, err := c.listSecurityGroups(ctx, []*vpc.Filter{vpcFilter("security-group-id", id)})
+	gs, err := c.securityGroups().list(ctx, []*vpc.Filter{vpcFilter("security-group-id", id)})
 	if err != nil {
 		return providers.Observation{}, fmt.Errorf("read security group %s: %w", id, err)
 	}

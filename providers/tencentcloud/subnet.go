@@ -13,19 +13,17 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// listSubnets pages DescribeSubnets with the given filters.
-func (c *Client) listSubnets(ctx context.Context, filters []*vpc.Filter) ([]*vpc.Subnet, error) {
-	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]*vpc.Subnet, uint64, error) {
-		req := vpc.NewDescribeSubnetsRequest()
-		req.Filters, req.Offset, req.Limit = filters, offset, limit
-		resp, err := invoke(ctx, c, "vpc", "DescribeSubnets", kindRead, func(ctx context.Context) (*vpc.DescribeSubnetsResponse, error) {
-			return c.vpc.DescribeSubnetsWithContext(ctx, req)
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		return resp.Response.SubnetSet, u64(resp.Response.TotalCount), nil
+// pageSubnets reads one page of DescribeSubnets.
+func (c *Client) pageSubnets(ctx context.Context, filters []*vpc.Filter, offset, limit *string) ([]*vpc.Subnet, uint64, error) {
+	req := vpc.NewDescribeSubnetsRequest()
+	req.Filters, req.Offset, req.Limit = filters, offset, limit
+	resp, err := invoke(ctx, c, "vpc", "DescribeSubnets", kindRead, func(ctx context.Context) (*vpc.DescribeSubnetsResponse, error) {
+		return c.vpc.DescribeSubnetsWithContext(ctx, req)
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return resp.Response.SubnetSet, u64(resp.Response.TotalCount), nil
 }
 
 func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
@@ -53,7 +51,7 @@ func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
 func (c *Client) subnets() vpcProduct[*vpc.Subnet] {
 	return vpcProduct[*vpc.Subnet]{
 		kind: spec.KindSubnet, noun: "subnet", nouns: "subnets", idFilter: "subnet-id", nameFilter: "subnet-name",
-		list:   c.listSubnets,
+		page:   c.pageSubnets,
 		id:     func(s *vpc.Subnet) string { return sv(s.SubnetId) },
 		name:   func(s *vpc.Subnet) string { return sv(s.SubnetName) },
 		parent: func(s *vpc.Subnet) string { return sv(s.VpcId) },

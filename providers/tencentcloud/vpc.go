@@ -13,19 +13,17 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// listVPCs pages DescribeVpcs with the given filters.
-func (c *Client) listVPCs(ctx context.Context, filters []*vpc.Filter) ([]*vpc.Vpc, error) {
-	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]*vpc.Vpc, uint64, error) {
-		req := vpc.NewDescribeVpcsRequest()
-		req.Filters, req.Offset, req.Limit = filters, offset, limit
-		resp, err := invoke(ctx, c, "vpc", "DescribeVpcs", kindRead, func(ctx context.Context) (*vpc.DescribeVpcsResponse, error) {
-			return c.vpc.DescribeVpcsWithContext(ctx, req)
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		return resp.Response.VpcSet, u64(resp.Response.TotalCount), nil
+// pageVPCs reads one page of DescribeVpcs.
+func (c *Client) pageVPCs(ctx context.Context, filters []*vpc.Filter, offset, limit *string) ([]*vpc.Vpc, uint64, error) {
+	req := vpc.NewDescribeVpcsRequest()
+	req.Filters, req.Offset, req.Limit = filters, offset, limit
+	resp, err := invoke(ctx, c, "vpc", "DescribeVpcs", kindRead, func(ctx context.Context) (*vpc.DescribeVpcsResponse, error) {
+		return c.vpc.DescribeVpcsWithContext(ctx, req)
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return resp.Response.VpcSet, u64(resp.Response.TotalCount), nil
 }
 
 func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
@@ -53,7 +51,7 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 func (c *Client) vpcs() vpcProduct[*vpc.Vpc] {
 	return vpcProduct[*vpc.Vpc]{
 		kind: spec.KindVPC, noun: "VPC", nouns: "VPCs", idFilter: "vpc-id", nameFilter: "vpc-name",
-		list: c.listVPCs,
+		page: c.pageVPCs,
 		id:   func(v *vpc.Vpc) string { return sv(v.VpcId) },
 		name: func(v *vpc.Vpc) string { return sv(v.VpcName) },
 		tags: func(v *vpc.Vpc) []*vpc.Tag { return v.TagSet },

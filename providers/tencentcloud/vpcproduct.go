@@ -43,13 +43,28 @@ type vpcProduct[T any] struct {
 	idFilter string // the filter that selects by ID: "vpc-id"
 	// nameFilter selects by cloud name: "vpc-name".
 	nameFilter string
-	list       func(ctx context.Context, filters []*vpc.Filter) ([]T, error)
-	id         func(T) string
-	name       func(T) string
-	tags       func(T) []*vpc.Tag
+	// page reads one page of the type's list call.
+	page func(ctx context.Context, filters []*vpc.Filter, offset, limit *string) ([]T, uint64, error)
+	id   func(T) string
+	name func(T) string
+	tags func(T) []*vpc.Tag
 	// parent is the ID of the resource x lives in, when a name is unique only there
 	// (a subnet's VPC); nil when names are looked up across the region.
 	parent func(x T) string
+}
+
+// list pages the type's list call with filters to the end.
+func (t vpcProduct[T]) list(ctx context.Context, filters []*vpc.Filter) ([]T, error) {
+	return pageVPCProduct(ctx, func(ctx context.Context, offset, limit *string) ([]T, uint64, error) {
+		return t.page(ctx, filters, offset, limit)
+	})
+}
+
+// count is how many resources of the type match filters (any owner): the total of a
+// one-item page.
+func (t vpcProduct[T]) count(ctx context.Context, filters []*vpc.Filter) (int, error) {
+	_, total, err := t.page(ctx, filters, common.StringPtr("0"), common.StringPtr("1"))
+	return int(total), err
 }
 
 // observeOwned observes this instance's resources of one type and pairs them with want.
