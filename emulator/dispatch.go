@@ -38,6 +38,8 @@ type call struct {
 	e         *Emulator
 	region    string
 	secretID  string
+	uin       string        // the account of the key that signed
+	acct      *accountState // that account's state
 	requestID string
 	now       time.Time
 	// deferred, when a handler sets it, runs after the lock is released and its result
@@ -51,10 +53,10 @@ func (a *action) mutating() bool {
 	return !strings.HasPrefix(a.name, "Describe") && !strings.HasPrefix(a.name, "Get")
 }
 
-func (c *call) regionState() *regionState { return c.e.st.region(c.region) }
+func (c *call) regionState() *regionState { return c.acct.region(c.region) }
 
 // account is the state of account-wide tables (products without regions).
-func (c *call) account() *regionState { return c.e.st.Account }
+func (c *call) account() *regionState { return c.acct.Account }
 
 // sdkRequest is what every SDK request type implements.
 type sdkRequest interface {
@@ -88,7 +90,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, apiErr("RequestSizeLimitExceeded", "The request body exceeds %d bytes.", maxBodyBytes))
 		return
 	}
-	signed, aerr := verifyTC3(r, body, e.keys, e.now())
+	signed, aerr := verifyTC3(r, body, e.creds, e.now())
 	if aerr != nil {
 		e.log.Debug("emulator: refused request", "code", aerr.Code, "action", r.Header.Get("X-TC-Action"))
 		writeError(w, requestID, aerr)
@@ -154,8 +156,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	c := &call{ctx: r.Context(), e: e, region: region, secretID: signed.SecretID, requestID: requestID}
+	c := &call{ctx: r.Context(), e: e, region: region, secretID: signed.SecretID, uin: signed.UIN, requestID: requestID}
 	e.mu.Lock()
+	c.acct = e.st.accountOf(signed.UIN, e.uin)
 	c.now = e.now()
 	notes := e.advanceLocked(c.now)
 	resp, herr := a.run(c, string(body))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,7 +17,7 @@ import (
 type Emulator struct {
 	log     *slog.Logger
 	now     func() time.Time
-	keys    map[string]string
+	creds   *credentials
 	timing  Timing
 	quotas  Quotas
 	backend ClusterBackend
@@ -55,11 +56,15 @@ func New(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds, err := newCredentials(opts)
+	if err != nil {
+		return nil, err
+	}
 	e := &Emulator{
 		reg:       reg,
 		log:       opts.Logger,
 		now:       opts.Now,
-		keys:      make(map[string]string, len(opts.Credentials)),
+		creds:     creds,
 		timing:    opts.Timing,
 		quotas:    opts.Quotas.withDefaults(),
 		backend:   opts.Backend,
@@ -78,9 +83,6 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
-	}
-	for id, key := range opts.Credentials {
-		e.keys[id] = key
 	}
 	e.limiter = newRateLimiter(opts.RateLimits, !opts.DisableRateLimits)
 	if opts.StateFile != "" {
@@ -109,7 +111,19 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("DELETE /_emulator/stats", e.serveStatsReset)
 	mux.HandleFunc("GET /_emulator/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, []byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("/", e.serveAPI)
+	hosts := map[string]http.Handler{}
+	for h, fn := range e.reg.hosts {
+		hosts[h] = fn(e)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if h, ok := hosts[strings.ToLower(host)]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodConnect {
 			e.serveConnect(w, r, e.ca)
 			return

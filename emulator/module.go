@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"time"
@@ -25,6 +26,9 @@ type module struct {
 	tables []tableDef
 	// tagged are the module's resource types as the Tag service names them.
 	tagged []tagType
+	// hosts serve requests addressed to hosts other than the API's (the CVM metadata
+	// service, reached with the emulator as HTTP proxy), by host name without port.
+	hosts map[string]func(e *Emulator) http.Handler
 	// advance moves the module's due asynchronous transitions forward, in module order;
 	// it reports backend notifications and whether anything changed. e.mu is held.
 	advance func(e *Emulator, rs *regionState, now time.Time) ([]notification, bool)
@@ -107,13 +111,14 @@ func tagsOf[R taggable](service, prefix string, t table[R]) tagType {
 // file, the Tag service and the lifecycle loop.
 type registry struct {
 	modules []module
+	hosts   map[string]func(e *Emulator) http.Handler
 	routes  map[routeKey]*action
 	tables  map[string]tableDef
 	tagged  []tagType
 }
 
 func newRegistry(mods []module) (*registry, error) {
-	r := &registry{modules: mods, routes: map[routeKey]*action{}, tables: map[string]tableDef{}}
+	r := &registry{modules: mods, routes: map[routeKey]*action{}, tables: map[string]tableDef{}, hosts: map[string]func(*Emulator) http.Handler{}}
 	for _, m := range mods {
 		for _, a := range m.actions {
 			k := routeKey{m.service, m.version, a.name}
@@ -129,6 +134,12 @@ func newRegistry(mods []module) (*registry, error) {
 			r.tables[t.name] = t
 		}
 		r.tagged = append(r.tagged, m.tagged...)
+		for h, fn := range m.hosts {
+			if _, dup := r.hosts[h]; dup {
+				return nil, fmt.Errorf("emulator: host %s registered twice", h)
+			}
+			r.hosts[h] = fn
+		}
 	}
 	// An action name served by several versions of a service keeps the plain key for
 	// its oldest version; the newer ones carry their version.

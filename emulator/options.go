@@ -46,6 +46,12 @@ type Options struct {
 	// UIN is the account number used in tag resource names (qcs::vpc:<region>:uin/<UIN>:...).
 	// "" leaves it empty, as terraform does when building names.
 	UIN string
+	// Roles are the CAM roles of the account ("qcs::cam::uin/<UIN>:roleName/<name>")
+	// that STS may issue temporary keys for.
+	Roles []string
+	// Accounts are further accounts, each with its own resources and key pairs; a
+	// request is served in the account of the key that signed it.
+	Accounts []Account
 }
 
 // Timing is how long each asynchronous transition takes. Zero durations are instant:
@@ -228,4 +234,12 @@ type Exchange struct {
 	Code string
 	// Response is the response body of a success.
 	Response []byte
+}
+
+// Account is one more emulated account: its UIN, the key pairs of its users, and its
+// CAM roles.
+type Account struct {
+	UIN         string
+	Credentials map[string]string
+	Roles       []string
 }

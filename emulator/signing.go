@@ -21,6 +21,8 @@ const (
 type signedRequest struct {
 	SecretID string
 	Service  string
+	// UIN is the account of the key that signed.
+	UIN string
 }
 
 // tc3Authorization is the parsed Authorization header.
@@ -63,7 +65,7 @@ func parseTC3Authorization(h string) (tc3Authorization, bool) {
 // verifyTC3 checks a request signed with TC3-HMAC-SHA256 the way the API gateway does:
 // the canonical URI is always "/", the signed headers are rebuilt from the names the
 // client lists (lowercased, trimmed), and the timestamp must be within five minutes.
-func verifyTC3(r *http.Request, body []byte, keys map[string]string, now time.Time) (signedRequest, *APIError) {
+func verifyTC3(r *http.Request, body []byte, keys *credentials, now time.Time) (signedRequest, *APIError) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return signedRequest{}, apiErr(codeInvalidAuthorization, "The Authorization header is missing.")
@@ -81,10 +83,11 @@ func verifyTC3(r *http.Request, body []byte, keys map[string]string, now time.Ti
 	if d := now.Sub(signedAt); d > maxClockSkew || d < -maxClockSkew {
 		return signedRequest{}, apiErr(codeSignatureExpire, "Signature expired. Timestamp and server time cannot differ by more than five minutes (request %d, server %d).", ts, now.Unix())
 	}
-	secretKey, ok := keys[a.secretID]
+	key, ok := keys.lookup(a.secretID)
 	if !ok {
 		return signedRequest{}, apiErr(codeSecretIDNotFound, "The SecretId is not found, please ensure that your SecretId is correct.")
 	}
+	secretKey := key.secretKey
 	if a.date != signedAt.UTC().Format("2006-01-02") {
 		return signedRequest{}, apiErr(codeSignatureFailure, "The provided credentials could not be validated: the credential scope date does not match X-TC-Timestamp.")
 	}
@@ -116,7 +119,10 @@ func verifyTC3(r *http.Request, body []byte, keys map[string]string, now time.Ti
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(a.signature))) {
 		return signedRequest{}, apiErr(codeSignatureFailure, "The provided credentials could not be validated. Please check your signature is correct.")
 	}
-	return signedRequest{SecretID: a.secretID, Service: a.service}, nil
+	if aerr := key.checkToken(r.Header.Get("X-TC-Token"), now); aerr != nil {
+		return signedRequest{}, aerr
+	}
+	return signedRequest{SecretID: a.secretID, Service: a.service, UIN: key.uin}, nil
 }
 
 func tc3Signature(secretKey, date, service, stringToSign string) string {

@@ -15,17 +15,64 @@ import (
 	"time"
 )
 
-// state is everything the emulator knows, per region. It is persisted as JSON.
+// state is everything the emulator knows, per account and region. It is persisted as
+// JSON: the primary account's regions and account-wide tables at the top level (as
+// before accounts existed), the other accounts under "accounts" by UIN.
 type state struct {
-	FormatVersion int                     `json:"formatVersion"`
-	Seq           int64                   `json:"seq"`
-	Regions       map[string]*regionState `json:"regions"`
-	// Account holds the account-wide tables, those of products without regions (the
-	// Tag service's list of tag keys and values).
-	Account *regionState `json:"account,omitempty"`
+	FormatVersion int   `json:"formatVersion"`
+	Seq           int64 `json:"seq"`
+	accountState
+	// Accounts are the other accounts (Options.Accounts), by UIN.
+	Accounts map[string]*accountState `json:"accounts,omitempty"`
 
 	dirty bool
 	gen   int64
+}
+
+// accountState is what one account holds.
+type accountState struct {
+	Regions map[string]*regionState `json:"regions"`
+	// Account holds the account-wide tables, those of products without regions (the
+	// Tag service's list of tag keys and values).
+	Account *regionState `json:"account,omitempty"`
+}
+
+func newAccountState() *accountState {
+	return &accountState{Regions: map[string]*regionState{}, Account: newRegionState()}
+}
+
+// accounts lists every account's state, the primary first, then by UIN.
+func (s *state) accounts() []*accountState {
+	out := []*accountState{&s.accountState}
+	uins := make([]string, 0, len(s.Accounts))
+	for u := range s.Accounts {
+		uins = append(uins, u)
+	}
+	slices.Sort(uins)
+	for _, u := range uins {
+		if s.Accounts[u] == nil { // a null in a hand-edited file
+			s.Accounts[u] = newAccountState()
+		}
+		out = append(out, s.Accounts[u])
+	}
+	return out
+}
+
+// accountOf is the state of an account: the primary one for its UIN or "", another one
+// (created on first use) otherwise.
+func (s *state) accountOf(uin, primaryUIN string) *accountState {
+	if uin == "" || uin == primaryUIN {
+		return &s.accountState
+	}
+	if s.Accounts == nil {
+		s.Accounts = map[string]*accountState{}
+	}
+	a, ok := s.Accounts[uin]
+	if !ok {
+		a = newAccountState()
+		s.Accounts[uin] = a
+	}
+	return a
 }
 
 // regionState holds the tables the modules declare (module.go), by table name. A state
@@ -48,13 +95,13 @@ func (r *regionState) UnmarshalJSON(b []byte) error {
 const stateFormatVersion = 1
 
 func newState() *state {
-	return &state{FormatVersion: stateFormatVersion, Regions: map[string]*regionState{}, Account: newRegionState()}
+	return &state{FormatVersion: stateFormatVersion, accountState: *newAccountState()}
 }
 
 func newRegionState() *regionState { return &regionState{tables: map[string]any{}} }
 
 // region returns the state of a region, creating it on first use.
-func (s *state) region(name string) *regionState {
+func (s *accountState) region(name string) *regionState {
 	r, ok := s.Regions[name]
 	if !ok {
 		r = newRegionState()
@@ -69,7 +116,7 @@ func (s *state) nextSeq() int64 {
 	return s.Seq
 }
 
-func (s *state) sortedRegions() []string {
+func (s *accountState) sortedRegions() []string {
 	names := make([]string, 0, len(s.Regions))
 	for n := range s.Regions {
 		names = append(names, n)
@@ -158,24 +205,34 @@ func (f *fileStore) load(tables map[string]tableDef) (*state, error) {
 	if st.FormatVersion != stateFormatVersion {
 		return nil, fmt.Errorf("%s: state format version %d, this emulator reads %d", f.path, st.FormatVersion, stateFormatVersion)
 	}
-	if st.Regions == nil {
-		st.Regions = map[string]*regionState{}
+	for _, a := range st.accounts() {
+		if err := a.decode(tables); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.path, err)
+		}
 	}
-	for name, r := range st.Regions {
+	return st, nil
+}
+
+// decode types the tables of an account read from a state file.
+func (a *accountState) decode(tables map[string]tableDef) error {
+	if a.Regions == nil {
+		a.Regions = map[string]*regionState{}
+	}
+	for name, r := range a.Regions {
 		if r == nil {
-			st.Regions[name] = newRegionState()
+			a.Regions[name] = newRegionState()
 			continue
 		}
 		if err := r.decodeTables(tables); err != nil {
-			return nil, fmt.Errorf("%s: region %s: %w", f.path, name, err)
+			return fmt.Errorf("region %s: %w", name, err)
 		}
 	}
-	if st.Account == nil {
-		st.Account = newRegionState()
-	} else if err := st.Account.decodeTables(tables); err != nil {
-		return nil, fmt.Errorf("%s: account tables: %w", f.path, err)
+	if a.Account == nil {
+		a.Account = newRegionState()
+	} else if err := a.Account.decodeTables(tables); err != nil {
+		return fmt.Errorf("account tables: %w", err)
 	}
-	return st, nil
+	return nil
 }
 
 // decodeTables types the tables read from a state file. A table this emulator does

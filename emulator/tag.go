@@ -40,13 +40,13 @@ func (t taggedResource) name(uin string) string {
 	return "qcs::" + t.service + ":" + t.region + ":uin/" + uin + ":" + t.prefix + "/" + t.id
 }
 
-// allTagged lists every tagged resource of every region in a stable order: region,
-// then module order, then creation order.
-func (e *Emulator) allTagged() []taggedResource {
+// allTagged lists every tagged resource of the caller's account, every region, in a
+// stable order: region, then module order, then creation order.
+func (c *call) allTagged() []taggedResource {
 	var out []taggedResource
-	for _, region := range e.st.sortedRegions() {
-		rs := e.st.Regions[region]
-		for _, tt := range e.reg.tagged {
+	for _, region := range c.acct.sortedRegions() {
+		rs := c.acct.Regions[region]
+		for _, tt := range c.e.reg.tagged {
 			for _, r := range tt.list(rs) {
 				out = append(out, taggedResource{tt.service, region, tt.prefix, r.ident(), *r.tagList()})
 			}
@@ -57,7 +57,7 @@ func (e *Emulator) allTagged() []taggedResource {
 
 // tagsByName finds the tag list of the resource a six-segment name
 // (qcs::<service>:<region>:uin/<uin>:<prefix>/<id>) points at.
-func (e *Emulator) tagsByName(name string) (*[]tagKV, *APIError) {
+func (c *call) tagsByName(name string) (*[]tagKV, *APIError) {
 	parts := strings.SplitN(name, ":", 6)
 	if len(parts) != 6 || parts[0] != "qcs" || parts[1] != "" || !strings.HasPrefix(parts[4], "uin/") {
 		return nil, apiErr("InvalidParameterValue.ResourceDescriptionError", "The resource description `%s` is malformed.", name)
@@ -67,8 +67,8 @@ func (e *Emulator) tagsByName(name string) (*[]tagKV, *APIError) {
 	if !ok || id == "" {
 		return nil, apiErr("InvalidParameterValue.ResourceDescriptionError", "The resource description `%s` is malformed.", name)
 	}
-	if rs, ok := e.st.Regions[region]; ok {
-		if tt, ok := e.reg.tagType(service, prefix); ok {
+	if rs, ok := c.acct.Regions[region]; ok {
+		if tt, ok := c.e.reg.tagType(service, prefix); ok {
 			if r, ok := tt.lookup(rs, id); ok {
 				return r.tagList(), nil
 			}
@@ -141,8 +141,8 @@ func getResources(c *call, req *tag.GetResourcesRequest) (*tag.GetResourcesRespo
 	}
 	names := derefs(req.ResourceList)
 	var match []*tag.ResourceTagMapping
-	for _, r := range c.e.allTagged() {
-		name := r.name(c.e.uin)
+	for _, r := range c.allTagged() {
+		name := r.name(c.uin)
 		if len(names) > 0 {
 			if !contains(names, name) {
 				continue
@@ -175,7 +175,7 @@ func describeResourcesByTags(c *call, req *tag.DescribeResourcesByTagsRequest) (
 		return nil, apiErr(codeInvalidParamValue, "Limit must be at most 200.")
 	}
 	var match []*tag.ResourceTag
-	for _, r := range c.e.allTagged() {
+	for _, r := range c.allTagged() {
 		if len(r.tags) == 0 || !matchTagFilters(fs, r.tags) {
 			continue
 		}
@@ -217,7 +217,7 @@ func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.Modif
 	if len(req.ReplaceTags) > 10 || len(req.DeleteTags) > 10 { // ReplaceTags.N / DeleteTags.N, N from 0 to 9
 		return nil, apiErr("LimitExceeded.Quota", "At most 10 tags per list.")
 	}
-	tags, aerr := c.e.tagsByName(*req.Resource)
+	tags, aerr := c.tagsByName(*req.Resource)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -317,7 +317,7 @@ func describeResourceTagsByResourceIds(c *call, req *tag.DescribeResourceTagsByR
 		return nil, aerr
 	}
 	var rows []*tag.TagResource
-	if rs, ok := c.e.st.Regions[region]; ok && deref(req.Category) != "System" {
+	if rs, ok := c.acct.Regions[region]; ok && deref(req.Category) != "System" {
 		for _, id := range ids {
 			r, ok := tt.lookup(rs, id)
 			if !ok {

@@ -112,8 +112,8 @@ func validTagText(s string) bool {
 }
 
 // tagAttached reports whether any resource carries the pair.
-func (e *Emulator) tagAttached(key, value string) bool {
-	for _, r := range e.allTagged() {
+func (c *call) tagAttached(key, value string) bool {
+	for _, r := range c.allTagged() {
 		if v, ok := tagValue(r.tags, key); ok && v == value {
 			return true
 		}
@@ -157,7 +157,7 @@ func deleteTag(c *call, req *tag.DeleteTagRequest) (*tag.DeleteTagResponseParams
 	if _, ok := pairs[k]; !ok {
 		return nil, apiErr("ResourceNotFound.TagNonExist", "The tag %s:%s does not exist.", key, value)
 	}
-	if c.e.tagAttached(key, value) {
+	if c.tagAttached(key, value) {
 		return nil, apiErr("FailedOperation.TagAttachedResource", "The tag %s:%s is attached to resources; detach it first.", key, value)
 	}
 	delete(pairs, k)
@@ -211,7 +211,7 @@ func describeTags(c *call, req *tag.DescribeTagsRequest) (*tag.DescribeTagsRespo
 	out := make([]*tag.TagWithDelete, 0, hi-lo)
 	for _, p := range match[lo:hi] {
 		canDelete := uint64(1)
-		if c.e.tagAttached(p.Key, p.Value) {
+		if c.tagAttached(p.Key, p.Value) {
 			canDelete = 0
 		}
 		out = append(out, &tag.TagWithDelete{TagKey: ptr(p.Key), TagValue: ptr(p.Value), CanDelete: ptr(canDelete), Category: ptr("Custom")})
