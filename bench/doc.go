@@ -1,5 +1,5 @@
 // Package bench measures tkeops under load: the cost of a no-op plan and of a fresh
-// apply of a generated fleet (bench/fleet) against the emulator with its real
+// apply of a generated fleet (internal/fleet) against the emulator with its real
 // per-action rate limits, set against the floors those limits and the emulator's
 // asynchronous timings impose, and the git side (a no-op poll, a load of a large
 // repository).

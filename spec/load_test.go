@@ -2,16 +2,14 @@ package spec
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
+	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"os"
 	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const invalidDir = "../examples/invalid"
 
@@ -61,19 +59,7 @@ func TestExamplesValid(t *testing.T) {
 func TestExamplesInvalid(t *testing.T) {
 	_, diags := Load(os.DirFS(invalidDir), ".")
 	got := formatDiags(diags)
-	golden := path.Join(invalidDir, "expected-errors.txt")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("diagnostics differ from %s (run go test ./spec -run TestExamplesInvalid -update to accept):\n%s", golden, lineDiff(string(want), got))
-	}
+	goldenfile.Assert(t, path.Join(invalidDir, "expected-errors.txt"), []byte(got))
 	// Every file but base.yaml demonstrates at least one rule, says so in a comment,
 	// and every diagnostic has a file:line:column.
 	entries, err := os.ReadDir(invalidDir)
@@ -98,32 +84,6 @@ func TestExamplesInvalid(t *testing.T) {
 			t.Errorf("diagnostic without a position: %s", d.Error())
 		}
 	}
-}
-
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	inW, inG := map[string]bool{}, map[string]bool{}
-	for _, l := range w {
-		inW[l] = true
-	}
-	for _, l := range g {
-		inG[l] = true
-	}
-	var b strings.Builder
-	for _, l := range w {
-		if !inG[l] {
-			fmt.Fprintf(&b, "- %s\n", l)
-		}
-	}
-	for _, l := range g {
-		if !inW[l] {
-			fmt.Fprintf(&b, "+ %s\n", l)
-		}
-	}
-	if b.Len() == 0 {
-		return "(same lines, different order)"
-	}
-	return b.String()
 }
 
 const vpcDoc = `apiVersion: tkeops.io/v1alpha1

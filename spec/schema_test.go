@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,7 +34,7 @@ func TestSchemaComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	if *update {
+	if goldenfile.Update() {
 		if err := os.WriteFile("schema_comments.json", got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/plan"

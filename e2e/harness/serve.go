@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/gitea"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"

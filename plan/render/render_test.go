@@ -2,19 +2,14 @@ package render
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/tkeops/tkeops/diff"
+	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func fixture() *plan.Plan {
 	np := spec.Addr{Kind: spec.KindNodePool, Name: "general"}
@@ -65,19 +60,7 @@ func fixture() *plan.Plan {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want, +got):\n%s", name, d)
-	}
+	goldenfile.Assert(t, filepath.Join("testdata", name), got)
 }
 
 func TestRender(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/internal/fleet"
 )
 
 func main() {

@@ -25,7 +25,7 @@ import (
 	"time"
 
 	"github.com/tkeops/tkeops/bench"
-	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
 )

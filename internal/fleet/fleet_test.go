@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/bench/fleet"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/spec"
 )
