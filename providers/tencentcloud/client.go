@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -23,11 +24,15 @@ import (
 	"github.com/tkeops/tkeops/providers"
 )
 
-// Options configure a Connector. SecretID, SecretKey and Owner are required.
+// Options configure a Connector. Owner, and Credential or SecretID and SecretKey, are
+// required.
 type Options struct {
-	// SecretID and SecretKey sign every request (TC3-HMAC-SHA256, by the SDK). The
-	// package never reads the environment: the command passes
-	// TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY in.
+	// Credential signs every request (TC3-HMAC-SHA256, by the SDK). It is the SDK's
+	// own interface, so temporary credentials (an assumed role, TKE pod identity, the
+	// CVM role) renew themselves before they expire as the SDK signs; package
+	// credentials builds it. The package never reads the environment.
+	Credential common.CredentialIface `json:"-"`
+	// SecretID and SecretKey are a fixed key pair, used when Credential is nil.
 	SecretID  string
 	SecretKey Secret
 	// Endpoint overrides the API host for every service, "host:port" (optionally with a
@@ -62,6 +67,9 @@ type Options struct {
 	OnRetry func(action, code string) `json:"-"`
 }
 
+// secretIDRE matches a Tencent Cloud SecretId (long-term or temporary).
+var secretIDRE = regexp.MustCompile(`\bAKID[0-9A-Za-z]{8,}`)
+
 // DefaultRateLimits are the client-side limits per action, below the server limits
 // of API digest §5.1 (TKE about 20/s per action, VPC about 100/s), keyed as in
 // Options.RateLimits.
@@ -90,10 +98,10 @@ var _ providers.Connector = (*Connector)(nil)
 // NewConnector checks the options and returns a Connector.
 func NewConnector(opts Options) (*Connector, error) {
 	var missing []string
-	if opts.SecretID == "" {
+	if opts.Credential == nil && opts.SecretID == "" {
 		missing = append(missing, "SecretID")
 	}
-	if opts.SecretKey == "" {
+	if opts.Credential == nil && opts.SecretKey == "" {
 		missing = append(missing, "SecretKey")
 	}
 	if opts.Owner == "" {
@@ -130,7 +138,11 @@ func NewConnector(opts Options) (*Connector, error) {
 		if key != "" {
 			s = strings.ReplaceAll(s, key, secret.Redacted)
 		}
-		return strings.ReplaceAll(s, id, secret.Redacted)
+		if id != "" {
+			s = strings.ReplaceAll(s, id, secret.Redacted)
+		}
+		// Temporary credentials change as they renew; their IDs have the AKID form.
+		return secretIDRE.ReplaceAllString(s, secret.Redacted)
 	}
 	return &Connector{opts: opts, log: log, scrub: scrub, limits: map[string]*rate.Limiter{}}, nil
 }
@@ -146,7 +158,10 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if region == "" {
 		return nil, errors.New("tencentcloud: connect: empty region")
 	}
-	cred := common.NewCredential(c.opts.SecretID, string(c.opts.SecretKey))
+	cred := c.opts.Credential
+	if cred == nil {
+		cred = common.NewCredential(c.opts.SecretID, string(c.opts.SecretKey))
+	}
 	cpf := profile.NewClientProfile() // keeps DisableRegionBreaker=true: never reach for a backup domain
 	cpf.Language = "en-US"
 	cpf.HttpProfile.ReqTimeout = int((c.opts.CallTimeout + time.Second - 1) / time.Second)
