@@ -70,6 +70,13 @@ func (o *applyOptions) complete(args []string) error {
 	if len(args) == 1 {
 		o.arg = args[0]
 	}
+	o.specDir = o.arg
+	if isPlanFile(o.arg) {
+		o.specDir = o.dir
+		if o.specDir == "" {
+			o.specDir = planSourceDir(o.arg)
+		}
+	}
 	return o.engineOptions.complete()
 }
 

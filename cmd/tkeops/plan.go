@@ -39,6 +39,12 @@ type engineOptions struct {
 	nodes         bool
 	extranet      bool
 	kubeconfigDir string
+	// cloud says how requests are signed and in which account (account.go).
+	cloud cloudOptions
+	// specDir is the spec directory of the run, which decides its account.
+	specDir string
+	// ownerExplicit is set when --owner or $TKEOPS_OWNER names the owner.
+	ownerExplicit bool
 }
 
 func (o *engineOptions) addFlags(cmd *cobra.Command) {
@@ -50,12 +56,14 @@ func (o *engineOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.nodes, "nodes", true, "also reach into clusters through their API server: node label/taint drift, drain before scale-in and pool deletion, node readiness, baseline manifests (--nodes=false: the cloud side only)")
 	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "reach API servers through their public endpoint when both are open")
 	cmd.Flags().StringVar(&o.kubeconfigDir, "kubeconfig-dir", "", "directory of kubeconfigs named <cluster name>.yaml, used instead of fetching one from the cloud")
+	o.cloud.addFlags(cmd)
 }
 
 func (o *engineOptions) complete() error {
 	if o.owner == "" {
 		o.owner = os.Getenv(envOwner)
 	}
+	o.ownerExplicit = o.owner != ""
 	if o.owner == "" {
 		o.owner = "tkeops"
 	}
@@ -76,13 +84,14 @@ func (o *engineOptions) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// connector builds the Tencent Cloud connector from the environment's credentials.
+// connector builds the Tencent Cloud connector with the run's credentials (the SDK's
+// providers: see account.go).
 func (o *engineOptions) connector(log *slog.Logger) (*tencentcloud.Connector, error) {
-	id, key := os.Getenv(envSecretID), os.Getenv(envSecretKey)
-	if id == "" || key == "" {
-		return nil, fmt.Errorf("no credentials: set %s and %s", envSecretID, envSecretKey)
+	cred, err := o.cloud.credential(o.endpoint)
+	if err != nil {
+		return nil, err
 	}
-	opts := tencentcloud.Options{SecretID: id, SecretKey: tencentcloud.Secret(key), Endpoint: o.endpoint, Owner: o.owner, Logger: log}
+	opts := tencentcloud.Options{Credential: cred, Endpoint: o.endpoint, Owner: o.owner, Logger: log}
 	if o.endpoint != "" {
 		opts.Scheme = "HTTP"
 	}
@@ -95,6 +104,9 @@ func (o *engineOptions) connector(log *slog.Logger) (*tencentcloud.Connector, er
 
 func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
 	log := o.logger(streams.ErrOut)
+	if err := o.useAccount(streams.ErrOut); err != nil {
+		return nil, err
+	}
 	conn, err := o.connector(log)
 	if err != nil {
 		return nil, err
@@ -173,7 +185,10 @@ Output: -o text (default; coloured on a terminal, --no-color to turn off), -o ma
 spelled -out FILE, as in terraform) saves the plan for 'tkeops apply FILE', which
 refuses if live state or the specs change in between.
 
-Credentials come from TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY.
+Credentials come from the Tencent Cloud SDK's providers: TENCENTCLOUD_SECRET_ID and
+TENCENTCLOUD_SECRET_KEY, ~/.tencentcloud/credentials, TKE pod identity or the CVM role
+(--credentials picks one), with --role-arn assumed on top. A repository with
+.tkeops/accounts.yaml names the account and role of each directory instead.
 
 Exit status:
   0  no changes
@@ -221,6 +236,7 @@ func (o *planOptions) complete(args []string) error {
 	if len(args) == 1 {
 		o.dir = args[0]
 	}
+	o.specDir = o.dir
 	switch o.output {
 	case "text", "markdown", "json":
 	default:
