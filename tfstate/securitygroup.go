@@ -30,7 +30,7 @@ func securityGroupConverter() converter {
 			}
 			switch {
 			case len(sources) == 0:
-				notes = append(notes, "the state holds no rules for this group: its rules are left unmanaged (tkeops export reads them from the cloud)")
+				notes = append(notes, "the state holds no rules for this group, so the spec declares none, and applying it would remove the rules the group has in the cloud: add them (tkeops export prints them) before you adopt")
 			case len(sources) > 1:
 				notes = append(notes, "its rules come from "+strings.Join(sources, ", ")+"; tkeops keeps them as one ordered list per direction: check the order")
 			}
