@@ -63,6 +63,17 @@ func newWorld(t *testing.T) *world {
 	return &world{ctx: ctx, srv: srv, conn: conn, ids: ids}
 }
 
+// connector is a connector of the world's account for another owner.
+func (w *world) connector(t *testing.T, owner string) *tencentcloud.Connector {
+	t.Helper()
+	conn, err := tencentcloud.NewConnector(tencentcloud.Options{SecretID: secretID, SecretKey: tencentcloud.Secret(secretKey),
+		Endpoint: w.srv.Endpoint, Scheme: "HTTP", Owner: owner, RateLimits: map[string]float64{"*": 5000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 func (w *world) connect(_ context.Context, region string) (export.Inventory, error) {
 	return w.conn.ConnectRegion(region)
 }

@@ -39,6 +39,14 @@ type Options struct {
 	// Baseline, when set, diffs and applies clusters' baseline manifests
 	// (spec.baseline.path); nil leaves them alone.
 	Baseline providers.Baseline
+	// Adopt lets plans take existing resources under management: a wanted resource
+	// that is missing is matched to the live one it describes (AdoptIDs, else its one
+	// namesake) and an adopt step writes the ownership tags on it (adopt.go). Only
+	// `tkeops adopt` sets it; a resource another owner holds is never adopted.
+	Adopt bool
+	// AdoptIDs names the live resource to adopt for an address, where its cloud name
+	// is not the document's name.
+	AdoptIDs map[spec.Addr]string
 	// Rules is the mutability table; nil takes the connector's own when it carries one
 	// (it implements spec.Mutability, as the Tencent Cloud connector does).
 	Rules spec.Mutability

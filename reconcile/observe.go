@@ -30,6 +30,9 @@ type scope struct {
 	// adopted are existing resources referenced by ID (spec.Ref{ID}), observed to
 	// check they exist; keyed by cloud ID. tkeops never changes or deletes them.
 	adopted map[string]providers.Observation
+	// adopting are the wanted resources being adopted (Options.Adopt), with how each
+	// was found; their observations are the live resources they take over.
+	adopting map[spec.Addr]string
 	// nodeDrift holds the in-cluster changes node pools need (Options.Nodes).
 	nodeDrift map[spec.Addr][]diff.Change
 	// unreachable are the node pools whose cluster's API server could not be reached.
@@ -72,7 +75,7 @@ func newScope(set *spec.Set) *scope {
 	s := &scope{
 		set: set, byAddr: map[spec.Addr]spec.Resource{}, region: map[spec.Addr]string{},
 		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
-		adopted: map[string]providers.Observation{}, nodeDrift: map[spec.Addr][]diff.Change{},
+		adopted: map[string]providers.Observation{}, adopting: map[spec.Addr]string{}, nodeDrift: map[spec.Addr][]diff.Change{},
 		unreachable: map[spec.Addr]bool{}, scaleIns: map[spec.Addr]scaleIn{}, baselines: map[spec.Addr]baselineDiff{},
 	}
 	if set == nil {
@@ -114,6 +117,9 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 				return nil, f.err
 			}
 			s.merge(kind, regions[i], f)
+		}
+		if err := e.adoptKind(ctx, s, kind); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.observeAdopted(ctx, s); err != nil {

@@ -121,13 +121,17 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		pl.add(addr, &st)
 		return nil
 	}
-	if !o.Owned {
+	_, adopting := pl.s.adopting[addr]
+	if !o.Owned && !adopting {
 		pl.note(addr, "", fmt.Sprintf("%s exists without the ownership tag of %q: tkeops adopts it, updates it to match, and never deletes it", o.ID, pl.e.opts.Owner))
 	}
 	res := diff.Compare(rr, o.Live, pl.e.rules, diff.Written(written(r)))
 	res.Changes = pl.localOnly(addr, res.Changes)
 	if ch, ok := pl.deletionPolicyChange(r, o); ok {
 		res.Changes = append(res.Changes, ch)
+	}
+	if adopting {
+		res.Changes = pl.planAdopt(r, o, base, res.Changes) // adopt.go
 	}
 	for _, u := range res.Unmanaged {
 		pl.note(addr, u.Path, fmt.Sprintf("not in the spec, so not managed: the live value (%v) stays as it is; declare the field to manage it", show(u.Live)))
@@ -220,7 +224,7 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 		// Same name, no ownership tags: most likely tkeops' own resource whose tags
 		// were removed. Creating another would leave two.
 		st.Reason = plan.ReasonForbidden
-		st.Blocked = fmt.Sprintf("%s already exists in the cloud as %s without tkeops' ownership tags (were they removed?); creating it again would make a second one. Restore the tags %s=%s and %s=%s on it, reference it by ID, or rename it in the spec",
+		st.Blocked = fmt.Sprintf("%s already exists in the cloud as %s without tkeops' ownership tags (were they removed?); creating it again would make a second one. Take it over with 'tkeops adopt' (or restore the tags %s=%s and %s=%s on it), reference it by ID, or rename it in the spec",
 			addr, strings.Join(ns, ", "), providers.TagOwner, pl.e.opts.Owner, providers.TagName, addr)
 	}
 	pl.add(addr, &st)
