@@ -75,6 +75,9 @@ type Plan struct {
 	FormatVersion string `json:"formatVersion"`
 	// Owner is the tkeops instance name the ownership tags carry.
 	Owner string `json:"owner"`
+	// Account is the account every step runs in (its name in .tkeops/accounts.yaml,
+	// with its UIN and role); "" when the repository names no accounts.
+	Account string `json:"account,omitempty"`
 	// Revision the specs came from (a git commit), when known.
 	Revision string `json:"revision,omitempty"`
 	// Observed is a digest of every observation the plan was built from. Applying a

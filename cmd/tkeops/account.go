@@ -109,12 +109,12 @@ func (o *engineOptions) useAccount(w io.Writer) error {
 	return nil
 }
 
-// accountName is the name of the run's account, "" without an accounts file.
-func (o *engineOptions) accountName() string {
+// accountLabel names the run's account for plans ("" without an accounts file).
+func (o *engineOptions) accountLabel() string {
 	if o.cloud.account == nil {
 		return ""
 	}
-	return o.cloud.account.Name
+	return o.cloud.account.String()
 }
 
 // specFiles lists the spec files under dir the loader would read (hidden files and

@@ -97,6 +97,7 @@ func (o *applyOptions) run(ctx context.Context, streams IOStreams) error {
 		copts.Rounds, copts.RoundDone = 1, func(r reconcile.Round) { printer.Summary(r.Result) }
 	} else {
 		copts.Confirm = func(p *plan.Plan) (bool, error) {
+			p.Account = o.accountLabel()
 			if err := render.Text(streams.Out, p, ropts); err != nil {
 				return false, err
 			}
@@ -155,6 +156,9 @@ func (o *applyOptions) savedPlan() (*plan.Plan, string, error) {
 	}
 	if p.Owner != o.owner {
 		return nil, "", fmt.Errorf("%s was planned for owner %q, not %q: pass --owner %s", o.arg, p.Owner, o.owner, p.Owner)
+	}
+	if p.Account != o.accountLabel() {
+		return nil, "", fmt.Errorf("%s was planned in account %q, but its directory is now planned in %q: plan again", o.arg, p.Account, o.accountLabel())
 	}
 	if p.AllowDestroy && !o.allowDestroy {
 		return nil, "", fmt.Errorf("%s was planned with --allow-destroy: pass it to apply too", o.arg)

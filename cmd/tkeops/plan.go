@@ -259,6 +259,7 @@ func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
 		return err
 	}
 	p.Diagnostics = append(diags, p.Diagnostics...)
+	p.Account = o.accountLabel()
 	if abs, err := filepath.Abs(o.dir); err == nil {
 		p.SourceDir = abs
 	}

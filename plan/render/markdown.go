@@ -13,11 +13,14 @@ import (
 func Markdown(w io.Writer, p *plan.Plan) error {
 	b := &strings.Builder{}
 	if p.Empty() && len(p.Blocked()) == 0 && !p.HasErrors() {
-		fmt.Fprintf(b, "### tkeops plan: no changes\n\nLive state matches the specs (owner `%s`).\n", p.Owner)
+		fmt.Fprintf(b, "### tkeops plan: no changes\n\nLive state matches the specs (owner `%s`%s).\n", p.Owner, accountSuffix(p))
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	fmt.Fprintf(b, "### tkeops plan: %s\n\n", strings.TrimPrefix(SummaryLine(p), "Plan: "))
+	if p.Account != "" {
+		fmt.Fprintf(b, "Every step runs in account %s.\n\n", escape(p.Account))
+	}
 	if p.HasErrors() {
 		b.WriteString("**Errors:**\n\n")
 		for _, d := range p.Diagnostics {
@@ -91,4 +94,12 @@ func verb(st plan.Step) string {
 		v += " (blocked)"
 	}
 	return v
+}
+
+// accountSuffix names the plan's account after its owner, when it has one.
+func accountSuffix(p *plan.Plan) string {
+	if p.Account == "" {
+		return ""
+	}
+	return ", account " + escape(p.Account)
 }

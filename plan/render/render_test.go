@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tkeops/tkeops/diff"
@@ -99,5 +100,21 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	if _, err := plan.Decode(bytes.NewBufferString(`{"formatVersion":"9.0"}`)); err == nil {
 		t.Error("a plan of another major format version was accepted")
+	}
+}
+
+func TestAccountInHeader(t *testing.T) {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Owner: "prod", Account: "production (UIN 100000000001, default)"}
+	var text, md strings.Builder
+	if err := Text(&text, p, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{text.String(), md.String()} {
+		if !strings.Contains(out, "account production (UIN 100000000001, default)") {
+			t.Errorf("the plan does not say its account:\n%s", out)
+		}
 	}
 }

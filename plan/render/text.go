@@ -84,12 +84,12 @@ func Text(w io.Writer, p *plan.Plan, opts Options) error {
 	c := opts.palette()
 	writeDiagnostics(b, p, c)
 	if p.Empty() && len(p.Blocked()) == 0 {
-		fmt.Fprintf(b, "%sNo changes.%s Live state matches the specs (owner %q).\n", c.bold+c.green, c.reset, p.Owner)
+		fmt.Fprintf(b, "%sNo changes.%s Live state matches the specs (%s).\n", c.bold+c.green, c.reset, where(p))
 		writeNotes(b, p, c)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(b, "tkeops will perform the following actions (owner %q):\n", p.Owner)
+	fmt.Fprintf(b, "tkeops will perform the following actions (%s):\n", where(p))
 	for _, st := range p.Steps {
 		if st.Action == plan.ActionNoOp {
 			continue
@@ -307,4 +307,13 @@ func writeSummary(b *strings.Builder, p *plan.Plan, c palette) {
 	if !p.CanApply() && len(p.Blocked()) > 0 {
 		fmt.Fprintf(b, "%sThis plan cannot be applied: %d step(s) blocked (see above).%s\n", c.red, len(p.Blocked()), c.reset)
 	}
+}
+
+// where names the owner of a plan and, with accounts, the account its steps run in.
+func where(p *plan.Plan) string {
+	s := fmt.Sprintf("owner %q", p.Owner)
+	if p.Account != "" {
+		s += ", account " + p.Account
+	}
+	return s
 }
