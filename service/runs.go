@@ -279,6 +279,7 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 		s.last, s.finished = attempt{rev: rev, ok: true}, rev
 		s.mu.Unlock()
 		s.log.Info("sync: the head already has its final apply status", "revision", short(rev))
+		s.planDeferred()
 		return
 	}
 
@@ -301,6 +302,7 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 			s.finished = rev
 		}
 	}()
+	defer s.planDeferred()
 
 	for _, c := range r.run.Covers {
 		r.statusOn(ctx, c, forge.StatePending, "superseded by "+short(rev)+", applying it")
@@ -506,6 +508,9 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		s.log.Warn("plan: fetch the branch head", "change", t.change, "error", err)
 		return
 	}
+	if s.waitForApply(t, base) {
+		return
+	}
 	key := head + ":" + base
 	s.mu.Lock()
 	done := s.planned[t.change] == key
@@ -597,6 +602,32 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	}
 	r.comment(ctx, planComment(head, base, s.opts.Branch, line, s.opts.RenderMarkdown(p), r.targetURL(), approval, notes))
 	r.finish(ctx, forge.StateSuccess, runstore.StateSucceeded, runstore.ResultSucceeded, line, line, "")
+}
+
+// waitForApply defers a plan on a base whose apply has not run yet: planned
+// now, the merge would show as to create what the base's own apply is about
+// to create. The apply queues the deferred plans when it ends.
+func (s *Service) waitForApply(t trigger, base string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last.rev == base {
+		return false
+	}
+	s.deferred[t.change] = t
+	s.log.Debug("plan: waits for the base's apply", "change", t.change, "base", short(base))
+	go s.enqueue(trigger{kind: kindSync, rev: base, origin: "base of a pull request"})
+	return true
+}
+
+// planDeferred queues the plans that waited for an apply.
+func (s *Service) planDeferred() {
+	s.mu.Lock()
+	waiting := s.deferred
+	s.deferred = map[int]trigger{}
+	s.mu.Unlock()
+	for _, t := range waiting {
+		s.enqueue(t)
+	}
 }
 
 func (s *Service) remember(change int, key string) {

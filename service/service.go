@@ -129,6 +129,8 @@ type Service struct {
 	changes map[int]forge.Change
 	// notes are said in a pull request's next plan comment (refused commands).
 	notes map[int][]string
+	// deferred are plans waiting for the apply of their base.
+	deferred map[int]trigger
 	// finished is the newest commit of the branch this process gave a final
 	// apply status; older ones need no look.
 	finished string
@@ -198,14 +200,15 @@ func New(opts Options) (*Service, error) {
 		opts.RenderJSON = func(p *plan.Plan) ([]byte, error) { return json.MarshalIndent(p, "", "  ") }
 	}
 	s := &Service{
-		opts:    opts,
-		log:     opts.Logger,
-		metrics: opts.Metrics,
-		queued:  map[string]int{},
-		wake:    make(chan struct{}, 1),
-		planned: map[int]string{},
-		changes: map[int]forge.Change{},
-		notes:   map[int][]string{},
+		opts:     opts,
+		log:      opts.Logger,
+		metrics:  opts.Metrics,
+		queued:   map[string]int{},
+		wake:     make(chan struct{}, 1),
+		planned:  map[int]string{},
+		changes:  map[int]forge.Change{},
+		notes:    map[int][]string{},
+		deferred: map[int]trigger{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

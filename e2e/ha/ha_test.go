@@ -44,7 +44,9 @@ func TestTwoReplicasLoseNothing(t *testing.T) {
 	bin := harness.Binary(t)
 	rig := harness.StartServeRig(t, bin, harness.ServeRigOptions{Stacks: 1, PollInterval: "2s", Replicas: 2,
 		Timing: emulator.Timing{ClusterCreate: 2 * time.Second, NodePoolCreate: 6 * time.Second, NodeJoin: 2 * time.Second}})
-	waitFinal(t, rig, rig.First, forge.DefaultApplyContext, "success", 3*time.Minute)
+	if st := rig.WaitFinal(t, rig.First, forge.DefaultApplyContext, 3*time.Minute); st.State != "success" {
+		t.Fatalf("first apply: %+v", st)
+	}
 
 	// Pull requests, each its own branch off the first commit.
 	heads := map[int]string{}
@@ -59,7 +61,7 @@ func TestTwoReplicasLoseNothing(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Minute)
 	for n, head := range heads {
-		st := waitFinal(t, rig, head, forge.DefaultPlanContext, "", time.Until(deadline))
+		st := rig.WaitFinal(t, head, forge.DefaultPlanContext, time.Until(deadline))
 		if st.State != "success" || !strings.HasPrefix(st.Description, "1 to create, 0 to update, 0 to destroy") {
 			t.Errorf("PR #%d: plan status %s %q", n, st.State, st.Description)
 		}
@@ -102,7 +104,7 @@ func TestTwoReplicasLoseNothing(t *testing.T) {
 	pushMain(t, rig)
 
 	for _, rev := range []string{slow, next} {
-		st := waitFinal(t, rig, rev, forge.DefaultApplyContext, "", 4*time.Minute)
+		st := rig.WaitFinal(t, rev, forge.DefaultApplyContext, 4*time.Minute)
 		if st.State != "success" {
 			t.Errorf("commit %s: apply status %s %q", rev[:12], st.State, st.Description)
 		}
@@ -142,40 +144,4 @@ func waitPending(t *testing.T, rig *harness.ServeRig, rev string, budget time.Du
 	}
 	t.Fatalf("no pending apply status on %s within %s", rev, budget)
 	return nil
-}
-
-// waitFinal waits for the newest status of context on rev to be final (and
-// want, when set) and returns it.
-func waitFinal(t *testing.T, rig *harness.ServeRig, rev, context, want string, budget time.Duration) struct{ State, Description string } {
-	t.Helper()
-	deadline := time.Now().Add(budget)
-	var last struct{ State, Description string }
-	for {
-		for _, s := range rig.Gitea.Statuses(t, rig.Repo, rev) {
-			if s.Context == context {
-				last.State, last.Description = s.State, s.Description
-				break
-			}
-		}
-		if last.State != "" && last.State != "pending" {
-			if want != "" && last.State != want {
-				t.Fatalf("%s on %s: %s %q, want %s", context, rev[:12], last.State, last.Description, want)
-			}
-			return last
-		}
-		if time.Now().After(deadline) {
-			for _, rep := range rig.Replicas {
-				t.Logf("%s output:\n%s", rep.Name, tail(rep.Process.Output(), 6000))
-			}
-			t.Fatalf("no final %s status on %s within %s (now %q)", context, rev[:12], budget, last.State)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }

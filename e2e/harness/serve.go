@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -454,4 +456,78 @@ func (r *ServeRig) ApplyState(t *testing.T, rev string) (state, description stri
 		}
 	}
 	return "", ""
+}
+
+// PushPayload is a Gitea push event body for main at rev in the rig's repository.
+func (r *ServeRig) PushPayload(rev string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": rev,
+		"repository": map[string]any{"full_name": r.Repo.FullName()},
+	})
+	return b
+}
+
+// Sign is the hex HMAC-SHA256 of body under secret (X-Gitea-Signature).
+func Sign(secret, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// Deliver posts a Gitea push delivery to the first replica; sig may be empty.
+func (r *ServeRig) Deliver(t *testing.T, body []byte, sig, delivery string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, r.URL+"/hooks/gitea", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Gitea-Event", "push")
+	req.Header.Set("X-Gitea-Delivery", delivery)
+	if sig != "" {
+		req.Header.Set("X-Gitea-Signature", sig)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// Status is a commit status's state and description.
+type Status struct{ State, Description string }
+
+// WaitFinal waits for the newest status of context on rev to be final and
+// returns it; past budget the test fails with every replica's output.
+func (r *ServeRig) WaitFinal(t *testing.T, rev, context string, budget time.Duration) Status {
+	t.Helper()
+	return r.WaitStatus(t, rev, context, budget, func(s Status) bool { return s.State != "" && s.State != "pending" })
+}
+
+// WaitStatus waits until the newest status of context on rev satisfies ok.
+func (r *ServeRig) WaitStatus(t *testing.T, rev, context string, budget time.Duration, ok func(Status) bool) Status {
+	t.Helper()
+	deadline := time.Now().Add(budget)
+	for {
+		var last Status
+		for _, s := range r.Gitea.Statuses(t, r.Repo, rev) {
+			if s.Context == context {
+				last = Status{s.State, s.Description}
+				break
+			}
+		}
+		if ok(last) {
+			return last
+		}
+		if time.Now().After(deadline) {
+			for _, rep := range r.Replicas {
+				out := rep.Process.Output()
+				t.Logf("%s output (tail):\n%s", rep.Name, out[max(0, len(out)-6000):])
+			}
+			t.Fatalf("%s on %s: no wanted status within %s (now %q %q)", context, rev[:12], budget, last.State, last.Description)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }

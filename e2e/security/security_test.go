@@ -3,13 +3,9 @@ package security
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,28 +41,28 @@ func TestServeSecurity(t *testing.T) {
 
 	t.Run("webhook abuse is refused", func(t *testing.T) {
 		before := deliveries(t, rig)
-		payload := pushPayload(rig, rig.First)
-		code, body := deliver(t, rig, payload, sign([]byte("not-the-secret"), payload), "abuse-1")
+		payload := rig.PushPayload(rig.First)
+		code, body := rig.Deliver(t, payload, harness.Sign([]byte("not-the-secret"), payload), "abuse-1")
 		outputs["webhook reply: bad signature"] = body
 		if code != http.StatusUnauthorized {
 			t.Errorf("bad signature: HTTP %d, want 401: %s", code, body)
 		}
-		code, body = deliver(t, rig, payload, "", "abuse-2")
+		code, body = rig.Deliver(t, payload, "", "abuse-2")
 		if code != http.StatusUnauthorized {
 			t.Errorf("no signature: HTTP %d, want 401: %s", code, body)
 		}
 		big := append(bytes.Clone(payload[:len(payload)-1]), []byte(`,"pad":"`+strings.Repeat("x", 70_000)+`"}`)...)
-		code, body = deliver(t, rig, big, sign([]byte(rig.WebhookSecret), big), "abuse-3")
+		code, body = rig.Deliver(t, big, harness.Sign([]byte(rig.WebhookSecret), big), "abuse-3")
 		outputs["webhook reply: too large"] = body
 		if code != http.StatusRequestEntityTooLarge {
 			t.Errorf("oversized body (signed): HTTP %d, want 413: %s", code, body)
 		}
-		code, body = deliver(t, rig, payload, sign([]byte(rig.WebhookSecret), payload), "delivery-once")
+		code, body = rig.Deliver(t, payload, harness.Sign([]byte(rig.WebhookSecret), payload), "delivery-once")
 		outputs["webhook reply: accepted"] = body
 		if code >= 300 {
 			t.Fatalf("valid delivery: HTTP %d: %s", code, body)
 		}
-		code, body = deliver(t, rig, payload, sign([]byte(rig.WebhookSecret), payload), "delivery-once")
+		code, body = rig.Deliver(t, payload, harness.Sign([]byte(rig.WebhookSecret), payload), "delivery-once")
 		outputs["webhook reply: replay"] = body
 		if code != http.StatusConflict {
 			t.Errorf("replayed delivery: HTTP %d, want 409: %s", code, body)
@@ -247,65 +243,11 @@ func deliveries(t *testing.T, rig *harness.ServeRig) map[string]float64 {
 	return out
 }
 
-func pushPayload(rig *harness.ServeRig, rev string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": rev,
-		"repository": map[string]any{"full_name": rig.Repo.FullName()},
-	})
-	return b
-}
-
-func sign(secret, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
-// deliver posts a Gitea push delivery to tkeops serve.
-func deliver(t *testing.T, rig *harness.ServeRig, body []byte, sig, delivery string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, rig.URL+"/hooks/gitea", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Gitea-Event", "push")
-	req.Header.Set("X-Gitea-Delivery", delivery)
-	if sig != "" {
-		req.Header.Set("X-Gitea-Signature", sig)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 // waitStatus waits for the newest status of context on rev to be final, and wants it.
 func waitStatus(t *testing.T, rig *harness.ServeRig, rev, context, want string) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		state := ""
-		for _, s := range rig.Gitea.Statuses(t, rig.Repo, rev) {
-			if s.Context == context {
-				state = s.State
-				break
-			}
-		}
-		switch state {
-		case "success", "failure", "error":
-			if state != want {
-				t.Fatalf("%s on %s: %s, want %s\n%s", context, rev[:8], state, want, rig.Serve.Output())
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s on %s: no final status after 3m (now %q)", context, rev[:8], state)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if st := rig.WaitFinal(t, rev, context, 3*time.Minute); st.State != want {
+		t.Fatalf("%s on %s: %s %q, want %s\n%s", context, rev[:8], st.State, st.Description, want, rig.Serve.Output())
 	}
 }
 

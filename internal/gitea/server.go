@@ -365,7 +365,40 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.Path, e.StatusCode, e.Body)
 }
 
+// CreateUser creates a user (not an admin, no repository access) and returns
+// an API token for it.
+func (s *Server) CreateUser(t testing.TB, name string) string {
+	t.Helper()
+	pw := name + "-Passw0rd!"
+	s.API(t, http.MethodPost, "/api/v1/admin/users", map[string]any{"username": name, "password": pw,
+		"email": name + "@example.com", "must_change_password": false}, nil)
+	var tok struct {
+		SHA1 string `json:"sha1"`
+	}
+	if err := s.doAs(context.Background(), http.MethodPost, "/api/v1/users/"+name+"/tokens",
+		map[string]any{"name": "t", "scopes": []string{"all"}}, &tok, name, pw, ""); err != nil {
+		t.Fatalf("gitea API: token for %s: %v", name, err)
+	}
+	return tok.SHA1
+}
+
+// APIAs calls the API with another user's token.
+func (s *Server) APIAs(t testing.TB, token, method, path string, in, out any) {
+	t.Helper()
+	if err := s.doAs(context.Background(), method, path, in, out, "", "", token); err != nil {
+		t.Fatalf("gitea API: %v", err)
+	}
+}
+
 func (s *Server) do(ctx context.Context, method, path string, in, out any, basic bool) error {
+	if basic {
+		return s.doAs(ctx, method, path, in, out, AdminUser, AdminPassword, "")
+	}
+	return s.doAs(ctx, method, path, in, out, "", "", s.Token)
+}
+
+// doAs calls the API with basic auth (user, password) or a token.
+func (s *Server) doAs(ctx context.Context, method, path string, in, out any, user, password, token string) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -380,10 +413,10 @@ func (s *Server) do(ctx context.Context, method, path string, in, out any, basic
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if basic {
-		req.SetBasicAuth(AdminUser, AdminPassword)
+	if user != "" {
+		req.SetBasicAuth(user, password)
 	} else {
-		req.Header.Set("Authorization", "token "+s.Token)
+		req.Header.Set("Authorization", "token "+token)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/tkeops/tkeops/service"
 	"github.com/tkeops/tkeops/service/config"
 	"github.com/tkeops/tkeops/service/leader"
+	"github.com/tkeops/tkeops/service/notify"
 	"github.com/tkeops/tkeops/source"
 )
 
@@ -98,6 +99,10 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err != nil {
 		return nil, err
 	}
+	notifier, err := newNotifier(cfg, secrets, log)
+	if err != nil {
+		return nil, err
+	}
 	a.svc, err = service.New(service.Options{
 		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(cfg.Git.Path))}, Forge: fc, Store: store, Metrics: a.metrics,
 		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
@@ -106,7 +111,7 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
 		Contexts: cfg.Contexts, ExternalURL: cfg.ExternalURL, PRComments: *cfg.Forge.PRComments,
 		ShutdownGrace:  time.Duration(cfg.ShutdownGrace),
-		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON,
+		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON, Notify: notifier,
 	})
 	if err != nil {
 		return nil, err
@@ -145,6 +150,25 @@ func openStore(cfg config.Config, log *slog.Logger) (runstore.Store, error) {
 			Retain: cfg.RunStore.Retain, ReplayWindow: window, Logger: log.With("component", "runstore")})
 	}
 	return runstore.Open(filepath.Join(cfg.DataDir, "runs.db"), runstore.Options{Retain: cfg.RunStore.Retain, ReplayWindow: window})
+}
+
+// newNotifier builds the notifications' sender; nil without any.
+func newNotifier(cfg config.Config, secrets config.Secrets, log *slog.Logger) (func(context.Context, service.Notice), error) {
+	if len(cfg.Notifications) == 0 {
+		return nil, nil
+	}
+	sinks := make([]notify.Sink, len(cfg.Notifications))
+	for i, n := range cfg.Notifications {
+		sinks[i] = notify.Sink{Kind: n.Kind, URL: secrets.NotificationURLs[i], FailuresOnly: n.FailuresOnly}
+		for _, r := range n.Runs {
+			sinks[i].Runs = append(sinks[i].Runs, runstore.Kind(r))
+		}
+	}
+	n, err := notify.New(sinks, log.With("component", "notify"))
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	return n.Notify, nil
 }
 
 func orUnknown(s string) string {

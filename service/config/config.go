@@ -54,6 +54,8 @@ type Config struct {
 	LeaderElection LeaderElection `json:"leaderElection"`
 	RunStore       RunStore       `json:"runStore"`
 	Auth           Auth           `json:"auth"`
+	// Notifications tell other systems about applies and drift reports.
+	Notifications []Notification `json:"notifications"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
 	ShutdownGrace Duration `json:"shutdownGrace"`
 }
@@ -117,6 +119,19 @@ type Drift struct {
 	Schedule string `json:"schedule"`
 	// AutoCorrect applies what the drift report finds. Off by default.
 	AutoCorrect bool `json:"autoCorrect"`
+}
+
+// Notification is one destination of run notices.
+type Notification struct {
+	// Kind is webhook (a JSON document per run) or slack (a Slack-compatible
+	// incoming webhook message).
+	Kind string `json:"kind"`
+	// URL is a secret: a Slack webhook URL is a credential.
+	URL SecretRef `json:"url"`
+	// Runs are the kinds of run to tell about: apply, drift (default both).
+	Runs []string `json:"runs"`
+	// FailuresOnly skips runs that succeeded.
+	FailuresOnly bool `json:"failuresOnly"`
 }
 
 // Auth guards the web page and the API.
@@ -382,6 +397,16 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("forge.kind %q: want %s or %s", c.Forge.Kind, strings.Join(forge.Kinds(), ", "), ForgeNone))
 	}
+	for i, n := range c.Notifications {
+		if n.Kind != "webhook" && n.Kind != "slack" {
+			errs = append(errs, fmt.Errorf("notifications[%d].kind %q: want webhook or slack", i, n.Kind))
+		}
+		for _, r := range n.Runs {
+			if r != "apply" && r != "drift" {
+				errs = append(errs, fmt.Errorf("notifications[%d].runs: %q: want apply or drift", i, r))
+			}
+		}
+	}
 	switch c.Forge.ForkPullRequests {
 	case "refuse", "validate", "plan":
 	default:
@@ -414,6 +439,8 @@ func (c *Config) Validate() error {
 // as [redacted] everywhere.
 type Secrets struct {
 	GitToken, GitSSHKey, ForgeToken, WebhookSecret, CloudID, CloudKey, BearerToken secret.Value
+	// NotificationURLs are the notifications' URLs, in order.
+	NotificationURLs []secret.Value
 }
 
 func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
@@ -433,6 +460,13 @@ func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
 	get(&s.CloudID, c.Cloud.SecretID, "cloud.secretID")
 	get(&s.CloudKey, c.Cloud.SecretKey, "cloud.secretKey")
 	get(&s.BearerToken, c.Auth.BearerToken, "auth.bearerToken")
+	s.NotificationURLs = make([]secret.Value, len(c.Notifications))
+	for i, n := range c.Notifications {
+		get(&s.NotificationURLs[i], n.URL, fmt.Sprintf("notifications[%d].url", i))
+		if s.NotificationURLs[i] == "" && !n.URL.Set() {
+			errs = append(errs, fmt.Errorf("notifications[%d].url is required (file: or env:)", i))
+		}
+	}
 	if s.CloudID == "" || s.CloudKey == "" {
 		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", EnvSecretID, EnvSecretKey))
 	}

@@ -89,6 +89,16 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 			file:    "git: {url: https://x/a.git}\nforge: {kind: github}\n",
 			wantErr: "forge.repo is required",
 		},
+		"bad notification": {
+			reason:  "notification kinds and run kinds are checked",
+			file:    "git: {url: https://x/a.git}\nnotifications: [{kind: pager, url: {env: X}, runs: [plan]}]\n",
+			wantErr: `notifications[0].kind "pager": want webhook or slack`,
+		},
+		"embedded store with leader election": {
+			reason:  "replicas cannot share a file: the shared store is the Kubernetes one",
+			file:    "git: {url: https://x/a.git}\nleaderElection: {enabled: true}\nrunStore: {backend: embedded}\n",
+			wantErr: "runStore.backend embedded cannot be shared",
+		},
 		"unknown forge": {
 			reason:  "forge kinds are listed",
 			file:    "git: {url: https://x/a.git}\nforge: {kind: bitbucket}\n",
