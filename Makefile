@@ -46,6 +46,10 @@ gitea-bin:
 helm-bin:
 	bash hack/helm/build.sh
 
+## chromium: Debian's Chromium for the web page's screenshot test, when missing.
+chromium:
+	bash hack/chromium/install.sh
+
 ## node-sdk: the official Node.js SDK from npm, for the emulator's conformance suite (e2e/conformance).
 node-sdk:
 	bash hack/node-sdk/install.sh

@@ -148,7 +148,7 @@ func viewOf(p *plan.Plan) *planView {
 			Addr: st.Addr.String(), Kind: string(st.Addr.Kind), Name: st.Addr.Name, APIAction: st.APIAction,
 			Reason: string(st.Reason), Blocked: st.Blocked, Notes: st.Notes}
 		for _, c := range st.Changes {
-			sv.Changes = append(sv.Changes, changeView{Path: c.Path, Before: showValue(c.Before), After: showValue(c.After), Class: string(c.Class), Note: c.Note})
+			sv.Changes = append(sv.Changes, changeView{Path: c.Path, Before: showValue(c.Before), After: showValue(c.After), Class: c.Class.String(), Note: c.Note})
 		}
 		if st.Blocked != "" {
 			sv.Class = "blocked"
