@@ -140,7 +140,14 @@ func (s *Service) route(ev forge.Event) {
 			delete(s.changes, ev.Change)
 			s.mu.Unlock()
 			if ev.Merged || ev.Action == forge.ActionMerged {
-				// The push to the branch triggers the same sync; it coalesces.
+				// The push to the branch triggers the same sync; it coalesces. An
+				// apply that did not succeed runs again: the forge may have linked
+				// the merge commit to this pull request (and its approvals) only now.
+				s.mu.Lock()
+				if !s.last.ok {
+					s.last = attempt{}
+				}
+				s.mu.Unlock()
 				s.enqueue(trigger{kind: kindSync, origin: origin})
 			}
 		default:

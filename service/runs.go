@@ -284,6 +284,9 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 	}
 
 	r := s.begin(ctx, runstore.KindApply, t.origin, s.branchRef(), rev, 0, s.opts.Contexts.Apply)
+	// The commit's pending status first (what its author waits for), then the
+	// look back for earlier commits this run covers.
+	r.status(ctx, forge.StatePending, "applying "+short(rev))
 	r.run.Covers = s.unfinished(ctx, rev)
 	retryable := true
 	ok := false
@@ -307,7 +310,6 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 	for _, c := range r.run.Covers {
 		r.statusOn(ctx, c, forge.StatePending, "superseded by "+short(rev)+", applying it")
 	}
-	r.status(ctx, forge.StatePending, "applying "+short(rev))
 	specs, diags, loaded := r.loadStep(ctx, rev)
 	if !loaded {
 		return
@@ -328,7 +330,8 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 		return
 	}
 	if why := s.unapproved(ctx, r, p); why != "" {
-		retryable = false
+		// Retried: the forge may not have linked the merge to its pull request
+		// yet, and an approval can come later (it also queues a sync).
 		r.finish(ctx, forge.StateFailure, runstore.StateFailed, runstore.ResultNeedsApproval, planLine(r.run.Counts), why, why)
 		return
 	}
