@@ -12,6 +12,7 @@ import (
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
 	"github.com/tkeops/tkeops/reconcile"
+	"github.com/tkeops/tkeops/runstore"
 	"github.com/tkeops/tkeops/service"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -53,79 +54,33 @@ func (a engineAdapter) Plan(ctx context.Context, s service.Specs, rev string) (*
 	return p, nil
 }
 
-// maxApplyRounds bounds plan-apply rounds when a plan had to wait for operations in
-// flight (Result.Replan).
-const maxApplyRounds = 3
-
-// Apply applies p and, while the engine asks for it (operations were in flight when
-// planned), plans and applies again, so "healthy" means converged. What was done
-// is counted over all rounds.
+// Apply runs the engine's convergence loop (the one the CLI's apply runs): p,
+// then new plans while operations that were in flight settle, so "healthy"
+// means converged. What was done is counted over all rounds.
 func (a engineAdapter) Apply(ctx context.Context, p *plan.Plan, s service.Specs) (service.ApplyOutcome, error) {
 	set, ok := s.(*spec.Set)
 	if !ok || set == nil {
 		return service.ApplyOutcome{}, errors.New("apply: no spec set")
 	}
-	out := service.ApplyOutcome{Rounds: 1}
-	res, err := a.e.Apply(ctx, p, set)
-	count(&out, res)
-	for round := 1; err == nil && res.Replan && round < maxApplyRounds; round++ {
-		next, perr := a.e.Plan(ctx, set)
-		if perr != nil {
-			return finish(out, res, false), perr
-		}
-		next.Revision = p.Revision
-		if next.Empty() {
-			res.Replan = false
-			break
-		}
-		out.Rounds++
-		out.Later = append(out.Later, next)
-		if !next.CanApply() {
-			return finish(out, res, false), fmt.Errorf("after operations in flight settled, the new plan cannot be applied (%s)", render.SummaryLine(next))
-		}
-		res, err = a.e.Apply(ctx, next, set)
-		count(&out, res)
-	}
-	return finish(out, res, err == nil && !res.Replan), err
-}
-
-// count adds the steps of one round that finished to out.Done.
-func count(out *service.ApplyOutcome, res reconcile.Result) {
-	updated := map[spec.Addr]bool{}
-	for _, st := range res.Steps {
-		if st.Status != reconcile.StepDone {
-			continue
-		}
-		switch st.Action {
-		case plan.ActionCreate:
-			out.Done.Create++
-		case plan.ActionUpdate:
-			if !updated[st.Addr] {
-				updated[st.Addr] = true
-				out.Done.Update++
-			}
-		case plan.ActionReplace:
-			out.Done.Replace++
-		case plan.ActionDelete:
-			out.Done.Delete++
-		case plan.ActionAdopt:
-			out.Done.Adopt++
-		case plan.ActionOrphan:
-			out.Done.Orphan++
-		case plan.ActionWait:
-			out.Done.Waiting++
+	c, err := a.e.Converge(ctx, set, p, reconcile.ConvergeOptions{})
+	out := service.ApplyOutcome{Rounds: len(c.Rounds)}
+	for i, r := range c.Rounds {
+		if i > 0 && r.Plan != nil {
+			r.Plan.Revision = p.Revision
+			out.Later = append(out.Later, r.Plan)
 		}
 	}
-}
-
-// finish reads the last round's failures into out.
-func finish(out service.ApplyOutcome, res reconcile.Result, converged bool) service.ApplyOutcome {
-	out.Skipped = res.Count(reconcile.StepSkipped)
-	for _, f := range res.Failed() {
-		out.Failed = append(out.Failed, fmt.Sprintf("%s %s: %s", f.Addr, f.Action, f.Error))
+	d := c.Results().Done()
+	out.Done = runstore.Counts{Create: d.Create, Update: d.Update, Replace: d.Replace, Delete: d.Delete, Adopt: d.Adopt, Orphan: d.Orphan}
+	if n := len(c.Rounds); n > 0 {
+		last := c.Rounds[n-1].Result
+		out.Skipped = last.Count(reconcile.StepSkipped)
+		for _, f := range last.Failed() {
+			out.Failed = append(out.Failed, fmt.Sprintf("%s %s: %s", f.Addr, f.Action, f.Error))
+		}
 	}
-	out.Healthy = converged && len(out.Failed) == 0 && out.Skipped == 0
-	return out
+	out.Healthy = err == nil && c.Converged && len(out.Failed) == 0 && out.Skipped == 0
+	return out, err
 }
 
 func renderMarkdown(p *plan.Plan) string {
