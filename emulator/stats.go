@@ -1,6 +1,9 @@
 package emulator
 
-import "sync"
+import (
+	"maps"
+	"sync"
+)
 
 // callCounter counts calls per action and the error codes each action answered.
 type callCounter struct {
@@ -23,11 +26,7 @@ func (c *callCounter) addError(key, code string) {
 func (c *callCounter) errorSnapshot() map[string]int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int64, len(c.errors))
-	for k, v := range c.errors {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.errors)
 }
 
 func (c *callCounter) add(key string) {
@@ -40,11 +39,7 @@ func (c *callCounter) add(key string) {
 func (c *callCounter) snapshot() map[string]int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int64, len(c.m))
-	for k, v := range c.m {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.m)
 }
 
 func (c *callCounter) total() int64 {

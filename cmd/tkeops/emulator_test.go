@@ -85,12 +85,7 @@ func TestEmulatorOptionsComplete(t *testing.T) {
 
 func TestEmulatorCommandServesAndPersists(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "cloud.json")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 
 	run := func() (context.CancelFunc, chan error) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -144,12 +139,7 @@ func TestEmulatorCommandServesAndPersists(t *testing.T) {
 
 func TestEmulatorCommandTLS(t *testing.T) {
 	caPath := filepath.Join(t.TempDir(), "ca.pem")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut bytes.Buffer
 	cmd := newEmulatorCmd(IOStreams{Out: &out, ErrOut: &errOut})
@@ -202,4 +192,16 @@ func TestEmulatorActionsCommand(t *testing.T) {
 	if out.String() != emulator.ActionsMarkdown() || !strings.Contains(out.String(), "| tke | 2018-05-25 |") {
 		t.Fatalf("actions: %s", out.String())
 	}
+}
+
+// freeAddr is a loopback address with a port nothing listens on (for a command that
+// binds it itself).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
