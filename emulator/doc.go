@@ -4,12 +4,13 @@
 //
 // It speaks the wire protocol exactly as the real service does, so the unmodified
 // tencentcloud-sdk-go clients work against it when pointed at its endpoint
-// (see ClientProfile): one HTTP listener for every product, routed by the service
-// named in the TC3 credential scope plus X-TC-Action and X-TC-Version; TC3-HMAC-SHA256
+// (see ClientProfile): one listener for every product (HTTPS too, and an HTTPS proxy for
+// <service>.tencentcloudapi.com, with a local CA: see tls.go), routed by the service
+// named in the TC3 credential scope or the Host plus X-TC-Action and X-TC-Version; TC3-HMAC-SHA256
 // signatures verified against configured key pairs (AuthFailure.SignatureFailure,
 // AuthFailure.SignatureExpire beyond ±5 minutes, AuthFailure.SecretIdNotFound,
 // AuthFailure.InvalidAuthorization); requests decoded with the SDK's own request types,
-// so unknown top-level parameters get UnknownParameter; responses encoded with the SDK's
+// so unknown parameters at any depth get UnknownParameter; responses encoded with the SDK's
 // JSON encoder from the SDK's response types with a RequestId; business errors as HTTP
 // 200 with the error envelope.
 //
@@ -30,8 +31,11 @@
 // MinSize ≤ DesiredCapacity ≤ MaxSize (InvalidParameterValue.Size); quotas (Quotas);
 // per-action, per-region, per-SecretId token buckets answering RequestLimitExceeded
 // (DefaultRateLimits); and the not-found code each action really uses (DescribeClusters
-// returns an empty list, DescribeClusterInstances says InvalidParameter.ClusterNotFound,
-// and InternalError.ClusterNotFound while the cluster is still being created, and so on).
+// returns an empty list, DescribeClusterInstances says InvalidParameter.ClusterNotFound
+// once the cluster is gone and lists no instances while it is still being created, and
+// so on). Error codes are those the SDK documents for each action; the contract tests
+// check every response against the SDK's models (docs/emulator.md says what the emulator
+// relied on and where it had to choose).
 //
 // Choices where the real behaviour is not documented:
 //   - ModifySecurityGroupPolicies replaces a direction given in the request (even as [])
