@@ -139,6 +139,13 @@ func clusterKind() KindInfo {
 		v.clusterCIDRs()
 		v.nodeCeilings()
 	}
+	info.schema = []schemaRule{
+		{"ClusterNetwork", "plugin", enum(plugins)},
+		{"ClusterNetwork", "kubeProxyMode", enum(kubeProxyModes)},
+		{"ClusterRuntime", "name", enum(runtimes)},
+		{"ClusterSpec", "level", enum(levels)},
+		{"ClusterSpec", "version", pattern(versionRE.String())},
+	}
 	return info
 }
 

@@ -36,6 +36,8 @@ type KindInfo struct {
 	validateSet func(v *validator)
 	// region returns the region a resource lives in, or "" when the set does not tell.
 	region func(r Resource, s *Set) string
+	// schema refines the JSON Schema of the kind's types (enumerations, patterns).
+	schema []schemaRule
 }
 
 // New returns a new, empty document of the kind.

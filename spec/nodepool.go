@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/base64"
+	"github.com/invopop/jsonschema"
 	"time"
 )
 
@@ -145,10 +146,27 @@ func (p *NodePool) GetDeletionPolicy() DeletionPolicy { return p.Spec.DeletionPo
 func (p *NodePool) GetTags() map[string]string { return p.Spec.Tags }
 
 func nodePoolKind() KindInfo {
-	return kindOf(KindInfo{Kind: KindNodePool, IDPrefix: "np", Parent: "spec.clusterRef", Timeout: 30 * time.Minute},
+	info := kindOf(KindInfo{Kind: KindNodePool, IDPrefix: "np", Parent: "spec.clusterRef", Timeout: 30 * time.Minute},
 		defaultNodePool,
 		(*validator).nodePool,
 		nodePoolRegion)
+	info.schema = []schemaRule{
+		{"Taint", "effect", enum(taintEffects)},
+		{"Disk", "type", enum(diskTypes)},
+		{"DataDisk", "type", enum(diskTypes)},
+		{"DataDisk", "fileSystem", enum(fileSystems)},
+		{"NodePoolSpec", "instanceChargeType", enum(chargeTypes)},
+		{"NodePoolSpec", "instanceDeletionPolicy", enum(instanceDeletions)},
+		{"NodePoolSpec", "multiZoneSubnetPolicy", enum(subnetPolicies)},
+		{"NodePoolSpec", "terminationPolicy", enum(terminations)},
+		{"InternetAccess", "chargeType", enum(internetCharges)},
+		{"NodePoolSpec", "instanceTypes", func(s *jsonschema.Schema) {
+			if s.Items != nil {
+				s.Items.Pattern = instanceTypeRE.String()
+			}
+		}},
+	}
+	return info
 }
 
 // nodePoolRegion is the cluster's region, or else the region of a subnet declared in

@@ -36,7 +36,7 @@ func Schema() ([]byte, error) {
 		Version:     "https://json-schema.org/draft/2020-12/schema",
 		ID:          SchemaID,
 		Title:       "tkeops spec document",
-		Description: "One document of a tkeops spec repository: a VPC, Subnet, SecurityGroup, Cluster or NodePool.",
+		Description: "One document of a tkeops spec repository, of one of the kinds " + kindList() + ".",
 		Type:        "object",
 		Required:    []string{"apiVersion", "kind", "metadata", "spec"},
 		Properties:  jsonschema.NewProperties(),
@@ -78,86 +78,68 @@ func propsOf(name string, s *jsonschema.Schema) *orderedmap.OrderedMap[string, *
 	return p
 }
 
+// schemaRule refines one property of one definition (a Go type's name) of the
+// schema; prop "" refines the definition itself.
+type schemaRule struct {
+	def, prop string
+	f         func(*jsonschema.Schema)
+}
+
+func enum(values []string) func(*jsonschema.Schema) {
+	return func(s *jsonschema.Schema) {
+		s.Enum = make([]any, len(values))
+		for i, v := range values {
+			s.Enum[i] = v
+		}
+	}
+}
+
+func pattern(re string) func(*jsonschema.Schema) {
+	return func(s *jsonschema.Schema) { s.Pattern = re }
+}
+
 // refineSchema adds what the Go types cannot say: constants, enumerations,
-// patterns and the one-of rule of references.
+// patterns and the one-of rule of references. Rules of one kind's types are the
+// kind's (KindInfo.schema); properties every kind has are refined wherever they are.
 func refineSchema(defs jsonschema.Definitions) error {
-	set := func(def, prop string, f func(*jsonschema.Schema)) error {
-		d, ok := defs[def]
-		if !ok {
-			return fmt.Errorf("schema: no definition %s", def)
-		}
-		if prop == "" {
-			f(d)
-			return nil
-		}
-		p, ok := d.Properties.Get(prop)
-		if !ok {
-			return fmt.Errorf("schema: %s has no property %s", def, prop)
-		}
-		f(p)
-		return nil
-	}
-	enum := func(values []string) func(*jsonschema.Schema) {
-		return func(s *jsonschema.Schema) {
-			s.Enum = make([]any, len(values))
-			for i, v := range values {
-				s.Enum[i] = v
-			}
-		}
-	}
-	pattern := func(re string) func(*jsonschema.Schema) {
-		return func(s *jsonschema.Schema) { s.Pattern = re }
-	}
 	one := uint64(1)
 	maxName := uint64(MaxNameLen)
-	for _, e := range []struct {
-		def, prop string
-		f         func(*jsonschema.Schema)
-	}{
-		{"VPCSpec", "deletionPolicy", enum(deletionPolicies)},
-		{"SubnetSpec", "deletionPolicy", enum(deletionPolicies)},
-		{"SecurityGroupSpec", "deletionPolicy", enum(deletionPolicies)},
-		{"ClusterSpec", "deletionPolicy", enum(deletionPolicies)},
-		{"NodePoolSpec", "deletionPolicy", enum(deletionPolicies)},
-		{"ClusterNetwork", "plugin", enum(plugins)},
-		{"ClusterNetwork", "kubeProxyMode", enum(kubeProxyModes)},
-		{"ClusterRuntime", "name", enum(runtimes)},
-		{"ClusterSpec", "level", enum(levels)},
-		{"SecurityGroupRule", "protocol", enum(protocols)},
-		{"SecurityGroupRule", "action", enum(ruleActions)},
-		{"Taint", "effect", enum(taintEffects)},
-		{"Disk", "type", enum(diskTypes)},
-		{"DataDisk", "type", enum(diskTypes)},
-		{"DataDisk", "fileSystem", enum(fileSystems)},
-		{"NodePoolSpec", "instanceChargeType", enum(chargeTypes)},
-		{"NodePoolSpec", "instanceDeletionPolicy", enum(instanceDeletions)},
-		{"NodePoolSpec", "multiZoneSubnetPolicy", enum(subnetPolicies)},
-		{"NodePoolSpec", "terminationPolicy", enum(terminations)},
-		{"InternetAccess", "chargeType", enum(internetCharges)},
+	rules := []schemaRule{
 		{"ObjectMeta", "name", func(s *jsonschema.Schema) { s.Pattern = nameRE.String(); s.MaxLength = &maxName }},
 		{"Ref", "", func(s *jsonschema.Schema) { s.MinProperties = &one; s.MaxProperties = &one }},
 		{"Ref", "id", pattern(`^[a-z]+-[a-z0-9]{8}$`)},
-		{"VPCSpec", "region", pattern(regionRE.String())},
-		{"SecurityGroupSpec", "region", pattern(regionRE.String())},
-		{"ClusterSpec", "region", pattern(regionRE.String())},
-		{"SubnetSpec", "zone", pattern(zoneRE.String())},
-		{"ClusterSpec", "version", pattern(versionRE.String())},
-		{"NodePoolSpec", "instanceTypes", func(s *jsonschema.Schema) {
-			if s.Items != nil {
-				s.Items.Pattern = instanceTypeRE.String()
-			}
-		}},
-	} {
-		if err := set(e.def, e.prop, e.f); err != nil {
-			return err
+	}
+	for _, info := range registry {
+		rules = append(rules, info.schema...)
+	}
+	for _, e := range rules {
+		d, ok := defs[e.def]
+		if !ok {
+			return fmt.Errorf("schema: no definition %s", e.def)
 		}
+		if e.prop == "" {
+			e.f(d)
+			continue
+		}
+		p, ok := d.Properties.Get(e.prop)
+		if !ok {
+			return fmt.Errorf("schema: %s has no property %s", e.def, e.prop)
+		}
+		e.f(p)
+	}
+	everywhere := map[string]func(*jsonschema.Schema){
+		"apiVersion":     func(s *jsonschema.Schema) { s.Const = APIVersion },
+		"deletionPolicy": enum(deletionPolicies),
+		"region":         pattern(regionRE.String()),
 	}
 	for _, d := range defs {
 		if d.Properties == nil {
 			continue
 		}
-		if p, ok := d.Properties.Get("apiVersion"); ok {
-			p.Const = APIVersion
+		for prop, f := range everywhere {
+			if p, ok := d.Properties.Get(prop); ok {
+				f(p)
+			}
 		}
 	}
 	return nil

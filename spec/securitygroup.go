@@ -68,10 +68,15 @@ func (g *SecurityGroup) GetDeletionPolicy() DeletionPolicy { return g.Spec.Delet
 func (g *SecurityGroup) GetTags() map[string]string { return g.Spec.Tags }
 
 func securityGroupKind() KindInfo {
-	return kindOf(KindInfo{Kind: KindSecurityGroup, IDPrefix: "sg", Timeout: 2 * time.Minute},
+	info := kindOf(KindInfo{Kind: KindSecurityGroup, IDPrefix: "sg", Timeout: 2 * time.Minute},
 		defaultSecurityGroup,
 		(*validator).securityGroup,
 		func(r *SecurityGroup, _ *Set) string { return r.Spec.Region })
+	info.schema = []schemaRule{
+		{"SecurityGroupRule", "protocol", enum(protocols)},
+		{"SecurityGroupRule", "action", enum(ruleActions)},
+	}
+	return info
 }
 
 func defaultSecurityGroup(r *SecurityGroup) {

@@ -45,6 +45,7 @@ func subnetKind() KindInfo {
 		(*validator).subnet,
 		subnetRegion)
 	info.validateSet = (*validator).subnetOverlaps
+	info.schema = []schemaRule{{"SubnetSpec", "zone", pattern(zoneRE.String())}}
 	return info
 }
 
