@@ -15,9 +15,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"
 	"github.com/tkeops/tkeops/source"

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/tkeops/tkeops/bench"
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/spec"
 )
 

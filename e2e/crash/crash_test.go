@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/internal/fleet"
 )
 
 // TestKillApplyAndRestart kills `tkeops apply` with SIGKILL at random moments of a

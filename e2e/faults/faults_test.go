@@ -9,9 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/reconcile"

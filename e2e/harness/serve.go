@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/internal/gitea"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
 	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/internal/fleet"
 )
 
 // sample is one reading of tkeops serve's own metrics.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/spec"
 )
 
