@@ -549,6 +549,8 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	rti.ServiceType, rti.ResourcePrefix, rti.ResourceRegion, rti.ResourceIds = s("vpc"), s("subnet"), s(testRegion), ss(subnets...)
 	ok(c.tag.DescribeResourceTagsByResourceIds(rti))
 
+	contractAddons(t, c, cls) // tke_addon_test.go
+
 	// VPC-CNI subnets, then deletion of everything.
 	cni := tke.NewCreateClusterRequest()
 	cni.ClusterType = s("MANAGED_CLUSTER")

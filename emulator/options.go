@@ -69,6 +69,7 @@ type Timing struct {
 	TagsUpdate     time.Duration // DescribeBatchModifyTagsStatus running → done
 	NatCreate      time.Duration // NAT gateway State PENDING → AVAILABLE
 	NatDelete      time.Duration // NAT gateway DELETING → gone
+	Addon          time.Duration // add-on Installing, Upgrading, Terminating → settled
 }
 
 // InstantTiming is the timing for unit tests: every transition completes before the next request.
@@ -81,6 +82,7 @@ func DemoTiming() Timing {
 		EndpointCreate: 3 * time.Second, EndpointDelete: 2 * time.Second,
 		NodePoolCreate: 4 * time.Second, NodePoolUpdate: 2 * time.Second, NodePoolDelete: 3 * time.Second,
 		NodeJoin: 5 * time.Second, TagsUpdate: 2 * time.Second, NatCreate: 3 * time.Second, NatDelete: 2 * time.Second,
+		Addon: 3 * time.Second,
 	}
 }
 
@@ -91,6 +93,7 @@ func SlowTiming() Timing {
 		EndpointCreate: time.Minute, EndpointDelete: 30 * time.Second,
 		NodePoolCreate: time.Minute, NodePoolUpdate: 20 * time.Second, NodePoolDelete: time.Minute,
 		NodeJoin: 3 * time.Minute, TagsUpdate: 10 * time.Second, NatCreate: time.Minute, NatDelete: 30 * time.Second,
+		Addon: 2 * time.Minute,
 	}
 }
 
@@ -98,8 +101,8 @@ func SlowTiming() Timing {
 // name=duration overriding the instant timing, for example
 // "cluster=30s,nodepool=10s,node=20s,endpoint=5s". Names: cluster (create),
 // cluster-delete, upgrade, endpoint, endpoint-delete, nodepool (create),
-// nodepool-update, nodepool-delete, node, tags, nat (create), nat-delete; "all" sets
-// every duration.
+// nodepool-update, nodepool-delete, node, tags, nat (create), nat-delete, addon; "all"
+// sets every duration.
 func ParseTiming(s string) (Timing, error) {
 	switch strings.TrimSpace(s) {
 	case "", "instant":
@@ -124,6 +127,7 @@ func ParseTiming(s string) (Timing, error) {
 			"endpoint": &t.EndpointCreate, "endpoint-delete": &t.EndpointDelete,
 			"nodepool": &t.NodePoolCreate, "nodepool-update": &t.NodePoolUpdate, "nodepool-delete": &t.NodePoolDelete,
 			"node": &t.NodeJoin, "tags": &t.TagsUpdate, "nat": &t.NatCreate, "nat-delete": &t.NatDelete,
+			"addon": &t.Addon,
 		}
 		if name == "all" {
 			for _, p := range fields {

@@ -15,6 +15,7 @@ func modules() []module {
 		clusterSettingsModule(),
 		clusterEndpointModule(),
 		nodePoolModule(),
+		addonModule(),
 		asModule(),
 		tagModule(),
 		tagKeyModule(),

@@ -39,6 +39,17 @@ type kindPlan struct {
 	// steps run the kind's steps whose API action is not a provider call (nodes,
 	// drains, manifests), by API action.
 	steps map[string]func(ctx context.Context, x *executor, c providers.Client, st plan.Step) (string, error)
+	// serial, when set, names a queue for a resource of the kind: the steps of
+	// resources in the same queue run one after another, in spec order (TKE installs
+	// one add-on at a time in a cluster).
+	serial func(r spec.Resource) string
+	// observe, when set, reads what the kind's planning needs beyond the provider's
+	// observations (in-cluster state), once the provider's are in; problems it finds
+	// go to the plan's diagnostics.
+	observe func(ctx context.Context, e *Engine, s *scope)
+	// extra, when set, adds steps for an existing resource after its own, from its
+	// observation (a failed add-on's retry).
+	extra func(pl *planner, r, rr spec.Resource, o providers.Observation, base plan.Step)
 }
 
 // deferredStep describes a kind's deferred step.
@@ -58,6 +69,7 @@ func kindPlans() map[spec.Kind]kindPlan {
 	return map[spec.Kind]kindPlan{
 		spec.KindCluster:  clusterPlan(),
 		spec.KindNodePool: nodePoolPlan(),
+		spec.KindAddon:    addonPlan(),
 	}
 }
 
@@ -73,4 +85,38 @@ type changeGroups struct {
 	// actions in step order; groups by action.
 	actions []string
 	groups  map[string][]diff.Change
+}
+
+// observeKinds runs the kinds' own observations (kindPlan.observe).
+func (e *Engine) observeKinds(ctx context.Context, s *scope) {
+	for _, k := range spec.Kinds() {
+		if ob := e.planOf(k).observe; ob != nil {
+			ob(ctx, e, s)
+		}
+	}
+}
+
+// planExtra adds the kind's extra steps for an existing resource (kindPlan.extra).
+func (pl *planner) planExtra(r, rr spec.Resource, o providers.Observation, base plan.Step) {
+	if ex := pl.e.planOf(r.GetAddr().Kind).extra; ex != nil && o.Exists {
+		ex(pl, r, rr, o, base)
+	}
+}
+
+// serialize chains the steps of resources that share a queue (kindPlan.serial): each
+// resource's first step waits for the last step of the one before it in the queue.
+func (pl *planner) serialize() {
+	last := map[string]*plan.Step{}
+	for _, r := range pl.s.desired {
+		kp := pl.e.planOf(r.GetAddr().Kind)
+		steps := pl.steps[r.GetAddr()]
+		if kp.serial == nil || len(steps) == 0 {
+			continue
+		}
+		q := string(r.GetAddr().Kind) + "/" + kp.serial(r)
+		if prev := last[q]; prev != nil {
+			steps[0].DependsOn = appendUnique(steps[0].DependsOn, prev.ID)
+		}
+		last[q] = steps[len(steps)-1]
+	}
 }

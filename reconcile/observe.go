@@ -130,6 +130,7 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 		return nil, err
 	}
 	e.observeBaselines(ctx, s)
+	e.observeKinds(ctx, s)
 	return s, nil
 }
 

@@ -60,6 +60,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	}
 	pl.planExtras()
 	pl.connect()
+	pl.serialize()
 	pl.p.Diagnostics = append(pl.p.Diagnostics, s.warnings...)
 	steps, err := topoSort(pl.order)
 	if err != nil {
@@ -139,6 +140,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	for _, sk := range res.Skipped {
 		pl.note(addr, sk.Path, fmt.Sprintf("owned by %s, not drift (live %v, spec %v): %s", sk.Owner, show(sk.Before), show(sk.After), sk.Reason))
 	}
+	defer pl.planExtra(r, rr, o, base)
 	defer pl.planNodes(r, base)
 	defer pl.planBaseline(r, base)
 	// A resource whose parent is replaced lives inside something that goes away: it

@@ -59,6 +59,7 @@ func init() {
 		securityGroupKind(),
 		clusterKind(),
 		nodePoolKind(),
+		addonKind(),
 	}
 }
 

@@ -156,6 +156,28 @@ func (w *walker) walk(n *yamlv3.Node, t reflect.Type, fieldPath string, keyPos P
 		w.scalar(n, fieldPath, "a boolean (true or false)", func(n *yamlv3.Node) bool {
 			return n.Tag == "!!bool" && (n.Value == "true" || n.Value == "false")
 		})
+	case reflect.Interface:
+		// Free-form values (an add-on's chart values): any YAML, its keys checked for
+		// duplicates and their positions recorded.
+		switch n.Kind {
+		case yamlv3.MappingNode:
+			seen := map[string]int{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := w.resolve(n.Content[i]), n.Content[i+1]
+				if !w.key(k, fieldPath, seen) {
+					continue
+				}
+				p := fieldPath + "." + k.Value
+				w.positions[p] = w.pos(k)
+				w.walk(v, t, p, w.pos(k))
+			}
+		case yamlv3.SequenceNode:
+			for i, item := range n.Content {
+				p := fmt.Sprintf("%s[%d]", fieldPath, i)
+				w.positions[p] = w.pos(item)
+				w.walk(item, t, p, w.pos(item))
+			}
+		}
 	default:
 		w.errorf(keyPos, fieldPath, "internal error: no rule to read %s", t)
 	}

@@ -194,6 +194,34 @@ func listers() map[spec.Kind]lister {
 			}
 			return out, nil
 		},
+		// Add-ons carry no tags; tkeops records its own on the cluster
+		// (tkeops.io/addon/<addonName> = <doc>;<policy>, providers/tencentcloud/addon.go).
+		spec.KindAddon: func(ctx context.Context, c regionClients) ([]string, error) {
+			clusters, err := listClusters(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for _, cl := range clusters {
+				markers := map[string]string{}
+				for _, ts := range cl.TagSpecification {
+					for _, t := range ts.Tags {
+						if name, ok := strings.CutPrefix(deref(t.Key), "tkeops.io/addon/"); ok {
+							doc, _, _ := strings.Cut(deref(t.Value), ";")
+							markers[name] = string(spec.KindAddon) + "/" + doc
+						}
+					}
+				}
+				req := tke.NewDescribeAddonRequest()
+				req.ClusterId = cl.ClusterId
+				resp, err := c.tke.DescribeAddonWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeAddon %s: %w", deref(cl.ClusterId), err)
+				}
+				out = append(out, mapNames(resp.Response.Addons, func(a *tke.Addon) string { return markers[deref(a.AddonName)] })...)
+			}
+			return out, nil
+		},
 	}
 }
 

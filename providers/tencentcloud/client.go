@@ -17,6 +17,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 	"golang.org/x/time/rate"
 
@@ -180,6 +181,11 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: tke client: %s", c.scrub(err.Error()))
 	}
+	// TKE's 2022-05-01 API serves native node pools (and reads every pool type).
+	tke2C, err := tke2.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: tke 2022-05-01 client: %s", c.scrub(err.Error()))
+	}
 	vpcC, err := vpc.NewClient(cred, region, cpf)
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: vpc client: %s", c.scrub(err.Error()))
@@ -193,6 +199,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		return nil, fmt.Errorf("tencentcloud: tag client: %s", c.scrub(err.Error()))
 	}
 	tkeC.WithLogger(sdkLog)
+	tke2C.WithLogger(sdkLog)
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
@@ -201,6 +208,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 			t = countSends(t)
 		}
 		tkeC.WithHttpTransport(t)
+		tke2C.WithHttpTransport(t)
 		vpcC.WithHttpTransport(t)
 		asC.WithHttpTransport(t)
 		tagC.WithHttpTransport(t)
@@ -211,6 +219,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		owner:  c.opts.Owner,
 		log:    c.log.With("region", region),
 		tke:    tkeC,
+		tke2:   tke2C,
 		vpc:    vpcC,
 		as:     asC,
 		tag:    tagC,
@@ -257,6 +266,7 @@ type Client struct {
 	owner  string
 	log    *slog.Logger
 	tke    *tke.Client
+	tke2   *tke2.Client
 	vpc    *vpc.Client
 	as     *as.Client
 	tag    *tag.Client

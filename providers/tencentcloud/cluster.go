@@ -548,7 +548,11 @@ func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o prov
 			if err != nil {
 				return err
 			}
-			// ModifyClusterTags replaces the whole set, ownership tags included.
+			// ModifyClusterTags replaces the whole set, ownership tags included; the
+			// add-ons' ownership tags (addon.go) stay.
+			if err := c.keepAddonTags(ctx, o.ID, tags); err != nil {
+				return fmt.Errorf("tags: %w", err)
+			}
 			req := tke.NewModifyClusterTagsRequest()
 			req.ClusterId = common.StringPtr(o.ID)
 			req.Tags = tkeTags(tags)

@@ -25,6 +25,7 @@ func kinds() []kindClient {
 		typed[*spec.SecurityGroup](securityGroupKind{}),
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),
+		typed[*spec.Addon](addonKind{}),
 	}
 }
 

@@ -23,6 +23,10 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := func(i int) spec.Ref { return spec.Ref{ID: created[st.subnets[i].GetAddr()].ID} }
+	addon := newAddon("s010-cbs", created[st.cluster.GetAddr()].ID, "cbs", "1.1.0", map[string]any{"rootdir": "/var/lib/kubelet"})
+	if _, err := e.c.Create(e.ctx, addon); err != nil {
+		t.Fatal(err)
+	}
 
 	mutators := map[spec.Kind]map[string]func(r spec.Resource){
 		spec.KindVPC: {
@@ -105,10 +109,15 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			"spec.tags":                         func(r spec.Resource) { r.(*spec.NodePool).Spec.Tags = map[string]string{"a": "b"} },
 			"spec.deletionPolicy":               func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
+		spec.KindAddon: {
+			"spec.version":        func(r spec.Resource) { r.(*spec.Addon).Spec.Version = "1.1.2" },
+			"spec.values":         func(r spec.Resource) { r.(*spec.Addon).Spec.Values = map[string]any{"rootdir": "/data/kubelet"} },
+			"spec.deletionPolicy": func(r spec.Resource) { r.(*spec.Addon).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+		},
 	}
 	targets := map[spec.Kind]spec.Resource{
 		spec.KindVPC: st.vpc, spec.KindSubnet: st.subnets[0], spec.KindSecurityGroup: st.sg,
-		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0],
+		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0], spec.KindAddon: addon,
 	}
 	for _, kind := range spec.Kinds() {
 		r := targets[kind]
