@@ -301,3 +301,33 @@ func TestReceiveChecksTheRepositoryAndRefusesReplays(t *testing.T) {
 		h.stop(t)
 	})
 }
+
+// TestLockWaitIsShownOnTheCommit: while the engine waits for the account's
+// apply lock, the commit's pending status says who holds it and since when.
+func TestLockWaitIsShownOnTheCommit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var svc *Service
+		since := time.Now().Add(-90 * time.Second)
+		eng := &fakeEngine{ApplyFn: func(ctx context.Context, p *plan.Plan) (ApplyOutcome, error) {
+			svc.LockWaiting("tkeops-cli@laptop", since)
+			svc.LockWaiting("tkeops-cli@laptop", since) // said once per holder
+			return ApplyOutcome{Healthy: true}, nil
+		}}
+		h := newHarness(t, eng, nil)
+		svc = h.svc
+		h.start()
+		synctest.Wait()
+		got := h.forge.statusesOn("aaaa")
+		want := []string{"tkeops/apply pending applying aaaa",
+			"tkeops/apply pending waiting for the apply lock held by tkeops-cli@laptop since " + since.UTC().Format("15:04:05Z") + " (1m30s)",
+			"tkeops/apply success applied: 1 created, 0 updated, 0 destroyed"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("statuses:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		svc.LockWaiting("someone", since) // no apply running: nothing
+		if n := len(h.forge.statusesOn("aaaa")); n != 3 {
+			t.Fatalf("a wait outside an apply posted a status")
+		}
+		h.stop(t)
+	})
+}

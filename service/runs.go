@@ -211,7 +211,9 @@ func (r *runRecord) planStep(ctx context.Context, specs Specs, failState forge.S
 // resource healthy ("" when it did); ended is true when the run was abandoned
 // while applying. The run records what was done over all rounds.
 func (r *runRecord) applyStep(ctx context.Context, p *plan.Plan, specs Specs) (failure string, ended bool) {
+	r.s.setRunning(r)
 	out, err := r.s.opts.Engine.Apply(ctx, p, specs)
+	r.s.setRunning(nil)
 	r.run.Applied = true
 	done := out.Done
 	r.run.Done, r.run.Rounds = &done, out.Rounds

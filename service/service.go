@@ -131,6 +131,10 @@ type Service struct {
 	notes map[int][]string
 	// deferred are plans waiting for the apply of their base.
 	deferred map[int]trigger
+	// running is the run whose apply is in progress; lockHolder the holder
+	// of the apply lock it was last told to wait for.
+	running    *runRecord
+	lockHolder string
 	// finished is the newest commit of the branch this process gave a final
 	// apply status; older ones need no look.
 	finished string

@@ -91,7 +91,8 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := a.newEngine(secrets, deps)
+	locks := &lockReporter{}
+	eng, err := a.newEngine(secrets, deps, locks)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +117,7 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err != nil {
 		return nil, err
 	}
+	locks.svc = a.svc
 	var links server.Links
 	if fc != nil {
 		links = fc
@@ -135,6 +137,20 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 		return nil, err
 	}
 	return a, nil
+}
+
+// lockReporter passes the engine's apply-lock waits (reconcile's LockHook) to
+// the service, which shows them on the commit.
+type lockReporter struct {
+	reconcile.NopHook
+	svc *service.Service
+}
+
+// LockWaiting is the engine's report that the apply waits for the lock.
+func (l *lockReporter) LockWaiting(holder string, since time.Time) {
+	if l.svc != nil {
+		l.svc.LockWaiting(holder, since)
+	}
 }
 
 // openStore opens the run store the configuration names.
@@ -198,7 +214,7 @@ func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*so
 	})
 }
 
-func (a *App) newEngine(secrets config.Secrets, deps Deps) (*reconcile.Engine, error) {
+func (a *App) newEngine(secrets config.Secrets, deps Deps, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
 	cfg := a.cfg
 	conn := deps.Connector
 	if conn == nil {
@@ -216,7 +232,7 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps) (*reconcile.Engine, e
 	// Destroys are allowed to the engine: the service runs them only when
 	// approved in the pull request (or apply.allowDestroy says always).
 	engOpts := reconcile.Options{
-		Owner: cfg.Owner, AllowDestroy: true, Parallelism: cfg.Apply.Parallelism,
+		Owner: cfg.Owner, AllowDestroy: true, Parallelism: cfg.Apply.Parallelism, Hooks: hooks,
 		Logger: a.log.With("component", "engine"),
 	}
 	if tc, ok := conn.(*tencentcloud.Connector); ok && cfg.Apply.Nodes != nil && *cfg.Apply.Nodes && deps.InCluster != nil {
