@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -247,26 +248,48 @@ func (k *Kube) pruneRuns(ctx context.Context, newest uint64) {
 
 // Update implements Store.
 func (k *Kube) Update(ctx context.Context, r Run) error {
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cm, err := k.cms().Get(ctx, k.name("run", r.ID), metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
+	err := k.modify(ctx, k.name("run", r.ID), func(cm *corev1.ConfigMap) error {
+		if cm == nil {
 			return fmt.Errorf("run %s: %w", r.ID, ErrNotFound)
-		}
-		if err != nil {
-			return err
 		}
 		want, err := k.runConfigMap(r)
 		if err != nil {
 			return err
 		}
 		cm.Data, cm.Labels = want.Data, want.Labels
-		_, err = k.cms().Update(ctx, cm, metav1.UpdateOptions{})
-		return err
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("update run: %w", err)
 	}
 	return nil
+}
+
+// errNoChange, returned by a modify func, leaves the ConfigMap as it is.
+var errNoChange = errors.New("no change")
+
+// modify reads ConfigMap name, lets fn change it (fn gets nil when it does not
+// exist) and writes it back, again from a fresh read when another writer got
+// there first.
+func (k *Kube) modify(ctx context.Context, name string, fn func(*corev1.ConfigMap) error) error {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cm, err := k.cms().Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			cm, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(cm); err != nil {
+			return err
+		}
+		_, err = k.cms().Update(ctx, cm, metav1.UpdateOptions{})
+		return err
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	return err
 }
 
 // Get implements Store.
@@ -550,13 +573,9 @@ func (k *Kube) pruneDeliveries(ctx context.Context) {
 
 // DoneDelivery implements Store.
 func (k *Kube) DoneDelivery(ctx context.Context, key string) error {
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cm, err := k.cms().Get(ctx, k.deliveryName(key), metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
+	err := k.modify(ctx, k.deliveryName(key), func(cm *corev1.ConfigMap) error {
+		if cm == nil {
+			return errNoChange
 		}
 		var d Delivery
 		if err := json.Unmarshal([]byte(cm.Data["delivery.json"]), &d); err != nil {
@@ -568,8 +587,7 @@ func (k *Kube) DoneDelivery(ctx context.Context, key string) error {
 			return err
 		}
 		cm.Data, cm.Labels = want.Data, want.Labels
-		_, err = k.cms().Update(ctx, cm, metav1.UpdateOptions{})
-		return err
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("mark delivery done: %w", err)
@@ -626,14 +644,12 @@ func (k *Kube) PutApproval(ctx context.Context, a Approval) error {
 		Data: map[string]string{"approval.json": string(b)}}
 	_, err = k.cms().Create(ctx, cm, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			old, err := k.cms().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return err
+		err = k.modify(ctx, name, func(old *corev1.ConfigMap) error {
+			if old == nil {
+				return fmt.Errorf("approval %s vanished", name)
 			}
 			old.Data = cm.Data
-			_, err = k.cms().Update(ctx, old, metav1.UpdateOptions{})
-			return err
+			return nil
 		})
 	}
 	if err != nil {

@@ -49,6 +49,8 @@ type ServeRigOptions struct {
 	Replicas int
 	// Extra is appended to the serve configuration (YAML at top level).
 	Extra string
+	// Env is added to tkeops serve's environment ("NAME=value").
+	Env []string
 }
 
 // ServeRig is `tkeops serve` (a child process) wired for real: a Gitea repository
@@ -300,8 +302,8 @@ func StartServeRig(t *testing.T, bin string, o ServeRigOptions) *ServeRig {
   retryPeriod: 250ms
 `
 	}
-	env := []string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
-		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}
+	env := append([]string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
+		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}, o.Env...)
 	r.bin, r.serveEnv, r.tee = bin, env, o.Tee
 	for i := range replicas {
 		addr, err := FreePort()

@@ -6,11 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,13 +29,26 @@ import (
 // secrets.
 func TestServeSecurity(t *testing.T) {
 	bin := harness.Binary(t)
-	rig := harness.StartServeRig(t, bin, harness.ServeRigOptions{Stacks: 1, PollInterval: "2s", LogLevel: "debug"})
+	// Notifications go to a receiver whose URLs carry secrets, as Slack's do.
+	var notified syncBuffer
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		notified.Write(append(b, '\n'))
+	}))
+	defer receiver.Close()
+	hookURL := receiver.URL + "/hooks/" + harness.RandomSecret("notifytoken-")
+	slackURL := receiver.URL + "/services/T0/B0/" + harness.RandomSecret("slacktoken-")
+	rig := harness.StartServeRig(t, bin, harness.ServeRigOptions{Stacks: 1, PollInterval: "2s", LogLevel: "debug",
+		Extra: "notifications:\n  - {kind: webhook, url: {env: TKEOPS_RIG_NOTIFY}}\n  - {kind: slack, url: {env: TKEOPS_RIG_SLACK}}\n",
+		Env:   []string{"TKEOPS_RIG_NOTIFY=" + hookURL, "TKEOPS_RIG_SLACK=" + slackURL}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	secrets := map[string]string{
-		"cloud key":      rig.CloudSecretKey,
-		"forge token":    rig.ForgeToken,
-		"webhook secret": rig.WebhookSecret,
+		"cloud key":        rig.CloudSecretKey,
+		"forge token":      rig.ForgeToken,
+		"webhook secret":   rig.WebhookSecret,
+		"notification URL": hookURL,
+		"Slack URL":        slackURL,
 	}
 	// outputs collects everything tkeops wrote that a person or system could read.
 	outputs := map[string][]byte{}
@@ -144,7 +160,8 @@ spec: {vpcRef: {name: s0000}, zone: ap-guangzhou-3, cidrBlock: 10.0.0.0/33}
 			ID string `json:"id"`
 		} `json:"runs"`
 	}
-	paths := []string{"/", "/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/runs", "/api/v1/drift", "/api/v1/drift.md"}
+	paths := []string{"/", "/?result=failed", "/?kind=plan", "/resources", "/resources/VPC/s0000", "/metrics", "/healthz", "/readyz",
+		"/api/v1/status", "/api/v1/runs", "/api/v1/drift", "/api/v1/drift.md"}
 	_, body, err := rig.Get(ctx, "/api/v1/runs?limit=500")
 	if err != nil {
 		t.Fatal(err)
@@ -179,6 +196,10 @@ spec: {vpcRef: {name: s0000}, zone: ap-guangzhou-3, cidrBlock: 10.0.0.0/33}
 		t.Logf("stop serve: %v", err)
 	}
 	outputs["serve stdout+stderr"] = []byte(rig.Serve.Output())
+	outputs["notifications received"] = []byte(notified.String())
+	if !strings.Contains(notified.String(), `"kind":"apply"`) || !strings.Contains(notified.String(), `"blocks"`) {
+		t.Errorf("no apply notification (webhook and Slack) was received: %s", notified.String())
+	}
 	err = filepath.WalkDir(rig.DataDir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -222,6 +243,24 @@ spec: {vpcRef: {name: s0000}, zone: ap-guangzhou-3, cidrBlock: 10.0.0.0/33}
 		}
 		t.Logf("searched %d outputs (%d bytes) for %d secrets in %d forms", len(outputs), total, len(secrets), len(forms))
 	})
+}
+
+// syncBuffer collects what several goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // deliveries reads tkeops_webhook_deliveries_total{forge="gitea"} by result.
