@@ -406,6 +406,9 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	if req.InstanceChargePrepaid != nil {
 		lc.InstanceChargePrepaid = req.InstanceChargePrepaid
 	}
+	if req.InstanceMarketOptions != nil {
+		lc.InstanceMarketOptions = req.InstanceMarketOptions
+	}
 	if req.DiskTypePolicy != nil {
 		lc.DiskTypePolicy = req.DiskTypePolicy
 	}

@@ -331,7 +331,7 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		VersionNumber: ptr(int64(1)), UpdatedTime: ptr(created), CamRoleName: ptr(deref(lcReq.CamRoleName)),
 		LastOperationInstanceTypesCheckPolicy: ptr(orDefault(deref(lcReq.InstanceTypesCheckPolicy), "ANY")),
 		HostNameSettings:                      lcReq.HostNameSettings, InstanceNameSettings: lcReq.InstanceNameSettings,
-		InstanceChargePrepaid: lcReq.InstanceChargePrepaid, DiskTypePolicy: ptr(orDefault(deref(lcReq.DiskTypePolicy), "ORIGINAL")),
+		InstanceChargePrepaid: lcReq.InstanceChargePrepaid, InstanceMarketOptions: lcReq.InstanceMarketOptions, DiskTypePolicy: ptr(orDefault(deref(lcReq.DiskTypePolicy), "ORIGINAL")),
 		DisasterRecoverGroupIds: orEmpty(lcReq.DisasterRecoverGroupIds),
 	}
 	if lcReq.LoginSettings != nil {

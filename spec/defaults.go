@@ -20,6 +20,7 @@ const (
 	DefaultTerminationPolicy      = "OLDEST_INSTANCE"
 	DefaultInternetChargeType     = "TRAFFIC_POSTPAID_BY_HOUR"
 	DefaultFileSystem             = "ext4"
+	DefaultRenewFlag              = "NOTIFY_AND_MANUAL_RENEW"
 	PortAll                       = "ALL"
 )
 

@@ -2,8 +2,10 @@ package spec
 
 import (
 	"encoding/base64"
-	"github.com/invopop/jsonschema"
+	"strconv"
 	"time"
+
+	"github.com/invopop/jsonschema"
 )
 
 // NodePool is a TKE node pool: an auto-scaling group of identical CVM nodes.
@@ -46,6 +48,12 @@ type NodePoolSpec struct {
 	KubeletExtraArgs []string `json:"kubeletExtraArgs,omitempty" tkeops:"set,absent=clear"`
 	// InstanceChargeType: POSTPAID_BY_HOUR, PREPAID or SPOTPAID.
 	InstanceChargeType string `json:"instanceChargeType,omitempty" tkeops:"upper"`
+	// Spot settings of the pool's instances; required when instanceChargeType is
+	// SPOTPAID (the API needs a maximum price), not allowed otherwise.
+	Spot *SpotOptions `json:"spot,omitempty" tkeops:"absent=keep"`
+	// Prepaid settings of the pool's instances; required when instanceChargeType is
+	// PREPAID (the API needs a period), not allowed otherwise.
+	Prepaid *PrepaidOptions `json:"prepaid,omitempty" tkeops:"absent=keep"`
 	// InstanceDeletionPolicy for the pool's CVMs when the pool is deleted: Delete or Retain.
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
 	// Drain settings used before instances are removed.
@@ -65,6 +73,21 @@ type NodePoolSpec struct {
 	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// SpotOptions are the bidding settings of spot (SPOTPAID) instances.
+type SpotOptions struct {
+	// MaxPrice is the highest hourly price to pay per instance, in yuan, e.g. "1.05".
+	MaxPrice string `json:"maxPrice"`
+}
+
+// PrepaidOptions are the subscription settings of prepaid (PREPAID) instances.
+type PrepaidOptions struct {
+	// PeriodMonths each instance is bought for: 1–12, 24 or 36.
+	PeriodMonths int `json:"periodMonths"`
+	// RenewFlag: NOTIFY_AND_MANUAL_RENEW (the default), NOTIFY_AND_AUTO_RENEW or
+	// DISABLE_NOTIFY_AND_MANUAL_RENEW.
+	RenewFlag string `json:"renewFlag,omitempty" tkeops:"upper"`
 }
 
 // InternetAccess is the public network access of a node.
@@ -203,6 +226,9 @@ func defaultNodePool(r *NodePool) {
 	setDefault(&s.MultiZoneSubnetPolicy, DefaultMultiZoneSubnetPolicy)
 	setDefault(&s.TerminationPolicy, DefaultTerminationPolicy)
 	setDefaultPtr(&s.DeletionProtection, false)
+	if s.Prepaid != nil {
+		setDefault(&s.Prepaid.RenewFlag, DefaultRenewFlag)
+	}
 	if s.Internet != nil {
 		setDefault(&s.Internet.ChargeType, DefaultInternetChargeType)
 		setDefaultPtr(&s.Internet.PublicIP, true)
@@ -304,6 +330,7 @@ func (v *validator) nodePool(r *NodePool) {
 		}
 	}
 	v.enum(r, "spec.instanceChargeType", s.InstanceChargeType, chargeTypes)
+	v.chargeOptions(r)
 	v.enum(r, "spec.instanceDeletionPolicy", s.InstanceDeletionPolicy, instanceDeletions)
 	v.enum(r, "spec.multiZoneSubnetPolicy", s.MultiZoneSubnetPolicy, subnetPolicies)
 	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
@@ -384,4 +411,34 @@ func ScalingMoves(live, want NodePoolScaling) []ScalingMove {
 	}
 	lo, hi := min(want.Min, live.Min, liveDesired), max(want.Max, live.Max, liveDesired)
 	return []ScalingMove{bounds(lo, hi, liveDesired), {Min: lo, Max: hi, Desired: d}, bounds(want.Min, want.Max, d)}
+}
+
+// chargeOptions checks that the settings a charge type needs are given, and only
+// those: the AS API refuses SPOTPAID without a maximum price and PREPAID without a
+// period.
+func (v *validator) chargeOptions(r *NodePool) {
+	s := &r.Spec
+	switch {
+	case s.InstanceChargeType == "SPOTPAID" && (s.Spot == nil || s.Spot.MaxPrice == ""):
+		v.errorf(r, "spec.spot.maxPrice", "instanceChargeType SPOTPAID needs spot.maxPrice, the highest hourly price per instance, e.g. \"1.05\"")
+	case s.InstanceChargeType != "SPOTPAID" && s.Spot != nil:
+		v.errorf(r, "spec.spot", "spot settings are for instanceChargeType SPOTPAID, not %s", s.InstanceChargeType)
+	}
+	if sp := s.Spot; sp != nil && sp.MaxPrice != "" {
+		if f, err := strconv.ParseFloat(sp.MaxPrice, 64); err != nil || f <= 0 {
+			v.errorf(r, "spec.spot.maxPrice", "%q is not a price, e.g. \"1.05\"", sp.MaxPrice)
+		}
+	}
+	switch {
+	case s.InstanceChargeType == "PREPAID" && (s.Prepaid == nil || s.Prepaid.PeriodMonths == 0):
+		v.errorf(r, "spec.prepaid.periodMonths", "instanceChargeType PREPAID needs prepaid.periodMonths: 1–12, 24 or 36")
+	case s.InstanceChargeType != "PREPAID" && s.Prepaid != nil:
+		v.errorf(r, "spec.prepaid", "prepaid settings are for instanceChargeType PREPAID, not %s", s.InstanceChargeType)
+	}
+	if pp := s.Prepaid; pp != nil {
+		if m := pp.PeriodMonths; m != 0 && !(m >= 1 && m <= 12 || m == 24 || m == 36) {
+			v.errorf(r, "spec.prepaid.periodMonths", "%d: want 1–12, 24 or 36", m)
+		}
+		v.enum(r, "spec.prepaid.renewFlag", pp.RenewFlag, renewFlags)
+	}
 }

@@ -43,6 +43,7 @@ var (
 	subnetPolicies    = []string{"PRIORITY", "EQUALITY"}
 	terminations      = []string{"OLDEST_INSTANCE", "NEWEST_INSTANCE"}
 	internetCharges   = []string{"TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"}
+	renewFlags        = []string{"NOTIFY_AND_MANUAL_RENEW", "NOTIFY_AND_AUTO_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW"}
 )
 
 // validator checks a defaulted set. Every rule reports and carries on, so the user

@@ -55,7 +55,10 @@ func (nodePoolKind) rules() []rule {
 		rule{path: "spec.cordonOnJoin", class: spec.ClassNewNodesOnly, action: pool, note: "Only nodes joining later are cordoned."},
 		rule{path: "spec.userData", class: spec.ClassNewNodesOnly, action: pool, note: "The script runs at instance start; existing nodes are not rerun."},
 		rule{path: "spec.kubeletExtraArgs", class: spec.ClassNewNodesOnly, action: pool, note: newNodes},
-		rule{path: "spec.instanceChargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
+		rule{path: "spec.instanceChargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent with the spot or prepaid settings the charge type needs."},
+		rule{path: "spec.spot.maxPrice", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as InstanceMarketOptions (spot, one-time)."},
+		rule{path: "spec.prepaid.periodMonths", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as InstanceChargePrepaid."},
+		rule{path: "spec.prepaid.renewFlag", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as InstanceChargePrepaid."},
 		rule{path: "spec.instanceDeletionPolicy", class: spec.ClassInPlace, note: "Read when the pool is deleted (KeepInstance); no API call until then."},
 		rule{path: "spec.drain.timeout", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
 		rule{path: "spec.drain.respectPDBs", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
@@ -273,6 +276,12 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 				s.SSHKeyIDs = strs(lc.LoginSettings.KeyIds)
 			}
 			s.InstanceChargeType = sv(lc.InstanceChargeType)
+			if m := lc.InstanceMarketOptions; m != nil && m.SpotOptions != nil && sv(m.SpotOptions.MaxPrice) != "" {
+				s.Spot = &spec.SpotOptions{MaxPrice: sv(m.SpotOptions.MaxPrice)}
+			}
+			if p := lc.InstanceChargePrepaid; p != nil && i64(p.Period) > 0 {
+				s.Prepaid = &spec.PrepaidOptions{PeriodMonths: int(i64(p.Period)), RenewFlag: sv(p.RenewFlag)}
+			}
 			if ia := lc.InternetAccessible; ia != nil && (bv(ia.PublicIpAssigned) || u64(ia.InternetMaxBandwidthOut) > 0) {
 				s.Internet = &spec.InternetAccess{
 					ChargeType:          sv(ia.InternetChargeType),
@@ -535,6 +544,16 @@ func launchConfigPara(s spec.NodePoolSpec) (*as.CreateLaunchConfigurationRequest
 	}
 	if s.InstanceChargeType != "" {
 		lc.InstanceChargeType = common.StringPtr(s.InstanceChargeType)
+	}
+	if sp := s.Spot; sp != nil && s.InstanceChargeType == "SPOTPAID" {
+		lc.InstanceMarketOptions = &as.InstanceMarketOptionsRequest{MarketType: common.StringPtr("spot"),
+			SpotOptions: &as.SpotMarketOptions{MaxPrice: common.StringPtr(sp.MaxPrice), SpotInstanceType: common.StringPtr("one-time")}}
+	}
+	if pp := s.Prepaid; pp != nil && s.InstanceChargeType == "PREPAID" {
+		lc.InstanceChargePrepaid = &as.InstanceChargePrepaid{Period: common.Int64Ptr(int64(pp.PeriodMonths))}
+		if pp.RenewFlag != "" {
+			lc.InstanceChargePrepaid.RenewFlag = common.StringPtr(pp.RenewFlag)
+		}
 	}
 	lc.InternetAccessible = asInternet(s.Internet)
 	return lc, nil
@@ -858,8 +877,11 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			if hasChange(changes, "spec.sshKeyIDs") {
 				req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
 			}
-			if hasChange(changes, "spec.instanceChargeType") {
+			if hasChange(changes, "spec.instanceChargeType", "spec.spot", "spec.prepaid") {
+				// The API checks the charge type and its settings together
+				// (MissingParameter.InScenario, InvalidParameter.InScenario).
 				req.InstanceChargeType = lc.InstanceChargeType
+				req.InstanceMarketOptions, req.InstanceChargePrepaid = lc.InstanceMarketOptions, lc.InstanceChargePrepaid
 			}
 			if hasChange(changes, "spec.internet") {
 				req.InternetAccessible = lc.InternetAccessible

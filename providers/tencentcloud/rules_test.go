@@ -93,10 +93,20 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			"spec.taints": func(r spec.Resource) {
 				r.(*spec.NodePool).Spec.Taints = []spec.Taint{{Key: "gpu", Effect: "NoExecute"}}
 			},
-			"spec.cordonOnJoin":       func(r spec.Resource) { r.(*spec.NodePool).Spec.CordonOnJoin = boolp(true) },
-			"spec.userData":           func(r spec.Resource) { r.(*spec.NodePool).Spec.UserData = "#!/bin/sh\necho hi\n" },
-			"spec.kubeletExtraArgs":   func(r spec.Resource) { r.(*spec.NodePool).Spec.KubeletExtraArgs = []string{"max-pods=32"} },
-			"spec.instanceChargeType": func(r spec.Resource) { r.(*spec.NodePool).Spec.InstanceChargeType = "SPOTPAID" },
+			"spec.cordonOnJoin":     func(r spec.Resource) { r.(*spec.NodePool).Spec.CordonOnJoin = boolp(true) },
+			"spec.userData":         func(r spec.Resource) { r.(*spec.NodePool).Spec.UserData = "#!/bin/sh\necho hi\n" },
+			"spec.kubeletExtraArgs": func(r spec.Resource) { r.(*spec.NodePool).Spec.KubeletExtraArgs = []string{"max-pods=32"} },
+			"spec.instanceChargeType": func(r spec.Resource) {
+				p := r.(*spec.NodePool)
+				p.Spec.InstanceChargeType, p.Spec.Spot = "SPOTPAID", &spec.SpotOptions{MaxPrice: "0.50"}
+			},
+			"spec.spot.maxPrice": func(r spec.Resource) { r.(*spec.NodePool).Spec.Spot.MaxPrice = "0.75" },
+			"spec.prepaid.periodMonths": func(r spec.Resource) {
+				p := r.(*spec.NodePool)
+				p.Spec.InstanceChargeType, p.Spec.Spot = "PREPAID", nil
+				p.Spec.Prepaid = &spec.PrepaidOptions{PeriodMonths: 1, RenewFlag: "NOTIFY_AND_MANUAL_RENEW"}
+			},
+			"spec.prepaid.renewFlag": func(r spec.Resource) { r.(*spec.NodePool).Spec.Prepaid.RenewFlag = "NOTIFY_AND_AUTO_RENEW" },
 			"spec.internet.chargeType": func(r spec.Resource) {
 				p := r.(*spec.NodePool)
 				p.Spec.Internet = &spec.InternetAccess{ChargeType: "BANDWIDTH_POSTPAID_BY_HOUR", MaxBandwidthOutMbps: 10, PublicIP: boolp(true)}
