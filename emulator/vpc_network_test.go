@@ -492,6 +492,11 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 	rp.RouteTableId = s(rt)
 	rp.Routes = []*vpc.Route{{RouteId: set[len(set)-1].RouteId, DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s("ccn-1a2b3c4d")}}
 	ok(c.vpc.ReplaceRoutes(rp))
+	reset := vpc.NewResetRoutesRequest()
+	reset.RouteTableId, reset.RouteTableName = s(rt), s("private")
+	reset.Routes = []*vpc.Route{{DestinationCidrBlock: s("0.0.0.0/0"), GatewayType: s("NAT"), GatewayId: s(nat)},
+		{DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s("ccn-1a2b3c4d")}}
+	ok(c.vpc.ResetRoutes(reset))
 	mr := vpc.NewModifyRouteTableAttributeRequest()
 	mr.RouteTableId, mr.RouteTableName = s(rt), s("private-egress")
 	ok(c.vpc.ModifyRouteTableAttribute(mr))

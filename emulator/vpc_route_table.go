@@ -87,6 +87,7 @@ func routeTableModule() module {
 			{"CreateRoutes", op(vpc.NewCreateRoutesRequest, createRoutes)},
 			{"DeleteRoutes", op(vpc.NewDeleteRoutesRequest, deleteRoutes)},
 			{"ReplaceRoutes", op(vpc.NewReplaceRoutesRequest, replaceRoutes)},
+			{"ResetRoutes", op(vpc.NewResetRoutesRequest, resetRoutes)},
 			{"ReplaceRouteTableAssociation", op(vpc.NewReplaceRouteTableAssociationRequest, replaceRouteTableAssociation)},
 		},
 		tables: []tableDef{routeTableTable.def()},
@@ -485,6 +486,36 @@ func replaceRoutes(c *call, req *vpc.ReplaceRoutesRequest) (*vpc.ReplaceRoutesRe
 	}
 	t.Routes = next
 	return &vpc.ReplaceRoutesResponseParams{OldRouteSet: olds, NewRouteSet: news}, nil
+}
+
+// resetRoutes replaces every USER route of a table (and its name) with the request's,
+// checked as a whole before anything changes.
+func resetRoutes(c *call, req *vpc.ResetRoutesRequest) (*vpc.ResetRoutesResponseParams, error) {
+	rs := c.regionState()
+	t, aerr := lookupRouteTable(rs, req.RouteTableId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkName("RouteTableName", deref(req.RouteTableName), 60); aerr != nil {
+		return nil, aerr
+	}
+	if len(req.Routes) > routesPerTable {
+		return nil, apiErr(codeLimitExceeded, "The route table `%s` would hold more than %d routes.", t.ID, routesPerTable)
+	}
+	var next []routeRec
+	for _, in := range req.Routes {
+		if in == nil {
+			continue
+		}
+		r, aerr := checkRoute(rs, t, in, next)
+		if aerr != nil {
+			return nil, aerr
+		}
+		r.ID, r.ItemID, r.Created = uint64(c.e.st.nextSeq()), newID("rti"), c.now
+		next = append(next, r)
+	}
+	t.Name, t.Routes = *req.RouteTableName, next
+	return &vpc.ResetRoutesResponseParams{}, nil
 }
 
 func replaceRouteTableAssociation(c *call, req *vpc.ReplaceRouteTableAssociationRequest) (*vpc.ReplaceRouteTableAssociationResponseParams, error) {

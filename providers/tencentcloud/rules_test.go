@@ -1,6 +1,7 @@
 package tencentcloud_test
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/tkeops/tkeops/diff"
@@ -129,6 +130,9 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		spec.KindVPC: st.vpc, spec.KindSubnet: st.subnets[0], spec.KindSecurityGroup: st.sg,
 		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0], spec.KindAddon: addon,
 	}
+	netMutators, netTargets := networkRoundTrips(t, e, st, created)
+	maps.Copy(mutators, netMutators)
+	maps.Copy(targets, netTargets)
 	for _, kind := range spec.Kinds() {
 		r := targets[kind]
 		for _, rule := range tencentcloud.Rules(kind) {

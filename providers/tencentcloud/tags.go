@@ -23,7 +23,18 @@ type ownership struct {
 	addr   spec.Addr
 	hasTag bool // the name tag parsed
 	policy spec.DeletionPolicy
+	// protected: the tkeops.io/deletion-protection tag says true (kinds whose API
+	// has no protection switch of its own).
+	protected bool
 }
+
+// tagDeletionProtection records deletion protection on resources whose API has no
+// switch of its own (EIPs, route tables); tkeops refuses to delete what carries it.
+const tagDeletionProtection = tagPrefix + "deletion-protection"
+
+// tagProtected is a resource whose deletion protection lives in the
+// tkeops.io/deletion-protection tag.
+type tagProtected interface{ DeletionProtectedByTag() bool }
 
 // splitTags separates user tags from tkeops' own.
 func splitTags(all map[string]string) (user map[string]string, own ownership) {
@@ -43,6 +54,8 @@ func splitTags(all map[string]string) (user map[string]string, own ownership) {
 			}
 		case providers.TagDeletionPolicy:
 			own.policy = spec.DeletionPolicy(v)
+		case tagDeletionProtection:
+			own.protected = v == "true"
 		}
 	}
 	if len(user) == 0 {
@@ -72,6 +85,9 @@ func desiredTags(owner string, r spec.Resource) (map[string]string, error) {
 	out[providers.TagOwner] = owner
 	out[providers.TagName] = r.GetAddr().String()
 	out[providers.TagDeletionPolicy] = string(policy)
+	if p, ok := r.(tagProtected); ok && p.DeletionProtectedByTag() {
+		out[tagDeletionProtection] = "true"
+	}
 	return out, nil
 }
 
