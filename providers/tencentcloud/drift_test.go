@@ -300,3 +300,105 @@ func TestOutOfBandChangesShow(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedFieldsClear: a field the spec leaves out that the cloud must then not
+// hold (absent=clear in spec) reaches Update with its desired value nil and the
+// field empty; the update clears it in the cloud, and the next observation shows it
+// empty. (Removing a pool's data disks is a new pool: Decide says Replace.)
+func TestRemovedFieldsClear(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(25)
+	created := e.create(t, st)
+	pool := st.pools[0]
+	pub := &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: created[st.sg.GetAddr()].ID}}
+	priv := &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: created[st.subnets[0].GetAddr()].ID}}
+	cases := []struct {
+		r          spec.Resource
+		path       string
+		set, clear func()
+		cleared    func(live spec.Resource) bool
+	}{
+		{st.vpc, "spec.enableMulticast", func() { st.vpc.Spec.EnableMulticast = boolp(true) }, func() { st.vpc.Spec.EnableMulticast = nil },
+			func(l spec.Resource) bool { m := l.(*spec.VPC).Spec.EnableMulticast; return m == nil || !*m }},
+		{st.vpc, "spec.tags", func() { st.vpc.Spec.Tags = map[string]string{"a": "b"} }, func() { st.vpc.Spec.Tags = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.VPC).Spec.Tags) == 0 }},
+		{st.subnets[1], "spec.enableBroadcast", func() { st.subnets[1].Spec.EnableBroadcast = boolp(true) }, func() { st.subnets[1].Spec.EnableBroadcast = nil },
+			func(l spec.Resource) bool { b := l.(*spec.Subnet).Spec.EnableBroadcast; return b == nil || !*b }},
+		{st.sg, "spec.description", func() { st.sg.Spec.Description = "x" }, func() { st.sg.Spec.Description = "" },
+			func(l spec.Resource) bool { return l.(*spec.SecurityGroup).Spec.Description == "" }},
+		{st.sg, "spec.egress", func() {}, func() { st.sg.Spec.Egress = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.SecurityGroup).Spec.Egress) == 0 }},
+		{st.sg, "spec.ingress", func() {}, func() { st.sg.Spec.Ingress = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.SecurityGroup).Spec.Ingress) == 0 }},
+		{st.cluster, "spec.description", func() {}, func() { st.cluster.Spec.Description = "" },
+			func(l spec.Resource) bool { return l.(*spec.Cluster).Spec.Description == "" }},
+		{st.cluster, "spec.projectID", func() { st.cluster.Spec.ProjectID = 7 }, func() { st.cluster.Spec.ProjectID = 0 },
+			func(l spec.Resource) bool { return l.(*spec.Cluster).Spec.ProjectID == 0 }},
+		{st.cluster, "spec.tags", func() {}, func() { st.cluster.Spec.Tags = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.Cluster).Spec.Tags) == 0 }},
+		{st.cluster, "spec.endpoints.public", func() { st.cluster.Spec.Endpoints.Public = pub }, func() { st.cluster.Spec.Endpoints.Public = nil },
+			func(l spec.Resource) bool { return l.(*spec.Cluster).Spec.Endpoints.Public == nil }},
+		{st.cluster, "spec.endpoints.private", func() { st.cluster.Spec.Endpoints.Private = priv }, func() { st.cluster.Spec.Endpoints.Private = nil },
+			func(l spec.Resource) bool { return l.(*spec.Cluster).Spec.Endpoints.Private == nil }},
+		{pool, "spec.labels", func() {}, func() { pool.Spec.Labels = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.Labels) == 0 }},
+		{pool, "spec.taints", func() {}, func() { pool.Spec.Taints = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.Taints) == 0 }},
+		{pool, "spec.userData", func() { pool.Spec.UserData = "#!/bin/sh\n" }, func() { pool.Spec.UserData = "" },
+			func(l spec.Resource) bool { return l.(*spec.NodePool).Spec.UserData == "" }},
+		{pool, "spec.kubeletExtraArgs", func() { pool.Spec.KubeletExtraArgs = []string{"max-pods=40"} }, func() { pool.Spec.KubeletExtraArgs = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.KubeletExtraArgs) == 0 }},
+		{pool, "spec.tags", func() {}, func() { pool.Spec.Tags = nil },
+			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.Tags) == 0 }},
+	}
+	for _, tc := range cases {
+		addr := tc.r.GetAddr()
+		o := e.waitSettled(t, addr.Kind, tc.r)
+		tc.set()
+		if _, err := e.c.Update(e.ctx, tc.r, o, []diff.Change{{Path: tc.path}}); err != nil {
+			t.Fatalf("%s %s: set: %v", addr, tc.path, err)
+		}
+		o = e.waitSettled(t, addr.Kind, tc.r)
+		if tc.cleared(o.Live) {
+			t.Fatalf("%s %s: nothing to clear: %+v", addr, tc.path, o.Live)
+		}
+		tc.clear()
+		if _, err := e.c.Update(e.ctx, tc.r, o, []diff.Change{{Path: tc.path, Before: "set", After: nil}}); err != nil {
+			t.Errorf("%s %s: clear: %v", addr, tc.path, err)
+			continue
+		}
+		if o = e.waitSettled(t, addr.Kind, tc.r); !tc.cleared(o.Live) {
+			t.Errorf("%s %s: not cleared: %+v", addr, tc.path, o.Live)
+		}
+	}
+	if r, _ := tencentcloud.Decide(spec.KindNodePool, "spec.dataDisks", []any{map[string]any{"type": "CLOUD_SSD"}}, nil); r.Class != spec.ClassReplace {
+		t.Errorf("removing every data disk: %s, want replace", r.Class)
+	}
+}
+
+// TestCloudDefaultsOfUnmanagedFieldsReadAsUnset: a VPC's default DNS servers and a
+// pool's OS image equal to its cluster's read as unset when the spec leaves them
+// out (not managed: no plan note every time), and as they are when it declares them.
+func TestCloudDefaultsOfUnmanagedFieldsReadAsUnset(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(26)
+	e.create(t, st)
+	if o := e.observeOne(t, st.vpc); o.Live.(*spec.VPC).Spec.DNSServers != nil {
+		t.Errorf("default DNS servers of a VPC that leaves them out: %v", o.Live.(*spec.VPC).Spec.DNSServers)
+	}
+	declared := *st.vpc
+	declared.Spec.DNSServers = []string{"183.60.83.19", "183.60.82.98"}
+	if o := e.observeOne(t, &declared); len(o.Live.(*spec.VPC).Spec.DNSServers) != 2 {
+		t.Errorf("declared default DNS servers: %v", o.Live.(*spec.VPC).Spec.DNSServers)
+	}
+	pool := st.pools[1]
+	cl := e.observeOne(t, st.cluster).Live.(*spec.Cluster)
+	if o := e.observeOne(t, pool); o.Live.(*spec.NodePool).Spec.OSImage != "" {
+		t.Errorf("a pool on its cluster's image (%q) that leaves osImage out: %q", cl.Spec.OSImage, o.Live.(*spec.NodePool).Spec.OSImage)
+	}
+	withOS := *pool
+	withOS.Spec.OSImage = cl.Spec.OSImage
+	if o := e.observeOne(t, &withOS); o.Live.(*spec.NodePool).Spec.OSImage != cl.Spec.OSImage || cl.Spec.OSImage == "" {
+		t.Errorf("declared OS image %q: live %q", cl.Spec.OSImage, o.Live.(*spec.NodePool).Spec.OSImage)
+	}
+}

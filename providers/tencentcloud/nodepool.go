@@ -195,6 +195,7 @@ func fetchSplitting(ctx context.Context, chunk []string, fetch func(context.Cont
 // poolLive is what the observation of one node pool is built from.
 type poolLive struct {
 	clusterID string
+	clusterOS string // the cluster's OS image, when its cluster was listed
 	np        *tke.NodePool
 	asg       *as.AutoScalingGroup    // nil when not read
 	lc        *as.LaunchConfiguration // nil when not read
@@ -217,7 +218,7 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 				Desired:     intPtr(int(i64(np.DesiredNodesNum))),
 				Autoscaling: boolPtr(asgStatus == "enabled" || asgStatus == "enabling"),
 			},
-			OSImage:            sv(np.NodePoolOs),
+			OSImage:            poolOS(sv(np.NodePoolOs), l.clusterOS, want),
 			Labels:             labelMap(np.Labels),
 			Taints:             taintsFromAPI(np.Taints),
 			CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
@@ -319,6 +320,15 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 
 func intPtr(i int) *int { return &i }
 
+// poolOS reports a pool's OS image as unset when it is its cluster's and the wanted
+// pool leaves it out (osImage is not managed then).
+func poolOS(live, clusterOS string, want spec.Resource) string {
+	if w, ok := want.(*spec.NodePool); ok && w.Spec.OSImage == "" && live == clusterOS {
+		return ""
+	}
+	return live
+}
+
 func labelMap(ls []*tke.Label) map[string]string {
 	if len(ls) == 0 {
 		return nil
@@ -375,7 +385,7 @@ func decodeScript(s string) string {
 // poolClusters is the set of clusters whose pools Observe must list: those the
 // wanted pools reference and those this instance owns (where its unwanted pools,
 // the delete candidates, live).
-func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]string, error) {
+func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]string, map[string]string, error) {
 	set := map[string]bool{}
 	for _, w := range want {
 		if id := w.Spec.ClusterRef.ID; id != "" {
@@ -384,17 +394,19 @@ func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]str
 	}
 	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	osOf := map[string]string{}
 	for _, cl := range cls {
 		set[sv(cl.ClusterId)] = true
+		osOf[sv(cl.ClusterId)] = sv(cl.ClusterOs)
 	}
 	ids := make([]string, 0, len(set))
 	for id := range set {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return ids, osOf, nil
 }
 
 // readPools lists the pools of the given clusters (one call each, in parallel) and
@@ -465,7 +477,7 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) (
 }
 
 func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePool) ([]providers.Observation, error) {
-	clusterIDs, err := c.poolClusters(ctx, want)
+	clusterIDs, osOf, err := c.poolClusters(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
 	}
@@ -475,6 +487,7 @@ func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePoo
 	}
 	cands := make([]candidate, 0, len(lives))
 	for _, l := range lives {
+		l.clusterOS = osOf[l.clusterID]
 		cands = append(cands, c.poolCandidate(l))
 	}
 	obs := c.assemble(spec.KindNodePool, resources(want), cands)

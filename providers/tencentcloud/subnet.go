@@ -128,7 +128,7 @@ func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (provid
 	// Broadcast cannot be set by CreateSubnet; a second call sets it (also after a
 	// crash between the two, since the lookup above lands here too).
 	if r.Spec.EnableBroadcast != nil && *r.Spec.EnableBroadcast != bv(s.EnableBroadcast) {
-		if err := c.modifySubnet(ctx, *s.SubnetId, r, false); err != nil {
+		if err := c.modifySubnet(ctx, *s.SubnetId, r.Spec.EnableBroadcast, ""); err != nil {
 			return providers.Observation{}, fmt.Errorf("create %s %s: broadcast: %w", addr, *s.SubnetId, err)
 		}
 		s.EnableBroadcast = r.Spec.EnableBroadcast
@@ -136,15 +136,15 @@ func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (provid
 	return c.subnetCandidate(s).build(r), nil
 }
 
-// modifySubnet sets broadcast as r declares it, and the cloud name when rename is set.
-func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet, rename bool) error {
+// modifySubnet sets broadcast when it is given, and the cloud name when it is not "".
+func (c *Client) modifySubnet(ctx context.Context, id string, broadcast *bool, name string) error {
 	req := vpc.NewModifySubnetAttributeRequest()
 	req.SubnetId = common.StringPtr(id)
-	if rename {
-		req.SubnetName = common.StringPtr(r.GetAddr().Name)
+	if name != "" {
+		req.SubnetName = common.StringPtr(name)
 	}
-	if r.Spec.EnableBroadcast != nil {
-		req.EnableBroadcast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableBroadcast))
+	if broadcast != nil {
+		req.EnableBroadcast = common.StringPtr(strconv.FormatBool(*broadcast))
 	}
 	_, err := invoke(ctx, c, "vpc", "ModifySubnetAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifySubnetAttributeResponse, error) {
 		return c.vpc.ModifySubnetAttributeWithContext(ctx, req)
@@ -155,7 +155,15 @@ func (c *Client) modifySubnet(ctx context.Context, id string, r *spec.Subnet, re
 func (subnetKind) calls(ctx context.Context, c *Client, r *spec.Subnet, o providers.Observation) ([]call, error) {
 	return []call{
 		{name: "vpc:ModifySubnetAttribute", run: func(changes []diff.Change) error {
-			if err := c.modifySubnet(ctx, o.ID, r, hasChange(changes, "metadata.name")); err != nil {
+			var broadcast *bool
+			if hasChange(changes, "spec.enableBroadcast") { // left out of the spec: off
+				broadcast = boolPtr(r.Spec.EnableBroadcast != nil && *r.Spec.EnableBroadcast)
+			}
+			name := ""
+			if hasChange(changes, "metadata.name") {
+				name = r.GetAddr().Name
+			}
+			if err := c.modifySubnet(ctx, o.ID, broadcast, name); err != nil {
 				return fmt.Errorf("attributes: %w", err)
 			}
 			return nil

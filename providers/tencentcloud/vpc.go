@@ -3,6 +3,7 @@ package tencentcloud
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -36,7 +37,7 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 			Spec: spec.VPCSpec{
 				Region:          c.region,
 				CIDRBlock:       canonCIDR(sv(v.CidrBlock)),
-				DNSServers:      strs(v.DnsServerSet),
+				DNSServers:      dnsServers(strs(v.DnsServerSet), want),
 				EnableMulticast: boolPtr(bv(v.EnableMulticast)),
 				Tags:            user,
 				DeletionPolicy:  own.policy,
@@ -45,6 +46,18 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 		return o
 	}
 	return cd
+}
+
+// defaultDNSServers are the DNS servers a VPC gets when none are given.
+var defaultDNSServers = []string{"183.60.82.98", "183.60.83.19"}
+
+// dnsServers reports the cloud's default pair as unset when the wanted VPC leaves
+// them out (dnsServers is not managed then; a plan need not say so every time).
+func dnsServers(live []string, want spec.Resource) []string {
+	if w, ok := want.(*spec.VPC); ok && len(w.Spec.DNSServers) == 0 && slices.Equal(slices.Sorted(slices.Values(live)), defaultDNSServers) {
+		return nil
+	}
+	return live
 }
 
 // vpcs describes VPCs to the shared observe and delete paths.
@@ -142,8 +155,8 @@ func (vpcKind) calls(ctx context.Context, c *Client, r *spec.VPC, o providers.Ob
 			if hasChange(changes, "spec.dnsServers") && len(r.Spec.DNSServers) > 0 {
 				req.DnsServers = common.StringPtrs(r.Spec.DNSServers)
 			}
-			if hasChange(changes, "spec.enableMulticast") && r.Spec.EnableMulticast != nil {
-				req.EnableMulticast = common.StringPtr(strconv.FormatBool(*r.Spec.EnableMulticast))
+			if hasChange(changes, "spec.enableMulticast") { // left out of the spec: off
+				req.EnableMulticast = common.StringPtr(strconv.FormatBool(r.Spec.EnableMulticast != nil && *r.Spec.EnableMulticast))
 			}
 			if _, err := invoke(ctx, c, "vpc", "ModifyVpcAttribute", kindWrite, func(ctx context.Context) (*vpc.ModifyVpcAttributeResponse, error) {
 				return c.vpc.ModifyVpcAttributeWithContext(ctx, req)
