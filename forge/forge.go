@@ -95,8 +95,6 @@ type Client interface {
 	// body differs, or does nothing when it is unchanged. The marker is
 	// prepended to body when body does not already contain it.
 	UpsertComment(ctx context.Context, change int, marker, body string) error
-	// Comments lists the comments on pull request change, oldest first.
-	Comments(ctx context.Context, change int) ([]Comment, error)
 	// OpenChanges lists the open pull requests of the repository.
 	OpenChanges(ctx context.Context) ([]Change, error)
 	// Change returns one pull request, open or not.

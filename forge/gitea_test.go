@@ -158,6 +158,23 @@ func TestGiteaEndToEnd(t *testing.T) {
 			t.Errorf("pull request event\n got %+v\nwant %+v", d.event, want)
 		}
 
+		open, err := client.OpenChanges(ctx)
+		if err != nil || len(open) != 1 || open[0].Number != n || open[0].HeadSHA != head || open[0].BaseRef != "refs/heads/main" ||
+			open[0].Fork || open[0].State != forge.ChangeOpen || open[0].Author != gitea.AdminUser {
+			t.Errorf("open pull requests from the API: %+v, %v", open, err)
+		}
+		if ch, err := client.Change(ctx, n); err != nil || ch.HeadSHA != head || ch.PullRef != "refs/pull/"+strconv.Itoa(n)+"/head" {
+			t.Errorf("pull request %d: %+v, %v", n, ch, err)
+		}
+		if ok, err := client.CanWrite(ctx, gitea.AdminUser); err != nil || !ok {
+			t.Errorf("the repository's owner may not write: %v, %v", ok, err)
+		}
+		if ok, err := client.CanWrite(ctx, "no-such-user"); err != nil || ok {
+			t.Errorf("an unknown user may write: %v, %v", ok, err)
+		}
+		if merged, err := client.MergedAs(ctx, head); err != nil || len(merged) != 0 {
+			t.Errorf("an open pull request's head reads as merged: %+v, %v", merged, err)
+		}
 		if err := client.UpsertComment(ctx, n, forge.PlanMarker, "### Plan\n\n1 to create.\n"); err != nil {
 			t.Fatal(err)
 		}

@@ -245,19 +245,6 @@ func (c *gitlabClient) mrPath(iid int) string {
 	return "/projects/" + c.project + "/merge_requests/" + strconv.Itoa(iid)
 }
 
-// Comments implements Client.
-func (c *gitlabClient) Comments(ctx context.Context, change int) ([]Comment, error) {
-	var out []Comment
-	err := c.eachNote(ctx, c.mrPath(change)+"/notes", func(n gitlabNote) bool {
-		out = append(out, Comment{ID: n.ID, Author: n.Author.Username, Body: n.Body, CreatedAt: n.CreatedAt})
-		return true
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list notes of merge request !%d: %w", change, err)
-	}
-	return out, nil
-}
-
 // gitlabMR is a merge request as the API answers it.
 type gitlabMR struct {
 	IID             int        `json:"iid"`

@@ -25,7 +25,6 @@ func (c logClient) UpsertComment(_ context.Context, change int, _ string, body s
 }
 
 func (logClient) Statuses(context.Context, string) ([]Status, error) { return nil, nil }
-func (logClient) Comments(context.Context, int) ([]Comment, error)   { return nil, nil }
 func (logClient) OpenChanges(context.Context) ([]Change, error)      { return nil, nil }
 func (logClient) MergedAs(context.Context, string) ([]Change, error) { return nil, nil }
 func (logClient) CanWrite(context.Context, string) (bool, error)     { return false, nil }

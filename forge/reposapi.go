@@ -227,19 +227,6 @@ func (c *reposClient) eachComment(ctx context.Context, issue string, fn func(rep
 	return nil
 }
 
-// Comments implements Client.
-func (c *reposClient) Comments(ctx context.Context, change int) ([]Comment, error) {
-	var out []Comment
-	err := c.eachComment(ctx, c.repoPath()+"/issues/"+strconv.Itoa(change), func(rc reposComment) bool {
-		out = append(out, Comment{ID: rc.ID, Author: rc.User.Login, Body: rc.Body, CreatedAt: rc.CreatedAt})
-		return true
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list comments of pull request %d: %w", change, err)
-	}
-	return out, nil
-}
-
 // reposPull is a pull request as GitHub and Gitea answer it.
 type reposPull struct {
 	Number   int        `json:"number"`

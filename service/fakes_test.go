@@ -284,8 +284,6 @@ func (f *fakeForge) Statuses(_ context.Context, rev string) ([]forge.Status, err
 	return out, nil
 }
 
-func (f *fakeForge) Comments(context.Context, int) ([]forge.Comment, error) { return nil, nil }
-
 func (f *fakeForge) OpenChanges(context.Context) ([]forge.Change, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
