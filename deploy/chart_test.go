@@ -93,6 +93,7 @@ func TestChartDryRun(t *testing.T) {
 		kinds      []string // kinds that must be present
 		absent     []string // kinds that must not be
 		checkLease bool
+		proxy      bool // the Service reaches the pod through oauth2-proxy
 	}{
 		{
 			name:       "defaults",
@@ -116,6 +117,13 @@ func TestChartDryRun(t *testing.T) {
 			},
 			workload: "StatefulSet",
 			kinds:    []string{"ServiceMonitor", "Secret"},
+		},
+		{
+			name: "oauth2-proxy in front of the page",
+			set: []string{"existingSecrets.cloud=c", gitURL, "auth.oauth2Proxy.enabled=true", "auth.oauth2Proxy.existingSecret=oidc",
+				"auth.oauth2Proxy.args[0]=--provider=oidc", "auth.oauth2Proxy.args[1]=--oidc-issuer-url=https://dex.example.com"},
+			workload: "Deployment",
+			proxy:    true,
 		},
 		{
 			name:     "single replica without leader election",
@@ -157,6 +165,19 @@ func TestChartDryRun(t *testing.T) {
 					t.Errorf("%s rendered, want none", k)
 				}
 			}
+			svc := only(t, objs, "Service")
+			ports, _, _ := unstructured.NestedSlice(svc.Object, "spec", "ports")
+			target := ports[0].(map[string]any)["targetPort"]
+			if want := map[bool]string{true: "proxy", false: "http"}[tc.proxy]; target != want {
+				t.Errorf("the Service targets port %v, want %s", target, want)
+			}
+			if tc.proxy {
+				w := only(t, objs, tc.workload)
+				cs, _, _ := unstructured.NestedSlice(w.Object, "spec", "template", "spec", "containers")
+				if len(cs) != 2 || !strings.Contains(fmt.Sprint(cs[1]), "--skip-auth-route=POST=^/hooks/") {
+					t.Errorf("no oauth2-proxy sidecar letting webhooks through: %v", cs)
+				}
+			}
 			if tc.checkLease {
 				c.mustApply(byKind(objs, "Role")...)
 				c.mustApply(byKind(objs, "RoleBinding")...)
@@ -181,6 +202,7 @@ func TestChartRefusesUnsafeValues(t *testing.T) {
 		// values.schema.json: typos and wrong types fail instead of being ignored.
 		{[]string{"existingSecrets.cloud=c", gitURL, "replicas=3"}, "additional properties 'replicas' not allowed"},
 		{[]string{"existingSecrets.cloud=c", gitURL, "persistence.enabled=yes"}, "want boolean"},
+		{[]string{"existingSecrets.cloud=c", gitURL, "auth.oauth2Proxy.enabled=true"}, "auth.oauth2Proxy.existingSecret is required"},
 	}
 	for _, tc := range cases {
 		args := []string{"template", "tkeops", chartDir}
