@@ -150,3 +150,24 @@ func TestNamer(t *testing.T) {
 		}
 	}
 }
+
+func TestIDsFile(t *testing.T) {
+	dir := t.TempDir()
+	ids := map[spec.Addr]string{{Kind: spec.KindVPC, Name: "prod"}: "vpc-1", {Kind: spec.KindNodePool, Name: "general"}: "np-2"}
+	if err := WriteIDs(dir, ids); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadIDs(dir)
+	if err != nil || len(back) != 2 || back[spec.Addr{Kind: spec.KindVPC, Name: "prod"}] != "vpc-1" {
+		t.Fatalf("ReadIDs = %v, %v", back, err)
+	}
+	if set, diags := spec.LoadDir(dir); diags.HasErrors() || len(set.Resources) != 0 {
+		t.Fatalf("the loader reads the IDs file: %v", diags)
+	}
+	if _, err := ParseAddr("Gateway/x"); err == nil {
+		t.Error("unknown kind accepted")
+	}
+	if none, err := ReadIDs(t.TempDir()); err != nil || none != nil {
+		t.Errorf("no file: %v, %v", none, err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -117,9 +118,22 @@ func (o *engineOptions) accountLabel() string {
 	return o.cloud.account.String()
 }
 
+// addAccountFlags registers the flags of commands that read an account but plan
+// nothing (export, cam-policy): who, where, and how to sign.
+func (o *engineOptions) addAccountFlags(cmd *cobra.Command) {
+	o.parallelism = 1 // nothing is applied
+	cmd.Flags().StringVar(&o.owner, "owner", "", "tkeops instance name in the ownership tags (default $"+envOwner+" or \"tkeops\")")
+	cmd.Flags().StringVar(&o.endpoint, "endpoint", "", "API endpoint host:port over plain HTTP, e.g. the emulator's (default $"+envEndpoint+")")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log every API call to stderr")
+	o.cloud.addFlags(cmd)
+}
+
 // specFiles lists the spec files under dir the loader would read (hidden files and
-// directories skipped).
+// directories skipped); none when dir does not exist yet.
 func specFiles(dir string) ([]string, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

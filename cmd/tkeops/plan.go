@@ -45,6 +45,8 @@ type engineOptions struct {
 	specDir string
 	// ownerExplicit is set when --owner or $TKEOPS_OWNER names the owner.
 	ownerExplicit bool
+	// adoption lets the plan take existing resources over (tkeops adopt: adopt.go).
+	adoption adoptOptions
 }
 
 func (o *engineOptions) addFlags(cmd *cobra.Command) {
@@ -113,6 +115,7 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 	}
 	opts := reconcile.Options{
 		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
+		Adopt: o.adoption.enabled, AdoptIDs: o.adoption.ids,
 	}
 	if o.nodes {
 		in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: cloudKubeconfig(conn), KubeconfigDir: o.kubeconfigDir, PreferExtranet: o.extranet, Logger: log})

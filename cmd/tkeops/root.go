@@ -55,6 +55,11 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 		newEmulatorCmd(streams),
 		newDocsCmd(streams),
 		newServeCmd(streams),
+		newExportCmd(streams),
+		newAdoptCmd(streams),
+		newReleaseCmd(streams),
+		newMigrateCmd(streams),
+		newCAMPolicyCmd(streams),
 	)
 	return root
 }

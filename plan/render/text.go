@@ -292,7 +292,10 @@ func writeNotes(b *strings.Builder, p *plan.Plan, c palette) {
 // 0 to replace, 0 to delete."
 func SummaryLine(p *plan.Plan) string {
 	s := p.Summarize()
-	line := fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to delete.", s.Create, s.Update+s.Adopt, s.Replace, s.Delete)
+	line := fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to delete.", s.Create, s.Update, s.Replace, s.Delete)
+	if s.Adopt > 0 {
+		line += fmt.Sprintf(" %d to adopt.", s.Adopt)
+	}
 	if s.Orphan > 0 {
 		line += fmt.Sprintf(" %d orphaned.", s.Orphan)
 	}
