@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,7 +155,7 @@ func TestGiteaEndToEnd(t *testing.T) {
 			Action: forge.ActionOpened, HeadRef: "refs/heads/staging", PullRef: "refs/pull/" + strconv.Itoa(n) + "/head",
 			Repo: repo.FullName(), Sender: gitea.AdminUser, DeliveryID: d.event.DeliveryID, Digest: d.event.Digest,
 			Forge: forge.Gitea, RawEvent: "pull_request"}
-		if d.event != want || d.event.DeliveryID == "" || len(d.event.Digest) != 64 {
+		if !reflect.DeepEqual(d.event, want) || d.event.DeliveryID == "" || len(d.event.Digest) != 64 {
 			t.Errorf("pull request event\n got %+v\nwant %+v", d.event, want)
 		}
 

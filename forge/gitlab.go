@@ -445,6 +445,9 @@ func parseGitLab(h http.Header, contentType string, body, secret []byte) (Event,
 		var p struct {
 			User             gitlabUser
 			Project          project
+			Labels           []struct {
+				Title string `json:"title"`
+			} `json:"labels"`
 			ObjectAttributes struct {
 				IID             int    `json:"iid"`
 				Action          string `json:"action"`
@@ -465,6 +468,9 @@ func parseGitLab(h http.Header, contentType string, body, secret []byte) (Event,
 		a := p.ObjectAttributes
 		ev.Kind, ev.Change, ev.Repo, ev.ProjectID = EventPullRequest, a.IID, p.Project.PathWithNamespace, p.Project.ID
 		ev.Sender, ev.Fork = p.User.Username, a.SourceProjectID != a.TargetProjectID
+		for _, l := range p.Labels {
+			ev.Labels = append(ev.Labels, l.Title)
+		}
 		ev.Ref, ev.HeadRef = branchRef(a.TargetBranch), branchRef(a.SourceBranch)
 		ev.Revision, ev.Before = a.LastCommit.ID, a.OldRev
 		ev.PullRef = fmt.Sprintf("refs/merge-requests/%d/head", a.IID)

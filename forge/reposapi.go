@@ -395,6 +395,9 @@ func decodeReposEvent(ev Event, payload []byte) (Event, error) {
 				FullName string `json:"full_name"`
 			}
 			Sender reposUser
+			Label  *struct {
+				Name string `json:"name"`
+			} `json:"label"`
 		}
 		if err := decode(payload, &p); err != nil {
 			return Event{}, &PayloadError{Forge: ev.Forge, Err: err}
@@ -402,7 +405,10 @@ func decodeReposEvent(ev Event, payload []byte) (Event, error) {
 		ch := p.PullRequest.change()
 		ev.Kind, ev.Change, ev.Repo, ev.Sender = EventPullRequest, p.Number, p.Repository.FullName, p.Sender.Login
 		ev.Ref, ev.HeadRef, ev.Revision, ev.Before = ch.BaseRef, ch.HeadRef, ch.HeadSHA, p.Before
-		ev.PullRef, ev.Fork = fmt.Sprintf("refs/pull/%d/head", p.Number), ch.Fork
+		ev.PullRef, ev.Fork, ev.Labels = fmt.Sprintf("refs/pull/%d/head", p.Number), ch.Fork, ch.Labels
+		if p.Label != nil {
+			ev.Label = p.Label.Name
+		}
 		ev.Action, ev.Merged = prAction(p.Action, p.PullRequest.Merged)
 		return ev, nil
 	case "issue_comment":

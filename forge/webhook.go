@@ -80,6 +80,10 @@ type Event struct {
 	// Comment is the new comment of an EventComment; Change is its pull
 	// request.
 	Comment Comment
+	// Labels are a pull request's labels after the event; Label is the one
+	// a "labeled" action added (GitHub).
+	Labels []string
+	Label  string
 	// Digest is the hex SHA-256 of the verified payload. Delivery IDs are
 	// not covered by the signature, so replay protection keys on this.
 	Digest string

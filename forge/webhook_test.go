@@ -97,6 +97,15 @@ func TestParseWebhook(t *testing.T) {
 				Change: 42, Action: ActionMerged, Merged: true, HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/42/head",
 				Repo: "acme/tke-specs", Sender: "ops-bot", DeliveryID: "d-1", Forge: GitHub, RawEvent: "pull_request"},
 		},
+		"GitHubPullRequestLabeled": {
+			reason:  "a label added names the label, the labels after it and who added it",
+			kind:    GitHub,
+			event:   "pull_request",
+			payload: "github/pull_request_labeled.json",
+			want: Event{Kind: EventPullRequest, Ref: "refs/heads/main", Revision: "a3f5e2c1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5",
+				Change: 42, Action: "labeled", HeadRef: "refs/heads/staging-cluster", PullRef: "refs/pull/42/head", Repo: "acme/tke-specs",
+				Sender: "lead", Labels: []string{"infra", "tkeops/approve"}, Label: "tkeops/approve", DeliveryID: "d-1", Forge: GitHub, RawEvent: "pull_request"},
+		},
 		"GitHubPing": {
 			reason:  "ping is its own kind so the server can answer it",
 			kind:    GitHub,

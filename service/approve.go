@@ -20,7 +20,23 @@ const (
 	// CommandApprove approves the destructive steps of the pull request's
 	// plan at its current head; it needs write access to the repository.
 	CommandApprove = "/tkeops approve"
+	// ApproveLabel, added to a pull request by someone with write access,
+	// approves like CommandApprove.
+	ApproveLabel = "tkeops/approve"
 )
+
+// labelApproval reports whether a pull request event is the approval label
+// being added: GitHub's "labeled" names it; Gitea's "label_updated" and
+// GitLab's "update" carry the labels after the change.
+func labelApproval(ev forge.Event) bool {
+	switch ev.Action {
+	case "labeled":
+		return ev.Label == ApproveLabel
+	case "label_updated", "update":
+		return slices.Contains(ev.Labels, ApproveLabel)
+	}
+	return false
+}
 
 // parseCommands returns the commands of a comment, in order. tkeops' own plan
 // comment (which quotes them) has none.

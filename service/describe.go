@@ -145,7 +145,7 @@ func planComment(head, base, branch, line, markdown, url, approval string, notes
 // approvalNeeded is the comment's approval section for steps nobody approved.
 func approvalNeeded(missing, by []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Approval needed.** These steps destroy or replace resources and run on merge only once someone with write access comments `%s`:\n", CommandApprove)
+	fmt.Fprintf(&b, "**Approval needed.** These steps destroy or replace resources and run on merge only once someone with write access comments `%s` (or adds the label `%s`):\n", CommandApprove, ApproveLabel)
 	for _, m := range missing {
 		b.WriteString("- `" + m + "`\n")
 	}

@@ -331,3 +331,38 @@ func TestLockWaitIsShownOnTheCommit(t *testing.T) {
 		h.stop(t)
 	})
 }
+
+// TestApprovalByLabel: the approval label added by a writer approves; added by
+// someone without write access it does not.
+func TestApprovalByLabel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eng := &fakeEngine{PlanFn: func(_ context.Context, s Specs, rev string) (*plan.Plan, error) {
+			if rev == "aaaa" {
+				return createPlan(rev), nil
+			}
+			return deletePlan(rev), nil
+		}}
+		h := newHarness(t, eng, nil)
+		h.forge.writers = map[string]bool{"lead": true}
+		pr := forge.Change{Number: 6, State: forge.ChangeOpen, HeadSHA: "p666", BaseRef: "refs/heads/main", PullRef: "refs/pull/6/head"}
+		h.forge.setChange(pr)
+		h.src.set(func(f *fakeSource) { f.refs["refs/pull/6/head"] = "p666" })
+		h.start()
+		synctest.Wait()
+		last := func() string { got := h.forge.statusesOn("p666"); return got[len(got)-1] }
+		label := func(sender string) {
+			h.svc.HandleEvent(forge.Event{Kind: forge.EventPullRequest, Action: "labeled", Change: 6, Revision: "p666", Ref: "refs/heads/main",
+				Sender: sender, Label: ApproveLabel, Labels: []string{ApproveLabel}})
+			synctest.Wait()
+		}
+		label("drive-by")
+		if got := last(); !strings.Contains(got, "need approval") {
+			t.Fatalf("a label from someone without write access approved: %q", got)
+		}
+		label("lead")
+		if got := last(); !strings.Contains(got, "(approved by @lead)") {
+			t.Fatalf("after the writer's label: %q", got)
+		}
+		h.stop(t)
+	})
+}

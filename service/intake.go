@@ -85,6 +85,9 @@ func (s *Service) relevant(ev forge.Event) (what, ignored string) {
 		if ev.Change <= 0 {
 			return "", "pull request event without a number"
 		}
+		if labelApproval(ev) {
+			return "approval by label queued", ""
+		}
 		switch ev.Action {
 		case forge.ActionOpened, forge.ActionReopened, forge.ActionSynchronize, "edited", "ready_for_review", "update":
 			return "plan queued", ""
@@ -133,6 +136,14 @@ func (s *Service) route(ev forge.Event) {
 	case forge.EventPush:
 		s.enqueue(trigger{kind: kindSync, origin: origin})
 	case forge.EventPullRequest:
+		if labelApproval(ev) {
+			// The label's sender is the approver, checked like a comment's author.
+			s.enqueue(trigger{kind: kindCommand, change: ev.Change, origin: origin + " label",
+				comment: forge.Comment{Author: ev.Sender, Body: CommandApprove}})
+			if ev.Action != "update" {
+				return
+			}
+		}
 		switch ev.Action {
 		case forge.ActionClosed, forge.ActionMerged:
 			s.mu.Lock()
