@@ -22,6 +22,12 @@ func (f RuleFunc) Decide(kind spec.Kind, path string, _, _ any) (spec.FieldRule,
 	return f(kind, path)
 }
 
+// CreateCalls implements spec.Mutability: a lookup function knows no calls.
+func (f RuleFunc) CreateCalls(spec.Resource) []string { return nil }
+
+// DeleteCalls implements spec.Mutability: a lookup function knows no calls.
+func (f RuleFunc) DeleteCalls(spec.Resource) []string { return nil }
+
 // Result is the outcome of comparing one resource.
 type Result struct {
 	// Changes in field-path order.

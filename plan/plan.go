@@ -7,7 +7,7 @@ import (
 
 // FormatVersion is the version of the JSON form of a plan. Bump the minor version for
 // additions and the major version for anything a reader could misread.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // Action is what a step does to a resource.
 type Action string
@@ -54,8 +54,13 @@ type Step struct {
 	Reason Reason    `json:"reason,omitempty"`
 	// CloudID of the live resource, when there is one.
 	CloudID string `json:"cloudID,omitempty"`
-	// APIAction the step calls, e.g. "tke:ModifyClusterNodePool".
+	// APIAction the step calls, e.g. "tke:ModifyClusterNodePool": the first of
+	// APIActions.
 	APIAction string `json:"apiAction,omitempty"`
+	// APIActions are every write call the step makes, in order ("vpc:CreateVpc";
+	// "vpc:CreateSecurityGroup", "vpc:ModifySecurityGroupPolicies"). People build
+	// their access policies from them, and apply makes exactly these.
+	APIActions []string `json:"apiActions,omitempty"`
 	// Changes for update and replace steps.
 	Changes []diff.Change `json:"changes,omitempty"`
 	// DependsOn lists step IDs that must finish first.

@@ -62,6 +62,9 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	pl.connect()
 	pl.serialize()
 	pl.p.Diagnostics = append(pl.p.Diagnostics, s.warnings...)
+	for _, st := range pl.order {
+		namedCalls(st)
+	}
 	steps, err := topoSort(pl.order)
 	if err != nil {
 		return nil, err
@@ -70,6 +73,30 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	pl.p.Observations, pl.p.Observed = observationRecords(s)
 	pl.p.SpecDigest = specDigest(s.desired)
 	return pl.p, nil
+}
+
+// namedCalls makes a step's APIAction and APIActions agree: the first call, and
+// every call.
+func namedCalls(st *plan.Step) {
+	switch {
+	case len(st.APIActions) == 0 && st.APIAction != "":
+		st.APIActions = []string{st.APIAction}
+	case len(st.APIActions) > 0 && st.APIAction == "":
+		st.APIAction = st.APIActions[0]
+	}
+}
+
+// createCalls are the calls creating rr makes, the fields its kind's deferred step
+// sets left out as the executor leaves them out.
+func (pl *planner) createCalls(rr spec.Resource) []string {
+	c, err := clone(rr)
+	if err != nil {
+		return nil
+	}
+	if d := pl.e.planOf(rr.GetAddr().Kind).deferred; d != nil {
+		d.clear(c)
+	}
+	return pl.e.rules.CreateCalls(c)
 }
 
 func (pl *planner) add(addr spec.Addr, st *plan.Step) {
@@ -182,9 +209,11 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		// too; the create comes before what will live inside the new one.
 		del := base
 		del.ID, del.Action, del.Reason = addr.String()+"#destroy", plan.ActionDelete, plan.ReasonReplaceImmutable
+		del.APIActions = pl.e.rules.DeleteCalls(o.Live)
 		del.Notes = []string{"deleted first, to be created again (replacement)"}
 		st := base
 		st.ID, st.Action, st.Reason = addr.String(), plan.ActionReplace, plan.ReasonReplaceImmutable
+		st.APIActions = pl.createCalls(rr)
 		dfr := pl.e.planOf(addr.Kind).deferred
 		for _, ch := range append(replace, rest...) {
 			if dfr == nil || !dfr.covers(ch.Path) {
@@ -214,6 +243,7 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 	kp := pl.e.planOf(addr.Kind)
 	st := base
 	st.ID, st.Action, st.Reason = addr.String(), plan.ActionCreate, plan.ReasonMissing
+	st.APIActions = pl.createCalls(rr)
 	for _, ch := range diff.Compare(rr, nil, pl.e.rules).Changes {
 		if kp.deferred == nil || !kp.deferred.covers(ch.Path) {
 			st.Changes = append(st.Changes, ch)
@@ -362,11 +392,14 @@ func (pl *planner) planExtras() {
 			continue // never delete what tkeops does not own
 		}
 		st := plan.Step{ID: addr.String(), Addr: addr, CloudID: o.ID, Action: plan.ActionDelete, Reason: plan.ReasonRemovedFromSpec}
+		if o.Live != nil {
+			st.APIActions = pl.e.rules.DeleteCalls(o.Live)
+		}
 		if dup := o.DuplicateOf; dup != "" {
 			st.Notes = []string{fmt.Sprintf("duplicate of %s (same ownership tags, created later, e.g. by two runs at once)", dup)}
 		}
 		if o.DeletionPolicy == spec.DeletionPolicyOrphan {
-			st.Action = plan.ActionOrphan
+			st.Action, st.APIActions = plan.ActionOrphan, nil
 			st.Notes = []string{"deletionPolicy Orphan: left in the cloud as it is and no longer managed"}
 			pl.add(addr, &st)
 			continue

@@ -43,6 +43,11 @@ type Mutability interface {
 	// decides the class or action (turning deletion protection off is another call
 	// than turning it on); for other fields it is RuleFor's rule.
 	Decide(kind Kind, path string, before, after any) (FieldRule, bool)
+	// CreateCalls returns the write calls creating r (references resolved) makes, in
+	// order, as plans show them ("vpc:CreateVpc").
+	CreateCalls(r Resource) []string
+	// DeleteCalls returns the write calls deleting the live resource makes, in order.
+	DeleteCalls(live Resource) []string
 }
 
 // FieldRule declares how one field of a kind may change.

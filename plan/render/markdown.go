@@ -44,7 +44,7 @@ func Markdown(w io.Writer, p *plan.Plan) error {
 		if st.CloudID != "" {
 			id = " (`" + st.CloudID + "`)"
 		}
-		fmt.Fprintf(b, "| `%s` | `%s`%s | %s | %s |\n", Symbol(st.Action), st.Addr, id, verb(st), apiOrDash(st.APIAction))
+		fmt.Fprintf(b, "| `%s` | `%s`%s | %s | %s |\n", Symbol(st.Action), st.Addr, id, verb(st), apiOrDash(Calls(st)))
 	}
 	b.WriteString("\n<details><summary>Full plan</summary>\n\n```diff\n")
 	var text strings.Builder
@@ -78,11 +78,11 @@ func diffMarkers(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-func apiOrDash(s string) string {
-	if s == "" {
+func apiOrDash(calls []string) string {
+	if len(calls) == 0 {
 		return "–"
 	}
-	return "`" + s + "`"
+	return "`" + strings.Join(calls, "`, `") + "`"
 }
 
 func escape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

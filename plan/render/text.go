@@ -121,35 +121,48 @@ func writeDiagnostics(b *strings.Builder, p *plan.Plan, c palette) {
 }
 
 func headline(st plan.Step) string {
+	h := string(st.Action)
 	switch st.Action {
 	case plan.ActionCreate:
-		return "will be created"
+		h = "will be created"
 	case plan.ActionUpdate:
-		if st.APIAction != "" {
-			return "will be updated in place (" + st.APIAction + ")"
-		}
-		if st.Reason == plan.ReasonForbidden {
+		h = "will be updated in place"
+		if st.Reason == plan.ReasonForbidden && len(Calls(st)) == 0 {
 			return "cannot be changed as specified"
 		}
-		return "will be updated in place"
 	case plan.ActionAdopt:
-		return "will be adopted and updated in place"
+		h = "will be adopted and updated in place"
 	case plan.ActionReplace:
-		return "must be replaced"
+		h = "must be replaced"
 	case plan.ActionDelete:
-		if st.Reason == plan.ReasonReplaceImmutable {
-			return "will be deleted first, to be created again (replacement)"
+		h = "will be deleted"
+		switch st.Reason {
+		case plan.ReasonReplaceImmutable:
+			h = "will be deleted first, to be created again (replacement)"
+		case plan.ReasonRemovedFromSpec:
+			h = "will be deleted (removed from the specs)"
 		}
-		if st.Reason == plan.ReasonRemovedFromSpec {
-			return "will be deleted (removed from the specs)"
-		}
-		return "will be deleted"
 	case plan.ActionWait:
 		return "has an operation in flight; tkeops waits for it"
 	case plan.ActionOrphan:
 		return "is left in the cloud, no longer managed"
 	}
-	return string(st.Action)
+	if calls := Calls(st); len(calls) > 0 {
+		h += " (" + strings.Join(calls, ", then ") + ")"
+	}
+	return h
+}
+
+// Calls are the write calls a step makes, in order: what plans name for people
+// (and for their access policies).
+func Calls(st plan.Step) []string {
+	if len(st.APIActions) > 0 {
+		return st.APIActions
+	}
+	if st.APIAction != "" {
+		return []string{st.APIAction}
+	}
+	return nil
 }
 
 func writeStep(b *strings.Builder, st plan.Step, c palette) {
