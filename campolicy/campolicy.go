@@ -1,8 +1,9 @@
-// Package campolicy writes the CAM policy a tkeops identity needs: the actions of
-// the kinds it manages (from the provider's action lists, which hold every action
-// of the mutability table) and the few every run needs, one statement per kind so
-// a reviewer sees why each action is there. A plan-only identity (drift reports, a
-// second account) gets the reads alone.
+// Package campolicy writes the CAM policy a tkeops identity needs: the writes of the
+// kinds it manages (from the provider's action lists, which hold every action of
+// the mutability table), the reads of every kind (a plan looks for owned resources
+// of every kind, to delete what left git), and the few every run needs, one
+// statement per kind so a reviewer sees why each action is there. A plan-only
+// identity (drift reports, a second account) gets the reads alone.
 package campolicy
 
 import (
@@ -64,12 +65,15 @@ func Generate(opts Options) (Policy, error) {
 	} else {
 		add(slices.Concat(common.Read, common.Write))
 	}
-	for _, k := range orderKinds(kinds) {
+	// Plans look for owned resources of every kind (a document removed from git is
+	// one to delete), so every kind's reads are needed; writes only for the kinds
+	// managed.
+	for _, k := range spec.Kinds() {
 		a, ok := tencentcloud.KindActions(k)
 		if !ok {
 			return Policy{}, fmt.Errorf("cam-policy: kind %s has no action list in the Tencent Cloud provider", k)
 		}
-		if opts.ReadOnly {
+		if opts.ReadOnly || !slices.Contains(kinds, k) {
 			add(a.Read)
 		} else {
 			add(slices.Concat(a.Read, a.Write))

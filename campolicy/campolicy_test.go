@@ -147,14 +147,15 @@ func TestPolicyCoversALifecycle(t *testing.T) {
 	}
 }
 
-// TestPolicyPerKind: a policy for VPCs alone allows nothing of TKE.
+// TestPolicyPerKind: a policy for VPCs alone changes nothing of TKE (it reads, to
+// find owned resources of every kind).
 func TestPolicyPerKind(t *testing.T) {
 	p, err := campolicy.Generate(campolicy.Options{Kinds: []spec.Kind{spec.KindVPC}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range p.Actions() {
-		if strings.HasPrefix(a, "tke:") || strings.HasPrefix(a, "as:") {
+		if (strings.HasPrefix(a, "tke:") || strings.HasPrefix(a, "as:")) && !strings.Contains(a, ":Describe") {
 			t.Errorf("a VPC-only policy allows %s", a)
 		}
 	}

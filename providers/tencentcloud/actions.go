@@ -139,3 +139,30 @@ func (addonKind) actions() Actions {
 		Write: []string{"tke:InstallAddon", "tke:UpdateAddon", "tke:DeleteAddon", actionModifyResourceTags},
 	}
 }
+
+// network: move these three into eip.go, natgateway.go and routetable.go whenever
+// you like.
+
+func (eipKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeAddresses"},
+		Write: []string{"vpc:AllocateAddresses", "vpc:ModifyAddressAttribute", "vpc:ModifyAddressInternetChargeType",
+			"vpc:ModifyAddressesBandwidth", "vpc:ReleaseAddresses", actionModifyResourceTags},
+	}
+}
+
+func (natGatewayKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeNatGateways"},
+		Write: []string{"vpc:CreateNatGateway", "vpc:ModifyNatGatewayAttribute", "vpc:ResetNatGatewayConnection",
+			"vpc:AssociateNatGatewayAddress", "vpc:DisassociateNatGatewayAddress", "vpc:DeleteNatGateway", actionModifyResourceTags},
+	}
+}
+
+func (routeTableKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeRouteTables"},
+		Write: []string{"vpc:CreateRouteTable", "vpc:ModifyRouteTableAttribute", "vpc:DeleteRouteTable", "vpc:CreateRoutes",
+			"vpc:DeleteRoutes", "vpc:ReplaceRoutes", "vpc:ResetRoutes", "vpc:ReplaceRouteTableAssociation", actionModifyResourceTags},
+	}
+}
