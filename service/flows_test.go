@@ -242,7 +242,7 @@ func TestForkPullRequests(t *testing.T) {
 		want      string
 		cloudPlan bool
 	}{
-		{ForkRefuse, "tkeops/plan failure not planned: the head is in a fork", false},
+		{ForkRefuse, "tkeops/plan failure not planned: the head is in a fork; push the branch", false},
 		{ForkValidate, "tkeops/plan success valid specs; not planned against the cloud: the head is in a fork", false},
 		{ForkPlan, "tkeops/plan success 1 to create, 0 to update, 0 to destroy", true},
 	} {

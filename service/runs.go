@@ -539,7 +539,7 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 	}()
 	if ch.Fork && s.opts.Forks == ForkRefuse {
 		finished = true
-		msg := "not planned: the head is in a fork, and this instance plans pull requests from this repository only"
+		msg := "not planned: the head is in a fork; push the branch to this repository to have it planned"
 		r.comment(ctx, forkComment(head, msg, r.targetURL()))
 		r.finish(ctx, forge.StateFailure, runstore.StateFailed, runstore.ResultRefused, msg, msg, msg)
 		return
