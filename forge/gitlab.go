@@ -443,9 +443,9 @@ func parseGitLab(h http.Header, contentType string, body, secret []byte) (Event,
 		return ev, nil
 	case "Merge Request Hook":
 		var p struct {
-			User             gitlabUser
-			Project          project
-			Labels           []struct {
+			User    gitlabUser
+			Project project
+			Labels  []struct {
 				Title string `json:"title"`
 			} `json:"labels"`
 			ObjectAttributes struct {
