@@ -2,6 +2,9 @@ package emulator
 
 import (
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 )
@@ -374,6 +377,10 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 			return nil, apiErr("ResourceNotFound.SecurityGroupNotFound", "The security group `%s` does not exist.", sg)
 		}
 	}
+	charge, aerr := modifyCharge(chargeParams{deref(lc.InstanceChargeType), lc.InstanceMarketOptions, lc.InstanceChargePrepaid}, req)
+	if aerr != nil {
+		return nil, aerr
+	}
 	internet, hostName, instanceName, aerr := modifiedLaunchSettings(lc, req)
 	if aerr != nil {
 		return nil, aerr
@@ -400,15 +407,7 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	if req.InternetAccessible != nil {
 		lc.InternetAccessible = internet
 	}
-	if req.InstanceChargeType != nil {
-		lc.InstanceChargeType = req.InstanceChargeType
-	}
-	if req.InstanceChargePrepaid != nil {
-		lc.InstanceChargePrepaid = req.InstanceChargePrepaid
-	}
-	if req.InstanceMarketOptions != nil {
-		lc.InstanceMarketOptions = req.InstanceMarketOptions
-	}
+	lc.InstanceChargeType, lc.InstanceMarketOptions, lc.InstanceChargePrepaid = ptr(charge.chargeType), charge.market, charge.prepaid
 	if req.DiskTypePolicy != nil {
 		lc.DiskTypePolicy = req.DiskTypePolicy
 	}
@@ -514,4 +513,141 @@ func modifiedLaunchSettings(lc *as.LaunchConfiguration, req *as.ModifyLaunchConf
 		}
 	}
 	return internet, hostName, instanceName, nil
+}
+
+// Charge types of a launch configuration and the parameters each needs. The AS model
+// (CreateLaunchConfiguration, ModifyLaunchConfigurationAttributes) documents that
+// SPOTPAID needs InstanceMarketOptions (with SpotOptions.MaxPrice) and PREPAID needs
+// InstanceChargePrepaid (with Period, 1–12, 24 or 36 months; RenewFlag defaults to
+// NOTIFY_AND_MANUAL_RENEW); on Modify, switching to one of them needs its parameters,
+// switching away drops them, and the parameters of a charge type the configuration
+// will not have are refused.
+var (
+	chargeTypes     = []string{"POSTPAID_BY_HOUR", "SPOTPAID", "PREPAID", "CDCPAID"}
+	prepaidPeriods  = []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 24, 36}
+	prepaidRenewals = []string{"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW"}
+)
+
+// chargeParams are the charge type of a launch configuration and its parameters.
+type chargeParams struct {
+	chargeType string
+	market     *as.InstanceMarketOptionsRequest
+	prepaid    *as.InstanceChargePrepaid
+}
+
+// checkNewCharge validates the charge parameters of a new launch configuration (the
+// codes of CreateLaunchConfiguration) and returns them with defaults filled in.
+func checkNewCharge(p chargeParams) (chargeParams, *APIError) {
+	if p.chargeType == "" {
+		p.chargeType = "POSTPAID_BY_HOUR"
+	}
+	if !contains(chargeTypes, p.chargeType) {
+		return p, apiErr("InvalidParameter.InvalidCombination", "InstanceChargeType `%s` must be one of %s.", p.chargeType, strings.Join(chargeTypes, ", "))
+	}
+	switch p.chargeType {
+	case "SPOTPAID":
+		if p.market == nil {
+			return p, apiErr("MissingParameter.InstanceMarketOptions", "InstanceChargeType SPOTPAID needs InstanceMarketOptions.")
+		}
+	case "PREPAID":
+		if p.prepaid == nil {
+			return p, missing("InstanceChargePrepaid")
+		}
+	}
+	return normalizeCharge(p, codeMissingParameter, "InvalidParameter.InvalidCombination")
+}
+
+// normalizeCharge checks the market and prepaid parameters that are present against the
+// charge type and fills their defaults; missingCode and conflictCode are the action's
+// codes for a required field left out and for parameters the charge type does not take.
+func normalizeCharge(p chargeParams, missingCode, conflictCode string) (chargeParams, *APIError) {
+	if p.market != nil {
+		if p.chargeType != "SPOTPAID" {
+			return p, apiErr(conflictCode, "InstanceMarketOptions is only for InstanceChargeType SPOTPAID, not %s.", p.chargeType)
+		}
+		if p.market.SpotOptions == nil || deref(p.market.SpotOptions.MaxPrice) == "" {
+			return p, apiErr(missingCode, "The request is missing a required parameter `InstanceMarketOptions.SpotOptions.MaxPrice`.")
+		}
+		if _, err := strconv.ParseFloat(*p.market.SpotOptions.MaxPrice, 64); err != nil {
+			return p, apiErr("InvalidParameterValue.NotStringTypeFloat", "MaxPrice `%s` is not a decimal number.", *p.market.SpotOptions.MaxPrice)
+		}
+		if t := deref(p.market.MarketType); t != "" && t != "spot" {
+			return p, apiErr(conflictCode, "MarketType `%s` must be spot.", t)
+		}
+		if t := deref(p.market.SpotOptions.SpotInstanceType); t != "" && t != "one-time" {
+			return p, apiErr(conflictCode, "SpotInstanceType `%s` must be one-time.", t)
+		}
+		p.market = &as.InstanceMarketOptionsRequest{
+			MarketType:  ptr("spot"),
+			SpotOptions: &as.SpotMarketOptions{MaxPrice: p.market.SpotOptions.MaxPrice, SpotInstanceType: ptr("one-time")},
+		}
+	}
+	if p.prepaid != nil {
+		if p.chargeType != "PREPAID" {
+			return p, apiErr(conflictCode, "InstanceChargePrepaid is only for InstanceChargeType PREPAID, not %s.", p.chargeType)
+		}
+		if p.prepaid.Period == nil {
+			return p, apiErr(missingCode, "The request is missing a required parameter `InstanceChargePrepaid.Period`.")
+		}
+		if !slices.Contains(prepaidPeriods, *p.prepaid.Period) {
+			return p, apiErr(conflictCode, "InstanceChargePrepaid.Period %d must be one of 1-12, 24, 36.", *p.prepaid.Period)
+		}
+		flag := orDefault(deref(p.prepaid.RenewFlag), "NOTIFY_AND_MANUAL_RENEW")
+		if !contains(prepaidRenewals, flag) {
+			return p, apiErr(conflictCode, "InstanceChargePrepaid.RenewFlag `%s` must be one of %s.", flag, strings.Join(prepaidRenewals, ", "))
+		}
+		p.prepaid = &as.InstanceChargePrepaid{Period: p.prepaid.Period, RenewFlag: ptr(flag)}
+	}
+	return p, nil
+}
+
+// modifyCharge applies a ModifyLaunchConfigurationAttributes change of charge type and
+// parameters to the current ones.
+func modifyCharge(cur chargeParams, req *as.ModifyLaunchConfigurationAttributesRequest) (chargeParams, *APIError) {
+	next := cur
+	if req.InstanceChargeType != nil {
+		next.chargeType = *req.InstanceChargeType
+		if !contains(chargeTypes, next.chargeType) {
+			return cur, apiErr("InvalidParameterValue", "InstanceChargeType `%s` must be one of %s.", next.chargeType, strings.Join(chargeTypes, ", "))
+		}
+	}
+	if next.chargeType != "SPOTPAID" {
+		next.market = nil // switching away drops them
+	}
+	if next.chargeType != "PREPAID" {
+		next.prepaid = nil
+	}
+	if next.chargeType == "SPOTPAID" && cur.chargeType != "SPOTPAID" && req.InstanceMarketOptions == nil {
+		return cur, apiErr("MissingParameter.InScenario", "Changing InstanceChargeType to SPOTPAID needs InstanceMarketOptions.")
+	}
+	if next.chargeType == "PREPAID" && cur.chargeType != "PREPAID" && req.InstanceChargePrepaid == nil {
+		return cur, apiErr("MissingParameter.InScenario", "Changing InstanceChargeType to PREPAID needs InstanceChargePrepaid.")
+	}
+	if m := req.InstanceMarketOptions; m != nil {
+		merged := &as.InstanceMarketOptionsRequest{MarketType: m.MarketType, SpotOptions: m.SpotOptions}
+		if next.market != nil { // modifying: unset fields keep their values
+			if merged.MarketType == nil {
+				merged.MarketType = next.market.MarketType
+			}
+			if merged.SpotOptions == nil {
+				merged.SpotOptions = next.market.SpotOptions
+			} else if merged.SpotOptions.MaxPrice == nil && next.market.SpotOptions != nil {
+				merged.SpotOptions = &as.SpotMarketOptions{MaxPrice: next.market.SpotOptions.MaxPrice, SpotInstanceType: m.SpotOptions.SpotInstanceType}
+			}
+		}
+		next.market = merged
+	}
+	if pp := req.InstanceChargePrepaid; pp != nil {
+		merged := &as.InstanceChargePrepaid{Period: pp.Period, RenewFlag: pp.RenewFlag}
+		if next.prepaid != nil {
+			if merged.Period == nil {
+				merged.Period = next.prepaid.Period
+			}
+			if merged.RenewFlag == nil {
+				merged.RenewFlag = next.prepaid.RenewFlag
+			}
+		}
+		next.prepaid = merged
+	}
+	return normalizeCharge(next, "MissingParameter.InScenario", "InvalidParameter.InScenario")
 }

@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
 
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 
 	"github.com/tkeops/tkeops/emulator"
@@ -85,6 +87,96 @@ func TestRouteTableConflictsNameTheVpcAndTheOtherClusters(t *testing.T) {
 	wantCode(t, err, "InternalError.InvalidPrivateNetworkCidr")
 	_, err = check("10.0.0.0/8", v)
 	wantCode(t, err, "InternalError.CidrMaskSizeOutOfRange")
+}
+
+// createChargedPool creates a pool whose launch configuration has the given charge
+// parameters.
+func (f *poolFixture) createChargedPool(chargeType string, market *as.InstanceMarketOptionsRequest, prepaid *as.InstanceChargePrepaid) (string, error) {
+	asg := as.NewCreateAutoScalingGroupRequest()
+	asg.MinSize, asg.MaxSize, asg.DesiredCapacity = u64(0), u64(2), u64(0)
+	asg.VpcId, asg.SubnetIds = s(f.vpc), ss(f.subnets...)
+	lc := as.NewCreateLaunchConfigurationRequest()
+	lc.InstanceType = s("S5.MEDIUM4")
+	lc.InstanceChargeType, lc.InstanceMarketOptions, lc.InstanceChargePrepaid = s(chargeType), market, prepaid
+	req := tke.NewCreateClusterNodePoolRequest()
+	req.ClusterId, req.Name = s(f.cluster), s("charged")
+	req.AutoScalingGroupPara, req.LaunchConfigurePara = s(asg.ToJsonString()), s(jsonOf(lc))
+	req.InstanceAdvancedSettings = &tke.InstanceAdvancedSettings{}
+	req.EnableAutoscale = b(false)
+	resp, err := f.tke.CreateClusterNodePool(req)
+	if err != nil {
+		return "", err
+	}
+	return *resp.Response.NodePoolId, nil
+}
+
+func (f *poolFixture) launchConfig(poolID string) *as.LaunchConfiguration {
+	f.t.Helper()
+	l := as.NewDescribeLaunchConfigurationsRequest()
+	l.LaunchConfigurationIds = ss(deref(f.pool(poolID).LaunchConfigurationId))
+	lr, err := f.as.DescribeLaunchConfigurations(l)
+	must(f.t, err)
+	return lr.Response.LaunchConfigurationSet[0]
+}
+
+func TestSpotAndPrepaidNeedTheirParameters(t *testing.T) {
+	f := newPoolFixture(t, emulator.InstantTiming())
+	spot := &as.InstanceMarketOptionsRequest{MarketType: s("spot"), SpotOptions: &as.SpotMarketOptions{MaxPrice: s("0.50")}}
+	prepaid := &as.InstanceChargePrepaid{Period: i64(1)}
+
+	// CreateClusterNodePool reports AS's refusal of LaunchConfigurePara.
+	_, err := f.createChargedPool("SPOTPAID", nil, nil)
+	wantCode(t, err, "FailedOperation.AsCommon")
+	if !strings.Contains(err.Error(), "MissingParameter.InstanceMarketOptions") {
+		t.Fatalf("spot without market options: %v", err)
+	}
+	_, err = f.createChargedPool("SPOTPAID", &as.InstanceMarketOptionsRequest{MarketType: s("spot")}, nil)
+	wantCode(t, err, "FailedOperation.AsCommon") // MaxPrice is required
+	_, err = f.createChargedPool("PREPAID", nil, nil)
+	wantCode(t, err, "FailedOperation.AsCommon")
+	if !strings.Contains(err.Error(), "InstanceChargePrepaid") {
+		t.Fatalf("prepaid without InstanceChargePrepaid: %v", err)
+	}
+	_, err = f.createChargedPool("POSTPAID_BY_HOUR", spot, nil)
+	wantCode(t, err, "FailedOperation.AsCommon") // market options of another charge type
+
+	np, err := f.createChargedPool("SPOTPAID", spot, nil)
+	must(t, err)
+	lc := f.launchConfig(np)
+	if deref(lc.InstanceChargeType) != "SPOTPAID" || lc.InstanceMarketOptions == nil || deref(lc.InstanceMarketOptions.SpotOptions.MaxPrice) != "0.50" ||
+		deref(lc.InstanceMarketOptions.SpotOptions.SpotInstanceType) != "one-time" || deref(lc.InstanceChargePrepaid.Period) != 0 {
+		t.Fatalf("spot launch configuration: %s", jsonOf(lc))
+	}
+
+	modify := func(chargeType string, market *as.InstanceMarketOptionsRequest, prepaid *as.InstanceChargePrepaid) error {
+		req := as.NewModifyLaunchConfigurationAttributesRequest()
+		req.LaunchConfigurationId = lc.LaunchConfigurationId
+		if chargeType != "" {
+			req.InstanceChargeType = s(chargeType)
+		}
+		req.InstanceMarketOptions, req.InstanceChargePrepaid = market, prepaid
+		_, err := f.as.ModifyLaunchConfigurationAttributes(req)
+		return err
+	}
+	wantCode(t, modify("PREPAID", nil, nil), "MissingParameter.InScenario")
+	wantCode(t, modify("", nil, prepaid), "InvalidParameter.InScenario") // still SPOTPAID
+	wantCode(t, modify("PREPAID", nil, &as.InstanceChargePrepaid{RenewFlag: s("NOTIFY_AND_AUTO_RENEW")}), "MissingParameter.InScenario")
+	must(t, modify("PREPAID", nil, prepaid))
+	lc = f.launchConfig(np)
+	if deref(lc.InstanceChargeType) != "PREPAID" || lc.InstanceMarketOptions != nil || lc.InstanceChargePrepaid == nil ||
+		deref(lc.InstanceChargePrepaid.Period) != 1 || deref(lc.InstanceChargePrepaid.RenewFlag) != "NOTIFY_AND_MANUAL_RENEW" {
+		t.Fatalf("prepaid launch configuration: %s", jsonOf(lc))
+	}
+	// Modifying the prepaid parameters keeps what is not given.
+	must(t, modify("", nil, &as.InstanceChargePrepaid{RenewFlag: s("NOTIFY_AND_AUTO_RENEW")}))
+	if lc = f.launchConfig(np); deref(lc.InstanceChargePrepaid.Period) != 1 || deref(lc.InstanceChargePrepaid.RenewFlag) != "NOTIFY_AND_AUTO_RENEW" {
+		t.Fatalf("modified prepaid parameters: %s", jsonOf(lc.InstanceChargePrepaid))
+	}
+	wantCode(t, modify("SPOTPAID", nil, nil), "MissingParameter.InScenario")
+	must(t, modify("POSTPAID_BY_HOUR", nil, nil))
+	if lc = f.launchConfig(np); deref(lc.InstanceChargeType) != "POSTPAID_BY_HOUR" || deref(lc.InstanceChargePrepaid.Period) != 0 {
+		t.Fatalf("back to postpaid: %s", jsonOf(lc))
+	}
 }
 
 func derefAll(in []*string) []string {

@@ -262,6 +262,12 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 	if len(types) == 0 {
 		return nil, apiErr("InvalidParameter.Param", "LaunchConfigurePara needs InstanceType or InstanceTypes.")
 	}
+	// TKE creates the launch configuration through AS and reports AS's refusals as
+	// FailedOperation.AsCommon, with AS's code in the message.
+	charge, aerr := checkNewCharge(chargeParams{deref(lcReq.InstanceChargeType), lcReq.InstanceMarketOptions, lcReq.InstanceChargePrepaid})
+	if aerr != nil {
+		return nil, apiErr("FailedOperation.AsCommon", "LaunchConfigurePara: as:CreateLaunchConfiguration: %s: %s", aerr.Code, aerr.Message)
+	}
 	for _, sg := range derefs(lcReq.SecurityGroupIds) {
 		if _, ok := sgTable.in(rs)[sg]; !ok {
 			return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
@@ -326,12 +332,12 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 		AutoScalingGroupAbstractSet: []*as.AutoScalingGroupAbstract{{AutoScalingGroupId: ptr(np.ASGID), AutoScalingGroupName: ptr(orDefault(deref(asgReq.AutoScalingGroupName), "tke-np-"+np.ID))}},
 		UserData:                    ptr(deref(lcReq.UserData)), CreatedTime: ptr(created), EnhancedService: mergeEnhancedService(nil, lcReq.EnhancedService),
 		ImageId: ptr(orDefault(deref(lcReq.ImageId), imageForOs(np.NodePoolOs))), LaunchConfigurationStatus: ptr("NORMAL"),
-		InstanceChargeType: ptr(orDefault(deref(lcReq.InstanceChargeType), "POSTPAID_BY_HOUR")),
+		InstanceChargeType: ptr(charge.chargeType),
 		InstanceTypes:      ptrSlice(types), InstanceTags: orEmpty(lcReq.InstanceTags), Tags: []*as.Tag{},
 		VersionNumber: ptr(int64(1)), UpdatedTime: ptr(created), CamRoleName: ptr(deref(lcReq.CamRoleName)),
 		LastOperationInstanceTypesCheckPolicy: ptr(orDefault(deref(lcReq.InstanceTypesCheckPolicy), "ANY")),
 		HostNameSettings:                      lcReq.HostNameSettings, InstanceNameSettings: lcReq.InstanceNameSettings,
-		InstanceChargePrepaid: lcReq.InstanceChargePrepaid, InstanceMarketOptions: lcReq.InstanceMarketOptions, DiskTypePolicy: ptr(orDefault(deref(lcReq.DiskTypePolicy), "ORIGINAL")),
+		InstanceChargePrepaid: charge.prepaid, InstanceMarketOptions: charge.market, DiskTypePolicy: ptr(orDefault(deref(lcReq.DiskTypePolicy), "ORIGINAL")),
 		DisasterRecoverGroupIds: orEmpty(lcReq.DisasterRecoverGroupIds),
 	}
 	if lcReq.LoginSettings != nil {
