@@ -42,7 +42,8 @@ func TestNodePoolLifecycle(t *testing.T) {
 		{"launch configuration", func(s *spec.NodePoolSpec) {
 			s.SystemDisk = spec.Disk{Type: "CLOUD_SSD", SizeGB: 80}
 			s.InstanceChargeType = "SPOTPAID"
-		}, []string{"spec.systemDisk", "spec.instanceChargeType"}},
+			s.Spot = &spec.SpotOptions{MaxPrice: "0.50"} // the AS API refuses SPOTPAID without it
+		}, []string{"spec.systemDisk", "spec.instanceChargeType", "spec.spot.maxPrice"}},
 		{"tags", func(s *spec.NodePoolSpec) { s.Tags = map[string]string{"pool": "web"} }, []string{"spec.tags"}},
 		{"scale down", func(s *spec.NodePoolSpec) { s.Scaling.Min, s.Scaling.Max, s.Scaling.Desired = 0, 2, intp(0) },
 			[]string{"spec.scaling.min", "spec.scaling.max", "spec.scaling.desired"}},
