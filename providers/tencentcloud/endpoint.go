@@ -76,6 +76,11 @@ func (c *Client) readEndpoints(ctx context.Context, clusterID string, w *spec.Cl
 		if err != nil {
 			return nil, err
 		}
+		if status == endpointCreated {
+			// It was created between the two calls: its address and subnet are not in
+			// hand yet, so it counts as still on its way and the next read has them.
+			status = endpointCreating
+		}
 		x.ep.status = status
 	}
 	return st, nil
