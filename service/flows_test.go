@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -147,23 +148,31 @@ func deletePlan(rev string) *plan.Plan {
 	}}
 }
 
+// destroyingPullRequest is a harness whose open pull request n (head) deletes
+// a node pool while the branch (aaaa) creates a VPC; "lead" may write.
+func destroyingPullRequest(t *testing.T, n int, head string) (*harness, forge.Change) {
+	eng := &fakeEngine{PlanFn: func(_ context.Context, s Specs, rev string) (*plan.Plan, error) {
+		if rev == "aaaa" {
+			return createPlan(rev), nil
+		}
+		return deletePlan(rev), nil
+	}}
+	h := newHarness(t, eng, func(o *Options) { o.PRComments = true })
+	h.forge.writers = map[string]bool{"lead": true}
+	ref := fmt.Sprintf("refs/pull/%d/head", n)
+	pr := forge.Change{Number: n, State: forge.ChangeOpen, HeadSHA: head, BaseRef: "refs/heads/main", PullRef: ref}
+	h.forge.setChange(pr)
+	h.src.set(func(f *fakeSource) { f.refs[ref] = head })
+	return h, pr
+}
+
 // TestDestroyNeedsAnApprovalFromAWriter: a pull request that deletes a node
 // pool fails with "needs approval"; a comment from someone without write
 // access changes nothing; one from a writer approves, the plan turns green,
 // and after the merge the branch's apply runs the delete, naming the approver.
 func TestDestroyNeedsAnApprovalFromAWriter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		eng := &fakeEngine{PlanFn: func(_ context.Context, s Specs, rev string) (*plan.Plan, error) {
-			if rev == "aaaa" {
-				return createPlan(rev), nil
-			}
-			return deletePlan(rev), nil
-		}}
-		h := newHarness(t, eng, func(o *Options) { o.PRComments = true })
-		h.forge.writers = map[string]bool{"lead": true}
-		pr := forge.Change{Number: 5, State: forge.ChangeOpen, HeadSHA: "p555", BaseRef: "refs/heads/main", PullRef: "refs/pull/5/head"}
-		h.forge.setChange(pr)
-		h.src.set(func(f *fakeSource) { f.refs["refs/pull/5/head"] = "p555" })
+		h, pr := destroyingPullRequest(t, 5, "p555")
 		h.start()
 		synctest.Wait()
 		last := func() string { got := h.forge.statusesOn("p555"); return got[len(got)-1] }
@@ -336,17 +345,7 @@ func TestLockWaitIsShownOnTheCommit(t *testing.T) {
 // someone without write access it does not.
 func TestApprovalByLabel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		eng := &fakeEngine{PlanFn: func(_ context.Context, s Specs, rev string) (*plan.Plan, error) {
-			if rev == "aaaa" {
-				return createPlan(rev), nil
-			}
-			return deletePlan(rev), nil
-		}}
-		h := newHarness(t, eng, nil)
-		h.forge.writers = map[string]bool{"lead": true}
-		pr := forge.Change{Number: 6, State: forge.ChangeOpen, HeadSHA: "p666", BaseRef: "refs/heads/main", PullRef: "refs/pull/6/head"}
-		h.forge.setChange(pr)
-		h.src.set(func(f *fakeSource) { f.refs["refs/pull/6/head"] = "p666" })
+		h, _ := destroyingPullRequest(t, 6, "p666")
 		h.start()
 		synctest.Wait()
 		last := func() string { got := h.forge.statusesOn("p666"); return got[len(got)-1] }
