@@ -13,6 +13,7 @@ import (
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	sts "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
@@ -69,8 +70,9 @@ func startContract(t *testing.T, opts emulator.Options) *contractEnv {
 // TestContractEveryActionAnswersTheSDKModel runs the lifecycle of every kind tkeops
 // manages through every emulated action and checks each response against the SDK.
 func TestContractEveryActionAnswersTheSDKModel(t *testing.T) {
-	c := startContract(t, emulator.Options{DisableRateLimits: true})
+	c := startContract(t, emulator.Options{DisableRateLimits: true, Roles: []string{contractRole}})
 	contractLifecycle(t, c)
+	contractSTS(t, c) // sts_test.go
 
 	for _, p := range contractProblems(loadSDKDocs(t), c.rec.snapshot(), true) {
 		t.Error(p)
@@ -139,9 +141,10 @@ func sdkClients() map[string]reflect.Value {
 	t2, _ := tke2.NewClient(cred, testRegion, cpf)
 	ac, _ := as.NewClient(cred, testRegion, cpf)
 	gc, _ := tag.NewClient(cred, "", cpf)
+	sc, _ := sts.NewClient(cred, testRegion, cpf)
 	return map[string]reflect.Value{
 		"vpc/2017-03-12": reflect.ValueOf(vc), "tke/2018-05-25": reflect.ValueOf(tc), "tke/2022-05-01": reflect.ValueOf(t2),
-		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc),
+		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc), "sts/2018-08-13": reflect.ValueOf(sc),
 	}
 }
 

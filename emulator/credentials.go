@@ -163,3 +163,11 @@ func (e *Emulator) IssueTemporaryKey(roleArn string, d time.Duration) (Temporary
 	}
 	return e.creds.issueTemporaryKey(uin, roleArn, e.now(), d), nil
 }
+
+// temporary returns the temporary key with SecretId id, if there is one.
+func (cr *credentials) temporary(id string) (temporaryKey, bool) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	t, ok := cr.temp[id]
+	return t, ok
+}

@@ -22,13 +22,15 @@ type Emulator struct {
 	quotas  Quotas
 	backend ClusterBackend
 	uin     string
-	reg     *registry
-	limiter *rateLimiter
-	faults  *faults
-	calls   *callCounter
-	store   *fileStore // nil when in memory only
-	ca      *CA        // nil without TLS
-	traceFn func(Exchange)
+	// instanceRole is Options.InstanceRole (metadata.go).
+	instanceRole string
+	reg          *registry
+	limiter      *rateLimiter
+	faults       *faults
+	calls        *callCounter
+	store        *fileStore // nil when in memory only
+	ca           *CA        // nil without TLS
+	traceFn      func(Exchange)
 
 	// tunnels are the CONNECT tunnels being served (HTTPS proxy mode).
 	tunnels   sync.WaitGroup
@@ -61,22 +63,23 @@ func New(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e := &Emulator{
-		reg:       reg,
-		log:       opts.Logger,
-		now:       opts.Now,
-		creds:     creds,
-		timing:    opts.Timing,
-		quotas:    opts.Quotas.withDefaults(),
-		backend:   opts.Backend,
-		ca:        opts.TLS,
-		traceFn:   opts.Trace,
-		tunnelSrv: map[*http.Server]struct{}{},
-		uin:       opts.UIN,
-		faults:    newFaults(),
-		calls:     newCallCounter(),
-		st:        newState(),
-		stop:      make(chan struct{}),
-		loopDone:  make(chan struct{}),
+		reg:          reg,
+		log:          opts.Logger,
+		now:          opts.Now,
+		creds:        creds,
+		timing:       opts.Timing,
+		quotas:       opts.Quotas.withDefaults(),
+		backend:      opts.Backend,
+		ca:           opts.TLS,
+		traceFn:      opts.Trace,
+		tunnelSrv:    map[*http.Server]struct{}{},
+		uin:          opts.UIN,
+		instanceRole: opts.InstanceRole,
+		faults:       newFaults(),
+		calls:        newCallCounter(),
+		st:           newState(),
+		stop:         make(chan struct{}),
+		loopDone:     make(chan struct{}),
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

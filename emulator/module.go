@@ -26,6 +26,10 @@ type module struct {
 	tables []tableDef
 	// tagged are the module's resource types as the Tag service names them.
 	tagged []tagType
+	// unsigned names the module's actions the API serves without a signature
+	// (Authorization: SKIP), e.g. sts:AssumeRoleWithWebIdentity, whose token is the
+	// proof; every other action refuses such a request.
+	unsigned []string
 	// hosts serve requests addressed to hosts other than the API's (the CVM metadata
 	// service, reached with the emulator as HTTP proxy), by host name without port.
 	hosts map[string]func(e *Emulator) http.Handler
@@ -125,7 +129,8 @@ func newRegistry(mods []module) (*registry, error) {
 			if _, dup := r.routes[k]; dup {
 				return nil, fmt.Errorf("emulator: action %s %s.%s registered twice", m.version, m.service, a.name)
 			}
-			r.routes[k] = &action{service: m.service, version: m.version, name: a.name, regional: !m.global, run: a.run}
+			r.routes[k] = &action{service: m.service, version: m.version, name: a.name, regional: !m.global, run: a.run,
+				unsigned: slices.Contains(m.unsigned, a.name)}
 		}
 		for _, t := range m.tables {
 			if _, dup := r.tables[t.name]; dup {

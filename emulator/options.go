@@ -52,6 +52,9 @@ type Options struct {
 	// Accounts are further accounts, each with its own resources and key pairs; a
 	// request is served in the account of the key that signed it.
 	Accounts []Account
+	// InstanceRole is the role (an ARN of Roles or of an Account's Roles) bound to the
+	// emulated CVM that asks the metadata service (metadata.go); "" binds none.
+	InstanceRole string
 }
 
 // Timing is how long each asynchronous transition takes. Zero durations are instant:

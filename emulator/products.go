@@ -19,5 +19,7 @@ func modules() []module {
 		asModule(),
 		tagModule(),
 		tagKeyModule(),
+		stsModule(),
+		metadataModule(),
 	}
 }

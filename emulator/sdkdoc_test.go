@@ -29,6 +29,7 @@ var sdkPackages = map[string]struct{ module, dir string }{
 	"vpc/2017-03-12": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc", "v20170312"},
 	"as/2018-04-19":  {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as", "v20180419"},
 	"tag/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag", "v20180813"},
+	"sts/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts", "v20180813"},
 }
 
 // productOf is the sdkPackages key of an action.
