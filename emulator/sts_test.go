@@ -25,7 +25,7 @@ func stsEnv(t *testing.T, clock *fakeClock) (*env, *sts.Client) {
 	t.Helper()
 	opts := emulator.Options{UIN: "100000000001", Roles: []string{"qcs::cam::uin/100000000001:roleName/node"},
 		InstanceRole: "qcs::cam::uin/100000000001:roleName/node",
-		Accounts: []emulator.Account{{UIN: "100000000002", Credentials: map[string]string{"AKIDsecondaccount001": "second-key"}, Roles: []string{stsRole}}}}
+		Accounts:     []emulator.Account{{UIN: "100000000002", Credentials: map[string]string{"AKIDsecondaccount001": "second-key"}, Roles: []string{stsRole}}}}
 	if clock != nil {
 		opts.Now = clock.Now
 	}
