@@ -99,6 +99,7 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 	if e.rules == nil {
 		return nil, errNoRules
 	}
+	ctx = providers.WithRound(ctx) // reads several kinds share are made once per pass
 	s := newScope(set)
 	regions := s.regions(e.opts.ExtraRegions)
 	for _, kind := range spec.Kinds() {

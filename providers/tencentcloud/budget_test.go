@@ -9,6 +9,7 @@ import (
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -27,9 +28,10 @@ func TestNoOpObserveCallBudget(t *testing.T) {
 	byKind := e.createStacks(t, stacks)
 	e.addEgress(t, byKind) // an EIP, a NAT gateway and a route table per stack (issue 15)
 	e.srv.ResetCalls()
+	ctx := providers.WithRound(e.ctx) // one observation pass, as the engine's
 	for _, kind := range spec.Kinds() {
 		want := byKind[kind]
-		obs, err := e.c.Observe(e.ctx, kind, want)
+		obs, err := e.c.Observe(ctx, kind, want)
 		if err != nil {
 			t.Fatalf("observe %s: %v", kind, err)
 		}

@@ -122,6 +122,15 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 	}
 }
 
+// ownedClusters lists this instance's clusters in the region: once per observation
+// pass (providers.WithRound), since clusters, their node pools and their add-ons all
+// start from it. The answer is shared: callers must not change it.
+func (c *Client) ownedClusters(ctx context.Context) ([]*tke.Cluster, error) {
+	return providers.Once(ctx, "tencentcloud/"+c.region+"/"+c.owner+"/owned-clusters", func() ([]*tke.Cluster, error) {
+		return c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	})
+}
+
 // clusterLive is what the observation of one cluster is built from.
 type clusterLive struct {
 	cl *tke.Cluster
@@ -242,7 +251,7 @@ func (clusterKind) rules() []rule {
 }
 
 func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
-	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	cls, err := c.ownedClusters(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("observe clusters of owner %q: %w", c.owner, err)
 	}

@@ -277,10 +277,11 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 				s.SSHKeyIDs = strs(lc.LoginSettings.KeyIds)
 			}
 			s.InstanceChargeType = sv(lc.InstanceChargeType)
-			if m := lc.InstanceMarketOptions; m != nil && m.SpotOptions != nil && sv(m.SpotOptions.MaxPrice) != "" {
+			// The API shows both objects whatever the charge type: read the one it uses.
+			if m := lc.InstanceMarketOptions; s.InstanceChargeType == "SPOTPAID" && m != nil && m.SpotOptions != nil && sv(m.SpotOptions.MaxPrice) != "" {
 				s.Spot = &spec.SpotOptions{MaxPrice: sv(m.SpotOptions.MaxPrice)}
 			}
-			if p := lc.InstanceChargePrepaid; p != nil && i64(p.Period) > 0 {
+			if p := lc.InstanceChargePrepaid; s.InstanceChargeType == "PREPAID" && p != nil && i64(p.Period) > 0 {
 				s.Prepaid = &spec.PrepaidOptions{PeriodMonths: int(i64(p.Period)), RenewFlag: sv(p.RenewFlag)}
 			}
 			if ia := lc.InternetAccessible; ia != nil && (bv(ia.PublicIpAssigned) || u64(ia.InternetMaxBandwidthOut) > 0) {
@@ -392,7 +393,7 @@ func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]str
 			set[id] = true
 		}
 	}
-	cls, err := c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	cls, err := c.ownedClusters(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
