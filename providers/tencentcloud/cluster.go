@@ -250,6 +250,9 @@ func (clusterKind) rules() []rule {
 	)
 }
 
+func (clusterKind) createCalls(*spec.Cluster) []string { return []string{"tke:CreateCluster"} }
+func (clusterKind) deleteCalls(*spec.Cluster) []string { return []string{"tke:DeleteCluster"} }
+
 func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
 	cls, err := c.ownedClusters(ctx)
 	if err != nil {

@@ -68,6 +68,15 @@ type typedKind[R spec.Resource] interface {
 	inventory(ctx context.Context, c *Client) ([]providers.Observation, error)
 }
 
+// lifecycleCaller is implemented by kinds that say which write calls their create
+// and delete make, so plans name every call a step makes.
+type lifecycleCaller[R spec.Resource] interface {
+	// createCalls are the write calls creating r (references resolved) makes, in order.
+	createCalls(r R) []string
+	// deleteCalls are the write calls deleting the live resource makes, in order.
+	deleteCalls(live R) []string
+}
+
 // idObserver is implemented by the kinds that can be adopted by cloud ID.
 type idObserver interface {
 	observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error)
@@ -126,6 +135,8 @@ type kindClient interface {
 	delete(ctx context.Context, c *Client, o providers.Observation, opts providers.DeleteOptions) error
 	preflight(ctx context.Context, c *Client, planned []providers.Planned) ([]providers.Refusal, error)
 	inventory(ctx context.Context, c *Client) ([]providers.Observation, error)
+	createCalls(r spec.Resource) ([]string, bool)
+	deleteCalls(live spec.Resource) ([]string, bool)
 }
 
 // typed wraps a typed client; the type assertion lives here once.
@@ -220,6 +231,44 @@ func (w wrapper[R]) update(ctx context.Context, c *Client, r spec.Resource, o pr
 		}
 	}
 	return w.k.reobserve(ctx, c, t, o)
+}
+
+func (w wrapper[R]) createCalls(r spec.Resource) ([]string, bool) {
+	lc, ok := w.k.(lifecycleCaller[R])
+	t, isR := r.(R)
+	if !ok || !isR {
+		return nil, false
+	}
+	return lc.createCalls(t), true
+}
+
+func (w wrapper[R]) deleteCalls(live spec.Resource) ([]string, bool) {
+	lc, ok := w.k.(lifecycleCaller[R])
+	t, isR := live.(R)
+	if !ok || !isR {
+		return nil, false
+	}
+	return lc.deleteCalls(t), true
+}
+
+// CreateCalls returns the write calls creating r (references resolved) makes, in
+// order, as the kind's own file says them; ok false when the kind does not say.
+func CreateCalls(r spec.Resource) (calls []string, ok bool) {
+	k, found := registry[r.GetAddr().Kind]
+	if !found {
+		return nil, false
+	}
+	return k.createCalls(r)
+}
+
+// DeleteCalls returns the write calls deleting the live resource makes, in order;
+// ok false when the kind does not say.
+func DeleteCalls(live spec.Resource) (calls []string, ok bool) {
+	k, found := registry[live.GetAddr().Kind]
+	if !found {
+		return nil, false
+	}
+	return k.deleteCalls(live)
 }
 
 func (w wrapper[R]) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {

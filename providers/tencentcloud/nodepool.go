@@ -477,6 +477,14 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) (
 	return lives, nil
 }
 
+func (nodePoolKind) createCalls(*spec.NodePool) []string {
+	return []string{"tke:CreateClusterNodePool"}
+}
+
+func (nodePoolKind) deleteCalls(*spec.NodePool) []string {
+	return []string{"tke:DeleteClusterNodePool"}
+}
+
 func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePool) ([]providers.Observation, error) {
 	clusterIDs, osOf, err := c.poolClusters(ctx, want)
 	if err != nil {

@@ -2,9 +2,13 @@ package tencentcloud_test
 
 import (
 	"maps"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
@@ -190,5 +194,84 @@ func TestCompareDeclaredCatchesDifferences(t *testing.T) {
 	compareDeclared("", toAny(t, want), toAny(t, same), &diffs)
 	if len(diffs) != 0 {
 		t.Errorf("equal on declared fields, yet: %v", diffs)
+	}
+}
+
+// writes lists the emulator's write calls since the last reset, "service:Action",
+// sorted, one entry per call.
+func (e *env) writes() []string {
+	var out []string
+	for k, n := range e.srv.Calls() {
+		svc, action, _ := strings.Cut(k, ".")
+		if strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "Get") || strings.Contains(action, ".") {
+			continue
+		}
+		for range n {
+			out = append(out, svc+":"+action)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestCreateAndDeleteMakeTheCallsTheySay creates and deletes a resource of every kind
+// (a subnet with broadcast on, a group that admits itself) and checks the write calls
+// the emulator saw are exactly those CreateCalls and DeleteCalls name: plans show
+// what apply calls.
+func TestCreateAndDeleteMakeTheCallsTheySay(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(27)
+	st.subnets[0].Spec.EnableBroadcast = boolp(true)
+	plain := &spec.SecurityGroup{Object: obj(spec.KindSecurityGroup, "s027-plain"), Spec: spec.SecurityGroupSpec{Region: testRegion,
+		Ingress: []spec.SecurityGroupRule{{Protocol: "TCP", Port: "443", CIDRBlock: "0.0.0.0/0", Action: "ACCEPT"}}}}
+	spec.Default(plain)
+	created := map[spec.Addr]providers.Observation{}
+	check := func(what string, want []string) {
+		t.Helper()
+		want = slices.Clone(want)
+		sort.Strings(want)
+		if got := e.writes(); !slices.Equal(got, want) {
+			t.Errorf("%s: write calls %v, named %v", what, got, want)
+		}
+	}
+	var vpcID, clsID string
+	for _, r := range append(st.all(), plain) {
+		switch x := r.(type) {
+		case *spec.Subnet:
+			x.Spec.VPCRef = spec.Ref{ID: vpcID}
+		case *spec.Cluster:
+			x.Spec.VPCRef = spec.Ref{ID: vpcID}
+		case *spec.NodePool:
+			x.Spec.ClusterRef = spec.Ref{ID: clsID}
+			x.Spec.SubnetRefs = []spec.Ref{{ID: created[st.subnets[0].GetAddr()].ID}}
+			x.Spec.SecurityGroupRefs = nil
+			e.waitSettled(t, spec.KindCluster, st.cluster)
+		}
+		named, ok := tencentcloud.CreateCalls(r)
+		if !ok {
+			t.Fatalf("%s: no create calls named", r.GetAddr())
+		}
+		e.srv.ResetCalls()
+		o, err := e.c.Create(e.ctx, r)
+		if err != nil {
+			t.Fatalf("create %s: %v", r.GetAddr(), err)
+		}
+		check("create "+r.GetAddr().String(), named)
+		created[r.GetAddr()] = o
+		switch r.GetAddr().Kind {
+		case spec.KindVPC:
+			vpcID = o.ID
+		case spec.KindCluster:
+			clsID = o.ID
+		}
+	}
+	for _, r := range []spec.Resource{st.pools[0], plain} {
+		o := e.waitSettled(t, r.GetAddr().Kind, r)
+		named, _ := tencentcloud.DeleteCalls(o.Live)
+		e.srv.ResetCalls()
+		if err := e.c.Delete(e.ctx, o, providers.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		check("delete "+r.GetAddr().String(), named)
 	}
 }

@@ -183,6 +183,29 @@ func (securityGroupKind) rules() []rule {
 	)
 }
 
+// createCalls: one call with the rules, or, when a rule admits the group itself (its
+// ID exists only once the group does), the group and then its rules.
+func (securityGroupKind) createCalls(r *spec.SecurityGroup) []string {
+	if selfReferencing(r) {
+		return []string{"vpc:CreateSecurityGroup", "vpc:ModifySecurityGroupPolicies"}
+	}
+	return []string{"vpc:CreateSecurityGroupWithPolicies"}
+}
+
+func (securityGroupKind) deleteCalls(*spec.SecurityGroup) []string {
+	return []string{"vpc:DeleteSecurityGroup"}
+}
+
+// selfReferencing reports whether a rule of r admits r itself by name, unresolved.
+func selfReferencing(r *spec.SecurityGroup) bool {
+	for _, rule := range slices.Concat(r.Spec.Ingress, r.Spec.Egress) {
+		if ref := rule.SecurityGroupRef; ref != nil && ref.ID == "" && ref.Name == r.Metadata.Name {
+			return true
+		}
+	}
+	return false
+}
+
 func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.SecurityGroup) ([]providers.Observation, error) {
 	gs, err := c.securityGroups().list(ctx, c.ownerFilters(nil))
 	if err != nil {
@@ -301,17 +324,13 @@ func (securityGroupKind) create(ctx context.Context, c *Client, r *spec.Security
 	if err != nil {
 		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
-	selfRef := false
-	for _, rule := range append(append([]spec.SecurityGroupRule{}, r.Spec.Ingress...), r.Spec.Egress...) {
-		if rule.SecurityGroupRef != nil && rule.SecurityGroupRef.ID == "" {
-			if rule.SecurityGroupRef.Name != addr.Name {
-				return providers.Observation{}, fmt.Errorf("create %s: rule reference %q is not resolved to an ID", addr, rule.SecurityGroupRef.Name)
-			}
-			selfRef = true
+	for _, rule := range slices.Concat(r.Spec.Ingress, r.Spec.Egress) {
+		if ref := rule.SecurityGroupRef; ref != nil && ref.ID == "" && ref.Name != addr.Name {
+			return providers.Observation{}, fmt.Errorf("create %s: rule reference %q is not resolved to an ID", addr, ref.Name)
 		}
 	}
-	if !selfRef {
-		// One call: the group, its rules and its tags (rules hash included) together.
+	if !selfReferencing(r) {
+		// One call: the group, its rules and its tags together.
 		req := vpc.NewCreateSecurityGroupWithPoliciesRequest()
 		req.GroupName = common.StringPtr(addr.Name)
 		req.GroupDescription = common.StringPtr(r.Spec.Description)

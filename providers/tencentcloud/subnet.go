@@ -76,6 +76,16 @@ func (subnetKind) rules() []rule {
 	)
 }
 
+// createCalls: CreateSubnet cannot turn broadcast on; a second call does.
+func (subnetKind) createCalls(r *spec.Subnet) []string {
+	if b := r.Spec.EnableBroadcast; b != nil && *b {
+		return []string{"vpc:CreateSubnet", "vpc:ModifySubnetAttribute"}
+	}
+	return []string{"vpc:CreateSubnet"}
+}
+
+func (subnetKind) deleteCalls(*spec.Subnet) []string { return []string{"vpc:DeleteSubnet"} }
+
 func (subnetKind) observe(ctx context.Context, c *Client, want []*spec.Subnet) ([]providers.Observation, error) {
 	return observeOwned(ctx, c, c.subnets(), resources(want), c.subnetCandidate)
 }

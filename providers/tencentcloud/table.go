@@ -39,12 +39,8 @@ var lifecycleCalls = map[spec.Kind][2]string{
 }
 
 func createCalls(r spec.Resource) []string {
-	if g, ok := r.(*spec.SecurityGroup); ok {
-		for _, f := range g.Refs() {
-			if f.Ref.ID == "" && f.Ref.Name == g.Metadata.Name {
-				return []string{"vpc:CreateSecurityGroup", "vpc:ModifySecurityGroupPolicies"}
-			}
-		}
+	if calls, ok := CreateCalls(r); ok {
+		return calls
 	}
 	if c, ok := lifecycleCalls[r.GetAddr().Kind]; ok {
 		return []string{c[0]}
@@ -53,6 +49,9 @@ func createCalls(r spec.Resource) []string {
 }
 
 func deleteCalls(live spec.Resource) []string {
+	if calls, ok := DeleteCalls(live); ok {
+		return calls
+	}
 	if c, ok := lifecycleCalls[live.GetAddr().Kind]; ok {
 		return []string{c[1]}
 	}

@@ -285,3 +285,25 @@ func TestByIDPagesIsolatesMissingIDs(t *testing.T) {
 		t.Errorf("other errors must surface: %v", err)
 	}
 }
+
+func TestLifecycleCalls(t *testing.T) {
+	sg := &spec.SecurityGroup{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindSecurityGroup}, Metadata: spec.ObjectMeta{Name: "me"}},
+		Spec: spec.SecurityGroupSpec{Ingress: []spec.SecurityGroupRule{{Protocol: "ALL", SecurityGroupRef: &spec.Ref{Name: "me"}, Action: "ACCEPT"}}}}
+	sub := &spec.Subnet{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindSubnet}}, Spec: spec.SubnetSpec{EnableBroadcast: boolPtr(true)}}
+	for _, tc := range []struct {
+		r    spec.Resource
+		want string
+	}{
+		{sg, "vpc:CreateSecurityGroup vpc:ModifySecurityGroupPolicies"},
+		{&spec.SecurityGroup{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindSecurityGroup}}}, "vpc:CreateSecurityGroupWithPolicies"},
+		{sub, "vpc:CreateSubnet vpc:ModifySubnetAttribute"},
+		{&spec.NodePool{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindNodePool}}}, "tke:CreateClusterNodePool"},
+	} {
+		if got, ok := CreateCalls(tc.r); !ok || strings.Join(got, " ") != tc.want {
+			t.Errorf("CreateCalls(%s) = %v, %v; want %s", tc.r.GetAddr().Kind, got, ok, tc.want)
+		}
+	}
+	if got, ok := DeleteCalls(&spec.Cluster{Object: spec.Object{TypeMeta: spec.TypeMeta{Kind: spec.KindCluster}}}); !ok || len(got) != 1 || got[0] != "tke:DeleteCluster" {
+		t.Errorf("DeleteCalls(Cluster) = %v, %v", got, ok)
+	}
+}

@@ -88,6 +88,9 @@ func (vpcKind) rules() []rule {
 	)
 }
 
+func (vpcKind) createCalls(*spec.VPC) []string { return []string{"vpc:CreateVpc"} }
+func (vpcKind) deleteCalls(*spec.VPC) []string { return []string{"vpc:DeleteVpc"} }
+
 func (vpcKind) observe(ctx context.Context, c *Client, want []*spec.VPC) ([]providers.Observation, error) {
 	return observeOwned(ctx, c, c.vpcs(), resources(want), c.vpcCandidate)
 }
