@@ -46,6 +46,9 @@ func (e *Engine) adoptKind(ctx context.Context, s *scope, kind spec.Kind) error 
 		if a.Kind != kind || s.observed[a].Exists {
 			continue
 		}
+		if f, ok := spec.ParentRef(r); ok && f.Ref.Name != "" && s.ids[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}] == "" {
+			continue // what it lives in is neither managed nor adopted here: never adopt into another's
+		}
 		id, how := e.opts.AdoptIDs[a], "named for adoption"
 		if id == "" {
 			switch ns := s.observed[a].Namesakes; len(ns) {
