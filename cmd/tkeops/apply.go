@@ -154,11 +154,11 @@ func (o *applyOptions) savedPlan() (*plan.Plan, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", o.arg, err)
 	}
-	if p.Owner != o.owner {
-		return nil, "", fmt.Errorf("%s was planned for owner %q, not %q: pass --owner %s", o.arg, p.Owner, o.owner, p.Owner)
-	}
 	if p.Account != o.accountLabel() {
 		return nil, "", fmt.Errorf("%s was planned in account %q, but its directory is now planned in %q: plan again", o.arg, p.Account, o.accountLabel())
+	}
+	if p.Owner != o.owner {
+		return nil, "", fmt.Errorf("%s was planned for owner %q, not %q: pass --owner %s", o.arg, p.Owner, o.owner, p.Owner)
 	}
 	if p.AllowDestroy && !o.allowDestroy {
 		return nil, "", fmt.Errorf("%s was planned with --allow-destroy: pass it to apply too", o.arg)
