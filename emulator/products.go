@@ -6,6 +6,7 @@ package emulator
 func modules() []module {
 	return []module{
 		vpcModule(),
+		assistantCidrModule(),
 		subnetModule(),
 		securityGroupModule(),
 		eipModule(),

@@ -440,9 +440,8 @@ func checkClusterCIDR(rs *regionState, v *vpcRec, s string, ignore bool, sibling
 	if ignore {
 		return p.String(), nil
 	}
-	vp, _ := parsePrefix(v.CIDR)
-	if overlaps(p, vp) {
-		return "", apiErr("InvalidParameter.CidrConflictWithVpcCidr", "The CIDR `%s` conflicts with the CIDR `%s` of VPC `%s`.", s, v.CIDR, v.ID)
+	if vp, ok := v.blockOverlapping(p); ok {
+		return "", apiErr("InvalidParameter.CidrConflictWithVpcCidr", "The CIDR `%s` conflicts with the CIDR `%s` of VPC `%s`.", s, vp, v.ID)
 	}
 	for _, other := range sortedValues(clusterTable.in(rs)) {
 		if other.VpcID != v.ID {
@@ -487,8 +486,10 @@ func describeRouteTableConflicts(c *call, req *tke.DescribeRouteTableConflictsRe
 		return nil, apiErr("InternalError.CidrMaskSizeOutOfRange", "The mask of CIDR `%s` must be between /10 and /24.", cidr)
 	}
 	set := []*tke.RouteTableConflict{}
-	if vp, _ := parsePrefix(v.CIDR); overlaps(p, vp) {
-		set = append(set, &tke.RouteTableConflict{RouteTableType: ptr("Vpc"), RouteTableCidrBlock: ptr(v.CIDR), RouteTableName: ptr(v.Name), RouteTableId: ptr(v.ID)})
+	for _, vp := range v.blocks() {
+		if overlaps(p, vp) {
+			set = append(set, &tke.RouteTableConflict{RouteTableType: ptr("Vpc"), RouteTableCidrBlock: ptr(vp.String()), RouteTableName: ptr(v.Name), RouteTableId: ptr(v.ID)})
+		}
 	}
 	for _, other := range sortedValues(clusterTable.in(rs)) {
 		if other.VpcID != v.ID {

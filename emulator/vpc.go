@@ -14,9 +14,11 @@ import (
 // VPC 2017-03-12 is synchronous: the created object comes back in the response.
 
 type vpcRec struct {
-	ID                        string    `json:"id"`
-	Name                      string    `json:"name"`
-	CIDR                      string    `json:"cidr"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	CIDR string `json:"cidr"`
+	// Secondary are the VPC's secondary (assistant) CIDR blocks, in the order added.
+	Secondary                 []string  `json:"secondary,omitempty"`
 	EnableMulticast           bool      `json:"enableMulticast"`
 	DNSServers                []string  `json:"dnsServers"`
 	DomainName                string    `json:"domainName"`
@@ -192,7 +194,7 @@ func (r *vpcRec) sdk(rs *regionState) *vpc.Vpc {
 		EnableMulticast: ptr(r.EnableMulticast), CreatedTime: ptr(vpcTime(r.Created)),
 		DnsServerSet: ptrSlice(r.DNSServers), DomainName: ptr(r.DomainName), DhcpOptionsId: ptr(""),
 		EnableDhcp: ptr(true), Ipv6CidrBlock: ptr(""), TagSet: vpcTagsOut(r.Tags),
-		AssistantCidrSet: []*vpc.AssistantCidr{}, EnableRouteVpcPublish: ptr(r.EnableRouteVpcPublish),
+		AssistantCidrSet: r.assistantCidrsOut(rs), EnableRouteVpcPublish: ptr(r.EnableRouteVpcPublish),
 		Ipv6CidrBlockSet: []*vpc.ISPIPv6CidrBlock{}, EnableRouteVpcPublishIpv6: ptr(r.EnableRouteVpcPublishIpv6),
 	}
 }

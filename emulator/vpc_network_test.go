@@ -433,6 +433,7 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 		t.Helper()
 		must(t, err)
 	}
+	interconnectContract(t, c, vpcID)
 	owner := []*vpc.Tag{{Key: s("tkeops.io/owner"), Value: s("contract")}}
 	al := vpc.NewAllocateAddressesRequest()
 	al.AddressCount, al.InternetMaxBandwidthOut, al.AddressName, al.Tags = i64(2), i64(10), s("egress"), owner

@@ -181,19 +181,25 @@ func (t *routeTableRec) sdk(rs *regionState) *vpc.RouteTable {
 			assoc = append(assoc, &vpc.RouteTableAssociation{SubnetId: ptr(s.ID), RouteTableId: ptr(t.ID)})
 		}
 	}
-	routes := []*vpc.Route{{
-		DestinationCidrBlock: ptr(v.CIDR), GatewayType: ptr("LOCAL"), GatewayId: ptr("Local"), RouteId: ptr(uint64(0)),
-		RouteDescription: ptr(""), Enabled: ptr(true), RouteType: ptr("LOCAL"), RouteTableId: ptr(t.ID),
-		DestinationIpv6CidrBlock: ptr(""), RouteItemId: ptr(""), PublishedToVbc: ptr(false), CreatedTime: ptr(vpcTime(v.Created)),
-		CdcId: ptr(""),
-	}}
+	// Every block of the VPC, secondary ones too, is routed locally.
+	routes := []*vpc.Route{}
+	local := []*vpc.CidrForCcn{}
+	for _, block := range v.blocks() {
+		routes = append(routes, &vpc.Route{
+			DestinationCidrBlock: ptr(block.String()), GatewayType: ptr("LOCAL"), GatewayId: ptr("Local"), RouteId: ptr(uint64(0)),
+			RouteDescription: ptr(""), Enabled: ptr(true), RouteType: ptr("LOCAL"), RouteTableId: ptr(t.ID),
+			DestinationIpv6CidrBlock: ptr(""), RouteItemId: ptr(""), PublishedToVbc: ptr(false), CreatedTime: ptr(vpcTime(v.Created)),
+			CdcId: ptr(""),
+		})
+		local = append(local, &vpc.CidrForCcn{Cidr: ptr(block.String()), PublishedToVbc: ptr(false)})
+	}
 	for _, r := range t.Routes {
 		routes = append(routes, r.sdk(t.ID))
 	}
 	return &vpc.RouteTable{
 		VpcId: ptr(t.VpcID), RouteTableId: ptr(t.ID), RouteTableName: ptr(t.Name), AssociationSet: assoc,
 		RouteSet: routes, Main: ptr(t.Main), CreatedTime: ptr(vpcTime(t.Created)), TagSet: vpcTagsOut(t.Tags),
-		LocalCidrForCcn: []*vpc.CidrForCcn{{Cidr: ptr(v.CIDR), PublishedToVbc: ptr(false)}},
+		LocalCidrForCcn: local,
 	}
 }
 
@@ -351,7 +357,6 @@ func checkRoute(rs *regionState, t *routeTableRec, in *vpc.Route, others []route
 	case pattern != nil && !pattern.MatchString(gid):
 		return routeRec{}, apiErr("InvalidParameterValue.Malformed", "The next hop `%s` is not a well-formed %s ID.", gid, gt)
 	}
-	vp, _ := parsePrefix(v.CIDR)
 	switch gt {
 	case "NAT":
 		n, ok := natTable.in(rs)[gid]
@@ -363,12 +368,12 @@ func checkRoute(rs *regionState, t *routeTableRec, in *vpc.Route, others []route
 		}
 	case "NORMAL_CVM":
 		a, err := netip.ParseAddr(gid)
-		if err != nil || !a.Is4() || !vp.Contains(a) {
+		if err != nil || !a.Is4() || !v.holdsAddr(a) {
 			return routeRec{}, apiErr("InvalidParameterValue.RouteNextHopInvalid", "The next hop `%s` is not an address of VPC `%s` (%s).", gid, v.ID, v.CIDR)
 		}
 	}
-	if p.Bits() > 0 && overlaps(p, vp) {
-		return routeRec{}, apiErr("InvalidParameterValue.VpcCidrConflict", "The destination `%s` overlaps the CIDR `%s` of VPC `%s`.", p, v.CIDR, v.ID)
+	if vp, ok := v.blockOverlapping(p); ok && p.Bits() > 0 {
+		return routeRec{}, apiErr("InvalidParameterValue.VpcCidrConflict", "The destination `%s` overlaps the CIDR `%s` of VPC `%s`.", p, vp, v.ID)
 	}
 	for _, cl := range sortedValues(clusterTable.in(rs)) {
 		if cp, ok := parsePrefix(cl.ClusterCIDR); cl.VpcID == t.VpcID && ok && p.Bits() > 0 && overlaps(p, cp) {

@@ -97,9 +97,8 @@ func createSubnet(c *call, req *vpc.CreateSubnetRequest) (*vpc.CreateSubnetRespo
 	if !ok {
 		return nil, apiErr("InvalidParameterValue.Malformed", "The CIDR block `%s` is malformed.", *req.CidrBlock)
 	}
-	vp, _ := parsePrefix(v.CIDR)
-	if !within(p, vp) || p.Bits() < 16 || p.Bits() > 28 {
-		return nil, apiErr("InvalidParameterValue.SubnetRange", "The subnet CIDR `%s` must lie inside the VPC CIDR `%s` with a mask from /16 to /28.", p, v.CIDR)
+	if _, in := v.blockHolding(p); !in || p.Bits() < 16 || p.Bits() > 28 {
+		return nil, apiErr("InvalidParameterValue.SubnetRange", "The subnet CIDR `%s` must lie inside a CIDR block of the VPC (%s) with a mask from /16 to /28.", p, strings.Join(append([]string{v.CIDR}, v.Secondary...), ", "))
 	}
 	count := 0
 	for _, s := range sortedValues(subnetTable.in(rs)) {

@@ -296,10 +296,6 @@ func (v *validator) clusterCIDRs() {
 			key = "id:" + c.Spec.VPCRef.ID
 		}
 		vpc := lookup[*VPC](v.set, KindVPC, c.Spec.VPCRef)
-		var vp netip.Prefix
-		if vpc != nil {
-			vp, _ = parseCIDR(vpc.Spec.CIDRBlock)
-		}
 		var own []block
 		for _, f := range []struct{ field, val string }{
 			{"spec.network.clusterCIDR", c.Spec.Network.ClusterCIDR},
@@ -309,8 +305,10 @@ func (v *validator) clusterCIDRs() {
 			if f.val == "" || problem != "" {
 				continue
 			}
-			if vp.IsValid() && vp.Overlaps(p) {
-				v.errorf(c, f.field, "%s overlaps VPC %q (%s)", p, vpc.Metadata.Name, vp)
+			if vpc != nil {
+				if vp, ok := vpc.overlapping(p); ok {
+					v.errorf(c, f.field, "%s overlaps VPC %q (%s)", p, vpc.Metadata.Name, vp)
+				}
 			}
 			for _, o := range own {
 				if o.p.Overlaps(p) {

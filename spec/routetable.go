@@ -137,10 +137,6 @@ func (h NextHop) NextHopType() (gatewayType, id string) {
 func (v *validator) routeTable(r *RouteTable) {
 	s := &r.Spec
 	vpc := lookup[*VPC](v.set, KindVPC, s.VPCRef)
-	var vp netip.Prefix
-	if vpc != nil {
-		vp, _ = parseCIDR(vpc.Spec.CIDRBlock)
-	}
 	seen := map[netip.Prefix]int{}
 	for i, rt := range s.Routes {
 		p := fmtIndex("spec.routes", i)
@@ -148,8 +144,8 @@ func (v *validator) routeTable(r *RouteTable) {
 		switch {
 		case problem != "":
 			v.errorf(r, p+".destination", "%s", problem)
-		case vp.IsValid() && vp.Overlaps(dst) && dst.Bits() > 0:
-			v.errorf(r, p+".destination", "%s overlaps VPC %q (%s): traffic inside the VPC is routed locally, so the cloud refuses such a route", dst, vpc.Metadata.Name, vp)
+		case vpcOverlap(vpc, dst) != "":
+			v.errorf(r, p+".destination", "%s overlaps VPC %q (%s): traffic inside the VPC is routed locally, so the cloud refuses such a route", dst, vpc.Metadata.Name, vpcOverlap(vpc, dst))
 		default:
 			if j, dup := seen[dst]; dup {
 				v.errorf(r, p+".destination", "%s is already the destination of routes[%d]; a table has one route per destination", dst, j)
@@ -159,7 +155,7 @@ func (v *validator) routeTable(r *RouteTable) {
 		if len(rt.Description) > MaxRouteDescriptionLen {
 			v.errorf(r, p+".description", "description is %d characters long; at most %d", len(rt.Description), MaxRouteDescriptionLen)
 		}
-		v.nextHop(r, p+".nextHop", rt.NextHop, s.VPCRef, vp)
+		v.nextHop(r, p+".nextHop", rt.NextHop, s.VPCRef, vpc)
 	}
 	if s.Default && len(s.SubnetRefs) > 0 {
 		v.errorf(r, "spec.subnetRefs", "the default table holds every subnet no other table lists; list subnets on the other tables instead")
@@ -176,7 +172,7 @@ func (v *validator) routeTable(r *RouteTable) {
 }
 
 // nextHop checks that exactly one next hop is set and that it is well formed.
-func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vp netip.Prefix) {
+func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc *VPC) {
 	set := 0
 	for _, on := range []bool{h.NatGatewayRef != nil, h.PeeringConnectionID != "", h.CCNID != "", h.HAVIPID != "", h.CVMAddress != ""} {
 		if on {
@@ -203,8 +199,8 @@ func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vp n
 		switch {
 		case err != nil || !a.Is4():
 			v.errorf(r, p+".cvmAddress", "%q is not an IPv4 address", h.CVMAddress)
-		case vp.IsValid() && !vp.Contains(a):
-			v.errorf(r, p+".cvmAddress", "%s is not in the table's VPC (%s): the next hop must be an instance of the VPC", a, vp)
+		case vpc != nil && len(vpc.Prefixes()) > 0 && !vpc.holds(a):
+			v.errorf(r, p+".cvmAddress", "%s is not in the table's VPC (%s): the next hop must be an instance of the VPC", a, prefixList(vpc.Prefixes()))
 		}
 	}
 }
@@ -240,4 +236,16 @@ func refKey(r Ref) string {
 		return "id:" + r.ID
 	}
 	return "name:" + r.Name
+}
+
+// vpcOverlap names the block of vpc a route destination overlaps, or "" (a default
+// route, 0.0.0.0/0, overlaps everything and is allowed).
+func vpcOverlap(vpc *VPC, dst netip.Prefix) string {
+	if vpc == nil || dst.Bits() == 0 {
+		return ""
+	}
+	if b, ok := vpc.overlapping(dst); ok {
+		return b.String()
+	}
+	return ""
 }

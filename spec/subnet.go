@@ -79,8 +79,10 @@ func (v *validator) subnet(r *Subnet) {
 	if zoneOK && vpc.Spec.Region != "" && region != vpc.Spec.Region {
 		v.errorf(r, "spec.zone", "zone %s is in region %s, but VPC %q is in %s", s.Zone, region, vpc.Metadata.Name, vpc.Spec.Region)
 	}
-	if vp, bad := parseCIDR(vpc.Spec.CIDRBlock); problem == "" && bad == "" && !contains(vp, p) {
-		v.errorf(r, "spec.cidrBlock", "%s is not inside VPC %q (%s)", p, vpc.Metadata.Name, vp)
+	if blocks := vpc.Prefixes(); problem == "" && len(blocks) > 0 {
+		if _, ok := vpc.containing(p); !ok {
+			v.errorf(r, "spec.cidrBlock", "%s is not inside VPC %q (%s)", p, vpc.Metadata.Name, prefixList(blocks))
+		}
 	}
 }
 

@@ -171,6 +171,15 @@ func contains(outer, inner netip.Prefix) bool {
 	return outer.Bits() <= inner.Bits() && outer.Contains(inner.Addr())
 }
 
+// prefixList writes prefixes for messages: "10.0.0.0/16, 10.1.0.0/16".
+func prefixList(ps []netip.Prefix) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
 func prefixSize(p netip.Prefix) int64 { return int64(1) << (32 - p.Bits()) }
 
 // checkPort checks a security-group port: "ALL", "443", "30000-32768" or "80,443".

@@ -37,8 +37,11 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		spec.KindVPC: {
 			"spec.dnsServers":      func(r spec.Resource) { r.(*spec.VPC).Spec.DNSServers = []string{"10.0.0.2", "10.0.0.3"} },
 			"spec.enableMulticast": func(r spec.Resource) { r.(*spec.VPC).Spec.EnableMulticast = boolp(true) },
-			"spec.tags":            func(r spec.Resource) { r.(*spec.VPC).Spec.Tags = map[string]string{"a": "b"} },
-			"spec.deletionPolicy":  func(r spec.Resource) { r.(*spec.VPC).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+			"spec.secondaryCIDRBlocks": func(r spec.Resource) {
+				r.(*spec.VPC).Spec.SecondaryCIDRBlocks = []string{"10.1.0.0/16"}
+			},
+			"spec.tags":           func(r spec.Resource) { r.(*spec.VPC).Spec.Tags = map[string]string{"a": "b"} },
+			"spec.deletionPolicy": func(r spec.Resource) { r.(*spec.VPC).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
 		spec.KindSubnet: {
 			"spec.enableBroadcast": func(r spec.Resource) { r.(*spec.Subnet).Spec.EnableBroadcast = boolp(true) },

@@ -35,12 +35,13 @@ func (c *Client) vpcCandidate(v *vpc.Vpc) candidate {
 		o.Live = &spec.VPC{
 			Object: meta(spec.KindVPC, want, own, sv(v.VpcName)),
 			Spec: spec.VPCSpec{
-				Region:          c.region,
-				CIDRBlock:       canonCIDR(sv(v.CidrBlock)),
-				DNSServers:      dnsServers(strs(v.DnsServerSet), want),
-				EnableMulticast: boolPtr(bv(v.EnableMulticast)),
-				Tags:            user,
-				DeletionPolicy:  own.policy,
+				Region:              c.region,
+				CIDRBlock:           canonCIDR(sv(v.CidrBlock)),
+				SecondaryCIDRBlocks: secondaryCIDRs(v),
+				DNSServers:          dnsServers(strs(v.DnsServerSet), want),
+				EnableMulticast:     boolPtr(bv(v.EnableMulticast)),
+				Tags:                user,
+				DeletionPolicy:      own.policy,
 			},
 		}
 		return o
@@ -80,7 +81,9 @@ func (vpcKind) rules() []rule {
 	attr := "vpc:ModifyVpcAttribute"
 	return append(commonRules(attr),
 		rule{path: "spec.region", class: spec.ClassReplace, note: "A VPC cannot move between regions."},
-		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "The primary CIDR block is fixed at creation (terraform: ForceNew)."},
+		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "The primary CIDR block is fixed at creation (terraform: ForceNew). To grow a VPC in place, add a block to spec.secondaryCIDRBlocks instead."},
+		rule{path: "spec.secondaryCIDRBlocks", class: spec.ClassInPlace, action: actionCreateAssistantCidr, via: callAssistantCidrs, decide: decideSecondaryCIDRs,
+			note: "Blocks added: vpc:CreateAssistantCidr; taken away: vpc:DeleteAssistantCidr (refused while a subnet uses the block); both at once: vpc:ModifyAssistantCidr, one call."},
 		rule{path: "spec.dnsServers", class: spec.ClassInPlace, action: attr},
 		rule{path: "spec.enableMulticast", class: spec.ClassInPlace, action: attr},
 		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
@@ -144,7 +147,92 @@ func (vpcKind) create(ctx context.Context, c *Client, r *spec.VPC) (providers.Ob
 	if len(v.TagSet) == 0 {
 		v.TagSet = req.Tags
 	}
+	if len(r.Spec.SecondaryCIDRBlocks) > 0 {
+		// A second call; after a crash before it, the next plan shows the blocks missing.
+		if err := c.syncSecondaryCIDRs(ctx, r, *v.VpcId, nil); err != nil {
+			return providers.Observation{}, fmt.Errorf("create %s %s: %w", addr, *v.VpcId, err)
+		}
+		v.AssistantCidrSet = nil
+		for _, b := range r.Spec.SecondaryCIDRBlocks {
+			v.AssistantCidrSet = append(v.AssistantCidrSet, &vpc.AssistantCidr{CidrBlock: common.StringPtr(canonCIDR(b)), AssistantType: common.Int64Ptr(0)})
+		}
+	}
 	return c.vpcCandidate(v).build(r), nil
+}
+
+// The actions of secondary-block changes; callAssistantCidrs is the Update call that
+// makes whichever of them the change needs.
+const (
+	actionCreateAssistantCidr = "vpc:CreateAssistantCidr"
+	actionDeleteAssistantCidr = "vpc:DeleteAssistantCidr"
+	actionModifyAssistantCidr = "vpc:ModifyAssistantCidr"
+	callAssistantCidrs        = "assistant-cidrs"
+)
+
+// secondaryCIDRs returns a VPC's secondary blocks (the API's normal assistant CIDRs;
+// type 1, container blocks TKE adds, are TKE's).
+func secondaryCIDRs(v *vpc.Vpc) []string {
+	var out []string
+	for _, a := range v.AssistantCidrSet {
+		if a != nil && i64(a.AssistantType) == 0 {
+			out = append(out, canonCIDR(sv(a.CidrBlock)))
+		}
+	}
+	return out
+}
+
+// decideSecondaryCIDRs names the one call a change of the secondary blocks makes.
+func decideSecondaryCIDRs(before, after any) (spec.Class, string, string) {
+	added, removed := listDiff(before, after)
+	switch {
+	case len(added) > 0 && len(removed) > 0:
+		return spec.ClassInPlace, actionModifyAssistantCidr, "Blocks are added and taken away in one vpc:ModifyAssistantCidr call."
+	case len(removed) > 0:
+		return spec.ClassInPlace, actionDeleteAssistantCidr, "The cloud refuses to take away a block that a subnet still uses (ResourceInUse)."
+	}
+	return spec.ClassInPlace, actionCreateAssistantCidr, ""
+}
+
+// syncSecondaryCIDRs makes the one call that brings the VPC's secondary blocks from
+// live to what r declares.
+func (c *Client) syncSecondaryCIDRs(ctx context.Context, r *spec.VPC, id string, live []string) error {
+	var want []string
+	for _, b := range r.Spec.SecondaryCIDRBlocks {
+		want = append(want, canonCIDR(b))
+	}
+	var added, removed []string
+	for _, b := range want {
+		if !slices.Contains(live, b) {
+			added = append(added, b)
+		}
+	}
+	for _, b := range live {
+		if !slices.Contains(want, b) {
+			removed = append(removed, b)
+		}
+	}
+	var err error
+	switch {
+	case len(added) > 0 && len(removed) > 0:
+		req := vpc.NewModifyAssistantCidrRequest()
+		req.VpcId, req.NewCidrBlocks, req.OldCidrBlocks = common.StringPtr(id), common.StringPtrs(added), common.StringPtrs(removed)
+		_, err = invoke(ctx, c, "vpc", "ModifyAssistantCidr", kindWrite, func(ctx context.Context) (*vpc.ModifyAssistantCidrResponse, error) {
+			return c.vpc.ModifyAssistantCidrWithContext(ctx, req)
+		})
+	case len(removed) > 0:
+		req := vpc.NewDeleteAssistantCidrRequest()
+		req.VpcId, req.CidrBlocks = common.StringPtr(id), common.StringPtrs(removed)
+		_, err = invoke(ctx, c, "vpc", "DeleteAssistantCidr", kindWrite, func(ctx context.Context) (*vpc.DeleteAssistantCidrResponse, error) {
+			return c.vpc.DeleteAssistantCidrWithContext(ctx, req)
+		})
+	case len(added) > 0:
+		req := vpc.NewCreateAssistantCidrRequest()
+		req.VpcId, req.CidrBlocks = common.StringPtr(id), common.StringPtrs(added)
+		_, err = invoke(ctx, c, "vpc", "CreateAssistantCidr", kindWrite, func(ctx context.Context) (*vpc.CreateAssistantCidrResponse, error) {
+			return c.vpc.CreateAssistantCidrWithContext(ctx, req)
+		})
+	}
+	return wrapCall("secondary CIDR blocks", err)
 }
 
 func (vpcKind) calls(ctx context.Context, c *Client, r *spec.VPC, o providers.Observation) ([]call, error) {
@@ -167,6 +255,13 @@ func (vpcKind) calls(ctx context.Context, c *Client, r *spec.VPC, o providers.Ob
 				return fmt.Errorf("attributes: %w", err)
 			}
 			return nil
+		}},
+		{name: callAssistantCidrs, run: func([]diff.Change) error {
+			v, err := reread(ctx, c.vpcs(), o.ID)
+			if err != nil {
+				return fmt.Errorf("secondary CIDR blocks: %w", err)
+			}
+			return c.syncSecondaryCIDRs(ctx, r, o.ID, secondaryCIDRs(v))
 		}},
 		tagsCall(ctx, c, r, c.vpcs(), c.tagResource("vpc", "vpc", o.ID), o.ID),
 	}, nil
