@@ -222,8 +222,51 @@ func listers() map[spec.Kind]lister {
 			}
 			return out, nil
 		},
+		spec.KindEIP: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeAddressesRequest()
+				req.Offset, req.Limit = common.Int64Ptr(int64(off)), common.Int64Ptr(censusPage)
+				resp, err := c.vpc.DescribeAddressesWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeAddresses: %w", err)
+				}
+				return mapNames(resp.Response.AddressSet, func(a *vpc.Address) string { return vpcName(a.TagSet) }), nil
+			})
+		},
+		spec.KindNatGateway: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeNatGatewaysRequest()
+				req.Offset, req.Limit = common.Uint64Ptr(uint64(off)), common.Uint64Ptr(censusPage)
+				resp, err := c.vpc.DescribeNatGatewaysWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeNatGateways: %w", err)
+				}
+				return mapNames(resp.Response.NatGatewaySet, func(n *vpc.NatGateway) string { return vpcName(n.TagSet) }), nil
+			})
+		},
+		// A VPC's default table comes with the VPC: it counts once tkeops adopts it.
+		spec.KindRouteTable: func(ctx context.Context, c regionClients) ([]string, error) {
+			names, err := pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeRouteTablesRequest()
+				req.Offset, req.Limit = common.StringPtr(strconv.Itoa(off)), common.StringPtr(strconv.Itoa(censusPage))
+				resp, err := c.vpc.DescribeRouteTablesWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeRouteTables: %w", err)
+				}
+				return mapNames(resp.Response.RouteTableSet, func(t *vpc.RouteTable) string {
+					if n := vpcName(t.TagSet); n != "" || t.Main == nil || !*t.Main {
+						return n
+					}
+					return mainTable
+				}), nil
+			})
+			return slices.DeleteFunc(names, func(n string) bool { return n == mainTable }), err
+		},
 	}
 }
+
+// mainTable marks an unadopted default route table while a page is counted.
+const mainTable = "\x00main"
 
 func listClusters(ctx context.Context, c regionClients) ([]*tke.Cluster, error) {
 	var out []*tke.Cluster

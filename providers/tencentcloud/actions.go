@@ -86,8 +86,9 @@ func (a Actions) tidy() Actions {
 
 func (vpcKind) actions() Actions {
 	return Actions{
-		Read:  []string{"vpc:DescribeVpcs", "vpc:DescribeVpcLimits"},
-		Write: []string{"vpc:CreateVpc", "vpc:ModifyVpcAttribute", "vpc:DeleteVpc", actionModifyResourceTags},
+		Read: []string{"vpc:DescribeVpcs", "vpc:DescribeVpcLimits"},
+		Write: []string{"vpc:CreateVpc", "vpc:ModifyVpcAttribute", "vpc:DeleteVpc", actionModifyResourceTags,
+			actionCreateAssistantCidr, actionDeleteAssistantCidr, actionModifyAssistantCidr},
 	}
 }
 
@@ -137,32 +138,5 @@ func (addonKind) actions() Actions {
 	return Actions{
 		Read:  []string{"tke:DescribeAddon", "tke:DescribeClusters"},
 		Write: []string{"tke:InstallAddon", "tke:UpdateAddon", "tke:DeleteAddon", actionModifyResourceTags},
-	}
-}
-
-// network: move these three into eip.go, natgateway.go and routetable.go whenever
-// you like.
-
-func (eipKind) actions() Actions {
-	return Actions{
-		Read: []string{"vpc:DescribeAddresses"},
-		Write: []string{"vpc:AllocateAddresses", "vpc:ModifyAddressAttribute", "vpc:ModifyAddressInternetChargeType",
-			"vpc:ModifyAddressesBandwidth", "vpc:ReleaseAddresses", actionModifyResourceTags},
-	}
-}
-
-func (natGatewayKind) actions() Actions {
-	return Actions{
-		Read: []string{"vpc:DescribeNatGateways"},
-		Write: []string{"vpc:CreateNatGateway", "vpc:ModifyNatGatewayAttribute", "vpc:ResetNatGatewayConnection",
-			"vpc:AssociateNatGatewayAddress", "vpc:DisassociateNatGatewayAddress", "vpc:DeleteNatGateway", actionModifyResourceTags},
-	}
-}
-
-func (routeTableKind) actions() Actions {
-	return Actions{
-		Read: []string{"vpc:DescribeRouteTables"},
-		Write: []string{"vpc:CreateRouteTable", "vpc:ModifyRouteTableAttribute", "vpc:DeleteRouteTable", "vpc:CreateRoutes",
-			"vpc:DeleteRoutes", "vpc:ReplaceRoutes", "vpc:ResetRoutes", "vpc:ReplaceRouteTableAssociation", actionModifyResourceTags},
 	}
 }

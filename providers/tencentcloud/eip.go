@@ -107,6 +107,14 @@ type eipKind struct{}
 
 func (eipKind) kind() spec.Kind { return spec.KindEIP }
 
+func (eipKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeAddresses"},
+		Write: []string{"vpc:AllocateAddresses", "vpc:ModifyAddressAttribute", "vpc:ModifyAddressInternetChargeType",
+			"vpc:ModifyAddressesBandwidth", "vpc:ReleaseAddresses", actionModifyResourceTags},
+	}
+}
+
 func (eipKind) rules() []rule {
 	return append(commonRules("vpc:ModifyAddressAttribute"),
 		rule{path: "spec.region", class: spec.ClassReplace, note: "An address cannot move between regions."},

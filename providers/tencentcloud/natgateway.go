@@ -134,6 +134,14 @@ const (
 	callNatAddresses     = "addresses"
 )
 
+func (natGatewayKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeNatGateways"},
+		Write: []string{"vpc:CreateNatGateway", "vpc:ModifyNatGatewayAttribute", "vpc:ResetNatGatewayConnection",
+			"vpc:AssociateNatGatewayAddress", "vpc:DisassociateNatGatewayAddress", "vpc:DeleteNatGateway", actionModifyResourceTags},
+	}
+}
+
 func (natGatewayKind) rules() []rule {
 	return append(commonRules(actionModifyNat),
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A NAT gateway cannot move to another VPC."},

@@ -136,6 +136,14 @@ const (
 	callRoutes          = "routes"
 )
 
+func (routeTableKind) actions() Actions {
+	return Actions{
+		Read: []string{"vpc:DescribeRouteTables"},
+		Write: []string{"vpc:CreateRouteTable", "vpc:ModifyRouteTableAttribute", "vpc:DeleteRouteTable", "vpc:CreateRoutes",
+			"vpc:DeleteRoutes", "vpc:ReplaceRoutes", "vpc:ResetRoutes", "vpc:ReplaceRouteTableAssociation", actionModifyResourceTags},
+	}
+}
+
 func (routeTableKind) rules() []rule {
 	return append(commonRules("vpc:ModifyRouteTableAttribute"),
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A route table cannot move to another VPC."},
