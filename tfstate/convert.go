@@ -168,7 +168,7 @@ func Convert(st *State, opts Options) (*Result, error) {
 			delete(c.byID, it.id)
 			continue
 		}
-		it.finding.Addr = it.addr
+		it.finding.Addr, it.finding.ID = it.addr, it.id
 		it.finding.Notes = append(it.finding.Notes, notes...)
 		res.IDs[it.addr] = it.id
 		comment := fmt.Sprintf("%s (%s)", it.address, it.id)

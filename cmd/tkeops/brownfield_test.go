@@ -132,3 +132,22 @@ func TestCAMPolicyCommand(t *testing.T) {
 		t.Fatalf("policy actions %v", a)
 	}
 }
+
+// TestEmulatorSeed: the state of examples/terraform made in the emulator without
+// tkeops tags, and written back with the emulator's IDs, is what migrate converts.
+func TestEmulatorSeed(t *testing.T) {
+	startEmulator(t)
+	stateOut := filepath.Join(t.TempDir(), "terraform.tfstate")
+	out, errOut, code := run(t, "", "emulator", "seed", "../../examples/terraform/terraform.tfstate", "--state-out", stateOut)
+	if code != 0 || !strings.Contains(out, "Created 8 resources") {
+		t.Fatalf("seed: exit %d\n%s\n%s", code, out, errOut)
+	}
+	dir := filepath.Join(t.TempDir(), "migrated")
+	if out, errOut, code = run(t, "", "migrate", "terraform", stateOut, "--out", dir); code != 0 {
+		t.Fatalf("migrate: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, _, code = run(t, "", "adopt", "--plan", "--no-color", "--nodes=false", dir)
+	if code != 2 || !strings.Contains(out, "8 to adopt") {
+		t.Fatalf("adoption plan of the seeded stack: exit %d\n%s", code, out)
+	}
+}

@@ -103,6 +103,7 @@ See docs/emulator.md and docs/terraform.md.`,
 	f.BoolVar(&o.tls, "tls", false, "serve HTTPS on the same port too, and act as an HTTPS proxy for <service>.tencentcloudapi.com")
 	f.StringVar(&o.tlsCA, "tls-ca", "", "file of the local CA certificate for --tls, created when missing (default: <user config dir>/tkeops/emulator-ca.pem)")
 	cmd.AddCommand(newEmulatorActionsCmd(streams))
+	cmd.AddCommand(newEmulatorSeedCmd(streams)) // seed.go
 	return cmd
 }
 

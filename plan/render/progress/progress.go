@@ -100,7 +100,11 @@ func (p *Printer) Summary(res reconcile.Result) {
 		fmt.Fprintln(p.w, "\n"+p.paint(p.c.red, msg))
 		return
 	}
-	msg := fmt.Sprintf("Apply complete! Resources: %d created, %d updated, %d replaced, %d destroyed (%s).", d.Create, d.Update, d.Replace, d.Delete, res.Elapsed.Round(100*time.Millisecond))
+	adopted := ""
+	if d.Adopt > 0 {
+		adopted = fmt.Sprintf(", %d adopted", d.Adopt)
+	}
+	msg := fmt.Sprintf("Apply complete! Resources: %d created, %d updated, %d replaced, %d destroyed%s (%s).", d.Create, d.Update, d.Replace, d.Delete, adopted, res.Elapsed.Round(100*time.Millisecond))
 	fmt.Fprintln(p.w, "\n"+p.paint(p.c.bold+p.c.green, msg))
 }
 
