@@ -42,12 +42,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	f, err := os.Open("../examples/terraform/terraform.tfstate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := tfstate.Read(f)
+	st, err := tfstate.ReadFile("../examples/terraform/terraform.tfstate", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -89,6 +90,19 @@ func Read(r io.Reader) (*State, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	return &st, nil
+}
+
+// ReadFile reads the state file at path; "-" reads in instead.
+func ReadFile(path string, in io.Reader) (*State, error) {
+	if path == "-" {
+		return Read(in)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	defer f.Close()
+	return Read(f)
 }
 
 // attrs wraps an instance's attributes with typed getters. Terraform writes

@@ -1,7 +1,6 @@
 package tfstate
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -11,12 +10,7 @@ import (
 
 func convertFixture(t *testing.T, opts Options) *Result {
 	t.Helper()
-	f, err := os.Open("../examples/terraform/terraform.tfstate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := Read(f)
+	st, err := ReadFile("../examples/terraform/terraform.tfstate", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,15 +132,7 @@ func newReleaseCmd(streams IOStreams) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			set, _, err := loadSpecs(streams, o.dir, false)
-			if err != nil {
-				return err
-			}
-			e, err := o.engine(streams)
-			if err != nil {
-				return err
-			}
-			p, err := e.Plan(ctx, set)
+			set, _, p, err := o.makePlan(ctx, streams)
 			if err != nil {
 				return err
 			}

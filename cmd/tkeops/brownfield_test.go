@@ -22,12 +22,7 @@ import (
 // to the emulator's IDs.
 func outOfBandStack(t *testing.T, endpoint string) *tfstate.State {
 	t.Helper()
-	f, err := os.Open("../../examples/terraform/terraform.tfstate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := tfstate.Read(f)
+	st, err := tfstate.ReadFile("../../examples/terraform/terraform.tfstate", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

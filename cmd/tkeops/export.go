@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/export"
+	"github.com/tkeops/tkeops/spec"
 	"github.com/tkeops/tkeops/specfile"
 )
 
@@ -68,15 +69,8 @@ func newExportCmd(streams IOStreams) *cobra.Command {
 				if len(regions) > 1 {
 					dir = filepath.Join(out, region)
 				}
-				files, err := specfile.Write(dir, docs, specfile.Options{Header: header, Overwrite: force})
-				if err != nil {
+				if err := writeSpecs(streams, dir, docs, res.IDs, specfile.Options{Header: header, Overwrite: force}); err != nil {
 					return err
-				}
-				if err := specfile.WriteIDs(dir, res.IDs); err != nil {
-					return err
-				}
-				for _, f := range files {
-					fmt.Fprintf(streams.ErrOut, "wrote %s\n", f)
 				}
 			}
 			res.Report(streams.Out)
@@ -93,4 +87,20 @@ func newExportCmd(streams IOStreams) *cobra.Command {
 	cmd.Flags().BoolVar(&refsByID, "refs-by-id", false, "reference what the filters leave out by ID instead of exporting it too")
 	cmd.Flags().BoolVar(&force, "force", false, "replace spec files that exist")
 	return cmd
+}
+
+// writeSpecs writes the documents and the IDs file adoption reads, and says what it
+// wrote (export and migrate).
+func writeSpecs(streams IOStreams, dir string, docs []specfile.Document, ids map[spec.Addr]string, opts specfile.Options) error {
+	files, err := specfile.Write(dir, docs, opts)
+	if err != nil {
+		return err
+	}
+	if err := specfile.WriteIDs(dir, ids); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintf(streams.ErrOut, "wrote %s\n", f)
+	}
+	return nil
 }

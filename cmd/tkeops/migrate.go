@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -39,16 +37,7 @@ func newMigrateCmd(streams IOStreams) *cobra.Command {
 			if out == "" {
 				return &ExitError{Code: 1, Err: fmt.Errorf("migrate needs --out DIR")}
 			}
-			var r io.Reader = streams.In
-			if args[1] != "-" {
-				f, err := os.Open(args[1])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				r = f
-			}
-			st, err := tfstate.Read(r)
+			st, err := tfstate.ReadFile(args[1], streams.In)
 			if err != nil {
 				return err
 			}
@@ -57,15 +46,8 @@ func newMigrateCmd(streams IOStreams) *cobra.Command {
 				return err
 			}
 			header := fmt.Sprintf("Converted by tkeops migrate from a state of %s (serial %d).\nReview, commit, then run: tkeops adopt %s", st.TerraformVersion, st.Serial, out)
-			files, err := specfile.Write(out, res.Documents, specfile.Options{Header: header, Overwrite: force})
-			if err != nil {
+			if err := writeSpecs(streams, out, res.Documents, res.IDs, specfile.Options{Header: header, Overwrite: force}); err != nil {
 				return err
-			}
-			if err := specfile.WriteIDs(out, res.IDs); err != nil {
-				return err
-			}
-			for _, f := range files {
-				fmt.Fprintf(streams.ErrOut, "wrote %s\n", f)
 			}
 			res.Report(streams.Out)
 			fmt.Fprintf(streams.Out, "\nNext: tkeops adopt --plan %s, then tkeops adopt %s, then 'terraform state rm' the converted resources.\n", out, out)

@@ -248,16 +248,22 @@ func (o *planOptions) complete(args []string) error {
 	return o.engineOptions.complete()
 }
 
-func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
+// makePlan loads the specs of o.dir and plans them.
+func (o *planOptions) makePlan(ctx context.Context, streams IOStreams) (*spec.Set, spec.Diagnostics, *plan.Plan, error) {
 	set, diags, err := loadSpecs(streams, o.dir, false)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	e, err := o.engine(streams)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	p, err := e.Plan(ctx, set)
+	return set, diags, p, err
+}
+
+func (o *planOptions) run(ctx context.Context, streams IOStreams) error {
+	_, diags, p, err := o.makePlan(ctx, streams)
 	if err != nil {
 		return err
 	}

@@ -34,12 +34,7 @@ func newEmulatorSeedCmd(streams IOStreams) *cobra.Command {
 			if endpoint == "" || id == "" || key == "" {
 				return &ExitError{Code: 1, Err: fmt.Errorf("seed needs --endpoint (or $%s) and $%s/$%s of the emulator", envEndpoint, envSecretID, envSecretKey)}
 			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			st, err := tfstate.Read(f)
-			f.Close()
+			st, err := tfstate.ReadFile(args[0], streams.In)
 			if err != nil {
 				return err
 			}
