@@ -552,7 +552,8 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	rti.ServiceType, rti.ResourcePrefix, rti.ResourceRegion, rti.ResourceIds = s("vpc"), s("subnet"), s(testRegion), ss(subnets...)
 	ok(c.tag.DescribeResourceTagsByResourceIds(rti))
 
-	contractAddons(t, c, cls) // tke_addon_test.go
+	contractAddons(t, c, cls)         // tke_addon_test.go
+	contractPools(t, c, cls, subnets) // tke_nativenodepool_test.go, tke_supernodepool_test.go
 
 	// VPC-CNI subnets, then deletion of everything.
 	cni := tke.NewCreateClusterRequest()

@@ -15,6 +15,8 @@ func modules() []module {
 		clusterModule(),
 		clusterSettingsModule(),
 		clusterEndpointModule(),
+		nativeNodePoolModule(), // before nodePoolModule, whose pass joins every due instance
+		superNodePoolModule(),
 		nodePoolModule(),
 		addonModule(),
 		asModule(),

@@ -23,7 +23,6 @@ func clusterSettingsModule() module {
 			{"DescribeClusterSecurity", op(tke.NewDescribeClusterSecurityRequest, describeClusterSecurity)},
 			{"DescribeClusterExtraArgs", op(tke.NewDescribeClusterExtraArgsRequest, describeClusterExtraArgs)},
 			{"DescribeClusterAsGroupOption", op(tke.NewDescribeClusterAsGroupOptionRequest, describeClusterAsGroupOption)},
-			{"DescribeClusterVirtualNode", op(tke.NewDescribeClusterVirtualNodeRequest, describeClusterVirtualNode)},
 		},
 	}
 }
@@ -82,21 +81,4 @@ func describeClusterAsGroupOption(c *call, req *tke.DescribeClusterAsGroupOption
 		OkTotalUnreadyCount: ptr(int64(3)), MaxTotalUnreadyPercentage: ptr(int64(45)), ScaleDownUnreadyTime: ptr(int64(20)),
 		UnregisteredNodeRemovalTime: ptr(int64(15)),
 	}}, nil
-}
-
-// describeClusterVirtualNode lists super nodes; the emulator has none.
-func describeClusterVirtualNode(c *call, req *tke.DescribeClusterVirtualNodeRequest) (*tke.DescribeClusterVirtualNodeResponseParams, error) {
-	r, aerr := lookupCluster(c.regionState(), req.ClusterId, "InvalidParameter.Param")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if r.Status == clusterCreating || r.Status == clusterDeleting {
-		return nil, apiErr("ResourceUnavailable.ClusterState", "Cluster `%s` is %s.", r.ID, r.Status)
-	}
-	if id := deref(req.NodePoolId); id != "" {
-		if _, aerr := lookupNodePool(c.regionState(), r, req.NodePoolId, "InvalidParameter.Param"); aerr != nil {
-			return nil, aerr
-		}
-	}
-	return &tke.DescribeClusterVirtualNodeResponseParams{Nodes: []*tke.VirtualNode{}, TotalCount: ptr(uint64(0))}, nil
 }

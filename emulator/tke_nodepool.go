@@ -872,6 +872,9 @@ func nodeInfo(rs *regionState, in *instanceRec) NodeInfo {
 	if cl, ok := clusterTable.in(rs)[in.ClusterID]; ok && cl.NodeNameType == "hostname" {
 		n.NodeName = in.ID
 	}
+	if nativeNodeTemplate(rs, in.NodePoolID, &n) {
+		return n
+	}
 	if np, ok := nodePoolTable.in(rs)[in.NodePoolID]; ok {
 		for _, l := range np.Labels {
 			if l != nil {

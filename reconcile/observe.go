@@ -96,6 +96,7 @@ func newScope(set *spec.Set) *scope {
 // kind and region, the regions of a kind at once: the provider batches its list calls
 // and rate budgets are per region.
 func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
+	ctx = providers.WithRound(ctx) // reads several kinds need are made once in this pass
 	if e.rules == nil {
 		return nil, errNoRules
 	}

@@ -62,6 +62,7 @@ func init() {
 		routeTableKind(),
 		clusterKind(),
 		nodePoolKind(),
+		nativeNodePoolKind(),
 		addonKind(),
 	}
 }

@@ -195,15 +195,7 @@ func nodePoolKind() KindInfo {
 // nodePoolRegion is the cluster's region, or else the region of a subnet declared in
 // the set; "" when the cluster and every subnet are referenced by ID.
 func nodePoolRegion(r *NodePool, s *Set) string {
-	if c := lookup[*Cluster](s, KindCluster, r.Spec.ClusterRef); c != nil {
-		return c.Spec.Region
-	}
-	for _, ref := range r.Spec.SubnetRefs {
-		if sn := lookup[*Subnet](s, KindSubnet, ref); sn != nil {
-			return Region(sn, s)
-		}
-	}
-	return ""
+	return poolRegion(s, r.Spec.ClusterRef, r.Spec.SubnetRefs)
 }
 
 func defaultNodePool(r *NodePool) {
@@ -238,89 +230,26 @@ func defaultNodePool(r *NodePool) {
 
 func (v *validator) nodePool(r *NodePool) {
 	s := &r.Spec
-	if len(s.InstanceTypes) == 0 {
-		v.errorf(r, "spec.instanceTypes", "at least one instance type is needed, e.g. SA5.MEDIUM4")
-	}
-	if len(s.InstanceTypes) > MaxInstanceTypes {
-		v.errorf(r, "spec.instanceTypes", "%d instance types; at most %d", len(s.InstanceTypes), MaxInstanceTypes)
-	}
-	seenType := map[string]bool{}
-	for i, t := range s.InstanceTypes {
-		p := fmtIndex("spec.instanceTypes", i)
-		if !instanceTypeRE.MatchString(t) {
-			v.errorf(r, p, "%q is not an instance type, e.g. SA5.MEDIUM4", t)
-		}
-		if seenType[t] {
-			v.errorf(r, p, "%s is listed twice", t)
-		}
-		seenType[t] = true
-	}
+	v.instanceTypes(r, "spec.instanceTypes", s.InstanceTypes)
 	if len(s.SubnetRefs) == 0 {
 		v.errorf(r, "spec.subnetRefs", "at least one subnet is needed")
 	}
 	v.duplicateRefs(r, "spec.subnetRefs", s.SubnetRefs)
 	v.duplicateRefs(r, "spec.securityGroupRefs", s.SecurityGroupRefs)
-
-	sc := &s.Scaling
-	switch {
-	case sc.Min < 0:
-		v.errorf(r, "spec.scaling.min", "%d: must not be negative", sc.Min)
-	case sc.Max > MaxPoolSize:
-		v.errorf(r, "spec.scaling.max", "%d: a node pool holds at most %d nodes", sc.Max, MaxPoolSize)
-	case sc.Min > sc.Max:
-		v.errorf(r, "spec.scaling.min", "min %d is greater than max %d", sc.Min, sc.Max)
-	case sc.Desired != nil && (*sc.Desired < sc.Min || *sc.Desired > sc.Max):
-		v.errorf(r, "spec.scaling.desired", "desired %d is outside min %d and max %d", *sc.Desired, sc.Min, sc.Max)
-	}
-
-	v.enum(r, "spec.systemDisk.type", s.SystemDisk.Type, diskTypes)
-	if d := s.SystemDisk.SizeGB; d < MinSystemDiskGB || d > MaxSystemDiskGB {
-		v.errorf(r, "spec.systemDisk.sizeGB", "%d GB: the system disk takes %d to %d GB", d, MinSystemDiskGB, MaxSystemDiskGB)
-	}
+	v.bounds(r, "spec.scaling", s.Scaling.Min, s.Scaling.Max, s.Scaling.Desired, "desired")
+	v.systemDisk(r, s.SystemDisk)
 	if len(s.DataDisks) > MaxDataDisks {
 		v.errorf(r, "spec.dataDisks", "%d data disks; at most %d", len(s.DataDisks), MaxDataDisks)
 	}
 	mounts := map[string]bool{}
 	for i, d := range s.DataDisks {
-		p := fmtIndex("spec.dataDisks", i)
-		v.enum(r, p+".type", d.Type, diskTypes)
-		if d.SizeGB < MinDataDiskGB || d.SizeGB > MaxDataDiskGB {
-			v.errorf(r, p+".sizeGB", "%d GB: a data disk takes %d to %d GB", d.SizeGB, MinDataDiskGB, MaxDataDiskGB)
-		}
-		v.enum(r, p+".fileSystem", d.FileSystem, fileSystems)
-		if d.MountTarget != "" {
-			if !mountRE.MatchString(d.MountTarget) {
-				v.errorf(r, p+".mountTarget", "%q is not an absolute path", d.MountTarget)
-			}
-			if mounts[d.MountTarget] {
-				v.errorf(r, p+".mountTarget", "%s is the mount target of another data disk", d.MountTarget)
-			}
-			mounts[d.MountTarget] = true
-		} else if d.FileSystem != "" {
-			v.errorf(r, p+".fileSystem", "a file system needs a mountTarget")
-		}
+		v.dataDisk(r, fmtIndex("spec.dataDisks", i), d.Disk, d.FileSystem, d.MountTarget, mounts)
 	}
 	v.check(r, "spec.osImage", checkOSImage(s.OSImage))
 	for i, k := range s.SSHKeyIDs {
 		v.check(r, fmtIndex("spec.sshKeyIDs", i), checkID("skey", k))
 	}
-	for _, k := range sortedKeys(s.Labels) {
-		p := "spec.labels." + k
-		v.check(r, p, checkQualifiedName(k))
-		v.check(r, p, checkLabelValue(s.Labels[k]))
-	}
-	seenTaint := map[string]bool{}
-	for i, t := range s.Taints {
-		p := fmtIndex("spec.taints", i)
-		v.check(r, p+".key", checkQualifiedName(t.Key))
-		v.check(r, p+".value", checkLabelValue(t.Value))
-		v.enum(r, p+".effect", t.Effect, taintEffects)
-		if id := t.Key + ":" + t.Effect; seenTaint[id] {
-			v.errorf(r, p, "taint %s with effect %s is declared twice", t.Key, t.Effect)
-		} else {
-			seenTaint[id] = true
-		}
-	}
+	v.labelsAndTaints(r, s.Labels, s.Taints)
 	if n := base64.StdEncoding.EncodedLen(len(s.UserData)); n > MaxUserDataBase64 {
 		v.errorf(r, "spec.userData", "user data is %d bytes, %d base64-encoded; the API takes at most %d encoded (about %d bytes of script)", len(s.UserData), n, MaxUserDataBase64, MaxUserDataBase64/4*3)
 	}
@@ -334,42 +263,14 @@ func (v *validator) nodePool(r *NodePool) {
 	v.enum(r, "spec.instanceDeletionPolicy", s.InstanceDeletionPolicy, instanceDeletions)
 	v.enum(r, "spec.multiZoneSubnetPolicy", s.MultiZoneSubnetPolicy, subnetPolicies)
 	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
-	if d, err := time.ParseDuration(s.Drain.Timeout); err != nil || d <= 0 || d > MaxDrainTimeout {
-		v.errorf(r, "spec.drain.timeout", "%q: want a duration from 1s to 24h, e.g. 10m", s.Drain.Timeout)
-	}
+	v.drain(r, s.Drain)
 	if in := s.Internet; in != nil {
 		v.enum(r, "spec.internet.chargeType", in.ChargeType, internetCharges)
 		if in.MaxBandwidthOutMbps < 0 || in.MaxBandwidthOutMbps > MaxBandwidthOutMbps {
 			v.errorf(r, "spec.internet.maxBandwidthOutMbps", "%d: want 0 to %d", in.MaxBandwidthOutMbps, MaxBandwidthOutMbps)
 		}
 	}
-	v.poolPlacement(r)
-}
-
-// poolPlacement checks that a pool's subnets lie in its cluster's VPC and its
-// security groups in the cluster's region.
-func (v *validator) poolPlacement(r *NodePool) {
-	c := lookup[*Cluster](v.set, KindCluster, r.Spec.ClusterRef)
-	if c == nil {
-		if Region(r, v.set) == "" && r.Spec.ClusterRef.ID != "" {
-			v.errorf(r, "spec.clusterRef", "cannot tell this pool's region: its cluster and subnets are all referenced by ID; reference at least one subnet by name")
-		}
-		return
-	}
-	for i, ref := range r.Spec.SubnetRefs {
-		sn := lookup[*Subnet](v.set, KindSubnet, ref)
-		if sn == nil {
-			continue
-		}
-		if !sameRef(sn.Spec.VPCRef, c.Spec.VPCRef) {
-			v.errorf(r, fmtIndex("spec.subnetRefs", i), "subnet %q is in VPC %s, but cluster %q is in VPC %s", sn.Metadata.Name, sn.Spec.VPCRef, c.Metadata.Name, c.Spec.VPCRef)
-		}
-	}
-	for i, ref := range r.Spec.SecurityGroupRefs {
-		if g := lookup[*SecurityGroup](v.set, KindSecurityGroup, ref); g != nil && g.Spec.Region != c.Spec.Region {
-			v.errorf(r, fmtIndex("spec.securityGroupRefs", i), "security group %q is in region %s, but cluster %q is in %s", g.Metadata.Name, g.Spec.Region, c.Metadata.Name, c.Spec.Region)
-		}
-	}
+	v.placement(r, s.ClusterRef, s.SubnetRefs, s.SecurityGroupRefs)
 }
 
 // ScalingMove is one API call of a scaling change: it sets either the bounds

@@ -12,6 +12,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/providers"
@@ -116,9 +117,10 @@ func (c Cloud) profile() *profile.ClientProfile {
 
 // regionClients are the SDK clients of one region.
 type regionClients struct {
-	vpc *vpc.Client
-	tke *tke.Client
-	as  *as.Client
+	vpc  *vpc.Client
+	tke  *tke.Client
+	tke2 *tke2.Client // TKE 2022-05-01: native and super node pools
+	as   *as.Client
 }
 
 // lister lists every object of one spec kind in a region (tagged or not) by its
@@ -194,6 +196,9 @@ func listers() map[spec.Kind]lister {
 			}
 			return out, nil
 		},
+		spec.KindNativeNodePool: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pools2(ctx, c, "Native")
+		},
 		// Add-ons carry no tags; tkeops records its own on the cluster
 		// (tkeops.io/addon/<addonName> = <doc>;<policy>, providers/tencentcloud/addon.go).
 		spec.KindAddon: func(ctx context.Context, c regionClients) ([]string, error) {
@@ -268,6 +273,42 @@ func listers() map[spec.Kind]lister {
 // mainTable marks an unadopted default route table while a page is counted.
 const mainTable = "\x00main"
 
+// pools2 names the pools of one type (Native, Super) of every cluster, read through
+// TKE's 2022-05-01 API, whose pools carry their tags in TagSpecifications.
+func pools2(ctx context.Context, c regionClients, poolType string) ([]string, error) {
+	clusters, err := listClusters(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, cl := range clusters {
+		for off := int64(0); ; off += censusPage {
+			req := tke2.NewDescribeNodePoolsRequest()
+			req.ClusterId, req.Offset, req.Limit = cl.ClusterId, common.Int64Ptr(off), common.Int64Ptr(censusPage)
+			resp, err := c.tke2.DescribeNodePoolsWithContext(ctx, req)
+			if err != nil {
+				return nil, fmt.Errorf("DescribeNodePools %s: %w", deref(cl.ClusterId), err)
+			}
+			for _, np := range resp.Response.NodePools {
+				if deref(np.Type) != poolType {
+					continue
+				}
+				var tags []*tke.Tag
+				for _, ts := range np.Tags {
+					for _, t := range ts.Tags {
+						tags = append(tags, &tke.Tag{Key: t.Key, Value: t.Value})
+					}
+				}
+				out = append(out, tkeName(tags))
+			}
+			if len(resp.Response.NodePools) < censusPage {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 func listClusters(ctx context.Context, c regionClients) ([]*tke.Cluster, error) {
 	var out []*tke.Cluster
 	for off := 0; ; off += censusPage {
@@ -321,6 +362,9 @@ func (c Cloud) TakeCensus(ctx context.Context, regions []string) (Census, error)
 		}
 		if rc.tke, err = tke.NewClient(cred, region, c.profile()); err != nil {
 			return out, fmt.Errorf("census: tke client: %w", err)
+		}
+		if rc.tke2, err = tke2.NewClient(cred, region, c.profile()); err != nil {
+			return out, fmt.Errorf("census: tke 2022-05-01 client: %w", err)
 		}
 		if rc.as, err = as.NewClient(cred, region, c.profile()); err != nil {
 			return out, fmt.Errorf("census: as client: %w", err)

@@ -131,12 +131,3 @@ func (nodePoolKind) actions() Actions {
 			"tke:DeleteClusterInstances"},
 	}
 }
-
-// Add-ons carry no tags of their own: ownership is a tag on their cluster.
-// (tke: move this into addon.go whenever you like.)
-func (addonKind) actions() Actions {
-	return Actions{
-		Read:  []string{"tke:DescribeAddon", "tke:DescribeClusters"},
-		Write: []string{"tke:InstallAddon", "tke:UpdateAddon", "tke:DeleteAddon", actionModifyResourceTags},
-	}
-}

@@ -20,19 +20,42 @@ import (
 )
 
 // Add-ons carry no tags: TKE's add-on API has none. What tkeops owns is recorded on
-// the cluster instead, in two kinds of tags written through the Tag service:
+// the cluster instead, in tags written through the Tag service:
 //
-//	tkeops.io/addon-owner = <owner>                 the instance whose add-ons the cluster holds
-//	tkeops.io/addon/<addonName> = <doc>;<policy>    one per add-on tkeops installed
+//	tkeops.io/children = <owner>                   the cluster holds children of this instance
+//	tkeops.io/addon/<addonName> = <doc>;<policy>   one per add-on tkeops installed
 //
-// The first is one fixed key, so one filtered DescribeClusters finds every cluster
-// holding this instance's add-ons, owned or adopted by ID. A marker is written before
-// InstallAddon, so an interrupted create leaves a marker without an add-on (harmless:
-// the next create installs it), never an add-on nobody owns.
+// The first is one fixed key, written when an add-on, a native or a super node pool
+// is created in the cluster (markCluster): one filtered DescribeClusters per
+// observation pass finds every cluster that may hold this instance's children,
+// owned or adopted by ID, and each kind lists its children only there. A marker is
+// written before InstallAddon, so an interrupted create leaves a marker without an
+// add-on (harmless: the next create installs it), never an add-on nobody owns.
 const (
-	tagAddonOwner  = tagPrefix + "addon-owner"
+	tagChildren    = tagPrefix + "children"
 	tagAddonPrefix = tagPrefix + "addon/"
 )
+
+// childClusters lists the clusters marked as holding this instance's children, once
+// per observation pass.
+func (c *Client) childClusters(ctx context.Context) ([]*tke.Cluster, error) {
+	return providers.Once(ctx, "tencentcloud/"+c.region+"/"+c.owner+"/child-clusters", func() ([]*tke.Cluster, error) {
+		return c.listClusters(ctx, []*tke.Filter{tkeFilter("Tags", tagChildren+":"+c.owner)}, nil)
+	})
+}
+
+// markCluster marks a cluster as holding children of this instance.
+func (c *Client) markCluster(ctx context.Context, clusterID string) error {
+	req := tag.NewModifyResourceTagsRequest()
+	req.Resource = common.StringPtr(c.tagResource("tke", "cluster", clusterID))
+	req.ReplaceTags = []*tag.Tag{{TagKey: common.StringPtr(tagChildren), TagValue: common.StringPtr(c.owner)}}
+	if _, err := invoke(ctx, c, "tag", "ModifyResourceTags", kindWrite, func(ctx context.Context) (*tag.ModifyResourceTagsResponse, error) {
+		return c.tag.ModifyResourceTagsWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("mark cluster %s: %w", clusterID, err)
+	}
+	return nil
+}
 
 // Add-on phases (tke Addon.Phase).
 const (
@@ -71,6 +94,21 @@ func (addonKind) rules() []rule {
 	)
 }
 
+// Add-ons carry no tags of their own: ownership is a tag on their cluster.
+func (addonKind) actions() Actions {
+	return Actions{
+		Read:  []string{"tke:DescribeAddon", "tke:DescribeClusters"},
+		Write: []string{"tke:InstallAddon", "tke:UpdateAddon", "tke:DeleteAddon", actionModifyResourceTags},
+	}
+}
+
+// createCalls: the ownership marker on the cluster, then the install.
+func (addonKind) createCalls(*spec.Addon) []string {
+	return []string{actionModifyResourceTags, "tke:InstallAddon"}
+}
+
+func (addonKind) deleteCalls(*spec.Addon) []string { return []string{"tke:DeleteAddon"} }
+
 // addonMarker is what a cluster's tags say about one of its add-ons.
 type addonMarker struct {
 	doc    string
@@ -89,7 +127,7 @@ func addonMarkers(tags map[string]string) (owner string, markers map[string]addo
 		doc, policy, _ := strings.Cut(v, ";")
 		markers[name] = addonMarker{doc: doc, policy: spec.DeletionPolicy(policy)}
 	}
-	return tags[tagAddonOwner], markers
+	return tags[tagChildren], markers
 }
 
 func markerValue(r *spec.Addon) string {
@@ -111,7 +149,7 @@ func splitAddonID(id string) (clusterID, name string, ok bool) {
 // addonClusters reads the clusters whose add-ons Observe must list: those holding
 // this instance's add-ons (one filtered list) and those the wanted add-ons name.
 func (c *Client) addonClusters(ctx context.Context, want []*spec.Addon) ([]*tke.Cluster, error) {
-	cls, err := c.listClusters(ctx, []*tke.Filter{tkeFilter("Tags", tagAddonOwner+":"+c.owner)}, nil)
+	cls, err := c.childClusters(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,19 +157,13 @@ func (c *Client) addonClusters(ctx context.Context, want []*spec.Addon) ([]*tke.
 	for _, cl := range cls {
 		have[sv(cl.ClusterId)] = true
 	}
-	var more []string
+	// A wanted add-on's cluster without the mark holds none of this instance's: it is
+	// listed for namesakes only, and needs no tags.
 	for _, w := range want {
 		if id := w.Spec.ClusterRef.ID; id != "" && !have[id] {
 			have[id] = true
-			more = append(more, id)
+			cls = append(cls, &tke.Cluster{ClusterId: common.StringPtr(id)})
 		}
-	}
-	if len(more) > 0 {
-		extra, err := c.listClusters(ctx, nil, more)
-		if err != nil {
-			return nil, err
-		}
-		cls = append(cls, extra...)
 	}
 	return cls, nil
 }
@@ -317,7 +349,7 @@ func (addonKind) inventory(ctx context.Context, c *Client) ([]providers.Observat
 // syncAddonMarkers makes the cluster's add-on tags say that r is this instance's:
 // the owner tag and r's marker. Markers of add-ons no longer installed are removed
 // in the same call.
-func (c *Client) syncAddonMarkers(ctx context.Context, clusterID string, r *spec.Addon) error {
+func (c *Client) syncAddonMarkers(ctx context.Context, clusterID string, r *spec.Addon, force bool) error {
 	cls, err := c.listClusters(ctx, nil, []string{clusterID})
 	if err != nil {
 		return fmt.Errorf("read cluster %s: %w", clusterID, err)
@@ -328,7 +360,7 @@ func (c *Client) syncAddonMarkers(ctx context.Context, clusterID string, r *spec
 	tags := clusterTags(cls[0])
 	owner, markers := addonMarkers(tags)
 	if owner != "" && owner != c.owner {
-		return fmt.Errorf("cluster %s holds the add-ons of tkeops instance %q (tag %s); one instance manages a cluster's add-ons", clusterID, owner, tagAddonOwner)
+		return fmt.Errorf("cluster %s holds the children of tkeops instance %q (tag %s); one instance manages a cluster's add-ons", clusterID, owner, tagChildren)
 	}
 	installed := map[string]bool{}
 	others := len(markers)
@@ -348,9 +380,9 @@ func (c *Client) syncAddonMarkers(ctx context.Context, clusterID string, r *spec
 	req.Resource = common.StringPtr(c.tagResource("tke", "cluster", clusterID))
 	want := markerValue(r)
 	if owner != c.owner {
-		req.ReplaceTags = append(req.ReplaceTags, &tag.Tag{TagKey: common.StringPtr(tagAddonOwner), TagValue: common.StringPtr(c.owner)})
+		req.ReplaceTags = append(req.ReplaceTags, &tag.Tag{TagKey: common.StringPtr(tagChildren), TagValue: common.StringPtr(c.owner)})
 	}
-	if tags[tagAddonPrefix+r.Spec.AddonName] != want {
+	if force || tags[tagAddonPrefix+r.Spec.AddonName] != want {
 		req.ReplaceTags = append(req.ReplaceTags, &tag.Tag{TagKey: common.StringPtr(tagAddonPrefix + r.Spec.AddonName), TagValue: common.StringPtr(want)})
 	}
 	for _, name := range slices.Sorted(maps.Keys(markers)) {
@@ -413,7 +445,7 @@ func (addonKind) create(ctx context.Context, c *Client, r *spec.Addon) (provider
 		c.log.Info("create: found installed, not installing again", "addr", addr.String(), "cluster", clusterID)
 		return c.addonCandidate(*existing).build(r), nil
 	}
-	if err := c.syncAddonMarkers(ctx, clusterID, r); err != nil {
+	if err := c.syncAddonMarkers(ctx, clusterID, r, true); err != nil {
 		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	req := tke.NewInstallAddonRequest()
@@ -474,7 +506,7 @@ func (addonKind) calls(ctx context.Context, c *Client, r *spec.Addon, o provider
 			return nil
 		}},
 		{name: actionModifyResourceTags, run: func([]diff.Change) error {
-			return c.syncAddonMarkers(ctx, clusterID, r)
+			return c.syncAddonMarkers(ctx, clusterID, r, false)
 		}},
 	}, nil
 }
@@ -521,8 +553,8 @@ func (addonKind) delete(ctx context.Context, c *Client, o providers.Observation,
 	return nil
 }
 
-// keepAddonTags adds to tags the add-on ownership tags the cluster carries, for a
-// call that replaces the cluster's whole tag set.
+// keepAddonTags adds to tags the tags other kinds keep on the cluster (the children
+// mark, add-on ownership), for a call that replaces the cluster's whole tag set.
 func (c *Client) keepAddonTags(ctx context.Context, clusterID string, tags map[string]string) error {
 	cls, err := c.listClusters(ctx, nil, []string{clusterID})
 	if err != nil {
@@ -530,7 +562,7 @@ func (c *Client) keepAddonTags(ctx context.Context, clusterID string, tags map[s
 	}
 	for _, cl := range cls {
 		for k, v := range clusterTags(cl) {
-			if k == tagAddonOwner || strings.HasPrefix(k, tagAddonPrefix) {
+			if k == tagChildren || strings.HasPrefix(k, tagAddonPrefix) {
 				tags[k] = v
 			}
 		}

@@ -28,6 +28,7 @@ func kinds() []kindClient {
 		typed[*spec.RouteTable](routeTableKind{}),
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),
+		typed[*spec.NativeNodePool](nativeNodePoolKind{}),
 		typed[*spec.Addon](addonKind{}),
 	}
 }

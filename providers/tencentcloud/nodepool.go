@@ -386,12 +386,10 @@ func decodeScript(s string) string {
 // poolClusters is the set of clusters whose pools Observe must list: those the
 // wanted pools reference and those this instance owns (where its unwanted pools,
 // the delete candidates, live).
-func (c *Client) poolClusters(ctx context.Context, want []*spec.NodePool) ([]string, map[string]string, error) {
+func (c *Client) poolClusters(ctx context.Context, wanted []string) ([]string, map[string]string, error) {
 	set := map[string]bool{}
-	for _, w := range want {
-		if id := w.Spec.ClusterRef.ID; id != "" {
-			set[id] = true
-		}
+	for _, id := range wanted {
+		set[id] = true
 	}
 	cls, err := c.ownedClusters(ctx)
 	if err != nil {
@@ -486,7 +484,7 @@ func (nodePoolKind) deleteCalls(*spec.NodePool) []string {
 }
 
 func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePool) ([]providers.Observation, error) {
-	clusterIDs, osOf, err := c.poolClusters(ctx, want)
+	clusterIDs, osOf, err := c.poolClusters(ctx, parentIDs(resources(want)))
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
 	}

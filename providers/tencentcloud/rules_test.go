@@ -28,6 +28,11 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := func(i int) spec.Ref { return spec.Ref{ID: created[st.subnets[i].GetAddr()].ID} }
+	native := newNativePool("s010-native", created[st.cluster.GetAddr()].ID, sub(0))
+	if _, err := e.c.Create(e.ctx, native); err != nil {
+		t.Fatal(err)
+	}
+	np := func(r spec.Resource) *spec.NativeNodePoolSpec { return &r.(*spec.NativeNodePool).Spec }
 	addon := newAddon("s010-cbs", created[st.cluster.GetAddr()].ID, "cbs", "1.1.0", map[string]any{"rootdir": "/var/lib/kubelet"})
 	if _, err := e.c.Create(e.ctx, addon); err != nil {
 		t.Fatal(err)
@@ -127,6 +132,40 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			"spec.tags":                         func(r spec.Resource) { r.(*spec.NodePool).Spec.Tags = map[string]string{"a": "b"} },
 			"spec.deletionPolicy":               func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
+		spec.KindNativeNodePool: {
+			"spec.subnetRefs":           func(r spec.Resource) { np(r).SubnetRefs = []spec.Ref{sub(1), sub(0)} },
+			"spec.instanceTypes":        func(r spec.Resource) { np(r).InstanceTypes = []string{"SA5.LARGE8"} },
+			"spec.scaling.min":          func(r spec.Resource) { np(r).Scaling.Min = 2 },
+			"spec.scaling.max":          func(r spec.Resource) { np(r).Scaling.Max = 6 },
+			"spec.scaling.replicas":     func(r spec.Resource) { np(r).Scaling.Replicas = intp(3) },
+			"spec.scaling.autoscaling":  func(r spec.Resource) { np(r).Scaling.Autoscaling = boolp(true) },
+			"spec.scaling.createPolicy": func(r spec.Resource) { np(r).Scaling.CreatePolicy = "ZoneEquality" },
+			"spec.systemDisk.type":      func(r spec.Resource) { np(r).SystemDisk.Type = "CLOUD_SSD" },
+			"spec.systemDisk.sizeGB":    func(r spec.Resource) { np(r).SystemDisk.SizeGB = 80 },
+			"spec.dataDisks":            func(r spec.Resource) { np(r).DataDisks[0].SizeGB = 200 },
+			"spec.securityGroupRefs":    func(r spec.Resource) { np(r).SecurityGroupRefs = []spec.Ref{{ID: sg2.ID}} },
+			"spec.sshKeyIDs":            func(r spec.Resource) { np(r).SSHKeyIDs = []string{"skey-abcd1234"} },
+			"spec.instanceChargeType": func(r spec.Resource) {
+				np(r).InstanceChargeType, np(r).Prepaid = "PREPAID", &spec.PrepaidOptions{PeriodMonths: 1, RenewFlag: "NOTIFY_AND_MANUAL_RENEW"}
+			},
+			"spec.prepaid.periodMonths":   func(r spec.Resource) { np(r).Prepaid.PeriodMonths = 12 },
+			"spec.prepaid.renewFlag":      func(r spec.Resource) { np(r).Prepaid.RenewFlag = "NOTIFY_AND_AUTO_RENEW" },
+			"spec.management.nameservers": func(r spec.Resource) { np(r).Management.Nameservers = []string{"10.0.0.3"} },
+			"spec.management.hosts":       func(r spec.Resource) { np(r).Management.Hosts = []string{"10.0.0.10 mirror.local"} },
+			"spec.management.sysctls":     func(r spec.Resource) { np(r).Management.Sysctls = []string{"vm.max_map_count=262144"} },
+			"spec.kubeletArgs":            func(r spec.Resource) { np(r).KubeletArgs = []string{"max-pods=32"} },
+			"spec.lifecycle.preInit":      func(r spec.Resource) { np(r).Lifecycle.PreInit = "echo changed" },
+			"spec.lifecycle.postInit":     func(r spec.Resource) { np(r).Lifecycle.PostInit = "echo post" },
+			"spec.runtimeRootDir":         func(r spec.Resource) { np(r).RuntimeRootDir = "/data/containerd" },
+			"spec.hostnamePattern":        func(r spec.Resource) { np(r).HostnamePattern = "web-{R:4}" },
+			"spec.autoRepair":             func(r spec.Resource) { np(r).AutoRepair = boolp(true) },
+			"spec.labels":                 func(r spec.Resource) { np(r).Labels = map[string]string{"x": "y"} },
+			"spec.taints":                 func(r spec.Resource) { np(r).Taints = []spec.Taint{{Key: "gpu", Effect: "NoExecute"}} },
+			"spec.cordonOnJoin":           func(r spec.Resource) { np(r).CordonOnJoin = boolp(true) },
+			"spec.deletionProtection":     func(r spec.Resource) { np(r).DeletionProtection = boolp(true) },
+			"spec.tags":                   func(r spec.Resource) { np(r).Tags = map[string]string{"a": "b"} },
+			"spec.deletionPolicy":         func(r spec.Resource) { np(r).DeletionPolicy = spec.DeletionPolicyOrphan },
+		},
 		spec.KindAddon: {
 			"spec.version":        func(r spec.Resource) { r.(*spec.Addon).Spec.Version = "1.1.2" },
 			"spec.values":         func(r spec.Resource) { r.(*spec.Addon).Spec.Values = map[string]any{"rootdir": "/data/kubelet"} },
@@ -136,6 +175,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 	targets := map[spec.Kind]spec.Resource{
 		spec.KindVPC: st.vpc, spec.KindSubnet: st.subnets[0], spec.KindSecurityGroup: st.sg,
 		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0], spec.KindAddon: addon,
+		spec.KindNativeNodePool: native,
 	}
 	netMutators, netTargets := networkRoundTrips(t, e, st, created)
 	maps.Copy(mutators, netMutators)
