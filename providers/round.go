@@ -29,6 +29,13 @@ func WithRound(ctx context.Context) context.Context {
 	return context.WithValue(ctx, roundKey{}, &round{once: map[string]*roundValue{}})
 }
 
+// InRound reports whether ctx belongs to an observation pass: work read ahead for a
+// later kind is kept only then.
+func InRound(ctx context.Context) bool {
+	_, ok := ctx.Value(roundKey{}).(*round)
+	return ok
+}
+
 // Once returns the value of key within ctx's pass, computing it with fn the first
 // time; concurrent callers wait for that first call and share its answer. A failed
 // call is not kept: a later caller tries again. Without a pass (WithRound) fn runs

@@ -258,6 +258,7 @@ func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster)
 	if err != nil {
 		return nil, fmt.Errorf("observe clusters of owner %q: %w", c.owner, err)
 	}
+	c.prefetchPools(ctx, cls)
 	wantByName := map[string]*spec.Cluster{}
 	for _, w := range want {
 		wantByName[w.GetAddr().Name] = w

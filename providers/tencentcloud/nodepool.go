@@ -122,6 +122,32 @@ func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePo
 	return resp.Response.NodePoolSet, nil
 }
 
+// passPools is listPools once per observation pass (providers.Once): the cluster
+// observation reads the owner's clusters' pools ahead (prefetchPools), so the two
+// kinds' per-cluster reads overlap instead of following one another.
+func (c *Client) passPools(ctx context.Context, clusterID string) ([]*tke.NodePool, error) {
+	return providers.Once(ctx, "tencentcloud/"+c.region+"/pools/"+clusterID, func() ([]*tke.NodePool, error) {
+		return c.listPools(ctx, clusterID)
+	})
+}
+
+// prefetchPools starts reading the pools of clusters for the node pool observation
+// of the same pass, and returns at once. Errors are not kept: the node pool
+// observation reads again and reports them.
+func (c *Client) prefetchPools(ctx context.Context, cls []*tke.Cluster) {
+	if !providers.InRound(ctx) {
+		return
+	}
+	jobs := make([]func(context.Context) error, 0, len(cls))
+	for _, cl := range cls {
+		jobs = append(jobs, func(ctx context.Context) error {
+			_, err := c.passPools(ctx, sv(cl.ClusterId))
+			return err
+		})
+	}
+	go func() { _ = parallel(ctx, 8, jobs) }()
+}
+
 // listGroups reads AS groups by ID, 100 a page.
 func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.AutoScalingGroup, error) {
 	out := map[string]*as.AutoScalingGroup{}
@@ -419,7 +445,7 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) (
 	jobs := make([]func(context.Context) error, 0, len(clusterIDs))
 	for _, id := range clusterIDs {
 		jobs = append(jobs, func(ctx context.Context) error {
-			pools, err := c.listPools(ctx, id)
+			pools, err := c.passPools(ctx, id)
 			if err != nil {
 				return fmt.Errorf("node pools of cluster %s: %w", id, err)
 			}
