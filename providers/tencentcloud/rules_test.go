@@ -265,6 +265,7 @@ func TestCreateAndDeleteMakeTheCallsTheySay(t *testing.T) {
 	e := newEnv(t, nil)
 	st := newStack(27)
 	st.subnets[0].Spec.EnableBroadcast = boolp(true)
+	st.vpc.Spec.SecondaryCIDRBlocks = []string{"10.1.0.0/16"}
 	plain := &spec.SecurityGroup{Object: obj(spec.KindSecurityGroup, "s027-plain"), Spec: spec.SecurityGroupSpec{Region: testRegion,
 		Ingress: []spec.SecurityGroupRule{{Protocol: "TCP", Port: "443", CIDRBlock: "0.0.0.0/0", Action: "ACCEPT"}}}}
 	spec.Default(plain)

@@ -91,7 +91,13 @@ func (vpcKind) rules() []rule {
 	)
 }
 
-func (vpcKind) createCalls(*spec.VPC) []string { return []string{"vpc:CreateVpc"} }
+// createCalls: CreateVpc takes one block; the secondary ones follow in one call.
+func (vpcKind) createCalls(r *spec.VPC) []string {
+	if len(r.Spec.SecondaryCIDRBlocks) > 0 {
+		return []string{"vpc:CreateVpc", actionCreateAssistantCidr}
+	}
+	return []string{"vpc:CreateVpc"}
+}
 func (vpcKind) deleteCalls(*spec.VPC) []string { return []string{"vpc:DeleteVpc"} }
 
 func (vpcKind) observe(ctx context.Context, c *Client, want []*spec.VPC) ([]providers.Observation, error) {
