@@ -5,8 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,9 +30,11 @@ import (
 // they are set here, before any connection.
 var (
 	tlsCA string
-	// metadataServer is the emulator the whole process uses as HTTP proxy, so the
-	// SDK's CVM role provider reaches its metadata service.
+	// metadataServer is the emulator whose metadata service the whole process
+	// reaches through an HTTP proxy (instanceRole says whether the emulated CVM has a
+	// role: without one the default chain finds no credentials).
 	metadataServer *emulator.Server
+	instanceRole   atomic.Bool
 )
 
 const (
@@ -55,8 +60,16 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	os.Setenv("HTTP_PROXY", "http://"+metadataServer.Endpoint)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !instanceRole.Load() {
+			http.NotFound(w, r) // the metadata service of a CVM without a role
+			return
+		}
+		metadataServer.Handler().ServeHTTP(w, r)
+	}))
+	os.Setenv("HTTP_PROXY", proxy.URL)
 	code := m.Run()
+	proxy.Close()
 	metadataServer.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -209,6 +222,8 @@ func TestAssumedRoleRenewsDuringALongApply(t *testing.T) {
 // read from the metadata service.
 func TestCVMRole(t *testing.T) {
 	isolate(t)
+	instanceRole.Store(true)
+	defer instanceRole.Store(false)
 	for _, c := range []credentials.Config{{}, {Source: credentials.SourceCVMRole}, {Source: credentials.SourceCVMRole, CVMRole: "tkeops-node"}} {
 		cred, err := c.Resolve()
 		if err != nil {
