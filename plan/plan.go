@@ -42,6 +42,7 @@ const (
 	ReasonDeletionProtected   Reason = "deletion-protected"  // the cloud refuses: deletion protection on
 	ReasonAsyncInFlight       Reason = "async-in-flight"     // the resource is settling
 	ReasonUpgradeControlPlane Reason = "upgrade-control-plane"
+	ReasonRefusedByAPI        Reason = "refused-by-api" // the API's own checks (preflight) say the call would fail
 )
 
 // Step is one vertex of the plan's graph: one resource, one action, and for updates

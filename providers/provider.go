@@ -188,6 +188,10 @@ type Planned struct {
 	Observed Observation
 	// Changes are an update's changes.
 	Changes []diff.Change
+	// Deleting are the cloud IDs of resources the plan deletes before this change
+	// is made (what it replaces, what left the specs): conflicts with them do not
+	// count.
+	Deleting []string
 }
 
 // Refusal is a change the API would refuse.

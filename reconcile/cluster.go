@@ -12,9 +12,31 @@ import (
 
 // Paths of a cluster the planner treats specially.
 const (
-	pathEndpoints = "spec.endpoints"
-	pathVersion   = "spec.version"
+	pathEndpoints       = "spec.endpoints"
+	pathPrivateEndpoint = "spec.endpoints.private"
+	pathPublicEndpoint  = "spec.endpoints.public"
+	pathVersion         = "spec.version"
 )
+
+// closeMovedEndpoints splits an endpoint that moves to another subnet into closing
+// it (a step of its own) and opening it in the new subnet: the API has no move, and
+// a subnet holds one intranet endpoint of a cluster at a time. The endpoint is down
+// between the two steps; the plan says so.
+func closeMovedEndpoints(rules spec.Mutability, kind spec.Kind, changes []diff.Change) (string, []diff.Change, []diff.Change) {
+	var closes, rest []diff.Change
+	for _, ch := range changes {
+		if !strings.HasPrefix(ch.Path, pathPrivateEndpoint) || ch.Before == nil || ch.After == nil {
+			rest = append(rest, ch)
+			continue
+		}
+		shut, _ := rules.Decide(kind, ch.Path, ch.Before, nil)
+		closes = append(closes, diff.Change{Path: ch.Path, Before: ch.Before, Class: shut.Class, Action: shut.Action,
+			Note: "closed first, to open again in the new subnet: the intranet endpoint is down in between"})
+		open, _ := rules.Decide(kind, ch.Path, nil, ch.After)
+		rest = append(rest, diff.Change{Path: ch.Path, After: ch.After, Class: open.Class, Action: open.Action, Note: open.Note})
+	}
+	return "endpoints/close", closes, rest
+}
 
 // clusterPlan: endpoints open in a step of their own once the cluster's node pools
 // exist (TKE opens endpoints only on a cluster with nodes); a control-plane upgrade
@@ -27,6 +49,28 @@ func clusterPlan() kindPlan {
 			covers: func(p string) bool { return p == pathEndpoints || strings.HasPrefix(p, pathEndpoints+".") },
 			note:   "opened after the cluster's node pools exist: TKE opens endpoints only on a cluster with nodes",
 			clear:  func(r spec.Resource) { r.(*spec.Cluster).Spec.Endpoints = spec.ClusterEndpoints{} },
+			before: closeMovedEndpoints,
+			calls: func(changes []diff.Change) []string {
+				var out []string
+				for _, ch := range changes {
+					out = append(out, ch.Action) // one call per endpoint
+				}
+				return out
+			},
+		},
+		stepValues: func(r spec.Resource, _ providers.Observation, changes []diff.Change) {
+			cl := r.(*spec.Cluster)
+			for _, ch := range changes {
+				if ch.After != nil {
+					continue
+				}
+				switch {
+				case strings.HasPrefix(ch.Path, pathPrivateEndpoint):
+					cl.Spec.Endpoints.Private = nil // this step closes it
+				case strings.HasPrefix(ch.Path, pathPublicEndpoint):
+					cl.Spec.Endpoints.Public = nil
+				}
+			}
 		},
 		leads: func(group []diff.Change) (plan.Reason, string, bool) {
 			if !hasPath(group, pathVersion) {

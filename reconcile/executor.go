@@ -55,6 +55,9 @@ func (e *Engine) ApplySet(ctx context.Context, set *spec.Set, confirm func(*plan
 	if err != nil {
 		return nil, Result{}, fmt.Errorf("plan: %w", err)
 	}
+	if err := e.preflight(ctx, s, p); err != nil {
+		return nil, Result{}, fmt.Errorf("plan: %w", err)
+	}
 	if err := checkApplicable(p); err != nil || p.Empty() {
 		return p, Result{}, err
 	}
@@ -132,6 +135,10 @@ type executor struct {
 	s  *scope
 	hs hooks
 
+	// deferred marks the resources whose plan has a deferred step (see
+	// kindPlan.deferred): their creates leave its fields out.
+	deferred map[spec.Addr]bool
+
 	mu       sync.Mutex
 	waited   bool
 	observed map[spec.Addr]providers.Observation
@@ -145,6 +152,12 @@ func (e *Engine) execute(ctx context.Context, p *plan.Plan, s *scope) (Result, e
 	}
 	for a, id := range s.ids {
 		x.ids[a] = id
+	}
+	x.deferred = map[spec.Addr]bool{}
+	for _, st := range p.Steps {
+		if d := e.planOf(st.Addr.Kind).deferred; d != nil && st.ID == st.Addr.String()+"#"+d.suffix {
+			x.deferred[st.Addr] = true
+		}
 	}
 	start := time.Now()
 	log := e.log.With("owner", e.opts.Owner, "observed", short(p.Observed))
@@ -207,7 +220,9 @@ func (x *executor) desired(a spec.Addr) (spec.Resource, error) {
 	}
 	for _, f := range rr.Refs() {
 		self := f.Kind == a.Kind && f.Ref.Name == a.Name // the provider resolves it once the resource exists
-		if f.Ref.Name != "" && f.Ref.ID == "" && !self {
+		// A late reference is set by a step that waits for its target; a create
+		// leaves it out.
+		if f.Ref.Name != "" && f.Ref.ID == "" && !self && !f.Late {
 			return nil, fmt.Errorf("%s: %s %q has no cloud ID yet", f.Path, f.Kind, f.Ref.Name)
 		}
 	}
@@ -267,7 +282,7 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 		return "", x.stepErr(st, "create", err)
 	}
 	kp := x.e.planOf(st.Addr.Kind)
-	if kp.deferred != nil {
+	if kp.deferred != nil && x.deferred[st.Addr] {
 		kp.deferred.clear(r) // set by the deferred step
 	}
 	o, err := c.Create(ctx, r)

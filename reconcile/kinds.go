@@ -36,6 +36,10 @@ type kindPlan struct {
 	afterCreate func(ctx context.Context, x *executor, st plan.Step, r spec.Resource, o providers.Observation) error
 	// afterUpdate runs once an update step's change has settled.
 	afterUpdate func(ctx context.Context, x *executor, st plan.Step, r spec.Resource, o providers.Observation) error
+	// conflicts, if set, reports whether a resource of the kind about to be created
+	// (references resolved) collides in the cloud with an owned one about to be
+	// deleted (a subnet's CIDR block): the delete then goes first.
+	conflicts func(create spec.Resource, doomed providers.Observation) bool
 	// steps run the kind's steps whose API action is not a provider call (nodes,
 	// drains, manifests), by API action.
 	steps map[string]func(ctx context.Context, x *executor, c providers.Client, st plan.Step) (string, error)
@@ -62,14 +66,26 @@ type deferredStep struct {
 	note string
 	// clear removes the deferred fields from a resource about to be created.
 	clear func(r spec.Resource)
+	// when, if set, says whether the resolved resource needs the step at all; nil:
+	// whenever the fields are declared.
+	when func(rr spec.Resource) bool
+	// before, if set, takes from the step's changes those that need a step of their
+	// own first (closing an endpoint before it opens elsewhere): that step's
+	// suffix and changes, and what is left for the deferred step.
+	before func(rules spec.Mutability, kind spec.Kind, changes []diff.Change) (suffix string, first, rest []diff.Change)
+	// calls, if set, are the calls the step makes for its changes; nil: one call of
+	// the first change's action.
+	calls func(changes []diff.Change) []string
 }
 
 // kindPlans lists the kinds with planning needs of their own.
 func kindPlans() map[spec.Kind]kindPlan {
 	return map[spec.Kind]kindPlan{
-		spec.KindCluster:  clusterPlan(),
-		spec.KindNodePool: nodePoolPlan(),
-		spec.KindAddon:    addonPlan(),
+		spec.KindSubnet:        subnetPlan(),
+		spec.KindSecurityGroup: securityGroupPlan(),
+		spec.KindCluster:       clusterPlan(),
+		spec.KindNodePool:      nodePoolPlan(),
+		spec.KindAddon:         addonPlan(),
 	}
 }
 

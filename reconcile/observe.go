@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/tkeops/tkeops/diff"
@@ -102,7 +103,20 @@ func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
 	}
 	ctx = providers.WithRound(ctx) // reads several kinds share are made once per pass
 	s := newScope(set)
-	regions := s.regions(e.opts.ExtraRegions)
+	extra := e.opts.ExtraRegions
+	if rl, ok := e.connector.(providers.RegionLister); ok {
+		// Every region where the owner has resources is observed, so a region whose
+		// specs were all removed (or an empty directory) plans its deletes.
+		owned, err := rl.OwnedRegions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("find the regions owner %s has resources in: %w", e.opts.Owner, err)
+		}
+		extra = append(slices.Clone(extra), owned...)
+	}
+	regions := s.regions(extra)
+	if err := e.locate(ctx, s, regions); err != nil {
+		return nil, err
+	}
 	for _, kind := range spec.Kinds() {
 		fetched := make([]fetched, len(regions))
 		var wg sync.WaitGroup
@@ -264,6 +278,49 @@ func (e *Engine) observeAdopted(ctx context.Context, s *scope) error {
 				}
 				s.adopted[o.ID] = o
 			}
+		}
+	}
+	return nil
+}
+
+// locate finds the region of the desired resources the set does not place (a node
+// pool whose cluster and subnets are all referenced by ID): the region, among those
+// the plan observes, where the parent's ID is found. A resource that cannot be placed
+// is an error of the plan.
+func (e *Engine) locate(ctx context.Context, s *scope, regions []string) error {
+	for _, r := range s.desired {
+		a := r.GetAddr()
+		if s.region[a] != "" {
+			continue
+		}
+		f, ok := spec.ParentRef(r)
+		if !ok || f.Ref.ID == "" {
+			continue
+		}
+		for _, region := range regions {
+			c, err := e.client(ctx, region)
+			if err != nil {
+				return err
+			}
+			ido, ok := c.(IDObserver)
+			if !ok {
+				break
+			}
+			obs, err := ido.ObserveIDs(ctx, f.Kind, []string{f.Ref.ID})
+			if err != nil {
+				return fmt.Errorf("find the region of %s %s: %w", f.Kind, f.Ref.ID, err)
+			}
+			if len(obs) > 0 && obs[0].Exists {
+				s.region[a] = region
+				break
+			}
+		}
+		if s.region[a] == "" {
+			s.warnings = append(s.warnings, spec.Diagnostic{
+				Severity: spec.SeverityError, Pos: spec.FieldPos(r, f.Path), Addr: a, Path: f.Path,
+				Summary: fmt.Sprintf("%s %s was not found in %s, so the region of %s is unknown", f.Kind, f.Ref.ID, strings.Join(regions, ", "), a),
+				Detail:  "tkeops looks for resources referenced by ID in the regions of the specs and of what the owner already has; check the ID, or reference one of its subnets by name",
+			})
 		}
 	}
 	return nil

@@ -25,6 +25,9 @@ func (e *Engine) Plan(ctx context.Context, set *spec.Set) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	if err := e.preflight(ctx, s, p); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
 	e.log.Info("planned", "steps", len(p.Steps), "observed", p.Observed)
 	return p, nil
 }
@@ -64,6 +67,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	pl.p.Diagnostics = append(pl.p.Diagnostics, s.warnings...)
 	for _, st := range pl.order {
 		namedCalls(st)
+		st.DependsOn = slices.Compact(sortedCopy(st.DependsOn))
 	}
 	steps, err := topoSort(pl.order)
 	if err != nil {
@@ -93,10 +97,19 @@ func (pl *planner) createCalls(rr spec.Resource) []string {
 	if err != nil {
 		return nil
 	}
-	if d := pl.e.planOf(rr.GetAddr().Kind).deferred; d != nil {
+	if d := pl.deferredOf(rr); d != nil {
 		d.clear(c)
 	}
 	return pl.e.rules.CreateCalls(c)
+}
+
+// deferredOf returns the deferred step the resolved resource needs, if any.
+func (pl *planner) deferredOf(rr spec.Resource) *deferredStep {
+	d := pl.e.planOf(rr.GetAddr().Kind).deferred
+	if d == nil || d.when != nil && !d.when(rr) {
+		return nil
+	}
+	return d
 }
 
 func (pl *planner) add(addr spec.Addr, st *plan.Step) {
@@ -214,7 +227,7 @@ func (pl *planner) planDesired(r spec.Resource) error {
 		st := base
 		st.ID, st.Action, st.Reason = addr.String(), plan.ActionReplace, plan.ReasonReplaceImmutable
 		st.APIActions = pl.createCalls(rr)
-		dfr := pl.e.planOf(addr.Kind).deferred
+		dfr := pl.deferredOf(rr)
 		for _, ch := range append(replace, rest...) {
 			if dfr == nil || !dfr.covers(ch.Path) {
 				st.Changes = append(st.Changes, ch)
@@ -240,12 +253,12 @@ func (pl *planner) planDesired(r spec.Resource) error {
 // left to that step (see kindPlan.deferred).
 func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 	addr := r.GetAddr()
-	kp := pl.e.planOf(addr.Kind)
+	kp, dfr := pl.e.planOf(addr.Kind), pl.deferredOf(rr)
 	st := base
 	st.ID, st.Action, st.Reason = addr.String(), plan.ActionCreate, plan.ReasonMissing
 	st.APIActions = pl.createCalls(rr)
 	for _, ch := range diff.Compare(rr, nil, pl.e.rules).Changes {
-		if kp.deferred == nil || !kp.deferred.covers(ch.Path) {
+		if dfr == nil || !dfr.covers(ch.Path) {
 			st.Changes = append(st.Changes, ch)
 		}
 	}
@@ -266,7 +279,7 @@ func (pl *planner) planCreate(r, rr spec.Resource, base plan.Step) {
 // planDeferred plans the deferred step of a resource being created (or created
 // again): it sets the deferred fields once what lives inside the resource exists.
 func (pl *planner) planDeferred(rr spec.Resource, base plan.Step, after string) {
-	d := pl.e.planOf(rr.GetAddr().Kind).deferred
+	d := pl.deferredOf(rr)
 	if d == nil {
 		return
 	}
@@ -279,14 +292,46 @@ func (pl *planner) planDeferred(rr spec.Resource, base plan.Step, after string) 
 	if len(changes) == 0 {
 		return
 	}
-	addr := rr.GetAddr()
-	st := base
-	st.ID, st.Action, st.Reason, st.Changes = addr.String()+"#"+d.suffix, plan.ActionUpdate, plan.ReasonMissing, changes
-	st.APIAction = changes[0].Action
-	st.Notes = []string{d.note}
-	st.DependsOn = []string{after}
-	pl.deferred[addr] = &st
-	pl.order = append(pl.order, &st)
+	pl.addDeferred(rr.GetAddr(), d, base, plan.ReasonMissing, changes, after)
+}
+
+// addDeferred adds a resource's deferred step (and the step that must go before it,
+// if its kind says so) for changes, after the step after ("" for none).
+func (pl *planner) addDeferred(addr spec.Addr, d *deferredStep, base plan.Step, reason plan.Reason, changes []diff.Change, after string) {
+	mk := func(suffix string, chs []diff.Change) *plan.Step {
+		st := base
+		st.ID, st.Action, st.Reason, st.Changes = addr.String()+"#"+suffix, plan.ActionUpdate, reason, chs
+		if d.calls != nil {
+			st.APIActions = d.calls(chs)
+		} else {
+			st.APIAction = chs[0].Action
+		}
+		for _, ch := range chs {
+			if ch.Class == spec.ClassNewNodesOnly {
+				st.Notes = appendOnce(st.Notes, "new nodes only: existing nodes keep the old value until they are replaced ("+ch.Path+")")
+			}
+		}
+		if after != "" {
+			st.DependsOn = []string{after}
+		}
+		return &st
+	}
+	if d.before != nil {
+		if suffix, first, rest := d.before(pl.e.rules, addr.Kind, changes); len(first) > 0 {
+			st := mk(suffix, first)
+			pl.order = append(pl.order, st)
+			after, changes = st.ID, rest
+		}
+	}
+	if len(changes) == 0 {
+		return
+	}
+	st := mk(d.suffix, changes)
+	if reason == plan.ReasonMissing {
+		st.Notes = append(st.Notes, d.note)
+	}
+	pl.deferred[addr] = st
+	pl.order = append(pl.order, st)
 }
 
 // planUpdates groups in-place changes by the API action that makes them (one step per
@@ -295,11 +340,11 @@ func (pl *planner) planDeferred(rr spec.Resource, base plan.Step, after string) 
 // deferred step sets go in that step, after the resource's others.
 func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, base plan.Step, changes []diff.Change) {
 	addr := r.GetAddr()
-	kp := pl.e.planOf(addr.Kind)
+	kp, dfr := pl.e.planOf(addr.Kind), pl.deferredOf(rr)
 	u := &changeGroups{r: r, rr: rr, o: o, base: base, groups: map[string][]diff.Change{}}
 	var deferred []diff.Change
 	for _, ch := range changes {
-		if kp.deferred != nil && kp.deferred.covers(ch.Path) {
+		if dfr != nil && dfr.covers(ch.Path) {
 			deferred = append(deferred, ch)
 			continue
 		}
@@ -329,12 +374,11 @@ func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, bas
 		}
 	}
 	if len(deferred) > 0 {
-		st := pl.updateStep(u, kp.deferred.suffix, deferred[0].Action, deferred)
+		after := ""
 		if prev := pl.steps[addr]; len(prev) > 0 {
-			st.DependsOn = append(st.DependsOn, prev[len(prev)-1].ID)
+			after = prev[len(prev)-1].ID
 		}
-		pl.deferred[addr] = st
-		pl.order = append(pl.order, st)
+		pl.addDeferred(addr, dfr, base, plan.ReasonDrifted, deferred, after)
 	}
 }
 
@@ -453,6 +497,27 @@ func (pl *planner) connect() {
 				d.DependsOn = appendUnique(d.DependsOn, stepIDs(addr)...)
 			}
 		}
+		// A late reference (a rule admitting another group) needs the other resource
+		// to exist: the steps that set it wait for its creation, never for its own
+		// late steps, so two resources may refer to each other.
+		for _, f := range r.Refs() {
+			target := spec.Addr{Kind: f.Kind, Name: f.Ref.Name}
+			if !f.Late || f.Ref.Name == "" || target == addr {
+				continue
+			}
+			created := pl.createStep(target)
+			if created == "" {
+				continue
+			}
+			for _, st := range pl.steps[addr] {
+				if st.Action != plan.ActionCreate && st.Action != plan.ActionReplace && st != pl.destroy[addr] {
+					st.DependsOn = appendUnique(st.DependsOn, created)
+				}
+			}
+			if d := pl.deferred[addr]; d != nil {
+				d.DependsOn = appendUnique(d.DependsOn, created)
+			}
+		}
 	}
 	// A replaced resource's delete waits for the deletes of what lives inside it (or
 	// uses it and goes too). What uses it and stays would make the cloud refuse the
@@ -483,6 +548,63 @@ func (pl *planner) connect() {
 			}
 		}
 	}
+	// A create that would collide with an owned resource being deleted (the same
+	// subnet block under a new name) waits for the delete.
+	for _, r := range pl.s.desired {
+		addr := r.GetAddr()
+		conflicts := pl.e.planOf(addr.Kind).conflicts
+		created := pl.createStep(addr)
+		if conflicts == nil || created == "" {
+			continue
+		}
+		rr, err := resolve(r, pl.s.ids)
+		if err != nil {
+			continue
+		}
+		for _, other := range pl.s.extras {
+			o := pl.s.observed[other]
+			if other.Kind != addr.Kind || len(pl.steps[other]) == 0 || !conflicts(rr, o) {
+				continue
+			}
+			for _, st := range pl.steps[addr] {
+				if st.ID == created {
+					for _, del := range pl.steps[other] {
+						st.DependsOn = appendUnique(st.DependsOn, del.ID)
+					}
+					st.Notes = appendOnce(st.Notes, fmt.Sprintf("created after %s (%s) is deleted: the cloud refuses the two at once", other, o.ID))
+				}
+			}
+		}
+	}
+	// Deletes go in reverse creation order within a region: a resource may be used by
+	// a later kind in ways its observation does not show (a cluster's endpoint in a
+	// subnet, guarded by a group), and the cloud refuses to delete what is in use.
+	// Each kind's deletes wait for those of the next kind that has any (layers, so
+	// the edges stay linear in the kinds).
+	type layer struct {
+		region string
+		kind   int
+	}
+	deletes := map[layer][]string{}
+	for _, addr := range pl.s.extras {
+		l := layer{pl.s.region[addr], spec.KindIndex(addr.Kind)}
+		for _, st := range pl.steps[addr] {
+			deletes[l] = append(deletes[l], st.ID)
+		}
+	}
+	for _, addr := range pl.s.extras {
+		region, k := pl.s.region[addr], spec.KindIndex(addr.Kind)
+		for next := k + 1; next <= len(spec.Kinds()); next++ {
+			later := deletes[layer{region, next}]
+			if len(later) == 0 {
+				continue
+			}
+			for _, st := range pl.steps[addr] {
+				st.DependsOn = append(st.DependsOn, later...)
+			}
+			break
+		}
+	}
 	// Deletes wait for whatever still points at the deleted resource.
 	for _, addr := range pl.s.extras {
 		dels := pl.steps[addr]
@@ -504,6 +626,16 @@ func (pl *planner) connect() {
 			}
 		}
 	}
+}
+
+// createStep returns the ID of the step that creates a (create or replace), or "".
+func (pl *planner) createStep(a spec.Addr) string {
+	for _, st := range pl.steps[a] {
+		if st.Action == plan.ActionCreate || st.Action == plan.ActionReplace {
+			return st.ID
+		}
+	}
+	return ""
 }
 
 func refersTo(live spec.Resource, id string) bool {
@@ -589,4 +721,10 @@ func written(r spec.Resource) func(path string) bool {
 		p := spec.FieldPos(r, path)
 		return p.Line != 0 && p != spec.FieldPos(r, path[:i])
 	}
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
 }

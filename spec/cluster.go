@@ -62,7 +62,7 @@ type ClusterNetwork struct {
 	// other clusters' container CIDRs in the VPC.
 	ClusterCIDR string `json:"clusterCIDR,omitempty" tkeops:"cidr,absent=keep"`
 	// ServiceCIDR for Services; must not overlap the VPC or container CIDRs.
-	ServiceCIDR string `json:"serviceCIDR,omitempty" tkeops:"cidr,absent=keep"`
+	ServiceCIDR string `json:"serviceCIDR,omitempty" tkeops:"cidr,absent=cloud"`
 	// MaxPodsPerNode: a power of two from 16 to 256.
 	MaxPodsPerNode int `json:"maxPodsPerNode,omitempty"`
 	// MaxServices per cluster: a power of two from 32 to 32768.
@@ -78,7 +78,7 @@ type ClusterRuntime struct {
 	// Name: containerd (recommended) or docker (removed upstream in Kubernetes 1.24).
 	Name string `json:"name,omitempty" tkeops:"lower"`
 	// Version of the runtime, e.g. "1.6.9".
-	Version string `json:"version,omitempty" tkeops:"version,absent=keep"`
+	Version string `json:"version,omitempty" tkeops:"version,absent=cloud"`
 }
 
 // ClusterEndpoints configures API server access.

@@ -23,8 +23,10 @@ import (
 //	            (the endpoint closes, the taints go)
 //	absent=keep   removing the field stops managing it: the live value stays, and
 //	            plans say so in words
+//	absent=cloud  left out, the cloud chooses the value (its default): the live
+//	            value is not compared and needs no word
 //
-// Every optional field without a default says one of absent=clear and absent=keep
+// Every optional field without a default says one of absent=clear, keep or cloud
 // (TestEveryOptionalFieldSaysWhatRemovalMeans), so no removal is silent.
 
 // Absent says what leaving an optional field out of a spec means.
@@ -40,6 +42,9 @@ const (
 	// AbsentKeeps: a field left out is not compared; the live value stays as it is
 	// and plans note that the field is not managed.
 	AbsentKeeps
+	// AbsentCloud: a field left out takes the cloud's default; the live value is
+	// the cloud's choice, not compared and not noted.
+	AbsentCloud
 )
 
 func (a Absent) String() string {
@@ -48,6 +53,8 @@ func (a Absent) String() string {
 		return "cleared"
 	case AbsentKeeps:
 		return "left as it is (not managed)"
+	case AbsentCloud:
+		return "the cloud's default"
 	}
 	return ""
 }
@@ -175,6 +182,8 @@ func (f *Field) parseTag(tag string) error {
 			f.Absent = AbsentClears
 		case "absent=keep":
 			f.Absent = AbsentKeeps
+		case "absent=cloud":
+			f.Absent = AbsentCloud
 		default:
 			return fmt.Errorf("unknown tkeops tag option %q", opt)
 		}

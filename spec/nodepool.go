@@ -32,7 +32,7 @@ type NodePoolSpec struct {
 	// SecurityGroupRefs bound to the nodes.
 	SecurityGroupRefs []Ref `json:"securityGroupRefs,omitempty" tkeops:"absent=keep"`
 	// OSImage: an OS name or image ID; empty means the cluster's.
-	OSImage string `json:"osImage,omitempty" tkeops:"absent=keep"`
+	OSImage string `json:"osImage,omitempty" tkeops:"absent=cloud"`
 	// SSHKeyIDs (skey-…) to log in to nodes.
 	SSHKeyIDs []string `json:"sshKeyIDs,omitempty" tkeops:"set,absent=keep"`
 	// Labels put on every node of the pool.

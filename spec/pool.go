@@ -101,10 +101,7 @@ func (v *validator) drain(r Resource, d DrainSettings) {
 func (v *validator) placement(r Resource, cluster Ref, subnets, groups []Ref) {
 	c := lookup[*Cluster](v.set, KindCluster, cluster)
 	if c == nil {
-		if Region(r, v.set) == "" && cluster.ID != "" {
-			v.errorf(r, "spec.clusterRef", "cannot tell this pool's region: its cluster and subnets are all referenced by ID; reference at least one subnet by name")
-		}
-		return
+		return // a cluster referenced by ID: the engine finds its region
 	}
 	for i, ref := range subnets {
 		if sn := lookup[*Subnet](v.set, KindSubnet, ref); sn != nil && !sameRef(sn.Spec.VPCRef, c.Spec.VPCRef) {

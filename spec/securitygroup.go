@@ -51,7 +51,7 @@ func (g *SecurityGroup) Refs() []RefField {
 			if rules[i].SecurityGroupRef != nil {
 				out = append(out, RefField{
 					Path: fmtIndex("spec."+dir, i) + ".securityGroupRef",
-					Kind: KindSecurityGroup, Ref: rules[i].SecurityGroupRef,
+					Kind: KindSecurityGroup, Ref: rules[i].SecurityGroupRef, Late: true,
 				})
 			}
 		}

@@ -110,16 +110,20 @@ type RefField struct {
 	Path string // field path, e.g. "spec.vpcRef" or "spec.subnetRefs[1]"
 	Kind Kind   // kind of the referenced resource
 	Ref  *Ref   // pointer into the resource, so resolution can fill in the ID
+	// Late is set for a reference the resource needs only once it exists, not to be
+	// created (a security-group rule admitting another group): it is an edge set
+	// after both exist, so two resources may refer to each other.
+	Late bool
 }
 
-// DependsOn returns the addresses of the spec objects r references by name. A
-// reference to r itself (a security group rule that admits its own group) is not a
-// dependency and is left out, so the graph has no self-loops.
+// DependsOn returns the addresses of the spec objects r needs to exist before it is
+// created: what it references by name, late references (Late) left out. A
+// reference to r itself is not a dependency either, so the graph has no self-loops.
 func DependsOn(r Resource) []Addr {
 	var out []Addr
 	seen := map[Addr]bool{r.GetAddr(): true}
 	for _, f := range r.Refs() {
-		if f.Ref.Name == "" {
+		if f.Ref.Name == "" || f.Late {
 			continue
 		}
 		a := Addr{Kind: f.Kind, Name: f.Ref.Name}

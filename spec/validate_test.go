@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -111,7 +112,6 @@ kind: SecurityGroup
 metadata: {name: h}
 spec: {region: ap-shanghai}
 `, `spec.ingress[0].securityGroupRef: security group "h" is in region ap-shanghai, not in ap-guangzhou`},
-		{"pool region unknown", poolDocWith("p", "clusterRef: {id: cls-1a2b3c4d}", "subnetRefs: [{id: subnet-1a2b3c4d}]"), "spec.clusterRef: cannot tell this pool's region"},
 		{"dns servers", `apiVersion: tkeops.io/v1alpha1
 kind: VPC
 metadata: {name: w}
@@ -210,11 +210,34 @@ spec:
 `
 }
 
-func TestDependsOnSkipsSelf(t *testing.T) {
+// TestSecurityGroupRulesAreLateReferences: a rule admitting another group is an
+// edge set once both groups exist, not a creation dependency, so two groups may
+// admit each other (a common pattern) without a reference cycle.
+func TestSecurityGroupRulesAreLateReferences(t *testing.T) {
 	g := &SecurityGroup{Object: Object{TypeMeta: TypeMeta{Kind: KindSecurityGroup}, Metadata: ObjectMeta{Name: "g"}},
 		Spec: SecurityGroupSpec{Ingress: []SecurityGroupRule{{SecurityGroupRef: &Ref{Name: "g"}}, {SecurityGroupRef: &Ref{Name: "h"}}}}}
-	if got := DependsOn(g); len(got) != 1 || got[0] != (Addr{KindSecurityGroup, "h"}) {
-		t.Errorf("DependsOn = %v", got)
+	if got := DependsOn(g); len(got) != 0 {
+		t.Errorf("DependsOn = %v, want none", got)
+	}
+	for _, f := range g.Refs() {
+		if !f.Late {
+			t.Errorf("%s is not a late reference", f.Path)
+		}
+	}
+	mutual := `apiVersion: tkeops.io/v1alpha1
+kind: SecurityGroup
+metadata: {name: %s}
+spec:
+  region: ap-guangzhou
+  ingress:
+    - {protocol: TCP, port: "443", securityGroupRef: {name: %s}, action: ACCEPT}
+`
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte(fmt.Sprintf(mutual, "a", "b"))},
+		"b.yaml": {Data: []byte(fmt.Sprintf(mutual, "b", "a"))},
+	}
+	if _, diags := Load(fsys, "."); len(diags) > 0 {
+		t.Errorf("two groups admitting each other: %v", diags)
 	}
 }
 

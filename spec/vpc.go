@@ -24,7 +24,7 @@ type VPCSpec struct {
 	SecondaryCIDRBlocks []string `json:"secondaryCIDRBlocks,omitempty" tkeops:"set,cidr,absent=clear"`
 	// DNSServers for instances in the VPC: 1–4 IPv4 addresses. Empty keeps the cloud's
 	// default (183.60.83.19, 183.60.82.98).
-	DNSServers []string `json:"dnsServers,omitempty" tkeops:"set,absent=keep"`
+	DNSServers []string `json:"dnsServers,omitempty" tkeops:"set,absent=cloud"`
 	// EnableMulticast turns on multicast in the VPC (default off).
 	EnableMulticast *bool `json:"enableMulticast,omitempty" tkeops:"absent=clear"`
 	// Tags put on the VPC in addition to tkeops' ownership tags.

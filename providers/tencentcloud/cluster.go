@@ -797,7 +797,7 @@ func (clusterKind) preflight(ctx context.Context, c *Client, planned []typedPlan
 	for _, p := range planned {
 		switch {
 		case p.create():
-			refusals, err := c.cidrConflicts(ctx, p.r)
+			refusals, err := c.cidrConflicts(ctx, p.r, p.Deleting)
 			if err != nil {
 				return nil, err
 			}
@@ -850,7 +850,7 @@ func (clusterKind) preflight(ctx context.Context, c *Client, planned []typedPlan
 // cidrConflicts checks a new cluster's Pod and Service CIDRs against its VPC and the
 // VPC's clusters. A VPC that this plan creates has no clusters yet, and its own CIDR
 // is checked by spec validation; nothing is asked then.
-func (c *Client) cidrConflicts(ctx context.Context, r *spec.Cluster) ([]providers.Refusal, error) {
+func (c *Client) cidrConflicts(ctx context.Context, r *spec.Cluster, deleting []string) ([]providers.Refusal, error) {
 	vpcID := r.Spec.VPCRef.ID
 	if vpcID == "" {
 		return nil, nil
@@ -878,8 +878,8 @@ func (c *Client) cidrConflicts(ctx context.Context, r *spec.Cluster) ([]provider
 			return nil, fmt.Errorf("CIDR conflicts of %s in %s: %w", x.cidr, vpcID, err)
 		}
 		for _, cf := range resp.Response.RouteTableConflictSet {
-			if cf == nil {
-				continue
+			if cf == nil || slices.Contains(deleting, sv(cf.RouteTableName)) {
+				continue // no conflict once the plan has deleted it
 			}
 			code, with := "InvalidParameter.CidrConflictWithVpcCidr", "VPC "+sv(cf.RouteTableId)
 			if sv(cf.RouteTableType) == "CcsCluster" {
