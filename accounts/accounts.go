@@ -36,9 +36,8 @@ type Config struct {
 type Account struct {
 	// Name names the account in plans, logs and statuses: production, staging.
 	Name string `json:"name"`
-	// UIN is the account's number (the root account ID), shown in plans. When set,
-	// tkeops checks the credentials are of this account before it plans
-	// (sts:GetCallerIdentity), so a misplaced role never plans against the wrong one.
+	// UIN is the account's number (the root account ID), shown in plans so a
+	// reviewer sees where the steps run.
 	UIN string `json:"uin,omitempty"`
 	// Credentials of the account: where they come from and the role to assume.
 	Credentials credentials.Config `json:"credentials"`
