@@ -63,6 +63,7 @@ func init() {
 		clusterKind(),
 		nodePoolKind(),
 		nativeNodePoolKind(),
+		superNodePoolKind(),
 		addonKind(),
 	}
 }

@@ -199,6 +199,9 @@ func listers() map[spec.Kind]lister {
 		spec.KindNativeNodePool: func(ctx context.Context, c regionClients) ([]string, error) {
 			return pools2(ctx, c, "Native")
 		},
+		spec.KindSuperNodePool: func(ctx context.Context, c regionClients) ([]string, error) {
+			return pools2(ctx, c, "Super")
+		},
 		// Add-ons carry no tags; tkeops records its own on the cluster
 		// (tkeops.io/addon/<addonName> = <doc>;<policy>, providers/tencentcloud/addon.go).
 		spec.KindAddon: func(ctx context.Context, c regionClients) ([]string, error) {

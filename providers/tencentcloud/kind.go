@@ -29,6 +29,7 @@ func kinds() []kindClient {
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),
 		typed[*spec.NativeNodePool](nativeNodePoolKind{}),
+		typed[*spec.SuperNodePool](superNodePoolKind{}),
 		typed[*spec.Addon](addonKind{}),
 	}
 }

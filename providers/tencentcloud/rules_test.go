@@ -33,6 +33,11 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	np := func(r spec.Resource) *spec.NativeNodePoolSpec { return &r.(*spec.NativeNodePool).Spec }
+	super := newSuperPool("s010-super", created[st.cluster.GetAddr()].ID, sub(2))
+	if _, err := e.c.Create(e.ctx, super); err != nil {
+		t.Fatal(err)
+	}
+	sp := func(r spec.Resource) *spec.SuperNodePoolSpec { return &r.(*spec.SuperNodePool).Spec }
 	addon := newAddon("s010-cbs", created[st.cluster.GetAddr()].ID, "cbs", "1.1.0", map[string]any{"rootdir": "/var/lib/kubelet"})
 	if _, err := e.c.Create(e.ctx, addon); err != nil {
 		t.Fatal(err)
@@ -166,6 +171,14 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			"spec.tags":                   func(r spec.Resource) { np(r).Tags = map[string]string{"a": "b"} },
 			"spec.deletionPolicy":         func(r spec.Resource) { np(r).DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
+		spec.KindSuperNodePool: {
+			"spec.securityGroupRefs":  func(r spec.Resource) { sp(r).SecurityGroupRefs = []spec.Ref{{ID: sg2.ID}} },
+			"spec.labels":             func(r spec.Resource) { sp(r).Labels = map[string]string{"x": "y"} },
+			"spec.taints":             func(r spec.Resource) { sp(r).Taints = nil },
+			"spec.deletionProtection": func(r spec.Resource) { sp(r).DeletionProtection = boolp(true) },
+			"spec.tags":               func(r spec.Resource) { sp(r).Tags = map[string]string{"a": "b"} },
+			"spec.deletionPolicy":     func(r spec.Resource) { sp(r).DeletionPolicy = spec.DeletionPolicyOrphan },
+		},
 		spec.KindAddon: {
 			"spec.version":        func(r spec.Resource) { r.(*spec.Addon).Spec.Version = "1.1.2" },
 			"spec.values":         func(r spec.Resource) { r.(*spec.Addon).Spec.Values = map[string]any{"rootdir": "/data/kubelet"} },
@@ -175,7 +188,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 	targets := map[spec.Kind]spec.Resource{
 		spec.KindVPC: st.vpc, spec.KindSubnet: st.subnets[0], spec.KindSecurityGroup: st.sg,
 		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0], spec.KindAddon: addon,
-		spec.KindNativeNodePool: native,
+		spec.KindNativeNodePool: native, spec.KindSuperNodePool: super,
 	}
 	netMutators, netTargets := networkRoundTrips(t, e, st, created)
 	maps.Copy(mutators, netMutators)
