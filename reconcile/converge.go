@@ -67,6 +67,24 @@ func (c Convergence) Results() Result {
 // applied without asking again, up to Rounds rounds: a new plan that cannot be
 // applied (blocked steps, errors) ends the run with a *BlockedError.
 func (e *Engine) Converge(ctx context.Context, set *spec.Set, p *plan.Plan, opts ConvergeOptions) (Convergence, error) {
+	if p != nil {
+		if err := checkApplicable(p); err != nil {
+			return Convergence{Rounds: []Round{{Plan: p}}}, err
+		}
+		if p.Empty() {
+			return Convergence{Rounds: []Round{{Plan: p}}, Converged: true}, nil
+		}
+	}
+	var c Convergence
+	err := e.locked(ctx, func(ctx context.Context) error {
+		var err error
+		c, err = e.converge(ctx, set, p, opts)
+		return err
+	})
+	return c, err
+}
+
+func (e *Engine) converge(ctx context.Context, set *spec.Set, p *plan.Plan, opts ConvergeOptions) (Convergence, error) {
 	rounds := opts.Rounds
 	if rounds <= 0 {
 		rounds = DefaultRounds

@@ -47,6 +47,13 @@ type Options struct {
 	// AdoptIDs names the live resource to adopt for an address, where its cloud name
 	// is not the document's name.
 	AdoptIDs map[spec.Addr]string
+	// LockHolder names this run in the owner's apply lock (default: user, host and
+	// pid). LockWait is how long an apply waits for a lock another run holds before
+	// refusing (0: refuse at once); LockTTL how long the lock outlives a run that
+	// stops renewing it (default DefaultLockTTL).
+	LockHolder string
+	LockWait   time.Duration
+	LockTTL    time.Duration
 	// Rules is the mutability table; nil takes the connector's own when it carries one
 	// (it implements spec.Mutability, as the Tencent Cloud connector does).
 	Rules spec.Mutability

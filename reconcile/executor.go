@@ -25,6 +25,16 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, set *spec.Set) (Result
 	if p.Empty() {
 		return Result{}, nil
 	}
+	var res Result
+	err := e.locked(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = e.apply(ctx, p, set)
+		return err
+	})
+	return res, err
+}
+
+func (e *Engine) apply(ctx context.Context, p *plan.Plan, set *spec.Set) (Result, error) {
 	s, err := e.observe(ctx, set)
 	if err != nil {
 		return Result{}, fmt.Errorf("apply: re-observe: %w", err)
@@ -47,6 +57,17 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, set *spec.Set) (Result
 // before anything changes; nil confirms. It returns the plan even when it is not
 // applied.
 func (e *Engine) ApplySet(ctx context.Context, set *spec.Set, confirm func(*plan.Plan) (bool, error)) (*plan.Plan, Result, error) {
+	var p *plan.Plan
+	var res Result
+	err := e.locked(ctx, func(ctx context.Context) error {
+		var err error
+		p, res, err = e.applySet(ctx, set, confirm)
+		return err
+	})
+	return p, res, err
+}
+
+func (e *Engine) applySet(ctx context.Context, set *spec.Set, confirm func(*plan.Plan) (bool, error)) (*plan.Plan, Result, error) {
 	s, err := e.observe(ctx, set)
 	if err != nil {
 		return nil, Result{}, fmt.Errorf("plan: %w", err)

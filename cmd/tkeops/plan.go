@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -39,6 +40,7 @@ type engineOptions struct {
 	nodes         bool
 	extranet      bool
 	kubeconfigDir string
+	lockWait      time.Duration
 	// cloud says how requests are signed and in which account (account.go).
 	cloud cloudOptions
 	// specDir is the spec directory of the run, which decides its account.
@@ -57,6 +59,7 @@ func (o *engineOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log every API call to stderr")
 	cmd.Flags().BoolVar(&o.nodes, "nodes", true, "also reach into clusters through their API server: node label/taint drift, drain before scale-in and pool deletion, node readiness, baseline manifests (--nodes=false: the cloud side only)")
 	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "reach API servers through their public endpoint when both are open")
+	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "how long apply waits for the owner's apply lock when another run holds it (0: refuse at once, naming the holder)")
 	cmd.Flags().StringVar(&o.kubeconfigDir, "kubeconfig-dir", "", "directory of kubeconfigs named <cluster name>.yaml, used instead of fetching one from the cloud")
 	o.cloud.addFlags(cmd)
 }
@@ -115,7 +118,7 @@ func (o *engineOptions) engine(streams IOStreams, hooks ...reconcile.Hook) (*rec
 	}
 	opts := reconcile.Options{
 		Owner: o.owner, AllowDestroy: o.allowDestroy, Parallelism: o.parallelism, Logger: log, Hooks: hooks,
-		Adopt: o.adoption.enabled, AdoptIDs: o.adoption.ids,
+		Adopt: o.adoption.enabled, AdoptIDs: o.adoption.ids, LockWait: o.lockWait,
 	}
 	if o.nodes {
 		in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: cloudKubeconfig(conn), KubeconfigDir: o.kubeconfigDir, PreferExtranet: o.extranet, Logger: log})

@@ -1,0 +1,117 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/tkeops/tkeops/providers"
+)
+
+// Defaults of the apply lock (see Options.LockTTL and LockWait).
+const (
+	DefaultLockTTL = 2 * time.Minute
+	lockPoll       = time.Second
+)
+
+// LockHook is implemented by hooks that want to know when an apply waits for the
+// apply lock another run holds.
+type LockHook interface {
+	LockWaiting(holder string, since time.Time)
+}
+
+// lockKey marks a context whose run holds the apply lock, so Converge's rounds do
+// not take it again.
+type lockKey struct{}
+
+// DefaultLockHolder names this process in the apply lock: user, host and pid.
+func DefaultLockHolder() string {
+	host, _ := os.Hostname()
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "tkeops"
+	}
+	return fmt.Sprintf("%s@%s pid %d", user, host, os.Getpid())
+}
+
+// locked runs fn holding the owner's apply lock, so two applies of one owner (CLI or
+// service) never interleave. The lock lives where the owner's resources live (the
+// cloud account's tag service, through providers.Locker), expires when a killed
+// run stops renewing it, and is renewed every third of its TTL while fn runs; a run
+// that loses it is cancelled. Another holder makes the run wait up to LockWait, then
+// refuse with a *providers.LockedError naming the holder and since when. A connector
+// without a Locker runs fn unlocked.
+func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error) error {
+	locker, ok := e.connector.(providers.Locker)
+	if !ok || ctx.Value(lockKey{}) != nil {
+		return fn(ctx)
+	}
+	ttl := e.opts.LockTTL
+	if ttl <= 0 {
+		ttl = DefaultLockTTL
+	}
+	holder := e.opts.LockHolder
+	if holder == "" {
+		holder = DefaultLockHolder()
+	}
+	deadline := time.Now().Add(e.opts.LockWait)
+	var lock providers.Lock
+	for {
+		l, err := locker.Lock(ctx, holder, ttl)
+		if err == nil {
+			lock = l
+			break
+		}
+		var held *providers.LockedError
+		if !errors.As(err, &held) {
+			return fmt.Errorf("take the apply lock of %s: %w", e.opts.Owner, err)
+		}
+		if !time.Now().Before(deadline) {
+			return fmt.Errorf("apply refused: %w; wait for it to finish, or pass a longer lock wait", held)
+		}
+		e.log.Info("waiting for the apply lock", "holder", held.Holder, "since", held.Since)
+		for _, h := range e.opts.Hooks {
+			if lh, ok := h.(LockHook); ok {
+				lh.LockWaiting(held.Holder, held.Since)
+			}
+		}
+		if err := sleep(ctx, min(lockPoll, time.Until(deadline)+time.Millisecond)); err != nil {
+			return err
+		}
+	}
+	e.log.Info("apply lock taken", "holder", holder, "ttl", ttl)
+	run, cancel := context.WithCancelCause(context.WithValue(ctx, lockKey{}, true))
+	defer cancel(nil)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-run.Done():
+				return
+			case <-t.C:
+				if err := lock.Renew(run); err != nil && run.Err() == nil {
+					e.log.Info("apply lock lost; stopping", "err", err)
+					cancel(fmt.Errorf("stopped: %w", err))
+					return
+				}
+			}
+		}
+	}()
+	err := fn(run)
+	if cause := context.Cause(run); err != nil && errors.Is(cause, providers.ErrLockLost) {
+		err = fmt.Errorf("%w (%w)", cause, err)
+	}
+	cancel(nil)
+	<-renewed
+	uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer ucancel()
+	if uerr := lock.Unlock(uctx); uerr != nil {
+		e.log.Info("releasing the apply lock failed; it expires by itself", "err", uerr)
+	}
+	return err
+}
