@@ -6,8 +6,9 @@ import (
 	"github.com/tkeops/tkeops/spec"
 )
 
-// securityGroupPlan: rules that admit groups this plan creates (the group itself
-// included) are edges set once those groups exist: the group is created without
+// securityGroupPlan: rules that admit other groups this plan creates are edges set
+// once those groups exist (the provider's create sets a rule admitting the group
+// itself): the group is created without
 // its rules, and a step of its own sets them after every group they admit exists.
 // So groups may admit each other.
 func securityGroupPlan() kindPlan {
@@ -28,12 +29,13 @@ func securityGroupPlan() kindPlan {
 				g.Spec.Ingress, g.Spec.Egress = nil, nil
 			},
 			when: func(rr spec.Resource) bool {
+				self := rr.GetAddr().Name
 				for _, f := range rr.Refs() {
-					if f.Late && f.Ref.Name != "" && f.Ref.ID == "" {
-						return true // a group that does not exist yet
+					if f.Late && f.Ref.Name != "" && f.Ref.Name != self && f.Ref.ID == "" {
+						return true // another group that does not exist yet
 					}
 				}
-				return false
+				return false // a rule admitting the group itself is set by its create
 			},
 		},
 	}

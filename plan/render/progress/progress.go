@@ -47,7 +47,7 @@ func (p *Printer) paint(code, s string) string {
 
 func what(st plan.Step) string {
 	s := st.Addr.String()
-	if st.APIAction != "" {
+	if st.APIAction != "" && (st.Action == plan.ActionUpdate || st.Action == plan.ActionAdopt) {
 		s += " [" + st.APIAction + "]"
 	}
 	return s
