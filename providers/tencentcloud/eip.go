@@ -145,6 +145,9 @@ func (eipKind) inventory(ctx context.Context, c *Client) ([]providers.Observatio
 	return inventoryOf(ctx, c.eips(), c.eipCandidate)
 }
 
+func (eipKind) createCalls(*spec.EIP) []string { return []string{"vpc:AllocateAddresses"} }
+func (eipKind) deleteCalls(*spec.EIP) []string { return []string{"vpc:ReleaseAddresses"} }
+
 func (eipKind) create(ctx context.Context, c *Client, r *spec.EIP) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.eips(), addr)

@@ -251,6 +251,10 @@ func (c *Client) eipIPs(ctx context.Context, refs []spec.Ref) ([]string, error) 
 	return out, nil
 }
 
+// createCalls: the gateway with its addresses and deletion protection, one call.
+func (natGatewayKind) createCalls(*spec.NatGateway) []string { return []string{"vpc:CreateNatGateway"} }
+func (natGatewayKind) deleteCalls(*spec.NatGateway) []string { return []string{"vpc:DeleteNatGateway"} }
+
 func (natGatewayKind) create(ctx context.Context, c *Client, r *spec.NatGateway) (providers.Observation, error) {
 	addr := r.GetAddr()
 	if r.Spec.VPCRef.ID == "" {

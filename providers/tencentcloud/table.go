@@ -28,34 +28,16 @@ func (*Connector) CreateCalls(r spec.Resource) []string { return createCalls(r) 
 // DeleteCalls implements spec.Mutability.
 func (*Connector) DeleteCalls(live spec.Resource) []string { return deleteCalls(live) }
 
-// lifecycleCalls are the write calls of creates and deletes per kind, until the
-// kinds' own files say them (core's stopgap; see NOTES).
-var lifecycleCalls = map[spec.Kind][2]string{
-	spec.KindVPC:           {"vpc:CreateVpc", "vpc:DeleteVpc"},
-	spec.KindSubnet:        {"vpc:CreateSubnet", "vpc:DeleteSubnet"},
-	spec.KindSecurityGroup: {"vpc:CreateSecurityGroupWithPolicies", "vpc:DeleteSecurityGroup"},
-	spec.KindCluster:       {"tke:CreateCluster", "tke:DeleteCluster"},
-	spec.KindNodePool:      {"tke:CreateClusterNodePool", "tke:DeleteClusterNodePool"},
-}
-
+// createCalls and deleteCalls are the kinds' own (CreateCalls, DeleteCalls); nil for
+// a kind that does not say.
 func createCalls(r spec.Resource) []string {
-	if calls, ok := CreateCalls(r); ok {
-		return calls
-	}
-	if c, ok := lifecycleCalls[r.GetAddr().Kind]; ok {
-		return []string{c[0]}
-	}
-	return nil
+	calls, _ := CreateCalls(r)
+	return calls
 }
 
 func deleteCalls(live spec.Resource) []string {
-	if calls, ok := DeleteCalls(live); ok {
-		return calls
-	}
-	if c, ok := lifecycleCalls[live.GetAddr().Kind]; ok {
-		return []string{c[1]}
-	}
-	return nil
+	calls, _ := DeleteCalls(live)
+	return calls
 }
 
 // RuleFor implements spec.Mutability: a connector carries its provider's table, so
