@@ -195,17 +195,51 @@ func (e *Engine) execute(ctx context.Context, p *plan.Plan, s *scope) (Result, e
 	failed := res.Failed()
 	skipped := res.Count(StepSkipped)
 	log.Info("apply finished", "elapsed", res.Elapsed, "failed", len(failed), "skipped", skipped)
+	if ctx.Err() != nil && (len(failed) > 0 || skipped > 0) {
+		ie := &InterruptedError{Cause: context.Cause(ctx), NotStarted: skipped}
+		for _, f := range failed {
+			if errors.Is(f.Err, ctx.Err()) {
+				ie.Abandoned = append(ie.Abandoned, f)
+			} else {
+				ie.Failed = append(ie.Failed, f)
+			}
+		}
+		return res, ie
+	}
 	if len(failed) > 0 {
 		return res, &ApplyError{Failed: failed, Skipped: skipped}
 	}
 	if skipped > 0 {
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("apply interrupted: %d step(s) not run: %w", skipped, err)
-		}
 		return res, fmt.Errorf("apply incomplete: %d step(s) not run", skipped)
 	}
 	return res, nil
 }
+
+// InterruptedError is returned when an apply is stopped (a signal, a lost lock, a
+// cancelled context): it says which steps were in flight and abandoned — their
+// calls may still complete in the cloud — which failed, and how many never started.
+type InterruptedError struct {
+	Cause      error
+	Abandoned  []StepResult
+	Failed     []StepResult
+	NotStarted int
+}
+
+func (e *InterruptedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apply interrupted (%v): %d step(s) abandoned in flight, %d failed, %d not started", e.Cause, len(e.Abandoned), len(e.Failed), e.NotStarted)
+	for _, a := range e.Abandoned {
+		fmt.Fprintf(&b, "\n  abandoned in flight: %s (its call may still complete in the cloud)", a.StepID)
+	}
+	for _, f := range e.Failed {
+		b.WriteString("\n  failed: " + f.Error)
+	}
+	b.WriteString("\nNothing else was started. Plan again to see where things stand; apply picks up from there.")
+	return b.String()
+}
+
+// Unwrap returns the cause, so errors.Is finds context.Canceled or the lost lock.
+func (e *InterruptedError) Unwrap() error { return e.Cause }
 
 func (x *executor) obs(a spec.Addr) providers.Observation {
 	x.mu.Lock()

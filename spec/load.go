@@ -55,7 +55,7 @@ func Load(fsys fs.FS, root string) (*Set, Diagnostics) {
 // names shown to people.
 func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	root = path.Clean(root)
-	l := &loader{fsys: fsys, broken: map[Addr]bool{}}
+	l := &loader{fsys: fsys, broken: map[Addr]bool{}, root: root, display: display}
 	set := &Set{Root: root}
 	if display != "" {
 		set.Root = display
@@ -100,6 +100,8 @@ func displayName(root, p, display string) string {
 
 type loader struct {
 	fsys  fs.FS
+	// root is the directory loaded; display, when set, replaces it in file names.
+	root, display string
 	diags Diagnostics
 	// broken holds the addresses of documents that were reported and dropped, so
 	// references to them are not reported again as dangling.
@@ -151,6 +153,16 @@ func (l *loader) findFiles(root string) ([]string, error) {
 			return nil
 		}
 		if ext := path.Ext(p); ext == ".yaml" || ext == ".yml" {
+			// Only regular files are read: opening a named pipe, a socket or a device
+			// could block forever or read without end. Symbolic links are followed.
+			fi, err := fs.Stat(l.fsys, p)
+			if err != nil {
+				return err
+			}
+			if !fi.Mode().IsRegular() {
+				l.errorf(Pos{File: displayName(l.root, p, l.display)}, "", "not a regular file (%s): tkeops reads spec files only; remove it, or list it in %s", fileType(fi.Mode()), IgnoreFile)
+				return nil
+			}
 			if len(files) == maxFiles {
 				return fmt.Errorf("more than %d spec files", maxFiles)
 			}
@@ -159,6 +171,21 @@ func (l *loader) findFiles(root string) ([]string, error) {
 		return nil
 	})
 	return files, err
+}
+
+// fileType names what a non-regular file is, for people.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "mode " + m.String()
 }
 
 func (l *loader) readIgnore(dir string) []string {

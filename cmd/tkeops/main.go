@@ -5,18 +5,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	streams := IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	ctx, stop := interruptible(context.Background(), streams.ErrOut)
+	defer stop()
 	cmd := newRootCmd(streams)
 	err := cmd.ExecuteContext(ctx)
 	os.Exit(exitCode(streams, err))
+}
+
+// interruptible returns a context that SIGINT or SIGTERM cancels, with the signal
+// as its cause. The first signal asks every command to stop (an apply finishes or
+// abandons its in-flight calls and says which); handling then returns to the
+// default, so a second signal ends the process at once.
+func interruptible(parent context.Context, errOut io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			name := "SIGTERM"
+			if s == os.Interrupt {
+				name = "SIGINT"
+			}
+			fmt.Fprintf(errOut, "\n%s: stopping (a second signal ends tkeops at once)\n", name)
+			cancel(fmt.Errorf("interrupted by %s", name))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // exitCode prints err once and maps it to the process exit code.
