@@ -99,10 +99,10 @@ func displayName(root, p, display string) string {
 }
 
 type loader struct {
-	fsys  fs.FS
+	fsys fs.FS
 	// root is the directory loaded; display, when set, replaces it in file names.
 	root, display string
-	diags Diagnostics
+	diags         Diagnostics
 	// broken holds the addresses of documents that were reported and dropped, so
 	// references to them are not reported again as dangling.
 	broken map[Addr]bool
