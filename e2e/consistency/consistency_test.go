@@ -43,6 +43,7 @@ func TestConsistency(t *testing.T) {
 		t.Errorf("the corpus has %d scenarios; issue 11 asks for at least 40", len(corpus))
 	}
 	rows := make([]row, len(corpus))
+	covered := map[string]bool{}
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	for i, sc := range corpus {
@@ -52,13 +53,19 @@ func TestConsistency(t *testing.T) {
 		seen[sc.name] = true
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			o := run(t, sc)
+			o, base := run(t, sc)
 			calls := countsText(o.Calls)
 			if o.Refused {
 				calls = "none"
 			}
 			mu.Lock()
 			rows[i] = row{group: sc.group, name: sc.name, outcome: o.String(), calls: calls}
+			for k := range o.Kinds {
+				covered[k] = true
+			}
+			for k := range base.Kinds {
+				covered[k] = true
+			}
 			mu.Unlock()
 		})
 	}
@@ -69,6 +76,7 @@ func TestConsistency(t *testing.T) {
 			}
 		}
 		if !t.Failed() {
+			checkCoverage(t, covered)
 			checkTable(t, rows)
 		}
 	})
@@ -76,13 +84,13 @@ func TestConsistency(t *testing.T) {
 
 // run applies the base, makes the scenario's edit and checks the plan against the
 // apply.
-func run(t *testing.T, sc scenario) outcome {
+func run(t *testing.T, sc scenario) (outcome, outcome) {
 	r := newRig(t)
 	f := base()
 	if sc.base != nil {
 		sc.base(t, f)
 	}
-	r.converge(f.set(t), false)
+	first := r.checkPlan(f.set(t), false, false) // the base's creates are checked too
 	if sc.edit != nil {
 		sc.edit(t, f)
 	}
@@ -93,7 +101,24 @@ func run(t *testing.T, sc scenario) outcome {
 	if o.Refused != sc.refused {
 		t.Errorf("outcome %s; want refused=%v", o, sc.refused)
 	}
-	return o
+	return o, first
+}
+
+// checkCoverage: the corpus checks the calls of every kind of step, for every kind
+// of the base, so a step that names a call it does not make cannot hide.
+func checkCoverage(t *testing.T, covered map[string]bool) {
+	want := map[string][]string{
+		"VPC": {"create", "update", "delete", "replace"}, "Subnet": {"create", "update", "delete", "replace"},
+		"SecurityGroup": {"create", "update", "delete"}, "Cluster": {"create", "update", "delete", "replace"},
+		"NodePool": {"create", "update", "delete", "replace"},
+	}
+	for kind, actions := range want {
+		for _, a := range actions {
+			if !covered[kind+" "+a] {
+				t.Errorf("no scenario checks the calls of a %s %s step", kind, a)
+			}
+		}
+	}
 }
 
 // checkTable compares the outcome table in docs/plans.md with the corpus run.

@@ -229,6 +229,8 @@ type outcome struct {
 	Calls map[string]int
 	// Reason of a refusal: the first blocked step or error.
 	Reason string
+	// Kinds are the step kinds whose calls were checked: "<Kind> <action>".
+	Kinds map[string]bool
 }
 
 func (o outcome) String() string {
@@ -245,6 +247,11 @@ func (o outcome) String() string {
 // write calls apply makes and the next plan is empty, or it refuses up front and
 // apply writes nothing.
 func (r *rig) check(set *spec.Set, allowDestroy bool) outcome {
+	return r.checkPlan(set, allowDestroy, false)
+}
+
+// checkPlan is check; empty allows a plan with nothing to do.
+func (r *rig) checkPlan(set *spec.Set, allowDestroy, empty bool) outcome {
 	r.t.Helper()
 	ctx := context.Background()
 	e := r.engine(allowDestroy)
@@ -252,7 +259,7 @@ func (r *rig) check(set *spec.Set, allowDestroy bool) outcome {
 	if err != nil {
 		r.t.Fatalf("plan: %v", err)
 	}
-	if p.Empty() && len(p.Blocked()) == 0 && !p.HasErrors() {
+	if !empty && p.Empty() && len(p.Blocked()) == 0 && !p.HasErrors() {
 		r.t.Fatalf("the edit left the plan empty: tkeops says nothing about it\n%s", planText(p))
 	}
 	r.srv.ResetCalls()
@@ -273,9 +280,15 @@ func (r *rig) check(set *spec.Set, allowDestroy bool) outcome {
 	}
 	var plans []*plan.Plan
 	steps := 0
+	kinds := map[string]bool{}
 	for _, round := range c.Rounds {
 		plans = append(plans, round.Plan)
 		steps += len(round.Result.Steps)
+		for _, st := range round.Plan.Steps {
+			if len(render.Calls(st)) > 0 {
+				kinds[string(st.Addr.Kind)+" "+string(st.Action)] = true
+			}
+		}
 	}
 	if want := planned(plans...); !maps.Equal(want, got) {
 		r.t.Errorf("write calls differ from the plan:\n  plan named: %s\n  apply made: %s\n  errors:     %v\nplan:\n%s", countsText(want), countsText(got), r.srv.Errors(), planText(p))
@@ -287,7 +300,7 @@ func (r *rig) check(set *spec.Set, allowDestroy bool) outcome {
 	if !after.Empty() {
 		r.t.Errorf("the plan after apply is not empty:\n%s", planText(after))
 	}
-	return outcome{Steps: steps, Calls: got}
+	return outcome{Steps: steps, Calls: got, Kinds: kinds}
 }
 
 // refusal says in a few words why a plan cannot be applied.

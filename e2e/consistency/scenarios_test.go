@@ -37,6 +37,10 @@ func edits(es ...func(*testing.T, files)) func(*testing.T, files) {
 func addr(k spec.Kind, name string) spec.Addr { return spec.Addr{Kind: k, Name: name} }
 
 func scenarios() []scenario {
+	return append(editScenarios(), driftScenarios()...)
+}
+
+func editScenarios() []scenario {
 	return []scenario{
 		// Every row of the mutability table, changed.
 		{group: "mutability", name: "vpc dnsServers", edit: edit(network, "dnsServers: [10.0.0.2, 10.0.0.3]", "dnsServers: [10.0.0.2, 10.0.0.4]")},
