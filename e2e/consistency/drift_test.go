@@ -58,25 +58,32 @@ func modifyPool(t *testing.T, r *rig, f files, set func(*tke.ModifyClusterNodePo
 	must(t, resp, err)
 }
 
+func modifyVPC(t *testing.T, r *rig, f files, set func(*vpc.ModifyVpcAttributeRequest)) {
+	req := vpc.NewModifyVpcAttributeRequest()
+	req.VpcId = common.StringPtr(r.vpcID(t, f))
+	set(req)
+	resp, err := r.vpc(regionGZ).ModifyVpcAttribute(req)
+	must(t, resp, err)
+}
+
+func modifyCluster(t *testing.T, r *rig, f files, set func(*tke.ModifyClusterAttributeRequest)) {
+	req := tke.NewModifyClusterAttributeRequest()
+	req.ClusterId = common.StringPtr(r.clusterID(t, f))
+	set(req)
+	resp, err := r.tke(regionGZ).ModifyClusterAttribute(req)
+	must(t, resp, err)
+}
+
 func driftScenarios() []scenario {
 	return []scenario{
 		drift("vpc DNS servers changed", func(t *testing.T, r *rig, f files) {
-			req := vpc.NewModifyVpcAttributeRequest()
-			req.VpcId, req.DnsServers = common.StringPtr(r.vpcID(t, f)), common.StringPtrs([]string{"8.8.8.8"})
-			resp, err := r.vpc(regionGZ).ModifyVpcAttribute(req)
-			must(t, resp, err)
+			modifyVPC(t, r, f, func(req *vpc.ModifyVpcAttributeRequest) { req.DnsServers = common.StringPtrs([]string{"8.8.8.8"}) })
 		}),
 		drift("vpc multicast turned on", func(t *testing.T, r *rig, f files) {
-			req := vpc.NewModifyVpcAttributeRequest()
-			req.VpcId, req.EnableMulticast = common.StringPtr(r.vpcID(t, f)), common.StringPtr("true")
-			resp, err := r.vpc(regionGZ).ModifyVpcAttribute(req)
-			must(t, resp, err)
+			modifyVPC(t, r, f, func(req *vpc.ModifyVpcAttributeRequest) { req.EnableMulticast = common.StringPtr("true") })
 		}),
 		drift("vpc renamed in the console", func(t *testing.T, r *rig, f files) {
-			req := vpc.NewModifyVpcAttributeRequest()
-			req.VpcId, req.VpcName = common.StringPtr(r.vpcID(t, f)), common.StringPtr("by-hand")
-			resp, err := r.vpc(regionGZ).ModifyVpcAttribute(req)
-			must(t, resp, err)
+			modifyVPC(t, r, f, func(req *vpc.ModifyVpcAttributeRequest) { req.VpcName = common.StringPtr("by-hand") })
 		}),
 		drift("subnet broadcast turned on", func(t *testing.T, r *rig, f files) {
 			req := vpc.NewModifySubnetAttributeRequest()
@@ -100,16 +107,10 @@ func driftScenarios() []scenario {
 			must(t, resp, err)
 		}),
 		drift("cluster level raised", func(t *testing.T, r *rig, f files) {
-			req := tke.NewModifyClusterAttributeRequest()
-			req.ClusterId, req.ClusterLevel = common.StringPtr(r.clusterID(t, f)), common.StringPtr("L50")
-			resp, err := r.tke(regionGZ).ModifyClusterAttribute(req)
-			must(t, resp, err)
+			modifyCluster(t, r, f, func(req *tke.ModifyClusterAttributeRequest) { req.ClusterLevel = common.StringPtr("L50") })
 		}),
 		drift("cluster renamed in the console", func(t *testing.T, r *rig, f files) {
-			req := tke.NewModifyClusterAttributeRequest()
-			req.ClusterId, req.ClusterName = common.StringPtr(r.clusterID(t, f)), common.StringPtr("by-hand")
-			resp, err := r.tke(regionGZ).ModifyClusterAttribute(req)
-			must(t, resp, err)
+			modifyCluster(t, r, f, func(req *tke.ModifyClusterAttributeRequest) { req.ClusterName = common.StringPtr("by-hand") })
 		}),
 		drift("cluster deletion protection turned on", func(t *testing.T, r *rig, f files) {
 			req := tke.NewEnableClusterDeletionProtectionRequest()

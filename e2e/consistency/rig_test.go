@@ -14,6 +14,7 @@ import (
 
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
@@ -92,37 +93,19 @@ func (r *rig) engine(allowDestroy bool) *reconcile.Engine {
 	})
 }
 
-func (r *rig) vpc(region string) *vpc.Client {
-	c, err := vpc.NewClient(common.NewCredential(secretID, secretKey), region, r.srv.ClientProfile())
+// sdk makes an SDK client of the emulator for region.
+func sdk[C any](r *rig, region string, mk func(common.CredentialIface, string, *profile.ClientProfile) (C, error)) C {
+	c, err := mk(common.NewCredential(secretID, secretKey), region, r.srv.ClientProfile())
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	return c
 }
 
-func (r *rig) tke(region string) *tke.Client {
-	c, err := tke.NewClient(common.NewCredential(secretID, secretKey), region, r.srv.ClientProfile())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
-
-func (r *rig) tag() *tag.Client {
-	c, err := tag.NewClient(common.NewCredential(secretID, secretKey), regionGZ, r.srv.ClientProfile())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
-
-func (r *rig) as(region string) *as.Client {
-	c, err := as.NewClient(common.NewCredential(secretID, secretKey), region, r.srv.ClientProfile())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
+func (r *rig) vpc(region string) *vpc.Client { return sdk(r, region, vpc.NewClient) }
+func (r *rig) tke(region string) *tke.Client { return sdk(r, region, tke.NewClient) }
+func (r *rig) as(region string) *as.Client   { return sdk(r, region, as.NewClient) }
+func (r *rig) tag() *tag.Client              { return sdk(r, regionGZ, tag.NewClient) }
 
 // id returns the cloud ID of a resource of the specs, read from a plan of set.
 func (r *rig) id(set *spec.Set, a spec.Addr) string {
