@@ -189,7 +189,7 @@ func (c *comparer) walk(prefix string, f *spec.Field, d, l map[string]any, clear
 		if absent[k] && empty(before) || equal(child, after, before) {
 			continue
 		}
-		if owner, ok := ownedElsewhere(c.kind, path, c.desired); ok {
+		if owner, ok := spec.OwnedElsewhere(c.desired, path); ok {
 			c.res.Skipped = append(c.res.Skipped, Skipped{Path: path, Owner: owner.Owner, Reason: owner.Reason, Before: before, After: after})
 			continue
 		}

@@ -39,8 +39,9 @@ func observationRecords(s *scope) ([]plan.Observed, string) {
 		if r := s.byAddr[a]; r != nil && rec.Fields != nil {
 			// Fields owned elsewhere (a node count the autoscaler moves) are not
 			// planned on, so their moving does not make a saved plan stale.
-			for _, o := range diff.Owners() {
-				if o.Kind == a.Kind && o.When(r) {
+			info, _ := spec.Lookup(a.Kind)
+			for _, o := range info.Owners {
+				if o.When(r) {
 					delete(rec.Fields, o.Path)
 				}
 			}

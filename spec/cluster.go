@@ -131,7 +131,15 @@ func (c *Cluster) GetTags() map[string]string { return c.Spec.Tags }
 func fmtIndex(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
 func clusterKind() KindInfo {
-	info := kindOf(KindInfo{Kind: KindCluster, IDPrefix: "cls", Parent: "spec.vpcRef", Timeout: 45 * time.Minute},
+	info := kindOf(KindInfo{Kind: KindCluster, IDPrefix: "cls", Parent: "spec.vpcRef", Timeout: 45 * time.Minute,
+		Owners: []Owner{{
+			Path: "spec.level", Owner: "TKE level auto-upgrade",
+			Reason: "autoUpgradeLevel is on: TKE raises the cluster level when load or node count outgrows it",
+			When: func(r Resource) bool {
+				c, ok := r.(*Cluster)
+				return ok && c.Spec.AutoUpgradeLevel != nil && *c.Spec.AutoUpgradeLevel
+			},
+		}}},
 		defaultCluster,
 		(*validator).cluster,
 		func(r *Cluster, _ *Set) string { return r.Spec.Region })

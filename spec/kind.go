@@ -22,6 +22,8 @@ type KindInfo struct {
 	// Timeout is the default budget for waiting on the kind's asynchronous
 	// operations (terraform allows 30 minutes for clusters and node pools).
 	Timeout time.Duration
+	// Owners are the kind's fields someone other than tkeops may own (see Owner).
+	Owners []Owner
 
 	// newResource returns an empty document of the kind; typ is its Go type.
 	newResource func() Resource
@@ -45,6 +47,32 @@ func (k KindInfo) New() Resource { return k.newResource() }
 
 // Type returns the Go struct type of the kind's documents.
 func (k KindInfo) Type() reflect.Type { return k.typ.Elem() }
+
+// Owner declares that a field is owned by someone other than tkeops under some
+// condition. tkeops still sets the field at creation, but a live value that differs
+// is not drift: the plan shows it as a note with the reason.
+type Owner struct {
+	Path   string
+	Owner  string
+	Reason string
+	// When reports whether the desired resource hands the field over.
+	When func(desired Resource) bool
+}
+
+// OwnedElsewhere returns the owner of the field at path of the desired resource,
+// when the resource hands it over.
+func OwnedElsewhere(desired Resource, path string) (Owner, bool) {
+	info, ok := infoOf(desired)
+	if !ok {
+		return Owner{}, false
+	}
+	for _, o := range info.Owners {
+		if o.Path == path && o.When(desired) {
+			return o, true
+		}
+	}
+	return Owner{}, false
+}
 
 // registry holds every kind in dependency (creation) order: a kind comes after
 // every kind it may reference. It is filled once by init (the descriptors' functions

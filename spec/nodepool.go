@@ -169,7 +169,15 @@ func (p *NodePool) GetDeletionPolicy() DeletionPolicy { return p.Spec.DeletionPo
 func (p *NodePool) GetTags() map[string]string { return p.Spec.Tags }
 
 func nodePoolKind() KindInfo {
-	info := kindOf(KindInfo{Kind: KindNodePool, IDPrefix: "np", Parent: "spec.clusterRef", Timeout: 30 * time.Minute},
+	info := kindOf(KindInfo{Kind: KindNodePool, IDPrefix: "np", Parent: "spec.clusterRef", Timeout: 30 * time.Minute,
+		Owners: []Owner{{
+			Path: "spec.scaling.desired", Owner: "cluster-autoscaler",
+			Reason: "autoscaling is on: the cluster autoscaler moves the node count between min and max; tkeops sets desired only at creation",
+			When: func(r Resource) bool {
+				p, ok := r.(*NodePool)
+				return ok && p.Spec.Scaling.Autoscaling != nil && *p.Spec.Scaling.Autoscaling
+			},
+		}}},
 		defaultNodePool,
 		(*validator).nodePool,
 		nodePoolRegion)

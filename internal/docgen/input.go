@@ -23,8 +23,10 @@ func NewSpecInput(specSrc fs.FS, rules spec.Mutability) (SpecInput, error) {
 	for _, info := range spec.Registry() {
 		in.Kinds = append(in.Kinds, KindType{Kind: info.Kind, Type: info.Type()})
 	}
-	for _, o := range diff.Owners() {
-		in.Owners = append(in.Owners, Owner{Kind: o.Kind, Path: o.Path, Owner: o.Owner, Reason: o.Reason})
+	for _, info := range spec.Registry() {
+		for _, o := range info.Owners {
+			in.Owners = append(in.Owners, Owner{Kind: info.Kind, Path: o.Path, Owner: o.Owner, Reason: o.Reason})
+		}
 	}
 	defaults := map[spec.Kind]map[string]string{}
 	for _, kt := range in.Kinds {

@@ -17,7 +17,7 @@ type KindType struct {
 	Type reflect.Type
 }
 
-// Owner is a field whose live value someone else may own (see diff.Owners).
+// Owner is a field whose live value someone else may own (see spec.KindInfo.Owners).
 type Owner struct {
 	Kind   spec.Kind
 	Path   string
@@ -36,7 +36,7 @@ type SpecInput struct {
 	RuleFor func(kind spec.Kind, path string) (spec.FieldRule, bool)
 	// NotCompared are paths the diff never compares, with the reason (diff.NotCompared).
 	NotCompared map[string]string
-	// Owners are fields handed to another owner under a condition (diff.Owners).
+	// Owners are fields handed to another owner under a condition (spec.KindInfo.Owners).
 	Owners []Owner
 	// Default, when set, returns the value the loader fills in for an omitted field.
 	// Without it, or when it reports nothing, the default is read from the field's
