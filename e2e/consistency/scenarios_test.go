@@ -89,6 +89,9 @@ func editScenarios() []scenario {
 		{group: "mutability", name: "pool taints", edit: edit(pools, "effect: NoSchedule}", "effect: NoExecute}")},
 		{group: "mutability", name: "pool userData", edit: edit(pools, `userData: "echo hello"`, `userData: "echo bye"`)},
 		{group: "mutability", name: "pool kubeletExtraArgs", edit: edit(pools, `kubeletExtraArgs: ["max-pods=64"]`, `kubeletExtraArgs: ["max-pods=32"]`)},
+		{group: "mutability", name: "pool charge type to spot", edit: edit(pools, "  instanceTypes: [SA5.LARGE8]\n", "  instanceTypes: [SA5.LARGE8]\n  instanceChargeType: SPOTPAID\n  spot: {maxPrice: \"0.50\"}\n")},
+		{group: "mutability", name: "pool spot price", base: edit(pools, "  instanceTypes: [SA5.LARGE8]\n", "  instanceTypes: [SA5.LARGE8]\n  instanceChargeType: SPOTPAID\n  spot: {maxPrice: \"0.50\"}\n"),
+			edit: edit(pools, `maxPrice: "0.50"`, `maxPrice: "0.80"`)},
 		{group: "mutability", name: "pool deletionProtection", edit: edit(pools, "  tags: {team: platform}\n", "  tags: {team: platform}\n  deletionProtection: true\n")},
 		{group: "mutability", name: "pool tags", edit: edit(pools, "  tags: {team: platform}\n", "  tags: {team: apps}\n")},
 
