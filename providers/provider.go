@@ -166,6 +166,14 @@ func (e *LockedError) Error() string {
 		e.Owner, e.Holder, e.Since.UTC().Format(time.RFC3339), e.Expires.UTC().Format(time.RFC3339))
 }
 
+// LockBreaker is implemented by Lockers that can remove a lock another run holds,
+// for the case where that run is known to be dead (a process of this host that no
+// longer exists): waiting for its lock to expire would only delay the next apply.
+type LockBreaker interface {
+	// BreakLock removes the lock value held.Holder took at held.Since, and only that.
+	BreakLock(ctx context.Context, held *LockedError) error
+}
+
 // ErrLockLost is returned by Lock.Renew when the lock expired and another run took it.
 var ErrLockLost = errors.New("the apply lock was lost: it expired and another run took it")
 

@@ -114,6 +114,8 @@ type Engine struct {
 
 	mu      sync.Mutex
 	clients map[string]providers.Client
+	// stale are locks of earlier runs whose release failed (see locked).
+	stale []providers.Lock
 }
 
 // New returns an Engine that reaches the cloud through connector.

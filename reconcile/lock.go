@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/tkeops/tkeops/providers"
@@ -26,7 +28,9 @@ type LockHook interface {
 // not take it again.
 type lockKey struct{}
 
-// DefaultLockHolder names this process in the apply lock: user, host and pid.
+// DefaultLockHolder names this process in the apply lock: user, host and pid. A
+// lock whose holder names this host and a pid that no longer runs is broken rather
+// than waited for (see gone).
 func DefaultLockHolder() string {
 	host, _ := os.Hostname()
 	user := os.Getenv("USER")
@@ -34,6 +38,23 @@ func DefaultLockHolder() string {
 		user = "tkeops"
 	}
 	return fmt.Sprintf("%s@%s pid %d", user, host, os.Getpid())
+}
+
+var holderRE = regexp.MustCompile(`@(\S+) pid ([0-9]+)$`)
+
+// gone reports whether a lock holder named by DefaultLockHolder is a process of this
+// host that no longer exists.
+func gone(holder string) bool {
+	m := holderRE.FindStringSubmatch(holder)
+	if m == nil {
+		return false
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(m[2])
+	if err != nil || m[1] != host || pid == os.Getpid() {
+		return false
+	}
+	return !processAlive(pid)
 }
 
 // locked runs fn holding the owner's apply lock, so two applies of one owner (CLI or
@@ -48,6 +69,7 @@ func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error)
 	if !ok || ctx.Value(lockKey{}) != nil {
 		return fn(ctx)
 	}
+	e.releaseStale(ctx)
 	ttl := e.opts.LockTTL
 	if ttl <= 0 {
 		ttl = DefaultLockTTL
@@ -67,6 +89,16 @@ func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error)
 		var held *providers.LockedError
 		if !errors.As(err, &held) {
 			return fmt.Errorf("take the apply lock of %s: %w", e.opts.Owner, err)
+		}
+		if gone(held.Holder) {
+			// A process of this host that no longer exists: it will not renew or
+			// release its lock; waiting for it to expire would only delay this run.
+			if lb, ok := e.connector.(providers.LockBreaker); ok {
+				e.log.Info("breaking the apply lock of a process that is gone", "holder", held.Holder, "since", held.Since)
+				if err := lb.BreakLock(ctx, held); err == nil {
+					continue
+				}
+			}
 		}
 		if !time.Now().Before(deadline) {
 			return fmt.Errorf("apply refused: %w; wait for it to finish, or pass a longer lock wait", held)
@@ -111,7 +143,28 @@ func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error)
 	uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer ucancel()
 	if uerr := lock.Unlock(uctx); uerr != nil {
-		e.log.Info("releasing the apply lock failed; it expires by itself", "err", uerr)
+		// It is ours: the next run of this engine releases it before taking the lock,
+		// and otherwise it expires by itself.
+		e.log.Info("releasing the apply lock failed; releasing it again before the next apply", "err", uerr)
+		e.mu.Lock()
+		e.stale = append(e.stale, lock)
+		e.mu.Unlock()
 	}
 	return err
+}
+
+// releaseStale releases locks of this engine's earlier runs whose release failed,
+// so its next apply is not refused by its own lock.
+func (e *Engine) releaseStale(ctx context.Context) {
+	e.mu.Lock()
+	stale := e.stale
+	e.stale = nil
+	e.mu.Unlock()
+	for _, l := range stale {
+		if err := l.Unlock(ctx); err != nil {
+			e.mu.Lock()
+			e.stale = append(e.stale, l)
+			e.mu.Unlock()
+		}
+	}
 }
