@@ -70,7 +70,8 @@ func startContract(t *testing.T, opts emulator.Options) *contractEnv {
 // TestContractEveryActionAnswersTheSDKModel runs the lifecycle of every kind tkeops
 // manages through every emulated action and checks each response against the SDK.
 func TestContractEveryActionAnswersTheSDKModel(t *testing.T) {
-	c := startContract(t, emulator.Options{DisableRateLimits: true, Roles: []string{contractRole}})
+	c := startContract(t, emulator.Options{DisableRateLimits: true, Roles: []string{contractRole},
+		Accounts: []emulator.Account{contractPeerAccount}})
 	contractLifecycle(t, c)
 	contractSTS(t, c) // sts_test.go
 

@@ -11,6 +11,7 @@ func modules() []module {
 		securityGroupModule(),
 		eipModule(),
 		natGatewayModule(),
+		peeringModule(),
 		routeTableModule(),
 		clusterModule(),
 		clusterSettingsModule(),

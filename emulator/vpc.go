@@ -355,6 +355,9 @@ func deleteVpc(c *call, req *vpc.DeleteVpcRequest) (*vpc.DeleteVpcResponseParams
 			return nil, apiErr(codeResourceInUse, "The VPC `%s` is used by TKE cluster `%s`.", r.ID, cl.ID)
 		}
 	}
+	if pcx := c.vpcPeered(r.ID); pcx != "" {
+		return nil, apiErr(codeResourceInUse, "The VPC `%s` is an end of peering connection `%s`; delete it first.", r.ID, pcx)
+	}
 	if dep := vpcRouteDependents(rs, r.ID); dep != "" {
 		return nil, apiErr(codeResourceInUse, "The VPC `%s` still holds `%s`; delete it first.", r.ID, dep)
 	}

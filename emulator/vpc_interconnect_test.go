@@ -1,9 +1,11 @@
 package emulator_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
@@ -116,9 +118,11 @@ func TestAssistantCidrGrowsAVPCInPlace(t *testing.T) {
 	wantCode(t, err, "MissingParameter")
 }
 
-// interconnectContract calls, successfully, every action of the secondary blocks,
-// peering connections, CCNs and private DNS, for the contract checks.
-func interconnectContract(t *testing.T, c *contractEnv, vpcID string) {
+// interconnectContract calls, successfully, the actions of secondary blocks and of
+// peering connections requested within one account, for the contract checks; it
+// returns a connection of vpcID to a VPC 172.30.0.0/16, and a func that deletes it once
+// no route goes through it.
+func interconnectContract(t *testing.T, c *contractEnv, vpcID string) (string, func()) {
 	t.Helper()
 	ok := func(_ any, err error) {
 		t.Helper()
@@ -136,4 +140,231 @@ func interconnectContract(t *testing.T, c *contractEnv, vpcID string) {
 	del := vpc.NewDeleteAssistantCidrRequest()
 	del.VpcId, del.CidrBlocks = s(vpcID), ss("10.2.0.0/16")
 	ok(c.vpc.DeleteAssistantCidr(del))
+
+	cv := vpc.NewCreateVpcRequest()
+	cv.VpcName, cv.CidrBlock = s("shared"), s("172.30.0.0/16")
+	cvr, err := c.vpc.CreateVpc(cv)
+	must(t, err)
+	peerVPC := deref(cvr.Response.Vpc.VpcId)
+	cp := vpc.NewCreateVpcPeeringConnectionRequest()
+	cp.SourceVpcId, cp.DestinationVpcId, cp.PeeringConnectionName = s(vpcID), s(peerVPC), s("to-shared")
+	cp.DestinationUin, cp.DestinationRegion = s(""), s(testRegion)
+	cp.Tags = []*vpc.Tags{{Key: s("tkeops.io/owner"), Value: s("contract")}}
+	cpr, err := c.vpc.CreateVpcPeeringConnection(cp)
+	must(t, err)
+	pcx := deref(cpr.Response.PeeringConnectionId)
+	dp := vpc.NewDescribeVpcPeeringConnectionsRequest()
+	dp.PeeringConnectionIds = ss(pcx)
+	ok(c.vpc.DescribeVpcPeeringConnections(dp))
+	mp := vpc.NewModifyVpcPeeringConnectionRequest()
+	mp.PeeringConnectionId, mp.Bandwidth, mp.ChargeType = s(pcx), i64(50), s("POSTPAID_BY_MONTH_95")
+	ok(c.vpc.ModifyVpcPeeringConnection(mp))
+	// Across accounts: the other account accepts one request and rejects another.
+	other := newEnv(t, c.srv, c.srv.ClientProfile(), common.NewCredential(contractPeerKey, contractPeerAccount.Credentials[contractPeerKey]))
+	for i, answer := range []string{"accept", "reject"} {
+		theirs := other.createVpc(fmt.Sprintf("theirs-%d", i), fmt.Sprintf("10.%d.0.0/16", 20+i))
+		cp.DestinationVpcId, cp.DestinationUin, cp.PeeringConnectionName = s(theirs), s(contractPeerAccount.UIN), s("to-"+answer)
+		cpr, err := c.vpc.CreateVpcPeeringConnection(cp)
+		must(t, err)
+		if answer == "accept" {
+			acc := vpc.NewAcceptVpcPeeringConnectionRequest()
+			acc.PeeringConnectionId = cpr.Response.PeeringConnectionId
+			ok(other.vpc.AcceptVpcPeeringConnection(acc))
+		} else {
+			rej := vpc.NewRejectVpcPeeringConnectionRequest()
+			rej.PeeringConnectionId = cpr.Response.PeeringConnectionId
+			ok(other.vpc.RejectVpcPeeringConnection(rej))
+		}
+		xp := vpc.NewDeleteVpcPeeringConnectionRequest()
+		xp.PeeringConnectionId = cpr.Response.PeeringConnectionId
+		ok(c.vpc.DeleteVpcPeeringConnection(xp))
+	}
+	return pcx, func() {
+		t.Helper()
+		xp := vpc.NewDeleteVpcPeeringConnectionRequest()
+		xp.PeeringConnectionId = s(pcx)
+		ok(c.vpc.DeleteVpcPeeringConnection(xp))
+		dv := vpc.NewDeleteVpcRequest()
+		dv.VpcId = s(peerVPC)
+		ok(c.vpc.DeleteVpc(dv))
+	}
+}
+
+// contractPeerAccount is the second account of the contract test, which answers
+// peering requests.
+var contractPeerAccount = emulator.Account{UIN: "200000000002", Credentials: map[string]string{contractPeerKey: "contract-peer-key"}}
+
+const contractPeerKey = "AKIDcontractpeer0001"
+
+// peer connects two VPCs of the caller's account in the test region.
+func (e *env) peer(a, b string) string {
+	e.t.Helper()
+	req := vpc.NewCreateVpcPeeringConnectionRequest()
+	req.SourceVpcId, req.DestinationVpcId, req.PeeringConnectionName = s(a), s(b), s("peer")
+	req.DestinationUin, req.DestinationRegion = s(""), s(testRegion)
+	resp, err := e.vpc.CreateVpcPeeringConnection(req)
+	must(e.t, err)
+	return deref(resp.Response.PeeringConnectionId)
+}
+
+func (e *env) peering(id string) *vpc.PeerConnection {
+	e.t.Helper()
+	req := vpc.NewDescribeVpcPeeringConnectionsRequest()
+	req.PeeringConnectionIds = ss(id)
+	resp, err := e.vpc.DescribeVpcPeeringConnections(req)
+	must(e.t, err)
+	if len(resp.Response.PeerConnectionSet) != 1 {
+		return nil
+	}
+	return resp.Response.PeerConnectionSet[0]
+}
+
+// TestPeeringConnections: within one account a connection is ACTIVE at once; routes
+// through it go only to the other side's blocks and container CIDRs; what the API
+// refuses (overlaps, a second connection of a pair, itself, unknown VPCs); deleting it
+// takes its routes along; a peered VPC cannot be deleted.
+func TestPeeringConnections(t *testing.T) {
+	e := start(t, emulator.Options{})
+	a := e.createVpc("a", "10.0.0.0/16")
+	b := e.createVpc("b", "10.8.0.0/16")
+	e.createCluster(b, "172.24.0.0/16")
+	pcx := e.peer(a, b)
+	p := e.peering(pcx)
+	if deref(p.State) != "ACTIVE" || deref(p.SourceVpcId) != a || deref(p.DestinationVpcId) != b || deref(p.ChargeType) != "POSTPAID_BY_DAY_MAX" ||
+		deref(p.QosLevel) != "AU" || deref(p.SourceRegion) != testRegion || deref(p.DestinationRegion) != testRegion {
+		t.Fatalf("connection %s", jsonOf(p))
+	}
+	byVPC := vpc.NewDescribeVpcPeeringConnectionsRequest()
+	byVPC.Filters = []*vpc.Filter{{Name: s("vpc-id"), Values: ss(b)}}
+	resp, err := e.vpc.DescribeVpcPeeringConnections(byVPC)
+	must(t, err)
+	if deref(resp.Response.TotalCount) != 1 {
+		t.Fatalf("by the other end: %s", jsonOf(resp))
+	}
+	byVPC.Filters = []*vpc.Filter{{Name: s("no-such-filter"), Values: ss(b)}}
+	_, err = e.vpc.DescribeVpcPeeringConnections(byVPC)
+	wantCode(t, err, "InvalidParameter")
+
+	create := func(src, dst, uin string) error {
+		req := vpc.NewCreateVpcPeeringConnectionRequest()
+		req.SourceVpcId, req.DestinationVpcId, req.PeeringConnectionName = s(src), s(dst), s("x")
+		req.DestinationRegion = s(testRegion)
+		if uin != "-" {
+			req.DestinationUin = s(uin)
+		}
+		_, err := e.vpc.CreateVpcPeeringConnection(req)
+		return err
+	}
+	wantCode(t, create(a, e.createVpc("c", "10.0.128.0/17"), ""), "UnsupportedOperation.VpcPeerCidrConflict")
+	wantCode(t, create(b, a, ""), "UnsupportedOperation.VpcPeerAlreadyExist")
+	wantCode(t, create(a, a, ""), "InvalidParameterValue.Combination")
+	wantCode(t, create(a, "vpc-00000000", ""), "ResourceNotFound")
+	wantCode(t, create(a, b, "-"), "MissingParameter")
+
+	// Routes through it: the other VPC and its cluster's pods, nothing else.
+	rt := vpc.NewCreateRouteTableRequest()
+	rt.VpcId, rt.RouteTableName = s(a), s("peers")
+	rtr, err := e.vpc.CreateRouteTable(rt)
+	must(t, err)
+	table := deref(rtr.Response.RouteTable.RouteTableId)
+	addRoute(t, e, table, "10.8.0.0/16", "PEERCONNECTION", pcx)
+	addRoute(t, e, table, "172.24.0.0/16", "PEERCONNECTION", pcx)
+	_, err = e.vpc.CreateRoutes(routeReq(table, "172.25.0.0/16", "PEERCONNECTION", pcx))
+	wantCode(t, err, "InvalidParameterValue.CidrNotInPeerVpc")
+	_, err = e.vpc.CreateRoutes(routeReq(table, "172.25.0.0/16", "PEERCONNECTION", "pcx-00000000"))
+	wantCode(t, err, "ResourceNotFound")
+
+	dv := vpc.NewDeleteVpcRequest()
+	dv.VpcId = s(b)
+	_, err = e.vpc.DeleteVpc(dv)
+	wantCode(t, err, "ResourceInUse")
+	del := vpc.NewDeleteVpcPeeringConnectionRequest()
+	del.PeeringConnectionId = s(pcx)
+	_, err = e.vpc.DeleteVpcPeeringConnection(del)
+	must(t, err)
+	if e.peering(pcx) != nil || len(e.routes(table)) != 1 {
+		t.Fatalf("after delete: connection %v, routes %v", e.peering(pcx), e.routes(table))
+	}
+	_, err = e.vpc.DeleteVpcPeeringConnection(del)
+	wantCode(t, err, "ResourceNotFound")
+}
+
+// TestPeeringAcrossAccountsAndRegions: a connection to another account waits in
+// PENDING until that account accepts it (routes refused until then); only the other
+// account answers; both ends see it in their regions; a rejected one stays REJECTED.
+func TestPeeringAcrossAccountsAndRegions(t *testing.T) {
+	const uinA, uinB = "100000000001", "200000000002"
+	e := start(t, emulator.Options{UIN: uinA, Accounts: []emulator.Account{
+		{UIN: uinB, Credentials: map[string]string{"AKIDpeeraccount00001": "peer-key"}},
+	}})
+	cpf := e.srv.ClientProfile()
+	second := newEnv(t, e.srv, cpf, common.NewCredential("AKIDpeeraccount00001", "peer-key"))
+	shanghai, err := vpc.NewClient(common.NewCredential("AKIDpeeraccount00001", "peer-key"), "ap-shanghai", cpf)
+	must(t, err)
+	a := e.createVpc("a", "10.0.0.0/16")
+	cv := vpc.NewCreateVpcRequest()
+	cv.VpcName, cv.CidrBlock = s("b"), s("10.9.0.0/16")
+	cvr, err := shanghai.CreateVpc(cv)
+	must(t, err)
+	b := deref(cvr.Response.Vpc.VpcId)
+	_ = second.createVpc("b2", "10.10.0.0/16")
+
+	req := vpc.NewCreateVpcPeeringConnectionRequest()
+	req.SourceVpcId, req.DestinationVpcId, req.PeeringConnectionName = s(a), s(b), s("cross")
+	req.DestinationUin, req.DestinationRegion, req.Bandwidth = s(uinB), s("ap-shanghai"), i64(20)
+	resp, err := e.vpc.CreateVpcPeeringConnection(req)
+	must(t, err)
+	pcx := deref(resp.Response.PeeringConnectionId)
+	if p := e.peering(pcx); deref(p.State) != "PENDING" || deref(p.DestinationUin) != 200000000002 || deref(p.Bandwidth) != 20 {
+		t.Fatalf("requested: %s", jsonOf(p))
+	}
+	// The accepter sees it in its own region, not in the requester's.
+	dp := vpc.NewDescribeVpcPeeringConnectionsRequest()
+	dp.PeeringConnectionIds = ss(pcx)
+	dr, err := shanghai.DescribeVpcPeeringConnections(dp)
+	must(t, err)
+	if deref(dr.Response.TotalCount) != 1 {
+		t.Fatalf("accepter's view: %s", jsonOf(dr))
+	}
+	dr, err = second.vpc.DescribeVpcPeeringConnections(dp)
+	must(t, err)
+	if deref(dr.Response.TotalCount) != 0 {
+		t.Fatalf("accepter's other region sees it: %s", jsonOf(dr))
+	}
+
+	rt := vpc.NewCreateRouteTableRequest()
+	rt.VpcId, rt.RouteTableName = s(a), s("peers")
+	rtr, err := e.vpc.CreateRouteTable(rt)
+	must(t, err)
+	table := deref(rtr.Response.RouteTable.RouteTableId)
+	_, err = e.vpc.CreateRoutes(routeReq(table, "10.9.0.0/16", "PEERCONNECTION", pcx))
+	wantCode(t, err, "InvalidParameterValue.RouteNextHopInvalid")
+
+	acc := vpc.NewAcceptVpcPeeringConnectionRequest()
+	acc.PeeringConnectionId = s(pcx)
+	_, err = e.vpc.AcceptVpcPeeringConnection(acc)
+	wantCode(t, err, "UnsupportedOperation.VpcPeerPurviewError")
+	mod := vpc.NewModifyVpcPeeringConnectionRequest()
+	mod.PeeringConnectionId, mod.Bandwidth = s(pcx), i64(30)
+	_, err = shanghai.ModifyVpcPeeringConnection(mod)
+	wantCode(t, err, "UnsupportedOperation")
+	_, err = shanghai.AcceptVpcPeeringConnection(acc)
+	must(t, err)
+	_, err = shanghai.AcceptVpcPeeringConnection(acc)
+	wantCode(t, err, "UnsupportedOperation.VpcPeerInvalidStateChange")
+	if p := e.peering(pcx); deref(p.State) != "ACTIVE" {
+		t.Fatalf("accepted: %s", jsonOf(p))
+	}
+	addRoute(t, e, table, "10.9.0.0/16", "PEERCONNECTION", pcx)
+
+	req.DestinationVpcId, req.DestinationRegion = s(second.createVpc("b3", "10.11.0.0/16")), s(testRegion)
+	resp, err = e.vpc.CreateVpcPeeringConnection(req)
+	must(t, err)
+	rej := vpc.NewRejectVpcPeeringConnectionRequest()
+	rej.PeeringConnectionId = resp.Response.PeeringConnectionId
+	_, err = second.vpc.RejectVpcPeeringConnection(rej)
+	must(t, err)
+	if p := e.peering(deref(rej.PeeringConnectionId)); deref(p.State) != "REJECTED" {
+		t.Fatalf("rejected: %s", jsonOf(p))
+	}
 }

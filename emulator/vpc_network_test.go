@@ -328,12 +328,13 @@ func TestRouteTablesRoutesAndAssociations(t *testing.T) {
 		t.Fatalf("new table: %s", jsonOf(tbl))
 	}
 
-	peer := addRoute(t, e, rt, "172.30.0.0/16", "PEERCONNECTION", "pcx-1a2b3c4d")
+	pcx := e.peer(v, e.createVpc("peer", "172.30.0.0/16"))
+	peer := addRoute(t, e, rt, "172.30.0.0/16", "PEERCONNECTION", pcx)
 	addRoute(t, e, rt, "192.168.0.0/24", "NORMAL_CVM", "10.0.1.9")
 	// Refusals: overlapping destinations, the VPC's own CIDR, a cluster's container CIDR,
 	// next hops outside the VPC.
 	for _, c := range []struct{ dst, typ, id, code string }{
-		{"172.30.0.0/16", "PEERCONNECTION", "pcx-1a2b3c4d", "InvalidParameterValue.Duplicate"},
+		{"172.30.0.0/16", "PEERCONNECTION", pcx, "InvalidParameterValue.Duplicate"},
 		{"172.30.0.0/16", "HAVIP", "havip-1a2b3c4d", "UnsupportedOperation.EcmpWithUserRoute"},
 		{"10.0.128.0/20", "HAVIP", "havip-1a2b3c4d", "InvalidParameterValue.VpcCidrConflict"},
 		{"172.20.0.0/24", "HAVIP", "havip-1a2b3c4d", "UnsupportedOperation.ConflictWithDockerRoute"},
@@ -433,7 +434,8 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 		t.Helper()
 		must(t, err)
 	}
-	interconnectContract(t, c, vpcID)
+	pcx, unpeer := interconnectContract(t, c, vpcID)
+	defer unpeer()
 	owner := []*vpc.Tag{{Key: s("tkeops.io/owner"), Value: s("contract")}}
 	al := vpc.NewAllocateAddressesRequest()
 	al.AddressCount, al.InternetMaxBandwidthOut, al.AddressName, al.Tags = i64(2), i64(10), s("egress"), owner
@@ -485,7 +487,7 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 	must(t, err)
 	rt := deref(crr.Response.RouteTable.RouteTableId)
 	ok(c.vpc.CreateRoutes(routeReq(rt, "0.0.0.0/0", "NAT", nat)))
-	peer := routeReq(rt, "172.30.0.0/16", "PEERCONNECTION", "pcx-1a2b3c4d")
+	peer := routeReq(rt, "172.30.0.0/16", "PEERCONNECTION", pcx)
 	pr, err := c.vpc.CreateRoutes(peer)
 	must(t, err)
 	set := pr.Response.RouteTableSet[0].RouteSet

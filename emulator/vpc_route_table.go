@@ -338,7 +338,8 @@ func deleteRouteTable(c *call, req *vpc.DeleteRouteTableRequest) (*vpc.DeleteRou
 
 // checkRoute checks one route of a request for table t; others are the table's other
 // routes after the request (those it keeps, and those it adds before this one).
-func checkRoute(rs *regionState, t *routeTableRec, in *vpc.Route, others []routeRec) (routeRec, *APIError) {
+func checkRoute(c *call, t *routeTableRec, in *vpc.Route, others []routeRec) (routeRec, *APIError) {
+	rs := c.regionState()
 	v := vpcTable.in(rs)[t.VpcID]
 	dst := deref(in.DestinationCidrBlock)
 	p, ok := parsePrefix(dst)
@@ -365,6 +366,10 @@ func checkRoute(rs *regionState, t *routeTableRec, in *vpc.Route, others []route
 		}
 		if n.VpcID != t.VpcID {
 			return routeRec{}, apiErr("InvalidParameterValue.RouteNextHopInvalid", "The NAT gateway `%s` is in VPC `%s`, not in the table's VPC `%s`.", gid, n.VpcID, t.VpcID)
+		}
+	case "PEERCONNECTION":
+		if aerr := c.peeringRoute(v, gid, p); aerr != nil {
+			return routeRec{}, aerr
 		}
 	case "NORMAL_CVM":
 		a, err := netip.ParseAddr(gid)
@@ -414,7 +419,7 @@ func createRoutes(c *call, req *vpc.CreateRoutesRequest) (*vpc.CreateRoutesRespo
 		if in == nil {
 			continue
 		}
-		r, aerr := checkRoute(rs, t, in, all)
+		r, aerr := checkRoute(c, t, in, all)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -479,7 +484,7 @@ func replaceRoutes(c *call, req *vpc.ReplaceRoutesRequest) (*vpc.ReplaceRoutesRe
 			return nil, aerr
 		}
 		others := slices.Delete(slices.Clone(next), i, i+1)
-		r, aerr := checkRoute(rs, t, in, others)
+		r, aerr := checkRoute(c, t, in, others)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -512,7 +517,7 @@ func resetRoutes(c *call, req *vpc.ResetRoutesRequest) (*vpc.ResetRoutesResponse
 		if in == nil {
 			continue
 		}
-		r, aerr := checkRoute(rs, t, in, next)
+		r, aerr := checkRoute(c, t, in, next)
 		if aerr != nil {
 			return nil, aerr
 		}

@@ -34,6 +34,10 @@ type KindInfo struct {
 	defaults func(Resource)
 	// validate checks one document of the kind.
 	validate func(v *validator, r Resource)
+	// derive fills in what a resource takes from other documents of the set (a peering
+	// connection's peer region, a route table's routes to its peers), after defaults
+	// and before validation; optional.
+	derive func(r Resource, s *Set)
 	// validateSet checks what involves several documents (overlaps, ceilings); optional.
 	validateSet func(v *validator)
 	// region returns the region a resource lives in, or "" when the set does not tell.
@@ -87,6 +91,7 @@ func init() {
 		securityGroupKind(),
 		eipKind(),
 		natGatewayKind(),
+		peeringKind(),
 		routeTableKind(),
 		clusterKind(),
 		nodePoolKind(),

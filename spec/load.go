@@ -75,6 +75,11 @@ func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	for _, r := range set.Resources {
 		Default(r)
 	}
+	for _, r := range set.Resources {
+		if info, ok := infoOf(r); ok && info.derive != nil {
+			info.derive(r, set)
+		}
+	}
 	l.diags = append(l.diags, validateSet(set, fsys, l.broken)...)
 	sortDiagnostics(l.diags)
 	return set, l.diags

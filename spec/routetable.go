@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -28,6 +29,12 @@ type RouteTableSpec struct {
 	Default bool `json:"default,omitempty" tkeops:"absent=clear"`
 	// Routes of the table, at most one per destination.
 	Routes []Route `json:"routes,omitempty" tkeops:"set,absent=clear"`
+	// PeerRoutes asks tkeops for the routes to everything on the far side of an
+	// interconnect, planned from the specs: one route to each CIDR block of the other
+	// VPC and to the container CIDR of each GlobalRouter cluster in it (interconnect
+	// needs container routes, not only node subnets). They join routes; list the same
+	// connection on a table of the other VPC for the way back.
+	PeerRoutes []PeerRoute `json:"peerRoutes,omitempty" tkeops:"absent=clear"`
 	// SubnetRefs are the subnets associated with the table, in the table's VPC.
 	SubnetRefs []Ref `json:"subnetRefs,omitempty" tkeops:"set,absent=clear"`
 	// DeletionProtection makes tkeops refuse to delete the table (recorded in the
@@ -49,14 +56,26 @@ type Route struct {
 	NextHop NextHop `json:"nextHop"`
 	// Description of the route; at most 100 characters.
 	Description string `json:"description,omitempty" tkeops:"absent=clear"`
+	// peer is the 1-based index of the peerRoutes entry the route was planned from,
+	// 0 for a route of the document.
+	peer int
+}
+
+// PeerRoute names one interconnect whose far side the table routes to.
+type PeerRoute struct {
+	// PeeringConnectionRef: a peering connection of the spec with the table's VPC at one
+	// end; routes go to the other end's VPC and its clusters.
+	PeeringConnectionRef *Ref `json:"peeringConnectionRef,omitempty" tkeops:"absent=clear"`
 }
 
 // NextHop is a route's next hop: exactly one field is set.
 type NextHop struct {
 	// NatGatewayRef: a NAT gateway of the table's VPC (GatewayType NAT).
 	NatGatewayRef *Ref `json:"natGatewayRef,omitempty" tkeops:"absent=clear"`
-	// PeeringConnectionID: a VPC peering connection, pcx-… (GatewayType PEERCONNECTION).
-	PeeringConnectionID string `json:"peeringConnectionID,omitempty" tkeops:"absent=clear"`
+	// PeeringConnectionRef: a peering connection with the table's VPC at one end
+	// (GatewayType PEERCONNECTION); the destination must lie in the other end's VPC
+	// blocks or its clusters' container CIDRs.
+	PeeringConnectionRef *Ref `json:"peeringConnectionRef,omitempty" tkeops:"absent=clear"`
 	// CCNID: a Cloud Connect Network the VPC is attached to, ccn-… (GatewayType USER_CCN).
 	CCNID string `json:"ccnID,omitempty" tkeops:"absent=clear"`
 	// HAVIPID: a high-availability virtual IP, havip-… (GatewayType HAVIP).
@@ -75,6 +94,14 @@ func (t *RouteTable) Refs() []RefField {
 	for i := range t.Spec.Routes {
 		if ref := t.Spec.Routes[i].NextHop.NatGatewayRef; ref != nil {
 			out = append(out, RefField{Path: fmtIndex("spec.routes", i) + ".nextHop.natGatewayRef", Kind: KindNatGateway, Ref: ref})
+		}
+		if ref := t.Spec.Routes[i].NextHop.PeeringConnectionRef; ref != nil {
+			out = append(out, RefField{Path: fmtIndex("spec.routes", i) + ".nextHop.peeringConnectionRef", Kind: KindPeeringConnection, Ref: ref})
+		}
+	}
+	for i := range t.Spec.PeerRoutes {
+		if ref := t.Spec.PeerRoutes[i].PeeringConnectionRef; ref != nil {
+			out = append(out, RefField{Path: fmtIndex("spec.peerRoutes", i) + ".peeringConnectionRef", Kind: KindPeeringConnection, Ref: ref})
 		}
 	}
 	for i := range t.Spec.SubnetRefs {
@@ -113,6 +140,7 @@ func routeTableKind() KindInfo {
 			}
 			return ""
 		})
+	info.derive = func(r Resource, s *Set) { deriveRoutes(r.(*RouteTable), s) }
 	info.validateSet = (*validator).routeTableSets
 	return info
 }
@@ -122,8 +150,8 @@ func (h NextHop) NextHopType() (gatewayType, id string) {
 	switch {
 	case h.NatGatewayRef != nil:
 		return "NAT", h.NatGatewayRef.ID
-	case h.PeeringConnectionID != "":
-		return "PEERCONNECTION", h.PeeringConnectionID
+	case h.PeeringConnectionRef != nil:
+		return "PEERCONNECTION", h.PeeringConnectionRef.ID
 	case h.CCNID != "":
 		return "USER_CCN", h.CCNID
 	case h.HAVIPID != "":
@@ -137,25 +165,37 @@ func (h NextHop) NextHopType() (gatewayType, id string) {
 func (v *validator) routeTable(r *RouteTable) {
 	s := &r.Spec
 	vpc := lookup[*VPC](v.set, KindVPC, s.VPCRef)
-	seen := map[netip.Prefix]int{}
+	v.peerRoutes(r)
+	seen := map[netip.Prefix]string{}
+	local := networksOf(v.set, s.VPCRef)
 	for i, rt := range s.Routes {
-		p := fmtIndex("spec.routes", i)
+		// A route planned from peerRoutes is reported at its peerRoutes entry.
+		p, field := fmtIndex("spec.routes", i), ".destination"
+		name := fmt.Sprintf("routes[%d]", i)
+		if rt.peer > 0 {
+			p, field = fmtIndex("spec.peerRoutes", rt.peer-1), ""
+			name = fmt.Sprintf("peerRoutes[%d]", rt.peer-1)
+		}
 		dst, problem := parseCIDR(rt.Destination)
 		switch {
 		case problem != "":
-			v.errorf(r, p+".destination", "%s", problem)
-		case vpcOverlap(vpc, dst) != "":
-			v.errorf(r, p+".destination", "%s overlaps VPC %q (%s): traffic inside the VPC is routed locally, so the cloud refuses such a route", dst, vpc.Metadata.Name, vpcOverlap(vpc, dst))
+			v.errorf(r, p+field, "%s", problem)
+		case localOverlap(local, dst) != nil:
+			n := localOverlap(local, dst)
+			v.errorf(r, p+field, "%s overlaps %s (%s): traffic inside the table's VPC is routed locally, so the cloud refuses such a route", dst, n.what, n.p)
 		default:
-			if j, dup := seen[dst]; dup {
-				v.errorf(r, p+".destination", "%s is already the destination of routes[%d]; a table has one route per destination", dst, j)
+			if prev, dup := seen[dst]; dup {
+				v.errorf(r, p+field, "%s is already the destination of %s; a table has one route per destination", dst, prev)
 			}
-			seen[dst] = i
+			seen[dst] = name
+		}
+		if rt.peer > 0 {
+			continue
 		}
 		if len(rt.Description) > MaxRouteDescriptionLen {
 			v.errorf(r, p+".description", "description is %d characters long; at most %d", len(rt.Description), MaxRouteDescriptionLen)
 		}
-		v.nextHop(r, p+".nextHop", rt.NextHop, s.VPCRef, vpc)
+		v.nextHop(r, p+".nextHop", rt.NextHop, s.VPCRef, vpc, dst)
 	}
 	if s.Default && len(s.SubnetRefs) > 0 {
 		v.errorf(r, "spec.subnetRefs", "the default table holds every subnet no other table lists; list subnets on the other tables instead")
@@ -172,15 +212,15 @@ func (v *validator) routeTable(r *RouteTable) {
 }
 
 // nextHop checks that exactly one next hop is set and that it is well formed.
-func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc *VPC) {
+func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc *VPC, dst netip.Prefix) {
 	set := 0
-	for _, on := range []bool{h.NatGatewayRef != nil, h.PeeringConnectionID != "", h.CCNID != "", h.HAVIPID != "", h.CVMAddress != ""} {
+	for _, on := range []bool{h.NatGatewayRef != nil, h.PeeringConnectionRef != nil, h.CCNID != "", h.HAVIPID != "", h.CVMAddress != ""} {
 		if on {
 			set++
 		}
 	}
 	if set != 1 {
-		v.errorf(r, p, "set exactly one next hop: natGatewayRef, peeringConnectionID, ccnID, havipID or cvmAddress (%d set)", set)
+		v.errorf(r, p, "set exactly one next hop: natGatewayRef, peeringConnectionRef, ccnID, havipID or cvmAddress (%d set)", set)
 		return
 	}
 	switch {
@@ -188,8 +228,8 @@ func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc 
 		if n := lookup[*NatGateway](v.set, KindNatGateway, *h.NatGatewayRef); n != nil && !sameRef(n.Spec.VPCRef, vpcRef) {
 			v.errorf(r, p+".natGatewayRef", "NAT gateway %q is in VPC %s, not in the table's VPC %s", n.Metadata.Name, n.Spec.VPCRef, vpcRef)
 		}
-	case h.PeeringConnectionID != "":
-		v.check(r, p+".peeringConnectionID", checkID("pcx", h.PeeringConnectionID))
+	case h.PeeringConnectionRef != nil:
+		v.peeringHop(r, p, *h.PeeringConnectionRef, dst, vpcRef)
 	case h.CCNID != "":
 		v.check(r, p+".ccnID", checkID("ccn", h.CCNID))
 	case h.HAVIPID != "":
@@ -208,6 +248,7 @@ func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc 
 // routeTableSets checks what involves several tables: a subnet is associated with
 // one table, and a VPC has one default table.
 func (v *validator) routeTableSets() {
+	v.peeringBothWays()
 	subnetOwner := map[string]*RouteTable{}
 	defaults := map[string]*RouteTable{}
 	for _, r := range v.set.ByKind(KindRouteTable) {
@@ -238,14 +279,147 @@ func refKey(r Ref) string {
 	return "name:" + r.Name
 }
 
-// vpcOverlap names the block of vpc a route destination overlaps, or "" (a default
-// route, 0.0.0.0/0, overlaps everything and is allowed).
-func vpcOverlap(vpc *VPC, dst netip.Prefix) string {
-	if vpc == nil || dst.Bits() == 0 {
-		return ""
+// localOverlap returns the network of the table's own VPC (a block, a container CIDR)
+// a route destination overlaps, or nil (a default route, 0.0.0.0/0, overlaps
+// everything and is allowed).
+func localOverlap(local []network, dst netip.Prefix) *network {
+	if dst.Bits() == 0 {
+		return nil
 	}
-	if b, ok := vpc.overlapping(dst); ok {
-		return b.String()
+	for i := range local {
+		if local[i].p.Overlaps(dst) {
+			return &local[i]
+		}
 	}
-	return ""
+	return nil
+}
+
+// peeringHop checks a route through a peering connection of the spec: the table's VPC
+// is one end, and the destination lies on the other side (the cloud refuses others:
+// InvalidParameterValue.CidrNotInPeerVpc).
+func (v *validator) peeringHop(r *RouteTable, p string, ref Ref, dst netip.Prefix, vpcRef Ref) {
+	if ref.ID != "" {
+		v.check(r, p+".peeringConnectionRef.id", checkID("pcx", ref.ID))
+		return
+	}
+	pc := lookup[*PeeringConnection](v.set, KindPeeringConnection, ref)
+	if pc == nil {
+		return // a dangling reference is reported with the references
+	}
+	other, ok := pc.Other(vpcRef)
+	if !ok {
+		v.errorf(r, p+".peeringConnectionRef", "peering connection %q connects %s and %s, not the table's VPC %s", pc.Metadata.Name, pc.Spec.VPCRef, pc.Spec.PeerVPCRef, vpcRef)
+		return
+	}
+	far := networksOf(v.set, other)
+	if len(far) == 0 || !dst.IsValid() {
+		return
+	}
+	for _, n := range far {
+		if contains(n.p, dst) {
+			return
+		}
+	}
+	v.errorf(r, p+".peeringConnectionRef", "%s is not on the other side of peering connection %q (%s): the cloud routes only to the other VPC's blocks and its clusters' container CIDRs", dst, pc.Metadata.Name, networkList(far))
+}
+
+// networkList writes networks for messages.
+func networkList(ns []network) string {
+	ps := make([]netip.Prefix, len(ns))
+	for i, n := range ns {
+		ps[i] = n.p
+	}
+	return prefixList(ps)
+}
+
+// deriveRoutes adds to the table's routes those its peerRoutes ask for: to each
+// network on the far side of each interconnect.
+func deriveRoutes(t *RouteTable, s *Set) {
+	for j, pr := range t.Spec.PeerRoutes {
+		if pr.PeeringConnectionRef == nil {
+			continue
+		}
+		pc := lookup[*PeeringConnection](s, KindPeeringConnection, *pr.PeeringConnectionRef)
+		if pc == nil {
+			continue
+		}
+		other, ok := pc.Other(t.Spec.VPCRef)
+		if !ok {
+			continue
+		}
+		for _, n := range networksOf(s, other) {
+			ref := *pr.PeeringConnectionRef
+			t.Spec.Routes = append(t.Spec.Routes, Route{
+				Destination: n.p.String(), NextHop: NextHop{PeeringConnectionRef: &ref},
+				Description: routeDescription(n.short + " via peering " + pc.Metadata.Name), peer: j + 1,
+			})
+		}
+	}
+}
+
+// routeDescription cuts a planned route's description to what the API takes.
+func routeDescription(s string) string {
+	if len(s) > MaxRouteDescriptionLen {
+		return s[:MaxRouteDescriptionLen]
+	}
+	return s
+}
+
+// peerRoutes checks the peerRoutes entries: one interconnect each, of the spec, with
+// the table's VPC at one end and the far side declared (its networks tell the routes).
+func (v *validator) peerRoutes(r *RouteTable) {
+	for j, pr := range r.Spec.PeerRoutes {
+		p := fmtIndex("spec.peerRoutes", j)
+		if pr.PeeringConnectionRef == nil {
+			v.errorf(r, p, "name the interconnect: peeringConnectionRef")
+			continue
+		}
+		if pr.PeeringConnectionRef.ID != "" {
+			v.errorf(r, p+".peeringConnectionRef", "peerRoutes plans routes from the specs of both sides: declare the peering connection in the spec, or list the routes under routes")
+			continue
+		}
+		pc := lookup[*PeeringConnection](v.set, KindPeeringConnection, *pr.PeeringConnectionRef)
+		if pc == nil {
+			continue
+		}
+		other, ok := pc.Other(r.Spec.VPCRef)
+		switch {
+		case !ok:
+			v.errorf(r, p+".peeringConnectionRef", "peering connection %q connects %s and %s, not the table's VPC %s", pc.Metadata.Name, pc.Spec.VPCRef, pc.Spec.PeerVPCRef, r.Spec.VPCRef)
+		case lookup[*VPC](v.set, KindVPC, other) == nil:
+			v.errorf(r, p+".peeringConnectionRef", "the other end of %q, VPC %s, is not in the spec, so its networks are unknown: declare it, or list the routes under routes", pc.Metadata.Name, other)
+		}
+	}
+}
+
+// peeringBothWays reports a peering connection that tables route through on one side
+// only, when the other side is declared: replies would find no way back.
+func (v *validator) peeringBothWays() {
+	for _, r := range v.set.ByKind(KindPeeringConnection) {
+		pc := r.(*PeeringConnection)
+		ends := []struct {
+			path string
+			ref  Ref
+		}{{"spec.vpcRef", pc.Spec.VPCRef}, {"spec.peerVPCRef", pc.Spec.PeerVPCRef}}
+		var routed [2]bool
+		for _, tr := range v.set.ByKind(KindRouteTable) {
+			t := tr.(*RouteTable)
+			for i, end := range ends {
+				if refKey(t.Spec.VPCRef) != refKey(end.ref) {
+					continue
+				}
+				for _, rt := range t.Spec.Routes {
+					if h := rt.NextHop.PeeringConnectionRef; h != nil && h.Name == pc.Metadata.Name {
+						routed[i] = true
+					}
+				}
+			}
+		}
+		for i, end := range ends {
+			other := ends[1-i]
+			if routed[1-i] && !routed[i] && lookup[*VPC](v.set, KindVPC, end.ref) != nil {
+				v.errorf(pc, end.path, "route tables of VPC %s send traffic through this connection but no table of VPC %s does: replies would find no way back; add peerRoutes: [{peeringConnectionRef: {name: %s}}] to a table of VPC %s", other.ref, end.ref, pc.Metadata.Name, end.ref)
+			}
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	sts "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
@@ -198,11 +199,17 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: tag client: %s", c.scrub(err.Error()))
 	}
+	// STS tells the account's UIN (a peering connection names the other side's account).
+	stsC, err := sts.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: sts client: %s", c.scrub(err.Error()))
+	}
 	tkeC.WithLogger(sdkLog)
 	tke2C.WithLogger(sdkLog)
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
+	stsC.WithLogger(sdkLog)
 	if t := c.opts.Transport; t != nil || c.opts.OnRetry != nil {
 		if c.opts.OnRetry != nil {
 			t = countSends(t)
@@ -212,6 +219,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		vpcC.WithHttpTransport(t)
 		asC.WithHttpTransport(t)
 		tagC.WithHttpTransport(t)
+		stsC.WithHttpTransport(t)
 	}
 	return &Client{
 		conn:   c,
@@ -223,6 +231,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		vpc:    vpcC,
 		as:     asC,
 		tag:    tagC,
+		sts:    stsC,
 	}, nil
 }
 
@@ -270,6 +279,7 @@ type Client struct {
 	vpc    *vpc.Client
 	as     *as.Client
 	tag    *tag.Client
+	sts    *sts.Client
 }
 
 var _ providers.Client = (*Client)(nil)

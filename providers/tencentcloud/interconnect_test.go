@@ -3,12 +3,18 @@ package tencentcloud_test
 import (
 	"testing"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/diff"
+	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/providers"
+	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
+
+func i64p(v int64) *int64 { return &v }
 
 // TestSecondaryCIDRBlocks grows a VPC in place through the real SDK against the
 // emulator: created with a secondary block, a subnet in it, blocks added, swapped and
@@ -76,4 +82,149 @@ func TestSecondaryCIDRBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("emptied", nil, "vpc:DeleteAssistantCidr")
+}
+
+// newPeering creates a VPC with cidr and a peering connection from vpcID to it.
+func (e *env) newPeering(t *testing.T, prefix, vpcID, cidr string) *spec.PeeringConnection {
+	t.Helper()
+	peer := &spec.VPC{Object: obj(spec.KindVPC, prefix+"-shared"), Spec: spec.VPCSpec{Region: testRegion, CIDRBlock: cidr}}
+	spec.Default(peer)
+	po, err := e.c.Create(e.ctx, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := &spec.PeeringConnection{Object: obj(spec.KindPeeringConnection, prefix+"-to-shared"), Spec: spec.PeeringConnectionSpec{
+		VPCRef: spec.Ref{ID: vpcID}, PeerVPCRef: spec.Ref{ID: po.ID}, PeerRegion: testRegion, Tags: map[string]string{"team": "net"}}}
+	spec.Default(pc)
+	if _, err := e.c.Create(e.ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	return pc
+}
+
+// TestPeeringLifecycle, through the real SDK against the emulator: a connection within
+// the account is usable at once; bandwidth and charge type change in place with the
+// call the plan names; a change made in the console is drift; the service class
+// replaces; the other end's region does not take the connection for its own; a
+// connection to another account is settling until that account accepts it; delete.
+func TestPeeringLifecycle(t *testing.T) {
+	const uinA, uinB, keyB = "100000000001", "200000000002", "AKIDpeeraccount00001"
+	e := newEnv(t, func(eo *emulator.Options, _ *tencentcloud.Options) {
+		eo.UIN = uinA
+		eo.Accounts = []emulator.Account{{UIN: uinB, Credentials: map[string]string{keyB: "peer-key"}}}
+	})
+	local := &spec.VPC{Object: obj(spec.KindVPC, "pl-local"), Spec: spec.VPCSpec{Region: testRegion, CIDRBlock: "10.0.0.0/16"}}
+	spec.Default(local)
+	lo, err := e.c.Create(e.ctx, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := e.newPeering(t, "pl", lo.ID, "10.8.0.0/16")
+	o := e.observeOne(t, pc)
+	if !o.Exists || o.Settling || o.Status != "ACTIVE" {
+		t.Fatalf("same-account connection: %+v", o)
+	}
+	assertDeclaredEqual(t, pc, o.Live)
+
+	for _, c := range []struct {
+		path string
+		mut  func()
+	}{
+		{"spec.bandwidthMbps", func() { pc.Spec.BandwidthMbps = 200 }},
+		{"spec.chargeType", func() { pc.Spec.ChargeType = "POSTPAID_BY_MONTH_95" }},
+	} {
+		before := e.observeOne(t, pc)
+		c.mut()
+		ch := decided(spec.KindPeeringConnection, c.path, pc, before.Live)
+		if ch.Action != "vpc:ModifyVpcPeeringConnection" || ch.Class != spec.ClassInPlace {
+			t.Fatalf("%s: %s %s", c.path, ch.Class, ch.Action)
+		}
+		e.srv.ResetCalls()
+		if _, err := e.c.Update(e.ctx, pc, before, []diff.Change{ch}); err != nil {
+			t.Fatal(err)
+		}
+		assertWrites(t, e, "vpc.ModifyVpcPeeringConnection")
+		if got := diffPaths(pc, e.observeOne(t, pc).Live); len(got) != 0 {
+			t.Fatalf("%s: diff after the update %v", c.path, got)
+		}
+	}
+	oob := e.outOfBand(t)
+	mod := vpc.NewModifyVpcPeeringConnectionRequest()
+	mod.PeeringConnectionId, mod.Bandwidth = &o.ID, i64p(10)
+	if _, err := oob.vpc.ModifyVpcPeeringConnection(mod); err != nil {
+		t.Fatal(err)
+	}
+	if got := diffPaths(pc, e.observeOne(t, pc).Live); len(got) != 1 || got[0] != "spec.bandwidthMbps" {
+		t.Fatalf("bandwidth changed in the console: diff %v", got)
+	}
+	pc.Spec.QosLevel = "PT"
+	if ch := decided(spec.KindPeeringConnection, "spec.qosLevel", pc, e.observeOne(t, pc).Live); ch.Class != spec.ClassReplace {
+		t.Fatalf("service class: %s", ch.Class)
+	}
+	pc.Spec.QosLevel = "AU"
+
+	// Across regions: the connection is the requester region's; the other region's
+	// client sees it but never as an owned resource nobody wants.
+	sh, err := e.conn.ConnectRegion("ap-shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := &spec.VPC{Object: obj(spec.KindVPC, "pl-far"), Spec: spec.VPCSpec{Region: "ap-shanghai", CIDRBlock: "10.9.0.0/16"}}
+	spec.Default(far)
+	fo, err := sh.Create(e.ctx, far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cross := &spec.PeeringConnection{Object: obj(spec.KindPeeringConnection, "pl-cross"), Spec: spec.PeeringConnectionSpec{
+		VPCRef: spec.Ref{ID: lo.ID}, PeerVPCRef: spec.Ref{ID: fo.ID}, PeerRegion: "ap-shanghai", BandwidthMbps: 50}}
+	spec.Default(cross)
+	if _, err := e.c.Create(e.ctx, cross); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.observeOne(t, cross); !o.Exists || o.Live.(*spec.PeeringConnection).Spec.PeerRegion != "ap-shanghai" {
+		t.Fatalf("cross-region: %+v", o)
+	}
+	if obs, err := sh.Observe(e.ctx, spec.KindPeeringConnection, nil); err != nil || len(obs) != 0 {
+		t.Fatalf("the other region observes %d connections as its own (%v)", len(obs), err)
+	}
+
+	// Another account: PENDING (settling) until it accepts.
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = e.srv.Endpoint, "HTTP"
+	theirs, err := vpc.NewClient(common.NewCredential(keyB, "peer-key"), testRegion, cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := vpc.NewCreateVpcRequest()
+	cv.VpcName, cv.CidrBlock = sp("theirs"), sp("10.20.0.0/16")
+	cvr, err := theirs.CreateVpc(cv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &spec.PeeringConnection{Object: obj(spec.KindPeeringConnection, "pl-partner"), Spec: spec.PeeringConnectionSpec{
+		VPCRef: spec.Ref{ID: lo.ID}, PeerVPCRef: spec.Ref{ID: *cvr.Response.Vpc.VpcId}, PeerRegion: testRegion, PeerAccountUIN: uinB}}
+	spec.Default(other)
+	co, err := e.c.Create(e.ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := e.observeOne(t, other); !o.Settling || o.Status != "PENDING" {
+		t.Fatalf("before the other account accepts: %+v", o)
+	}
+	acc := vpc.NewAcceptVpcPeeringConnectionRequest()
+	acc.PeeringConnectionId = &co.ID
+	if _, err := theirs.AcceptVpcPeeringConnection(acc); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.observeOne(t, other); o.Settling || o.Status != "ACTIVE" {
+		t.Fatalf("after the other account accepted: %+v", o)
+	}
+	assertDeclaredEqual(t, other, e.observeOne(t, other).Live)
+
+	for _, r := range []spec.Resource{other, cross, pc} {
+		if err := e.c.Delete(e.ctx, e.observeOne(t, r), providers.DeleteOptions{}); err != nil {
+			t.Fatalf("delete %s: %v", r.GetAddr(), err)
+		}
+		waitGone(t, e, r)
+	}
 }

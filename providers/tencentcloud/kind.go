@@ -25,6 +25,7 @@ func kinds() []kindClient {
 		typed[*spec.SecurityGroup](securityGroupKind{}),
 		typed[*spec.EIP](eipKind{}),
 		typed[*spec.NatGateway](natGatewayKind{}),
+		typed[*spec.PeeringConnection](peeringKind{}),
 		typed[*spec.RouteTable](routeTableKind{}),
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),

@@ -108,6 +108,8 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 	}
 	spareID := e.observeOne(t, spare).ID
 	natID := e.observeOne(t, g.nat).ID
+	pc := e.newPeering(t, "rt", vpcID, "172.30.0.0/16")
+	pcxID := e.observeOne(t, pc).ID
 	mutators := map[spec.Kind]map[string]func(r spec.Resource){
 		spec.KindEIP: {
 			"spec.internetChargeType": func(r spec.Resource) { r.(*spec.EIP).Spec.InternetChargeType = "BANDWIDTH_POSTPAID_BY_HOUR" },
@@ -135,7 +137,7 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 			"spec.routes": func(r spec.Resource) {
 				tb := r.(*spec.RouteTable)
 				tb.Spec.Routes = append(tb.Spec.Routes,
-					spec.Route{Destination: "172.30.0.0/16", NextHop: spec.NextHop{PeeringConnectionID: "pcx-1a2b3c4d"}},
+					spec.Route{Destination: "172.30.0.0/16", NextHop: spec.NextHop{PeeringConnectionRef: &spec.Ref{ID: pcxID}}},
 					spec.Route{Destination: "192.168.10.0/24", NextHop: spec.NextHop{NatGatewayRef: &spec.Ref{ID: natID}}})
 			},
 			"spec.subnetRefs":         func(r spec.Resource) { r.(*spec.RouteTable).Spec.SubnetRefs = []spec.Ref{sub(1), sub(2)} },
@@ -144,7 +146,15 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 			"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.RouteTable).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
 	}
-	return mutators, map[spec.Kind]spec.Resource{spec.KindEIP: g.eip, spec.KindNatGateway: g.nat, spec.KindRouteTable: g.table}
+	mutators[spec.KindPeeringConnection] = map[string]func(r spec.Resource){
+		"spec.bandwidthMbps":      func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.BandwidthMbps = 100 },
+		"spec.chargeType":         func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.ChargeType = "POSTPAID_BY_MONTH_95" },
+		"spec.deletionProtection": func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.DeletionProtection = boolp(true) },
+		"spec.tags":               func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.Tags = map[string]string{"a": "b"} },
+		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+	}
+	return mutators, map[spec.Kind]spec.Resource{spec.KindEIP: g.eip, spec.KindNatGateway: g.nat, spec.KindRouteTable: g.table,
+		spec.KindPeeringConnection: pc}
 }
 
 // TestEgressLifecycle creates an EIP, a NAT gateway on it (waiting out PENDING) and a

@@ -47,7 +47,7 @@ func userRoutes(t *vpc.RouteTable) (routes []spec.Route, ids map[string]uint64) 
 		case "NAT":
 			hop.NatGatewayRef = &spec.Ref{ID: id}
 		case "PEERCONNECTION":
-			hop.PeeringConnectionID = id
+			hop.PeeringConnectionRef = &spec.Ref{ID: id}
 		case "USER_CCN":
 			hop.CCNID = id
 		case "HAVIP":
@@ -82,6 +82,9 @@ func (c *Client) routeTableCandidate(t *vpc.RouteTable) candidate {
 				Tags:               user,
 				DeletionPolicy:     own.policy,
 			},
+		}
+		if w, ok := want.(*spec.RouteTable); ok {
+			live.Spec.PeerRoutes = w.Spec.PeerRoutes // tkeops' own: it became routes
 		}
 		if !bv(t.Main) { // the default table holds every subnet no other table lists
 			for _, a := range t.AssociationSet {
@@ -150,6 +153,8 @@ func (routeTableKind) rules() []rule {
 		rule{path: "spec.default", class: spec.ClassReplace, note: "Whether the document is the VPC's default table or a table of its own is fixed."},
 		rule{path: "spec.routes", class: spec.ClassInPlace, action: actionCreateRoutes, via: callRoutes, decide: decideRoutes,
 			note: "Routes added: vpc:CreateRoutes; taken away: vpc:DeleteRoutes; a destination sent elsewhere: vpc:ReplaceRoutes; several kinds at once: vpc:ResetRoutes, which rewrites every route of the table in one call (traffic through it may drop for a moment)."},
+		rule{path: "spec.peerRoutes", class: spec.ClassInPlace,
+			note: "tkeops' own setting: the routes it asks for are planned into spec.routes (and made by the calls of spec.routes)."},
 		rule{path: "spec.subnetRefs", class: spec.ClassInPlace, action: "vpc:ReplaceRouteTableAssociation",
 			note: "One call per subnet that moves: subnets added are associated with this table, subnets taken away go back to the VPC's default table."},
 		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection},
