@@ -252,6 +252,24 @@ func listers() map[spec.Kind]lister {
 				return mapNames(resp.Response.NatGatewaySet, func(n *vpc.NatGateway) string { return vpcName(n.TagSet) }), nil
 			})
 		},
+		// A connection shows in the regions of both ends: it counts in its requester's.
+		spec.KindPeeringConnection: func(ctx context.Context, c regionClients) ([]string, error) {
+			names, err := pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeVpcPeeringConnectionsRequest()
+				req.Offset, req.Limit = common.Int64Ptr(int64(off)), common.Int64Ptr(censusPage)
+				resp, err := c.vpc.DescribeVpcPeeringConnectionsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeVpcPeeringConnections: %w", err)
+				}
+				return mapNames(resp.Response.PeerConnectionSet, func(p *vpc.PeerConnection) string {
+					if deref(p.SourceRegion) != c.vpc.GetRegion() {
+						return elsewhere
+					}
+					return vpcName(p.TagSet)
+				}), nil
+			})
+			return slices.DeleteFunc(names, func(n string) bool { return n == elsewhere }), err
+		},
 		// A VPC's default table comes with the VPC: it counts once tkeops adopts it.
 		spec.KindRouteTable: func(ctx context.Context, c regionClients) ([]string, error) {
 			names, err := pages(func(off int) ([]string, error) {
@@ -273,8 +291,12 @@ func listers() map[spec.Kind]lister {
 	}
 }
 
-// mainTable marks an unadopted default route table while a page is counted.
-const mainTable = "\x00main"
+// mainTable and elsewhere mark, while a page is counted, an unadopted default route
+// table and an object another region counts.
+const (
+	mainTable = "\x00main"
+	elsewhere = "\x00elsewhere"
+)
 
 // pools2 names the pools of one type (Native, Super) of every cluster, read through
 // TKE's 2022-05-01 API, whose pools carry their tags in TagSpecifications.

@@ -135,6 +135,13 @@ func (peeringKind) actions() Actions {
 	}
 }
 
+func (peeringKind) createCalls(*spec.PeeringConnection) []string {
+	return []string{"vpc:CreateVpcPeeringConnection"}
+}
+func (peeringKind) deleteCalls(*spec.PeeringConnection) []string {
+	return []string{"vpc:DeleteVpcPeeringConnection"}
+}
+
 func (peeringKind) rules() []rule {
 	return append(commonRules(actionModifyPeering),
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},

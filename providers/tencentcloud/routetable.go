@@ -72,8 +72,12 @@ func (c *Client) routeTableCandidate(t *vpc.RouteTable) candidate {
 		o.DeletionProtection = own.protected
 		o.ParentID = sv(t.VpcId)
 		routes, _ := userRoutes(t)
+		name := sv(t.RouteTableName)
+		if bv(t.Main) {
+			name = "" // the default table keeps the cloud's name: it is adopted, not named by tkeops
+		}
 		live := &spec.RouteTable{
-			Object: meta(spec.KindRouteTable, want, own, sv(t.RouteTableName)),
+			Object: meta(spec.KindRouteTable, want, own, name),
 			Spec: spec.RouteTableSpec{
 				VPCRef:             spec.Ref{ID: sv(t.VpcId)},
 				Default:            bv(t.Main),
@@ -145,6 +149,40 @@ func (routeTableKind) actions() Actions {
 		Write: []string{"vpc:CreateRouteTable", "vpc:ModifyRouteTableAttribute", "vpc:DeleteRouteTable", "vpc:CreateRoutes",
 			"vpc:DeleteRoutes", "vpc:ReplaceRoutes", "vpc:ResetRoutes", "vpc:ReplaceRouteTableAssociation", actionModifyResourceTags},
 	}
+}
+
+// createCalls: a table of its own is created, its routes added and each subnet
+// associated, one call each; the default table is adopted by tagging it.
+func (routeTableKind) createCalls(r *spec.RouteTable) []string {
+	out := []string{"vpc:CreateRouteTable"}
+	if r.Spec.Default {
+		out = []string{actionModifyResourceTags}
+	}
+	if len(r.Spec.Routes) > 0 {
+		out = append(out, actionCreateRoutes)
+	}
+	if !r.Spec.Default {
+		for range r.Spec.SubnetRefs {
+			out = append(out, "vpc:ReplaceRouteTableAssociation")
+		}
+	}
+	return out
+}
+
+// deleteCalls: each subnet goes back to the VPC's default table, then the table
+// goes; the default table loses tkeops' routes and its ownership tags instead.
+func (routeTableKind) deleteCalls(live *spec.RouteTable) []string {
+	var out []string
+	if live.Spec.Default {
+		if len(live.Spec.Routes) > 0 {
+			out = append(out, actionDeleteRoutes)
+		}
+		return append(out, actionModifyResourceTags)
+	}
+	for range live.Spec.SubnetRefs {
+		out = append(out, "vpc:ReplaceRouteTableAssociation")
+	}
+	return append(out, "vpc:DeleteRouteTable")
 }
 
 func (routeTableKind) rules() []rule {
