@@ -386,6 +386,9 @@ func (pl *planner) planUpdates(r, rr spec.Resource, o providers.Observation, bas
 func (pl *planner) updateStep(u *changeGroups, suffix, action string, chs []diff.Change) *plan.Step {
 	st := u.base
 	st.ID, st.Action, st.Reason, st.APIAction, st.Changes = u.base.Addr.String()+"#"+suffix, plan.ActionUpdate, plan.ReasonDrifted, action, chs
+	if calls := spec.SplitCalls(action); len(calls) > 1 {
+		st.APIAction, st.APIActions = calls[0], calls // one change that takes several calls, in order
+	}
 	for _, ch := range chs {
 		if ch.Class == spec.ClassNewNodesOnly {
 			st.Notes = appendOnce(st.Notes, "new nodes only: existing nodes keep the old value until they are replaced ("+ch.Path+")")

@@ -1,5 +1,7 @@
 package spec
 
+import "strings"
+
 // Class says how a change to a field can be carried out on a live resource.
 type Class uint8
 
@@ -82,3 +84,16 @@ func (c *Class) UnmarshalText(b []byte) error {
 type UnknownClassError struct{ Name string }
 
 func (e *UnknownClassError) Error() string { return "unknown change class " + `"` + e.Name + `"` }
+
+// CallSeparator joins the API actions of one change that takes several calls, in
+// order ("vpc:AssociateNatGatewayAddress + vpc:DisassociateNatGatewayAddress"): a
+// FieldRule's Action may name them so, and the step then names every call it makes.
+const CallSeparator = " + "
+
+// SplitCalls returns the calls an Action names, in order.
+func SplitCalls(action string) []string {
+	if action == "" {
+		return nil
+	}
+	return strings.Split(action, CallSeparator)
+}

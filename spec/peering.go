@@ -188,6 +188,8 @@ type network struct {
 	p netip.Prefix
 	// what names it in messages, short in route descriptions.
 	what, short string
+	// from is the document it belongs to.
+	from Addr
 }
 
 // networksOf lists what lives at a VPC of the set: its blocks and the container CIDRs
@@ -199,7 +201,7 @@ func networksOf(s *Set, ref Ref) []network {
 	}
 	var out []network
 	for _, p := range vpc.Prefixes() {
-		out = append(out, network{p, "VPC " + quote(vpc.Metadata.Name), "VPC " + vpc.Metadata.Name})
+		out = append(out, network{p, "VPC " + quote(vpc.Metadata.Name), "VPC " + vpc.Metadata.Name, vpc.GetAddr()})
 	}
 	for _, r := range s.ByKind(KindCluster) {
 		c := r.(*Cluster)
@@ -207,7 +209,7 @@ func networksOf(s *Set, ref Ref) []network {
 			continue
 		}
 		if p, problem := parseCIDR(c.Spec.Network.ClusterCIDR); c.Spec.Network.ClusterCIDR != "" && problem == "" {
-			out = append(out, network{p, "the container CIDR of cluster " + quote(c.Metadata.Name), "pods of cluster " + c.Metadata.Name})
+			out = append(out, network{p, "the container CIDR of cluster " + quote(c.Metadata.Name), "pods of cluster " + c.Metadata.Name, c.GetAddr()})
 		}
 	}
 	return out

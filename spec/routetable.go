@@ -16,6 +16,17 @@ const KindRouteTable Kind = "RouteTable"
 type RouteTable struct {
 	Object `json:",inline"`
 	Spec   RouteTableSpec `json:"spec"`
+	// farSide are the documents the routes planned from peerRoutes lead to (the other
+	// VPC, its clusters): the cloud routes to a network only once it exists, so the
+	// table comes after them.
+	farSide []farRef
+}
+
+// farRef is a document on the far side of an interconnect.
+type farRef struct {
+	path string
+	kind Kind
+	ref  Ref
 }
 
 // RouteTableSpec is the desired state of a RouteTable.
@@ -106,6 +117,9 @@ func (t *RouteTable) Refs() []RefField {
 	}
 	for i := range t.Spec.SubnetRefs {
 		out = append(out, RefField{Path: fmtIndex("spec.subnetRefs", i), Kind: KindSubnet, Ref: &t.Spec.SubnetRefs[i]})
+	}
+	for i := range t.farSide {
+		out = append(out, RefField{Path: t.farSide[i].path, Kind: t.farSide[i].kind, Ref: &t.farSide[i].ref})
 	}
 	return out
 }
@@ -348,6 +362,7 @@ func deriveRoutes(t *RouteTable, s *Set) {
 			continue
 		}
 		for _, n := range networksOf(s, other) {
+			t.farSide = append(t.farSide, farRef{fmtIndex("spec.peerRoutes", j), n.from.Kind, Ref{Name: n.from.Name}})
 			ref := *pr.PeeringConnectionRef
 			t.Spec.Routes = append(t.Spec.Routes, Route{
 				Destination: n.p.String(), NextHop: NextHop{PeeringConnectionRef: &ref},

@@ -1,6 +1,7 @@
 package consistency
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -37,7 +38,7 @@ func edits(es ...func(*testing.T, files)) func(*testing.T, files) {
 func addr(k spec.Kind, name string) spec.Addr { return spec.Addr{Kind: k, Name: name} }
 
 func scenarios() []scenario {
-	return append(editScenarios(), driftScenarios()...)
+	return slices.Concat(editScenarios(), driftScenarios(), networkScenarios())
 }
 
 func editScenarios() []scenario {

@@ -183,16 +183,16 @@ func listDiff(before, after any) (added, removed []string) {
 	return added, removed
 }
 
-// decideNatEIPs names the call a change of the gateway's addresses makes. Adding and
-// taking away in one change binds the new ones first; the old ones are unbound by the
-// next apply, so the gateway never has no address.
+// decideNatEIPs names the calls a change of the gateway's addresses makes. Adding and
+// taking away in one change binds the new ones first and then unbinds the old ones
+// (two calls, one step), so the gateway never has no address.
 func decideNatEIPs(before, after any) (spec.Class, string, string) {
 	added, removed := listDiff(before, after)
 	switch {
 	case len(added) == 0:
 		return spec.ClassInPlace, actionDisassociateNa, "The addresses taken away are unbound from the gateway."
 	case len(removed) > 0:
-		return spec.ClassInPlace, actionAssociateNat, "The new addresses are bound first; the ones taken away are unbound (vpc:DisassociateNatGatewayAddress) by the next apply, so the gateway keeps an address throughout. Apply again afterwards."
+		return spec.ClassInPlace, actionAssociateNat + spec.CallSeparator + actionDisassociateNa, "The new addresses are bound first, then the ones taken away are unbound, so the gateway keeps an address throughout."
 	}
 	return spec.ClassInPlace, actionAssociateNat, "The addresses added are bound to the gateway."
 }
@@ -383,7 +383,9 @@ func (c *Client) syncNatAddresses(ctx context.Context, r *spec.NatGateway, id st
 		}
 		req := vpc.NewAssociateNatGatewayAddressRequest()
 		req.PublicIpAddresses = common.StringPtrs(ips)
-		return associate(req)
+		if err := associate(req); err != nil {
+			return err
+		}
 	}
 	var extra []string
 	for aid, ip := range bound {
