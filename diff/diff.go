@@ -57,22 +57,38 @@ type Skipped struct {
 	After  any    `json:"after"`
 }
 
-// notCompared are paths the diff never compares, with the reason. They are identity,
-// bookkeeping read elsewhere, or state that lives inside the cluster.
+// notCompared are the paths of every document the diff never compares, with the
+// reason: identity and bookkeeping read elsewhere. A kind's own fields say so in
+// their tags (spec.Field.NotCompared).
 func notCompared() map[string]string {
 	return map[string]string{
 		"apiVersion":          "document header",
 		"kind":                "document header",
 		"metadata.labels":     "labels for people; not sent to the cloud",
 		"spec.deletionPolicy": "kept in the tkeops.io/deletion-policy tag and read by the planner",
-		"spec.baseline":       "in-cluster manifests, reconciled by providers/kubernetes",
-		"spec.drain":          "how tkeops drains nodes; not a cloud setting",
 	}
 }
 
-// NotCompared returns the paths the diff never compares and why, for docs and plans.
-func NotCompared() map[string]string {
-	return notCompared()
+// NotCompared returns the paths of kind's documents the diff never compares and why,
+// for docs and plans.
+func NotCompared(kind spec.Kind) map[string]string {
+	out := notCompared()
+	var walk func(prefix string, f *spec.Field)
+	walk = func(prefix string, f *spec.Field) {
+		if f == nil {
+			return
+		}
+		for name, c := range f.Fields {
+			p := join(prefix, name)
+			if c.NotCompared != "" {
+				out[p] = c.NotCompared
+				continue
+			}
+			walk(p, c)
+		}
+	}
+	walk("", spec.Fields(kind))
+	return out
 }
 
 // Compare compares the fields desired declares with live and classifies every
@@ -101,7 +117,7 @@ func Compare(desired, live spec.Resource, rules spec.Mutability, opts ...Option)
 			return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
 		}
 	}
-	c := comparer{kind: kind, rules: rules, desired: desired, skip: notCompared(), exists: exists}
+	c := comparer{kind: kind, rules: rules, desired: desired, skip: NotCompared(kind), exists: exists}
 	if !exists {
 		c.skip["metadata.name"] = "the address of a resource being created"
 	}

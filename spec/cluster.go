@@ -49,7 +49,7 @@ type ClusterSpec struct {
 	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
 	// Baseline points at a directory of plain Kubernetes manifests applied to the
 	// cluster with server-side apply (relative to the spec file's directory).
-	Baseline *ClusterBaseline `json:"baseline,omitempty" tkeops:"absent=keep"`
+	Baseline *ClusterBaseline `json:"baseline,omitempty" tkeops:"incluster,absent=keep"`
 	// DeletionPolicy when the document leaves git: Delete (default) or Orphan.
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }

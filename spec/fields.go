@@ -19,6 +19,9 @@ import (
 //	set         a list whose order carries no meaning: compared as a set
 //	cloudtags   cloud tags: the tkeops.io/ ownership tags are not the user's
 //	sensitive   may hold secrets: plans show that it changed, never its value
+//	local       tkeops' own setting (how it drains nodes): never compared with the cloud
+//	incluster   state inside the cluster, planned through its API server: never
+//	            compared with the cloud
 //	absent=clear  removing the field from the spec clears the live value
 //	            (the endpoint closes, the taints go)
 //	absent=keep   removing the field stops managing it: the live value stays, and
@@ -67,6 +70,9 @@ type Field struct {
 	// Upper, Lower, CIDR, Port, Version, Set, CloudTags, Sensitive: see the options
 	// above.
 	Upper, Lower, CIDR, Port, Version, Set, CloudTags, Sensitive bool
+	// NotCompared, when set, says why the diff never compares the field with the cloud
+	// (the local and incluster options).
+	NotCompared string
 	// Absent is what leaving the field out means.
 	Absent Absent
 	// Ref is set for a Ref (or a list of them): compared by the cloud ID it resolves to.
@@ -178,6 +184,10 @@ func (f *Field) parseTag(tag string) error {
 			f.CloudTags = true
 		case "sensitive":
 			f.Sensitive = true
+		case "local":
+			f.NotCompared = "tkeops' own setting, not a cloud setting"
+		case "incluster":
+			f.NotCompared = "state inside the cluster, planned through its API server (providers/kubernetes)"
 		case "absent=clear":
 			f.Absent = AbsentClears
 		case "absent=keep":

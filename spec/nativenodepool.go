@@ -73,7 +73,7 @@ type NativeNodePoolSpec struct {
 	// CordonOnJoin makes new nodes join unschedulable.
 	CordonOnJoin *bool `json:"cordonOnJoin,omitempty"`
 	// Drain settings used before machines are removed or upgraded.
-	Drain DrainSettings `json:"drain,omitempty"`
+	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
 	// DeletionProtection makes the cloud refuse to delete the pool (default off).
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 	// Tags put on the pool in addition to tkeops' ownership tags.

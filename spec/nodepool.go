@@ -57,7 +57,7 @@ type NodePoolSpec struct {
 	// InstanceDeletionPolicy for the pool's CVMs when the pool is deleted: Delete or Retain.
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
 	// Drain settings used before instances are removed.
-	Drain DrainSettings `json:"drain,omitempty"`
+	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
 	// Internet access of new nodes: public IP and bandwidth. Unset means no public IP
 	// (egress through a NAT gateway).
 	Internet *InternetAccess `json:"internet,omitempty" tkeops:"absent=keep"`

@@ -19,9 +19,10 @@ func NewSpecInput(specSrc fs.FS, rules spec.Mutability) (SpecInput, error) {
 	if err != nil {
 		return SpecInput{}, fmt.Errorf("read spec comments: %w", err)
 	}
-	in := SpecInput{Comments: comments, RuleFor: rules.RuleFor, NotCompared: diff.NotCompared()}
+	in := SpecInput{Comments: comments, RuleFor: rules.RuleFor, NotCompared: map[spec.Kind]map[string]string{}}
 	for _, info := range spec.Registry() {
 		in.Kinds = append(in.Kinds, KindType{Kind: info.Kind, Type: info.Type()})
+		in.NotCompared[info.Kind] = diff.NotCompared(info.Kind)
 	}
 	for _, info := range spec.Registry() {
 		for _, o := range info.Owners {

@@ -34,8 +34,9 @@ type SpecInput struct {
 	// RuleFor is the mutability table lookup (the provider's spec.Mutability). A rule
 	// on a path covers everything below it.
 	RuleFor func(kind spec.Kind, path string) (spec.FieldRule, bool)
-	// NotCompared are paths the diff never compares, with the reason (diff.NotCompared).
-	NotCompared map[string]string
+	// NotCompared are the paths of each kind the diff never compares, with the reason
+	// (diff.NotCompared).
+	NotCompared map[spec.Kind]map[string]string
 	// Owners are fields handed to another owner under a condition (spec.KindInfo.Owners).
 	Owners []Owner
 	// Default, when set, returns the value the loader fills in for an omitted field.
@@ -124,7 +125,7 @@ func (w *walker) walk(t reflect.Type, prefix string, inh inherited) {
 			fld.Change, fld.Action = inh.change, inh.action
 			fld.Note = "as " + inh.from
 		default:
-			reason, skipped := w.in.NotCompared[path]
+			reason, skipped := w.in.NotCompared[w.kind][path]
 			if !skipped && inh.skip != "" {
 				reason, skipped = inh.skip, true
 			}
