@@ -37,7 +37,12 @@ const applyLong = `Apply makes the cloud match the specs.
 
 Without a terminal on stdin, apply refuses to run unless --auto-approve is given.
 Destructive steps need --allow-destroy when planning. Progress is printed per step; a
-run that is interrupted can simply be run again: it picks up where the cloud is.
+run that is interrupted (Ctrl-C stops it, saying which calls it abandoned; a second
+Ctrl-C ends it at once) can simply be run again: it picks up where the cloud is.
+
+Two applies of one owner never interleave: apply takes the owner's lock in the cloud
+account (a tkeops.io/lock/<owner> tag) and, when another run holds it, waits up to
+--lock-wait, then refuses naming the holder and since when.
 
 Exit status: 0 applied (or nothing to do), 1 error.`
 
