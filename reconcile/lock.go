@@ -14,7 +14,7 @@ import (
 
 // Defaults of the apply lock (see Options.LockTTL and LockWait).
 const (
-	DefaultLockTTL = 2 * time.Minute
+	DefaultLockTTL = 30 * time.Second
 	lockPoll       = time.Second
 )
 
