@@ -41,6 +41,8 @@ type engineOptions struct {
 	extranet      bool
 	kubeconfigDir string
 	lockWait      time.Duration
+	// rateMargin is the share of each API rate limit left to other clients.
+	rateMargin float64
 	// cloud says how requests are signed and in which account (account.go).
 	cloud cloudOptions
 	// specDir is the spec directory of the run, which decides its account.
@@ -61,6 +63,7 @@ func (o *engineOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.extranet, "extranet", false, "reach API servers through their public endpoint when both are open")
 	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "how long apply waits for the owner's apply lock when another run holds it (0: refuse at once, naming the holder)")
 	cmd.Flags().StringVar(&o.kubeconfigDir, "kubeconfig-dir", "", "directory of kubeconfigs named <cluster name>.yaml, used instead of fetching one from the cloud")
+	cmd.Flags().Float64Var(&o.rateMargin, "rate-margin", 0, "share (0 to 0.9) of each API's documented rate limit to leave to other clients of the account")
 	o.cloud.addFlags(cmd)
 }
 
@@ -96,7 +99,7 @@ func (o *engineOptions) connector(log *slog.Logger) (*tencentcloud.Connector, er
 	if err != nil {
 		return nil, err
 	}
-	opts := tencentcloud.Options{Credential: cred, Endpoint: o.endpoint, Owner: o.owner, Logger: log}
+	opts := tencentcloud.Options{Credential: cred, Endpoint: o.endpoint, Owner: o.owner, Logger: log, RateMargin: o.rateMargin}
 	if o.endpoint != "" {
 		opts.Scheme = "HTTP"
 	}

@@ -20,7 +20,6 @@ import (
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
-	"golang.org/x/time/rate"
 
 	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/providers"
@@ -46,14 +45,21 @@ type Options struct {
 	Owner string
 	// Logger receives Debug lines per call and Warn lines on retries; nil discards.
 	Logger *slog.Logger
-	// RateLimits overrides client-side limits in requests per second, keyed
-	// "service.Action" (e.g. "tke.DescribeClusters"), "service.*" or "*".
-	// Missing keys keep DefaultRateLimits.
+	// RateLimits overrides the documented server limits the rate budgets start from
+	// and never exceed, in requests per second, keyed "service.Action" (e.g.
+	// "tke.DescribeClusters"), "service.*" or "*". Missing keys keep
+	// DefaultRateLimits. The budgets adapt below them (budget.go).
 	RateLimits map[string]float64
+	// RateMargin is the share of every limit left to other clients of the account,
+	// from 0 (default: use the whole documented limit, backing off only when the
+	// server throttles) to 0.9. The limit is counted per action, region and
+	// sub-account, so tools sharing the credentials share it.
+	RateMargin float64
 	// CallTimeout bounds one attempt of one API call; 0 means 30s.
 	CallTimeout time.Duration
-	// MaxRetries bounds the retries of one call, both the SDK's own RequestLimitExceeded
-	// retry and ours; 0 means 4, a negative value disables retries.
+	// MaxRetries bounds the retries of one call; 0 means 4, a negative value disables
+	// retries. A call refused with RequestLimitExceeded (nothing happened) is retried
+	// up to MaxRetries×(MaxRetries+2) times, each time after the rate budget.
 	MaxRetries int
 	// RetryBackoff is the first retry delay (doubling, with jitter, capped at 32×);
 	// 0 means 250ms.
@@ -63,27 +69,32 @@ type Options struct {
 	// default transport.
 	Transport http.RoundTripper
 	// OnRetry, when set, is called once per retry of an API call with the action
-	// ("service:Action") and the error code that caused it, including the SDK's own
-	// retries of RequestLimitExceeded (counted from the requests sent). It feeds
-	// metrics; it must not block.
+	// ("service:Action") and the error code that caused it. It feeds metrics; it
+	// must not block.
 	OnRetry func(action, code string) `json:"-"`
 }
 
 // secretIDRE matches a Tencent Cloud SecretId (long-term or temporary).
 var secretIDRE = regexp.MustCompile(`\bAKID[0-9A-Za-z]{8,}`)
 
-// DefaultRateLimits are the client-side limits per action, below the server limits
-// of API digest §5.1 (TKE about 20/s per action, VPC about 100/s), keyed as in
-// Options.RateLimits.
+// DefaultRateLimits are the server limits per action as Tencent Cloud documents them
+// (API digest §5.1: TKE 20/s per action and region, VPC 100/s, with the exceptions
+// listed), keyed as in Options.RateLimits. Rate budgets start there and adapt below.
 func DefaultRateLimits() map[string]float64 {
 	return map[string]float64{
-		"tke.*":             15,
-		"tke.DeleteCluster": 40,
-		"vpc.*":             50,
-		"as.*":              15,
-		"tag.*":             15,
+		"tke.*":                           20,
+		"tke.DeleteCluster":               50,
+		"tke.DescribeClusterSecurity":     100,
+		"vpc.*":                           100,
+		"vpc.DescribeVpcLimits":           20,
+		"vpc.DescribeSecurityGroupLimits": 20,
+		"as.*":                            20,
+		"tag.*":                           20,
 	}
 }
+
+// maxRateMargin bounds Options.RateMargin: a budget keeps at least a tenth of the limit.
+const maxRateMargin = 0.9
 
 // Connector connects to regions with one set of credentials. It implements
 // providers.Connector. Clients of the same region share rate-limit budgets.
@@ -92,7 +103,7 @@ type Connector struct {
 	log    *slog.Logger
 	scrub  func(string) string
 	mu     sync.Mutex
-	limits map[string]*rate.Limiter // "region/service.Action"
+	limits map[string]*budget // "region/service.Action"
 }
 
 var _ providers.Connector = (*Connector)(nil)
@@ -131,6 +142,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = 250 * time.Millisecond
 	}
+	if opts.RateMargin < 0 || opts.RateMargin > maxRateMargin {
+		return nil, fmt.Errorf("tencentcloud: rate margin %g: want 0 to %g (the share of each API limit left to other clients)", opts.RateMargin, maxRateMargin)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -146,7 +160,7 @@ func NewConnector(opts Options) (*Connector, error) {
 		// Temporary credentials change as they renew; their IDs have the AKID form.
 		return secretIDRE.ReplaceAllString(s, secret.Redacted)
 	}
-	return &Connector{opts: opts, log: log, scrub: scrub, limits: map[string]*rate.Limiter{}}, nil
+	return &Connector{opts: opts, log: log, scrub: scrub, limits: map[string]*budget{}}, nil
 }
 
 // Connect returns a client for one region. It makes no API call.
@@ -173,9 +187,9 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if c.opts.Scheme != "" {
 		cpf.HttpProfile.Scheme = strings.ToUpper(c.opts.Scheme)
 	}
-	backoff := c.opts.RetryBackoff
-	cpf.RateLimitExceededMaxRetries = c.opts.MaxRetries
-	cpf.RateLimitExceededRetryDuration = func(i int) time.Duration { return jitter(backoff, i) }
+	// The SDK does not retry RequestLimitExceeded itself: invoke does, each retry
+	// waiting for the rate budget the refusal just lowered.
+	cpf.RateLimitExceededMaxRetries = 0
 
 	sdkLog := sdkLogger{log: c.log, scrub: c.scrub}
 	tkeC, err := tke.NewClient(cred, region, cpf)
@@ -210,10 +224,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
 	stsC.WithLogger(sdkLog)
-	if t := c.opts.Transport; t != nil || c.opts.OnRetry != nil {
-		if c.opts.OnRetry != nil {
-			t = countSends(t)
-		}
+	if t := c.opts.Transport; t != nil {
 		tkeC.WithHttpTransport(t)
 		tke2C.WithHttpTransport(t)
 		vpcC.WithHttpTransport(t)
@@ -235,28 +246,30 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	}, nil
 }
 
-// limiter returns the shared token bucket of one action in one region.
-func (c *Connector) limiter(region, service, action string) *rate.Limiter {
+// limiter returns the shared rate budget of one action in one region.
+func (c *Connector) limiter(region, service, action string) *budget {
 	key := region + "/" + service + "." + action
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if l, ok := c.limits[key]; ok {
-		return l
+	if b, ok := c.limits[key]; ok {
+		return b
 	}
+	b := newBudget(c.ceiling(service, action), time.Now)
+	c.limits[key] = b
+	return b
+}
+
+// ceiling is the most requests per second one action's budget allows: the
+// documented limit (or the RateLimits override) less the margin.
+func (c *Connector) ceiling(service, action string) float64 {
 	r := lookupRate(c.opts.RateLimits, service, action)
 	if r == 0 {
 		r = lookupRate(DefaultRateLimits(), service, action)
 	}
 	if r == 0 {
-		r = 10
+		r = 20
 	}
-	burst := int(r / 2)
-	if burst < 1 {
-		burst = 1
-	}
-	l := rate.NewLimiter(rate.Limit(r), burst)
-	c.limits[key] = l
-	return l
+	return r * (1 - c.opts.RateMargin)
 }
 
 func lookupRate(m map[string]float64, service, action string) float64 {
@@ -304,16 +317,15 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 	maxRetries := c.conn.opts.MaxRetries
 	var zero T
 	for attempt := 0; ; attempt++ {
-		if err := lim.Wait(ctx); err != nil {
+		if err := lim.wait(ctx); err != nil {
 			return zero, fmt.Errorf("%s: waiting for rate budget: %w", name, err)
 		}
 		actx, cancel := context.WithTimeout(ctx, c.conn.opts.CallTimeout)
-		actx, sends := withSendCount(actx, c.conn.opts.OnRetry != nil)
 		start := time.Now()
 		resp, err := fn(actx)
 		cancel()
-		c.conn.reportSDKRetries(name, sends)
 		if err == nil {
+			lim.succeeded()
 			c.log.Debug("api call", "action", name, "attempt", attempt+1, "took", time.Since(start))
 			return resp, nil
 		}
@@ -327,13 +339,20 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 			ae = &APIError{Action: name, Code: "ClientError.NetworkError", Message: "call timed out after " + c.conn.opts.CallTimeout.String(), cause: err}
 			aerr = ae
 		}
-		if attempt >= maxRetries || !retryable(classify(ae.Code), kind, attempt) {
+		limit, backoff := maxRetries, attempt
+		if ae.Throttled() {
+			// Refused before anything happened: retried as often as the SDK's own
+			// retries inside ours used to be, each retry waiting for the lowered budget.
+			lim.throttle(start)
+			limit, backoff = maxRetries*(maxRetries+2), min(attempt, 2)
+		}
+		if attempt >= limit || !retryable(classify(ae.Code), kind, attempt) {
 			return zero, aerr
 		}
 		if c.conn.opts.OnRetry != nil {
 			c.conn.opts.OnRetry(name, ae.Code)
 		}
-		d := jitter(c.conn.opts.RetryBackoff, attempt)
+		d := jitter(c.conn.opts.RetryBackoff, backoff)
 		c.log.Warn("api call failed, retrying", "action", name, "code", ae.Code, "attempt", attempt+1, "in", d)
 		t := time.NewTimer(d)
 		select {

@@ -10,8 +10,8 @@ import (
 )
 
 // TestOnRetryCountsEveryRetry injects a known number of faults and checks OnRetry
-// hears of each retry exactly once: the SDK's own retries of RequestLimitExceeded
-// (inside one attempt) as well as the provider's (InternalError on a read).
+// hears of each retry exactly once: of RequestLimitExceeded as well as of
+// InternalError on a read.
 func TestOnRetryCountsEveryRetry(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]int{}
@@ -22,8 +22,8 @@ func TestOnRetryCountsEveryRetry(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	// Five refusals: the SDK retries four times within the first attempt (MaxRetries
-	// 4), the provider retries once more, and the sixth request succeeds.
+	// Five refusals: the provider retries five times (throttled calls up to 4×6 with
+	// MaxRetries 4), and the sixth request succeeds.
 	e.srv.SetFault("vpc.DescribeVpcs", emulator.Fault{ErrorRate: 1, ErrorCode: "RequestLimitExceeded", Times: 5})
 	// Two internal errors on a read: the provider retries twice.
 	e.srv.SetFault("vpc.DescribeSecurityGroups", emulator.Fault{ErrorRate: 1, ErrorCode: "InternalError", Times: 2})

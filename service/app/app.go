@@ -219,7 +219,7 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps, hooks ...reconcile.Ho
 	conn := deps.Connector
 	if conn == nil {
 		opts := tencentcloud.Options{SecretID: string(secrets.CloudID), SecretKey: secrets.CloudKey,
-			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: a.log.With("component", "cloud"),
+			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: a.log.With("component", "cloud"), RateMargin: cfg.Cloud.RateMargin,
 			OnRetry: a.metrics.ObserveAPIRetry, Transport: a.metrics.Transport(http.DefaultTransport)}
 		if cfg.Cloud.Endpoint != "" {
 			opts.Scheme = "HTTP"

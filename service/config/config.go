@@ -98,6 +98,10 @@ type Cloud struct {
 	SecretKey SecretRef `json:"secretKey"`
 	// Endpoint overrides the API host ("127.0.0.1:9000" for the emulator, over HTTP).
 	Endpoint string `json:"endpoint"`
+	// RateMargin is the share of each API's documented rate limit left to other
+	// clients of the same account (0 to 0.9; default 0). The budgets back off by
+	// themselves when the cloud throttles; the margin keeps room before it does.
+	RateMargin float64 `json:"rateMargin"`
 }
 
 type Apply struct {
@@ -431,6 +435,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Apply.Parallelism < 1 {
 		errs = append(errs, fmt.Errorf("apply.parallelism must be at least 1, got %d", c.Apply.Parallelism))
+	}
+	if c.Cloud.RateMargin < 0 || c.Cloud.RateMargin > 0.9 {
+		errs = append(errs, fmt.Errorf("cloud.rateMargin %g: want 0 to 0.9 (the share of each API rate limit left to other clients)", c.Cloud.RateMargin))
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,123 @@
+package tencentcloud
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// The rate budget of one action in one region is adaptive (AIMD, as TCP's congestion
+// window): it starts at the limit Tencent Cloud documents for the action, halves when
+// the server answers RequestLimitExceeded (someone else spends the same limit: the
+// limit is counted per action, region and sub-account, so other tools using the
+// account share it), and grows back by a twentieth of the limit per second while calls
+// succeed. Every client of a Connector shares its budgets, so the plans, applies and
+// drift reports of one process draw on one budget per action and region.
+
+// Tuning of the budgets.
+const (
+	// budgetDecrease is the factor a throttled budget is multiplied by.
+	budgetDecrease = 0.5
+	// budgetRecovery is the share of the ceiling the budget grows by per second of
+	// calls without throttling.
+	budgetRecovery = 1.0 / 20
+	// budgetFloor is the lowest share of the ceiling a budget falls to: a tenth of the
+	// documented limit keeps tkeops moving however busy the account is.
+	budgetFloor = 1.0 / 10
+)
+
+// budget is the adaptive token bucket of one action in one region.
+type budget struct {
+	lim *rate.Limiter
+
+	mu       sync.Mutex
+	ceiling  float64 // requests per second: the documented limit, less the margin
+	rate     float64 // the current limit
+	lastCut  time.Time
+	lastRise time.Time
+	// throttled counts the RequestLimitExceeded answers seen; cuts the decreases.
+	throttled, cuts int
+	now             func() time.Time
+}
+
+func newBudget(ceiling float64, now func() time.Time) *budget {
+	t := now()
+	return &budget{lim: rate.NewLimiter(rate.Limit(ceiling), burstOf(ceiling)), ceiling: ceiling, rate: ceiling, lastRise: t, now: now}
+}
+
+// burstOf is the bucket size at a rate: a quarter second of calls, at least one. The
+// server's own bucket holds a whole second, so starting full never trips it.
+func burstOf(r float64) int { return max(1, int(r/4)) }
+
+// wait blocks until the budget allows one call.
+func (b *budget) wait(ctx context.Context) error { return b.lim.Wait(ctx) }
+
+// throttle records a RequestLimitExceeded answer to a call sent at sent: the
+// budget halves, down to its floor. Calls sent before the last decrease were sent
+// at the old rate; their refusals are counted but cut nothing more (calls in flight
+// when the server started refusing are refused together).
+func (b *budget) throttle(sent time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.throttled++
+	now := b.now()
+	if !b.lastCut.IsZero() && sent.Before(b.lastCut) {
+		return
+	}
+	b.cuts++
+	b.lastCut, b.lastRise = now, now
+	b.setLocked(now, max(b.ceiling*budgetFloor, b.rate*budgetDecrease))
+}
+
+// succeeded records a call the server accepted: the budget grows back towards its
+// ceiling, by budgetRecovery of it per second since it last grew or was cut.
+func (b *budget) succeeded() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.rate >= b.ceiling {
+		return
+	}
+	now := b.now()
+	elapsed := now.Sub(b.lastRise)
+	if elapsed < 100*time.Millisecond {
+		return
+	}
+	b.lastRise = now
+	b.setLocked(now, min(b.ceiling, b.rate+b.ceiling*budgetRecovery*elapsed.Seconds()))
+}
+
+func (b *budget) setLocked(now time.Time, r float64) {
+	b.rate = r
+	b.lim.SetLimitAt(now, rate.Limit(r))
+	b.lim.SetBurstAt(now, burstOf(r))
+}
+
+// BudgetState is the state of one action's rate budget in one region.
+type BudgetState struct {
+	// Key is "region/service.Action".
+	Key string
+	// Ceiling is the documented limit less the margin, in requests per second.
+	Ceiling float64
+	// Rate is the current limit.
+	Rate float64
+	// Throttled counts the RequestLimitExceeded answers seen; Cuts the decreases
+	// they caused.
+	Throttled, Cuts int
+}
+
+// Budgets returns the state of every rate budget the connector has used, by key.
+func (c *Connector) Budgets() []BudgetState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]BudgetState, 0, len(c.limits))
+	for k, b := range c.limits {
+		b.mu.Lock()
+		out = append(out, BudgetState{Key: k, Ceiling: b.ceiling, Rate: b.rate, Throttled: b.throttled, Cuts: b.cuts})
+		b.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
