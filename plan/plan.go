@@ -7,7 +7,7 @@ import (
 
 // FormatVersion is the version of the JSON form of a plan. Bump the minor version for
 // additions and the major version for anything a reader could misread.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // Action is what a step does to a resource.
 type Action string
@@ -106,6 +106,22 @@ type Plan struct {
 	SpecDigest string `json:"specDigest,omitempty"`
 	// SourceDir is the spec directory the plan was made from, when planned from disk.
 	SourceDir string `json:"sourceDir,omitempty"`
+	// Scope, when set, says the plan covers only what a change touched (a pull
+	// request): it observed nothing else, and it cannot be applied.
+	Scope *Scope `json:"scope,omitempty"`
+}
+
+// Scope is what a plan scoped to a change covered.
+type Scope struct {
+	// Since names what the change is measured from ("main@1a2b3c4d").
+	Since string `json:"since"`
+	// Changed are the resources whose documents were added, changed or removed.
+	Changed []spec.Addr `json:"changed"`
+	// Covered are the resources observed and compared: the changed ones, what depends
+	// on them and what they depend on.
+	Covered []spec.Addr `json:"covered"`
+	// Total is the number of resources in the spec set.
+	Total int `json:"total"`
 }
 
 // Summary counts steps by what they do to resources.

@@ -119,6 +119,9 @@ func checkApplicable(p *plan.Plan) error {
 	if p.FormatVersion != plan.FormatVersion {
 		return fmt.Errorf("apply: plan format %q is not %q: plan again with this version of tkeops", p.FormatVersion, plan.FormatVersion)
 	}
+	if err := checkScope(p); err != nil {
+		return err
+	}
 	if b := p.Blocked(); len(b) > 0 || p.HasErrors() {
 		return &BlockedError{Steps: b, Diagnostics: p.Diagnostics}
 	}

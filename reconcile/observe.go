@@ -44,6 +44,8 @@ type scope struct {
 	baselines map[spec.Addr]baselineDiff
 	// warnings found while observing (a cluster that could not be reached).
 	warnings spec.Diagnostics
+	// cover is what a plan scoped to a change observes (scope.go); nil observes all.
+	cover *cover
 }
 
 // IDObserver is implemented by clients that can observe resources by cloud ID. The
@@ -92,21 +94,28 @@ func newScope(set *spec.Set) *scope {
 	return s
 }
 
-// observe reads live state kind by kind in creation order, so each kind's wanted
-// resources go to the provider with their parents' IDs resolved. One Observe call per
-// kind and region, the regions of a kind at once: the provider batches its list calls
-// and rate budgets are per region.
-func (e *Engine) observe(ctx context.Context, set *spec.Set) (*scope, error) {
+// observeCovering reads live state kind by kind in creation order, so each kind's
+// wanted resources go to the provider with their parents' IDs resolved. One Observe
+// call per kind and region, the regions of a kind at once: the provider batches its
+// list calls and rate budgets are per region. With a cover, only what it covers is
+// observed (scope.go).
+func (e *Engine) observeCovering(ctx context.Context, set *spec.Set, cv *cover) (*scope, error) {
 	ctx = providers.WithRound(ctx) // reads several kinds need are made once in this pass
 	if e.rules == nil {
 		return nil, errNoRules
 	}
 	ctx = providers.WithRound(ctx) // reads several kinds share are made once per pass
 	s := newScope(set)
+	if cv != nil {
+		s.cover = cv
+		cv.restrict(s)
+		ctx = providers.WithScope(ctx, cv.names)
+	}
 	extra := e.opts.ExtraRegions
-	if rl, ok := e.connector.(providers.RegionLister); ok {
+	if rl, ok := e.connector.(providers.RegionLister); ok && cv == nil {
 		// Every region where the owner has resources is observed, so a region whose
-		// specs were all removed (or an empty directory) plans its deletes.
+		// specs were all removed (or an empty directory) plans its deletes. (A plan
+		// scoped to a change observes the regions of what it covers.)
 		owned, err := rl.OwnedRegions(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("find the regions owner %s has resources in: %w", e.opts.Owner, err)
@@ -161,6 +170,9 @@ type fetched struct {
 // fetchKind observes one kind in one region. It only reads the scope.
 func (e *Engine) fetchKind(ctx context.Context, s *scope, kind spec.Kind, region string) fetched {
 	var f fetched
+	if !s.observes(kind, region) {
+		return f
+	}
 	for _, r := range s.desired {
 		if r.GetAddr().Kind != kind || s.region[r.GetAddr()] != region {
 			continue
@@ -201,6 +213,9 @@ func (s *scope) merge(kind spec.Kind, region string, f fetched) {
 	for _, o := range f.obs {
 		if o.Addr.Kind == "" {
 			o.Addr.Kind = kind
+		}
+		if !s.keeps(o.Addr) {
+			continue // listed beside what a scoped plan covers
 		}
 		if dup := o.DuplicateOf; dup != "" && o.Exists {
 			// A second resource with the same ownership tags (two runs raced): it is

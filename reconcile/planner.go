@@ -17,7 +17,12 @@ import (
 // nothing. The plan is complete even when it cannot be applied: guards mark steps
 // Blocked rather than leaving them out, so people see what was refused and why.
 func (e *Engine) Plan(ctx context.Context, set *spec.Set) (*plan.Plan, error) {
-	s, err := e.observe(ctx, set)
+	return e.planCovering(ctx, set, nil)
+}
+
+// planCovering plans set, observing only what cv covers when it is set (scope.go).
+func (e *Engine) planCovering(ctx context.Context, set *spec.Set, cv *cover) (*plan.Plan, error) {
+	s, err := e.observeCovering(ctx, set, cv)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}

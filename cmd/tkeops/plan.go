@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tkeops/tkeops/changes"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
 	"github.com/tkeops/tkeops/providers/kubernetes"
@@ -173,6 +174,8 @@ type planOptions struct {
 	output  string
 	noColor bool
 	out     string
+	// changedSince scopes the plan to what changed since the merge base with a ref.
+	changedSince string
 }
 
 const planLong = `Plan reads the specs under DIR (default: the current directory), observes what runs in
@@ -193,6 +196,12 @@ Output: -o text (default; coloured on a terminal, --no-color to turn off), -o ma
 (for pull-request comments), -o json (the versioned plan value). --out FILE (also
 spelled -out FILE, as in terraform) saves the plan for 'tkeops apply FILE', which
 refuses if live state or the specs change in between.
+
+--changed-since REF plans a change the way a pull request is planned: only the
+resources whose documents differ from the merge base of HEAD and REF (edits not yet
+committed included), what they depend on and what depends on them, so it costs what
+the change touches. It says so at the top; drift elsewhere is not shown, and it
+cannot be applied.
 
 Credentials come from the Tencent Cloud SDK's providers: TENCENTCLOUD_SECRET_ID and
 TENCENTCLOUD_SECRET_KEY, ~/.tencentcloud/credentials, TKE pod identity or the CVM role
@@ -226,6 +235,7 @@ func newPlanCmd(streams IOStreams) *cobra.Command {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text|markdown|json")
 	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "no colours in text output (also when NO_COLOR is set or the output is not a terminal)")
 	cmd.Flags().StringVar(&o.out, "out", "", "save the plan (JSON) to FILE for 'tkeops apply FILE'")
+	cmd.Flags().StringVar(&o.changedSince, "changed-since", "", "plan only what changed since the merge base with REF (a branch, tag or commit of DIR's git repository): the changed resources, what they depend on and what depends on them; such a plan cannot be applied")
 	return cmd
 }
 
@@ -264,7 +274,16 @@ func (o *planOptions) makePlan(ctx context.Context, streams IOStreams) (*spec.Se
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := e.Plan(ctx, set)
+	var p *plan.Plan
+	if o.changedSince != "" {
+		ch, err := changes.SinceRef(o.dir, o.changedSince, set)
+		if err != nil {
+			return nil, nil, nil, &ExitError{Code: 1, Err: err}
+		}
+		p, err = e.PlanChange(ctx, set, ch)
+		return set, diags, p, err
+	}
+	p, err = e.Plan(ctx, set)
 	return set, diags, p, err
 }
 

@@ -14,12 +14,18 @@ func Markdown(w io.Writer, p *plan.Plan) error {
 	b := &strings.Builder{}
 	if p.Empty() && len(p.Blocked()) == 0 && !p.HasErrors() {
 		fmt.Fprintf(b, "### tkeops plan: no changes\n\nLive state matches the specs (owner `%s`%s).\n", p.Owner, accountSuffix(p))
+		if line := scopeLine(p); line != "" {
+			fmt.Fprintf(b, "\n%s\n", escape(line))
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	fmt.Fprintf(b, "### tkeops plan: %s\n\n", strings.TrimPrefix(SummaryLine(p), "Plan: "))
 	if p.Account != "" {
 		fmt.Fprintf(b, "Every step runs in account %s.\n\n", escape(p.Account))
+	}
+	if line := scopeLine(p); line != "" {
+		fmt.Fprintf(b, "%s\n\n", escape(line))
 	}
 	if p.HasErrors() {
 		b.WriteString("**Errors:**\n\n")

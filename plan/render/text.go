@@ -83,6 +83,9 @@ func Text(w io.Writer, p *plan.Plan, opts Options) error {
 	b := &strings.Builder{}
 	c := opts.palette()
 	writeDiagnostics(b, p, c)
+	if line := scopeLine(p); line != "" {
+		fmt.Fprintf(b, "%s%s%s\n\n", c.dim, line, c.reset)
+	}
 	if p.Empty() && len(p.Blocked()) == 0 {
 		fmt.Fprintf(b, "%sNo changes.%s Live state matches the specs (%s).\n", c.bold+c.green, c.reset, where(p))
 		writeNotes(b, p, c)

@@ -122,12 +122,13 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 	}
 }
 
-// ownedClusters lists this instance's clusters in the region: once per observation
-// pass (providers.WithRound), since clusters, their node pools and their add-ons all
-// start from it. The answer is shared: callers must not change it.
+// ownedClusters lists this instance's clusters in the region (under a scope, those
+// it names: scope.go): once per observation pass (providers.WithRound), since
+// clusters, their node pools and their add-ons all start from it. The answer is
+// shared: callers must not change it.
 func (c *Client) ownedClusters(ctx context.Context) ([]*tke.Cluster, error) {
-	return providers.Once(ctx, "tencentcloud/"+c.region+"/"+c.owner+"/owned-clusters", func() ([]*tke.Cluster, error) {
-		return c.listClusters(ctx, c.clusterOwnerFilters(nil), nil)
+	return providers.Once(ctx, "tencentcloud/"+c.region+"/"+c.owner+"/owned-clusters"+scopeKey(ctx, spec.KindCluster), func() ([]*tke.Cluster, error) {
+		return c.listOwnedClusters(ctx)
 	})
 }
 

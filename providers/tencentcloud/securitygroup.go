@@ -207,7 +207,7 @@ func selfReferencing(r *spec.SecurityGroup) bool {
 }
 
 func (securityGroupKind) observe(ctx context.Context, c *Client, want []*spec.SecurityGroup) ([]providers.Observation, error) {
-	gs, err := c.securityGroups().list(ctx, c.ownerFilters(nil))
+	gs, err := listOwned(ctx, c, c.securityGroups())
 	if err != nil {
 		return nil, fmt.Errorf("observe security groups of owner %q: %w", c.owner, err)
 	}
