@@ -44,13 +44,21 @@ type budget struct {
 }
 
 func newBudget(ceiling float64, now func() time.Time) *budget {
-	t := now()
-	return &budget{lim: rate.NewLimiter(rate.Limit(ceiling), burstOf(ceiling)), ceiling: ceiling, rate: ceiling, lastRise: t, now: now}
+	b := &budget{ceiling: ceiling, rate: ceiling, lastRise: now(), now: now}
+	b.lim = rate.NewLimiter(rate.Limit(ceiling), b.burstOf(ceiling))
+	return b
 }
 
-// burstOf is the bucket size at a rate: a quarter second of calls, at least one. The
-// server's own bucket holds a whole second, so starting full never trips it.
-func burstOf(r float64) int { return max(1, int(r/4)) }
+// burstOf is the bucket size at a rate: at the ceiling one second of calls, as the
+// server's own bucket holds (a burst after a quiet second is what it accepts); below
+// it, once the server has refused, a quarter second, so bursts do not provoke more
+// refusals.
+func (b *budget) burstOf(r float64) int {
+	if r >= b.ceiling {
+		return max(1, int(r))
+	}
+	return max(1, int(r/4))
+}
 
 // wait blocks until the budget allows one call.
 func (b *budget) wait(ctx context.Context) error { return b.lim.Wait(ctx) }
@@ -92,7 +100,7 @@ func (b *budget) succeeded() {
 func (b *budget) setLocked(now time.Time, r float64) {
 	b.rate = r
 	b.lim.SetLimitAt(now, rate.Limit(r))
-	b.lim.SetBurstAt(now, burstOf(r))
+	b.lim.SetBurstAt(now, b.burstOf(r))
 }
 
 // BudgetState is the state of one action's rate budget in one region.

@@ -316,6 +316,9 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 	lim := c.conn.limiter(c.region, service, action)
 	maxRetries := c.conn.opts.MaxRetries
 	var zero T
+	// failed counts the attempts that failed otherwise than throttled, throttled the
+	// throttled ones: each kind of failure has its own allowance of retries.
+	failed, throttled := 0, 0
 	for attempt := 0; ; attempt++ {
 		if err := lim.wait(ctx); err != nil {
 			return zero, fmt.Errorf("%s: waiting for rate budget: %w", name, err)
@@ -339,14 +342,17 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 			ae = &APIError{Action: name, Code: "ClientError.NetworkError", Message: "call timed out after " + c.conn.opts.CallTimeout.String(), cause: err}
 			aerr = ae
 		}
-		limit, backoff := maxRetries, attempt
+		n, limit, backoff := failed, maxRetries, failed
 		if ae.Throttled() {
 			// Refused before anything happened: retried as often as the SDK's own
 			// retries inside ours used to be, each retry waiting for the lowered budget.
 			lim.throttle(start)
-			limit, backoff = maxRetries*(maxRetries+2), min(attempt, 2)
+			n, limit, backoff = throttled, maxRetries*(maxRetries+2), min(throttled, 2)
+			throttled++
+		} else {
+			failed++
 		}
-		if attempt >= limit || !retryable(classify(ae.Code), kind, attempt) {
+		if n >= limit || !retryable(classify(ae.Code), kind, n) {
 			return zero, aerr
 		}
 		if c.conn.opts.OnRetry != nil {
