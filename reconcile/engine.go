@@ -65,25 +65,26 @@ type Options struct {
 type Timeouts struct {
 	// Wait overrides the wait budget of the kinds it names.
 	Wait map[spec.Kind]time.Duration
-	// PollInitial is the first delay between polls; it grows by half each poll up to
-	// PollMax.
-	PollInitial, PollMax time.Duration
+	// PollInitial is the shortest delay between two looks at a settling resource.
+	// Polls follow the time the operation is expected to take (poll.go): a
+	// twentieth of the time waited so far, or a fortieth of the expected time once
+	// operations of the kind were seen to finish.
+	PollInitial time.Duration
+	// PollMax, when set, caps the delay between two looks; 0: no cap.
+	PollMax time.Duration
 }
 
-// DefaultTimeouts poll quickly at first and back off to ten seconds; wait budgets
-// come from each kind (VPC objects are synchronous, clusters and node pools take
-// minutes).
+// DefaultTimeouts look at a settling resource every 250 ms at first, then as its
+// operation's expected time says; wait budgets come from each kind (VPC objects are
+// synchronous, clusters and node pools take minutes).
 func DefaultTimeouts() Timeouts {
-	return Timeouts{PollInitial: 250 * time.Millisecond, PollMax: 10 * time.Second}
+	return Timeouts{PollInitial: 250 * time.Millisecond}
 }
 
 func (t Timeouts) withDefaults() Timeouts {
 	d := DefaultTimeouts()
 	if t.PollInitial <= 0 {
 		t.PollInitial = d.PollInitial
-	}
-	if t.PollMax <= 0 {
-		t.PollMax = d.PollMax
 	}
 	return t
 }
@@ -111,6 +112,9 @@ type Engine struct {
 	log       *slog.Logger
 	rules     spec.Mutability
 	kinds     map[spec.Kind]kindPlan
+
+	// expect is how long operations took, to poll when the next ones should end.
+	expect expectations
 
 	mu      sync.Mutex
 	clients map[string]providers.Client

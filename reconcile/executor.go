@@ -158,6 +158,8 @@ type executor struct {
 	e  *Engine
 	s  *scope
 	hs hooks
+	// polls are the shared polls of the steps waiting for their resources (poll.go).
+	polls *poller
 
 	// deferred marks the resources whose plan has a deferred step (see
 	// kindPlan.deferred): their creates leave its fields out.
@@ -170,7 +172,7 @@ type executor struct {
 }
 
 func (e *Engine) execute(ctx context.Context, p *plan.Plan, s *scope) (Result, error) {
-	x := &executor{e: e, s: s, hs: hooks(e.opts.Hooks), observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{}}
+	x := &executor{e: e, s: s, hs: hooks(e.opts.Hooks), polls: newPoller(ctx), observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{}}
 	for a, o := range s.observed {
 		x.observed[a] = o
 	}
@@ -475,18 +477,16 @@ func (x *executor) waitSettled(ctx context.Context, c providers.Client, st plan.
 	wctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	start := time.Now()
-	delay := t.PollInitial
+	op := string(st.Action)
 	for {
 		status := o.Status
 		if !o.Exists {
 			status = "not visible yet"
 		}
-		x.hs.waiting(st, status, time.Since(start))
-		if err := sleep(wctx, delay); err != nil {
-			return o, x.waitErr(ctx, st, status, budget, err)
-		}
-		delay = min(delay*3/2, t.PollMax)
-		obs, err := c.Observe(wctx, kind, []spec.Resource{r})
+		elapsed := time.Since(start)
+		x.hs.waiting(st, status, elapsed)
+		at := start.Add(elapsed + t.pollDelay(elapsed, x.e.expect.expected(kind, op)))
+		obs, err := x.polls.look(wctx, c, x.s.region[st.Addr], r, at) // poll.go
 		if err != nil {
 			if wctx.Err() != nil {
 				return o, x.waitErr(ctx, st, status, budget, wctx.Err())
@@ -501,6 +501,9 @@ func (x *executor) waitSettled(ctx context.Context, c providers.Client, st plan.
 		}
 		x.record(st.Addr, o)
 		if o.Exists && !o.Settling {
+			if st.Action != plan.ActionWait { // a wait joins an operation midway
+				x.e.expect.learn(kind, op, time.Since(start))
+			}
 			return o, nil
 		}
 	}
@@ -515,19 +518,40 @@ func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Ste
 	wctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	start := time.Now()
-	delay := t.PollInitial
 	status := "Deleting"
-	first := true
-	for {
-		if !first {
-			x.hs.waiting(st, status, time.Since(start))
-			if err := sleep(wctx, delay); err != nil {
-				return x.waitErr(ctx, st, status, budget, err)
-			}
-			delay = min(delay*3/2, t.PollMax)
+	const op = "delete"
+	// The resource is looked up by its ownership tags, as it was seen (its live
+	// form holds the IDs of what it lives in).
+	var want spec.Resource
+	if o.Live != nil {
+		var err error
+		if want, err = named(o.Live, tagName(st.Addr)); err != nil {
+			return x.stepErr(st, "wait", err)
 		}
-		first = false
-		obs, err := c.Observe(wctx, kind, nil)
+	}
+	for first := true; ; first = false {
+		var (
+			obs []providers.Observation
+			err error
+		)
+		elapsed := time.Since(start)
+		if !first {
+			x.hs.waiting(st, status, elapsed)
+		}
+		if want != nil {
+			at := start.Add(elapsed + t.pollDelay(elapsed, x.e.expect.expected(kind, op)))
+			if first {
+				at = start
+			}
+			obs, err = x.polls.look(wctx, c, x.s.region[st.Addr], want, at) // poll.go
+		} else {
+			if !first {
+				if err := sleep(wctx, t.pollDelay(elapsed, 0)); err != nil {
+					return x.waitErr(ctx, st, status, budget, err)
+				}
+			}
+			obs, err = c.Observe(wctx, kind, nil)
+		}
 		if err != nil {
 			if wctx.Err() != nil {
 				return x.waitErr(ctx, st, status, budget, wctx.Err())
@@ -549,6 +573,9 @@ func (x *executor) waitGone(ctx context.Context, c providers.Client, st plan.Ste
 		}
 		if !found {
 			x.record(st.Addr, providers.Observation{Addr: st.Addr})
+			if !orSettled {
+				x.e.expect.learn(kind, op, time.Since(start))
+			}
 			return nil
 		}
 	}
