@@ -104,6 +104,8 @@ type Connector struct {
 	scrub  func(string) string
 	mu     sync.Mutex
 	limits map[string]*budget // "region/service.Action"
+	// reads waiting to be sent, which identical reads join (share.go).
+	readTable
 }
 
 var _ providers.Connector = (*Connector)(nil)

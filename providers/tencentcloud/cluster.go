@@ -89,16 +89,23 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 	if ids != nil {
 		for start := 0; start < len(ids); start += pageSize {
 			chunk := ids[start:min(start+pageSize, len(ids))]
-			req := tke.NewDescribeClustersRequest()
-			req.ClusterIds = common.StringPtrs(chunk)
-			req.Limit = common.Int64Ptr(pageSize)
-			resp, err := invoke(ctx, c, "tke", "DescribeClusters", kindRead, func(ctx context.Context) (*tke.DescribeClustersResponse, error) {
-				return c.tke.DescribeClustersWithContext(ctx, req)
+			cls, err := shared(ctx, c, "clusters/"+strings.Join(chunk, ","), func(sent func()) ([]*tke.Cluster, error) { // share.go
+				req := tke.NewDescribeClustersRequest()
+				req.ClusterIds = common.StringPtrs(chunk)
+				req.Limit = common.Int64Ptr(pageSize)
+				resp, err := invoke(ctx, c, "tke", "DescribeClusters", kindRead, func(ctx context.Context) (*tke.DescribeClustersResponse, error) {
+					sent()
+					return c.tke.DescribeClustersWithContext(ctx, req)
+				})
+				if err != nil {
+					return nil, err
+				}
+				return resp.Response.Clusters, nil
 			})
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, resp.Response.Clusters...)
+			out = append(out, cls...)
 		}
 		return out, nil
 	}

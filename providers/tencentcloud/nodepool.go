@@ -108,18 +108,21 @@ func decideDataDisks(before, after any) (spec.Class, string, string) {
 // listPools reads every node pool of one cluster (the API has no paging). A cluster
 // that is gone answers an empty list.
 func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePool, error) {
-	req := tke.NewDescribeClusterNodePoolsRequest()
-	req.ClusterId = common.StringPtr(clusterID)
-	resp, err := invoke(ctx, c, "tke", "DescribeClusterNodePools", kindRead, func(ctx context.Context) (*tke.DescribeClusterNodePoolsResponse, error) {
-		return c.tke.DescribeClusterNodePoolsWithContext(ctx, req)
-	})
-	if err != nil {
-		if IsNotFound(err) {
-			return nil, nil
+	return shared(ctx, c, "pools/"+clusterID, func(sent func()) ([]*tke.NodePool, error) { // share.go
+		req := tke.NewDescribeClusterNodePoolsRequest()
+		req.ClusterId = common.StringPtr(clusterID)
+		resp, err := invoke(ctx, c, "tke", "DescribeClusterNodePools", kindRead, func(ctx context.Context) (*tke.DescribeClusterNodePoolsResponse, error) {
+			sent()
+			return c.tke.DescribeClusterNodePoolsWithContext(ctx, req)
+		})
+		if err != nil {
+			if IsNotFound(err) {
+				return nil, nil
+			}
+			return nil, err
 		}
-		return nil, err
-	}
-	return resp.Response.NodePoolSet, nil
+		return resp.Response.NodePoolSet, nil
+	})
 }
 
 // passPools is listPools once per observation pass (providers.Once): the cluster
@@ -803,12 +806,10 @@ func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (pr
 		return providers.Observation{}, fmt.Errorf("create %s: CreateClusterNodePool answered without a node pool ID", addr)
 	}
 	c.log.Info("created", "addr", addr.String(), "id", id, "cluster", clusterID)
-	np, err := c.findPool(ctx, clusterID, id, addr)
-	if err != nil || np == nil {
-		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "creating",
-			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy]), ParentID: clusterID}, nil
-	}
-	return c.reobservePool(ctx, r, clusterID, np)
+	// A new pool is being created: the caller polls it with its cluster's other pools
+	// rather than reading it here, once per pool.
+	return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "creating",
+		DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy]), ParentID: clusterID}, nil
 }
 
 // poolClusterID finds the cluster of an observed pool.
