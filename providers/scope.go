@@ -38,3 +38,13 @@ func ScopeOf(ctx context.Context, kind spec.Kind) (names []string, ok bool) {
 	slices.Sort(names)
 	return slices.Compact(names), true
 }
+
+type pollKey struct{}
+
+// WithPoll marks ctx's calls as the polls of resources settling: they give way to
+// other calls (creates, their look-ups, plans) when a rate budget is busy, since a
+// poll a moment later costs only that moment.
+func WithPoll(ctx context.Context) context.Context { return context.WithValue(ctx, pollKey{}, true) }
+
+// IsPoll reports whether ctx's calls are polls (WithPoll).
+func IsPoll(ctx context.Context) bool { v, _ := ctx.Value(pollKey{}).(bool); return v }

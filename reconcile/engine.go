@@ -67,18 +67,18 @@ type Timeouts struct {
 	Wait map[spec.Kind]time.Duration
 	// PollInitial is the shortest delay between two looks at a settling resource.
 	// Polls follow the time the operation is expected to take (poll.go): a
-	// twentieth of the time waited so far, or a fortieth of the expected time once
-	// operations of the kind were seen to finish.
+	// fortieth of the time waited so far, or of the expected time once operations
+	// of the kind were seen to finish.
 	PollInitial time.Duration
 	// PollMax, when set, caps the delay between two looks; 0: no cap.
 	PollMax time.Duration
 }
 
-// DefaultTimeouts look at a settling resource every 250 ms at first, then as its
+// DefaultTimeouts look at a settling resource every 100 ms at first, then as its
 // operation's expected time says; wait budgets come from each kind (VPC objects are
 // synchronous, clusters and node pools take minutes).
 func DefaultTimeouts() Timeouts {
-	return Timeouts{PollInitial: 250 * time.Millisecond}
+	return Timeouts{PollInitial: 100 * time.Millisecond}
 }
 
 func (t Timeouts) withDefaults() Timeouts {

@@ -477,7 +477,7 @@ func (x *executor) waitSettled(ctx context.Context, c providers.Client, st plan.
 	wctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	start := time.Now()
-	op := string(st.Action)
+	op := string(st.Action) + " " + st.APIAction
 	for {
 		status := o.Status
 		if !o.Exists {

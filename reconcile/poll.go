@@ -22,9 +22,9 @@ import (
 //
 // When each step looks again follows how long its operation is expected to take:
 // the engine learns, per kind and operation, how long the operations it waited for
-// took. Until it knows, a step looks again after a twentieth of the time it has
-// waited so far (so it notices the end at most 5 % late); once it knows, it first
-// looks at half the expected time, then every fortieth of it.
+// took. Until it knows, a step looks again after a fortieth of the time it has
+// waited so far (so it notices the end at most 2.5 % late); once it knows, it first
+// looks at nine tenths of the expected time, then every fortieth of it.
 
 // pollKey is one shared poll: a kind in a region.
 type pollKey struct {
@@ -184,7 +184,7 @@ func (g *pollGroup) observe(ctx context.Context, due []*pollRequest) ([]provider
 			sc[f.Kind] = append(sc[f.Kind], f.Ref.Name)
 		}
 	}
-	return g.c.Observe(providers.WithScope(ctx, sc), g.kind, want)
+	return g.c.Observe(providers.WithPoll(providers.WithScope(ctx, sc)), g.kind, want)
 }
 
 func (g *pollGroup) fail(err error) {
@@ -231,14 +231,14 @@ func (x *expectations) learn(kind spec.Kind, op string, d time.Duration) {
 // pollDelay is how long a step that has waited elapsed waits before it looks again,
 // for an operation expected to take expected (0: not known yet).
 func (t Timeouts) pollDelay(elapsed, expected time.Duration) time.Duration {
-	d := elapsed / 20
+	d, floor := elapsed/40, t.PollInitial
 	if expected > 0 {
-		if elapsed < expected/2 {
-			return max(expected/2-elapsed, t.PollInitial)
+		if near := expected * 9 / 10; elapsed < near {
+			return near - elapsed
 		}
-		d = min(d, expected/40)
+		d, floor = min(d, expected/40), min(floor, expected/40)
 	}
-	d = max(d, t.PollInitial)
+	d = max(d, floor)
 	if t.PollMax > 0 {
 		d = min(d, t.PollMax)
 	}

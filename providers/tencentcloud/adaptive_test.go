@@ -12,7 +12,7 @@ import (
 
 // TestBudgetBacksOffToTheServersLimit: the server allows DescribeVpcs 10 times a
 // second (another client spends the other half of the documented limit), tkeops'
-// budget starts at 20. Eight callers list VPCs for two seconds: every call
+// budget starts at 20. Eight callers list VPCs for three seconds: every call
 // succeeds, the budget is cut below its ceiling, and most calls are accepted at the
 // first try. A fixed budget of 20 would have about half its attempts refused.
 func TestBudgetBacksOffToTheServersLimit(t *testing.T) {
@@ -23,7 +23,7 @@ func TestBudgetBacksOffToTheServersLimit(t *testing.T) {
 	})
 	e.srv.SetRateLimit("vpc.DescribeVpcs", 10)
 	e.srv.ResetCalls()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(3 * time.Second)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -58,7 +58,7 @@ func TestBudgetBacksOffToTheServersLimit(t *testing.T) {
 	if int(refused) != st.Throttled {
 		t.Errorf("the server refused %d calls, the budget counted %d", refused, st.Throttled)
 	}
-	if calls == 0 || float64(refused) > 0.2*float64(calls) {
+	if calls == 0 || float64(refused) > 0.25*float64(calls) {
 		t.Errorf("%d of %d calls refused: the budget did not settle near the server's limit", refused, calls)
 	}
 }

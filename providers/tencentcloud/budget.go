@@ -4,9 +4,12 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tkeops/tkeops/providers"
 )
 
 // The rate budget of one action in one region is adaptive (AIMD, as TCP's congestion
@@ -32,6 +35,8 @@ const (
 // budget is the adaptive token bucket of one action in one region.
 type budget struct {
 	lim *rate.Limiter
+	// waiting counts the calls other than polls waiting for the budget.
+	waiting atomic.Int32
 
 	mu       sync.Mutex
 	ceiling  float64 // requests per second: the documented limit, less the margin
@@ -49,19 +54,37 @@ func newBudget(ceiling float64, now func() time.Time) *budget {
 	return b
 }
 
-// burstOf is the bucket size at a rate: at the ceiling one second of calls, as the
-// server's own bucket holds (a burst after a quiet second is what it accepts); below
-// it, once the server has refused, a quarter second, so bursts do not provoke more
-// refusals.
+// burstOf is the bucket size at a rate: at the ceiling four fifths of a second of
+// calls, below the second's worth the server's own bucket holds, so requests that
+// arrive bunched (a slow connection, then quick ones) still find tokens there; below
+// the ceiling, once the server has refused, a quarter second, so bursts do not
+// provoke more refusals.
 func (b *budget) burstOf(r float64) int {
 	if r >= b.ceiling {
-		return max(1, int(r))
+		return max(1, int(r*4/5))
 	}
 	return max(1, int(r/4))
 }
 
-// wait blocks until the budget allows one call.
-func (b *budget) wait(ctx context.Context) error { return b.lim.Wait(ctx) }
+// wait blocks until the budget allows one call. Polls (providers.WithPoll) give
+// way: they wait while other calls wait, so those never queue behind them.
+func (b *budget) wait(ctx context.Context) error {
+	if !providers.IsPoll(ctx) {
+		b.waiting.Add(1)
+		defer b.waiting.Add(-1)
+		return b.lim.Wait(ctx)
+	}
+	for b.waiting.Load() > 0 {
+		t := time.NewTimer(time.Duration(float64(time.Second) / float64(b.lim.Limit())))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return b.lim.Wait(ctx)
+}
 
 // throttle records a RequestLimitExceeded answer to a call sent at sent: the
 // budget halves, down to its floor. Calls sent before the last decrease were sent

@@ -64,8 +64,8 @@ func TestBudgetAIMD(t *testing.T) {
 	b.succeeded() // too soon to count
 	clk.add(time.Minute)
 	b.succeeded()
-	if r, burst := limitOf(b); r != 20 || burst != 20 {
-		t.Fatalf("after a minute without throttling: %g burst %d, want back at the ceiling 20, burst 20", r, burst)
+	if r, burst := limitOf(b); r != 20 || burst != 16 {
+		t.Fatalf("after a minute without throttling: %g burst %d, want back at the ceiling 20, burst 16", r, burst)
 	}
 }
 
