@@ -133,6 +133,21 @@ func (e *inClusterEnv) nodes(t *testing.T) []corev1.Node {
 	return list.Items
 }
 
+// joined waits (up to 10 s) until the pool has want nodes and returns them: on a first
+// apply the cluster's endpoint opens after the pool, so apply could not wait for the
+// nodes itself and the last ones may still be joining.
+func (e *inClusterEnv) joined(t *testing.T, want int) []corev1.Node {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		nodes := e.nodes(t)
+		if len(nodes) == want || time.Now().After(deadline) {
+			return nodes
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func (e *inClusterEnv) mustApply(t *testing.T, args ...string) string {
 	t.Helper()
 	out, errOut, code := run(t, "", append([]string{"apply", "--auto-approve", "--no-color"}, append(args, e.dir)...)...)
@@ -161,7 +176,7 @@ func (e *inClusterEnv) planJSON(t *testing.T) *plan.Plan {
 func TestNodeDriftOnByDefault(t *testing.T) {
 	env := newInClusterEnv(t, 2)
 	env.mustApply(t)
-	nodes := env.nodes(t)
+	nodes := env.joined(t, 2)
 	if len(nodes) != 2 {
 		t.Fatalf("%d nodes of staging-web registered, want 2", len(nodes))
 	}
@@ -220,7 +235,7 @@ func TestNodeDriftOnByDefault(t *testing.T) {
 func TestScaleInDrainsTheChosenNode(t *testing.T) {
 	env := newInClusterEnv(t, 3)
 	env.mustApply(t)
-	if n := len(env.nodes(t)); n != 3 {
+	if n := len(env.joined(t, 3)); n != 3 {
 		t.Fatalf("%d nodes, want 3", n)
 	}
 	env.pool(t, 2)
@@ -531,7 +546,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	if st, err := feed.Wait(ctx, rev, "tkeops/apply", 60*time.Second); err != nil || st.State != forge.StateSuccess {
 		t.Fatalf("apply status: %+v, %v", st, err)
 	}
-	nodes := env.nodes(t)
+	nodes := env.joined(t, 1)
 	if len(nodes) != 1 || !kubernetes.NodeReady(&nodes[0]) {
 		t.Fatalf("after serve applied: nodes %d", len(nodes))
 	}
@@ -637,7 +652,15 @@ func TestEmulatorKubeFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := c.Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "pool=web"})
+	// The apply could not wait for the nodes (the endpoint opens after the pool), so
+	// the second may still be joining.
+	var nodes *corev1.NodeList
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		nodes, err = c.Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "pool=web"})
+		if (err == nil && len(nodes.Items) == 2) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || len(nodes.Items) != 2 {
 		t.Fatalf("nodes of the emulated cluster: %v, %v", nodes, err)
 	}
