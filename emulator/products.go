@@ -12,6 +12,7 @@ func modules() []module {
 		eipModule(),
 		natGatewayModule(),
 		peeringModule(),
+		ccnModule(),
 		routeTableModule(),
 		clusterModule(),
 		clusterSettingsModule(),

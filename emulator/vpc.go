@@ -355,6 +355,9 @@ func deleteVpc(c *call, req *vpc.DeleteVpcRequest) (*vpc.DeleteVpcResponseParams
 			return nil, apiErr(codeResourceInUse, "The VPC `%s` is used by TKE cluster `%s`.", r.ID, cl.ID)
 		}
 	}
+	if ccn, ok := c.ccnOfVpc(r.ID); ok {
+		return nil, apiErr(codeResourceInUse, "The VPC `%s` is attached to CCN `%s`; detach it first.", r.ID, ccn.ID)
+	}
 	if pcx := c.vpcPeered(r.ID); pcx != "" {
 		return nil, apiErr(codeResourceInUse, "The VPC `%s` is an end of peering connection `%s`; delete it first.", r.ID, pcx)
 	}

@@ -119,10 +119,10 @@ func TestAssistantCidrGrowsAVPCInPlace(t *testing.T) {
 }
 
 // interconnectContract calls, successfully, the actions of secondary blocks and of
-// peering connections requested within one account, for the contract checks; it
-// returns a connection of vpcID to a VPC 172.30.0.0/16, and a func that deletes it once
-// no route goes through it.
-func interconnectContract(t *testing.T, c *contractEnv, vpcID string) (string, func()) {
+// peering connections and of CCNs, for the contract checks; it returns a connection of
+// vpcID to a VPC 172.30.0.0/16, a CCN vpcID is attached to, and a func that deletes
+// them once no route goes through them.
+func interconnectContract(t *testing.T, c *contractEnv, vpcID string) (string, string, func()) {
 	t.Helper()
 	ok := func(_ any, err error) {
 		t.Helper()
@@ -179,8 +179,31 @@ func interconnectContract(t *testing.T, c *contractEnv, vpcID string) (string, f
 		xp.PeeringConnectionId = cpr.Response.PeeringConnectionId
 		ok(c.vpc.DeleteVpcPeeringConnection(xp))
 	}
-	return pcx, func() {
+	cc := vpc.NewCreateCcnRequest()
+	cc.CcnName, cc.CcnDescription, cc.Tags = s("corp"), s("corporate network"), []*vpc.Tag{{Key: s("tkeops.io/owner"), Value: s("contract")}}
+	ccr, err := c.vpc.CreateCcn(cc)
+	must(t, err)
+	ccn := deref(ccr.Response.Ccn.CcnId)
+	dc := vpc.NewDescribeCcnsRequest()
+	dc.Filters = []*vpc.Filter{{Name: s("tag:tkeops.io/owner"), Values: ss("contract")}}
+	ok(c.vpc.DescribeCcns(dc))
+	mc := vpc.NewModifyCcnAttributeRequest()
+	mc.CcnId, mc.CcnDescription = s(ccn), s("corp")
+	ok(c.vpc.ModifyCcnAttribute(mc))
+	ac := vpc.NewAttachCcnInstancesRequest()
+	ac.CcnId, ac.Instances = s(ccn), []*vpc.CcnInstance{{InstanceId: s(vpcID), InstanceRegion: s(testRegion), InstanceType: s("VPC")}}
+	ok(c.vpc.AttachCcnInstances(ac))
+	da := vpc.NewDescribeCcnAttachedInstancesRequest()
+	da.Filters = []*vpc.Filter{{Name: s("ccn-id"), Values: ss(ccn)}}
+	ok(c.vpc.DescribeCcnAttachedInstances(da))
+	return pcx, ccn, func() {
 		t.Helper()
+		dt := vpc.NewDetachCcnInstancesRequest()
+		dt.CcnId, dt.Instances = s(ccn), ac.Instances
+		ok(c.vpc.DetachCcnInstances(dt))
+		xc := vpc.NewDeleteCcnRequest()
+		xc.CcnId = s(ccn)
+		ok(c.vpc.DeleteCcn(xc))
 		xp := vpc.NewDeleteVpcPeeringConnectionRequest()
 		xp.PeeringConnectionId = s(pcx)
 		ok(c.vpc.DeleteVpcPeeringConnection(xp))
@@ -366,5 +389,107 @@ func TestPeeringAcrossAccountsAndRegions(t *testing.T) {
 	must(t, err)
 	if p := e.peering(deref(rej.PeeringConnectionId)); deref(p.State) != "REJECTED" {
 		t.Fatalf("rejected: %s", jsonOf(p))
+	}
+}
+
+// ccnWith creates a CCN and attaches VPCs of the test region to it.
+func (e *env) ccnWith(vpcs ...string) string {
+	e.t.Helper()
+	cc := vpc.NewCreateCcnRequest()
+	cc.CcnName = s("corp")
+	ccr, err := e.vpc.CreateCcn(cc)
+	must(e.t, err)
+	id := deref(ccr.Response.Ccn.CcnId)
+	if len(vpcs) > 0 {
+		ac := vpc.NewAttachCcnInstancesRequest()
+		ac.CcnId = s(id)
+		for _, v := range vpcs {
+			ac.Instances = append(ac.Instances, &vpc.CcnInstance{InstanceId: s(v), InstanceRegion: s(testRegion), InstanceType: s("VPC")})
+		}
+		_, err = e.vpc.AttachCcnInstances(ac)
+		must(e.t, err)
+	}
+	return id
+}
+
+// TestCCNs: a CCN lists from every region; VPCs attach at once and to one CCN only;
+// routes to it need the table's VPC attached; it goes only once its VPCs and routes
+// are gone; an attached VPC cannot be deleted.
+func TestCCNs(t *testing.T) {
+	e := start(t, emulator.Options{})
+	cpf := e.srv.ClientProfile()
+	shanghai, err := vpc.NewClient(common.NewCredential(testSecretID, testSecretKey), "ap-shanghai", cpf)
+	must(t, err)
+	a := e.createVpc("a", "10.0.0.0/16")
+	cv := vpc.NewCreateVpcRequest()
+	cv.VpcName, cv.CidrBlock = s("b"), s("10.1.0.0/16")
+	cvr, err := shanghai.CreateVpc(cv)
+	must(t, err)
+	b := deref(cvr.Response.Vpc.VpcId)
+	ccn := e.ccnWith(a)
+	ac := vpc.NewAttachCcnInstancesRequest()
+	ac.CcnId, ac.Instances = s(ccn), []*vpc.CcnInstance{{InstanceId: s(b), InstanceRegion: s("ap-shanghai"), InstanceType: s("VPC")}}
+	_, err = e.vpc.AttachCcnInstances(ac)
+	must(t, err)
+
+	// Every region lists it, with both VPCs.
+	dc := vpc.NewDescribeCcnsRequest()
+	dc.CcnIds = ss(ccn)
+	dr, err := shanghai.DescribeCcns(dc)
+	must(t, err)
+	if deref(dr.Response.TotalCount) != 1 || deref(dr.Response.CcnSet[0].InstanceCount) != 2 || deref(dr.Response.CcnSet[0].QosLevel) != "AU" {
+		t.Fatalf("from another region: %s", jsonOf(dr))
+	}
+	da := vpc.NewDescribeCcnAttachedInstancesRequest()
+	da.CcnId = s(ccn)
+	dar, err := e.vpc.DescribeCcnAttachedInstances(da)
+	must(t, err)
+	if deref(dar.Response.TotalCount) != 2 || deref(dar.Response.InstanceSet[1].InstanceRegion) != "ap-shanghai" || deref(dar.Response.InstanceSet[1].State) != "ACTIVE" {
+		t.Fatalf("attached: %s", jsonOf(dar))
+	}
+
+	_, err = e.vpc.AttachCcnInstances(ac)
+	wantCode(t, err, "UnsupportedOperation.CcnAttached")
+	ac.Instances[0].InstanceId = s("vpc-00000000")
+	_, err = e.vpc.AttachCcnInstances(ac)
+	wantCode(t, err, "ResourceNotFound")
+	cc := vpc.NewCreateCcnRequest()
+	_, err = e.vpc.CreateCcn(cc)
+	wantCode(t, err, "MissingParameter")
+
+	// Routes to the CCN: from an attached VPC only.
+	rt := vpc.NewCreateRouteTableRequest()
+	rt.VpcId, rt.RouteTableName = s(a), s("ccn")
+	rtr, err := e.vpc.CreateRouteTable(rt)
+	must(t, err)
+	table := deref(rtr.Response.RouteTable.RouteTableId)
+	addRoute(t, e, table, "172.21.0.0/16", "USER_CCN", ccn)
+	other := e.createVpc("c", "10.2.0.0/16")
+	rt.VpcId = s(other)
+	rtr, err = e.vpc.CreateRouteTable(rt)
+	must(t, err)
+	_, err = e.vpc.CreateRoutes(routeReq(deref(rtr.Response.RouteTable.RouteTableId), "172.21.0.0/16", "USER_CCN", ccn))
+	wantCode(t, err, "InvalidParameterValue.RouteNextHopInvalid")
+
+	dv := vpc.NewDeleteVpcRequest()
+	dv.VpcId = s(a)
+	_, err = e.vpc.DeleteVpc(dv)
+	wantCode(t, err, "ResourceInUse")
+	del := vpc.NewDeleteCcnRequest()
+	del.CcnId = s(ccn)
+	_, err = e.vpc.DeleteCcn(del)
+	wantCode(t, err, "UnsupportedOperation.ExistCcnInstancesNotSupportDeleteCcn")
+	dt := vpc.NewDetachCcnInstancesRequest()
+	dt.CcnId = s(ccn)
+	dt.Instances = []*vpc.CcnInstance{{InstanceId: s(a), InstanceRegion: s(testRegion), InstanceType: s("VPC")},
+		{InstanceId: s(b), InstanceRegion: s("ap-shanghai"), InstanceType: s("VPC")}}
+	_, err = e.vpc.DetachCcnInstances(dt)
+	must(t, err)
+	_, err = e.vpc.DetachCcnInstances(dt)
+	wantCode(t, err, "UnsupportedOperation.CcnNotAttached")
+	_, err = e.vpc.DeleteCcn(del)
+	wantCode(t, err, "ResourceInUse") // the route still goes to it
+	if got := e.routes(table); len(got) != 2 {
+		t.Fatalf("routes %v", got)
 	}
 }

@@ -329,6 +329,7 @@ func TestRouteTablesRoutesAndAssociations(t *testing.T) {
 	}
 
 	pcx := e.peer(v, e.createVpc("peer", "172.30.0.0/16"))
+	ccn := e.ccnWith(v)
 	peer := addRoute(t, e, rt, "172.30.0.0/16", "PEERCONNECTION", pcx)
 	addRoute(t, e, rt, "192.168.0.0/24", "NORMAL_CVM", "10.0.1.9")
 	// Refusals: overlapping destinations, the VPC's own CIDR, a cluster's container CIDR,
@@ -349,7 +350,7 @@ func TestRouteTablesRoutesAndAssociations(t *testing.T) {
 
 	rep := vpc.NewReplaceRoutesRequest()
 	rep.RouteTableId = s(rt)
-	rep.Routes = []*vpc.Route{{RouteId: u64(peer), DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s("ccn-1a2b3c4d")}}
+	rep.Routes = []*vpc.Route{{RouteId: u64(peer), DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s(ccn)}}
 	_, err = e.vpc.ReplaceRoutes(rep)
 	must(t, err)
 	rep.Routes[0].RouteId = u64(0)
@@ -358,7 +359,7 @@ func TestRouteTablesRoutesAndAssociations(t *testing.T) {
 	rep.Routes[0].RouteId = u64(999999)
 	_, err = e.vpc.ReplaceRoutes(rep)
 	wantCode(t, err, "UnsupportedOperation.RecordNotExists")
-	if got := e.routes(rt); len(got) != 3 || got[1] != "172.30.0.0/16→USER_CCN:ccn-1a2b3c4d" || got[2] != "192.168.0.0/24→NORMAL_CVM:10.0.1.9" {
+	if got := e.routes(rt); len(got) != 3 || got[1] != "172.30.0.0/16→USER_CCN:"+ccn || got[2] != "192.168.0.0/24→NORMAL_CVM:10.0.1.9" {
 		t.Fatalf("routes after replace: %v", got)
 	}
 
@@ -434,7 +435,7 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 		t.Helper()
 		must(t, err)
 	}
-	pcx, unpeer := interconnectContract(t, c, vpcID)
+	pcx, ccn, unpeer := interconnectContract(t, c, vpcID)
 	defer unpeer()
 	owner := []*vpc.Tag{{Key: s("tkeops.io/owner"), Value: s("contract")}}
 	al := vpc.NewAllocateAddressesRequest()
@@ -493,12 +494,12 @@ func networkContract(t *testing.T, c *contractEnv, vpcID string, subnets []strin
 	set := pr.Response.RouteTableSet[0].RouteSet
 	rp := vpc.NewReplaceRoutesRequest()
 	rp.RouteTableId = s(rt)
-	rp.Routes = []*vpc.Route{{RouteId: set[len(set)-1].RouteId, DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s("ccn-1a2b3c4d")}}
+	rp.Routes = []*vpc.Route{{RouteId: set[len(set)-1].RouteId, DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s(ccn)}}
 	ok(c.vpc.ReplaceRoutes(rp))
 	reset := vpc.NewResetRoutesRequest()
 	reset.RouteTableId, reset.RouteTableName = s(rt), s("private")
 	reset.Routes = []*vpc.Route{{DestinationCidrBlock: s("0.0.0.0/0"), GatewayType: s("NAT"), GatewayId: s(nat)},
-		{DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s("ccn-1a2b3c4d")}}
+		{DestinationCidrBlock: s("172.30.0.0/16"), GatewayType: s("USER_CCN"), GatewayId: s(ccn)}}
 	ok(c.vpc.ResetRoutes(reset))
 	mr := vpc.NewModifyRouteTableAttributeRequest()
 	mr.RouteTableId, mr.RouteTableName = s(rt), s("private-egress")

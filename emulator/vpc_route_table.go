@@ -371,6 +371,10 @@ func checkRoute(c *call, t *routeTableRec, in *vpc.Route, others []routeRec) (ro
 		if aerr := c.peeringRoute(v, gid, p); aerr != nil {
 			return routeRec{}, aerr
 		}
+	case "USER_CCN":
+		if aerr := c.ccnRoute(v.ID, gid); aerr != nil {
+			return routeRec{}, aerr
+		}
 	case "NORMAL_CVM":
 		a, err := netip.ParseAddr(gid)
 		if err != nil || !a.Is4() || !v.holdsAddr(a) {

@@ -95,3 +95,54 @@ func TestPeerRoutesArePlannedFromTheSpecs(t *testing.T) {
 		t.Errorf("depends on %v", deps)
 	}
 }
+
+// TestPeerRoutesThroughACCN: through a CCN, a table routes to the container CIDRs of
+// the clusters in the other attached VPCs (their subnets the CCN routes by itself).
+func TestPeerRoutesThroughACCN(t *testing.T) {
+	const specs = `apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata: {name: a}
+spec: {region: ap-guangzhou, cidrBlock: 10.0.0.0/16}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata: {name: b}
+spec: {region: ap-beijing, cidrBlock: 10.1.0.0/16}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Cluster
+metadata: {name: b}
+spec: {region: ap-beijing, version: 1.30.0, vpcRef: {name: b}, network: {clusterCIDR: 172.21.0.0/16}}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: CCN
+metadata: {name: corp}
+spec:
+  region: ap-guangzhou
+  attachments: [{vpcRef: {name: a}}, {vpcRef: {name: b}}]
+---
+apiVersion: tkeops.io/v1alpha1
+kind: RouteTable
+metadata: {name: a}
+spec:
+  vpcRef: {name: a}
+  default: true
+  peerRoutes: [{ccnRef: {name: corp}}]
+`
+	set, diags := Load(fstest.MapFS{"net.yaml": {Data: []byte(specs)}}, ".")
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	r, _ := set.Get(Addr{Kind: KindRouteTable, Name: "a"})
+	routes := r.(*RouteTable).Spec.Routes
+	if len(routes) != 1 || routes[0].Destination != "172.21.0.0/16" || routes[0].NextHop.CCNRef == nil || routes[0].NextHop.CCNRef.Name != "corp" {
+		t.Fatalf("routes %+v", routes)
+	}
+	c, _ := set.Get(Addr{Kind: KindCCN, Name: "corp"})
+	if got := c.(*CCN).Spec.Attachments[1].Region; got != "ap-beijing" {
+		t.Errorf("attachment region %q", got)
+	}
+	if deps := DependsOn(r); !slices.Contains(deps, Addr{Kind: KindCluster, Name: "b"}) {
+		t.Errorf("depends on %v", deps)
+	}
+}

@@ -92,6 +92,7 @@ func init() {
 		eipKind(),
 		natGatewayKind(),
 		peeringKind(),
+		ccnKind(),
 		routeTableKind(),
 		clusterKind(),
 		nodePoolKind(),

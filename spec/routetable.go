@@ -77,6 +77,10 @@ type PeerRoute struct {
 	// PeeringConnectionRef: a peering connection of the spec with the table's VPC at one
 	// end; routes go to the other end's VPC and its clusters.
 	PeeringConnectionRef *Ref `json:"peeringConnectionRef,omitempty" tkeops:"absent=clear"`
+	// CCNRef: a CCN of the spec the table's VPC is attached to; routes go to the
+	// container CIDRs of the clusters in the other attached VPCs (their subnets the
+	// CCN routes by itself).
+	CCNRef *Ref `json:"ccnRef,omitempty" tkeops:"absent=clear"`
 }
 
 // NextHop is a route's next hop: exactly one field is set.
@@ -87,8 +91,9 @@ type NextHop struct {
 	// (GatewayType PEERCONNECTION); the destination must lie in the other end's VPC
 	// blocks or its clusters' container CIDRs.
 	PeeringConnectionRef *Ref `json:"peeringConnectionRef,omitempty" tkeops:"absent=clear"`
-	// CCNID: a Cloud Connect Network the VPC is attached to, ccn-… (GatewayType USER_CCN).
-	CCNID string `json:"ccnID,omitempty" tkeops:"absent=clear"`
+	// CCNRef: a Cloud Connect Network the table's VPC is attached to (GatewayType
+	// USER_CCN).
+	CCNRef *Ref `json:"ccnRef,omitempty" tkeops:"absent=clear"`
 	// HAVIPID: a high-availability virtual IP, havip-… (GatewayType HAVIP).
 	HAVIPID string `json:"havipID,omitempty" tkeops:"absent=clear"`
 	// CVMAddress: the private IPv4 address of an instance in the VPC that forwards the
@@ -109,10 +114,16 @@ func (t *RouteTable) Refs() []RefField {
 		if ref := t.Spec.Routes[i].NextHop.PeeringConnectionRef; ref != nil {
 			out = append(out, RefField{Path: fmtIndex("spec.routes", i) + ".nextHop.peeringConnectionRef", Kind: KindPeeringConnection, Ref: ref})
 		}
+		if ref := t.Spec.Routes[i].NextHop.CCNRef; ref != nil {
+			out = append(out, RefField{Path: fmtIndex("spec.routes", i) + ".nextHop.ccnRef", Kind: KindCCN, Ref: ref})
+		}
 	}
 	for i := range t.Spec.PeerRoutes {
 		if ref := t.Spec.PeerRoutes[i].PeeringConnectionRef; ref != nil {
 			out = append(out, RefField{Path: fmtIndex("spec.peerRoutes", i) + ".peeringConnectionRef", Kind: KindPeeringConnection, Ref: ref})
+		}
+		if ref := t.Spec.PeerRoutes[i].CCNRef; ref != nil {
+			out = append(out, RefField{Path: fmtIndex("spec.peerRoutes", i) + ".ccnRef", Kind: KindCCN, Ref: ref})
 		}
 	}
 	for i := range t.Spec.SubnetRefs {
@@ -166,8 +177,8 @@ func (h NextHop) NextHopType() (gatewayType, id string) {
 		return "NAT", h.NatGatewayRef.ID
 	case h.PeeringConnectionRef != nil:
 		return "PEERCONNECTION", h.PeeringConnectionRef.ID
-	case h.CCNID != "":
-		return "USER_CCN", h.CCNID
+	case h.CCNRef != nil:
+		return "USER_CCN", h.CCNRef.ID
 	case h.HAVIPID != "":
 		return "HAVIP", h.HAVIPID
 	case h.CVMAddress != "":
@@ -228,13 +239,13 @@ func (v *validator) routeTable(r *RouteTable) {
 // nextHop checks that exactly one next hop is set and that it is well formed.
 func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc *VPC, dst netip.Prefix) {
 	set := 0
-	for _, on := range []bool{h.NatGatewayRef != nil, h.PeeringConnectionRef != nil, h.CCNID != "", h.HAVIPID != "", h.CVMAddress != ""} {
+	for _, on := range []bool{h.NatGatewayRef != nil, h.PeeringConnectionRef != nil, h.CCNRef != nil, h.HAVIPID != "", h.CVMAddress != ""} {
 		if on {
 			set++
 		}
 	}
 	if set != 1 {
-		v.errorf(r, p, "set exactly one next hop: natGatewayRef, peeringConnectionRef, ccnID, havipID or cvmAddress (%d set)", set)
+		v.errorf(r, p, "set exactly one next hop: natGatewayRef, peeringConnectionRef, ccnRef, havipID or cvmAddress (%d set)", set)
 		return
 	}
 	switch {
@@ -244,8 +255,10 @@ func (v *validator) nextHop(r *RouteTable, p string, h NextHop, vpcRef Ref, vpc 
 		}
 	case h.PeeringConnectionRef != nil:
 		v.peeringHop(r, p, *h.PeeringConnectionRef, dst, vpcRef)
-	case h.CCNID != "":
-		v.check(r, p+".ccnID", checkID("ccn", h.CCNID))
+	case h.CCNRef != nil:
+		if c := lookup[*CCN](v.set, KindCCN, *h.CCNRef); c != nil && !c.Attached(vpcRef) {
+			v.errorf(r, p+".ccnRef", "the table's VPC %s is not attached to CCN %q: list it under the CCN's attachments", vpcRef, c.Metadata.Name)
+		}
 	case h.HAVIPID != "":
 		v.check(r, p+".havipID", checkID("havip", h.HAVIPID))
 	case h.CVMAddress != "":
@@ -350,6 +363,10 @@ func networkList(ns []network) string {
 // network on the far side of each interconnect.
 func deriveRoutes(t *RouteTable, s *Set) {
 	for j, pr := range t.Spec.PeerRoutes {
+		if pr.CCNRef != nil {
+			deriveCCNRoutes(t, s, j, *pr.CCNRef)
+			continue
+		}
 		if pr.PeeringConnectionRef == nil {
 			continue
 		}
@@ -372,6 +389,31 @@ func deriveRoutes(t *RouteTable, s *Set) {
 	}
 }
 
+// deriveCCNRoutes adds routes through a CCN to the container CIDRs of the clusters in
+// the other VPCs attached to it.
+func deriveCCNRoutes(t *RouteTable, s *Set, j int, ref Ref) {
+	c := lookup[*CCN](s, KindCCN, ref)
+	if c == nil || !c.Attached(t.Spec.VPCRef) {
+		return
+	}
+	for _, a := range c.Spec.Attachments {
+		if refKey(a.VPCRef) == refKey(t.Spec.VPCRef) {
+			continue
+		}
+		for _, n := range networksOf(s, a.VPCRef) {
+			if n.from.Kind != KindCluster {
+				continue // the CCN routes the VPC's subnets by itself
+			}
+			t.farSide = append(t.farSide, farRef{fmtIndex("spec.peerRoutes", j), n.from.Kind, Ref{Name: n.from.Name}})
+			hop := ref
+			t.Spec.Routes = append(t.Spec.Routes, Route{
+				Destination: n.p.String(), NextHop: NextHop{CCNRef: &hop},
+				Description: routeDescription(n.short + " via CCN " + c.Metadata.Name), peer: j + 1,
+			})
+		}
+	}
+}
+
 // routeDescription cuts a planned route's description to what the API takes.
 func routeDescription(s string) string {
 	if len(s) > MaxRouteDescriptionLen {
@@ -380,13 +422,29 @@ func routeDescription(s string) string {
 	return s
 }
 
+// peerRoutesCCN checks a peerRoutes entry through a CCN: a CCN of the spec the
+// table's VPC is attached to.
+func (v *validator) peerRoutesCCN(r *RouteTable, p string, ref Ref) {
+	if ref.ID != "" {
+		v.errorf(r, p+".ccnRef", "peerRoutes plans routes from the specs of the attached VPCs: declare the CCN in the spec, or list the routes under routes")
+		return
+	}
+	if c := lookup[*CCN](v.set, KindCCN, ref); c != nil && !c.Attached(r.Spec.VPCRef) {
+		v.errorf(r, p+".ccnRef", "the table's VPC %s is not attached to CCN %q: list it under the CCN's attachments", r.Spec.VPCRef, c.Metadata.Name)
+	}
+}
+
 // peerRoutes checks the peerRoutes entries: one interconnect each, of the spec, with
 // the table's VPC at one end and the far side declared (its networks tell the routes).
 func (v *validator) peerRoutes(r *RouteTable) {
 	for j, pr := range r.Spec.PeerRoutes {
 		p := fmtIndex("spec.peerRoutes", j)
-		if pr.PeeringConnectionRef == nil {
-			v.errorf(r, p, "name the interconnect: peeringConnectionRef")
+		switch {
+		case (pr.PeeringConnectionRef == nil) == (pr.CCNRef == nil):
+			v.errorf(r, p, "name one interconnect: peeringConnectionRef or ccnRef")
+			continue
+		case pr.CCNRef != nil:
+			v.peerRoutesCCN(r, p, *pr.CCNRef)
 			continue
 		}
 		if pr.PeeringConnectionRef.ID != "" {

@@ -67,6 +67,43 @@ spec:
   peerRoutes: [{peeringConnectionRef: {name: prod-sh}}]
 `
 
+// ccnFile holds a CCN with the Guangzhou VPC attached and a table of that VPC that
+// routes the Guangzhou cluster's way out to it.
+const ccnFile = "gz-ccn.yaml"
+
+const ccnSpecs = `apiVersion: tkeops.io/v1alpha1
+kind: CCN
+metadata: {name: corp}
+spec:
+  region: ap-guangzhou
+  description: corp
+  attachments: [{vpcRef: {name: prod}}]
+  tags: {team: platform}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: RouteTable
+metadata: {name: corp}
+spec:
+  vpcRef: {name: prod}
+  routes:
+    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}
+  subnetRefs: [{name: sub-c}]
+`
+
+// withCCN is the base of the CCN scenarios.
+func withCCN(more ...func(*testing.T, files)) func(*testing.T, files) {
+	return func(t *testing.T, f files) {
+		f[ccnFile] = ccnSpecs
+		for _, m := range more {
+			m(t, f)
+		}
+	}
+}
+
+func ccnScenario(name string, e func(*testing.T, files)) scenario {
+	return scenario{group: "mutability", name: name, base: withCCN(), edit: e}
+}
+
 // withInterconnect is the base of the network scenarios.
 func withInterconnect(more ...func(*testing.T, files)) func(*testing.T, files) {
 	return func(t *testing.T, f files) {
@@ -142,6 +179,36 @@ func networkScenarios() []scenario {
 		net("interconnect", "peerRoutes removed on both sides", edits(
 			ic("  peerRoutes: [{peeringConnectionRef: {name: prod-sh}}]\n  subnetRefs", "  subnetRefs"),
 			ic("  default: true\n  peerRoutes: [{peeringConnectionRef: {name: prod-sh}}]\n", "  default: true\n"))),
+
+		// A CCN joining the two VPCs (scenarios of their own: the base routes through
+		// the peering connection).
+		ccnScenario("ccn description", edit(ccnFile, "description: corp", "description: corporate network")),
+		ccnScenario("ccn VPC attached", edit(ccnFile, "attachments: [{vpcRef: {name: prod}}]", "attachments: [{vpcRef: {name: prod}}, {vpcRef: {name: sh}}]")),
+		{group: "mutability", name: "ccn VPC detached", base: withCCN(edit(ccnFile, "attachments: [{vpcRef: {name: prod}}]", "attachments: [{vpcRef: {name: prod}}, {vpcRef: {name: sh}}]")),
+			edit: edit(ccnFile, "attachments: [{vpcRef: {name: prod}}, {vpcRef: {name: sh}}]", "attachments: [{vpcRef: {name: prod}}]")},
+		ccnScenario("ccn VPCs swapped (two calls, one step)", edit(ccnFile, "attachments: [{vpcRef: {name: prod}}]", "attachments: [{vpcRef: {name: sh}}]")),
+		ccnScenario("ccn tags", edit(ccnFile, "tags: {team: platform}", "tags: {team: apps}")),
+		ccnScenario("ccn deletionProtection", edit(ccnFile, "tags: {team: platform}", "tags: {team: platform}\n  deletionProtection: true")),
+		ccnScenario("ccn deletionPolicy", edit(ccnFile, "tags: {team: platform}", "tags: {team: platform}\n  deletionPolicy: Orphan")),
+		{group: "mutability", name: "ccn qosLevel (replace)", destroy: true, base: withCCN(), edit: edit(ccnFile, "description: corp", "description: corp\n  qosLevel: PT")},
+		ccnScenario("route through the ccn added", edit(ccnFile, "    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}\n",
+			"    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}\n    - {destination: 192.168.21.0/24, nextHop: {ccnRef: {name: corp}}}\n")),
+		{group: "removal", name: "ccn removed with its VPCs and routes", destroy: true, base: withCCN(edit(ccnFile,
+			"    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}\n",
+			"    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}\n    - {destination: 192.168.21.0/24, nextHop: {ccnRef: {name: corp}}}\n")),
+			edit: func(t *testing.T, f files) {
+				f.replace(t, ccnFile, "    - {destination: 192.168.21.0/24, nextHop: {ccnRef: {name: corp}}}\n", "")
+				f[ccnFile] = f[ccnFile][strings.Index(f[ccnFile], "apiVersion: tkeops.io/v1alpha1\nkind: RouteTable"):]
+			}},
+		{group: "drift", name: "ccn VPC detached in the console", base: withCCN(), outOfBand: oob(func(t *testing.T, r *rig, set *spec.Set) {
+			req := vpc.NewDetachCcnInstancesRequest()
+			req.CcnId = common.StringPtr(r.id(set, addr(spec.KindCCN, "corp")))
+			req.Instances = []*vpc.CcnInstance{{InstanceId: common.StringPtr(r.id(set, addr(spec.KindVPC, "prod"))),
+				InstanceRegion: common.StringPtr(regionGZ), InstanceType: common.StringPtr("VPC")}}
+			if _, err := r.vpc(regionGZ).DetachCcnInstances(req); err != nil {
+				t.Fatal(err)
+			}
+		})},
 
 		// Removals and their order.
 		{group: "removal", name: "egress removed (route, gateway, addresses)", destroy: true, base: withInterconnect(), edit: edits(

@@ -270,6 +270,26 @@ func listers() map[spec.Kind]lister {
 			})
 			return slices.DeleteFunc(names, func(n string) bool { return n == elsewhere }), err
 		},
+		// Every region lists a CCN: it counts in its home region (tkeops.io/home-region).
+		spec.KindCCN: func(ctx context.Context, c regionClients) ([]string, error) {
+			names, err := pages(func(off int) ([]string, error) {
+				req := vpc.NewDescribeCcnsRequest()
+				req.Offset, req.Limit = common.Uint64Ptr(uint64(off)), common.Uint64Ptr(censusPage)
+				resp, err := c.vpc.DescribeCcnsWithContext(ctx, req)
+				if err != nil {
+					return nil, fmt.Errorf("DescribeCcns: %w", err)
+				}
+				return mapNames(resp.Response.CcnSet, func(n *vpc.CCN) string {
+					for _, t := range n.TagSet {
+						if deref(t.Key) == "tkeops.io/home-region" && deref(t.Value) != c.vpc.GetRegion() {
+							return elsewhere
+						}
+					}
+					return vpcName(n.TagSet)
+				}), nil
+			})
+			return slices.DeleteFunc(names, func(n string) bool { return n == elsewhere }), err
+		},
 		// A VPC's default table comes with the VPC: it counts once tkeops adopts it.
 		spec.KindRouteTable: func(ctx context.Context, c regionClients) ([]string, error) {
 			names, err := pages(func(off int) ([]string, error) {

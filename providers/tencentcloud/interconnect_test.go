@@ -228,3 +228,88 @@ func TestPeeringLifecycle(t *testing.T) {
 		waitGone(t, e, r)
 	}
 }
+
+// TestCCNLifecycle, through the real SDK against the emulator: a CCN created with its
+// VPCs (two calls), managed from its home region only although every region lists
+// it; VPCs attached, detached and swapped with the calls the plan names; a VPC
+// detached in the console is drift; deleting it detaches its VPCs first.
+func TestCCNLifecycle(t *testing.T) {
+	e := newEnv(t, nil)
+	mkVPC := func(c *tencentcloud.Client, name, region, cidr string) string {
+		v := &spec.VPC{Object: obj(spec.KindVPC, name), Spec: spec.VPCSpec{Region: region, CIDRBlock: cidr}}
+		spec.Default(v)
+		o, err := c.Create(e.ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.ID
+	}
+	sh, err := e.conn.ConnectRegion("ap-shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, far := mkVPC(e.c, "cl-a", testRegion, "10.0.0.0/16"), mkVPC(e.c, "cl-b", testRegion, "10.1.0.0/16"), mkVPC(sh, "cl-far", "ap-shanghai", "10.2.0.0/16")
+	corp := &spec.CCN{Object: obj(spec.KindCCN, "cl-corp"), Spec: spec.CCNSpec{Region: testRegion, Description: "corp",
+		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: a}, Region: testRegion}, {VPCRef: spec.Ref{ID: far}, Region: "ap-shanghai"}}}}
+	spec.Default(corp)
+	e.srv.ResetCalls()
+	if _, err := e.c.Create(e.ctx, corp); err != nil {
+		t.Fatal(err)
+	}
+	assertWrites(t, e, "vpc.CreateCcn", "vpc.AttachCcnInstances")
+	assertDeclaredEqual(t, corp, e.observeOne(t, corp).Live)
+	if obs, err := sh.Observe(e.ctx, spec.KindCCN, nil); err != nil || len(obs) != 0 {
+		t.Fatalf("another region takes the CCN for its own: %d (%v)", len(obs), err)
+	}
+
+	step := func(name string, mut func(), action string, writes ...string) {
+		t.Helper()
+		before := e.observeOne(t, corp)
+		mut()
+		ch := decided(spec.KindCCN, "spec.attachments", corp, before.Live)
+		if name == "description" {
+			ch = decided(spec.KindCCN, "spec.description", corp, before.Live)
+		}
+		if ch.Action != action {
+			t.Fatalf("%s: decides %q, want %q", name, ch.Action, action)
+		}
+		e.srv.ResetCalls()
+		if _, err := e.c.Update(e.ctx, corp, before, []diff.Change{ch}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		assertWrites(t, e, writes...)
+		if got := diffPaths(corp, e.observeOne(t, corp).Live); len(got) != 0 {
+			t.Fatalf("%s: diff after the update %v", name, got)
+		}
+	}
+	att := func(id, region string) spec.CCNAttachment {
+		return spec.CCNAttachment{VPCRef: spec.Ref{ID: id}, Region: region}
+	}
+	step("description", func() { corp.Spec.Description = "corporate network" }, "vpc:ModifyCcnAttribute", "vpc.ModifyCcnAttribute")
+	step("attached", func() { corp.Spec.Attachments = append(corp.Spec.Attachments, att(b, testRegion)) },
+		"vpc:AttachCcnInstances", "vpc.AttachCcnInstances")
+	step("detached", func() { corp.Spec.Attachments = corp.Spec.Attachments[:2] }, "vpc:DetachCcnInstances", "vpc.DetachCcnInstances")
+	step("swapped", func() { corp.Spec.Attachments = []spec.CCNAttachment{att(a, testRegion), att(b, testRegion)} },
+		"vpc:AttachCcnInstances + vpc:DetachCcnInstances", "vpc.AttachCcnInstances", "vpc.DetachCcnInstances")
+
+	// Detached in the console: drift, set right by attaching again.
+	oob := e.outOfBand(t)
+	co := e.observeOne(t, corp)
+	dt := vpc.NewDetachCcnInstancesRequest()
+	dt.CcnId = &co.ID
+	dt.Instances = []*vpc.CcnInstance{{InstanceId: &b, InstanceRegion: sp(testRegion), InstanceType: sp("VPC")}}
+	if _, err := oob.vpc.DetachCcnInstances(dt); err != nil {
+		t.Fatal(err)
+	}
+	if got := diffPaths(corp, e.observeOne(t, corp).Live); len(got) != 1 || got[0] != "spec.attachments" {
+		t.Fatalf("detached in the console: diff %v", got)
+	}
+	step("drift", func() {}, "vpc:AttachCcnInstances", "vpc.AttachCcnInstances")
+
+	e.srv.ResetCalls()
+	if err := e.c.Delete(e.ctx, e.observeOne(t, corp), providers.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	assertWrites(t, e, "vpc.DetachCcnInstances", "vpc.DeleteCcn")
+	waitGone(t, e, corp)
+}

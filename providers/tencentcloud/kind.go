@@ -26,6 +26,7 @@ func kinds() []kindClient {
 		typed[*spec.EIP](eipKind{}),
 		typed[*spec.NatGateway](natGatewayKind{}),
 		typed[*spec.PeeringConnection](peeringKind{}),
+		typed[*spec.CCN](ccnKind{}),
 		typed[*spec.RouteTable](routeTableKind{}),
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),

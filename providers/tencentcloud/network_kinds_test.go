@@ -153,8 +153,25 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 		"spec.tags":               func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.Tags = map[string]string{"a": "b"} },
 		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 	}
+	corp := &spec.CCN{Object: obj(spec.KindCCN, "rt-corp"), Spec: spec.CCNSpec{Region: testRegion, Description: "corporate",
+		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
+	spec.Default(corp)
+	if _, err := e.c.Create(e.ctx, corp); err != nil {
+		t.Fatal(err)
+	}
+	shared := e.observeOne(t, &spec.VPC{Object: obj(spec.KindVPC, "rt-shared")}).ID
+	mutators[spec.KindCCN] = map[string]func(r spec.Resource){
+		"spec.description": func(r spec.Resource) { r.(*spec.CCN).Spec.Description = "changed" },
+		"spec.attachments": func(r spec.Resource) {
+			c := r.(*spec.CCN)
+			c.Spec.Attachments = append(c.Spec.Attachments, spec.CCNAttachment{VPCRef: spec.Ref{ID: shared}, Region: testRegion})
+		},
+		"spec.deletionProtection": func(r spec.Resource) { r.(*spec.CCN).Spec.DeletionProtection = boolp(true) },
+		"spec.tags":               func(r spec.Resource) { r.(*spec.CCN).Spec.Tags = map[string]string{"a": "b"} },
+		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.CCN).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+	}
 	return mutators, map[spec.Kind]spec.Resource{spec.KindEIP: g.eip, spec.KindNatGateway: g.nat, spec.KindRouteTable: g.table,
-		spec.KindPeeringConnection: pc}
+		spec.KindPeeringConnection: pc, spec.KindCCN: corp}
 }
 
 // TestEgressLifecycle creates an EIP, a NAT gateway on it (waiting out PENDING) and a
@@ -218,14 +235,23 @@ func TestEgressLifecycle(t *testing.T) {
 		t.Fatalf("after the update: diff %v", got)
 	}
 
+	// A CCN the VPC is attached to, for routes to it.
+	corp := &spec.CCN{Object: obj(spec.KindCCN, "life-corp"), Spec: spec.CCNSpec{Region: testRegion,
+		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
+	spec.Default(corp)
+	co, err := e.c.Create(e.ctx, corp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toCCN := spec.NextHop{CCNRef: &spec.Ref{ID: co.ID}}
 	// Each kind of route change is one call: replace, and several at once (reset).
 	for _, c := range []struct {
 		name, action string
 		routes       []spec.Route
 	}{
 		{"next hop changed", "vpc:ReplaceRoutes", []spec.Route{{Destination: "0.0.0.0/0", NextHop: spec.NextHop{HAVIPID: "havip-1a2b3c4d"}}}},
-		{"added and removed", "vpc:ResetRoutes", []spec.Route{{Destination: "172.30.0.0/16", NextHop: spec.NextHop{CCNID: "ccn-1a2b3c4d"}}}},
-		{"added", "vpc:CreateRoutes", []spec.Route{{Destination: "172.30.0.0/16", NextHop: spec.NextHop{CCNID: "ccn-1a2b3c4d"}},
+		{"added and removed", "vpc:ResetRoutes", []spec.Route{{Destination: "172.30.0.0/16", NextHop: toCCN}}},
+		{"added", "vpc:CreateRoutes", []spec.Route{{Destination: "172.30.0.0/16", NextHop: toCCN},
 			{Destination: "0.0.0.0/0", NextHop: spec.NextHop{NatGatewayRef: &spec.Ref{ID: natID}}, Description: "egress"}}},
 	} {
 		before := e.observeOne(t, g.table)

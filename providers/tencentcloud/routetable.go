@@ -49,7 +49,7 @@ func userRoutes(t *vpc.RouteTable) (routes []spec.Route, ids map[string]uint64) 
 		case "PEERCONNECTION":
 			hop.PeeringConnectionRef = &spec.Ref{ID: id}
 		case "USER_CCN":
-			hop.CCNID = id
+			hop.CCNRef = &spec.Ref{ID: id}
 		case "HAVIP":
 			hop.HAVIPID = id
 		case "NORMAL_CVM":

@@ -26,6 +26,9 @@ type ownership struct {
 	// protected: the tkeops.io/deletion-protection tag says true (kinds whose API
 	// has no protection switch of its own).
 	protected bool
+	// home is the tkeops.io/home-region tag: the region that manages a resource every
+	// region lists (a CCN).
+	home string
 }
 
 // tagDeletionProtection records deletion protection on resources whose API has no
@@ -35,6 +38,12 @@ const tagDeletionProtection = tagPrefix + "deletion-protection"
 // tagProtected is a resource whose deletion protection lives in the
 // tkeops.io/deletion-protection tag.
 type tagProtected interface{ DeletionProtectedByTag() bool }
+
+// tagHomeRegion records the region that manages a resource of a global product.
+const tagHomeRegion = tagPrefix + "home-region"
+
+// homed is a resource every region lists: only its home region takes it for its own.
+type homed interface{ HomeRegion() string }
 
 // splitTags separates user tags from tkeops' own.
 func splitTags(all map[string]string) (user map[string]string, own ownership) {
@@ -56,6 +65,8 @@ func splitTags(all map[string]string) (user map[string]string, own ownership) {
 			own.policy = spec.DeletionPolicy(v)
 		case tagDeletionProtection:
 			own.protected = v == "true"
+		case tagHomeRegion:
+			own.home = v
 		}
 	}
 	if len(user) == 0 {
@@ -87,6 +98,9 @@ func desiredTags(owner string, r spec.Resource) (map[string]string, error) {
 	out[providers.TagDeletionPolicy] = string(policy)
 	if p, ok := r.(tagProtected); ok && p.DeletionProtectedByTag() {
 		out[tagDeletionProtection] = "true"
+	}
+	if h, ok := r.(homed); ok && h.HomeRegion() != "" {
+		out[tagHomeRegion] = h.HomeRegion()
 	}
 	return out, nil
 }
