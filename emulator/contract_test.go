@@ -555,6 +555,7 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 
 	contractAddons(t, c, cls)         // tke_addon_test.go
 	contractPools(t, c, cls, subnets) // tke_nativenodepool_test.go, tke_supernodepool_test.go
+	contractUpgrade(t, c, cls)        // tke_upgrade_test.go
 
 	// VPC-CNI subnets, then deletion of everything.
 	cni := tke.NewCreateClusterRequest()

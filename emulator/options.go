@@ -73,6 +73,7 @@ type Timing struct {
 	NatCreate      time.Duration // NAT gateway State PENDING → AVAILABLE
 	NatDelete      time.Duration // NAT gateway DELETING → gone
 	Addon          time.Duration // add-on Installing, Upgrading, Terminating → settled
+	NodeUpgrade    time.Duration // one node of an UpgradeClusterInstances task
 }
 
 // InstantTiming is the timing for unit tests: every transition completes before the next request.
@@ -85,7 +86,7 @@ func DemoTiming() Timing {
 		EndpointCreate: 3 * time.Second, EndpointDelete: 2 * time.Second,
 		NodePoolCreate: 4 * time.Second, NodePoolUpdate: 2 * time.Second, NodePoolDelete: 3 * time.Second,
 		NodeJoin: 5 * time.Second, TagsUpdate: 2 * time.Second, NatCreate: 3 * time.Second, NatDelete: 2 * time.Second,
-		Addon: 3 * time.Second,
+		Addon: 3 * time.Second, NodeUpgrade: 3 * time.Second,
 	}
 }
 
@@ -96,7 +97,7 @@ func SlowTiming() Timing {
 		EndpointCreate: time.Minute, EndpointDelete: 30 * time.Second,
 		NodePoolCreate: time.Minute, NodePoolUpdate: 20 * time.Second, NodePoolDelete: time.Minute,
 		NodeJoin: 3 * time.Minute, TagsUpdate: 10 * time.Second, NatCreate: time.Minute, NatDelete: 30 * time.Second,
-		Addon: 2 * time.Minute,
+		Addon: 2 * time.Minute, NodeUpgrade: 4 * time.Minute,
 	}
 }
 
@@ -104,8 +105,8 @@ func SlowTiming() Timing {
 // name=duration overriding the instant timing, for example
 // "cluster=30s,nodepool=10s,node=20s,endpoint=5s". Names: cluster (create),
 // cluster-delete, upgrade, endpoint, endpoint-delete, nodepool (create),
-// nodepool-update, nodepool-delete, node, tags, nat (create), nat-delete, addon; "all"
-// sets every duration.
+// nodepool-update, nodepool-delete, node, tags, nat (create), nat-delete, addon,
+// node-upgrade; "all" sets every duration.
 func ParseTiming(s string) (Timing, error) {
 	switch strings.TrimSpace(s) {
 	case "", "instant":
@@ -130,7 +131,7 @@ func ParseTiming(s string) (Timing, error) {
 			"endpoint": &t.EndpointCreate, "endpoint-delete": &t.EndpointDelete,
 			"nodepool": &t.NodePoolCreate, "nodepool-update": &t.NodePoolUpdate, "nodepool-delete": &t.NodePoolDelete,
 			"node": &t.NodeJoin, "tags": &t.TagsUpdate, "nat": &t.NatCreate, "nat-delete": &t.NatDelete,
-			"addon": &t.Addon,
+			"addon": &t.Addon, "node-upgrade": &t.NodeUpgrade,
 		}
 		if name == "all" {
 			for _, p := range fields {
@@ -209,6 +210,8 @@ type NodeInfo struct {
 	// NodeName is the Kubernetes node name: the LAN IP, or the instance ID when the
 	// cluster's NodeNameType is "hostname".
 	NodeName string
+	// KubeletVersion is the Kubernetes version the node runs, e.g. "v1.30.0".
+	KubeletVersion string
 }
 
 // Taint is a Kubernetes node taint.
@@ -223,6 +226,14 @@ type ClusterBackend interface {
 	NodeJoined(ctx context.Context, n NodeInfo) error
 	// NodeRemoved is called when a running instance is removed.
 	NodeRemoved(ctx context.Context, n NodeInfo) error
+}
+
+// NodeVersionUpdater is optionally implemented by a ClusterBackend that wants to hear
+// when an in-place upgrade (UpgradeClusterInstances of type major or hot) moved a
+// running node to another Kubernetes version. A reinstall (reset) is a NodeRemoved and
+// a NodeJoined instead.
+type NodeVersionUpdater interface {
+	NodeUpgraded(ctx context.Context, n NodeInfo) error
 }
 
 // NodeUpdater is optionally implemented by a ClusterBackend that wants to hear when

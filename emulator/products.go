@@ -19,6 +19,7 @@ func modules() []module {
 		clusterEndpointModule(),
 		nativeNodePoolModule(), // before nodePoolModule, whose pass joins every due instance
 		superNodePoolModule(),
+		nodeUpgradeModule(), // before nodePoolModule, whose pass joins reinstalled nodes
 		nodePoolModule(),
 		addonModule(),
 		asModule(),

@@ -332,6 +332,7 @@ const (
 	nodeJoined notificationKind = iota
 	nodeRemoved
 	nodeUpdated
+	nodeUpgraded
 )
 
 type notification struct {
@@ -357,9 +358,13 @@ func (e *Emulator) notify(ctx context.Context, notes []notification) {
 			if u, ok := e.backend.(NodeUpdater); ok {
 				err = u.NodeUpdated(ctx, n.node)
 			}
+		case nodeUpgraded:
+			if u, ok := e.backend.(NodeVersionUpdater); ok {
+				err = u.NodeUpgraded(ctx, n.node)
+			}
 		}
 		if err != nil {
-			e.log.Warn("emulator: cluster backend", "event", [...]string{"joined", "removed", "updated"}[n.kind],
+			e.log.Warn("emulator: cluster backend", "event", [...]string{"joined", "removed", "updated", "upgraded"}[n.kind],
 				"cluster", n.node.ClusterID, "instance", n.node.InstanceID, "err", err)
 		}
 	}

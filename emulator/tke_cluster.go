@@ -692,6 +692,9 @@ func updateClusterVersion(c *call, req *tke.UpdateClusterVersionRequest) (*tke.U
 	if !slices.Contains(upgradeTargets(r.Version), *req.DstVersion) {
 		return nil, apiErr("InvalidParameter.Param", "Cluster `%s` at %s cannot be upgraded to %s; available: %v.", r.ID, r.Version, *req.DstVersion, upgradeTargets(r.Version))
 	}
+	if aerr := nodeSkewRefusal(rs, r, *req.DstVersion); aerr != nil { // tke_upgrade.go
+		return nil, aerr
+	}
 	r.TargetVersion = *req.DstVersion
 	r.Status, r.StatusUntil = clusterUpgrading, c.now.Add(c.e.timing.ClusterUpgrade)
 	return &tke.UpdateClusterVersionResponseParams{}, nil

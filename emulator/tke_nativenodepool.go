@@ -751,6 +751,7 @@ func (e *Emulator) scaleMachinesLocked(rs *regionState, np *nativePoolRec, have 
 		in := &instanceRec{
 			ID: newID("ins"), ClusterID: np.ClusterID, NodePoolID: np.ID, State: instanceInitializing,
 			RunningAt: at.Add(e.timing.NodeJoin), SubnetID: subnetID, InstanceType: itype, Created: at, Seq: e.st.nextSeq(),
+			Version: clusterVersionOf(rs, np.ClusterID),
 		}
 		if s, ok := subnetOf(rs, subnetID); ok {
 			in.Zone = s.Zone

@@ -71,6 +71,9 @@ type instanceRec struct {
 	Created      time.Time `json:"created"`
 	Seq          int64     `json:"seq"`
 	Joined       bool      `json:"joined"`
+	// Version is the Kubernetes version the node runs: its cluster's when it was
+	// launched, then what UpgradeClusterInstances moved it to (tke_upgrade.go).
+	Version string `json:"version,omitempty"`
 }
 
 func (r *instanceRec) order() int64 { return r.Seq }
@@ -830,6 +833,7 @@ func (e *Emulator) scalePoolLocked(rs *regionState, np *nodePoolRec, have []*ins
 		in := &instanceRec{
 			ID: newID("ins"), ClusterID: np.ClusterID, NodePoolID: np.ID, ASGID: np.ASGID, State: instanceInitializing,
 			RunningAt: at.Add(e.timing.NodeJoin), SubnetID: subnetID, InstanceType: itype, Created: at, Seq: e.st.nextSeq(),
+			Version: clusterVersionOf(rs, np.ClusterID),
 		}
 		if s, ok := subnetOf(rs, subnetID); ok {
 			in.Zone = s.Zone
@@ -868,6 +872,7 @@ func nodeInfo(rs *regionState, in *instanceRec) NodeInfo {
 	n := NodeInfo{
 		ClusterID: in.ClusterID, NodePoolID: in.NodePoolID, InstanceID: in.ID, Zone: in.Zone,
 		InstanceType: in.InstanceType, LanIP: in.LanIP, Labels: map[string]string{}, NodeName: in.LanIP,
+		KubeletVersion: kubeletVersion(in.Version),
 	}
 	if cl, ok := clusterTable.in(rs)[in.ClusterID]; ok && cl.NodeNameType == "hostname" {
 		n.NodeName = in.ID

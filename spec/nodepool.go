@@ -56,8 +56,10 @@ type NodePoolSpec struct {
 	Prepaid *PrepaidOptions `json:"prepaid,omitempty" tkeops:"absent=keep"`
 	// InstanceDeletionPolicy for the pool's CVMs when the pool is deleted: Delete or Retain.
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
-	// Drain settings used before instances are removed.
+	// Drain settings used before instances are removed or upgraded.
 	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
+	// Upgrade is how the pool's nodes follow Kubernetes upgrades (spec/upgrade.go).
+	Upgrade NodeUpgrade `json:"upgrade,omitempty" tkeops:"local"`
 	// Internet access of new nodes: public IP and bandwidth. Unset means no public IP
 	// (egress through a NAT gateway).
 	Internet *InternetAccess `json:"internet,omitempty" tkeops:"absent=keep"`
@@ -191,6 +193,8 @@ func nodePoolKind() KindInfo {
 		{"NodePoolSpec", "multiZoneSubnetPolicy", enum(subnetPolicies)},
 		{"NodePoolSpec", "terminationPolicy", enum(terminations)},
 		{"InternetAccess", "chargeType", enum(internetCharges)},
+		{"NodeUpgrade", "policy", enum(upgradePolicies)},
+		{"NodeUpgrade", "mode", enum(upgradeModes)},
 		{"NodePoolSpec", "instanceTypes", func(s *jsonschema.Schema) {
 			if s.Items != nil {
 				s.Items.Pattern = instanceTypeRE.String()
@@ -223,6 +227,7 @@ func defaultNodePool(r *NodePool) {
 	setDefault(&s.InstanceDeletionPolicy, DefaultInstanceDeletionPolicy)
 	setDefault(&s.Drain.Timeout, DefaultDrainTimeout)
 	setDefaultPtr(&s.Drain.RespectPDBs, true)
+	defaultNodeUpgrade(&s.Upgrade)
 	setDefault(&s.MultiZoneSubnetPolicy, DefaultMultiZoneSubnetPolicy)
 	setDefault(&s.TerminationPolicy, DefaultTerminationPolicy)
 	setDefaultPtr(&s.DeletionProtection, false)
@@ -272,6 +277,7 @@ func (v *validator) nodePool(r *NodePool) {
 	v.enum(r, "spec.multiZoneSubnetPolicy", s.MultiZoneSubnetPolicy, subnetPolicies)
 	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
 	v.drain(r, s.Drain)
+	v.nodeUpgrade(r, s.Upgrade, s.ClusterRef)
 	if in := s.Internet; in != nil {
 		v.enum(r, "spec.internet.chargeType", in.ChargeType, internetCharges)
 		if in.MaxBandwidthOutMbps < 0 || in.MaxBandwidthOutMbps > MaxBandwidthOutMbps {

@@ -168,7 +168,8 @@ func nodeObject(n emulator.NodeInfo) *corev1.Node {
 				{Type: corev1.NodeInternalIP, Address: n.LanIP},
 				{Type: corev1.NodeHostName, Address: name},
 			},
-			NodeInfo: corev1.NodeSystemInfo{OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.6.9-tke"},
+			NodeInfo: corev1.NodeSystemInfo{OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.6.9-tke",
+				KubeletVersion: n.KubeletVersion, KubeProxyVersion: n.KubeletVersion},
 		},
 	}
 }
@@ -273,3 +274,30 @@ func shape(instanceType string) (cpu, memGiB int64) {
 	}
 	return cpu, mem
 }
+
+// NodeUpgraded moves a node to the Kubernetes version an in-place upgrade installed,
+// as its kubelet reports it after the restart.
+func (b *Backend) NodeUpgraded(ctx context.Context, n emulator.NodeInfo) error {
+	c, err := b.cluster(ctx, n.ClusterID)
+	if err != nil {
+		return err
+	}
+	nodes := c.client.CoreV1().Nodes()
+	name := nodeName(n)
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := nodes.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cur.Status.NodeInfo.KubeletVersion, cur.Status.NodeInfo.KubeProxyVersion = n.KubeletVersion, n.KubeletVersion
+		_, err = nodes.UpdateStatus(ctx, cur, metav1.UpdateOptions{FieldManager: "kubelet"})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("node %s (%s) upgraded to %s: %w", name, n.InstanceID, n.KubeletVersion, err)
+	}
+	b.log.Debug("node upgraded", "cluster", n.ClusterID, "node", name, "version", n.KubeletVersion)
+	return nil
+}
+
+var _ emulator.NodeVersionUpdater = (*Backend)(nil)

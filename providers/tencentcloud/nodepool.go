@@ -62,6 +62,10 @@ func (nodePoolKind) rules() []rule {
 		rule{path: "spec.instanceDeletionPolicy", class: spec.ClassInPlace, note: "Read when the pool is deleted (KeepInstance); no API call until then."},
 		rule{path: "spec.drain.timeout", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
 		rule{path: "spec.drain.respectPDBs", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
+		rule{path: "spec.upgrade.policy", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call until the nodes are upgraded."},
+		rule{path: "spec.upgrade.version", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call until the nodes are upgraded."},
+		rule{path: "spec.upgrade.maxUnavailable", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
+		rule{path: "spec.upgrade.mode", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
 		rule{path: "spec.internet.chargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		rule{path: "spec.internet.maxBandwidthOutMbps", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		rule{path: "spec.internet.publicIP", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
@@ -325,6 +329,7 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			// How tkeops drains and what it does with instances on delete are tkeops'
 			// own settings; the cloud has no record of them.
 			s.Drain = w.Spec.Drain
+			s.Upgrade = w.Spec.Upgrade // tkeops' own; the nodes' versions are read in the cluster
 			s.InstanceDeletionPolicy = w.Spec.InstanceDeletionPolicy
 		}
 		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, sv(np.Name)), Spec: s}
