@@ -4,6 +4,9 @@
 //     converges to exactly the expected resources, and the retries are counted.
 //   - e2e/crash: the tkeops process is killed (SIGKILL) at random moments of a large
 //     apply and restarted until converged: no duplicates, no orphans.
+//   - e2e/upgrade: a cluster upgraded two TKE minors with its nodes in batches, on
+//     real kube-apiserver nodes: a PodDisruptionBudget stops it cleanly, a SIGKILL
+//     mid-batch is resumed, every node ends on the target version.
 //   - e2e/soak: tkeops serve under a webhook every second and a poll every few
 //     seconds keeps memory and goroutines bounded and reports every commit.
 //   - e2e/security: webhook abuse is refused, and known secrets never show in any

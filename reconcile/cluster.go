@@ -61,6 +61,9 @@ func clusterPlan() kindPlan {
 		stepValues: func(r spec.Resource, _ providers.Observation, changes []diff.Change) {
 			cl := r.(*spec.Cluster)
 			for _, ch := range changes {
+				if v, ok := ch.After.(string); ok && ch.Path == pathVersion {
+					cl.Spec.Version = v // one hop of an upgrade (upgrade.go)
+				}
 				if ch.After != nil {
 					continue
 				}
@@ -94,6 +97,17 @@ func clusterPlan() kindPlan {
 			providers.ActionApplyManifests: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
 				return x.applyBaseline(ctx, st)
 			},
+			// Upgrades (upgrade.go): control-plane hops, the nodes, CoreDNS.
+			apiActionUpdateVersion: runVersionHop,
+			providers.ActionUpgradeNodes: func(ctx context.Context, x *executor, c providers.Client, st plan.Step) (string, error) {
+				return x.upgradeNodes(ctx, c, st)
+			},
+			providers.ActionRestartCoreDNS: func(ctx context.Context, x *executor, _ providers.Client, st plan.Step) (string, error) {
+				return x.restartCoreDNS(ctx, st)
+			},
 		},
+		updates: planClusterUpdates,
+		extra:   planNodeUpgrades,
+		observe: observeUpgrades,
 	}
 }

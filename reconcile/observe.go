@@ -46,6 +46,9 @@ type scope struct {
 	warnings spec.Diagnostics
 	// cover is what a plan scoped to a change observes (scope.go); nil observes all.
 	cover *cover
+	// kindData is what the kinds' own observations read for their planning
+	// (kindPlan.observe), by address.
+	kindData map[spec.Addr]any
 }
 
 // IDObserver is implemented by clients that can observe resources by cloud ID. The
@@ -80,6 +83,7 @@ func newScope(set *spec.Set) *scope {
 		observed: map[spec.Addr]providers.Observation{}, ids: map[spec.Addr]string{},
 		adopted: map[string]providers.Observation{}, adopting: map[spec.Addr]string{}, nodeDrift: map[spec.Addr][]diff.Change{},
 		unreachable: map[spec.Addr]bool{}, scaleIns: map[spec.Addr]scaleIn{}, baselines: map[spec.Addr]baselineDiff{},
+		kindData: map[spec.Addr]any{},
 	}
 	if set == nil {
 		return s

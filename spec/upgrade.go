@@ -69,6 +69,10 @@ func (v *validator) nodeUpgrade(r Resource, u NodeUpgrade, cluster Ref) {
 	}
 }
 
+// Minor reads the minor of a Kubernetes version: "1.30", "1.30.0" and
+// "v1.30.0-tke.5" are 30.
+func Minor(v string) (int, bool) { return parseMinor(v) }
+
 // parseMinor reads "1.30", "1.30.0" or "v1.30.0-tke.5" as its minor.
 func parseMinor(v string) (int, bool) {
 	v = strings.TrimPrefix(v, "v")

@@ -111,10 +111,12 @@ func (clusterKind) actions() Actions {
 	return Actions{
 		Read: []string{"tke:DescribeClusters", "tke:DescribeClusterEndpoints", "tke:DescribeClusterEndpointStatus",
 			"tke:DescribeAvailableClusterVersion", "tke:DescribeRouteTableConflicts", "tke:DescribeImages",
+			// Node upgrades (upgrade.go).
+			"tke:CheckInstancesUpgradeAble", "tke:GetUpgradeInstanceProgress",
 			// The in-cluster side: node drift, drains, readiness, baselines.
 			"tke:DescribeClusterKubeconfig"},
 		Write: []string{"tke:CreateCluster", "tke:DeleteCluster", "tke:ModifyClusterAttribute", "tke:ModifyClusterTags",
-			"tke:UpdateClusterVersion", "tke:ModifyClusterImage", "tke:AddVpcCniSubnets",
+			"tke:UpdateClusterVersion", "tke:ModifyClusterImage", "tke:AddVpcCniSubnets", "tke:UpgradeClusterInstances",
 			"tke:EnableClusterDeletionProtection", "tke:DisableClusterDeletionProtection",
 			"tke:CreateClusterEndpoint", "tke:DeleteClusterEndpoint", "tke:ModifyClusterEndpointSP"},
 	}

@@ -837,12 +837,18 @@ func (clusterKind) preflight(ctx context.Context, c *Client, planned []typedPlan
 	}
 	for _, p := range upgrades {
 		want, versions := p.r.Spec.Version, offered[p.Observed.ID]
-		if slices.ContainsFunc(versions, func(v string) bool { return v == want || strings.SplitN(v, "-", 2)[0] == want }) {
-			continue
-		}
 		live := ""
 		if l, ok := p.Observed.Live.(*spec.Cluster); ok {
 			live = l.Spec.Version
+		}
+		// A target several TKE minors ahead is planned hop by hop (reconcile/upgrade.go):
+		// the API must offer the first hop now.
+		hops := spec.VersionHops(live, want)
+		if len(hops) > 1 && slices.ContainsFunc(versions, func(v string) bool { return spec.SameMinor(v, hops[0]) }) {
+			continue
+		}
+		if slices.ContainsFunc(versions, func(v string) bool { return v == want || strings.SplitN(v, "-", 2)[0] == want }) {
+			continue
 		}
 		msg := fmt.Sprintf("TKE does not offer %s as an upgrade from %s", want, live)
 		if len(versions) > 0 {

@@ -195,9 +195,9 @@ func TestInventoryListsEveryResource(t *testing.T) {
 					continue
 				}
 				if p, ok := r.(*spec.NodePool); ok {
-					// Drain and instance deletion are tkeops' own settings: not in the cloud.
+					// Drain, instance deletion and upgrade are tkeops' own settings: not in the cloud.
 					cp := *p
-					cp.Spec.Drain, cp.Spec.InstanceDeletionPolicy = spec.DrainSettings{}, ""
+					cp.Spec.Drain, cp.Spec.InstanceDeletionPolicy, cp.Spec.Upgrade = spec.DrainSettings{}, "", spec.NodeUpgrade{}
 					r = &cp
 				}
 				assertDeclaredEqual(t, r, o.Live)

@@ -32,9 +32,11 @@ func apiCode(err error) string {
 	return ""
 }
 
-// TestPreflightForeseesUpgradeRefusal: from 1.26.1 TKE offers only the next minor;
-// preflight refuses 1.30.0 with the code UpdateClusterVersion answers, naming the
-// version offered, and lets 1.28.3 through.
+// TestPreflightForeseesUpgradeRefusal: from 1.26.1 TKE offers only 1.28.3;
+// preflight refuses a version it does not offer (1.28.9) with the code
+// UpdateClusterVersion answers, naming the version offered, and lets 1.28.3 through.
+// A target several minors ahead (1.30.0) is planned hop by hop (reconcile/upgrade.go):
+// it passes when the first hop is offered.
 func TestPreflightForeseesUpgradeRefusal(t *testing.T) {
 	e := newEnv(t, nil)
 	st := newStack(30)
@@ -42,15 +44,19 @@ func TestPreflightForeseesUpgradeRefusal(t *testing.T) {
 	e.create(t, st)
 	o := e.waitSettled(t, spec.KindCluster, st.cluster)
 
-	st.cluster.Spec.Version = "1.30.0"
-	ch := diff.Change{Path: "spec.version", Before: "1.26.1", After: "1.30.0"}
+	st.cluster.Spec.Version = "1.28.9"
+	ch := diff.Change{Path: "spec.version", Before: "1.26.1", After: "1.28.9"}
 	got := e.refusals(t, st.cluster, o, ch)
 	if len(got) != 1 || got[0].Path != "spec.version" || got[0].Action != "tke:UpdateClusterVersion" || !strings.Contains(got[0].Message, "1.28.3") {
-		t.Fatalf("refusals of 1.26.1 → 1.30.0: %+v", got)
+		t.Fatalf("refusals of 1.26.1 → 1.28.9: %+v", got)
 	}
 	_, err := e.c.Update(e.ctx, st.cluster, o, []diff.Change{ch})
 	if apiCode(err) != got[0].Code {
 		t.Errorf("apply answers %q (%v); preflight foresaw %q", apiCode(err), err, got[0].Code)
+	}
+	st.cluster.Spec.Version = "1.30.0"
+	if got := e.refusals(t, st.cluster, o, diff.Change{Path: "spec.version", Before: "1.26.1", After: "1.30.0"}); len(got) != 0 {
+		t.Errorf("a two-hop upgrade whose first hop is offered is refused: %+v", got)
 	}
 	st.cluster.Spec.Version = "1.28.3"
 	if got := e.refusals(t, st.cluster, o, diff.Change{Path: "spec.version", Before: "1.26.1", After: "1.28.3"}); len(got) != 0 {
