@@ -34,6 +34,10 @@ type clusterUpgrade struct {
 	pools []poolNodes
 	// unchecked says why the nodes' versions are unknown ("" when they are known).
 	unchecked string
+	// outside is the oldest version, as TKE reports it, of the cluster's nodes that
+	// this run does not upgrade (of pools not in the set, or all of them while
+	// unchecked); "" when none lags.
+	outside string
 }
 
 // poolNodes is one pool of the cluster and its nodes.
@@ -120,9 +124,50 @@ func observeUpgrades(ctx context.Context, e *Engine, s *scope) {
 		if !hasNodes {
 			u.unchecked = "tkeops has no access to the cluster's API server in this run"
 		}
+		if len(u.hops) > 0 {
+			u.outside = outsideNodes(ctx, e, s, cl, o, u)
+		}
 		s.kindData[r.GetAddr()] = u
 		s.warnings = append(s.warnings, addonCompatibility(ctx, e, s, cl, o, u)...)
 	}
+}
+
+// outsideNodes reads from TKE the versions of the cluster's nodes that lag its
+// control plane, and returns the oldest of those this run does not upgrade; while
+// the nodes are unchecked, a cluster with pools has nodes on its control plane's
+// version at the oldest (TKE lists only the nodes that lag).
+func outsideNodes(ctx context.Context, e *Engine, s *scope, cl *spec.Cluster, o providers.Observation, u *clusterUpgrade) string {
+	c, err := e.client(ctx, s.region[cl.GetAddr()])
+	if err != nil {
+		return ""
+	}
+	nu, ok := c.(providers.NodeUpgrader)
+	if !ok {
+		return ""
+	}
+	lagging, err := nu.UpgradableNodes(ctx, o.ID)
+	if err != nil {
+		s.warnings = append(s.warnings, upgradeDiag(cl, spec.SeverityWarning, "the nodes' versions were not read from TKE: "+err.Error()))
+		return ""
+	}
+	ours := map[string]bool{}
+	if u.unchecked == "" {
+		for _, p := range u.pools {
+			for _, n := range p.nodes {
+				ours[n.InstanceID] = true
+			}
+		}
+	}
+	out := ""
+	if live, ok := o.Live.(*spec.Cluster); ok && u.unchecked != "" && len(u.pools) > 0 {
+		out = live.Spec.Version
+	}
+	for id, v := range lagging {
+		if !ours[id] && v != "" && (out == "" || spec.VersionBefore(v, out)) {
+			out = v
+		}
+	}
+	return out
 }
 
 func upgradeDiag(c *spec.Cluster, sev spec.Severity, summary string) spec.Diagnostic {
@@ -208,6 +253,13 @@ func planClusterUpdates(pl *planner, u *changeGroups) {
 			if !last {
 				step.ID = addr.String() + "#version/" + hop
 				step.Notes = append(step.Notes, fmt.Sprintf("hop %d of %d: TKE upgrades one minor at a time", i+1, len(up.hops)))
+			}
+			if problem := spec.SkewProblem(hop, up.outside); problem != "" && up.outside != "" {
+				why := "they are not in a node pool of this spec"
+				if up.unchecked != "" {
+					why = "tkeops upgrades nodes only with access to the cluster's API server (" + up.unchecked + ")"
+				}
+				step.Blocked = fmt.Sprintf("%s: TKE refuses the control plane's upgrade until they are upgraded, and %s", problem, why)
 			}
 			for _, p := range up.pools {
 				if p.pool.Spec.Upgrade.Policy != spec.UpgradePinned {
