@@ -74,7 +74,13 @@ func (c *Client) routeTableCandidate(t *vpc.RouteTable) candidate {
 		routes, _ := userRoutes(t)
 		name := sv(t.RouteTableName)
 		if bv(t.Main) {
-			name = "" // the default table keeps the cloud's name: it is adopted, not named by tkeops
+			// The default table keeps the cloud's name: it is adopted, not named by
+			// tkeops. Unadopted, it is known by its ID (export names it so, and the
+			// name round-trips).
+			name = ""
+			if want == nil && !(own.hasTag && own.addr.Kind == spec.KindRouteTable) {
+				name = cd.id
+			}
 		}
 		live := &spec.RouteTable{
 			Object: meta(spec.KindRouteTable, want, own, name),
