@@ -64,6 +64,10 @@ type Observation struct {
 	Nodes *NodeCount
 	// Endpoints are a cluster's API server endpoints, as far as they were read.
 	Endpoints Endpoints
+	// Implicit is true for a resource the cloud made itself with its parent (a VPC's
+	// default route table): it is nobody's until tkeops adopts it (Addr named then),
+	// and it comes and goes with its parent, never by a create or delete of its own.
+	Implicit bool
 }
 
 // NodeCount is how many nodes a cluster or node pool has.

@@ -181,6 +181,26 @@ func TestInventoryListsEveryResource(t *testing.T) {
 	if len(vpcs) != 3 || !owned[created[st.vpc.GetAddr()].ID] || owned[*resp.Response.Vpc.VpcId] {
 		t.Errorf("VPC inventory: %v", owned)
 	}
+	// Every VPC comes with a default route table the cloud made: implicit, and the
+	// only implicit one.
+	tables, err := e.c.Inventory(e.ctx, spec.KindRouteTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]int{}
+	for _, o := range tables {
+		if def := o.Live.(*spec.RouteTable).Spec.Default; o.Implicit != def {
+			t.Errorf("route table %s: implicit %v, default %v", o.ID, o.Implicit, def)
+		}
+		if o.Implicit {
+			defaults[o.ParentID]++
+		}
+	}
+	for id := range owned {
+		if defaults[id] != 1 {
+			t.Errorf("VPC %s: %d implicit route tables, want its default one", id, defaults[id])
+		}
+	}
 	for _, kind := range spec.Kinds() {
 		obs, err := e.c.Inventory(e.ctx, kind)
 		if err != nil {

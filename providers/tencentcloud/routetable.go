@@ -71,6 +71,7 @@ func (c *Client) routeTableCandidate(t *vpc.RouteTable) candidate {
 		o := c.baseObservation(spec.KindRouteTable, cd, "AVAILABLE")
 		o.DeletionProtection = own.protected
 		o.ParentID = sv(t.VpcId)
+		o.Implicit = bv(t.Main)
 		routes, _ := userRoutes(t)
 		name := sv(t.RouteTableName)
 		if bv(t.Main) {
