@@ -419,23 +419,22 @@ func (x *executor) upgradeNodes(ctx context.Context, c providers.Client, st plan
 		return cluster.ID, x.stepErr(st, "upgrade nodes", fmt.Errorf("%s is not in this run", poolAddr))
 	}
 	u := pool.Spec.Upgrade
-	t := x.e.opts.Timeouts
+	t := x.e.opts.Timeouts.withDefaults()
 	budget := t.For(spec.KindNodePool)
 	// poll waits, up to the pool's budget, until done says so.
 	poll := func(what string, done func(context.Context) (bool, error)) error {
 		wctx, cancel := context.WithTimeout(ctx, budget)
 		defer cancel()
-		start, delay := time.Now(), t.PollInitial
+		start := time.Now()
 		for {
 			ok, err := done(wctx)
 			if err != nil || ok {
 				return err
 			}
 			x.hs.waiting(st, what, time.Since(start))
-			if err := sleep(wctx, delay); err != nil {
+			if err := sleep(wctx, t.pollDelay(time.Since(start), 0)); err != nil {
 				return fmt.Errorf("%s: still waiting after %s: %w", what, budget, err)
 			}
-			delay = min(delay*3/2, t.PollMax)
 		}
 	}
 	fail := func(err error) (string, error) { return cluster.ID, x.stepErr(st, "upgrade nodes", err) }
