@@ -9,6 +9,7 @@ package accounts
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -232,4 +233,48 @@ func (a Account) String() string {
 	}
 	parts = append(parts, a.Credentials.String())
 	return a.Name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// ForSpecDir finds the accounts file above the spec directory dir and returns it
+// with the one account dir, and every spec file in it, is planned in (ForDir). The
+// Config is nil, and no error, when the repository has no accounts file.
+func ForSpecDir(dir string) (*Config, Account, error) {
+	cfg, err := Find(dir)
+	if err != nil || cfg == nil {
+		return nil, Account{}, err
+	}
+	files, err := specFiles(dir)
+	if err != nil {
+		return nil, Account{}, err
+	}
+	acct, err := cfg.ForDir(dir, files)
+	if err != nil {
+		return nil, Account{}, err
+	}
+	return cfg, acct, nil
+}
+
+// specFiles lists the spec files under dir the loader would read (hidden files and
+// directories skipped); none when dir does not exist yet.
+func specFiles(dir string) ([]string, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
 }

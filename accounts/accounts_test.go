@@ -105,3 +105,32 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestForSpecDir: the account of a spec directory is decided by the spec files the
+// loader reads in it (hidden ones skipped), and a directory spanning two accounts
+// is refused.
+func TestForSpecDir(t *testing.T) {
+	root := repo(t, sample)
+	for _, f := range []string{"environments/production-gz/network.yaml", "environments/staging/network.yml",
+		"environments/production-gz/.hidden/x.yaml", "environments/production-gz/notes.txt"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, a, err := ForSpecDir(filepath.Join(root, "environments/production-gz"))
+	if err != nil || cfg == nil || a.Name != "production" {
+		t.Fatalf("production: %v, %q, %v", cfg, a.Name, err)
+	}
+	if _, _, err := ForSpecDir(filepath.Join(root, "environments")); err == nil || !strings.Contains(err.Error(), "several accounts") {
+		t.Fatalf("a directory of two accounts: %v", err)
+	}
+	if _, a, err := ForSpecDir(filepath.Join(root, "environments/production-gz/new")); err != nil || a.Name != "production" {
+		t.Fatalf("a directory not made yet: %q, %v", a.Name, err)
+	}
+	if cfg, _, err := ForSpecDir(t.TempDir()); err != nil || cfg != nil {
+		t.Fatalf("no accounts file: %v, %v", cfg, err)
+	}
+}

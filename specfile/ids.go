@@ -74,3 +74,24 @@ func ParseAddr(s string) (spec.Addr, error) {
 	}
 	return spec.Addr{Kind: spec.Kind(k), Name: n}, nil
 }
+
+// AdoptIDs are the IDs adoption takes over in dir: its IDs file, with the
+// overrides ("Kind/name=ID", as tkeops adopt --id gives them) winning.
+func AdoptIDs(dir string, overrides []string) (map[spec.Addr]string, error) {
+	ids, err := ReadIDs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if ids == nil {
+		ids = map[spec.Addr]string{}
+	}
+	for _, kv := range overrides {
+		k, id, ok := strings.Cut(kv, "=")
+		addr, err := ParseAddr(k)
+		if !ok || err != nil || id == "" {
+			return nil, fmt.Errorf("--id %q: want Kind/name=ID, e.g. VPC/prod=vpc-1a2b3c4d", kv)
+		}
+		ids[addr] = id
+	}
+	return ids, nil
+}

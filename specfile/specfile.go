@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -118,6 +119,22 @@ func Write(dir string, docs []Document, opts Options) ([]string, error) {
 		written = append(written, p)
 	}
 	return written, nil
+}
+
+// WriteWithIDs writes docs into dir as Write does, and the IDs file adoption reads
+// beside them; it says on log which files it wrote (tkeops export and migrate).
+func WriteWithIDs(dir string, docs []Document, ids map[spec.Addr]string, opts Options, log io.Writer) error {
+	files, err := Write(dir, docs, opts)
+	if err != nil {
+		return err
+	}
+	if err := WriteIDs(dir, ids); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintf(log, "wrote %s\n", f)
+	}
+	return nil
 }
 
 // Render writes docs as one YAML stream, each document minimal (see Minimal).

@@ -171,3 +171,23 @@ func TestIDsFile(t *testing.T) {
 		t.Errorf("no file: %v, %v", none, err)
 	}
 }
+
+func TestAdoptIDs(t *testing.T) {
+	dir := t.TempDir()
+	vpc, pool := spec.Addr{Kind: spec.KindVPC, Name: "prod"}, spec.Addr{Kind: spec.KindNodePool, Name: "general"}
+	if err := WriteIDs(dir, map[spec.Addr]string{vpc: "vpc-1", pool: "np-2"}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := AdoptIDs(dir, []string{"VPC/prod=vpc-9", "Cluster/prod=cls-3"})
+	if err != nil || len(ids) != 3 || ids[vpc] != "vpc-9" || ids[pool] != "np-2" || ids[spec.Addr{Kind: spec.KindCluster, Name: "prod"}] != "cls-3" {
+		t.Fatalf("AdoptIDs = %v, %v", ids, err)
+	}
+	for _, bad := range []string{"VPC/prod", "VPC/prod=", "Gateway/x=gw-1", "prod=vpc-1"} {
+		if _, err := AdoptIDs(dir, []string{bad}); err == nil || !strings.Contains(err.Error(), "want Kind/name=ID") {
+			t.Errorf("--id %q: %v", bad, err)
+		}
+	}
+	if ids, err := AdoptIDs(t.TempDir(), nil); err != nil || len(ids) != 0 || ids == nil {
+		t.Errorf("no IDs file: %v, %v", ids, err)
+	}
+}

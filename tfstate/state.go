@@ -105,6 +105,18 @@ func ReadFile(path string, in io.Reader) (*State, error) {
 	return Read(f)
 }
 
+// WriteFile writes the state to path as JSON (mode 0600: a state may hold secrets).
+func (st *State) WriteFile(path string) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
 // attrs wraps an instance's attributes with typed getters. Terraform writes
 // numbers as JSON numbers, lists and sets as arrays and single nested blocks as
 // one-element arrays.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/plan"
+	"github.com/tkeops/tkeops/session"
 )
 
 // TestTwoAccountsOneRepository: one repository, two environments in two accounts
@@ -29,11 +30,11 @@ func TestTwoAccountsOneRepository(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close() })
 	home := t.TempDir()
 	t.Setenv("HOME", home)
-	t.Setenv(envEndpoint, srv.Endpoint)
-	t.Setenv(envSecretID, cliSecretID) // production signs with the environment's key
-	t.Setenv(envSecretKey, cliSecretKey)
-	t.Setenv(envOwner, "")
-	os.Unsetenv(envOwner)
+	t.Setenv(session.EnvEndpoint, srv.Endpoint)
+	t.Setenv(session.EnvSecretID, cliSecretID) // production signs with the environment's key
+	t.Setenv(session.EnvSecretKey, cliSecretKey)
+	t.Setenv(session.EnvOwner, "")
+	os.Unsetenv(session.EnvOwner)
 	// staging signs with its own account's key, from a tccli profile.
 	write(t, filepath.Join(home, ".tccli", "staging.credential"), `{"secretId":"`+stgID+`","secretKey":"`+stgKey+`"}`)
 

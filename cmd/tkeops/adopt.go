@@ -1,45 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tkeops/tkeops/handover"
+	"github.com/tkeops/tkeops/session"
 	"github.com/tkeops/tkeops/spec"
 	"github.com/tkeops/tkeops/specfile"
 )
-
-// adoptOptions are what `tkeops adopt` adds to a plan.
-type adoptOptions struct {
-	enabled bool
-	idFlags []string
-	ids     map[spec.Addr]string
-}
-
-// load reads the directory's IDs file and the --id flags (which win).
-func (a *adoptOptions) load(dir string) error {
-	a.enabled = true
-	ids, err := specfile.ReadIDs(dir)
-	if err != nil {
-		return err
-	}
-	if ids == nil {
-		ids = map[spec.Addr]string{}
-	}
-	for _, kv := range a.idFlags {
-		k, id, ok := strings.Cut(kv, "=")
-		addr, err := specfile.ParseAddr(k)
-		if !ok || err != nil || id == "" {
-			return &ExitError{Code: 1, Err: fmt.Errorf("--id %q: want Kind/name=ID, e.g. VPC/prod=vpc-1a2b3c4d", kv)}
-		}
-		ids[addr] = id
-	}
-	a.ids = ids
-	return nil
-}
 
 const adoptLong = `Adopt takes existing resources under management: it writes tkeops' ownership tags on
 them, after a plan that shows exactly what is taken over and anything that differs from
@@ -71,23 +40,20 @@ func newAdoptCmd(streams IOStreams) *cobra.Command {
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			adoptIDs, err := specfile.AdoptIDs(dir, ids)
+			if err != nil {
+				return err
+			}
+			a.Adopt, a.AdoptIDs = true, adoptIDs
 			if planOnly {
-				p.engineOptions = a.engineOptions
-				p.adoption.idFlags = ids
-				if err := p.adoption.load(dir); err != nil {
-					return err
-				}
+				p.Settings = a.Settings
 				if err := p.complete(args); err != nil {
 					return err
 				}
 				return p.run(cmd.Context(), streams)
 			}
-			a.adoption.idFlags = ids
-			if err := a.adoption.load(dir); err != nil {
-				return err
-			}
-			if isPlanFile(dir) {
-				return &ExitError{Code: 1, Err: fmt.Errorf("adopt takes a spec directory; a saved plan is applied with tkeops apply")}
+			if session.IsPlanFile(dir) {
+				return fmt.Errorf("adopt takes a spec directory; a saved plan is applied with tkeops apply")
 			}
 			if err := a.complete(args); err != nil {
 				return err
@@ -95,7 +61,7 @@ func newAdoptCmd(streams IOStreams) *cobra.Command {
 			return a.run(cmd.Context(), streams)
 		},
 	}
-	a.addFlags(cmd)
+	addEngineFlags(cmd, &a.Settings)
 	cmd.Flags().BoolVar(&planOnly, "plan", false, "show the adoption plan and change nothing")
 	cmd.Flags().StringArrayVar(&ids, "id", nil, "Kind/name=ID: the live resource a document describes (repeatable)")
 	cmd.Flags().BoolVar(&a.noColor, "no-color", false, "no colours")
@@ -124,43 +90,17 @@ func newReleaseCmd(streams IOStreams) *cobra.Command {
 			for _, s := range args[1:] {
 				a, err := specfile.ParseAddr(s)
 				if err != nil {
-					return &ExitError{Code: 1, Err: err}
+					return err
 				}
 				addrs = append(addrs, a)
 			}
 			if err := o.complete(args[:1]); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			set, _, p, err := o.makePlan(ctx, streams)
-			if err != nil {
-				return err
-			}
-			targets, err := handover.Targets(p, set, addrs)
-			if err != nil {
-				return &ExitError{Code: 1, Err: err}
-			}
-			handover.Print(streams.Out, o.owner, targets)
-			if len(targets) == 0 {
-				return nil
-			}
-			confirm := &applyOptions{autoApprove: autoApprove}
-			if ok, err := confirm.confirm(streams); err != nil || !ok {
-				if err == nil {
-					fmt.Fprintln(streams.Out, "Release cancelled.")
-				}
-				return err
-			}
-			conn, err := o.connector(o.logger(streams.ErrOut))
-			if err != nil {
-				return err
-			}
-			return handover.Release(ctx, func(ctx context.Context, region string) (handover.Releaser, error) {
-				return conn.ConnectRegion(region)
-			}, targets, streams.Out)
+			return o.Release(cmd.Context(), streams.Out, streams.ErrOut, o.dir, addrs, func() (bool, error) { return confirm(streams, autoApprove) })
 		},
 	}
-	o.addFlags(cmd)
+	addEngineFlags(cmd, &o.Settings)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "release without asking for confirmation")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/campolicy"
+	"github.com/tkeops/tkeops/session"
 	"github.com/tkeops/tkeops/spec"
 )
 
@@ -29,7 +30,7 @@ func newCAMPolicyCmd(streams IOStreams) *cobra.Command {
 				opts.Kinds = append(opts.Kinds, spec.Kind(k))
 			}
 			if len(args) == 1 {
-				set, _, err := loadSpecs(streams, args[0], false)
+				set, _, err := session.LoadSpecs(streams.ErrOut, args[0], false)
 				if err != nil {
 					return err
 				}
@@ -37,7 +38,7 @@ func newCAMPolicyCmd(streams IOStreams) *cobra.Command {
 			}
 			p, err := campolicy.Generate(opts)
 			if err != nil {
-				return &ExitError{Code: 1, Err: err}
+				return err
 			}
 			return p.Write(streams.Out)
 		},

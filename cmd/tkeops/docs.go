@@ -1,11 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/internal/docgen"
@@ -35,25 +30,7 @@ package's source, so run it from the repository root (or pass --spec-dir).`,
   tkeops docs spec-reference --spec-dir ./spec | less`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := docgen.NewSpecInput(os.DirFS(specDir), tencentcloud.Table{})
-			if err != nil {
-				return fmt.Errorf("spec reference from %s: %w", specDir, err)
-			}
-			var b bytes.Buffer
-			if err := docgen.SpecReference(&b, in); err != nil {
-				return err
-			}
-			if out == "" || out == "-" {
-				_, err := streams.Out.Write(b.Bytes())
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			return nil
+			return docgen.WriteSpecReference(specDir, tencentcloud.Table{}, out, streams.Out)
 		},
 	}
 	ref.Flags().StringVar(&specDir, "spec-dir", "spec", "directory of the spec package's Go source")

@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tkeops/tkeops/export"
-	"github.com/tkeops/tkeops/spec"
+	"github.com/tkeops/tkeops/session"
 	"github.com/tkeops/tkeops/specfile"
 )
 
@@ -23,8 +22,8 @@ The IDs the documents were read from go to OUT/` + specfile.IDsFile + `: 'tkeops
 exactly those resources over; its plan shows nothing else to change.`
 
 func newExportCmd(streams IOStreams) *cobra.Command {
-	o := &engineOptions{}
 	var (
+		o                       session.Settings
 		regions, vpcs, clusters []string
 		tags, out               string
 		refsByID, force         bool
@@ -39,68 +38,49 @@ func newExportCmd(streams IOStreams) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(regions) == 0 || out == "" {
-				return &ExitError{Code: 1, Err: fmt.Errorf("export needs --region and --out")}
+				return fmt.Errorf("export needs --region and --out")
 			}
 			filter := export.Filter{VPCs: vpcs, Clusters: clusters}
 			var err error
 			if filter.Tags, err = export.ParseTags(tags); err != nil {
-				return &ExitError{Code: 1, Err: err}
-			}
-			if err := o.complete(); err != nil {
 				return err
 			}
-			o.specDir = out
-			if err := o.useAccount(streams.ErrOut); err != nil {
+			o.Parallelism, o.SpecDir = 1, out // nothing is applied
+			if err := o.Complete(os.Getenv); err != nil {
 				return err
 			}
-			conn, err := o.connector(o.logger(streams.ErrOut))
+			if err := o.UseAccount(streams.ErrOut); err != nil {
+				return err
+			}
+			conn, err := o.Connector(o.Logger(streams.ErrOut))
 			if err != nil {
 				return err
 			}
 			res, err := export.Export(cmd.Context(), func(_ context.Context, region string) (export.Inventory, error) {
 				return conn.ConnectRegion(region)
-			}, export.Options{Regions: regions, Owner: o.owner, Filter: filter, RefsByID: refsByID})
+			}, export.Options{Regions: regions, Owner: o.Owner, Filter: filter, RefsByID: refsByID})
 			if err != nil {
 				return err
 			}
-			header := fmt.Sprintf("Exported by tkeops export --region %s.\nReview, commit, then run: tkeops adopt %s", strings.Join(regions, ","), out)
-			for region, docs := range res.Documents {
-				dir := out
-				if len(regions) > 1 {
-					dir = filepath.Join(out, region)
-				}
-				if err := writeSpecs(streams, dir, docs, res.IDs, specfile.Options{Header: header, Overwrite: force}); err != nil {
-					return err
-				}
+			if err := res.Write(out, regions, force, streams.ErrOut); err != nil {
+				return err
 			}
 			res.Report(streams.Out)
 			fmt.Fprintf(streams.Out, "\nNext: tkeops adopt --plan %s (shows what is taken over), then tkeops adopt %s.\n", out, out)
 			return nil
 		},
 	}
-	o.addAccountFlags(cmd)
-	cmd.Flags().StringArrayVar(&regions, "region", nil, "region to read (repeatable)")
-	cmd.Flags().StringVar(&out, "out", "", "directory to write the specs to")
-	cmd.Flags().StringVar(&tags, "tag", "", "only resources carrying these tags (key=value,...), and what lives in them")
-	cmd.Flags().StringArrayVar(&vpcs, "vpc", nil, "only this VPC (vpc-…) and what lives in it (repeatable)")
-	cmd.Flags().StringArrayVar(&clusters, "cluster", nil, "only this cluster (cls-…) and its node pools (repeatable)")
-	cmd.Flags().BoolVar(&refsByID, "refs-by-id", false, "reference what the filters leave out by ID instead of exporting it too")
-	cmd.Flags().BoolVar(&force, "force", false, "replace spec files that exist")
+	f := cmd.Flags()
+	f.StringVar(&o.Owner, "owner", "", "tkeops instance name in the ownership tags (default $"+session.EnvOwner+" or \"tkeops\")")
+	f.StringVar(&o.Endpoint, "endpoint", "", "API endpoint host:port over plain HTTP, e.g. the emulator's (default $"+session.EnvEndpoint+")")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every API call to stderr")
+	addCredentialFlags(cmd, &o.Credentials)
+	f.StringArrayVar(&regions, "region", nil, "region to read (repeatable)")
+	f.StringVar(&out, "out", "", "directory to write the specs to")
+	f.StringVar(&tags, "tag", "", "only resources carrying these tags (key=value,...), and what lives in them")
+	f.StringArrayVar(&vpcs, "vpc", nil, "only this VPC (vpc-…) and what lives in it (repeatable)")
+	f.StringArrayVar(&clusters, "cluster", nil, "only this cluster (cls-…) and its node pools (repeatable)")
+	f.BoolVar(&refsByID, "refs-by-id", false, "reference what the filters leave out by ID instead of exporting it too")
+	f.BoolVar(&force, "force", false, "replace spec files that exist")
 	return cmd
-}
-
-// writeSpecs writes the documents and the IDs file adoption reads, and says what it
-// wrote (export and migrate).
-func writeSpecs(streams IOStreams, dir string, docs []specfile.Document, ids map[spec.Addr]string, opts specfile.Options) error {
-	files, err := specfile.Write(dir, docs, opts)
-	if err != nil {
-		return err
-	}
-	if err := specfile.WriteIDs(dir, ids); err != nil {
-		return err
-	}
-	for _, f := range files {
-		fmt.Fprintf(streams.ErrOut, "wrote %s\n", f)
-	}
-	return nil
 }

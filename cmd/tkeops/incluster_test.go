@@ -29,6 +29,7 @@ import (
 	"github.com/tkeops/tkeops/providers/kubernetes"
 	"github.com/tkeops/tkeops/service/app"
 	"github.com/tkeops/tkeops/service/config"
+	"github.com/tkeops/tkeops/session"
 )
 
 // kube is one real kube-apiserver shared by the package's in-cluster tests.
@@ -91,10 +92,10 @@ func newInClusterEnv(t *testing.T, desired int) *inClusterEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
-	t.Setenv(envEndpoint, emu.Endpoint)
-	t.Setenv(envSecretID, cliSecretID)
-	t.Setenv(envSecretKey, cliSecretKey)
-	t.Setenv(envOwner, "incluster-test")
+	t.Setenv(session.EnvEndpoint, emu.Endpoint)
+	t.Setenv(session.EnvSecretID, cliSecretID)
+	t.Setenv(session.EnvSecretKey, cliSecretKey)
+	t.Setenv(session.EnvOwner, "incluster-test")
 
 	env := &inClusterEnv{client: client, dir: t.TempDir()}
 	for _, f := range []string{"cluster.yaml", "network.yaml", "security-groups.yaml"} {
@@ -518,7 +519,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"), Owner: "incluster-test"}
 	cfg.Git = config.Git{URL: repo.URL(), Branch: "main", Path: "specs", PollInterval: config.Duration(500 * time.Millisecond)}
 	cfg.Forge.Kind = "log"
-	cfg.Cloud.Endpoint = os.Getenv(envEndpoint)
+	cfg.Cloud.Endpoint = os.Getenv(session.EnvEndpoint)
 	cfg.Drift.Schedule = "@every 1s"
 	cfg.Defaults(func(string) string { return "" })
 	if err := cfg.Validate(); err != nil {
@@ -607,10 +608,10 @@ func TestEmulatorKubeFlag(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Setenv(envEndpoint, addr)
-	t.Setenv(envSecretID, cliSecretID)
-	t.Setenv(envSecretKey, cliSecretKey)
-	t.Setenv(envOwner, "kube-flag-test")
+	t.Setenv(session.EnvEndpoint, addr)
+	t.Setenv(session.EnvSecretID, cliSecretID)
+	t.Setenv(session.EnvSecretKey, cliSecretKey)
+	t.Setenv(session.EnvOwner, "kube-flag-test")
 	dir := t.TempDir()
 	for _, f := range []string{"cluster.yaml", "network.yaml", "security-groups.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../../examples/staging", f))
@@ -629,11 +630,11 @@ func TestEmulatorKubeFlag(t *testing.T) {
 	}
 
 	// The kubeconfig the provider fetches reaches the cluster's own API server.
-	eo := engineOptions{parallelism: 1}
-	if err := eo.complete(); err != nil {
+	eo := session.Settings{Parallelism: 1}
+	if err := eo.Complete(os.Getenv); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := eo.connector(slog.New(slog.DiscardHandler))
+	conn, err := eo.Connector(slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +645,7 @@ func TestEmulatorKubeFlag(t *testing.T) {
 			clusterID = r.ID
 		}
 	}
-	kc, err := cloudKubeconfig(conn)(ctx, "ap-shanghai", clusterID, false)
+	kc, err := conn.Kubeconfig(ctx, "ap-shanghai", clusterID, false)
 	if err != nil {
 		t.Fatalf("kubeconfig of %s: %v", clusterID, err)
 	}

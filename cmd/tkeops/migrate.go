@@ -32,10 +32,10 @@ func newMigrateCmd(streams IOStreams) *cobra.Command {
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[0] != "terraform" {
-				return &ExitError{Code: 1, Err: fmt.Errorf("migrate %s: tkeops migrates from terraform (and OpenTofu) states", args[0])}
+				return fmt.Errorf("migrate %s: tkeops migrates from terraform (and OpenTofu) states", args[0])
 			}
 			if out == "" {
-				return &ExitError{Code: 1, Err: fmt.Errorf("migrate needs --out DIR")}
+				return fmt.Errorf("migrate needs --out DIR")
 			}
 			st, err := tfstate.ReadFile(args[1], streams.In)
 			if err != nil {
@@ -46,7 +46,7 @@ func newMigrateCmd(streams IOStreams) *cobra.Command {
 				return err
 			}
 			header := fmt.Sprintf("Converted by tkeops migrate from a state of %s (serial %d).\nReview, commit, then run: tkeops adopt %s", st.TerraformVersion, st.Serial, out)
-			if err := writeSpecs(streams, out, res.Documents, res.IDs, specfile.Options{Header: header, Overwrite: force}); err != nil {
+			if err := specfile.WriteWithIDs(out, res.Documents, res.IDs, specfile.Options{Header: header, Overwrite: force}, streams.ErrOut); err != nil {
 				return err
 			}
 			res.Report(streams.Out)

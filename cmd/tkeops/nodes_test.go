@@ -18,6 +18,7 @@ import (
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
 	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
 	"github.com/tkeops/tkeops/providers/kubernetes"
+	"github.com/tkeops/tkeops/session"
 )
 
 // kubeBackend puts a real kube-apiserver behind every emulated cluster: it serves
@@ -92,10 +93,10 @@ func TestNodesDriftIsFixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	t.Setenv(envEndpoint, srv.Endpoint)
-	t.Setenv(envSecretID, cliSecretID)
-	t.Setenv(envSecretKey, cliSecretKey)
-	t.Setenv(envOwner, "nodes-test")
+	t.Setenv(session.EnvEndpoint, srv.Endpoint)
+	t.Setenv(session.EnvSecretID, cliSecretID)
+	t.Setenv(session.EnvSecretKey, cliSecretKey)
+	t.Setenv(session.EnvOwner, "nodes-test")
 	const dir = "../../examples/staging"
 
 	if out, errOut, code := run(t, "", "apply", "--auto-approve", "--nodes", "--no-color", dir); code != 0 {

@@ -12,6 +12,7 @@ import (
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/session"
 )
 
 const (
@@ -28,10 +29,10 @@ func startEmulator(t *testing.T) *emulator.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	t.Setenv(envEndpoint, srv.Endpoint)
-	t.Setenv(envSecretID, cliSecretID)
-	t.Setenv(envSecretKey, cliSecretKey)
-	t.Setenv(envOwner, "cli-test")
+	t.Setenv(session.EnvEndpoint, srv.Endpoint)
+	t.Setenv(session.EnvSecretID, cliSecretID)
+	t.Setenv(session.EnvSecretKey, cliSecretKey)
+	t.Setenv(session.EnvOwner, "cli-test")
 	return srv
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 
 	"github.com/tkeops/tkeops/internal/outofband"
+	"github.com/tkeops/tkeops/session"
 	"github.com/tkeops/tkeops/tfstate"
 )
 
@@ -28,11 +28,11 @@ func newEmulatorSeedCmd(streams IOStreams) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if endpoint == "" {
-				endpoint = os.Getenv(envEndpoint)
+				endpoint = os.Getenv(session.EnvEndpoint)
 			}
-			id, key := os.Getenv(envSecretID), os.Getenv(envSecretKey)
+			id, key := os.Getenv(session.EnvSecretID), os.Getenv(session.EnvSecretKey)
 			if endpoint == "" || id == "" || key == "" {
-				return &ExitError{Code: 1, Err: fmt.Errorf("seed needs --endpoint (or $%s) and $%s/$%s of the emulator", envEndpoint, envSecretID, envSecretKey)}
+				return fmt.Errorf("seed needs --endpoint (or $%s) and $%s/$%s of the emulator", session.EnvEndpoint, session.EnvSecretID, session.EnvSecretKey)
 			}
 			st, err := tfstate.ReadFile(args[0], streams.In)
 			if err != nil {
@@ -44,11 +44,7 @@ func newEmulatorSeedCmd(streams IOStreams) *cobra.Command {
 			}
 			fmt.Fprintf(streams.Out, "Created %d resources in the emulator at %s (no tkeops tags).\n", len(ids), endpoint)
 			if stateOut != "" {
-				b, err := json.MarshalIndent(st, "", "  ")
-				if err != nil {
-					return err
-				}
-				if err := os.WriteFile(stateOut, append(b, '\n'), 0o600); err != nil {
+				if err := st.WriteFile(stateOut); err != nil {
 					return err
 				}
 				fmt.Fprintf(streams.Out, "Wrote the state with the emulator's IDs to %s.\n", stateOut)
@@ -56,7 +52,7 @@ func newEmulatorSeedCmd(streams IOStreams) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&endpoint, "endpoint", "", "the emulator's host:port (default $"+envEndpoint+")")
+	cmd.Flags().StringVar(&endpoint, "endpoint", "", "the emulator's host:port (default $"+session.EnvEndpoint+")")
 	cmd.Flags().StringVar(&region, "region", "ap-shanghai", "region to create in")
 	cmd.Flags().StringVar(&stateOut, "state-out", "", "write the state with the emulator's IDs here")
 	return cmd

@@ -111,6 +111,6 @@ func (o *serveOptions) run(ctx context.Context, streams IOStreams, getenv func(s
 
 // inClusterOf is the in-cluster side of plan and apply, for serve.
 func inClusterOf(conn *tencentcloud.Connector, kubeconfigDir string, extranet bool, log *slog.Logger) (providers.Nodes, providers.Baseline) {
-	in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: cloudKubeconfig(conn), KubeconfigDir: kubeconfigDir, PreferExtranet: extranet, Logger: log})
+	in := kubernetes.NewInCluster(kubernetes.InClusterOptions{Kubeconfig: conn.Kubeconfig, KubeconfigDir: kubeconfigDir, PreferExtranet: extranet, Logger: log})
 	return in, in
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
-	"github.com/tkeops/tkeops/spec"
+	"github.com/tkeops/tkeops/validation"
 )
 
 // validateOptions are the inputs of `tkeops validate`.
@@ -52,76 +50,21 @@ func (o *validateOptions) complete(args []string) error {
 		o.dir = args[0]
 	}
 	if o.output != "text" && o.output != "json" {
-		return &ExitError{Code: 1, Err: fmt.Errorf("unknown output %q: want text or json", o.output)}
+		return fmt.Errorf("unknown output %q: want text or json", o.output)
 	}
 	return nil
-}
-
-// validateReport is the JSON form of a validation.
-type validateReport struct {
-	Root        string           `json:"root"`
-	Resources   int              `json:"resources"`
-	Valid       bool             `json:"valid"`
-	Diagnostics spec.Diagnostics `json:"diagnostics"`
 }
 
 func (o *validateOptions) run(streams IOStreams) error {
-	set, diags := spec.LoadDir(o.dir)
-	if diags == nil {
-		diags = spec.Diagnostics{}
+	r := validation.Dir(o.dir)
+	var err error
+	if o.output == "json" {
+		err = r.WriteJSON(streams.Out)
+	} else {
+		err = r.WriteText(streams.Out, streams.ErrOut, o.showDefaults)
 	}
-	switch o.output {
-	case "json":
-		enc := json.NewEncoder(streams.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(validateReport{Root: set.Root, Resources: len(set.Resources), Valid: !diags.HasErrors(), Diagnostics: diags}); err != nil {
-			return err
-		}
-	default:
-		if o.showDefaults && !diags.HasErrors() {
-			if err := writeResources(streams, set); err != nil {
-				return err
-			}
-		}
-		for _, d := range diags {
-			if d.Severity == spec.SeverityError {
-				fmt.Fprintln(streams.Out, d.Error())
-			} else {
-				fmt.Fprintf(streams.Out, "%s: %s\n", d.Severity, d.Error())
-			}
-		}
-		errs := 0
-		for _, d := range diags {
-			if d.Severity == spec.SeverityError {
-				errs++
-			}
-		}
-		if errs > 0 {
-			fmt.Fprintf(streams.ErrOut, "%s: %d errors in %d resources\n", set.Root, errs, len(set.Resources))
-		} else {
-			fmt.Fprintf(streams.ErrOut, "%s: %d resources, valid\n", set.Root, len(set.Resources))
-		}
-	}
-	if diags.HasErrors() {
+	if err == nil && !r.Valid {
 		return &ExitError{Code: 1}
 	}
-	return nil
-}
-
-// writeResources prints every resource as a YAML document.
-func writeResources(streams IOStreams, set *spec.Set) error {
-	for i, r := range set.Resources {
-		b, err := yaml.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encoding %s: %w", r.GetAddr(), err)
-		}
-		if i > 0 {
-			fmt.Fprintln(streams.Out, "---")
-		}
-		fmt.Fprintf(streams.Out, "# %s\n", r.GetPos())
-		if _, err := streams.Out.Write(b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }

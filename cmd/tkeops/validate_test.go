@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tkeops/tkeops/spec"
+	"github.com/tkeops/tkeops/validation"
 )
 
 // runCmd runs the root command with args and returns stdout, stderr and the exit
@@ -66,7 +67,7 @@ func TestValidateJSON(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
-	var rep validateReport
+	var rep validation.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}

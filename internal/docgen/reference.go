@@ -1,8 +1,11 @@
 package docgen
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -360,4 +363,29 @@ func writeTable(b *strings.Builder, fields []Field) {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// WriteSpecReference writes the spec reference of the spec package's source in
+// specDir, with the mutability table of rules, to the file out ("" or "-": to
+// stdout), creating its directory.
+func WriteSpecReference(specDir string, rules spec.Mutability, out string, stdout io.Writer) error {
+	in, err := NewSpecInput(os.DirFS(specDir), rules)
+	if err != nil {
+		return fmt.Errorf("spec reference from %s: %w", specDir, err)
+	}
+	var b bytes.Buffer
+	if err := SpecReference(&b, in); err != nil {
+		return err
+	}
+	if out == "" || out == "-" {
+		_, err := stdout.Write(b.Bytes())
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
 }

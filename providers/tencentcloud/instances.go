@@ -14,6 +14,16 @@ import (
 
 var _ providers.InstanceRemover = (*Client)(nil)
 
+// Kubeconfig fetches the kubeconfig of a cluster of region (Client.Kubeconfig); it
+// has the shape of kubernetes.CloudKubeconfig, which the in-cluster side takes.
+func (c *Connector) Kubeconfig(ctx context.Context, region, clusterID string, extranet bool) (string, error) {
+	rc, err := c.ConnectRegion(region)
+	if err != nil {
+		return "", err
+	}
+	return rc.Kubeconfig(ctx, clusterID, extranet)
+}
+
 // Kubeconfig fetches a cluster's kubeconfig with DescribeClusterKubeconfig: the
 // intranet endpoint's when extranet is false, the public endpoint's otherwise. The
 // kubeconfig is a credential: it is never logged.

@@ -108,6 +108,15 @@ func (p *Printer) Summary(res reconcile.Result) {
 	fmt.Fprintln(p.w, "\n"+p.paint(p.c.bold+p.c.green, msg))
 }
 
+// RoundDone prints the summary of one round of a convergence, and says when
+// another follows (reconcile.ConvergeOptions.RoundDone).
+func (p *Printer) RoundDone(r reconcile.Round) {
+	p.Summary(r.Result)
+	if r.Result.Replan && len(r.Result.Failed()) == 0 {
+		fmt.Fprintln(p.w, "\nOperations that were in flight have settled; planning again.")
+	}
+}
+
 // colors are the ANSI codes the printer uses; empty without colour.
 type colors struct{ green, yellow, red, bold, reset string }
 
