@@ -138,16 +138,13 @@ func (ccnKind) actions() Actions {
 }
 
 func (ccnKind) rules() []rule {
-	return append(commonRules(actionModifyCcn),
+	return slices.Concat(commonRules(actionModifyCcn), []rule{
 		rule{path: "spec.region", class: spec.ClassReplace, note: "The region tkeops manages the CCN from is recorded on it (tkeops.io/home-region)."},
 		rule{path: "spec.description", class: spec.ClassInPlace, action: actionModifyCcn},
 		rule{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyCcnAttribute does not take the service class."},
 		rule{path: "spec.attachments", class: spec.ClassInPlace, action: actionAttachCcn, via: callCcnVPCs, decide: decideCcnAttachments,
 			note: "VPCs added are attached with vpc:AttachCcnInstances, VPCs taken away detached with vpc:DetachCcnInstances (both, in that order, when the list gains and loses VPCs at once)."},
-		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagProtectedRules())
 }
 
 // decideCcnAttachments names the calls a change of the attached VPCs makes.

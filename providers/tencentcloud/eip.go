@@ -3,6 +3,7 @@ package tencentcloud
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -95,15 +96,18 @@ func (c *Client) eipCandidate(a *vpc.Address) candidate {
 func (c *Client) eips() vpcProduct[*vpc.Address] {
 	return vpcProduct[*vpc.Address]{
 		kind: spec.KindEIP, noun: "EIP", nouns: "EIPs", idFilter: "address-id", nameFilter: "address-name",
-		page: c.pageEIPs,
-		id:   func(a *vpc.Address) string { return sv(a.AddressId) },
-		name: func(a *vpc.Address) string { return sv(a.AddressName) },
-		tags: func(a *vpc.Address) []*vpc.Tag { return a.TagSet },
+		page:      c.pageEIPs,
+		id:        func(a *vpc.Address) string { return sv(a.AddressId) },
+		name:      func(a *vpc.Address) string { return sv(a.AddressName) },
+		tags:      func(a *vpc.Address) []*vpc.Tag { return a.TagSet },
+		candidate: c.eipCandidate,
 	}
 }
 
 // eipKind is the typed client of EIPs.
-type eipKind struct{}
+type eipKind struct {
+	vpcReads[*spec.EIP, *vpc.Address]
+}
 
 func (eipKind) kind() spec.Kind { return spec.KindEIP }
 
@@ -116,33 +120,13 @@ func (eipKind) actions() Actions {
 }
 
 func (eipKind) rules() []rule {
-	return append(commonRules("vpc:ModifyAddressAttribute"),
+	return slices.Concat(commonRules("vpc:ModifyAddressAttribute"), []rule{
 		rule{path: "spec.region", class: spec.ClassReplace, note: "An address cannot move between regions."},
 		rule{path: "spec.internetChargeType", class: spec.ClassInPlace, action: "vpc:ModifyAddressInternetChargeType",
 			note: "The cloud lets an address change its charge type twice in its life; a third change is refused (LimitExceeded.ModifyAddressInternetChargeTypeQuota)."},
 		rule{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: "vpc:ModifyAddressesBandwidth"},
 		rule{path: "spec.internetServiceProvider", class: spec.ClassReplace, note: "The line of an address is fixed at allocation: a new address (a new IP) is allocated."},
-		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
-}
-
-// noteTagProtection is the note of deletion protection kept in a tag.
-const noteTagProtection = "Recorded in the tkeops.io/deletion-protection tag (the API has no switch of its own): tkeops refuses to delete what carries it."
-
-func (eipKind) observe(ctx context.Context, c *Client, want []*spec.EIP) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.eips(), resources(want), c.eipCandidate)
-}
-
-func (eipKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.eips(), ids, func(a *vpc.Address) (providers.Observation, error) {
-		return c.eipCandidate(a).build(nil), nil
-	})
-}
-
-func (eipKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	return inventoryOf(ctx, c.eips(), c.eipCandidate)
+	}, tagProtectedRules())
 }
 
 func (eipKind) createCalls(*spec.EIP) []string { return []string{"vpc:AllocateAddresses"} }

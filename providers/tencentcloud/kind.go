@@ -20,14 +20,14 @@ import (
 // one file and one line here.
 func kinds() []kindClient {
 	return []kindClient{
-		typed[*spec.VPC](vpcKind{}),
-		typed[*spec.Subnet](subnetKind{}),
+		typed[*spec.VPC](vpcKind{(*Client).vpcs}),
+		typed[*spec.Subnet](subnetKind{(*Client).subnets}),
 		typed[*spec.SecurityGroup](securityGroupKind{}),
-		typed[*spec.EIP](eipKind{}),
-		typed[*spec.NatGateway](natGatewayKind{}),
-		typed[*spec.PeeringConnection](peeringKind{}),
+		typed[*spec.EIP](eipKind{(*Client).eips}),
+		typed[*spec.NatGateway](natGatewayKind{(*Client).natGateways}),
+		typed[*spec.PeeringConnection](peeringKind{(*Client).peerings}),
 		typed[*spec.CCN](ccnKind{}),
-		typed[*spec.RouteTable](routeTableKind{}),
+		typed[*spec.RouteTable](routeTableKind{(*Client).routeTables}),
 		typed[*spec.Cluster](clusterKind{}),
 		typed[*spec.NodePool](nodePoolKind{}),
 		typed[*spec.NativeNodePool](nativeNodePoolKind{}),
@@ -408,6 +408,26 @@ const noteTags = "tkeops sends the full tag set, its ownership tags included."
 
 // noteDeletionPolicy is the note of the deletion-policy rules.
 const noteDeletionPolicy = "Recorded in the tkeops.io/deletion-policy tag."
+
+// noteTagProtection is the note of deletion protection kept in a tag.
+const noteTagProtection = "Recorded in the tkeops.io/deletion-protection tag (the API has no switch of its own): tkeops refuses to delete what carries it."
+
+// tagRules are the last rows of every kind that carries tags: the user's tags and
+// the deletion-policy tag, both written by action.
+func tagRules(action string) []rule {
+	return []rule{
+		{path: "spec.tags", class: spec.ClassInPlace, action: action, note: noteTags},
+		{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: action, note: noteDeletionPolicy},
+	}
+}
+
+// tagProtectedRules are tagRules(tag:ModifyResourceTags) after the deletion
+// protection a kind without a protection switch keeps in its tags
+// (tkeops.io/deletion-protection).
+func tagProtectedRules() []rule {
+	return append([]rule{{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection}},
+		tagRules(actionModifyResourceTags)...)
+}
 
 // hasChange reports whether any change lies at or under one of the paths.
 func hasChange(changes []diff.Change, paths ...string) bool {

@@ -113,16 +113,19 @@ func (c *Client) natCandidate(n *vpc.NatGateway) candidate {
 func (c *Client) natGateways() vpcProduct[*vpc.NatGateway] {
 	return vpcProduct[*vpc.NatGateway]{
 		kind: spec.KindNatGateway, noun: "NAT gateway", nouns: "NAT gateways", idFilter: "nat-gateway-id", nameFilter: "nat-gateway-name",
-		page:   c.pageNatGateways,
-		id:     func(n *vpc.NatGateway) string { return sv(n.NatGatewayId) },
-		name:   func(n *vpc.NatGateway) string { return sv(n.NatGatewayName) },
-		parent: func(n *vpc.NatGateway) string { return sv(n.VpcId) },
-		tags:   func(n *vpc.NatGateway) []*vpc.Tag { return n.TagSet },
+		page:      c.pageNatGateways,
+		id:        func(n *vpc.NatGateway) string { return sv(n.NatGatewayId) },
+		name:      func(n *vpc.NatGateway) string { return sv(n.NatGatewayName) },
+		parent:    func(n *vpc.NatGateway) string { return sv(n.VpcId) },
+		tags:      func(n *vpc.NatGateway) []*vpc.Tag { return n.TagSet },
+		candidate: c.natCandidate,
 	}
 }
 
 // natGatewayKind is the typed client of NAT gateways.
-type natGatewayKind struct{}
+type natGatewayKind struct {
+	vpcReads[*spec.NatGateway, *vpc.NatGateway]
+}
 
 func (natGatewayKind) kind() spec.Kind { return spec.KindNatGateway }
 
@@ -143,7 +146,7 @@ func (natGatewayKind) actions() Actions {
 }
 
 func (natGatewayKind) rules() []rule {
-	return append(commonRules(actionModifyNat),
+	return slices.Concat(commonRules(actionModifyNat), []rule{
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A NAT gateway cannot move to another VPC."},
 		rule{path: "spec.zone", class: spec.ClassReplace, note: "A NAT gateway cannot move to another zone."},
 		rule{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: actionModifyNat},
@@ -153,9 +156,7 @@ func (natGatewayKind) rules() []rule {
 		rule{path: "spec.eipCount", class: spec.ClassInPlace, action: actionAssociateNat, via: callNatAddresses, decide: decideNatEIPCount,
 			note: "More addresses are allocated and bound by the gateway; fewer is refused (the API cannot tell which of its own addresses to give back)."},
 		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyNat},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagRules(actionModifyResourceTags))
 }
 
 // listDiff returns the elements of after missing from before (added) and the other
@@ -204,20 +205,6 @@ func decideNatEIPCount(before, after any) (spec.Class, string, string) {
 		return spec.ClassForbidden, "", "A gateway cannot give back addresses it allocated itself: the API cannot tell which. List EIPs of the spec in eipRefs instead, or replace the gateway under a new name."
 	}
 	return spec.ClassInPlace, actionAssociateNat, "The gateway allocates and binds the extra addresses itself."
-}
-
-func (natGatewayKind) observe(ctx context.Context, c *Client, want []*spec.NatGateway) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.natGateways(), resources(want), c.natCandidate)
-}
-
-func (natGatewayKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.natGateways(), ids, func(n *vpc.NatGateway) (providers.Observation, error) {
-		return c.natCandidate(n).build(nil), nil
-	})
-}
-
-func (natGatewayKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	return inventoryOf(ctx, c.natGateways(), c.natCandidate)
 }
 
 // eipIPs returns the public IPs of addresses by ID, in order.

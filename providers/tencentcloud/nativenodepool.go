@@ -46,7 +46,7 @@ func (nativeNodePoolKind) deleteCalls(*spec.NativeNodePool) []string {
 func (nativeNodePoolKind) rules() []rule {
 	m := actionModifyNodePool
 	newNodes := "Reaches machines created afterwards; existing machines keep the old value until they are replaced."
-	return append(commonRules(m),
+	return slices.Concat(commonRules(m), []rule{
 		rule{path: "spec.clusterRef", class: spec.ClassReplace, note: "A pool cannot move to another cluster."},
 		rule{path: "spec.subnetRefs", class: spec.ClassNewNodesOnly, action: m, note: newNodes},
 		rule{path: "spec.machineType", class: spec.ClassReplace, note: "Native or NativeCVM is fixed at creation."},
@@ -83,9 +83,7 @@ func (nativeNodePoolKind) rules() []rule {
 		rule{path: "spec.drain.timeout", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
 		rule{path: "spec.drain.respectPDBs", class: spec.ClassInPlace, note: "tkeops' own drain setting; no API call."},
 		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: m},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: m, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: m, note: noteDeletionPolicy},
-	)
+	}, tagRules(m))
 }
 
 // decideNativeCharge: a native pool moves from POSTPAID_BY_HOUR to PREPAID, never back.

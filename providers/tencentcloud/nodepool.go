@@ -33,7 +33,7 @@ func (nodePoolKind) rules() []rule {
 	lc := "as:ModifyLaunchConfigurationAttributes"
 	pool := "tke:ModifyClusterNodePool"
 	newNodes := "Reaches the launch configuration; existing nodes keep the old value until they are replaced."
-	return append(commonRules(pool),
+	return slices.Concat(commonRules(pool), []rule{
 		rule{path: "spec.clusterRef", class: spec.ClassReplace, note: "A pool cannot move to another cluster."},
 		rule{path: "spec.subnetRefs", class: spec.ClassNewNodesOnly, action: "as:ModifyAutoScalingGroup", note: "New nodes are placed in the new subnets; existing nodes stay where they are."},
 		rule{path: "spec.instanceTypes", class: spec.ClassNewNodesOnly, action: "tke:ModifyNodePoolInstanceTypes", decide: decideInstanceTypes,
@@ -72,9 +72,7 @@ func (nodePoolKind) rules() []rule {
 		rule{path: "spec.multiZoneSubnetPolicy", class: spec.ClassInPlace, action: "as:ModifyAutoScalingGroup"},
 		rule{path: "spec.terminationPolicy", class: spec.ClassInPlace, action: "as:ModifyAutoScalingGroup"},
 		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: pool},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: pool, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: pool, note: noteDeletionPolicy},
-	)
+	}, tagRules(pool))
 }
 
 // decideInstanceTypes: only the backup types change in place; the API refuses a new

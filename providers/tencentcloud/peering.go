@@ -3,6 +3,7 @@ package tencentcloud
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -57,11 +58,12 @@ func (c *Client) peerings() vpcProduct[*vpc.PeerConnection] {
 	return vpcProduct[*vpc.PeerConnection]{
 		kind: spec.KindPeeringConnection, noun: "peering connection", nouns: "peering connections",
 		idFilter: peeringIDFilter, nameFilter: "peering-connection-name",
-		page:   c.pagePeerings,
-		id:     func(p *vpc.PeerConnection) string { return sv(p.PeeringConnectionId) },
-		name:   func(p *vpc.PeerConnection) string { return sv(p.PeeringConnectionName) },
-		parent: func(p *vpc.PeerConnection) string { return sv(p.SourceVpcId) },
-		tags:   func(p *vpc.PeerConnection) []*vpc.Tag { return p.TagSet },
+		page:      c.pagePeerings,
+		id:        func(p *vpc.PeerConnection) string { return sv(p.PeeringConnectionId) },
+		name:      func(p *vpc.PeerConnection) string { return sv(p.PeeringConnectionName) },
+		parent:    func(p *vpc.PeerConnection) string { return sv(p.SourceVpcId) },
+		tags:      func(p *vpc.PeerConnection) []*vpc.Tag { return p.TagSet },
+		candidate: c.peeringCandidate,
 	}
 }
 
@@ -121,7 +123,9 @@ func (c *Client) homePeerings(ps []*vpc.PeerConnection) []*vpc.PeerConnection {
 }
 
 // peeringKind is the typed client of peering connections.
-type peeringKind struct{}
+type peeringKind struct {
+	vpcReads[*spec.PeeringConnection, *vpc.PeerConnection]
+}
 
 func (peeringKind) kind() spec.Kind { return spec.KindPeeringConnection }
 
@@ -143,7 +147,7 @@ func (peeringKind) deleteCalls(*spec.PeeringConnection) []string {
 }
 
 func (peeringKind) rules() []rule {
-	return append(commonRules(actionModifyPeering),
+	return slices.Concat(commonRules(actionModifyPeering), []rule{
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
 		rule{path: "spec.peerVPCRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
 		rule{path: "spec.peerRegion", class: spec.ClassReplace, note: "Fixed with the other VPC."},
@@ -151,10 +155,7 @@ func (peeringKind) rules() []rule {
 		rule{path: "spec.bandwidthMbps", class: spec.ClassInPlace, action: actionModifyPeering},
 		rule{path: "spec.chargeType", class: spec.ClassInPlace, action: actionModifyPeering},
 		rule{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyVpcPeeringConnection does not take the service class (terraform: immutable)."},
-		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagProtectedRules())
 }
 
 // ownPeering finds this instance's connection of addr (one an earlier, interrupted
@@ -174,19 +175,15 @@ func (c *Client) ownPeering(ctx context.Context, addr spec.Addr) (*vpc.PeerConne
 }
 
 func (peeringKind) observe(ctx context.Context, c *Client, want []*spec.PeeringConnection) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.peerings(), resources(want), func(p *vpc.PeerConnection) candidate {
+	t := c.peerings()
+	t.candidate = func(p *vpc.PeerConnection) candidate {
 		cd := c.peeringCandidate(p)
 		if len(c.homePeerings([]*vpc.PeerConnection{p})) == 0 {
 			cd.own = ownership{} // the other side's region's: never this region's to match or delete
 		}
 		return cd
-	})
-}
-
-func (peeringKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.peerings(), ids, func(p *vpc.PeerConnection) (providers.Observation, error) {
-		return c.peeringCandidate(p).build(nil), nil
-	})
+	}
+	return observeOwned(ctx, c, t, resources(want))
 }
 
 func (peeringKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {

@@ -112,11 +112,12 @@ func (c *Client) routeTableCandidate(t *vpc.RouteTable) candidate {
 func (c *Client) routeTables() vpcProduct[*vpc.RouteTable] {
 	return vpcProduct[*vpc.RouteTable]{
 		kind: spec.KindRouteTable, noun: "route table", nouns: "route tables", idFilter: "route-table-id", nameFilter: "route-table-name",
-		page:   c.pageRouteTables,
-		id:     func(t *vpc.RouteTable) string { return sv(t.RouteTableId) },
-		name:   func(t *vpc.RouteTable) string { return sv(t.RouteTableName) },
-		parent: func(t *vpc.RouteTable) string { return sv(t.VpcId) },
-		tags:   func(t *vpc.RouteTable) []*vpc.Tag { return t.TagSet },
+		page:      c.pageRouteTables,
+		id:        func(t *vpc.RouteTable) string { return sv(t.RouteTableId) },
+		name:      func(t *vpc.RouteTable) string { return sv(t.RouteTableName) },
+		parent:    func(t *vpc.RouteTable) string { return sv(t.VpcId) },
+		tags:      func(t *vpc.RouteTable) []*vpc.Tag { return t.TagSet },
+		candidate: c.routeTableCandidate,
 	}
 }
 
@@ -137,7 +138,9 @@ func (c *Client) mainRouteTables(ctx context.Context, vpcIDs []string) (map[stri
 }
 
 // routeTableKind is the typed client of route tables.
-type routeTableKind struct{}
+type routeTableKind struct {
+	vpcReads[*spec.RouteTable, *vpc.RouteTable]
+}
 
 func (routeTableKind) kind() spec.Kind { return spec.KindRouteTable }
 
@@ -193,7 +196,7 @@ func (routeTableKind) deleteCalls(live *spec.RouteTable) []string {
 }
 
 func (routeTableKind) rules() []rule {
-	return append(commonRules("vpc:ModifyRouteTableAttribute"),
+	return slices.Concat(commonRules("vpc:ModifyRouteTableAttribute"), []rule{
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A route table cannot move to another VPC."},
 		rule{path: "spec.default", class: spec.ClassReplace, note: "Whether the document is the VPC's default table or a table of its own is fixed."},
 		rule{path: "spec.routes", class: spec.ClassInPlace, action: actionCreateRoutes, via: callRoutes, decide: decideRoutes,
@@ -202,10 +205,7 @@ func (routeTableKind) rules() []rule {
 			note: "tkeops' own setting: the routes it asks for are planned into spec.routes (and made by the calls of spec.routes)."},
 		rule{path: "spec.subnetRefs", class: spec.ClassInPlace, action: "vpc:ReplaceRouteTableAssociation",
 			note: "One call per subnet that moves: subnets added are associated with this table, subnets taken away go back to the VPC's default table."},
-		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTagProtection},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagProtectedRules())
 }
 
 // routePlan sorts a change of routes into what the API calls do: destinations added,
@@ -289,7 +289,7 @@ func specRoutePlan(live, want []spec.Route) routePlan {
 }
 
 func (routeTableKind) observe(ctx context.Context, c *Client, want []*spec.RouteTable) ([]providers.Observation, error) {
-	obs, err := observeOwned(ctx, c, c.routeTables(), resources(want), c.routeTableCandidate)
+	obs, err := observeOwned(ctx, c, c.routeTables(), resources(want))
 	if err != nil {
 		return nil, err
 	}
@@ -342,16 +342,6 @@ func (routeTableKind) observe(ctx context.Context, c *Client, want []*spec.Route
 		}
 	}
 	return obs, nil
-}
-
-func (routeTableKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.routeTables(), ids, func(t *vpc.RouteTable) (providers.Observation, error) {
-		return c.routeTableCandidate(t).build(nil), nil
-	})
-}
-
-func (routeTableKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	return inventoryOf(ctx, c.routeTables(), c.routeTableCandidate)
 }
 
 // toRoutes writes spec routes as the API takes them.

@@ -173,14 +173,12 @@ func (securityGroupKind) kind() spec.Kind { return spec.KindSecurityGroup }
 func (securityGroupKind) rules() []rule {
 	attr := "vpc:ModifySecurityGroupAttribute"
 	both := "The call replaces both directions at once; tkeops always sends ingress and egress together."
-	return append(commonRules(attr),
+	return slices.Concat(commonRules(attr), []rule{
 		rule{path: "spec.region", class: spec.ClassReplace, note: "A security group cannot move between regions."},
 		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},
 		rule{path: "spec.ingress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
 		rule{path: "spec.egress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagRules(actionModifyResourceTags))
 }
 
 // createCalls: one call with the rules, or, when a rule admits the group itself (its

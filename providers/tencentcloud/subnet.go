@@ -3,6 +3,7 @@ package tencentcloud
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -51,29 +52,30 @@ func (c *Client) subnetCandidate(s *vpc.Subnet) candidate {
 func (c *Client) subnets() vpcProduct[*vpc.Subnet] {
 	return vpcProduct[*vpc.Subnet]{
 		kind: spec.KindSubnet, noun: "subnet", nouns: "subnets", idFilter: "subnet-id", nameFilter: "subnet-name",
-		page:   c.pageSubnets,
-		id:     func(s *vpc.Subnet) string { return sv(s.SubnetId) },
-		name:   func(s *vpc.Subnet) string { return sv(s.SubnetName) },
-		parent: func(s *vpc.Subnet) string { return sv(s.VpcId) },
-		tags:   func(s *vpc.Subnet) []*vpc.Tag { return s.TagSet },
+		page:      c.pageSubnets,
+		id:        func(s *vpc.Subnet) string { return sv(s.SubnetId) },
+		name:      func(s *vpc.Subnet) string { return sv(s.SubnetName) },
+		parent:    func(s *vpc.Subnet) string { return sv(s.VpcId) },
+		tags:      func(s *vpc.Subnet) []*vpc.Tag { return s.TagSet },
+		candidate: c.subnetCandidate,
 	}
 }
 
 // subnetKind is the typed client of subnets.
-type subnetKind struct{}
+type subnetKind struct {
+	vpcReads[*spec.Subnet, *vpc.Subnet]
+}
 
 func (subnetKind) kind() spec.Kind { return spec.KindSubnet }
 
 func (subnetKind) rules() []rule {
 	attr := "vpc:ModifySubnetAttribute"
-	return append(commonRules(attr),
+	return slices.Concat(commonRules(attr), []rule{
 		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A subnet cannot move to another VPC."},
 		rule{path: "spec.zone", class: spec.ClassReplace, note: "A subnet cannot move to another zone."},
 		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "A subnet's CIDR block is fixed at creation; deleting the subnet fails while instances use it."},
 		rule{path: "spec.enableBroadcast", class: spec.ClassInPlace, action: attr},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagRules(actionModifyResourceTags))
 }
 
 // createCalls: CreateSubnet cannot turn broadcast on; a second call does.
@@ -85,20 +87,6 @@ func (subnetKind) createCalls(r *spec.Subnet) []string {
 }
 
 func (subnetKind) deleteCalls(*spec.Subnet) []string { return []string{"vpc:DeleteSubnet"} }
-
-func (subnetKind) observe(ctx context.Context, c *Client, want []*spec.Subnet) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.subnets(), resources(want), c.subnetCandidate)
-}
-
-func (subnetKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.subnets(), ids, func(s *vpc.Subnet) (providers.Observation, error) {
-		return c.subnetCandidate(s).build(nil), nil
-	})
-}
-
-func (subnetKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	return inventoryOf(ctx, c.subnets(), c.subnetCandidate)
-}
 
 func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (providers.Observation, error) {
 	addr := r.GetAddr()

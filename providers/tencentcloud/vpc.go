@@ -65,30 +65,29 @@ func dnsServers(live []string, want spec.Resource) []string {
 func (c *Client) vpcs() vpcProduct[*vpc.Vpc] {
 	return vpcProduct[*vpc.Vpc]{
 		kind: spec.KindVPC, noun: "VPC", nouns: "VPCs", idFilter: "vpc-id", nameFilter: "vpc-name",
-		page: c.pageVPCs,
-		id:   func(v *vpc.Vpc) string { return sv(v.VpcId) },
-		name: func(v *vpc.Vpc) string { return sv(v.VpcName) },
-		tags: func(v *vpc.Vpc) []*vpc.Tag { return v.TagSet },
+		page:      c.pageVPCs,
+		id:        func(v *vpc.Vpc) string { return sv(v.VpcId) },
+		name:      func(v *vpc.Vpc) string { return sv(v.VpcName) },
+		tags:      func(v *vpc.Vpc) []*vpc.Tag { return v.TagSet },
+		candidate: c.vpcCandidate,
 	}
 }
 
 // vpcKind is the typed client of VPCs.
-type vpcKind struct{}
+type vpcKind struct{ vpcReads[*spec.VPC, *vpc.Vpc] }
 
 func (vpcKind) kind() spec.Kind { return spec.KindVPC }
 
 func (vpcKind) rules() []rule {
 	attr := "vpc:ModifyVpcAttribute"
-	return append(commonRules(attr),
+	return slices.Concat(commonRules(attr), []rule{
 		rule{path: "spec.region", class: spec.ClassReplace, note: "A VPC cannot move between regions."},
 		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "The primary CIDR block is fixed at creation (terraform: ForceNew). To grow a VPC in place, add a block to spec.secondaryCIDRBlocks instead."},
 		rule{path: "spec.secondaryCIDRBlocks", class: spec.ClassInPlace, action: actionCreateAssistantCidr, via: callAssistantCidrs, decide: decideSecondaryCIDRs,
 			note: "Blocks added: vpc:CreateAssistantCidr; taken away: vpc:DeleteAssistantCidr (refused while a subnet uses the block); both at once: vpc:ModifyAssistantCidr, one call."},
 		rule{path: "spec.dnsServers", class: spec.ClassInPlace, action: attr},
 		rule{path: "spec.enableMulticast", class: spec.ClassInPlace, action: attr},
-		rule{path: "spec.tags", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteTags},
-		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: actionModifyResourceTags, note: noteDeletionPolicy},
-	)
+	}, tagRules(actionModifyResourceTags))
 }
 
 // createCalls: CreateVpc takes one block; the secondary ones follow in one call.
@@ -99,20 +98,6 @@ func (vpcKind) createCalls(r *spec.VPC) []string {
 	return []string{"vpc:CreateVpc"}
 }
 func (vpcKind) deleteCalls(*spec.VPC) []string { return []string{"vpc:DeleteVpc"} }
-
-func (vpcKind) observe(ctx context.Context, c *Client, want []*spec.VPC) ([]providers.Observation, error) {
-	return observeOwned(ctx, c, c.vpcs(), resources(want), c.vpcCandidate)
-}
-
-func (vpcKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
-	return observeByID(ctx, c.vpcs(), ids, func(v *vpc.Vpc) (providers.Observation, error) {
-		return c.vpcCandidate(v).build(nil), nil
-	})
-}
-
-func (vpcKind) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
-	return inventoryOf(ctx, c.vpcs(), c.vpcCandidate)
-}
 
 func (vpcKind) create(ctx context.Context, c *Client, r *spec.VPC) (providers.Observation, error) {
 	addr := r.GetAddr()

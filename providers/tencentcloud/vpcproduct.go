@@ -51,6 +51,28 @@ type vpcProduct[T any] struct {
 	// parent is the ID of the resource x lives in, when a name is unique only there
 	// (a subnet's VPC); nil when names are looked up across the region.
 	parent func(x T) string
+	// candidate builds the observation of a listed resource; nil for a type whose
+	// observation needs more than the list (a security group's rules).
+	candidate func(x T) candidate
+}
+
+// vpcReads gives a VPC-product kind, whose resources are observed as listed, its
+// observe, observeIDs and inventory: embedded in the kind's type with the function
+// describing its type (kinds(): subnetKind{(*Client).subnets}). A kind reading
+// more defines its own method, which takes precedence.
+type vpcReads[R spec.Resource, T any] func(c *Client) vpcProduct[T]
+
+func (p vpcReads[R, T]) observe(ctx context.Context, c *Client, want []R) ([]providers.Observation, error) {
+	return observeOwned(ctx, c, p(c), resources(want))
+}
+
+func (p vpcReads[R, T]) observeIDs(ctx context.Context, c *Client, ids []string) ([]providers.Observation, error) {
+	t := p(c)
+	return observeByID(ctx, t, ids, func(x T) (providers.Observation, error) { return t.candidate(x).build(nil), nil })
+}
+
+func (p vpcReads[R, T]) inventory(ctx context.Context, c *Client) ([]providers.Observation, error) {
+	return inventoryOf(ctx, p(c))
 }
 
 // list pages the type's list call with filters to the end.
@@ -68,14 +90,14 @@ func (t vpcProduct[T]) count(ctx context.Context, filters []*vpc.Filter) (int, e
 }
 
 // observeOwned observes this instance's resources of one type and pairs them with want.
-func observeOwned[T any](ctx context.Context, c *Client, t vpcProduct[T], want []spec.Resource, candidateOf func(T) candidate) ([]providers.Observation, error) {
+func observeOwned[T any](ctx context.Context, c *Client, t vpcProduct[T], want []spec.Resource) ([]providers.Observation, error) {
 	xs, err := listOwned(ctx, c, t)
 	if err != nil {
 		return nil, fmt.Errorf("observe %s of owner %q: %w", t.nouns, c.owner, err)
 	}
 	cands := make([]candidate, 0, len(xs))
 	for _, x := range xs {
-		cands = append(cands, candidateOf(x))
+		cands = append(cands, t.candidate(x))
 	}
 	obs := c.assemble(t.kind, want, cands)
 	if err := vpcNamesakes(ctx, c, t, want, obs); err != nil {
@@ -198,14 +220,14 @@ func tagsCall[T any](ctx context.Context, c *Client, r spec.Resource, t vpcProdu
 }
 
 // inventoryOf observes every resource of one VPC-product type in the region.
-func inventoryOf[T any](ctx context.Context, t vpcProduct[T], candidateOf func(T) candidate) ([]providers.Observation, error) {
+func inventoryOf[T any](ctx context.Context, t vpcProduct[T]) ([]providers.Observation, error) {
 	xs, err := t.list(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]providers.Observation, 0, len(xs))
 	for _, x := range xs {
-		out = append(out, candidateOf(x).build(nil))
+		out = append(out, t.candidate(x).build(nil))
 	}
 	return out, nil
 }
