@@ -460,6 +460,12 @@ func (x *executor) delete(ctx context.Context, c providers.Client, st plan.Step,
 	if err := c.Delete(ctx, o, opts); err != nil {
 		return x.stepErr(st, "delete", err)
 	}
+	if o.Implicit {
+		// The cloud keeps what it made with its parent (a VPC's default route table):
+		// Delete gave it back (tkeops' routes and tags taken off); it never goes.
+		x.record(st.Addr, providers.Observation{Addr: st.Addr})
+		return nil
+	}
 	return x.waitGone(ctx, c, st, o, false)
 }
 
