@@ -105,6 +105,7 @@ type fakeEngine struct {
 
 	mu      sync.Mutex
 	plans   []string // revisions planned
+	scoped  []string // the scoped ones: "rev since base in dir"
 	applies []string // revisions applied
 }
 
@@ -123,6 +124,13 @@ func (e *fakeEngine) Plan(ctx context.Context, s Specs, rev string) (*plan.Plan,
 		return e.PlanFn(ctx, s, rev)
 	}
 	return createPlan(rev), nil
+}
+
+func (e *fakeEngine) PlanChange(ctx context.Context, s Specs, rev, baseDir, since string) (*plan.Plan, error) {
+	e.mu.Lock()
+	e.scoped = append(e.scoped, rev+" since "+since+" in "+baseDir)
+	e.mu.Unlock()
+	return e.Plan(ctx, s, rev)
 }
 
 func (e *fakeEngine) Apply(ctx context.Context, p *plan.Plan, _ Specs) (ApplyOutcome, error) {

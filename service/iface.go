@@ -39,6 +39,11 @@ type Engine interface {
 	Load(ctx context.Context, dir string) (Specs, spec.Diagnostics)
 	// Plan compares the specs with live state; it changes nothing.
 	Plan(ctx context.Context, s Specs, revision string) (*plan.Plan, error)
+	// PlanChange is Plan scoped to what changed since the specs in baseDir (the
+	// base branch's checkout): it observes only the resources whose documents
+	// changed, what depends on them and what they depend on, and the plan says so.
+	// since names the base for people ("main@1a2b3c4d").
+	PlanChange(ctx context.Context, s Specs, revision, baseDir, since string) (*plan.Plan, error)
 	// Apply runs the plan, then plans and applies again while operations that
 	// were in flight settle, until nothing is left or a round fails.
 	Apply(ctx context.Context, p *plan.Plan, s Specs) (ApplyOutcome, error)

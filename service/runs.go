@@ -30,6 +30,13 @@ type runRecord struct {
 	start   time.Time
 	context string
 	ended   bool
+	// base, when set, scopes the plan to what changed since these specs.
+	base *planBase
+}
+
+// planBase is what a scoped plan is measured from: the base branch's checkout.
+type planBase struct {
+	dir, since string
 }
 
 func (s *Service) begin(ctx context.Context, kind runstore.Kind, origin, ref, rev string, change int, statusContext string) *runRecord {
@@ -163,7 +170,15 @@ func (r *runRecord) loadRev(ctx context.Context, rev string) (Specs, spec.Diagno
 
 func (r *runRecord) plan(ctx context.Context, specs Specs) (*plan.Plan, error) {
 	start := time.Now()
-	p, err := r.s.opts.Engine.Plan(ctx, specs, r.run.Revision)
+	var (
+		p   *plan.Plan
+		err error
+	)
+	if r.base != nil {
+		p, err = r.s.opts.Engine.PlanChange(ctx, specs, r.run.Revision, r.base.dir, r.base.since)
+	} else {
+		p, err = r.s.opts.Engine.Plan(ctx, specs, r.run.Revision)
+	}
 	if m := r.s.metrics; m != nil {
 		m.planDuration.WithLabelValues(string(r.run.Kind)).Observe(time.Since(start).Seconds())
 	}
@@ -574,6 +589,21 @@ func (s *Service) runPlan(ctx context.Context, t trigger) {
 		r.comment(ctx, forkComment(head, msg, r.targetURL()))
 		r.finish(ctx, forge.StateSuccess, runstore.StateSucceeded, runstore.ResultRefused, msg, msg, "")
 		return
+	}
+	if s.opts.ScopedPlans {
+		// The plan covers what the pull request changes against the base it merges into.
+		start := time.Now()
+		dir, err := s.opts.Source.Checkout(ctx, base)
+		s.metrics.observeGit("checkout", start, err)
+		if err != nil {
+			if r.abandoned(ctx, "checkout") {
+				return
+			}
+			msg := fmt.Sprintf("checkout the base %s: %v", short(base), err)
+			r.finish(ctx, forge.StateError, runstore.StateFailed, runstore.ResultError, "", msg, msg)
+			return
+		}
+		r.base = &planBase{dir: dir, since: s.opts.Branch + "@" + short(base)}
 	}
 	p, planned := r.planStep(ctx, specs, forge.StateFailure)
 	if !planned {

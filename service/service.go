@@ -85,6 +85,10 @@ type Options struct {
 	// AllowDestroy lets destructive steps run without an approval in the pull
 	// request.
 	AllowDestroy bool
+	// ScopedPlans plans pull requests on what they change (Engine.PlanChange):
+	// their cost follows the change, not the repository. Applies and drift
+	// reports always observe everything.
+	ScopedPlans bool
 	// ChangeRef names the ref of a pull request head; "refs/pull/N/head" when nil
 	// (GitHub, Gitea).
 	ChangeRef func(change int) string

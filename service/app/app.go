@@ -107,7 +107,7 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	a.svc, err = service.New(service.Options{
 		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(cfg.Git.Path))}, Forge: fc, Store: store, Metrics: a.metrics,
 		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
-		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy,
+		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy, ScopedPlans: *cfg.Forge.ScopedPlans,
 		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
 		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
 		Contexts: cfg.Contexts, ExternalURL: cfg.ExternalURL, PRComments: *cfg.Forge.PRComments,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tkeops/tkeops/changes"
 	"github.com/tkeops/tkeops/plan"
 	"github.com/tkeops/tkeops/plan/render"
 	"github.com/tkeops/tkeops/reconcile"
@@ -47,6 +48,23 @@ func (a engineAdapter) Plan(ctx context.Context, s service.Specs, rev string) (*
 		return nil, errors.New("plan: no spec set")
 	}
 	p, err := a.e.Plan(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	p.Revision = rev
+	return p, nil
+}
+
+func (a engineAdapter) PlanChange(ctx context.Context, s service.Specs, rev, baseDir, since string) (*plan.Plan, error) {
+	set, ok := s.(*spec.Set)
+	if !ok || set == nil {
+		return nil, errors.New("plan: no spec set")
+	}
+	ch, err := changes.Between(baseDir, set.Root, set, since)
+	if err != nil {
+		return nil, fmt.Errorf("plan: what changed since %s: %w", since, err)
+	}
+	p, err := a.e.PlanChange(ctx, set, ch)
 	if err != nil {
 		return nil, err
 	}

@@ -90,6 +90,10 @@ type Forge struct {
 	// ForkPullRequests is what happens to pull requests from forks: refuse,
 	// validate (load and check the specs, no cloud call; the default) or plan.
 	ForkPullRequests string `json:"forkPullRequests"`
+	// ScopedPlans plans pull requests on what they change: the resources whose
+	// documents differ from the base, what depends on them and what they depend
+	// on (default true). False observes everything for every pull request.
+	ScopedPlans *bool `json:"scopedPlans"`
 }
 
 type Cloud struct {
@@ -349,6 +353,10 @@ func (c *Config) Defaults(getenv func(string) string) {
 	if c.Forge.PRComments == nil {
 		t := true
 		c.Forge.PRComments = &t
+	}
+	if c.Forge.ScopedPlans == nil {
+		t := true
+		c.Forge.ScopedPlans = &t
 	}
 	if !c.Cloud.SecretID.Set() && c.Cloud.SecretID.Value == "" {
 		c.Cloud.SecretID.Env = EnvSecretID
