@@ -91,7 +91,12 @@ type Run struct {
 	// "region/service.Action", and their total.
 	Calls      map[string]int
 	TotalCalls int
-	Output     string
+	// Throttled counts the RequestLimitExceeded answers the emulator gave.
+	Throttled int
+	// PollCalls counts the calls tkeops made while waiting for resources to
+	// settle, from its debug log (run with -v): lines "api call … poll=true".
+	PollCalls int
+	Output    string
 }
 
 // RunTkeops runs `bin args…` against cloud as a child process and measures it.
@@ -121,6 +126,12 @@ func RunTkeops(ctx context.Context, bin string, cloud *harness.InProcess, args .
 	for _, n := range r.Calls {
 		r.TotalCalls += n
 	}
+	for k, n := range cloud.Errors() {
+		if strings.HasSuffix(k, " RequestLimitExceeded") {
+			r.Throttled += int(n)
+		}
+	}
+	r.PollCalls = strings.Count(r.Output, `msg="api call"`) - strings.Count(r.Output, "poll=false")
 	return r, nil
 }
 
@@ -133,27 +144,24 @@ type Floor struct {
 }
 
 // Floors computes, per region and action, calls ÷ allowed rate, largest first. The
-// rates are the emulator's server limits (emulator.DefaultRateLimits) or, with
-// client set, the provider's own client-side budget (tencentcloud.DefaultRateLimits).
-func Floors(calls map[string]int, client bool) []Floor {
+// rates are share of the emulator's server limits (emulator.DefaultRateLimits, the
+// documented ones): 1 for the server's floor, 1 − margin for the budget of a
+// tkeops run with --rate-margin.
+func Floors(calls map[string]int, share float64) []Floor {
+	ints := emulator.DefaultRateLimits()
+	limits := make(map[string]float64, len(ints))
+	for k, v := range ints {
+		limits[k] = float64(v)
+	}
 	out := make([]Floor, 0, len(calls))
 	for key, n := range calls {
 		_, action, _ := strings.Cut(key, "/")
 		svc, name, _ := strings.Cut(action, ".")
-		var rate float64
-		if client {
-			rate = lookup(tencentcloud.DefaultRateLimits(), svc, name)
-		} else {
-			ints := emulator.DefaultRateLimits()
-			m := make(map[string]float64, len(ints))
-			for k, v := range ints {
-				m[k] = float64(v)
-			}
-			rate = lookup(m, svc, name)
-		}
+		rate := lookup(limits, svc, name)
 		if rate <= 0 {
 			rate = 20
 		}
+		rate *= share
 		out = append(out, Floor{Key: key, Calls: n, Rate: rate, Seconds: float64(n) / rate})
 	}
 	sort.Slice(out, func(i, j int) bool {

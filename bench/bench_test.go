@@ -62,11 +62,11 @@ func TestMeasurementsAtSmallScale(t *testing.T) {
 	if total := int(cloud.TotalCalls()); total != run.TotalCalls {
 		t.Errorf("front counted %d calls, the emulator %d", run.TotalCalls, total)
 	}
-	floors := bench.Floors(run.Calls, false)
+	floors := bench.Floors(run.Calls, 1)
 	if len(floors) == 0 || floors[0].Rate <= 0 || floors[0].Seconds < floors[len(floors)-1].Seconds {
 		t.Errorf("floors not sorted or empty: %+v", floors)
 	}
-	for _, f := range bench.Floors(map[string]int{"ap-guangzhou/tke.DescribeClusterNodePools": 40, "ap-guangzhou/vpc.DescribeVpcs": 40}, false) {
+	for _, f := range bench.Floors(map[string]int{"ap-guangzhou/tke.DescribeClusterNodePools": 40, "ap-guangzhou/vpc.DescribeVpcs": 40}, 1) {
 		want := map[string]float64{"ap-guangzhou/tke.DescribeClusterNodePools": 2, "ap-guangzhou/vpc.DescribeVpcs": 0.4}[f.Key]
 		if f.Seconds != want {
 			t.Errorf("floor of %s = %v s, want %v s (emulator limits: tke 20/s, vpc 100/s)", f.Key, f.Seconds, want)
@@ -160,8 +160,8 @@ func BenchmarkNoopPlan(b *testing.B) {
 			mean := wall.Seconds() / float64(b.N)
 			b.ReportMetric(float64(last.TotalCalls)/float64(s), "calls/stack")
 			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
-			b.ReportMetric(mean/bench.Floors(last.Calls, false)[0].Seconds, "wall/server-floor")
-			b.ReportMetric(mean/bench.Floors(last.Calls, true)[0].Seconds, "wall/client-floor")
+			b.ReportMetric(mean/bench.Floors(last.Calls, 1)[0].Seconds, "wall/server-floor")
+			b.ReportMetric(float64(last.Throttled), "RequestLimitExceeded")
 		})
 	}
 }

@@ -34,6 +34,8 @@ type config struct {
 	sections      map[string]bool
 	planStacks    []int
 	planRuns      int
+	planMargins   []float64
+	scoped        bool
 	applyStacks   []int
 	applyPar      []int
 	applyTiming   string
@@ -48,6 +50,8 @@ func main() {
 	sections := flag.String("sections", "plan,apply,git", "what to measure: plan, apply, git")
 	planStacks := flag.String("plan-stacks", "10,100,1000", "fleet sizes of the no-op plan")
 	flag.IntVar(&c.planRuns, "plan-runs", 3, "no-op plans per size (the median is reported)")
+	planMargins := flag.String("plan-margins", "0,0.25", "--rate-margin values of the no-op plans")
+	flag.BoolVar(&c.scoped, "scoped", true, "also plan a change of one stack of the largest fleet, whole and scoped (--changed-since)")
 	applyStacks := flag.String("apply-stacks", "10,30", "fleet sizes of the fresh apply")
 	applyPar := flag.String("apply-parallelism", "4,0", "apply --parallelism values; 0 means one slot per step")
 	flag.StringVar(&c.applyTiming, "apply-timing", "cluster=8s,nodepool=4s,node=2s", "emulator timing of the fresh apply")
@@ -62,6 +66,13 @@ func main() {
 	var err error
 	if c.planStacks, err = ints(*planStacks); err != nil {
 		log.Fatalf("-plan-stacks: %v", err)
+	}
+	for _, f := range strings.Split(*planMargins, ",") {
+		m, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			log.Fatalf("-plan-margins: %v", err)
+		}
+		c.planMargins = append(c.planMargins, m)
 	}
 	if c.applyStacks, err = ints(*applyStacks); err != nil {
 		log.Fatalf("-apply-stacks: %v", err)
@@ -124,13 +135,16 @@ func run(ctx context.Context, c config) error {
 
 func planSection(ctx context.Context, c config, work string) error {
 	type row struct {
-		s              int
-		runs           []bench.Run
-		median         bench.Run
-		server, client []bench.Floor
+		s      int
+		margin float64
+		runs   []bench.Run
+		median bench.Run
+		floors []bench.Floor // at the run's budget
+		server []bench.Floor
 	}
 	var rows []row
-	for _, s := range c.planStacks {
+	var scoped []scopedRow
+	for si, s := range c.planStacks {
 		fmt.Fprintf(c.human, "no-op plan, S=%d: populating…\n", s)
 		cloud, err := bench.NewCloud(s, emulator.InstantTiming())
 		if err != nil {
@@ -147,63 +161,75 @@ func planSection(ctx context.Context, c config, work string) error {
 			_ = cloud.Close()
 			return err
 		}
-		fmt.Fprintf(c.human, "  populated in %s; planning %d times…\n", time.Since(start).Round(time.Second), c.planRuns)
-		r := row{s: s}
-		for i := range c.planRuns {
-			// Let the server-side token buckets refill, as between two polls.
-			time.Sleep(2 * time.Second)
-			pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
-			if err != nil {
+		fmt.Fprintf(c.human, "  populated in %s\n", time.Since(start).Round(time.Second))
+		for _, m := range c.planMargins {
+			r := row{s: s, margin: m}
+			for i := range c.planRuns {
+				// Let the server-side token buckets refill, as between two polls.
+				time.Sleep(2 * time.Second)
+				pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", "--rate-margin", strconv.FormatFloat(m, 'f', -1, 64), dir)
+				if err == nil && pr.ExitCode != 0 {
+					err = fmt.Errorf("S=%d: no-op plan %d exited %d:\n%s", s, i+1, pr.ExitCode, tail(pr.Output))
+				}
+				if err != nil {
+					_ = cloud.Close()
+					return err
+				}
+				fmt.Fprintf(c.human, "  plan %d (margin %g): %s, %d calls, %d throttled, %d MiB\n", i+1, m, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.Throttled, pr.MaxRSSKiB/1024)
+				r.runs = append(r.runs, pr)
+			}
+			sorted := slices.Clone(r.runs)
+			slices.SortFunc(sorted, func(a, b bench.Run) int { return int(a.Wall - b.Wall) })
+			r.median = sorted[len(sorted)/2]
+			r.floors = bench.Floors(r.median.Calls, 1-m)
+			r.server = bench.Floors(r.median.Calls, 1)
+			rows = append(rows, r)
+		}
+		if c.scoped && si == len(c.planStacks)-1 {
+			if scoped, err = scopedRuns(ctx, c, cloud, dir, s); err != nil {
 				_ = cloud.Close()
 				return err
 			}
-			if pr.ExitCode != 0 {
-				_ = cloud.Close()
-				return fmt.Errorf("S=%d: no-op plan %d exited %d:\n%s", s, i+1, pr.ExitCode, tail(pr.Output))
-			}
-			fmt.Fprintf(c.human, "  plan %d: %s, %d calls, %d MiB\n", i+1, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
-			r.runs = append(r.runs, pr)
 		}
 		_ = cloud.Close()
-		sorted := slices.Clone(r.runs)
-		slices.SortFunc(sorted, func(a, b bench.Run) int { return int(a.Wall - b.Wall) })
-		r.median = sorted[len(sorted)/2]
-		r.server = bench.Floors(r.median.Calls, false)
-		r.client = bench.Floors(r.median.Calls, true)
-		rows = append(rows, r)
 	}
 	w := c.stdout
 	fmt.Fprintf(w, "### No-op plan: `tkeops plan` of S stacks that need no change\n\n")
-	fmt.Fprintf(w, "| S | resources | API calls | calls/stack | wall (median of %d) | min–max | peak RSS | floor, server limits | measured ÷ floor | floor, client budget | measured ÷ floor |\n", c.planRuns)
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| S | resources | `--rate-margin` | API calls | calls/stack | wall (median of %d) | min–max | peak RSS | RequestLimitExceeded | floor at this budget | wall ÷ floor | wall ÷ server floor |\n", c.planRuns)
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		lo, hi := r.runs[0].Wall, r.runs[0].Wall
-		peak := int64(0)
+		peak, throttled := int64(0), 0
 		for _, x := range r.runs {
 			lo, hi = min(lo, x.Wall), max(hi, x.Wall)
 			peak = max(peak, x.MaxRSSKiB)
+			throttled += x.Throttled
 		}
-		fs, fc := r.server[0].Seconds, r.client[0].Seconds
+		f, fs := r.floors[0].Seconds, r.server[0].Seconds
 		m := r.median.Wall.Seconds()
-		fmt.Fprintf(w, "| %d | %d | %d | %.2f | %.2f s | %.2f–%.2f s | %.0f MiB | %.2f s | %.2f | %.2f s | %.2f |\n",
-			r.s, r.s*fleet.ResourcesPerStack, r.median.TotalCalls, float64(r.median.TotalCalls)/float64(r.s), m,
-			lo.Seconds(), hi.Seconds(), float64(peak)/1024, fs, m/fs, fc, m/fc)
+		fmt.Fprintf(w, "| %d | %d | %g | %d | %.2f | %.2f s | %.2f–%.2f s | %.0f MiB | %d | %.2f s | %.2f | %.2f |\n",
+			r.s, r.s*fleet.ResourcesPerStack, r.margin, r.median.TotalCalls, float64(r.median.TotalCalls)/float64(r.s), m,
+			lo.Seconds(), hi.Seconds(), float64(peak)/1024, throttled, f, m/f, m/fs)
 	}
-	fmt.Fprintf(w, "\nThe floor is, per region and action, calls ÷ allowed rate; the largest one bounds the plan. Largest floors of the biggest fleet:\n\n")
+	fmt.Fprintf(w, "\nThe floor is, per region and action, calls ÷ allowed rate; the largest one bounds the plan. Largest floors of the biggest fleet (server limits):\n\n")
 	last := rows[len(rows)-1]
-	fmt.Fprintf(w, "| region/action (S=%d) | calls | server limit | floor | client budget | floor |\n|---|---:|---:|---:|---:|---:|\n", last.s)
-	client := map[string]bench.Floor{}
-	for _, f := range last.client {
-		client[f.Key] = f
+	for _, r := range rows {
+		if r.s == last.s && r.margin == 0 {
+			last = r
+			break
+		}
 	}
+	fmt.Fprintf(w, "| region/action (S=%d) | calls | server limit | floor |\n|---|---:|---:|---:|\n", last.s)
 	for i, f := range last.server {
 		if i == 6 {
 			break
 		}
-		cf := client[f.Key]
-		fmt.Fprintf(w, "| %s | %d | %.0f/s | %.2f s | %.0f/s | %.2f s |\n", f.Key, f.Calls, f.Rate, f.Seconds, cf.Rate, cf.Seconds)
+		fmt.Fprintf(w, "| %s | %d | %.0f/s | %.2f s |\n", f.Key, f.Calls, f.Rate, f.Seconds)
 	}
 	fmt.Fprintln(w)
+	if len(scoped) > 0 {
+		writeScoped(w, c, scoped)
+	}
 	return nil
 }
 
@@ -215,8 +241,8 @@ func applySection(ctx context.Context, c config, work string) error {
 	cp := bench.CriticalPath(timing)
 	w := c.stdout
 	fmt.Fprintf(w, "### Fresh apply: `tkeops apply --auto-approve` of S new stacks, emulator timing `%s`\n\n", c.applyTiming)
-	fmt.Fprintf(w, "| S | steps | --parallelism | API calls | wall | peak RSS | critical path | wait work ÷ parallelism | rate-limit floor (client budget) | bound (largest of the three) | wall ÷ critical path | wall ÷ bound |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| S | steps | --parallelism | API calls | polls (calls while waiting) | per settled resource | RequestLimitExceeded | wall | peak RSS | critical path | wait work ÷ parallelism | rate-limit floor (server limits) | bound (largest of the three) | wall ÷ critical path | wall ÷ bound |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range c.applyStacks {
 		for _, par := range c.applyPar {
 			steps := s * fleet.ResourcesPerStack
@@ -234,7 +260,8 @@ func applySection(ctx context.Context, c config, work string) error {
 				_ = cloud.Close()
 				return err
 			}
-			ar, err := bench.RunTkeops(ctx, c.bin, cloud, "apply", "--auto-approve", "--no-color", "--parallelism", strconv.Itoa(p), dir)
+			// -v logs every call; the calls made while waiting say poll=true.
+			ar, err := bench.RunTkeops(ctx, c.bin, cloud, "apply", "-v", "--auto-approve", "--no-color", "--parallelism", strconv.Itoa(p), dir)
 			if err == nil && ar.ExitCode != 0 {
 				err = fmt.Errorf("S=%d: apply exited %d:\n%s", s, ar.ExitCode, tail(ar.Output))
 			}
@@ -251,13 +278,14 @@ func applySection(ctx context.Context, c config, work string) error {
 				return err
 			}
 			work := bench.WaitWork(timing, s) / time.Duration(p)
-			floor := bench.Floors(ar.Calls, true)[0]
+			floor := bench.Floors(ar.Calls, 1)[0]
 			rate := time.Duration(floor.Seconds * float64(time.Second))
 			bound := max(cp, work, rate)
 			fmt.Fprintf(c.human, "  %s, %d calls, %d MiB; largest floor %s: %d calls\n", ar.Wall.Round(time.Millisecond), ar.TotalCalls,
 				ar.MaxRSSKiB/1024, floor.Key, floor.Calls)
-			fmt.Fprintf(w, "| %d | %d | %d | %d | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s (%s) | %.1f s | %.2f | %.2f |\n",
-				s, steps, p, ar.TotalCalls, ar.Wall.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),
+			settled := s * (1 + fleet.NodePoolsPerStack) // clusters and node pools settle; the rest is synchronous
+			fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.2f | %d | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s (%s) | %.1f s | %.2f | %.2f |\n",
+				s, steps, p, ar.TotalCalls, ar.PollCalls, float64(ar.PollCalls)/float64(settled), ar.Throttled, ar.Wall.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),
 				rate.Seconds(), floor.Key, bound.Seconds(), ar.Wall.Seconds()/cp.Seconds(), ar.Wall.Seconds()/bound.Seconds())
 		}
 	}

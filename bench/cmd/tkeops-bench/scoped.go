@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/tkeops/tkeops/bench"
+	"github.com/tkeops/tkeops/e2e/harness"
+)
+
+// scopedRow is one plan of a repository where one stack changed.
+type scopedRow struct {
+	s      int
+	scoped bool
+	runs   []bench.Run
+	median bench.Run
+	// covered is what the scoped plan says it observed ("9 of 9000").
+	covered string
+}
+
+var coveredRE = regexp.MustCompile(`(\d+ of \d+) observed`)
+
+// scopedRuns changes one stack of the populated fleet in dir (a pull request) and
+// plans it both ways on the same cloud: the whole repository, and scoped to the
+// change (`--changed-since main`).
+func scopedRuns(ctx context.Context, c config, cloud *harness.InProcess, dir string, s int) ([]scopedRow, error) {
+	if err := bench.ChangeOneStack(ctx, dir, s/2); err != nil {
+		return nil, err
+	}
+	var rows []scopedRow
+	for _, scoped := range []bool{false, true} {
+		r := scopedRow{s: s, scoped: scoped}
+		args := []string{"plan", "--no-color", dir}
+		if scoped {
+			args = []string{"plan", "--no-color", "--changed-since", "main", dir}
+		}
+		for i := range c.planRuns {
+			time.Sleep(2 * time.Second)
+			pr, err := bench.RunTkeops(ctx, c.bin, cloud, args...)
+			if err == nil && pr.ExitCode != 2 {
+				err = fmt.Errorf("S=%d: plan of one changed stack (scoped %v) exited %d, want 2:\n%s", s, scoped, pr.ExitCode, tail(pr.Output))
+			}
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(c.human, "  one stack changed, scoped %v, plan %d: %s, %d calls, %d MiB\n", scoped, i+1, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
+			if m := coveredRE.FindStringSubmatch(pr.Output); m != nil {
+				r.covered = m[1]
+			}
+			r.runs = append(r.runs, pr)
+		}
+		sorted := slices.Clone(r.runs)
+		slices.SortFunc(sorted, func(a, b bench.Run) int { return int(a.Wall - b.Wall) })
+		r.median = sorted[len(sorted)/2]
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func writeScoped(w io.Writer, c config, rows []scopedRow) {
+	fmt.Fprintf(w, "### A pull request that changes one stack: `tkeops plan` against `tkeops plan --changed-since main`\n\n")
+	fmt.Fprintf(w, "| S | plan | API calls | wall (median of %d) | min–max | peak RSS | observed |\n|---:|---|---:|---:|---:|---:|---|\n", c.planRuns)
+	for _, r := range rows {
+		lo, hi := r.runs[0].Wall, r.runs[0].Wall
+		peak := int64(0)
+		for _, x := range r.runs {
+			lo, hi = min(lo, x.Wall), max(hi, x.Wall)
+			peak = max(peak, x.MaxRSSKiB)
+		}
+		kind, covered := "full", "everything"
+		if r.scoped {
+			kind, covered = "scoped to the change", r.covered
+		}
+		fmt.Fprintf(w, "| %d | %s | %d | %.2f s | %.2f–%.2f s | %.0f MiB | %s |\n", r.s, kind, r.median.TotalCalls, r.median.Wall.Seconds(),
+			lo.Seconds(), hi.Seconds(), float64(peak)/1024, covered)
+	}
+	fmt.Fprintln(w)
+}
