@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yamlv3 "gopkg.in/yaml.v3"
@@ -65,11 +67,8 @@ func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 		l.errorf(Pos{File: displayName(root, root, display)}, "", "cannot read spec directory: %v", err)
 		return set, l.diags
 	}
-	for _, f := range files {
-		name := displayName(root, f, display)
-		for _, r := range l.loadFile(f, name) {
-			set.Resources = append(set.Resources, r)
-		}
+	for _, r := range l.loadFiles(files) {
+		set.Resources = append(set.Resources, r...)
 	}
 	set.index(&l.diags)
 	for _, r := range set.Resources {
@@ -83,6 +82,45 @@ func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	l.diags = append(l.diags, validateSet(set, fsys, l.broken)...)
 	sortDiagnostics(l.diags)
 	return set, l.diags
+}
+
+// loadFiles decodes the files on every CPU, each file by a loader of its own, and
+// returns their resources in file order; the diagnostics and dropped documents are
+// gathered into l. (Reading and decoding are most of a large repository's load.)
+func (l *loader) loadFiles(files []string) [][]Resource {
+	type result struct {
+		rs     []Resource
+		diags  Diagnostics
+		broken map[Addr]bool
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}}
+				rs := fl.loadFile(files[i], displayName(l.root, files[i], l.display))
+				results[i] = result{rs: rs, diags: fl.diags, broken: fl.broken}
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	out := make([][]Resource, len(files))
+	for i, r := range results {
+		out[i] = r.rs
+		l.diags = append(l.diags, r.diags...)
+		for a := range r.broken {
+			l.broken[a] = true
+		}
+	}
+	return out
 }
 
 // displayName turns a path in the fs into the name shown to people.
