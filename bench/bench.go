@@ -40,9 +40,14 @@ func NewCloud(stacks int, timing emulator.Timing) (*harness.InProcess, error) {
 	})
 }
 
-// WriteFleet writes a fleet of stacks under dir and loads it.
+// WriteFleet writes a fleet of stacks under dir and loads it: a directory per stack
+// with four files, or beyond 2,500 stacks one file per stack (the loader reads at
+// most 10,000 files).
 func WriteFleet(dir string, stacks int) (fleet.Options, *spec.Set, error) {
 	fo := fleet.Options{Stacks: stacks}
+	if stacks > 2500 {
+		fo.Layout = fleet.OneFile
+	}
 	if _, err := fleet.Write(dir, fo); err != nil {
 		return fo, nil, err
 	}

@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/emulator"
 )
 
 // git runs git in dir with a fixed identity.
@@ -42,4 +45,19 @@ func ChangeOneStack(ctx context.Context, dir string, stack int) error {
 		return err
 	}
 	return git(ctx, dir, "commit", "-q", "-am", "one more node in one pool")
+}
+
+// WithoutRateLimits runs fn with the emulator's per-action rate limits lifted (to
+// set a large fleet up quickly), then puts the documented limits back.
+func WithoutRateLimits(cloud *harness.InProcess, fn func() error) error {
+	limits := emulator.DefaultRateLimits()
+	for k := range limits {
+		cloud.SetRateLimit(k, 0)
+	}
+	defer func() {
+		for k, v := range limits {
+			cloud.SetRateLimit(k, v)
+		}
+	}()
+	return fn()
 }

@@ -14,7 +14,9 @@ import (
 )
 
 // MaxStacks is the largest fleet whose CIDR blocks fit without overlap: 2048 /20
-// blocks in each of 10.0.0.0/9 (VPCs) and 10.128.0.0/9 (cluster networks).
+// blocks in each of 10.0.0.0/9 (VPCs) and 10.128.0.0/9 (cluster networks). A larger
+// fleet reuses the blocks in other regions (stack i+2048 takes stack i's), where
+// the API never compares them, up to MaxStacks per region (see Options.check).
 const MaxStacks = 2048
 
 // Layout is how resources are spread over files.
@@ -27,6 +29,9 @@ const (
 	// PerResource writes one file per resource (eight per stack), for repositories
 	// with many files.
 	PerResource
+	// OneFile writes one file per stack (stack.yaml), for fleets of many resources
+	// in few files (the loader reads at most 10,000).
+	OneFile
 )
 
 // Per-stack resource counts.
@@ -103,8 +108,15 @@ func (o Options) regions() []string {
 }
 
 func (o Options) check() error {
-	if o.Stacks < 1 || o.Stacks > MaxStacks {
-		return fmt.Errorf("fleet: %d stacks: want 1 to %d", o.Stacks, MaxStacks)
+	regions := len(o.regions())
+	if o.Stacks < 1 || o.Stacks > MaxStacks*regions {
+		return fmt.Errorf("fleet: %d stacks: want 1 to %d (%d per region)", o.Stacks, MaxStacks*regions, MaxStacks)
+	}
+	// Stacks i and i+k·MaxStacks share blocks: they must be in different regions.
+	for k := 1; k*MaxStacks < o.Stacks; k++ {
+		if (k*MaxStacks)%regions == 0 {
+			return fmt.Errorf("fleet: %d stacks over %d regions would put two stacks with the same CIDR blocks in one region: at most %d, or another number of regions", o.Stacks, regions, k*MaxStacks)
+		}
 	}
 	if o.SpareVPCs < 0 || o.SpareVPCs > 256 {
 		return fmt.Errorf("fleet: %d spare VPCs: want 0 to 256", o.SpareVPCs)
@@ -126,11 +138,12 @@ func (o Options) StackList() []Stack {
 	for i := range out {
 		region := regions[i%len(regions)]
 		s := Stack{Index: i, Name: fmt.Sprintf("s%04d", i), Region: region}
-		s.VPC = netip.PrefixFrom(offset(vpcBase, i<<12), 20)
+		b := i % MaxStacks // blocks repeat past MaxStacks, in other regions
+		s.VPC = netip.PrefixFrom(offset(vpcBase, b<<12), 20)
 		for j := range SubnetsPerStack {
-			s.Subnets[j] = netip.PrefixFrom(offset(vpcBase, i<<12+j<<10), 22)
+			s.Subnets[j] = netip.PrefixFrom(offset(vpcBase, b<<12+j<<10), 22)
 		}
-		s.ClusterCIDR = netip.PrefixFrom(offset(clsBase, i<<12), 20)
+		s.ClusterCIDR = netip.PrefixFrom(offset(clsBase, b<<12), 20)
 		if z, ok := zones[region]; ok {
 			s.Zones = z
 		} else {
@@ -188,6 +201,12 @@ func Write(dir string, o Options) (int, error) {
 		docs := o.documents(s)
 		var groups []fileDocs
 		switch o.Layout {
+		case OneFile:
+			var texts []string
+			for _, d := range docs {
+				texts = append(texts, d.text)
+			}
+			groups = append(groups, fileDocs{name: filepath.Join(s.Name, "stack.yaml"), docs: texts})
 		case PerResource:
 			for _, d := range docs {
 				groups = append(groups, fileDocs{name: filepath.Join(s.Name, d.file), docs: []string{d.text}})

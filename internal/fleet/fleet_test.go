@@ -80,8 +80,45 @@ func TestCIDRsNeverOverlap(t *testing.T) {
 			t.Fatalf("%s overlaps %s", all[i-1], all[i])
 		}
 	}
-	if _, err := fleet.Write(t.TempDir(), fleet.Options{Stacks: fleet.MaxStacks + 1}); err == nil {
-		t.Error("a fleet beyond MaxStacks was written")
+	if _, err := fleet.Write(t.TempDir(), fleet.Options{Stacks: fleet.MaxStacks + 1, Regions: []string{"ap-guangzhou"}}); err == nil {
+		t.Error("a fleet beyond MaxStacks in one region was written")
+	}
+	if _, err := fleet.Write(t.TempDir(), fleet.Options{Stacks: fleet.MaxStacks + 1, Regions: []string{"ap-guangzhou", "ap-shanghai"}}); err == nil {
+		t.Error("a fleet putting two stacks with the same blocks in one region was written")
+	}
+}
+
+// TestLargeFleetsReuseBlocksInOtherRegions: 6,144 stacks over three regions (55,296
+// resources) reuse each block in the other regions, never within one.
+func TestLargeFleetsReuseBlocksInOtherRegions(t *testing.T) {
+	o := fleet.Options{Stacks: 3 * fleet.MaxStacks}
+	byRegion := map[string][]netip.Prefix{}
+	for _, s := range o.StackList() {
+		byRegion[s.Region] = append(byRegion[s.Region], s.VPC, s.ClusterCIDR)
+	}
+	for region, all := range byRegion {
+		slices.SortFunc(all, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+		for i := 1; i < len(all); i++ {
+			if all[i-1].Overlaps(all[i]) {
+				t.Fatalf("%s: %s overlaps %s", region, all[i-1], all[i])
+			}
+		}
+	}
+	if _, err := fleet.Write(t.TempDir(), fleet.Options{Stacks: 3*fleet.MaxStacks + 1}); err == nil {
+		t.Error("a fleet beyond MaxStacks per region was written")
+	}
+}
+
+// TestOneFilePerStack writes each stack in one file, which loads clean.
+func TestOneFilePerStack(t *testing.T) {
+	dir := t.TempDir()
+	n, err := fleet.Write(dir, fleet.Options{Stacks: 4, Layout: fleet.OneFile})
+	if err != nil || n != 4 {
+		t.Fatalf("wrote %d files: %v", n, err)
+	}
+	set, diags := spec.LoadDir(dir)
+	if diags.HasErrors() || len(set.Resources) != 4*fleet.ResourcesPerStack {
+		t.Fatalf("%d resources, %v", len(set.Resources), diags)
 	}
 }
 

@@ -35,6 +35,7 @@ type config struct {
 	planStacks    []int
 	planRuns      int
 	planMargins   []float64
+	memoryStacks  []int
 	scoped        bool
 	applyStacks   []int
 	applyPar      []int
@@ -47,10 +48,11 @@ type config struct {
 
 func main() {
 	var c config
-	sections := flag.String("sections", "plan,apply,git", "what to measure: plan, apply, git")
+	sections := flag.String("sections", "plan,apply,git,memory", "what to measure: plan (with a one-stack change planned whole and scoped), apply, git, memory")
 	planStacks := flag.String("plan-stacks", "10,100,1000", "fleet sizes of the no-op plan")
 	flag.IntVar(&c.planRuns, "plan-runs", 3, "no-op plans per size (the median is reported)")
 	planMargins := flag.String("plan-margins", "0,0.25", "--rate-margin values of the no-op plans")
+	memoryStacks := flag.String("memory-stacks", "5556", "fleet sizes of the memory benchmark (5556 stacks: 50,004 resources)")
 	flag.BoolVar(&c.scoped, "scoped", true, "also plan a change of one stack of the largest fleet, whole and scoped (--changed-since)")
 	applyStacks := flag.String("apply-stacks", "10,30", "fleet sizes of the fresh apply")
 	applyPar := flag.String("apply-parallelism", "4,0", "apply --parallelism values; 0 means one slot per step")
@@ -73,6 +75,9 @@ func main() {
 			log.Fatalf("-plan-margins: %v", err)
 		}
 		c.planMargins = append(c.planMargins, m)
+	}
+	if c.memoryStacks, err = ints(*memoryStacks); err != nil {
+		log.Fatalf("-memory-stacks: %v", err)
 	}
 	if c.applyStacks, err = ints(*applyStacks); err != nil {
 		log.Fatalf("-apply-stacks: %v", err)
@@ -107,7 +112,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if c.bin == "" && (c.sections["plan"] || c.sections["apply"]) {
+	if c.bin == "" && (c.sections["plan"] || c.sections["apply"] || c.sections["memory"]) {
 		fmt.Fprintln(c.human, "building tkeops…")
 		if c.bin, err = harness.BuildBinary(ctx, work); err != nil {
 			return err
@@ -122,6 +127,11 @@ func run(ctx context.Context, c config) error {
 	}
 	if c.sections["apply"] {
 		if err := applySection(ctx, c, work); err != nil {
+			return err
+		}
+	}
+	if c.sections["memory"] {
+		if err := memorySection(ctx, c, work); err != nil {
 			return err
 		}
 	}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tkeops/tkeops/bench"
 	"github.com/tkeops/tkeops/e2e/harness"
+	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/fleet"
 )
 
 // scopedRow is one plan of a repository where one stack changed.
@@ -79,4 +84,61 @@ func writeScoped(w io.Writer, c config, rows []scopedRow) {
 			lo.Seconds(), hi.Seconds(), float64(peak)/1024, covered)
 	}
 	fmt.Fprintln(w)
+}
+
+// memorySection plans a fleet of S stacks that needs no change and reports the
+// peak RSS of tkeops (the fleet is set up with the rate limits lifted, then planned
+// with them on).
+func memorySection(ctx context.Context, c config, work string) error {
+	w := c.stdout
+	fmt.Fprintf(w, "### Memory: `tkeops plan` of a large fleet that needs no change\n\n")
+	fmt.Fprintf(w, "| S | resources | files | API calls | RequestLimitExceeded | wall | peak RSS | peak RSS per 1,000 resources |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range c.memoryStacks {
+		fmt.Fprintf(c.human, "memory, S=%d: populating…\n", s)
+		cloud, err := bench.NewCloud(s, emulator.InstantTiming())
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(work, fmt.Sprintf("memory-%d", s))
+		_, set, err := bench.WriteFleet(dir, s)
+		if err != nil {
+			_ = cloud.Close()
+			return err
+		}
+		files := countYAML(dir)
+		start := time.Now()
+		err = bench.WithoutRateLimits(cloud, func() error { return bench.Populate(ctx, cloud, set) })
+		set = nil // the benchmark process's copy is not tkeops'
+		if err != nil {
+			_ = cloud.Close()
+			return err
+		}
+		fmt.Fprintf(c.human, "  populated in %s; planning…\n", time.Since(start).Round(time.Second))
+		time.Sleep(2 * time.Second)
+		pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
+		_ = cloud.Close()
+		if err == nil && pr.ExitCode != 0 {
+			err = fmt.Errorf("S=%d: no-op plan exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
+		}
+		if err != nil {
+			return err
+		}
+		res := s * fleet.ResourcesPerStack
+		fmt.Fprintf(c.human, "  %s, %d calls, %d MiB\n", pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
+		fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.1f s | %.0f MiB | %.1f MiB |\n", s, res, files, pr.TotalCalls, pr.Throttled, pr.Wall.Seconds(),
+			float64(pr.MaxRSSKiB)/1024, float64(pr.MaxRSSKiB)/1024/float64(res)*1000)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func countYAML(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			n++
+		}
+		return nil
+	})
+	return n
 }
