@@ -49,6 +49,9 @@ type scope struct {
 	// kindData is what the kinds' own observations read for their planning
 	// (kindPlan.observe), by address.
 	kindData map[spec.Addr]any
+	// mu guards the scope while kinds are observed at once (observeorder.go): merges
+	// write under it, fetches read under it.
+	mu sync.RWMutex
 }
 
 // IDObserver is implemented by clients that can observe resources by cloud ID. The
@@ -98,10 +101,10 @@ func newScope(set *spec.Set) *scope {
 	return s
 }
 
-// observeCovering reads live state kind by kind in creation order, so each kind's
-// wanted resources go to the provider with their parents' IDs resolved. One Observe
-// call per kind and region, the regions of a kind at once: the provider batches its
-// list calls and rate budgets are per region. With a cover, only what it covers is
+// observeCovering reads live state, each kind once the kinds it references are
+// merged, so its wanted resources go to the provider with their parents' IDs
+// resolved (observeorder.go). One Observe call per kind and region, the regions of a
+// kind at once: the provider batches its list calls and rate budgets are per region. With a cover, only what it covers is
 // observed (scope.go).
 func (e *Engine) observeCovering(ctx context.Context, set *spec.Set, cv *cover) (*scope, error) {
 	ctx = providers.WithRound(ctx) // reads several kinds need are made once in this pass
@@ -115,39 +118,32 @@ func (e *Engine) observeCovering(ctx context.Context, set *spec.Set, cv *cover) 
 		cv.restrict(s)
 		ctx = providers.WithScope(ctx, cv.names)
 	}
-	extra := e.opts.ExtraRegions
-	if rl, ok := e.connector.(providers.RegionLister); ok && cv == nil {
-		// Every region where the owner has resources is observed, so a region whose
-		// specs were all removed (or an empty directory) plans its deletes. (A plan
-		// scoped to a change observes the regions of what it covers.)
-		owned, err := rl.OwnedRegions(ctx)
+	// Every region where the owner has resources is observed, so a region whose specs
+	// were all removed (or an empty directory) plans its deletes. (A plan scoped to a
+	// change observes the regions of what it covers.) Finding them pages through the
+	// owner's resources, so the regions of the specs are observed meanwhile
+	// (observeorder.go).
+	owned := e.ownedRegions(ctx, cv)
+	regions := s.regions(e.opts.ExtraRegions)
+	if needsPlacing(s) {
+		more, err := owned()
 		if err != nil {
-			return nil, fmt.Errorf("find the regions owner %s has resources in: %w", e.opts.Owner, err)
+			return nil, err
 		}
-		extra = append(slices.Clone(extra), owned...)
+		regions = s.regions(append(slices.Clone(e.opts.ExtraRegions), more...))
 	}
-	regions := s.regions(extra)
 	if err := e.locate(ctx, s, regions); err != nil {
 		return nil, err
 	}
-	for _, kind := range spec.Kinds() {
-		fetched := make([]fetched, len(regions))
-		var wg sync.WaitGroup
-		for i, region := range regions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				fetched[i] = e.fetchKind(ctx, s, kind, region)
-			}()
-		}
-		wg.Wait()
-		for i, f := range fetched {
-			if f.err != nil {
-				return nil, f.err
-			}
-			s.merge(kind, regions[i], f)
-		}
-		if err := e.adoptKind(ctx, s, kind); err != nil {
+	if err := e.observeAllKinds(ctx, s, regions); err != nil {
+		return nil, err
+	}
+	more, err := owned()
+	if err != nil {
+		return nil, err
+	}
+	if rest := newRegions(regions, more); len(rest) > 0 {
+		if err := e.observeAllKinds(ctx, s, rest); err != nil {
 			return nil, err
 		}
 	}
@@ -177,12 +173,14 @@ func (e *Engine) fetchKind(ctx context.Context, s *scope, kind spec.Kind, region
 	if !s.observes(kind, region) {
 		return f
 	}
+	s.mu.RLock() // other kinds merge meanwhile (observeorder.go)
 	for _, r := range s.desired {
 		if r.GetAddr().Kind != kind || s.region[r.GetAddr()] != region {
 			continue
 		}
 		rr, err := resolve(r, s.ids)
 		if err != nil {
+			s.mu.RUnlock()
 			f.err = err
 			return f
 		}
@@ -194,6 +192,7 @@ func (e *Engine) fetchKind(ctx context.Context, s *scope, kind spec.Kind, region
 		}
 		f.want = append(f.want, rr)
 	}
+	s.mu.RUnlock()
 	c, err := e.client(ctx, region)
 	if err != nil {
 		f.err = err
