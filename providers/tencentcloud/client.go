@@ -331,7 +331,7 @@ func invoke[T any](ctx context.Context, c *Client, service, action string, kind 
 		cancel()
 		if err == nil {
 			lim.succeeded()
-			c.log.Debug("api call", "action", name, "attempt", attempt+1, "took", time.Since(start))
+			c.log.Debug("api call", "action", name, "attempt", attempt+1, "took", time.Since(start), "poll", providers.IsPoll(ctx))
 			return resp, nil
 		}
 		if ctx.Err() != nil {

@@ -167,7 +167,7 @@ func planSection(ctx context.Context, c config, work string) error {
 			return err
 		}
 		start := time.Now()
-		if err := bench.Populate(ctx, cloud, set); err != nil {
+		if err := bench.WithoutRateLimits(cloud, func() error { return bench.Populate(ctx, cloud, set) }); err != nil {
 			_ = cloud.Close()
 			return err
 		}
