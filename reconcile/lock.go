@@ -60,8 +60,9 @@ func gone(holder string) bool {
 // locked runs fn holding the owner's apply lock, so two applies of one owner (CLI or
 // service) never interleave. The lock lives where the owner's resources live (the
 // cloud account's tag service, through providers.Locker), expires when a killed
-// run stops renewing it, and is renewed every third of its TTL while fn runs; a run
-// that loses it is cancelled. Another holder makes the run wait up to LockWait, then
+// run stops renewing it, and is renewed every third of its TTL while fn runs; a
+// renewal that fails is tried again at the next tick, and a run that loses the lock,
+// or cannot renew it before it expires, is cancelled. Another holder makes the run wait up to LockWait, then
 // refuse with a *providers.LockedError naming the holder and since when. A connector
 // without a Locker runs fn unlocked.
 func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error) error {
@@ -80,10 +81,12 @@ func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error)
 	}
 	deadline := time.Now().Add(e.opts.LockWait)
 	var lock providers.Lock
+	var valid time.Time // the lock holds at least until then
 	for {
+		start := time.Now()
 		l, err := locker.Lock(ctx, holder, ttl)
 		if err == nil {
-			lock = l
+			lock, valid = l, start.Add(ttl)
 			break
 		}
 		var held *providers.LockedError
@@ -126,16 +129,34 @@ func (e *Engine) locked(ctx context.Context, fn func(ctx context.Context) error)
 			case <-run.Done():
 				return
 			case <-t.C:
-				if err := lock.Renew(run); err != nil && run.Err() == nil {
+				start := time.Now()
+				err := lock.Renew(run)
+				switch {
+				case err == nil:
+					valid = start.Add(ttl)
+				case run.Err() != nil:
+					return
+				case errors.Is(err, providers.ErrLockLost):
 					e.log.Info("apply lock lost; stopping", "err", err)
 					cancel(fmt.Errorf("stopped: %w", err))
 					return
+				case !time.Now().Add(ttl / 3).Before(valid):
+					// The next renewal would come after the lock expired: another run
+					// could take it while this one still applies.
+					e.log.Info("apply lock not renewed before it expires; stopping", "err", err)
+					cancel(fmt.Errorf("stopped: the apply lock could not be renewed before it expires at %s: %w",
+						valid.UTC().Format(time.RFC3339), err))
+					return
+				default:
+					// Still ours until valid: a failed renewal (a fault of the tag
+					// service) is tried again at the next tick.
+					e.log.Warn("renewing the apply lock failed; trying again", "err", err, "valid until", valid)
 				}
 			}
 		}
 	}()
 	err := fn(run)
-	if cause := context.Cause(run); err != nil && errors.Is(cause, providers.ErrLockLost) {
+	if cause := context.Cause(run); err != nil && ctx.Err() == nil && run.Err() != nil {
 		err = fmt.Errorf("%w (%w)", cause, err)
 	}
 	cancel(nil)

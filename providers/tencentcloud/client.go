@@ -107,6 +107,8 @@ type Connector struct {
 	limits map[string]*budget // "region/service.Action"
 	// reads waiting to be sent, which identical reads join (share.go).
 	readTable
+	// lock values of this connector that hold nothing (lock.go).
+	lockBook lockBook
 }
 
 var _ providers.Connector = (*Connector)(nil)
@@ -319,6 +321,10 @@ const (
 	kindRead   callKind = iota // no effect: retry throttling, transient and internal errors
 	kindWrite                  // repeatable with the same outcome (modify, delete): retry throttling and transient errors
 	kindCreate                 // not idempotent (no ClientToken): retry only throttling
+	// kindPair adds or removes one exact tag pair (the apply lock's values): a repeat
+	// of one that landed finds it done (TagDuplicate, ResourceNotFound), so internal
+	// errors are retried as a read's are.
+	kindPair
 )
 
 // invoke runs one API call with the action's rate limit, a per-attempt timeout and
@@ -389,7 +395,7 @@ func retryable(rc retryClass, kind callKind, attempt int) bool {
 	case retryTransient:
 		return kind != kindCreate
 	case retryInternal:
-		return kind == kindRead && attempt < 2
+		return (kind == kindRead || kind == kindPair) && attempt < 2
 	case retryClock:
 		return attempt == 0
 	}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -116,7 +117,7 @@ func (c *Connector) Lock(ctx context.Context, holder string, ttl time.Duration) 
 	if len(h) > 150 {
 		h = h[:150]
 	}
-	l := &tagLock{c: cl, key: lockKey(c.opts.Owner), owner: c.opts.Owner, ttl: ttl}
+	l := &tagLock{c: cl, book: &c.lockBook, key: lockKey(c.opts.Owner), owner: c.opts.Owner, ttl: ttl, written: map[string]bool{}}
 	for attempt := 0; ; attempt++ {
 		now := time.Now()
 		mine := lockValue{holder: h, since: now, expires: now.Add(ttl), nonce: nonce()}
@@ -148,32 +149,96 @@ func nonce() string {
 	return hex.EncodeToString(b)
 }
 
-// tagLock is a held lock.
+// tagLock is a lock being taken or held.
 type tagLock struct {
 	c     *Client
+	book  *lockBook // the connector's values that hold nothing; nil when only breaking a lock
 	key   string
 	owner string
 	ttl   time.Duration
-	held  lockValue
+
+	mu   sync.Mutex // Renew and Unlock
+	held lockValue
+	// written are the values this lock added that may still be in the cloud: the held
+	// one, and others a failed renewal or release could not delete yet.
+	written map[string]bool
 }
 
-// try adds mine and keeps it only if no other unexpired value is there.
+// lockBook remembers, per connector, the values of its takes that failed and of its
+// released locks that it could not delete (a fault on tag:DeleteTag): nobody holds
+// the lock through them. The connector's next takes delete them and do not give way
+// to them; other processes see them until they expire, as they would a killed run's.
+type lockBook struct {
+	mu   sync.Mutex
+	left map[string]time.Time // nonce → the latest expiry of its values
+}
+
+// leave records values that hold nothing any more.
+func (b *lockBook) leave(values map[string]bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left == nil {
+		b.left = map[string]time.Time{}
+	}
+	for s := range values {
+		if v, ok := parseLockValue(s); ok && v.expires.After(b.left[v.nonce]) {
+			b.left[v.nonce] = v.expires
+		}
+	}
+}
+
+// holdsNothing reports whether v is one of the values left, forgetting those that
+// have expired (everyone deletes those anyway).
+func (b *lockBook) holdsNothing(v lockValue) bool {
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	for n, exp := range b.left {
+		if now.After(exp.Add(lockSkew)) {
+			delete(b.left, n)
+		}
+	}
+	_, ok := b.left[v.nonce]
+	return ok
+}
+
+// try adds mine and keeps it only if no other unexpired value is there. When it is
+// not kept, what it added goes again; a value that cannot be deleted now stays in
+// the book (the refusal still names the real holder).
 func (l *tagLock) try(ctx context.Context, mine lockValue) error {
-	if err := l.create(ctx, mine.String()); err != nil {
-		return fmt.Errorf("lock %s: %w", l.key, err)
+	err := l.create(ctx, mine.String())
+	var others []lockValue
+	if err == nil {
+		others, err = l.others(ctx, mine)
+		if err == nil && len(others) == 0 {
+			return nil
+		}
 	}
-	others, err := l.others(ctx, mine)
+	if aerr := l.abandon(context.WithoutCancel(ctx)); aerr != nil {
+		l.c.log.Warn("apply lock: a value of a failed take stays until it expires or this process takes the lock again", "key", l.key, "err", aerr)
+	}
 	if err != nil {
-		_ = l.delete(context.WithoutCancel(ctx), mine.String())
 		return fmt.Errorf("lock %s: %w", l.key, err)
-	}
-	if len(others) == 0 {
-		return nil
-	}
-	if err := l.delete(context.WithoutCancel(ctx), mine.String()); err != nil {
-		return fmt.Errorf("lock %s: give way to %s: %w", l.key, others[0].holder, err)
 	}
 	return &providers.LockedError{Owner: l.owner, Holder: others[0].holder, Since: others[0].since, Expires: others[0].expires}
+}
+
+// abandon deletes every value this lock added; those it cannot delete go into the
+// connector's book.
+func (l *tagLock) abandon(ctx context.Context) error {
+	var errs []error
+	for s := range l.written {
+		if err := l.drop(ctx, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(l.written) > 0 {
+		l.book.leave(l.written)
+	}
+	return errors.Join(errs...)
 }
 
 // others reads every value of the key and returns the unexpired ones that are not
@@ -192,6 +257,13 @@ func (l *tagLock) others(ctx context.Context, mine lockValue) ([]lockValue, erro
 			continue // not a lock value, or mine
 		case v.nonce == mine.nonce:
 			continue // mine too (the previous value during a renewal)
+		case l.book.holdsNothing(v):
+			// Left by this connector's failed take or release: nobody holds the lock
+			// through it. Deleted when possible; never waited for.
+			if err := l.delete(ctx, s); err != nil {
+				l.c.log.Debug("apply lock: a value left earlier stays for now", "key", l.key, "err", err)
+			}
+			continue
 		case now.After(v.expires.Add(lockSkew)):
 			l.c.log.Warn("apply lock: removing an expired lock", "key", l.key, "holder", v.holder, "expired", v.expires)
 			if err := l.delete(ctx, s); err != nil {
@@ -205,9 +277,12 @@ func (l *tagLock) others(ctx context.Context, mine lockValue) ([]lockValue, erro
 	return live, nil
 }
 
-// Renew implements providers.Lock: a new value with a later expiry, then the old
-// one goes. When another run's value is there, the lock was lost.
+// Renew implements providers.Lock: a new value with a later expiry, then the
+// earlier ones go. When another run's value is there, the lock was lost. A renewal
+// that fails half-way leaves its new value in written, for Unlock.
 func (l *tagLock) Renew(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	next := l.held
 	next.expires = time.Now().Add(l.ttl)
 	if err := l.create(ctx, next.String()); err != nil {
@@ -218,32 +293,49 @@ func (l *tagLock) Renew(ctx context.Context) error {
 		return fmt.Errorf("renew lock %s: %w", l.key, err)
 	}
 	if len(others) > 0 {
-		_ = l.delete(context.WithoutCancel(ctx), next.String())
+		_ = l.drop(context.WithoutCancel(ctx), next.String())
 		return fmt.Errorf("renew lock %s: %w (now held by %s since %s)", l.key, providers.ErrLockLost, others[0].holder, others[0].since.UTC().Format(time.RFC3339))
 	}
-	if next.String() != l.held.String() { // renewed within the same second: one value
-		if err := l.delete(ctx, l.held.String()); err != nil {
-			return fmt.Errorf("renew lock %s: remove the old value: %w", l.key, err)
+	l.held = next
+	for s := range l.written {
+		if s != next.String() {
+			// An earlier value that cannot go now expires before next; Unlock tries again.
+			_ = l.drop(ctx, s)
 		}
 	}
-	l.held = next
 	return nil
 }
 
-// Unlock implements providers.Lock.
+// Unlock implements providers.Lock: every value the lock added goes. Those that
+// cannot go now are tried again by the next Unlock, and the connector's next take
+// neither waits for them nor leaves them behind.
 func (l *tagLock) Unlock(ctx context.Context) error {
-	if err := l.delete(ctx, l.held.String()); err != nil {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.abandon(ctx); err != nil {
 		return fmt.Errorf("unlock %s: %w", l.key, err)
 	}
 	l.c.log.Info("apply lock released", "key", l.key, "holder", l.held.holder)
 	return nil
 }
 
-// create adds one pair. A retried call that had landed finds the pair there, as wanted.
+// drop deletes a value this lock added.
+func (l *tagLock) drop(ctx context.Context, value string) error {
+	if err := l.delete(ctx, value); err != nil {
+		return err
+	}
+	delete(l.written, value)
+	return nil
+}
+
+// create adds one of this lock's values. It is in written before the call: a call
+// whose answer was lost may have added it. A retried call that had landed finds
+// the pair there, as wanted.
 func (l *tagLock) create(ctx context.Context, value string) error {
+	l.written[value] = true
 	req := tag.NewCreateTagRequest()
 	req.TagKey, req.TagValue = common.StringPtr(l.key), common.StringPtr(value)
-	_, err := invoke(ctx, l.c, "tag", "CreateTag", kindWrite, func(ctx context.Context) (*tag.CreateTagResponse, error) {
+	_, err := invoke(ctx, l.c, "tag", "CreateTag", kindPair, func(ctx context.Context) (*tag.CreateTagResponse, error) {
 		return l.c.tag.CreateTagWithContext(ctx, req)
 	})
 	return ignoreCode(err, "ResourceInUse.TagDuplicate")
@@ -253,7 +345,7 @@ func (l *tagLock) create(ctx context.Context, value string) error {
 func (l *tagLock) delete(ctx context.Context, value string) error {
 	req := tag.NewDeleteTagRequest()
 	req.TagKey, req.TagValue = common.StringPtr(l.key), common.StringPtr(value)
-	_, err := invoke(ctx, l.c, "tag", "DeleteTag", kindWrite, func(ctx context.Context) (*tag.DeleteTagResponse, error) {
+	_, err := invoke(ctx, l.c, "tag", "DeleteTag", kindPair, func(ctx context.Context) (*tag.DeleteTagResponse, error) {
 		return l.c.tag.DeleteTagWithContext(ctx, req)
 	})
 	return ignoreCode(err, "ResourceNotFound")
