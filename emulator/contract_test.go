@@ -20,7 +20,6 @@ import (
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
-	"github.com/tkeops/tkeops/internal/privatedns"
 )
 
 // The contract tests are generated from the SDK: for every action emulator.Actions()
@@ -144,11 +143,9 @@ func sdkClients() map[string]reflect.Value {
 	ac, _ := as.NewClient(cred, testRegion, cpf)
 	gc, _ := tag.NewClient(cred, "", cpf)
 	sc, _ := sts.NewClient(cred, testRegion, cpf)
-	dc, _ := privatedns.NewClient(cred, testRegion, cpf)
 	return map[string]reflect.Value{
 		"vpc/2017-03-12": reflect.ValueOf(vc), "tke/2018-05-25": reflect.ValueOf(tc), "tke/2022-05-01": reflect.ValueOf(t2),
 		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc), "sts/2018-08-13": reflect.ValueOf(sc),
-		"privatedns/2020-10-28": reflect.ValueOf(dc),
 	}
 }
 
@@ -559,6 +556,7 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	contractAddons(t, c, cls)         // tke_addon_test.go
 	contractPools(t, c, cls, subnets) // tke_nativenodepool_test.go, tke_supernodepool_test.go
 	contractUpgrade(t, c, cls)        // tke_upgrade_test.go
+	contractClusterOptions(t, c, cls) // tke_cluster_options_test.go
 
 	// VPC-CNI subnets, then deletion of everything.
 	cni := tke.NewCreateClusterRequest()

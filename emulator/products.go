@@ -16,13 +16,13 @@ func modules() []module {
 		routeTableModule(),
 		clusterModule(),
 		clusterSettingsModule(),
+		clusterOptionsModule(),
 		clusterEndpointModule(),
 		nativeNodePoolModule(), // before nodePoolModule, whose pass joins every due instance
 		superNodePoolModule(),
 		nodeUpgradeModule(), // before nodePoolModule, whose pass joins reinstalled nodes
 		nodePoolModule(),
 		addonModule(),
-		privateDNSModule(),
 		asModule(),
 		tagModule(),
 		tagKeyModule(),

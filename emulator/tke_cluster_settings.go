@@ -49,7 +49,7 @@ func describeClusterSecurity(c *call, req *tke.DescribeClusterSecurityRequest) (
 	}
 	if ep, ok := r.Endpoints[endpointKey(true)]; ok && ep.Status == endpointCreated {
 		resp.ClusterExternalEndpoint = ptr(ep.Address)
-		resp.SecurityPolicy = []*string{ptr("0.0.0.0/0")}
+		resp.SecurityPolicy = ep.acl()
 	}
 	if ep, ok := r.Endpoints[endpointKey(false)]; ok && ep.Status == endpointCreated {
 		resp.PgwEndpoint = ptr(ep.Address)
@@ -66,19 +66,16 @@ func describeClusterExtraArgs(c *call, req *tke.DescribeClusterExtraArgsRequest)
 	}}, nil
 }
 
-// describeClusterAsGroupOption answers the cluster autoscaler's defaults as the
-// ClusterAsGroupOption model documents them (scale-in on, random expander, 10 minutes,
-// 50 %, local-storage and system pods protected); the counters the model leaves
-// undocumented take the cluster autoscaler's own defaults.
+// describeClusterAsGroupOption answers what ModifyClusterAsGroupOptionAttribute set
+// (tke_cluster_options.go), or the documented defaults.
 func describeClusterAsGroupOption(c *call, req *tke.DescribeClusterAsGroupOptionRequest) (*tke.DescribeClusterAsGroupOptionResponseParams, error) {
-	if _, aerr := lookupCluster(c.regionState(), req.ClusterId, "InternalError.ClusterNotFound"); aerr != nil {
+	cl, aerr := lookupCluster(c.regionState(), req.ClusterId, "InternalError.ClusterNotFound")
+	if aerr != nil {
 		return nil, aerr
 	}
-	return &tke.DescribeClusterAsGroupOptionResponseParams{ClusterAsGroupOption: &tke.ClusterAsGroupOption{
-		IsScaleDownEnabled: ptr(true), Expander: ptr("random"), MaxEmptyBulkDelete: ptr(int64(10)),
-		ScaleDownDelay: ptr(int64(10)), ScaleDownUnneededTime: ptr(int64(10)), ScaleDownUtilizationThreshold: ptr(int64(50)),
-		SkipNodesWithLocalStorage: ptr(true), SkipNodesWithSystemPods: ptr(true), IgnoreDaemonSetsUtilization: ptr(false),
-		OkTotalUnreadyCount: ptr(int64(3)), MaxTotalUnreadyPercentage: ptr(int64(45)), ScaleDownUnreadyTime: ptr(int64(20)),
-		UnregisteredNodeRemovalTime: ptr(int64(15)),
-	}}, nil
+	opt := setAsGroupOption(c.regionState(), cl.ID)
+	if opt == nil {
+		opt = defaultAsGroupOption()
+	}
+	return &tke.DescribeClusterAsGroupOptionResponseParams{ClusterAsGroupOption: opt}, nil
 }

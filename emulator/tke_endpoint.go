@@ -27,6 +27,21 @@ type endpointRec struct {
 	SecurityGroup string    `json:"securityGroup,omitempty"`
 	Domain        string    `json:"domain,omitempty"`
 	Address       string    `json:"address"`
+	// ACL is the internet endpoint's access list (ModifyClusterEndpointSP
+	// SecurityPolicies); nil: open to all (0.0.0.0/0) as when it was opened.
+	ACL []string `json:"acl,omitempty"`
+}
+
+// acl is the endpoint's access list as DescribeClusterEndpoints shows it.
+func (ep *endpointRec) acl() []*string {
+	if ep.ACL == nil {
+		return []*string{ptr("0.0.0.0/0")}
+	}
+	out := []*string{}
+	for _, a := range ep.ACL {
+		out = append(out, ptr(a))
+	}
+	return out
 }
 
 func endpointKey(extranet bool) string {
@@ -165,7 +180,7 @@ func describeClusterEndpoints(c *call, req *tke.DescribeClusterEndpointsRequest)
 		resp.ClusterExternalEndpoint = ptr(ep.Address)
 		resp.ClusterExternalDomain = ptr(orDefault(ep.Domain, clusterDomain(r.ID)))
 		resp.SecurityGroup = ptr(ep.SecurityGroup)
-		resp.ClusterExternalACL = []*string{ptr("0.0.0.0/0")}
+		resp.ClusterExternalACL = ep.acl()
 	}
 	if ep, ok := r.Endpoints["intranet"]; ok && ep.Status == endpointCreated {
 		resp.ClusterIntranetEndpoint = ptr(ep.Address)
@@ -225,6 +240,16 @@ func modifyClusterEndpointSP(c *call, req *tke.ModifyClusterEndpointSPRequest) (
 			return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
 		}
 		ep.SecurityGroup = sg
+	}
+	if req.SecurityPolicies != nil {
+		acl := []string{}
+		for _, p := range derefs(req.SecurityPolicies) {
+			if !validIPOrCIDR(p) {
+				return nil, apiErr("InvalidParameter.Param", "SecurityPolicies: `%s` is not an IP address or CIDR block.", p)
+			}
+			acl = append(acl, p)
+		}
+		ep.ACL = acl
 	}
 	return &tke.ModifyClusterEndpointSPResponseParams{}, nil
 }

@@ -87,6 +87,7 @@ func clusterPlan() kindPlan {
 			}
 			return nil
 		},
+		completeCreate: setClusterOptions, // clusteroptions.go
 		afterCreate: func(_ context.Context, x *executor, _ plan.Step, r spec.Resource, _ providers.Observation) error {
 			if cl := r.(*spec.Cluster); cl.Spec.Baseline != nil && x.e.opts.Baseline != nil {
 				x.replan() // its baseline can be diffed only now

@@ -353,6 +353,12 @@ func (x *executor) create(ctx context.Context, c providers.Client, st plan.Step)
 	if o, err = x.waitSettled(ctx, c, st, r, o); err != nil {
 		return o.ID, err
 	}
+	if kp.completeCreate != nil {
+		if o, err = kp.completeCreate(ctx, x, c, st, r, o); err != nil {
+			return o.ID, err
+		}
+		x.record(st.Addr, o)
+	}
 	if err := x.checkResult(st, r, o); err != nil {
 		return o.ID, err
 	}

@@ -32,6 +32,10 @@ type kindPlan struct {
 	stepValues func(r spec.Resource, o providers.Observation, changes []diff.Change)
 	// deleteOptions are the choices a delete of the live resource makes.
 	deleteOptions func(live spec.Resource) providers.DeleteOptions
+	// completeCreate, if set, makes what the create call could not once r exists and
+	// has settled (settings the API sets only on a running resource), before the
+	// result is checked; it returns the observation after it.
+	completeCreate func(ctx context.Context, x *executor, c providers.Client, st plan.Step, r spec.Resource, o providers.Observation) (providers.Observation, error)
 	// afterCreate runs once r exists and has settled.
 	afterCreate func(ctx context.Context, x *executor, st plan.Step, r spec.Resource, o providers.Observation) error
 	// afterUpdate runs once an update step's change has settled.

@@ -47,6 +47,15 @@ type ClusterSpec struct {
 	ProjectID int `json:"projectID,omitempty" tkeops:"absent=clear"`
 	// Tags put on the cluster in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
+	// Autoscaler options of the cluster autoscaler (spec/clusteroptions.go). Left
+	// out, not managed and not read: the live options stay as they are.
+	Autoscaler *ClusterAutoscaler `json:"autoscaler,omitempty" tkeops:"absent=keep"`
+	// OIDC: the service-account issuer and its discovery (spec/clusteroptions.go).
+	// Left out, not managed and not read.
+	OIDC *ClusterOIDC `json:"oidc,omitempty" tkeops:"absent=keep"`
+	// Logging: audit and event persistence to CLS (spec/clusteroptions.go). Left
+	// out, not managed and not read.
+	Logging *ClusterLogging `json:"logging,omitempty" tkeops:"absent=keep"`
 	// Baseline points at a directory of plain Kubernetes manifests applied to the
 	// cluster with server-side apply (relative to the spec file's directory).
 	Baseline *ClusterBaseline `json:"baseline,omitempty" tkeops:"incluster,absent=keep"`
@@ -99,6 +108,9 @@ type PrivateEndpoint struct {
 type PublicEndpoint struct {
 	// SecurityGroupRef guards the public endpoint.
 	SecurityGroupRef Ref `json:"securityGroupRef"`
+	// AllowedCIDRs is the endpoint's access list: the addresses (CIDR blocks, a.b.c.d/32
+	// for one) allowed to reach it; left out, the list is not managed.
+	AllowedCIDRs []string `json:"allowedCIDRs,omitempty" tkeops:"cidr,set,absent=keep"`
 }
 
 // ClusterBaseline is the in-cluster baseline of a cluster.
@@ -153,6 +165,7 @@ func clusterKind() KindInfo {
 		{"ClusterRuntime", "name", enum(runtimes)},
 		{"ClusterSpec", "level", enum(levels)},
 		{"ClusterSpec", "version", pattern(versionRE.String())},
+		{"ClusterAutoscaler", "expander", enum(expanders)},
 	}
 	return info
 }
@@ -170,6 +183,7 @@ func defaultCluster(r *Cluster) {
 	setDefaultPtr(&s.AutoUpgradeLevel, true)
 	setDefaultPtr(&s.DeletionProtection, false)
 	setDefault(&s.DeletionPolicy, DeletionPolicyDelete)
+	defaultClusterOptions(s)
 }
 
 func (v *validator) cluster(r *Cluster) {
@@ -191,6 +205,7 @@ func (v *validator) cluster(r *Cluster) {
 		v.errorf(r, "spec.runtime.version", "%q is not a runtime version, e.g. 1.6.9", s.Runtime.Version)
 	}
 	v.check(r, "spec.osImage", checkOSImage(s.OSImage))
+	v.clusterOptions(r)
 	if len(s.Description) > MaxClusterDescLen {
 		v.errorf(r, "spec.description", "description is %d characters long; at most %d", len(s.Description), MaxClusterDescLen)
 	}

@@ -99,7 +99,6 @@ func init() {
 		nativeNodePoolKind(),
 		superNodePoolKind(),
 		addonKind(),
-		privateDNSZoneKind(),
 	}
 }
 

@@ -119,7 +119,7 @@ func (clusterKind) actions() Actions {
 			"tke:UpdateClusterVersion", "tke:ModifyClusterImage", "tke:AddVpcCniSubnets", "tke:UpgradeClusterInstances",
 			"tke:EnableClusterDeletionProtection", "tke:DisableClusterDeletionProtection",
 			"tke:CreateClusterEndpoint", "tke:DeleteClusterEndpoint", "tke:ModifyClusterEndpointSP"},
-	}
+	}.with(clusterOptionActions) // clusteroptions.go
 }
 
 func (nodePoolKind) actions() Actions {

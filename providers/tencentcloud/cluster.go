@@ -144,6 +144,8 @@ type clusterLive struct {
 	cl *tke.Cluster
 	// endpoints, when observed (only for clusters whose spec declares endpoints).
 	endpoints *endpointState
+	// options, when observed (only those the cluster declares: clusteroptions.go).
+	options *clusterOptionsLive
 }
 
 func (c *Client) clusterCandidate(l clusterLive) candidate {
@@ -204,6 +206,8 @@ func (c *Client) clusterCandidate(l clusterLive) candidate {
 		if l.endpoints != nil {
 			l.endpoints.apply(live, &o)
 		}
+		w, _ := want.(*spec.Cluster)
+		l.options.apply(live, w)
 		o.Live = live
 		o.DeletionProtection = bv(cl.DeletionProtection)
 		o.Nodes = &providers.NodeCount{Total: int(u64(cl.ClusterNodeNum)), Ready: -1}
@@ -226,7 +230,7 @@ const (
 func (clusterKind) rules() []rule {
 	fixed := "Fixed at cluster creation (seeds §1.4; terraform: ForceNew); changing it means a new cluster."
 	attr := "tke:ModifyClusterAttribute"
-	return append(commonRules(attr),
+	return append(append(commonRules(attr),
 		rule{path: "spec.region", class: spec.ClassReplace, note: "A cluster cannot move between regions."},
 		rule{path: "spec.version", class: spec.ClassInPlace, action: "tke:UpdateClusterVersion", decide: decideVersion,
 			note: "Upgrades the control plane only, one minor version at a time; nodes follow through node upgrades. A downgrade is refused (forbidden)."},
@@ -248,6 +252,8 @@ func (clusterKind) rules() []rule {
 			note: "Turned on with tke:EnableClusterDeletionProtection, off with tke:DisableClusterDeletionProtection."},
 		rule{path: "spec.endpoints.private.subnetRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePrivateEndpoint,
 			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; moving it to another subnet closes it, waits until it is gone and opens it in the new subnet. Endpoints open only once the cluster has nodes."},
+		rule{path: "spec.endpoints.public.allowedCIDRs", class: spec.ClassInPlace, action: "tke:ModifyClusterEndpointSP", via: routeEndpoints,
+			note: "The internet endpoint's access list (once it is open); left out, not managed."},
 		rule{path: "spec.endpoints.public.securityGroupRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePublicEndpoint,
 			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; another security group is set with tke:ModifyClusterEndpointSP, the endpoint staying open."},
 		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},
@@ -255,10 +261,12 @@ func (clusterKind) rules() []rule {
 		rule{path: "spec.tags", class: spec.ClassInPlace, action: "tke:ModifyClusterTags", note: noteTags},
 		rule{path: "spec.baseline.path", class: spec.ClassInPlace, note: "In-cluster manifests, applied with server-side apply; no cloud API call."},
 		rule{path: "spec.deletionPolicy", class: spec.ClassInPlace, action: "tke:ModifyClusterTags", note: noteDeletionPolicy},
-	)
+	), clusterOptionRules()...) // clusteroptions.go
 }
 
-func (clusterKind) createCalls(*spec.Cluster) []string { return []string{"tke:CreateCluster"} }
+func (clusterKind) createCalls(r *spec.Cluster) []string {
+	return append([]string{"tke:CreateCluster"}, clusterOptionCreateCalls(r)...)
+}
 func (clusterKind) deleteCalls(*spec.Cluster) []string { return []string{"tke:DeleteCluster"} }
 
 func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
@@ -288,6 +296,9 @@ func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster)
 				return fmt.Errorf("observe endpoints of %s %s: %w", own.addr, sv(cl.ClusterId), err)
 			}
 			lives[i].endpoints = ep
+			if lives[i].options, err = c.readClusterOptions(ctx, sv(cl.ClusterId), w); err != nil {
+				return fmt.Errorf("observe options of %s %s: %w", own.addr, sv(cl.ClusterId), err)
+			}
 			return nil
 		})
 	}
@@ -366,6 +377,9 @@ func (c *Client) reobserveCluster(ctx context.Context, r *spec.Cluster, id strin
 	if sv(cls[0].ClusterStatus) == "Running" {
 		if l.endpoints, err = c.readEndpoints(ctx, id, r); err != nil {
 			return providers.Observation{}, fmt.Errorf("read endpoints of cluster %s: %w", id, err)
+		}
+		if l.options, err = c.readClusterOptions(ctx, id, r); err != nil {
+			return providers.Observation{}, fmt.Errorf("read options of cluster %s: %w", id, err)
 		}
 	}
 	return c.clusterCandidate(l).build(r), nil
@@ -526,7 +540,7 @@ func (clusterKind) create(ctx context.Context, c *Client, r *spec.Cluster) (prov
 func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o providers.Observation) ([]call, error) {
 	s := r.Spec
 	live, _ := o.Live.(*spec.Cluster)
-	return []call{
+	return append([]call{
 		{name: "tke:ModifyClusterAttribute", run: func(changes []diff.Change) error {
 			req := tke.NewModifyClusterAttributeRequest()
 			req.ClusterId = common.StringPtr(o.ID)
@@ -593,6 +607,7 @@ func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o prov
 		}},
 		{name: "tke:AddVpcCniSubnets", run: func([]diff.Change) error { return c.addENISubnets(ctx, r, o.ID) }},
 		{name: routeEndpoints, run: func(changes []diff.Change) error { return c.reconcileEndpoints(ctx, r, o, changes) }},
+	}, append(clusterOptionCalls(ctx, c, r, o.ID), []call{
 		// The version upgrade goes last: it makes the cluster Upgrading, which refuses
 		// other mutations until it is done.
 		{name: "tke:UpdateClusterVersion", run: func([]diff.Change) error {
@@ -609,7 +624,7 @@ func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o prov
 			}
 			return nil
 		}},
-	}, nil
+	}...)...), nil
 }
 
 func (clusterKind) reobserve(ctx context.Context, c *Client, r *spec.Cluster, o providers.Observation) (providers.Observation, error) {

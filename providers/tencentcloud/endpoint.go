@@ -28,6 +28,8 @@ type endpoint struct {
 	address  string
 	subnetID string // intranet
 	sgID     string // extranet
+	// acl is the extranet endpoint's access list, read when the spec declares one.
+	acl []string
 }
 
 func (e endpoint) exists() bool { return e.status == endpointCreated }
@@ -60,6 +62,9 @@ func (c *Client) readEndpoints(ctx context.Context, clusterID string, w *spec.Cl
 	}
 	if a := sv(p.ClusterExternalEndpoint); a != "" {
 		st.public = endpoint{status: endpointCreated, address: a, sgID: sv(p.SecurityGroup)}
+		if w != nil && w.Spec.Endpoints.Public != nil && w.Spec.Endpoints.Public.AllowedCIDRs != nil {
+			st.public.acl = strs(p.ClusterExternalACL)
+		}
 	}
 	for _, x := range []struct {
 		extranet bool
@@ -109,7 +114,7 @@ func (st *endpointState) apply(live *spec.Cluster, o *providers.Observation) {
 		live.Spec.Endpoints.Private = &spec.PrivateEndpoint{SubnetRef: spec.Ref{ID: st.private.subnetID}}
 	}
 	if st.public.exists() {
-		live.Spec.Endpoints.Public = &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: st.public.sgID}}
+		live.Spec.Endpoints.Public = &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: st.public.sgID}, AllowedCIDRs: st.public.acl}
 	}
 	o.Endpoints = providers.Endpoints{
 		Private: providers.Endpoint{Status: st.private.status, Address: st.private.address},
@@ -159,6 +164,41 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 		if err := c.reconcileEndpoint(ctx, o.ID, true, st.public, want); err != nil {
 			return err
 		}
+		if p := r.Spec.Endpoints.Public; want != nil && p.AllowedCIDRs != nil && hasChange(changes, "spec.endpoints.public.allowedCIDRs") {
+			if err := c.setEndpointACL(ctx, o.ID, p.AllowedCIDRs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setEndpointACL sets the internet endpoint's access list, once the endpoint is open
+// (it may just have been opened by the same step).
+func (c *Client) setEndpointACL(ctx context.Context, clusterID string, cidrs []string) error {
+	wctx, cancel := context.WithTimeout(ctx, endpointMoveTimeout)
+	defer cancel()
+	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		status, err := c.endpointStatus(wctx, clusterID, true)
+		if err != nil {
+			return fmt.Errorf("public endpoint access list: %w", err)
+		}
+		if status == endpointCreated {
+			break
+		}
+		if status != endpointCreating {
+			return fmt.Errorf("public endpoint access list: the endpoint is %s", status)
+		}
+		if err := sleepCtx(wctx, delay); err != nil {
+			return fmt.Errorf("public endpoint access list: waiting for the endpoint to open: %w", err)
+		}
+	}
+	req := tke.NewModifyClusterEndpointSPRequest()
+	req.ClusterId, req.SecurityPolicies = common.StringPtr(clusterID), common.StringPtrs(cidrs)
+	if _, err := invoke(ctx, c, "tke", "ModifyClusterEndpointSP", kindWrite, func(ctx context.Context) (*tke.ModifyClusterEndpointSPResponse, error) {
+		return c.tke.ModifyClusterEndpointSPWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("public endpoint access list: %w", err)
 	}
 	return nil
 }

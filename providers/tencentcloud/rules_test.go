@@ -190,6 +190,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 		spec.KindCluster: st.cluster, spec.KindNodePool: st.pools[0], spec.KindAddon: addon,
 		spec.KindNativeNodePool: native, spec.KindSuperNodePool: super,
 	}
+	maps.Copy(mutators[spec.KindCluster], clusterOptionRoundTrips(sg2.ID)) // clusteroptions_test.go
 	netMutators, netTargets := networkRoundTrips(t, e, st, created)
 	maps.Copy(mutators, netMutators)
 	maps.Copy(targets, netTargets)
