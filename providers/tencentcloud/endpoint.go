@@ -176,22 +176,17 @@ func (c *Client) reconcileEndpoints(ctx context.Context, r *spec.Cluster, o prov
 // setEndpointACL sets the internet endpoint's access list, once the endpoint is open
 // (it may just have been opened by the same step).
 func (c *Client) setEndpointACL(ctx context.Context, clusterID string, cidrs []string) error {
-	wctx, cancel := context.WithTimeout(ctx, endpointMoveTimeout)
-	defer cancel()
-	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
-		status, err := c.endpointStatus(wctx, clusterID, true)
-		if err != nil {
-			return fmt.Errorf("public endpoint access list: %w", err)
+	err := c.waitEndpoint(ctx, clusterID, true, func(status string) (bool, error) {
+		switch status {
+		case endpointCreated:
+			return true, nil
+		case endpointCreating:
+			return false, nil
 		}
-		if status == endpointCreated {
-			break
-		}
-		if status != endpointCreating {
-			return fmt.Errorf("public endpoint access list: the endpoint is %s", status)
-		}
-		if err := sleepCtx(wctx, delay); err != nil {
-			return fmt.Errorf("public endpoint access list: waiting for the endpoint to open: %w", err)
-		}
+		return false, fmt.Errorf("the endpoint is %s", status)
+	})
+	if err != nil {
+		return fmt.Errorf("public endpoint access list: waiting for the endpoint to open: %w", err)
 	}
 	req := tke.NewModifyClusterEndpointSPRequest()
 	req.ClusterId, req.SecurityPolicies = common.StringPtr(clusterID), common.StringPtrs(cidrs)
@@ -289,26 +284,40 @@ const endpointMoveTimeout = 10 * time.Minute
 
 // waitEndpointGone polls DescribeClusterEndpointStatus until the endpoint is gone.
 func (c *Client) waitEndpointGone(ctx context.Context, clusterID string, extranet bool) error {
+	err := c.waitEndpoint(ctx, clusterID, extranet, func(status string) (bool, error) {
+		switch status {
+		case endpointNotFound, "Deleted":
+			return true, nil
+		case endpointDeleting:
+			return false, nil
+		}
+		return false, fmt.Errorf("it is %s", status)
+	})
+	if err != nil {
+		return fmt.Errorf("wait for the closed endpoint to go: %w", err)
+	}
+	return nil
+}
+
+// waitEndpoint polls DescribeClusterEndpointStatus, backing off, until done says the
+// status is the one awaited (or fails), for at most endpointMoveTimeout.
+func (c *Client) waitEndpoint(ctx context.Context, clusterID string, extranet bool, done func(status string) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, endpointMoveTimeout)
 	defer cancel()
 	delay := 250 * time.Millisecond
 	for {
 		status, err := c.endpointStatus(ctx, clusterID, extranet)
 		if err != nil {
-			return fmt.Errorf("wait for the closed endpoint to go: %w", err)
+			return err
 		}
-		switch status {
-		case endpointNotFound, "Deleted":
-			return nil
-		case endpointDeleting:
-		default:
-			return fmt.Errorf("wait for the closed endpoint to go: it is %s", status)
+		if ok, err := done(status); ok || err != nil {
+			return err
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("wait for the closed endpoint to go (still %s): %w", status, ctx.Err())
+			return fmt.Errorf("still %s: %w", status, ctx.Err())
 		case <-t.C:
 		}
 		delay = min(delay*2, 5*time.Second)
