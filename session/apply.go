@@ -25,7 +25,7 @@ type Confirm func() (bool, error)
 func (s *Settings) Apply(ctx context.Context, out, log io.Writer, arg, dir string, color bool, confirm Confirm) error {
 	ropts := render.Options{Color: color}
 	printer := progress.New(out, ropts)
-	e, err := s.Engine(log, printer)
+	e, err := s.Engine(ctx, log, printer)
 	if err != nil {
 		return err
 	}

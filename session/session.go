@@ -180,15 +180,20 @@ func (s *Settings) Connector(log *slog.Logger) (*tencentcloud.Connector, error) 
 	return tencentcloud.NewConnector(opts)
 }
 
-// Engine takes the spec directory's account, connects, and builds the engine, with
-// the in-cluster side unless Nodes is off. It logs and says which account to log.
-func (s *Settings) Engine(log io.Writer, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
+// Engine takes the spec directory's account, connects, checks that the credentials
+// belong to the account's UIN when the accounts file names it, and builds the
+// engine, with the in-cluster side unless Nodes is off. It logs and says which
+// account to log.
+func (s *Settings) Engine(ctx context.Context, log io.Writer, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
 	logger := s.Logger(log)
 	if err := s.UseAccount(log); err != nil {
 		return nil, err
 	}
 	conn, err := s.Connector(logger)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkAccountUIN(ctx, conn); err != nil {
 		return nil, err
 	}
 	opts := reconcile.Options{
@@ -200,6 +205,24 @@ func (s *Settings) Engine(log io.Writer, hooks ...reconcile.Hook) (*reconcile.En
 		opts.Nodes, opts.Baseline = in, in
 	}
 	return reconcile.New(conn, opts), nil
+}
+
+// checkAccountUIN refuses credentials of another account than the one the accounts
+// file names for the directory: a profile or role mixed up between environments
+// would otherwise plan production's directory in staging (and create it there).
+func (s *Settings) checkAccountUIN(ctx context.Context, conn *tencentcloud.Connector) error {
+	if s.account == nil || s.account.UIN == "" {
+		return nil
+	}
+	uin, err := conn.AccountUIN(ctx)
+	if err != nil {
+		return fmt.Errorf("account %s: check which account its credentials belong to: %w", s.account.Name, err)
+	}
+	if uin != s.account.UIN {
+		return fmt.Errorf("account %s: its credentials (%s) belong to account UIN %s, not UIN %s as %s says; fix the credentials or the uin there",
+			s.account.Name, s.account.Credentials, uin, s.account.UIN, accounts.File)
+	}
+	return nil
 }
 
 // LoadSpecs loads a directory and prints its diagnostics on w (warnings only when
@@ -225,7 +248,7 @@ func (s *Settings) Plan(ctx context.Context, log io.Writer, dir, changedSince st
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := s.Engine(log)
+	e, err := s.Engine(ctx, log)
 	if err != nil {
 		return nil, nil, err
 	}

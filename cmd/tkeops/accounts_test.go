@@ -118,6 +118,29 @@ spec: {vpcRef: {name: ` + name + `}, zone: ap-guangzhou-3, cidrBlock: ` + string
 	if _, errOut, code = run(t, "", "apply", "--auto-approve", "--nodes=false", "--dir", prod, planFile); code != 1 || !strings.Contains(errOut, "planned in account") {
 		t.Fatalf("a staging plan applied to production's directory: exit %d\n%s", code, errOut)
 	}
+
+	// Credentials mixed up between environments: staging's entry signs with
+	// production's keys. The UIN the file names is checked before anything is read,
+	// so nothing of staging is planned, let alone created, in production's account.
+	write(t, filepath.Join(repo, ".tkeops", "accounts.yaml"), `accounts:
+  - name: staging
+    uin: "200000000002"
+    credentials: {source: env}
+    owner: tkeops-staging
+    paths: [environments/staging]
+`)
+	_, errOut, code = run(t, "", "apply", "--auto-approve", "--no-color", "--nodes=false", stg)
+	if code != 1 || !strings.Contains(errOut, "its credentials (env) belong to account UIN 100000000001, not UIN 200000000002") {
+		t.Fatalf("apply staging with production's keys: exit %d\n%s", code, errOut)
+	}
+	prodVPCs, err := vpc.NewClient(common.NewCredential(cliSecretID, cliSecretKey), "ap-guangzhou", srv.ClientProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := prodVPCs.DescribeVpcs(vpc.NewDescribeVpcsRequest())
+	if err != nil || len(resp.Response.VpcSet) != 1 {
+		t.Fatalf("production's account after the refused apply: %v, %d VPCs, want 1", err, len(resp.Response.VpcSet))
+	}
 }
 
 func write(t *testing.T, path, text string) {
