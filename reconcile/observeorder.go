@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -36,10 +38,10 @@ func kindDeps(s *scope) map[spec.Kind]map[spec.Kind]bool {
 }
 
 // observeAllKinds observes every kind in every region, each kind once the kinds it
-// depends on are merged, and merges each as it comes (s.mu guards the scope). It
-// returns the first error in creation order.
-func (e *Engine) observeAllKinds(ctx context.Context, s *scope, regions []string) error {
-	ctx, cancel := context.WithCancel(ctx)
+// depends on are merged, and merges each as it comes (s.mu guards the scope). The
+// first failure cancels the rest.
+func (e *Engine) observeAllKinds(parent context.Context, s *scope, regions []string) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	kinds := spec.Kinds()
 	deps := kindDeps(s)
@@ -73,12 +75,19 @@ func (e *Engine) observeAllKinds(ctx context.Context, s *scope, regions []string
 		}()
 	}
 	wg.Wait()
+	// The first error in creation order, but not one that only says a kind was
+	// cancelled because another failed: the cause is reported.
+	var first error
 	for _, err := range errs {
-		if err != nil {
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled) && parent.Err() == nil:
+			first = cmp.Or(first, err)
+		default:
 			return err
 		}
 	}
-	return nil
+	return first
 }
 
 // observeKind observes one kind in every region at once and merges what it found.
