@@ -94,6 +94,9 @@ func TestChartDryRun(t *testing.T) {
 		absent     []string // kinds that must not be
 		checkLease bool
 		proxy      bool // the Service reaches the pod through oauth2-proxy
+		// podIdentity: no key pair in the pod, the role on its ServiceAccount, the
+		// source in its configuration.
+		podIdentity bool
 	}{
 		{
 			name:       "defaults",
@@ -124,6 +127,14 @@ func TestChartDryRun(t *testing.T) {
 				"auth.oauth2Proxy.args[0]=--provider=oidc", "auth.oauth2Proxy.args[1]=--oidc-issuer-url=https://dex.example.com"},
 			workload: "Deployment",
 			proxy:    true,
+		},
+		{
+			name: "pod identity instead of a key pair",
+			set: []string{gitURL, "config.cloud.credentials.source=pod-identity",
+				`serviceAccount.annotations.tke\.cloud\.tencent\.com/role-arn=qcs::cam::uin/100000000001:roleName/tkeops-apply`},
+			workload:    "Deployment",
+			absent:      []string{"Secret"},
+			podIdentity: true,
 		},
 		{
 			name:     "single replica without leader election",
@@ -178,6 +189,17 @@ func TestChartDryRun(t *testing.T) {
 					t.Errorf("no oauth2-proxy sidecar letting webhooks through: %v", cs)
 				}
 			}
+			if w := only(t, objs, tc.workload); strings.Contains(fmt.Sprint(w.Object), "TENCENTCLOUD_SECRET_ID") == tc.podIdentity {
+				t.Errorf("pod identity %v, but the pod's environment is %v", tc.podIdentity,
+					fmt.Sprint(unstructured.NestedSlice(w.Object, "spec", "template", "spec", "containers")))
+			}
+			if tc.podIdentity {
+				sa := only(t, objs, "ServiceAccount")
+				cm := only(t, objs, "ConfigMap")
+				if sa.GetAnnotations()["tke.cloud.tencent.com/role-arn"] == "" || !strings.Contains(fmt.Sprint(cm.Object["data"]), "source: pod-identity") {
+					t.Errorf("no role on the ServiceAccount (%v) or no credentials source in the config (%v)", sa.GetAnnotations(), cm.Object["data"])
+				}
+			}
 			if tc.checkLease {
 				c.mustApply(byKind(objs, "Role")...)
 				c.mustApply(byKind(objs, "RoleBinding")...)
@@ -199,6 +221,7 @@ func TestChartRefusesUnsafeValues(t *testing.T) {
 		{[]string{gitURL}, "existingSecrets.cloud"},
 		{[]string{"secrets.create=true", gitURL}, "secrets.cloud.secretId is required"},
 		{[]string{"existingSecrets.cloud=c"}, "config.git.url is required"},
+		{[]string{"existingSecrets.cloud=c", gitURL, "config.cloud.credentials.source=pod-identity"}, "both given: keep one"},
 		// values.schema.json: typos and wrong types fail instead of being ignored.
 		{[]string{"existingSecrets.cloud=c", gitURL, "replicas=3"}, "additional properties 'replicas' not allowed"},
 		{[]string{"existingSecrets.cloud=c", gitURL, "persistence.enabled=yes"}, "want boolean"},

@@ -224,6 +224,16 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps, hooks ...reconcile.Ho
 		if cfg.Cloud.Endpoint != "" {
 			opts.Scheme = "HTTP"
 		}
+		if cr := cfg.Cloud.Credentials; cr != nil {
+			// Fetched once here, so a missing or refused identity stops the start with
+			// what to do; the SDK renews temporary credentials while it signs.
+			cred, err := cr.Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("cloud: %w", err)
+			}
+			opts.Credential, opts.SecretID, opts.SecretKey = cred, "", ""
+			a.log.Info("cloud credentials", "from", cr.String())
+		}
 		var err error
 		if conn, err = tencentcloud.NewConnector(opts); err != nil {
 			return nil, fmt.Errorf("cloud: %w", err)

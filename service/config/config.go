@@ -17,6 +17,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/tkeops/tkeops/credentials"
 	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/secret"
 )
@@ -97,9 +98,15 @@ type Forge struct {
 }
 
 type Cloud struct {
-	// SecretID and SecretKey default to $TENCENTCLOUD_SECRET_ID / _KEY.
+	// SecretID and SecretKey default to $TENCENTCLOUD_SECRET_ID / _KEY, unless
+	// Credentials is set.
 	SecretID  SecretRef `json:"secretID"`
 	SecretKey SecretRef `json:"secretKey"`
+	// Credentials, when set, replaces the fixed key pair: the SDK's providers sign
+	// (TKE pod identity, the CVM role, a profile, a role assumed on top of any of
+	// them) and renew temporary credentials themselves. Give either this or
+	// secretID/secretKey.
+	Credentials *credentials.Config `json:"credentials"`
 	// Endpoint overrides the API host ("127.0.0.1:9000" for the emulator, over HTTP).
 	Endpoint string `json:"endpoint"`
 	// RateMargin is the share of each API's documented rate limit left to other
@@ -358,10 +365,10 @@ func (c *Config) Defaults(getenv func(string) string) {
 		t := true
 		c.Forge.ScopedPlans = &t
 	}
-	if !c.Cloud.SecretID.Set() && c.Cloud.SecretID.Value == "" {
+	if c.Cloud.Credentials == nil && !c.Cloud.SecretID.Set() && c.Cloud.SecretID.Value == "" {
 		c.Cloud.SecretID.Env = EnvSecretID
 	}
-	if !c.Cloud.SecretKey.Set() && c.Cloud.SecretKey.Value == "" {
+	if c.Cloud.Credentials == nil && !c.Cloud.SecretKey.Set() && c.Cloud.SecretKey.Value == "" {
 		c.Cloud.SecretKey.Env = EnvSecretKey
 	}
 	c.Contexts = c.Contexts.WithDefaults()
@@ -444,6 +451,14 @@ func (c *Config) Validate() error {
 	if c.Apply.Parallelism < 1 {
 		errs = append(errs, fmt.Errorf("apply.parallelism must be at least 1, got %d", c.Apply.Parallelism))
 	}
+	if cr := c.Cloud.Credentials; cr != nil {
+		if c.Cloud.SecretID.Set() || c.Cloud.SecretKey.Set() {
+			errs = append(errs, errors.New("cloud: give either credentials or secretID/secretKey, not both"))
+		}
+		if err := cr.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("cloud.%w", err))
+		}
+	}
 	if c.Cloud.RateMargin < 0 || c.Cloud.RateMargin > 0.9 {
 		errs = append(errs, fmt.Errorf("cloud.rateMargin %g: want 0 to 0.9 (the share of each API rate limit left to other clients)", c.Cloud.RateMargin))
 	}
@@ -482,8 +497,8 @@ func (c *Config) ResolveSecrets(getenv func(string) string) (Secrets, error) {
 			errs = append(errs, fmt.Errorf("notifications[%d].url is required (file: or env:)", i))
 		}
 	}
-	if s.CloudID == "" || s.CloudKey == "" {
-		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s", EnvSecretID, EnvSecretKey))
+	if c.Cloud.Credentials == nil && (s.CloudID == "" || s.CloudKey == "") {
+		errs = append(errs, fmt.Errorf("cloud credentials missing: set cloud.secretID/secretKey (file: or env:) or $%s/$%s, or cloud.credentials (pod identity, CVM role, profile, role to assume)", EnvSecretID, EnvSecretKey))
 	}
 	return s, errors.Join(errs...)
 }

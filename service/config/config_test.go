@@ -99,6 +99,29 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 			file:    "git: {url: https://x/a.git}\nleaderElection: {enabled: true}\nrunStore: {backend: embedded}\n",
 			wantErr: "runStore.backend embedded cannot be shared",
 		},
+		"credentials instead of a key pair": {
+			reason: "cloud.credentials (pod identity here) needs no secretID/secretKey and is checked offline",
+			file:   "git: {url: https://x/a.git}\ncloud: {credentials: {source: pod-identity, roleARN: 'qcs::cam::uin/100000000001:roleName/tkeops-apply', duration: 1h}}\n",
+			check: func(c Config) string {
+				if cr := c.Cloud.Credentials; cr == nil || cr.Source != "pod-identity" || c.Cloud.SecretID.Set() || c.Cloud.SecretKey.Set() {
+					return fmt.Sprintf("%+v", c.Cloud)
+				}
+				if _, err := c.ResolveSecrets(func(string) string { return "" }); err != nil {
+					return err.Error()
+				}
+				return ""
+			},
+		},
+		"credentials and a key pair": {
+			reason:  "two identities are one too many: which one signs would be a guess",
+			file:    "git: {url: https://x/a.git}\ncloud: {credentials: {source: cvm-role}, secretID: {env: ID}, secretKey: {env: KEY}}\n",
+			wantErr: "give either credentials or secretID/secretKey",
+		},
+		"bad credentials": {
+			reason:  "the credentials block is validated like the CLI's flags",
+			file:    "git: {url: https://x/a.git}\ncloud: {credentials: {source: vault}}\n",
+			wantErr: `cloud.credentials: source "vault"`,
+		},
 		"unknown forge": {
 			reason:  "forge kinds are listed",
 			file:    "git: {url: https://x/a.git}\nforge: {kind: bitbucket}\n",

@@ -35,13 +35,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{- /*
+The Secret with the cloud key pair; empty when config.cloud.credentials says
+where credentials come from instead (pod identity, the CVM role, ...).
+*/ -}}
 {{- define "tkeops.cloudSecret" -}}
-{{- if .Values.existingSecrets.cloud -}}
+{{- $credentials := hasKey (dig "cloud" dict (.Values.config | default dict)) "credentials" -}}
+{{- if and $credentials (or .Values.existingSecrets.cloud .Values.secrets.create) -}}
+{{- fail "config.cloud.credentials and a cloud key pair (existingSecrets.cloud or secrets.create) both given: keep one" -}}
+{{- else if .Values.existingSecrets.cloud -}}
 {{- .Values.existingSecrets.cloud -}}
 {{- else if .Values.secrets.create -}}
 {{- printf "%s-cloud" (include "tkeops.fullname" .) -}}
-{{- else -}}
-{{- fail "set existingSecrets.cloud to the Secret holding TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or secrets.create=true with secrets.cloud.*" -}}
+{{- else if not $credentials -}}
+{{- fail "set existingSecrets.cloud to the Secret holding TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or secrets.create=true with secrets.cloud.*, or config.cloud.credentials (e.g. {source: pod-identity} with serviceAccount.annotations)" -}}
 {{- end -}}
 {{- end -}}
 
