@@ -248,7 +248,9 @@ func TestNodesFollowInstances(t *testing.T) {
 	}
 	setPDB(1, 0)
 	zero := int64(0) // no kubelet finishes graceful deletions here
-	drainOpts := kubernetes.DrainOptions{Timeout: 2 * time.Second, RetryInterval: 200 * time.Millisecond, GracePeriodSeconds: &zero}
+	// The timeout leaves a loaded machine time for whole rounds (list, evict,
+	// read the budgets): the refusal names the budget from the last whole round.
+	drainOpts := kubernetes.DrainOptions{Timeout: 4 * time.Second, RetryInterval: 200 * time.Millisecond, GracePeriodSeconds: &zero}
 	_, err = kc.DrainInstances(ctx, []string{victimID}, drainOpts)
 	var blocked *kubernetes.DrainBlockedError
 	if !errors.As(err, &blocked) || !strings.Contains(err.Error(), "PodDisruptionBudget shop/cart") {

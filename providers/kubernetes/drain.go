@@ -132,14 +132,33 @@ func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (Dr
 		return rep, fmt.Errorf("drain: %w", err)
 	}
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	// The drain's time is up at the timeout: its calls are cancelled then rather
+	// than given a deadline. client-go's rate limiter refuses at once a call whose
+	// wait for a token would pass its context's deadline — and any call made just
+	// after the deadline whose timer has not fired yet (a busy machine) — which
+	// would end the drain with that error instead of the timeout's report.
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	timer := time.AfterFunc(opts.Timeout, cancel)
+	defer timer.Stop()
 	log := c.log.With("node", node)
+	// byCaller is why the caller stopped the drain, if it did: its context is done
+	// or its deadline passed (the limiter refuses calls before the timer fires).
+	byCaller := func() error {
+		if err := parent.Err(); err != nil {
+			return err
+		}
+		if dl, ok := parent.Deadline(); ok && !time.Now().Before(dl) {
+			return context.DeadlineExceeded
+		}
+		return nil
+	}
+	over := func() bool { return ctx.Err() != nil || byCaller() != nil }
 	stopped := func() (DrainReport, error) {
 		r, err := drainTimeout(rep, evicted, done, opts.Timeout)
-		if parent.Err() != nil {
+		if cerr := byCaller(); cerr != nil {
 			// Interrupted by the caller, not timed out.
-			return r, fmt.Errorf("drain node %s interrupted: %w (%s)", node, parent.Err(), r.Summary())
+			return r, fmt.Errorf("drain node %s interrupted: %w (%s)", node, cerr, r.Summary())
 		}
 		return r, err
 	}
@@ -147,7 +166,7 @@ func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (Dr
 	for {
 		pods, err := c.podsOnNode(ctx, node)
 		if err != nil {
-			if ctx.Err() != nil {
+			if over() {
 				return stopped()
 			}
 			return rep, fmt.Errorf("drain node %s: %w", node, err)
@@ -172,7 +191,7 @@ func (c *Cluster) Drain(ctx context.Context, node string, opts DrainOptions) (Dr
 			}
 			blocked, err := c.evict(ctx, p, opts)
 			switch {
-			case err != nil && ctx.Err() != nil:
+			case err != nil && over():
 				return stopped()
 			case err != nil:
 				return rep, fmt.Errorf("drain node %s: evict pod %s: %w", node, ref, err)

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/tkeops/tkeops/providers/kubernetes"
 )
@@ -235,5 +236,37 @@ func TestDrainWaitsForTermination(t *testing.T) {
 	rep, err = c.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: 20 * time.Second, RetryInterval: 200 * time.Millisecond})
 	if err != nil || !rep.Done {
 		t.Fatalf("Drain once the kubelet finishes: %+v, %v", rep, err)
+	}
+}
+
+// TestDrainTimeoutWithASlowClient: a client whose rate limit makes it wait longer
+// for its next call than the drain has left still ends with the timeout's report
+// (DrainBlockedError), at the timeout. client-go's limiter refuses at once a wait
+// that would pass its context's deadline (and any call made once the deadline has
+// passed but before the context's timer fired, on a busy machine): the drain must
+// not end earlier with that error.
+func TestDrainTimeoutWithASlowClient(t *testing.T) {
+	c := connect(t)
+	cs := c.Client()
+	const node, ns = "10.0.4.3", "drain-slow"
+	joinNode(t, c, node, "np-drain03", nil, nil, true)
+	createNamespace(t, cs, ns)
+	placePod(t, cs, ns, "stays-1", node, map[string]string{"app": "stays"}, nil)
+
+	cfg := rest.CopyConfig(kube.Server(t).Config)
+	cfg.QPS, cfg.Burst = 2, 1 // a call every 500 ms
+	slow, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 200 * time.Millisecond
+	start := time.Now()
+	rep, err := slow.Drain(t.Context(), node, kubernetes.DrainOptions{Timeout: timeout, RetryInterval: 50 * time.Millisecond})
+	var blocked *kubernetes.DrainBlockedError
+	if !errors.As(err, &blocked) || rep.Done {
+		t.Fatalf("Drain whose client waits past the timeout: %+v, %v; want DrainBlockedError", rep, err)
+	}
+	if elapsed := time.Since(start); elapsed < timeout {
+		t.Errorf("drain ended after %s, before its %s timeout", elapsed, timeout)
 	}
 }
