@@ -20,6 +20,7 @@ import (
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/privatedns"
 )
 
 // The contract tests are generated from the SDK: for every action emulator.Actions()
@@ -143,9 +144,11 @@ func sdkClients() map[string]reflect.Value {
 	ac, _ := as.NewClient(cred, testRegion, cpf)
 	gc, _ := tag.NewClient(cred, "", cpf)
 	sc, _ := sts.NewClient(cred, testRegion, cpf)
+	dc, _ := privatedns.NewClient(cred, testRegion, cpf)
 	return map[string]reflect.Value{
 		"vpc/2017-03-12": reflect.ValueOf(vc), "tke/2018-05-25": reflect.ValueOf(tc), "tke/2022-05-01": reflect.ValueOf(t2),
 		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc), "sts/2018-08-13": reflect.ValueOf(sc),
+		"privatedns/2020-10-28": reflect.ValueOf(dc),
 	}
 }
 

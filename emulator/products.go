@@ -23,6 +23,7 @@ func modules() []module {
 		nodeUpgradeModule(), // before nodePoolModule, whose pass joins reinstalled nodes
 		nodePoolModule(),
 		addonModule(),
+		privateDNSModule(),
 		asModule(),
 		tagModule(),
 		tagKeyModule(),

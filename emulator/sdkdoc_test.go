@@ -30,6 +30,9 @@ var sdkPackages = map[string]struct{ module, dir string }{
 	"as/2018-04-19":  {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as", "v20180419"},
 	"tag/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag", "v20180813"},
 	"sts/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts", "v20180813"},
+	// Private DNS: the SDK module is not on the module proxy; internal/privatedns holds
+	// its models and documented codes in the SDK's layout.
+	"privatedns/2020-10-28": {"github.com/tkeops/tkeops", "internal/privatedns"},
 }
 
 // productOf is the sdkPackages key of an action.

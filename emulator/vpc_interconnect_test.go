@@ -9,6 +9,7 @@ import (
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/privatedns"
 )
 
 // secondaryBlocks reads a VPC's secondary blocks as DescribeVpcs shows them.
@@ -196,6 +197,7 @@ func interconnectContract(t *testing.T, c *contractEnv, vpcID string) (string, s
 	da := vpc.NewDescribeCcnAttachedInstancesRequest()
 	da.Filters = []*vpc.Filter{{Name: s("ccn-id"), Values: ss(ccn)}}
 	ok(c.vpc.DescribeCcnAttachedInstances(da))
+	privateDNSContract(t, c.env, vpcID)
 	return pcx, ccn, func() {
 		t.Helper()
 		dt := vpc.NewDetachCcnInstancesRequest()
@@ -491,5 +493,132 @@ func TestCCNs(t *testing.T) {
 	wantCode(t, err, "ResourceInUse") // the route still goes to it
 	if got := e.routes(table); len(got) != 2 {
 		t.Fatalf("routes %v", got)
+	}
+}
+
+// dnsClient is a Private DNS client of the test emulator.
+func (e *env) dnsClient() *privatedns.Client {
+	e.t.Helper()
+	c, err := privatedns.NewClient(common.NewCredential(testSecretID, testSecretKey), testRegion, e.srv.ClientProfile())
+	must(e.t, err)
+	return c
+}
+
+// privateDNSContract calls every Private DNS action successfully: a zone resolving in
+// vpcID with two A records, one changed, one deleted, the zone deleted.
+func privateDNSContract(t *testing.T, e *env, vpcID string) {
+	t.Helper()
+	ok := func(_ any, err error) {
+		t.Helper()
+		must(t, err)
+	}
+	dns := e.dnsClient()
+	cz := privatedns.NewCreatePrivateZoneRequest()
+	cz.Domain, cz.Remark = s("tencent-cloud.com"), s("API servers")
+	cz.VpcSet = []*privatedns.VpcInfo{{UniqVpcId: s(vpcID), Region: s(testRegion)}}
+	cz.TagSet = []*privatedns.TagInfo{{TagKey: s("tkeops.io/owner"), TagValue: s("contract")}}
+	czr, err := dns.CreatePrivateZone(cz)
+	must(t, err)
+	zone := czr.Response.ZoneId
+	dz := privatedns.NewDescribePrivateZoneListRequest()
+	dz.Filters = []*privatedns.Filter{{Name: s("ZoneId"), Values: ss(deref(zone))}}
+	ok(dns.DescribePrivateZoneList(dz))
+	mz := privatedns.NewModifyPrivateZoneRequest()
+	mz.ZoneId, mz.Remark = zone, s("TKE API servers")
+	ok(dns.ModifyPrivateZone(mz))
+	mv := privatedns.NewModifyPrivateZoneVpcRequest()
+	mv.ZoneId, mv.VpcSet = zone, cz.VpcSet
+	ok(dns.ModifyPrivateZoneVpc(mv))
+	var ids []*string
+	for i, name := range []string{"cls-1a2b3c4d.ccs", "cls-2b3c4d5e.ccs"} {
+		cr := privatedns.NewCreatePrivateZoneRecordRequest()
+		cr.ZoneId, cr.RecordType, cr.SubDomain, cr.RecordValue = zone, s("A"), s(name), s(fmt.Sprintf("10.0.1.%d", 10+i))
+		crr, err := dns.CreatePrivateZoneRecord(cr)
+		must(t, err)
+		ids = append(ids, crr.Response.RecordId)
+	}
+	mr := privatedns.NewModifyPrivateZoneRecordRequest()
+	mr.ZoneId, mr.RecordId, mr.RecordType, mr.SubDomain, mr.RecordValue = zone, ids[0], s("A"), s("cls-1a2b3c4d.ccs"), s("10.0.1.20")
+	ok(dns.ModifyPrivateZoneRecord(mr))
+	dr := privatedns.NewDescribePrivateZoneRecordListRequest()
+	dr.ZoneId = zone
+	ok(dns.DescribePrivateZoneRecordList(dr))
+	xr := privatedns.NewDeletePrivateZoneRecordRequest()
+	xr.ZoneId, xr.RecordId = zone, ids[1]
+	ok(dns.DeletePrivateZoneRecord(xr))
+	xz := privatedns.NewDeletePrivateZoneRequest()
+	xz.ZoneId = zone
+	ok(dns.DeletePrivateZone(xz))
+}
+
+// TestPrivateDNS: zones and records with the refusals the API documents: a VPC
+// resolves one zone of a domain; records are checked; the last record of a zone that
+// resolves in VPCs stays; every region lists a zone.
+func TestPrivateDNS(t *testing.T) {
+	e := start(t, emulator.Options{})
+	dns := e.dnsClient()
+	a, b := e.createVpc("a", "10.0.0.0/16"), e.createVpc("b", "10.1.0.0/16")
+	mk := func(domain string, vpcs ...string) (*string, error) {
+		req := privatedns.NewCreatePrivateZoneRequest()
+		req.Domain = s(domain)
+		for _, v := range vpcs {
+			req.VpcSet = append(req.VpcSet, &privatedns.VpcInfo{UniqVpcId: s(v), Region: s(testRegion)})
+		}
+		resp, err := dns.CreatePrivateZone(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Response.ZoneId, nil
+	}
+	zone, err := mk("tencent-cloud.com", a)
+	must(t, err)
+	_, err = mk("tencent-cloud.com", a)
+	wantCode(t, err, "InvalidParameter.VpcBinded")
+	_, err = mk("not a domain", b)
+	wantCode(t, err, "InvalidParameter.IllegalDomain")
+	_, err = mk("example.com", "vpc-00000000")
+	wantCode(t, err, "ResourceNotFound")
+	other, err := mk("example.com", a, b)
+	must(t, err)
+	mv := privatedns.NewModifyPrivateZoneVpcRequest()
+	mv.ZoneId, mv.VpcSet = other, []*privatedns.VpcInfo{{UniqVpcId: s("vpc-00000000"), Region: s(testRegion)}}
+	_, err = dns.ModifyPrivateZoneVpc(mv)
+	wantCode(t, err, "InvalidParameter.IllegalVpcInfo")
+
+	rec := func(sub, typ, value string) (*string, error) {
+		req := privatedns.NewCreatePrivateZoneRecordRequest()
+		req.ZoneId, req.SubDomain, req.RecordType, req.RecordValue = zone, s(sub), s(typ), s(value)
+		resp, err := dns.CreatePrivateZoneRecord(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Response.RecordId, nil
+	}
+	first, err := rec("cls-1a2b3c4d.ccs", "A", "10.0.1.9")
+	must(t, err)
+	_, err = rec("cls-1a2b3c4d.ccs", "A", "10.0.1.9")
+	wantCode(t, err, "InvalidParameter.RecordExist")
+	_, err = rec("cls-1a2b3c4d.ccs", "A", "not-an-address")
+	wantCode(t, err, "InvalidParameter.IllegalRecordValue")
+	_, err = rec("cls-1a2b3c4d.ccs", "SRV", "x")
+	wantCode(t, err, "InvalidParameter.IllegalRecord")
+	del := privatedns.NewDeletePrivateZoneRecordRequest()
+	del.ZoneId, del.RecordId = zone, first
+	_, err = dns.DeletePrivateZoneRecord(del)
+	wantCode(t, err, "FailedOperation.DeleteLastBindVpcRecordFailed")
+	del.RecordId = s("999")
+	_, err = dns.DeletePrivateZoneRecord(del)
+	wantCode(t, err, "InvalidParameter.RecordNotExist")
+	del.ZoneId = s("zone-00000000")
+	_, err = dns.DeletePrivateZoneRecord(del)
+	wantCode(t, err, "InvalidParameter.ZoneNotExists")
+
+	// Every region lists the zone with its VPCs.
+	sh, err := privatedns.NewClient(common.NewCredential(testSecretID, testSecretKey), "ap-shanghai", e.srv.ClientProfile())
+	must(t, err)
+	list, err := sh.DescribePrivateZoneList(privatedns.NewDescribePrivateZoneListRequest())
+	must(t, err)
+	if deref(list.Response.TotalCount) != 2 || deref(list.Response.PrivateZoneSet[0].RecordCount) != 1 || len(list.Response.PrivateZoneSet[1].VpcSet) != 2 {
+		t.Fatalf("zones from another region: %s", jsonOf(list))
 	}
 }

@@ -485,10 +485,16 @@ func (pl *planner) connect() {
 	}
 	for _, r := range pl.s.desired {
 		addr := r.GetAddr()
+		parent, _ := spec.ParentRef(r)
 		var deps []string
 		for _, d := range spec.DependsOn(r) {
 			if d != addr {
 				deps = append(deps, stepIDs(d)...)
+				// What only uses d (it does not live inside it) waits for d's deferred
+				// step too: a DNS record names a cluster's endpoint, which that step opens.
+				if dd := pl.deferred[d]; dd != nil && (parent.Ref == nil || parent.Ref.Name != d.Name || parent.Kind != d.Kind) {
+					deps = append(deps, dd.ID)
+				}
 			}
 		}
 		for _, st := range pl.steps[addr] {

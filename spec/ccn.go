@@ -26,7 +26,7 @@ type CCNSpec struct {
 	// Fixed at creation.
 	QosLevel string `json:"qosLevel,omitempty" tkeops:"upper"`
 	// Attachments are the VPCs attached to the CCN, of any region of this account.
-	Attachments []CCNAttachment `json:"attachments,omitempty" tkeops:"set,absent=clear"`
+	Attachments []VPCAttachment `json:"attachments,omitempty" tkeops:"set,absent=clear"`
 	// DeletionProtection makes tkeops refuse to delete the CCN (recorded in the
 	// tkeops.io/deletion-protection tag: the API has no switch of its own).
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
@@ -36,8 +36,9 @@ type CCNSpec struct {
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 }
 
-// CCNAttachment is a VPC attached to a CCN.
-type CCNAttachment struct {
+// VPCAttachment is a VPC of any region that a regionless resource (a CCN, a private DNS
+// zone) takes in.
+type VPCAttachment struct {
 	// VPCRef is the VPC.
 	VPCRef Ref `json:"vpcRef"`
 	// Region of the VPC; tkeops takes it from the VPC's document.
@@ -91,15 +92,7 @@ func ccnKind() KindInfo {
 		},
 		(*validator).ccn,
 		func(r *CCN, _ *Set) string { return r.Spec.Region })
-	info.derive = func(r Resource, s *Set) {
-		c := r.(*CCN)
-		for i := range c.Spec.Attachments {
-			a := &c.Spec.Attachments[i]
-			if v := lookup[*VPC](s, KindVPC, a.VPCRef); v != nil && a.Region == "" {
-				a.Region = v.Spec.Region
-			}
-		}
-	}
+	info.derive = func(r Resource, s *Set) { deriveVPCRegions(r.(*CCN).Spec.Attachments, s) }
 	info.validateSet = func(v *validator) {
 		for _, r := range v.set.ByKind(KindCCN) {
 			c := r.(*CCN)
@@ -121,11 +114,26 @@ func (v *validator) ccn(r *CCN) {
 		v.errorf(r, "spec.description", "description is %d characters long; at most %d", len(s.Description), MaxCCNDescriptionLen)
 	}
 	v.enum(r, "spec.qosLevel", s.QosLevel, qosLevels)
+	v.vpcAttachments(r, "spec.attachments", s.Attachments)
+}
+
+// deriveVPCRegions fills in the region of each VPC the set declares.
+func deriveVPCRegions(atts []VPCAttachment, s *Set) {
+	for i := range atts {
+		a := &atts[i]
+		if v := lookup[*VPC](s, KindVPC, a.VPCRef); v != nil && a.Region == "" {
+			a.Region = v.Spec.Region
+		}
+	}
+}
+
+// vpcAttachments checks a list of VPCs of any region: each once, each with a region.
+func (v *validator) vpcAttachments(r Resource, path string, atts []VPCAttachment) {
 	seen := map[string]int{}
-	for i, a := range s.Attachments {
-		p := fmtIndex("spec.attachments", i)
+	for i, a := range atts {
+		p := fmtIndex(path, i)
 		if j, dup := seen[refKey(a.VPCRef)]; dup && !a.VPCRef.IsZero() {
-			v.errorf(r, p+".vpcRef", "VPC %s is already attachments[%d]; a VPC is attached once", a.VPCRef, j)
+			v.errorf(r, p+".vpcRef", "VPC %s is already %s[%d]; a VPC is listed once", a.VPCRef, lastElem(path), j)
 		}
 		seen[refKey(a.VPCRef)] = i
 		vpc := lookup[*VPC](v.set, KindVPC, a.VPCRef)

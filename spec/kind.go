@@ -99,6 +99,7 @@ func init() {
 		nativeNodePoolKind(),
 		superNodePoolKind(),
 		addonKind(),
+		privateDNSZoneKind(),
 	}
 }
 

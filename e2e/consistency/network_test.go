@@ -7,6 +7,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
+	"github.com/tkeops/tkeops/internal/privatedns"
 	"github.com/tkeops/tkeops/spec"
 )
 
@@ -102,6 +103,25 @@ func withCCN(more ...func(*testing.T, files)) func(*testing.T, files) {
 
 func ccnScenario(name string, e func(*testing.T, files)) scenario {
 	return scenario{group: "mutability", name: name, base: withCCN(), edit: e}
+}
+
+// dnsFile holds a private DNS zone naming the Guangzhou cluster's intranet API endpoint.
+const dnsFile = "gz-dns.yaml"
+
+const dnsSpecs = `apiVersion: tkeops.io/v1alpha1
+kind: PrivateDNSZone
+metadata: {name: api-names}
+spec:
+  region: ap-guangzhou
+  vpcs: [{vpcRef: {name: prod}}]
+  apiServerRecords: [{clusterRef: {name: prod}}]
+  remark: api names
+  tags: {team: platform}
+`
+
+// dnsScenario is a private DNS scenario: the base with the zone, then the edit.
+func dnsScenario(group, name string, e func(*testing.T, files)) scenario {
+	return scenario{group: group, name: name, base: func(_ *testing.T, f files) { f[dnsFile] = dnsSpecs }, edit: e}
 }
 
 // withInterconnect is the base of the network scenarios.
@@ -209,6 +229,36 @@ func networkScenarios() []scenario {
 				t.Fatal(err)
 			}
 		})},
+
+		// A private DNS zone naming the cluster's intranet API endpoint.
+		dnsScenario("mutability", "dns zone remark", edit(dnsFile, "remark: api names", "remark: cluster api names")),
+		dnsScenario("mutability", "dns zone VPC of another region added", edit(dnsFile, "vpcs: [{vpcRef: {name: prod}}]", "vpcs: [{vpcRef: {name: prod}}, {vpcRef: {name: sh}}]")),
+		dnsScenario("mutability", "dns zone tags", edit(dnsFile, "tags: {team: platform}", "tags: {team: apps}")),
+		dnsScenario("mutability", "dns zone deletionProtection", edit(dnsFile, "remark: api names", "remark: api names\n  deletionProtection: true")),
+		dnsScenario("mutability", "dns zone deletionPolicy", edit(dnsFile, "remark: api names", "remark: api names\n  deletionPolicy: Orphan")),
+		{group: "mutability", name: "dns zone domain (replace)", destroy: true, base: func(_ *testing.T, f files) { f[dnsFile] = dnsSpecs },
+			edit: edit(dnsFile, "remark: api names", "remark: api names\n  domain: corp.internal")},
+		dnsScenario("move", "private endpoint to another subnet: its record follows", edit(cluster, "subnetRef: {name: sub-a}", "subnetRef: {name: sub-c}")),
+		{group: "removal", name: "dns zone removed", destroy: true, base: func(_ *testing.T, f files) { f[dnsFile] = dnsSpecs },
+			edit: func(_ *testing.T, f files) { delete(f, dnsFile) }},
+		{group: "drift", name: "api server record repointed in the console", base: func(_ *testing.T, f files) { f[dnsFile] = dnsSpecs },
+			outOfBand: oob(func(t *testing.T, r *rig, set *spec.Set) {
+				dns := sdk(r, regionGZ, privatedns.NewClient)
+				zone := r.id(set, addr(spec.KindPrivateDNSZone, "api-names"))
+				list := privatedns.NewDescribePrivateZoneRecordListRequest()
+				list.ZoneId = common.StringPtr(zone)
+				resp, err := dns.DescribePrivateZoneRecordList(list)
+				if err != nil || len(resp.Response.RecordSet) != 1 {
+					t.Fatalf("records of %s: %v", zone, err)
+				}
+				rec := resp.Response.RecordSet[0]
+				req := privatedns.NewModifyPrivateZoneRecordRequest()
+				req.ZoneId, req.RecordId, req.SubDomain, req.RecordType = rec.ZoneId, rec.RecordId, rec.SubDomain, rec.RecordType
+				req.RecordValue = common.StringPtr("10.0.1.250")
+				if _, err := dns.ModifyPrivateZoneRecord(req); err != nil {
+					t.Fatal(err)
+				}
+			})},
 
 		// Removals and their order.
 		{group: "removal", name: "egress removed (route, gateway, addresses)", destroy: true, base: withInterconnect(), edit: edits(

@@ -14,7 +14,7 @@ import (
 )
 
 // actionRE matches a Tencent Cloud API action as tkeops writes it: service:Action.
-var actionRE = regexp.MustCompile(`\b(tke|vpc|as|tag|cvm|clb):[A-Z][A-Za-z]+\b`)
+var actionRE = regexp.MustCompile(`\b(tke|vpc|as|tag|cvm|clb|sts|privatedns):[A-Z][A-Za-z]+\b`)
 
 // camPolicyActions reads the CAM policy JSON block of docs/getting-started.md.
 func camPolicyActions(t *testing.T) []string {
@@ -64,7 +64,7 @@ func TestCAMPolicyCoversEveryAction(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob("../../providers/tencentcloud/*.go")
-	call := regexp.MustCompile(`\bc\.(tke|vpc|as|tag|cvm|clb)2?\.([A-Z][A-Za-z]+)WithContext\(`) // tke2: TKE 2022-05-01
+	call := regexp.MustCompile(`\bc\.(tke|vpc|as|tag|cvm|clb|sts|privatedns)2?\.([A-Z][A-Za-z]+)WithContext\(`) // tke2: TKE 2022-05-01
 	calls := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

@@ -86,7 +86,7 @@ func (c *Client) ccnCandidate(n *vpc.CCN, attached []*vpc.CcnAttachedInstance) c
 	user, own := splitTags(vpcTagMap(n.TagSet))
 	cd := candidate{id: sv(n.CcnId), created: sv(n.CreateTime), user: user, own: own}
 	if own.home != "" && own.home != c.region {
-		cd.own = ownership{}
+		cd.own = ownership{home: own.home} // not this region's: nobody's here, counted in its home
 	}
 	cd.build = func(want spec.Resource) providers.Observation {
 		o := c.baseObservation(spec.KindCCN, cd, sv(n.State))
@@ -110,7 +110,7 @@ func (c *Client) ccnCandidate(n *vpc.CCN, attached []*vpc.CcnAttachedInstance) c
 			if st := sv(a.State); st == "DETACHING" || st == "DELETED" || st == "REJECTED" {
 				continue
 			}
-			live.Spec.Attachments = append(live.Spec.Attachments, spec.CCNAttachment{VPCRef: spec.Ref{ID: sv(a.InstanceId)}, Region: sv(a.InstanceRegion)})
+			live.Spec.Attachments = append(live.Spec.Attachments, spec.VPCAttachment{VPCRef: spec.Ref{ID: sv(a.InstanceId)}, Region: sv(a.InstanceRegion)})
 		}
 		o.Live = live
 		return o

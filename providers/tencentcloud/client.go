@@ -21,6 +21,7 @@ import (
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
+	"github.com/tkeops/tkeops/internal/privatedns"
 	"github.com/tkeops/tkeops/internal/secret"
 	"github.com/tkeops/tkeops/providers"
 )
@@ -222,12 +223,18 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: sts client: %s", c.scrub(err.Error()))
 	}
+	// Private DNS zones (the product has no region; the region is signed all the same).
+	dnsC, err := privatedns.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: privatedns client: %s", c.scrub(err.Error()))
+	}
 	tkeC.WithLogger(sdkLog)
 	tke2C.WithLogger(sdkLog)
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
 	stsC.WithLogger(sdkLog)
+	dnsC.Common().WithLogger(sdkLog)
 	if t := c.opts.Transport; t != nil {
 		tkeC.WithHttpTransport(t)
 		tke2C.WithHttpTransport(t)
@@ -235,18 +242,20 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		asC.WithHttpTransport(t)
 		tagC.WithHttpTransport(t)
 		stsC.WithHttpTransport(t)
+		dnsC.Common().WithHttpTransport(t)
 	}
 	return &Client{
-		conn:   c,
-		region: region,
-		owner:  c.opts.Owner,
-		log:    c.log.With("region", region),
-		tke:    tkeC,
-		tke2:   tke2C,
-		vpc:    vpcC,
-		as:     asC,
-		tag:    tagC,
-		sts:    stsC,
+		conn:       c,
+		region:     region,
+		owner:      c.opts.Owner,
+		log:        c.log.With("region", region),
+		tke:        tkeC,
+		tke2:       tke2C,
+		vpc:        vpcC,
+		as:         asC,
+		tag:        tagC,
+		sts:        stsC,
+		privatedns: dnsC,
 	}, nil
 }
 
@@ -287,16 +296,17 @@ func lookupRate(m map[string]float64, service, action string) float64 {
 
 // Client reads and changes resources of one region. It implements providers.Client.
 type Client struct {
-	conn   *Connector
-	region string
-	owner  string
-	log    *slog.Logger
-	tke    *tke.Client
-	tke2   *tke2.Client
-	vpc    *vpc.Client
-	as     *as.Client
-	tag    *tag.Client
-	sts    *sts.Client
+	conn       *Connector
+	region     string
+	owner      string
+	log        *slog.Logger
+	tke        *tke.Client
+	tke2       *tke2.Client
+	vpc        *vpc.Client
+	as         *as.Client
+	tag        *tag.Client
+	sts        *sts.Client
+	privatedns *privatedns.Client
 }
 
 var _ providers.Client = (*Client)(nil)

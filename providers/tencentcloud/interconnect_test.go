@@ -2,19 +2,29 @@ package tencentcloud_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/internal/privatedns"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/providers/tencentcloud"
 	"github.com/tkeops/tkeops/spec"
 )
 
 func i64p(v int64) *int64 { return &v }
+
+// profile is a client profile for the test emulator.
+func (e *env) profile() *profile.ClientProfile {
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = e.srv.Endpoint, "HTTP"
+	return cpf
+}
 
 // TestSecondaryCIDRBlocks grows a VPC in place through the real SDK against the
 // emulator: created with a secondary block, a subnet in it, blocks added, swapped and
@@ -250,7 +260,7 @@ func TestCCNLifecycle(t *testing.T) {
 	}
 	a, b, far := mkVPC(e.c, "cl-a", testRegion, "10.0.0.0/16"), mkVPC(e.c, "cl-b", testRegion, "10.1.0.0/16"), mkVPC(sh, "cl-far", "ap-shanghai", "10.2.0.0/16")
 	corp := &spec.CCN{Object: obj(spec.KindCCN, "cl-corp"), Spec: spec.CCNSpec{Region: testRegion, Description: "corp",
-		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: a}, Region: testRegion}, {VPCRef: spec.Ref{ID: far}, Region: "ap-shanghai"}}}}
+		Attachments: []spec.VPCAttachment{{VPCRef: spec.Ref{ID: a}, Region: testRegion}, {VPCRef: spec.Ref{ID: far}, Region: "ap-shanghai"}}}}
 	spec.Default(corp)
 	e.srv.ResetCalls()
 	if _, err := e.c.Create(e.ctx, corp); err != nil {
@@ -260,6 +270,9 @@ func TestCCNLifecycle(t *testing.T) {
 	assertDeclaredEqual(t, corp, e.observeOne(t, corp).Live)
 	if obs, err := sh.Observe(e.ctx, spec.KindCCN, nil); err != nil || len(obs) != 0 {
 		t.Fatalf("another region takes the CCN for its own: %d (%v)", len(obs), err)
+	}
+	if inv, err := sh.Inventory(e.ctx, spec.KindCCN); err != nil || len(inv) != 0 {
+		t.Fatalf("another region counts it in its inventory: %d (%v)", len(inv), err)
 	}
 
 	step := func(name string, mut func(), action string, writes ...string) {
@@ -282,14 +295,14 @@ func TestCCNLifecycle(t *testing.T) {
 			t.Fatalf("%s: diff after the update %v", name, got)
 		}
 	}
-	att := func(id, region string) spec.CCNAttachment {
-		return spec.CCNAttachment{VPCRef: spec.Ref{ID: id}, Region: region}
+	att := func(id, region string) spec.VPCAttachment {
+		return spec.VPCAttachment{VPCRef: spec.Ref{ID: id}, Region: region}
 	}
 	step("description", func() { corp.Spec.Description = "corporate network" }, "vpc:ModifyCcnAttribute", "vpc.ModifyCcnAttribute")
 	step("attached", func() { corp.Spec.Attachments = append(corp.Spec.Attachments, att(b, testRegion)) },
 		"vpc:AttachCcnInstances", "vpc.AttachCcnInstances")
 	step("detached", func() { corp.Spec.Attachments = corp.Spec.Attachments[:2] }, "vpc:DetachCcnInstances", "vpc.DetachCcnInstances")
-	step("swapped", func() { corp.Spec.Attachments = []spec.CCNAttachment{att(a, testRegion), att(b, testRegion)} },
+	step("swapped", func() { corp.Spec.Attachments = []spec.VPCAttachment{att(a, testRegion), att(b, testRegion)} },
 		"vpc:AttachCcnInstances + vpc:DetachCcnInstances", "vpc.AttachCcnInstances", "vpc.DetachCcnInstances")
 
 	// Detached in the console: drift, set right by attaching again.
@@ -312,4 +325,166 @@ func TestCCNLifecycle(t *testing.T) {
 	}
 	assertWrites(t, e, "vpc.DetachCcnInstances", "vpc.DeleteCcn")
 	waitGone(t, e, corp)
+}
+
+// intranetAddress reads a cluster's intranet endpoint address ("" when closed).
+func (e *env) intranetAddress(t *testing.T, cluster string) string {
+	t.Helper()
+	de := tke.NewDescribeClusterEndpointsRequest()
+	de.ClusterId = &cluster
+	resp, err := e.outOfBand(t).tke.DescribeClusterEndpoints(de)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *resp.Response.ClusterIntranetEndpoint
+}
+
+// openIntranetEndpoint opens a cluster's intranet endpoint behind tkeops' back and
+// waits for its address.
+func (e *env) openIntranetEndpoint(t *testing.T, cluster, subnet string) string {
+	t.Helper()
+	oob := e.outOfBand(t)
+	req := tke.NewCreateClusterEndpointRequest()
+	req.ClusterId, req.SubnetId, req.IsExtranet = &cluster, &subnet, boolp(false)
+	if _, err := oob.tke.CreateClusterEndpoint(req); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		if a := e.intranetAddress(t, cluster); a != "" {
+			return a
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the intranet endpoint of %s does not open", cluster)
+	return ""
+}
+
+// TestPrivateDNSZoneLifecycle, through the SDK's common client (our Private DNS types)
+// against the emulator: a zone with the record of a cluster's intranet endpoint; the
+// remark and VPCs changed in place; the endpoint moved behind tkeops' back leaves the
+// record stale, and the plan repoints it; a record added in the console is taken
+// away; emptying the zone is refused up front; the other region leaves it alone.
+func TestPrivateDNSZoneLifecycle(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(31)
+	created := e.create(t, st)
+	vpcID, clsID := created[st.vpc.GetAddr()].ID, created[st.cluster.GetAddr()].ID
+	sub := func(i int) string { return created[st.subnets[i].GetAddr()].ID }
+	addr := e.openIntranetEndpoint(t, clsID, sub(0))
+
+	z := &spec.PrivateDNSZone{Object: obj(spec.KindPrivateDNSZone, "pd-api"), Spec: spec.PrivateDNSZoneSpec{Region: testRegion,
+		VPCs:             []spec.VPCAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}},
+		APIServerRecords: []spec.APIServerRecord{{ClusterRef: spec.Ref{ID: clsID}, Region: testRegion}},
+		Tags:             map[string]string{"team": "platform"}}}
+	spec.Default(z)
+	e.srv.ResetCalls()
+	if _, err := e.c.Create(e.ctx, z); err != nil {
+		t.Fatal(err)
+	}
+	assertWrites(t, e, "privatedns.CreatePrivateZone", "privatedns.CreatePrivateZoneRecord")
+	o := e.observeOne(t, z)
+	assertDeclaredEqual(t, z, o.Live)
+	dns, err := privatedns.NewClient(common.NewCredential(testSecretID, testSecretKey), testRegion, e.profile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := privatedns.NewDescribePrivateZoneRecordListRequest()
+	rl.ZoneId = &o.ID
+	recs, err := dns.DescribePrivateZoneRecordList(rl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := recs.Response.RecordSet; len(r) != 1 || *r[0].SubDomain != clsID+".ccs" || *r[0].RecordType != "A" || *r[0].RecordValue != addr {
+		t.Fatalf("records %+v", r)
+	}
+
+	step := func(name, path string, mut func(), action string, writes ...string) {
+		t.Helper()
+		before := e.observeOne(t, z)
+		mut()
+		ch := decided(spec.KindPrivateDNSZone, path, z, before.Live)
+		if ch.Action != action || ch.Class != spec.ClassInPlace {
+			t.Fatalf("%s: decides %s %q, want %q", name, ch.Class, ch.Action, action)
+		}
+		e.srv.ResetCalls()
+		if _, err := e.c.Update(e.ctx, z, before, []diff.Change{ch}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		assertWrites(t, e, writes...)
+		if got := diffPaths(z, e.observeOne(t, z).Live); len(got) != 0 {
+			t.Fatalf("%s: diff after the update %v", name, got)
+		}
+	}
+	step("remark", "spec.remark", func() { z.Spec.Remark = "TKE API servers" }, "privatedns:ModifyPrivateZone", "privatedns.ModifyPrivateZone")
+	other := &spec.VPC{Object: obj(spec.KindVPC, "pd-other"), Spec: spec.VPCSpec{Region: testRegion, CIDRBlock: "10.9.0.0/16"}}
+	spec.Default(other)
+	ov, err := e.c.Create(e.ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("vpc added", "spec.vpcs", func() {
+		z.Spec.VPCs = append(z.Spec.VPCs, spec.VPCAttachment{VPCRef: spec.Ref{ID: ov.ID}, Region: testRegion})
+	},
+		"privatedns:ModifyPrivateZoneVpc", "privatedns.ModifyPrivateZoneVpc")
+
+	// The endpoint moves to another subnet behind tkeops' back: the record is stale.
+	oob := e.outOfBand(t)
+	de := tke.NewDeleteClusterEndpointRequest()
+	de.ClusterId, de.IsExtranet = &clsID, boolp(false)
+	if _, err := oob.tke.DeleteClusterEndpoint(de); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		ds := tke.NewDescribeClusterEndpointStatusRequest()
+		ds.ClusterId, ds.IsExtranet = &clsID, boolp(false)
+		resp, err := oob.tke.DescribeClusterEndpointStatus(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *resp.Response.Status == "NotFound" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if moved := e.openIntranetEndpoint(t, clsID, sub(1)); moved == addr {
+		t.Fatalf("the endpoint kept its address %s", addr)
+	}
+	if got := diffPaths(z, e.observeOne(t, z).Live); len(got) != 1 || got[0] != "spec.apiServerRecords" {
+		t.Fatalf("stale record: diff %v", got)
+	}
+	step("repointed", "spec.apiServerRecords", func() {}, "privatedns:ModifyPrivateZoneRecord", "privatedns.ModifyPrivateZoneRecord")
+
+	// A record of a cluster added in the console goes.
+	cr := privatedns.NewCreatePrivateZoneRecordRequest()
+	cr.ZoneId, cr.RecordType, cr.SubDomain, cr.RecordValue = &o.ID, sp("A"), sp("cls-00000000.ccs"), sp("10.0.0.99")
+	if _, err := dns.CreatePrivateZoneRecord(cr); err != nil {
+		t.Fatal(err)
+	}
+	step("console record", "spec.apiServerRecords", func() {}, "privatedns:DeletePrivateZoneRecord", "privatedns.DeletePrivateZoneRecord")
+
+	// Emptying the zone: the cloud would refuse, so the plan does.
+	before := e.observeOne(t, z)
+	saved := z.Spec.APIServerRecords
+	z.Spec.APIServerRecords = nil
+	if ch := decided(spec.KindPrivateDNSZone, "spec.apiServerRecords", z, before.Live); ch.Class != spec.ClassForbidden {
+		t.Fatalf("emptying the zone: %s", ch.Class)
+	}
+	z.Spec.APIServerRecords = saved
+
+	sh, err := e.conn.ConnectRegion("ap-shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs, err := sh.Observe(e.ctx, spec.KindPrivateDNSZone, nil); err != nil || len(obs) != 0 {
+		t.Fatalf("another region takes the zone for its own: %d (%v)", len(obs), err)
+	}
+	if inv, err := sh.Inventory(e.ctx, spec.KindPrivateDNSZone); err != nil || len(inv) != 0 {
+		t.Fatalf("another region counts it in its inventory: %d (%v)", len(inv), err)
+	}
+	e.srv.ResetCalls()
+	if err := e.c.Delete(e.ctx, e.observeOne(t, z), providers.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	assertWrites(t, e, "privatedns.DeletePrivateZone")
+	waitGone(t, e, z)
 }

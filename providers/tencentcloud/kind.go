@@ -33,6 +33,7 @@ func kinds() []kindClient {
 		typed[*spec.NativeNodePool](nativeNodePoolKind{}),
 		typed[*spec.SuperNodePool](superNodePoolKind{}),
 		typed[*spec.Addon](addonKind{}),
+		typed[*spec.PrivateDNSZone](privateDNSZoneKind{}),
 	}
 }
 

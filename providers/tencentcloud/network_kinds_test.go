@@ -154,7 +154,7 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.PeeringConnection).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 	}
 	corp := &spec.CCN{Object: obj(spec.KindCCN, "rt-corp"), Spec: spec.CCNSpec{Region: testRegion, Description: "corporate",
-		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
+		Attachments: []spec.VPCAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
 	spec.Default(corp)
 	if _, err := e.c.Create(e.ctx, corp); err != nil {
 		t.Fatal(err)
@@ -164,14 +164,37 @@ func networkRoundTrips(t *testing.T, e *env, st *stack, created map[spec.Addr]pr
 		"spec.description": func(r spec.Resource) { r.(*spec.CCN).Spec.Description = "changed" },
 		"spec.attachments": func(r spec.Resource) {
 			c := r.(*spec.CCN)
-			c.Spec.Attachments = append(c.Spec.Attachments, spec.CCNAttachment{VPCRef: spec.Ref{ID: shared}, Region: testRegion})
+			c.Spec.Attachments = append(c.Spec.Attachments, spec.VPCAttachment{VPCRef: spec.Ref{ID: shared}, Region: testRegion})
 		},
 		"spec.deletionProtection": func(r spec.Resource) { r.(*spec.CCN).Spec.DeletionProtection = boolp(true) },
 		"spec.tags":               func(r spec.Resource) { r.(*spec.CCN).Spec.Tags = map[string]string{"a": "b"} },
 		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.CCN).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 	}
+	zone := &spec.PrivateDNSZone{Object: obj(spec.KindPrivateDNSZone, "rt-zone"), Spec: spec.PrivateDNSZoneSpec{Region: testRegion,
+		Domain: "corp.example.com", VPCs: []spec.VPCAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
+	spec.Default(zone)
+	if _, err := e.c.Create(e.ctx, zone); err != nil {
+		t.Fatal(err)
+	}
+	clsID := created[st.cluster.GetAddr()].ID
+	mutators[spec.KindPrivateDNSZone] = map[string]func(r spec.Resource){
+		"spec.vpcs": func(r spec.Resource) {
+			z := r.(*spec.PrivateDNSZone)
+			z.Spec.VPCs = append(z.Spec.VPCs, spec.VPCAttachment{VPCRef: spec.Ref{ID: shared}, Region: testRegion})
+		},
+		"spec.apiServerRecords": func(r spec.Resource) {
+			if e.intranetAddress(t, clsID) == "" {
+				e.openIntranetEndpoint(t, clsID, sub(0).ID)
+			}
+			r.(*spec.PrivateDNSZone).Spec.APIServerRecords = []spec.APIServerRecord{{ClusterRef: spec.Ref{ID: clsID}, Region: testRegion}}
+		},
+		"spec.remark":             func(r spec.Resource) { r.(*spec.PrivateDNSZone).Spec.Remark = "changed" },
+		"spec.deletionProtection": func(r spec.Resource) { r.(*spec.PrivateDNSZone).Spec.DeletionProtection = boolp(true) },
+		"spec.tags":               func(r spec.Resource) { r.(*spec.PrivateDNSZone).Spec.Tags = map[string]string{"a": "b"} },
+		"spec.deletionPolicy":     func(r spec.Resource) { r.(*spec.PrivateDNSZone).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+	}
 	return mutators, map[spec.Kind]spec.Resource{spec.KindEIP: g.eip, spec.KindNatGateway: g.nat, spec.KindRouteTable: g.table,
-		spec.KindPeeringConnection: pc, spec.KindCCN: corp}
+		spec.KindPeeringConnection: pc, spec.KindCCN: corp, spec.KindPrivateDNSZone: zone}
 }
 
 // TestEgressLifecycle creates an EIP, a NAT gateway on it (waiting out PENDING) and a
@@ -237,7 +260,7 @@ func TestEgressLifecycle(t *testing.T) {
 
 	// A CCN the VPC is attached to, for routes to it.
 	corp := &spec.CCN{Object: obj(spec.KindCCN, "life-corp"), Spec: spec.CCNSpec{Region: testRegion,
-		Attachments: []spec.CCNAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
+		Attachments: []spec.VPCAttachment{{VPCRef: spec.Ref{ID: vpcID}, Region: testRegion}}}}
 	spec.Default(corp)
 	co, err := e.c.Create(e.ctx, corp)
 	if err != nil {
