@@ -27,8 +27,8 @@ func TestExamplesValid(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("examples have problems:\n%s", formatDiags(diags))
 	}
-	if got := len(set.Resources); got != 17 {
-		t.Errorf("loaded %d resources, want 17", got)
+	if got := len(set.Resources); got != 25 {
+		t.Errorf("loaded %d resources, want 25", got)
 	}
 	for _, env := range []string{"production", "staging"} {
 		set, diags := LoadDir(path.Join("../examples", env))
@@ -39,8 +39,8 @@ func TestExamplesValid(t *testing.T) {
 		for _, r := range set.Resources {
 			counts[r.GetAddr().Kind]++
 		}
-		if counts[KindVPC] != 1 || counts[KindSubnet] != 3 || counts[KindCluster] != 1 || counts[KindNodePool] != 2 || counts[KindSecurityGroup] < 1 {
-			t.Errorf("%s: kinds %v; want 1 VPC, 3 subnets, security groups, 1 cluster, 2 pools", env, counts)
+		if counts[KindCluster] != 1 || counts[KindNodePool] != 2 || counts[KindSecurityGroup] < 1 || counts[KindSubnet] < 3 {
+			t.Errorf("%s: kinds %v; want 3 subnets or more, security groups, 1 cluster, 2 pools", env, counts)
 		}
 		tainted := 0
 		for _, r := range set.ByKind(KindNodePool) {
@@ -51,6 +51,24 @@ func TestExamplesValid(t *testing.T) {
 		if tainted != 1 {
 			t.Errorf("%s: %d tainted pools, want 1", env, tainted)
 		}
+	}
+	// Production's private nodes go out through a NAT gateway and reach the shared
+	// services over a peering connection, with routes to the cluster's pods there.
+	prod, _ := LoadDir("../examples/production")
+	var egress, pods bool
+	for _, r := range prod.ByKind(KindRouteTable) {
+		rt := r.(*RouteTable)
+		for _, rr := range rt.Spec.Routes {
+			if rr.Destination == "0.0.0.0/0" && rr.NextHop.NatGatewayRef != nil && len(rt.Spec.SubnetRefs) == 3 {
+				egress = true
+			}
+			if rr.Destination == "172.20.0.0/16" && rr.NextHop.PeeringConnectionRef != nil {
+				pods = true
+			}
+		}
+	}
+	if !egress || !pods || len(prod.ByKind(KindNatGateway)) != 1 || len(prod.ByKind(KindPeeringConnection)) != 1 {
+		t.Errorf("production: egress through NAT to 3 subnets %v, a route to the pods across the peering %v", egress, pods)
 	}
 }
 

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"time"
 )
 
@@ -381,12 +382,26 @@ func deriveRoutes(t *RouteTable, s *Set) {
 		for _, n := range networksOf(s, other) {
 			t.farSide = append(t.farSide, farRef{fmtIndex("spec.peerRoutes", j), n.from.Kind, Ref{Name: n.from.Name}})
 			ref := *pr.PeeringConnectionRef
-			t.Spec.Routes = append(t.Spec.Routes, Route{
+			t.addPlanned(Route{
 				Destination: n.p.String(), NextHop: NextHop{PeeringConnectionRef: &ref},
 				Description: routeDescription(n.short + " via peering " + pc.Metadata.Name), peer: j + 1,
 			})
 		}
 	}
+}
+
+// addPlanned adds a route planned from peerRoutes. The document may list it already
+// (a document written back from a loaded set, by export or a migration, holds the
+// planned routes too): that route is taken as the planned one, so loading it again
+// gives the same table.
+func (t *RouteTable) addPlanned(r Route) {
+	for i, have := range t.Spec.Routes {
+		if have.peer == 0 && have.Destination == r.Destination && reflect.DeepEqual(have.NextHop, r.NextHop) {
+			t.Spec.Routes[i].peer = r.peer
+			return
+		}
+	}
+	t.Spec.Routes = append(t.Spec.Routes, r)
 }
 
 // deriveCCNRoutes adds routes through a CCN to the container CIDRs of the clusters in
@@ -406,7 +421,7 @@ func deriveCCNRoutes(t *RouteTable, s *Set, j int, ref Ref) {
 			}
 			t.farSide = append(t.farSide, farRef{fmtIndex("spec.peerRoutes", j), n.from.Kind, Ref{Name: n.from.Name}})
 			hop := ref
-			t.Spec.Routes = append(t.Spec.Routes, Route{
+			t.addPlanned(Route{
 				Destination: n.p.String(), NextHop: NextHop{CCNRef: &hop},
 				Description: routeDescription(n.short + " via CCN " + c.Metadata.Name), peer: j + 1,
 			})
