@@ -372,6 +372,10 @@ func (s *Service) runApply(ctx context.Context, t trigger) {
 	r.finish(ctx, forge.StateSuccess, runstore.StateSucceeded, runstore.ResultSucceeded, line, line, "")
 }
 
+// mergeLinkWait is the first wait for the forge to link a pushed merge commit to
+// its pull request (then twice and four times as long: 7 s in all).
+const mergeLinkWait = time.Second
+
 // unapproved says why the destructive steps of an apply of the branch may not
 // run, or "" when there are none, destroys are allowed, or every one was
 // approved in the pull request that brought it.
@@ -380,14 +384,39 @@ func (s *Service) unapproved(ctx context.Context, r *runRecord, p *plan.Plan) st
 	if len(want) == 0 || s.opts.AllowDestroy {
 		return ""
 	}
-	steps, by, changes, err := s.mergedApprovals(ctx, append([]string{r.run.Revision}, r.run.Covers...))
-	if err != nil {
-		return fmt.Sprintf("%d destroy/replace step(s) need an approval, which could not be read (%v); they are not run", len(want), err)
-	}
-	var missing []string
-	for _, st := range want {
-		if !steps[st] && !steps[approvedAll] {
-			missing = append(missing, st)
+	revs := append([]string{r.run.Revision}, r.run.Covers...)
+	var (
+		steps   map[string]bool
+		by      []string
+		changes []int
+		missing []string
+	)
+	// A forge links a merge commit to its pull request a moment after the push
+	// (Gitea records the merge once the push hooks ran), so a branch apply that
+	// finds no pull request asks again before it calls the destroy unapproved; the
+	// merged webhook retries the apply later still, but a status once posted as a
+	// failure would tell the wrong story meanwhile.
+	for wait := time.Duration(0); ; wait = max(2*wait, mergeLinkWait) {
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Sprintf("%d destroy/replace step(s) need an approval, which could not be read (%v); they are not run", len(want), ctx.Err())
+			case <-time.After(wait):
+			}
+		}
+		var err error
+		steps, by, changes, err = s.mergedApprovals(ctx, revs)
+		if err != nil {
+			return fmt.Sprintf("%d destroy/replace step(s) need an approval, which could not be read (%v); they are not run", len(want), err)
+		}
+		missing = missing[:0]
+		for _, st := range want {
+			if !steps[st] && !steps[approvedAll] {
+				missing = append(missing, st)
+			}
+		}
+		if len(missing) == 0 || len(changes) > 0 || wait >= 4*mergeLinkWait {
+			break
 		}
 	}
 	if len(missing) == 0 {

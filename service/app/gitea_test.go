@@ -334,7 +334,19 @@ webhook:
 				Drift []struct{ Kind, Name string } `json:"drift"`
 			} `json:"plan"`
 		}
-		b, err := httpGet(context.Background(), base+"/api/v1/drift")
+		// The final status goes to the forge first, then the run's record is closed
+		// (a crash in between leaves the status, which is what users see), so the
+		// report of the latest finished drift run may follow it by a moment.
+		var (
+			b   []byte
+			err error
+		)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			b, err = httpGet(context.Background(), base+"/api/v1/drift")
+			if err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
 		if err != nil || json.Unmarshal(b, &report) != nil || report.Run.Kind != "drift" ||
 			len(report.Run.Drifted) != 1 || len(report.Plan.Drift) != 1 || report.Plan.Drift[0].Name != "e2e" {
 			t.Fatalf("/api/v1/drift: %v\n%s", err, b)
