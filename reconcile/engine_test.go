@@ -111,9 +111,20 @@ func TestCreateAllThenEmptyPlan(t *testing.T) {
 	if !p2.Empty() {
 		t.Fatalf("second plan not empty: %v", stepIDs(p2))
 	}
-	// Endpoints were opened by their own update after the pools existed.
-	if got := cloud.callsMatching("update Cluster/prod"); len(got) != 1 || !strings.Contains(got[0], "spec.endpoints") {
-		t.Errorf("endpoint calls = %v", got)
+	// Endpoints were opened by their own update after the pools existed; the cluster's
+	// options were set by the create step once the cluster ran (clusteroptions.go).
+	var endpoints, options int
+	got := cloud.callsMatching("update Cluster/prod")
+	for _, c := range got {
+		switch {
+		case strings.Contains(c, "spec.endpoints") && !strings.Contains(c, "spec.autoscaler"):
+			endpoints++
+		case strings.Contains(c, "spec.autoscaler") && !strings.Contains(c, "spec.endpoints"):
+			options++
+		}
+	}
+	if endpoints != 1 || options != 1 || len(got) != 2 {
+		t.Errorf("cluster update calls = %v; want one for the endpoints, one for the options", got)
 	}
 }
 

@@ -22,7 +22,7 @@ type AddonSpec struct {
 	ClusterRef Ref `json:"clusterRef"`
 	// Region of the cluster; needed only when clusterRef names a cluster by ID (a
 	// cluster declared in the spec set gives its own region).
-	Region string `json:"region,omitempty" tkeops:"lower,absent=keep"`
+	Region string `json:"region,omitempty" tkeops:"lower,absent=cloud"`
 	// AddonName is TKE's name of the add-on, as the console's component list shows it:
 	// cbs, cfs, cos, localdns, networkpolicy, ingressnginx, … Fixed at creation; one
 	// Addon per add-on and cluster.

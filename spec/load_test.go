@@ -6,6 +6,7 @@ import (
 	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -27,8 +28,8 @@ func TestExamplesValid(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("examples have problems:\n%s", formatDiags(diags))
 	}
-	if got := len(set.Resources); got != 25 {
-		t.Errorf("loaded %d resources, want 25", got)
+	if got := len(set.Resources); got != 28 {
+		t.Errorf("loaded %d resources, want 28", got)
 	}
 	for _, env := range []string{"production", "staging"} {
 		set, diags := LoadDir(path.Join("../examples", env))
@@ -50,6 +51,17 @@ func TestExamplesValid(t *testing.T) {
 		}
 		if tainted != 1 {
 			t.Errorf("%s: %d tainted pools, want 1", env, tainted)
+		}
+		if env == "production" {
+			// The production cluster's native pool and its add-ons (issue 16).
+			var addons []string
+			for _, r := range set.ByKind(KindAddon) {
+				addons = append(addons, r.(*Addon).Spec.AddonName)
+			}
+			slices.Sort(addons)
+			if counts[KindNativeNodePool] != 1 || !slices.Equal(addons, []string{"cbs", AddonLocalDNS}) {
+				t.Errorf("production: %d native pools, add-ons %v; want 1 and [cbs %s]", counts[KindNativeNodePool], addons, AddonLocalDNS)
+			}
 		}
 	}
 	// Production's private nodes go out through a NAT gateway and reach the shared
