@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/util/retry"
@@ -382,8 +383,14 @@ func (c *Cluster) Cordon(ctx context.Context, node string) error {
 }
 
 // Uncordon makes the node schedulable again.
+// A node that is gone needs no uncordoning: a reinstalled node leaves the cluster
+// and joins again schedulable.
 func (c *Cluster) Uncordon(ctx context.Context, node string) error {
-	return c.setUnschedulable(ctx, node, false)
+	err := c.setUnschedulable(ctx, node, false)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
 }
 
 func (c *Cluster) setUnschedulable(ctx context.Context, node string, v bool) error {

@@ -245,6 +245,25 @@ func TestTemplateRefusesTKEOwnedKeys(t *testing.T) {
 	}
 }
 
+// TestUncordonOfANodeThatLeft: a node reinstalled during an upgrade leaves the
+// cluster and joins again; releasing it meanwhile is not an error.
+func TestUncordonOfANodeThatLeft(t *testing.T) {
+	c := connect(t)
+	joinNode(t, c, "10.0.3.9", "np-left01", nil, nil, true)
+	if err := c.Cordon(t.Context(), "10.0.3.9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Client().CoreV1().Nodes().Delete(t.Context(), "10.0.3.9", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Uncordon(t.Context(), "10.0.3.9"); err != nil {
+		t.Errorf("Uncordon of a node that left = %v, want nil", err)
+	}
+	if err := c.Cordon(t.Context(), "10.0.3.9"); err == nil {
+		t.Error("Cordon of a node that left succeeded; it must say the node is missing")
+	}
+}
+
 func TestNodesReady(t *testing.T) {
 	c := connect(t)
 	const pool = "np-ready01"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
@@ -58,6 +59,11 @@ func (n *InCluster) ReleaseUpgraded(ctx context.Context, cl providers.Observatio
 		return err
 	}
 	if err := c.setUpgrading(ctx, node, ""); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Reinstalled: the node left the cluster with its record and joins
+			// again without it, schedulable.
+			return nil
+		}
 		return n.forget(cl.ID, err)
 	}
 	return n.forget(cl.ID, c.Uncordon(ctx, node))
