@@ -101,7 +101,10 @@ type Run struct {
 	// PollCalls counts the calls tkeops made while waiting for resources to
 	// settle, from its debug log (run with -v): lines "api call … poll=true".
 	PollCalls int
-	Output    string
+	// CPU is the child's user plus system time: on a shared machine, what the run
+	// cost apart from the waiting its neighbours' load adds to Wall.
+	CPU    time.Duration
+	Output string
 }
 
 // RunTkeops runs `bin args…` against cloud as a child process and measures it.
@@ -120,6 +123,9 @@ func RunTkeops(ctx context.Context, bin string, cloud *harness.InProcess, args .
 	peak := watchPeakRSS(cmd.Process.Pid)
 	err := cmd.Wait()
 	r := Run{Args: args, Wall: time.Since(start), Output: out.String(), MaxRSSKiB: peak()}
+	if ps := cmd.ProcessState; ps != nil {
+		r.CPU = ps.UserTime() + ps.SystemTime()
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):

@@ -118,8 +118,8 @@ func run(ctx context.Context, c config) error {
 			return err
 		}
 	}
-	fmt.Fprintf(c.stdout, "Measured %s on %s/%s, %d CPUs (GOMAXPROCS %d), %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(c.stdout, "Measured %s on %s/%s, %d CPUs (GOMAXPROCS %d), %s, load average %s at the start.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), loadAverage())
 	if c.sections["plan"] {
 		if err := planSection(ctx, c, work); err != nil {
 			return err
@@ -205,8 +205,8 @@ func planSection(ctx context.Context, c config, work string) error {
 	}
 	w := c.stdout
 	fmt.Fprintf(w, "### No-op plan: `tkeops plan` of S stacks that need no change\n\n")
-	fmt.Fprintf(w, "| S | resources | `--rate-margin` | API calls | calls/stack | wall (median of %d) | min–max | peak RSS | RequestLimitExceeded | floor at this budget | wall ÷ floor | wall ÷ server floor |\n", c.planRuns)
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| S | resources | `--rate-margin` | API calls | calls/stack | wall (median of %d) | min–max | tkeops CPU | peak RSS | RequestLimitExceeded | floor at this budget | wall ÷ floor | wall ÷ server floor |\n", c.planRuns)
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		lo, hi := r.runs[0].Wall, r.runs[0].Wall
 		peak, throttled := int64(0), 0
@@ -217,9 +217,9 @@ func planSection(ctx context.Context, c config, work string) error {
 		}
 		f, fs := r.floors[0].Seconds, r.server[0].Seconds
 		m := r.median.Wall.Seconds()
-		fmt.Fprintf(w, "| %d | %d | %g | %d | %.2f | %.2f s | %.2f–%.2f s | %.0f MiB | %d | %.2f s | %.2f | %.2f |\n",
+		fmt.Fprintf(w, "| %d | %d | %g | %d | %.2f | %.2f s | %.2f–%.2f s | %.2f s | %.0f MiB | %d | %.2f s | %.2f | %.2f |\n",
 			r.s, r.s*fleet.ResourcesPerStack, r.margin, r.median.TotalCalls, float64(r.median.TotalCalls)/float64(r.s), m,
-			lo.Seconds(), hi.Seconds(), float64(peak)/1024, throttled, f, m/f, m/fs)
+			lo.Seconds(), hi.Seconds(), r.median.CPU.Seconds(), float64(peak)/1024, throttled, f, m/f, m/fs)
 	}
 	fmt.Fprintf(w, "\nThe floor is, per region and action, calls ÷ allowed rate; the largest one bounds the plan. Largest floors of the biggest fleet (server limits):\n\n")
 	last := rows[len(rows)-1]
@@ -251,8 +251,8 @@ func applySection(ctx context.Context, c config, work string) error {
 	cp := bench.CriticalPath(timing)
 	w := c.stdout
 	fmt.Fprintf(w, "### Fresh apply: `tkeops apply --auto-approve` of S new stacks, emulator timing `%s`\n\n", c.applyTiming)
-	fmt.Fprintf(w, "| S | steps | --parallelism | API calls | polls (calls while waiting) | per settled resource | RequestLimitExceeded | wall | peak RSS | critical path | wait work ÷ parallelism | rate-limit floor (server limits) | bound (largest of the three) | wall ÷ critical path | wall ÷ bound |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| S | steps | --parallelism | API calls | polls (calls while waiting) | per settled resource | RequestLimitExceeded | wall | tkeops CPU | peak RSS | critical path | wait work ÷ parallelism | rate-limit floor (server limits) | bound (largest of the three) | wall ÷ critical path | wall ÷ bound |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range c.applyStacks {
 		for _, par := range c.applyPar {
 			steps := s * fleet.ResourcesPerStack
@@ -294,8 +294,8 @@ func applySection(ctx context.Context, c config, work string) error {
 			fmt.Fprintf(c.human, "  %s, %d calls, %d MiB; largest floor %s: %d calls\n", ar.Wall.Round(time.Millisecond), ar.TotalCalls,
 				ar.MaxRSSKiB/1024, floor.Key, floor.Calls)
 			settled := s * (1 + fleet.NodePoolsPerStack) // clusters and node pools settle; the rest is synchronous
-			fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.2f | %d | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s (%s) | %.1f s | %.2f | %.2f |\n",
-				s, steps, p, ar.TotalCalls, ar.PollCalls, float64(ar.PollCalls)/float64(settled), ar.Throttled, ar.Wall.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),
+			fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.2f | %d | %.1f s | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s (%s) | %.1f s | %.2f | %.2f |\n",
+				s, steps, p, ar.TotalCalls, ar.PollCalls, float64(ar.PollCalls)/float64(settled), ar.Throttled, ar.Wall.Seconds(), ar.CPU.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),
 				rate.Seconds(), floor.Key, bound.Seconds(), ar.Wall.Seconds()/cp.Seconds(), ar.Wall.Seconds()/bound.Seconds())
 		}
 	}
@@ -335,4 +335,17 @@ func tail(s string) string {
 		lines = lines[len(lines)-30:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// loadAverage is the machine's 1-minute load average ("?" where /proc has none):
+// wall times on a shared machine stretch with it, call counts do not.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }

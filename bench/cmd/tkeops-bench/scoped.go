@@ -68,7 +68,7 @@ func scopedRuns(ctx context.Context, c config, cloud *harness.InProcess, dir str
 
 func writeScoped(w io.Writer, c config, rows []scopedRow) {
 	fmt.Fprintf(w, "### A pull request that changes one stack: `tkeops plan` against `tkeops plan --changed-since main`\n\n")
-	fmt.Fprintf(w, "| S | plan | API calls | wall (median of %d) | min–max | peak RSS | observed |\n|---:|---|---:|---:|---:|---:|---|\n", c.planRuns)
+	fmt.Fprintf(w, "| S | plan | API calls | wall (median of %d) | min–max | tkeops CPU | peak RSS | observed |\n|---:|---|---:|---:|---:|---:|---:|---|\n", c.planRuns)
 	for _, r := range rows {
 		lo, hi := r.runs[0].Wall, r.runs[0].Wall
 		peak := int64(0)
@@ -80,8 +80,8 @@ func writeScoped(w io.Writer, c config, rows []scopedRow) {
 		if r.scoped {
 			kind, covered = "scoped to the change", r.covered
 		}
-		fmt.Fprintf(w, "| %d | %s | %d | %.2f s | %.2f–%.2f s | %.0f MiB | %s |\n", r.s, kind, r.median.TotalCalls, r.median.Wall.Seconds(),
-			lo.Seconds(), hi.Seconds(), float64(peak)/1024, covered)
+		fmt.Fprintf(w, "| %d | %s | %d | %.2f s | %.2f–%.2f s | %.2f s | %.0f MiB | %s |\n", r.s, kind, r.median.TotalCalls, r.median.Wall.Seconds(),
+			lo.Seconds(), hi.Seconds(), r.median.CPU.Seconds(), float64(peak)/1024, covered)
 	}
 	fmt.Fprintln(w)
 }
@@ -92,7 +92,7 @@ func writeScoped(w io.Writer, c config, rows []scopedRow) {
 func memorySection(ctx context.Context, c config, work string) error {
 	w := c.stdout
 	fmt.Fprintf(w, "### Memory: `tkeops plan` of a large fleet that needs no change\n\n")
-	fmt.Fprintf(w, "| S | resources | files | API calls | RequestLimitExceeded | wall | peak RSS | peak RSS per 1,000 resources |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| S | resources | files | API calls | RequestLimitExceeded | wall | tkeops CPU | peak RSS | peak RSS per 1,000 resources |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range c.memoryStacks {
 		fmt.Fprintf(c.human, "memory, S=%d: populating…\n", s)
 		cloud, err := bench.NewCloud(s, emulator.InstantTiming())
@@ -125,8 +125,8 @@ func memorySection(ctx context.Context, c config, work string) error {
 		}
 		res := s * fleet.ResourcesPerStack
 		fmt.Fprintf(c.human, "  %s, %d calls, %d MiB\n", pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
-		fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.1f s | %.0f MiB | %.1f MiB |\n", s, res, files, pr.TotalCalls, pr.Throttled, pr.Wall.Seconds(),
-			float64(pr.MaxRSSKiB)/1024, float64(pr.MaxRSSKiB)/1024/float64(res)*1000)
+		fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.1f s | %.1f s | %.0f MiB | %.1f MiB |\n", s, res, files, pr.TotalCalls, pr.Throttled, pr.Wall.Seconds(),
+			pr.CPU.Seconds(), float64(pr.MaxRSSKiB)/1024, float64(pr.MaxRSSKiB)/1024/float64(res)*1000)
 	}
 	fmt.Fprintln(w)
 	return nil
