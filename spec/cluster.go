@@ -109,7 +109,8 @@ type PublicEndpoint struct {
 	// SecurityGroupRef guards the public endpoint.
 	SecurityGroupRef Ref `json:"securityGroupRef"`
 	// AllowedCIDRs is the endpoint's access list: the addresses (CIDR blocks, a.b.c.d/32
-	// for one) allowed to reach it; left out, the list is not managed.
+	// for one) allowed to reach it; left out, the list is not managed (a live list
+	// narrower than TKE's open-to-all default is still shown by plans).
 	AllowedCIDRs []string `json:"allowedCIDRs,omitempty" tkeops:"cidr,set,absent=keep"`
 }
 

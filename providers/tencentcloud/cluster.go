@@ -253,7 +253,7 @@ func (clusterKind) rules() []rule {
 		rule{path: "spec.endpoints.private.subnetRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePrivateEndpoint,
 			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; moving it to another subnet closes it, waits until it is gone and opens it in the new subnet. Endpoints open only once the cluster has nodes."},
 		rule{path: "spec.endpoints.public.allowedCIDRs", class: spec.ClassInPlace, action: "tke:ModifyClusterEndpointSP", via: routeEndpoints,
-			note: "The internet endpoint's access list (once it is open); left out, not managed."},
+			note: "The internet endpoint's access list (once it is open); left out, not managed, and a live list narrower than open-to-all is shown as such in plans."},
 		rule{path: "spec.endpoints.public.securityGroupRef", class: spec.ClassInPlace, action: "tke:CreateClusterEndpoint", via: routeEndpoints, decide: decidePublicEndpoint,
 			note: "Opened with tke:CreateClusterEndpoint, closed with tke:DeleteClusterEndpoint; another security group is set with tke:ModifyClusterEndpointSP, the endpoint staying open."},
 		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},

@@ -167,3 +167,47 @@ func TestClusterOptionsReadOnlyWhenDeclared(t *testing.T) {
 	}
 	var _ providers.Observation = o
 }
+
+// TestEndpointAccessListLeftOutStillShows: the internet endpoint's access list comes
+// with the endpoint read, so a list taken out of git is shown as a value no longer
+// managed (not silently forgotten); TKE's open-to-all default is not.
+func TestEndpointAccessListLeftOutStillShows(t *testing.T) {
+	e := newEnv(t, nil)
+	st := newStack(32)
+	created := e.create(t, st)
+	e.waitSettled(t, spec.KindCluster, st.cluster)
+	r := st.cluster
+	r.Spec.Endpoints.Public = &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: created[st.sg.GetAddr()].ID}}
+	unmanaged := func() []diff.Unmanaged {
+		t.Helper()
+		o := e.waitSettled(t, spec.KindCluster, r)
+		res := diff.Compare(r, o.Live, tencentcloud.Table{})
+		if len(res.Changes) != 0 {
+			t.Fatalf("changes: %+v", res.Changes)
+		}
+		return res.Unmanaged
+	}
+	// Open with TKE's default list, not declared: nothing to say.
+	r.Spec.Endpoints.Public.AllowedCIDRs = nil
+	o := e.waitSettled(t, spec.KindCluster, r)
+	if _, err := e.c.Update(e.ctx, r, o, diff.Compare(r, o.Live, tencentcloud.Table{}).Changes); err != nil {
+		t.Fatal(err)
+	}
+	if u := unmanaged(); len(u) != 0 {
+		t.Errorf("the default list shows as unmanaged: %+v", u)
+	}
+	// Narrowed through tkeops, then taken out of the spec: the live list shows.
+	r.Spec.Endpoints.Public.AllowedCIDRs = []string{"203.0.113.0/24"}
+	o = e.waitSettled(t, spec.KindCluster, r)
+	if _, err := e.c.Update(e.ctx, r, o, diff.Compare(r, o.Live, tencentcloud.Table{}).Changes); err != nil {
+		t.Fatal(err)
+	}
+	if u := unmanaged(); len(u) != 0 {
+		t.Errorf("declared and equal, yet unmanaged: %+v", u)
+	}
+	r.Spec.Endpoints.Public.AllowedCIDRs = nil
+	u := unmanaged()
+	if len(u) != 1 || u[0].Path != "spec.endpoints.public.allowedCIDRs" {
+		t.Errorf("the list taken out of the spec: unmanaged %+v", u)
+	}
+}

@@ -62,8 +62,13 @@ func (c *Client) readEndpoints(ctx context.Context, clusterID string, w *spec.Cl
 	}
 	if a := sv(p.ClusterExternalEndpoint); a != "" {
 		st.public = endpoint{status: endpointCreated, address: a, sgID: sv(p.SecurityGroup)}
-		if w != nil && w.Spec.Endpoints.Public != nil && w.Spec.Endpoints.Public.AllowedCIDRs != nil {
-			st.public.acl = strs(p.ClusterExternalACL)
+		// The access list comes with the endpoint (no call of its own). Declared, it is
+		// compared; left out, a list narrower than TKE's open-to-all default still shows
+		// (as a value tkeops no longer manages), so taking it out of git is never silent.
+		acl := strs(p.ClusterExternalACL)
+		declared := w != nil && w.Spec.Endpoints.Public != nil && w.Spec.Endpoints.Public.AllowedCIDRs != nil
+		if declared || !slices.Equal(acl, []string{"0.0.0.0/0"}) && len(acl) > 0 {
+			st.public.acl = acl
 		}
 	}
 	for _, x := range []struct {
