@@ -385,6 +385,9 @@ func (c *Client) observeZones(ctx context.Context, filters []*vpc.Filter, want m
 }
 
 func (privateDNSZoneKind) observe(ctx context.Context, c *Client, want []*spec.PrivateDNSZone) ([]providers.Observation, error) {
+	if c.ownsNone(ctx, spec.KindPrivateDNSZone, len(want), true) {
+		return nil, nil // ownedkinds.go
+	}
 	byName := map[string]*spec.PrivateDNSZone{}
 	for _, w := range want {
 		byName[w.GetAddr().Name] = w

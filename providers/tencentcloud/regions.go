@@ -18,12 +18,30 @@ var _ providers.RegionLister = (*Connector)(nil)
 // owner tag, from tag:GetResources filtered by that tag (every product and region in
 // one paged list, 200 a page). The Tag service names resources
 // qcs::<service>:<region>:uin/<uin>:<prefix>/<id>; the region is the fourth field.
+// Within an observation pass the answer, kinds included, is kept for the kinds'
+// observations (ownedkinds.go).
 func (c *Connector) OwnedRegions(ctx context.Context) ([]string, error) {
+	kinds, err := providers.Once(ctx, ownedKindsKey, func() (ownedKinds, error) { return c.ownedKinds(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(kinds))
+	for r := range kinds {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ownedKinds pages through the owner's resources.
+func (c *Connector) ownedKinds(ctx context.Context) (ownedKinds, error) {
 	cl, err := c.ConnectRegion(lockRegion)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	kinds := ownedKinds{}
 	token := ""
 	for {
 		req := tag.NewGetResourcesRequest()
@@ -39,11 +57,8 @@ func (c *Connector) OwnedRegions(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("regions of owner %q: %w", c.opts.Owner, err)
 		}
 		for _, m := range resp.Response.ResourceTagMappingList {
-			if m == nil {
-				continue
-			}
-			if region := resourceRegion(sv(m.Resource)); region != "" {
-				seen[region] = true
+			if m != nil {
+				kinds.add(resourceRegion(sv(m.Resource)), m.Tags)
 			}
 		}
 		token = sv(resp.Response.PaginationToken)
@@ -51,12 +66,7 @@ func (c *Connector) OwnedRegions(ctx context.Context) ([]string, error) {
 			break
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for r := range seen {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out, nil
+	return kinds, nil
 }
 
 // resourceRegion reads the region of a six-segment resource name; "" when it has none.
