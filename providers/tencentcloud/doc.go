@@ -67,6 +67,9 @@
 // says how), so concurrent applies of one owner never interleave without a state
 // file. Connector.OwnedRegions lists the regions where the owner has resources, from
 // tag:GetResources over the owner tag, so regions without specs are observed too.
+// Within a full plan's pass the same read tells which kinds the owner has where, so
+// a network kind nothing declares in a region is listed there only when the owner
+// has some of it (ownedkinds.go).
 //
 // # Calls
 //
