@@ -47,14 +47,15 @@ type ClusterSpec struct {
 	ProjectID int `json:"projectID,omitempty" tkeops:"absent=clear"`
 	// Tags put on the cluster in addition to tkeops' ownership tags.
 	Tags map[string]string `json:"tags,omitempty" tkeops:"cloudtags,absent=clear"`
-	// Autoscaler options of the cluster autoscaler (spec/clusteroptions.go). Left
-	// out, not managed and not read: the live options stay as they are.
+	// Autoscaler options of the cluster autoscaler (spec/clusteroptions.go). Never
+	// declared, not read; taken out of the spec, not managed: the live options stay and
+	// plans show them until the cluster's tags are next written.
 	Autoscaler *ClusterAutoscaler `json:"autoscaler,omitempty" tkeops:"absent=keep"`
 	// OIDC: the service-account issuer and its discovery (spec/clusteroptions.go).
-	// Left out, not managed and not read.
+	// Left out, not managed (as autoscaler).
 	OIDC *ClusterOIDC `json:"oidc,omitempty" tkeops:"absent=keep"`
 	// Logging: audit and event persistence to CLS (spec/clusteroptions.go). Left
-	// out, not managed and not read.
+	// out, not managed (as autoscaler).
 	Logging *ClusterLogging `json:"logging,omitempty" tkeops:"absent=keep"`
 	// Baseline points at a directory of plain Kubernetes manifests applied to the
 	// cluster with server-side apply (relative to the spec file's directory).

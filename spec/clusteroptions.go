@@ -8,8 +8,10 @@ import (
 // Cluster options teams set after creation: the cluster autoscaler's behaviour, the
 // service-account issuer (OIDC discovery), audit and event persistence to CLS, and the
 // internet endpoint's access list (PublicEndpoint.AllowedCIDRs). Each block is
-// optional and `absent=keep`: a cluster that leaves it out does not manage it, and
-// tkeops does not read it (no API call on a plan).
+// optional and `absent=keep`: a cluster that never declared it costs no API call on a
+// plan; a block taken out of the spec is no longer managed, and since the cluster's
+// tkeops.io/options tag still names it, plans read it and show its live values as
+// such (not a silent removal) until the cluster's tags are next written.
 
 // ClusterAutoscaler is the cluster autoscaler's options for the cluster's pools with
 // autoscaling on (tke:ModifyClusterAsGroupOptionAttribute). Fields left out take TKE's
@@ -90,6 +92,23 @@ type LogPersistence struct {
 	TopicID string `json:"topicID,omitempty" tkeops:"absent=cloud"`
 	// TopicRegion of the topic; left out, the cluster's region.
 	TopicRegion string `json:"topicRegion,omitempty" tkeops:"lower,absent=cloud"`
+}
+
+// ManagedOptions names the option blocks the cluster declares ("autoscaler",
+// "logging", "oidc", in that order): tkeops records them on the cluster, so a block
+// that leaves the spec is still read and shown as no longer managed.
+func (r *Cluster) ManagedOptions() []string {
+	var out []string
+	if r.Spec.Autoscaler != nil {
+		out = append(out, "autoscaler")
+	}
+	if r.Spec.Logging != nil {
+		out = append(out, "logging")
+	}
+	if r.Spec.OIDC != nil {
+		out = append(out, "oidc")
+	}
+	return out
 }
 
 // defaultClusterOptions fills in what a declared options block leaves out.

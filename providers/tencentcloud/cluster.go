@@ -296,7 +296,7 @@ func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster)
 				return fmt.Errorf("observe endpoints of %s %s: %w", own.addr, sv(cl.ClusterId), err)
 			}
 			lives[i].endpoints = ep
-			if lives[i].options, err = c.readClusterOptions(ctx, sv(cl.ClusterId), w); err != nil {
+			if lives[i].options, err = c.readClusterOptions(ctx, cl, w); err != nil {
 				return fmt.Errorf("observe options of %s %s: %w", own.addr, sv(cl.ClusterId), err)
 			}
 			return nil
@@ -364,6 +364,29 @@ func (clusterKind) observeIDs(ctx context.Context, c *Client, ids []string) ([]p
 	return out, nil
 }
 
+// setClusterTags makes the cluster's tags what r declares, ownership tags included.
+// ModifyClusterTags replaces the whole set; the add-ons' ownership tags (addon.go)
+// stay.
+func (c *Client) setClusterTags(ctx context.Context, r *spec.Cluster, id string) error {
+	tags, err := desiredTags(c.owner, r)
+	if err != nil {
+		return err
+	}
+	if err := c.keepAddonTags(ctx, id, tags); err != nil {
+		return fmt.Errorf("tags: %w", err)
+	}
+	req := tke.NewModifyClusterTagsRequest()
+	req.ClusterId = common.StringPtr(id)
+	req.Tags = tkeTags(tags)
+	req.SyncSubresource = common.BoolPtr(false)
+	if _, err := invoke(ctx, c, "tke", "ModifyClusterTags", kindWrite, func(ctx context.Context) (*tke.ModifyClusterTagsResponse, error) {
+		return c.tke.ModifyClusterTagsWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("tags: %w", err)
+	}
+	return nil
+}
+
 // reobserveCluster reads one cluster (and its endpoints when r declares them).
 func (c *Client) reobserveCluster(ctx context.Context, r *spec.Cluster, id string) (providers.Observation, error) {
 	cls, err := c.listClusters(ctx, nil, []string{id})
@@ -378,7 +401,7 @@ func (c *Client) reobserveCluster(ctx context.Context, r *spec.Cluster, id strin
 		if l.endpoints, err = c.readEndpoints(ctx, id, r); err != nil {
 			return providers.Observation{}, fmt.Errorf("read endpoints of cluster %s: %w", id, err)
 		}
-		if l.options, err = c.readClusterOptions(ctx, id, r); err != nil {
+		if l.options, err = c.readClusterOptions(ctx, cls[0], r); err != nil {
 			return providers.Observation{}, fmt.Errorf("read options of cluster %s: %w", id, err)
 		}
 	}
@@ -578,27 +601,7 @@ func (clusterKind) calls(ctx context.Context, c *Client, r *spec.Cluster, o prov
 			}
 			return nil
 		}},
-		{name: "tke:ModifyClusterTags", run: func([]diff.Change) error {
-			tags, err := desiredTags(c.owner, r)
-			if err != nil {
-				return err
-			}
-			// ModifyClusterTags replaces the whole set, ownership tags included; the
-			// add-ons' ownership tags (addon.go) stay.
-			if err := c.keepAddonTags(ctx, o.ID, tags); err != nil {
-				return fmt.Errorf("tags: %w", err)
-			}
-			req := tke.NewModifyClusterTagsRequest()
-			req.ClusterId = common.StringPtr(o.ID)
-			req.Tags = tkeTags(tags)
-			req.SyncSubresource = common.BoolPtr(false)
-			if _, err := invoke(ctx, c, "tke", "ModifyClusterTags", kindWrite, func(ctx context.Context) (*tke.ModifyClusterTagsResponse, error) {
-				return c.tke.ModifyClusterTagsWithContext(ctx, req)
-			}); err != nil {
-				return fmt.Errorf("tags: %w", err)
-			}
-			return nil
-		}},
+		{name: "tke:ModifyClusterTags", run: func([]diff.Change) error { return c.setClusterTags(ctx, r, o.ID) }},
 		{name: "tke:ModifyClusterImage", run: func([]diff.Change) error {
 			if s.OSImage == "" {
 				return nil

@@ -15,9 +15,10 @@ import (
 
 // Cluster options (spec/clusteroptions.go): the cluster autoscaler's options, the
 // service-account issuer and OIDC discovery, audit and event persistence to CLS. Each
-// is read only when the cluster declares it (one call each), and written by its own
-// action; a cluster being created gets them right after it is Running, within its
-// create step (createCalls names the calls).
+// is read when the cluster declares it or its tkeops.io/options tag names it (one call
+// each), and written by its own action followed by tke:ModifyClusterTags, which
+// records the managed blocks; a cluster being created gets them right after it is
+// Running, within its create step (createCalls names the calls).
 
 // clusterOptionsLive is what was read of the options a cluster declares.
 type clusterOptionsLive struct {
@@ -26,11 +27,33 @@ type clusterOptionsLive struct {
 	logging    *spec.ClusterLogging
 }
 
-// Routes of the option changes made by one routine.
-const (
-	routeAuthentication = "authentication" // ModifyClusterAuthenticationOptions
-	routeLogging        = "logging"        // Enable/Disable ClusterAudit, EventPersistence
-)
+// routeOptions is the call that makes every option change: the block's own call,
+// then tke:ModifyClusterTags, which records the blocks tkeops manages in the cluster's
+// tkeops.io/options tag (tags.go). A block that leaves the spec is read as long as the
+// tag names it, and plans show its live values as no longer managed.
+const routeOptions = "options"
+
+// actionModifyClusterTags records the managed blocks.
+const actionModifyClusterTags = "tke:ModifyClusterTags"
+
+// withTags is action followed by the tag write that records the managed blocks.
+func withTags(action string) string { return action + spec.CallSeparator + actionModifyClusterTags }
+
+// recorded wraps a rule's decision so that it records the managed blocks too.
+func recorded(decide func(before, after any) (spec.Class, string, string)) func(before, after any) (spec.Class, string, string) {
+	return func(before, after any) (spec.Class, string, string) {
+		class, action, note := decide(before, after)
+		if action != "" {
+			action = withTags(action)
+		}
+		return class, action, note
+	}
+}
+
+// always decides the same action for every change.
+func always(action string) func(before, after any) (spec.Class, string, string) {
+	return func(_, _ any) (spec.Class, string, string) { return spec.ClassInPlace, action, "" }
+}
 
 const (
 	actionModifyAsGroupOption   = "tke:ModifyClusterAsGroupOptionAttribute"
@@ -62,35 +85,38 @@ var autoscalerFields = []string{"scaleDown", "expander", "maxEmptyBulkDelete", "
 
 // clusterOptionRules are the options' rows of the cluster's mutability table.
 func clusterOptionRules() []rule {
+	const record = " tkeops records the blocks it manages with tke:ModifyClusterTags (the tkeops.io/options tag)."
 	var out []rule
 	for _, f := range autoscalerFields {
-		out = append(out, rule{path: "spec.autoscaler." + f, class: spec.ClassInPlace, action: actionModifyAsGroupOption,
-			note: "One call sets all the autoscaler's options; they apply to the cluster's pools with autoscaling on."})
+		out = append(out, rule{path: "spec.autoscaler." + f, class: spec.ClassInPlace, action: actionModifyAsGroupOption, via: routeOptions,
+			decide: recorded(always(actionModifyAsGroupOption)),
+			note:   "One call sets all the autoscaler's options; they apply to the cluster's pools with autoscaling on." + record})
 	}
+	auth := recorded(always(actionModifyAuthentication))
 	out = append(out,
-		rule{path: "spec.oidc.issuer", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeAuthentication,
-			note: "Left out: TKE's default issuer (the cluster's API server). The API server restarts with the new issuer; tokens of the old one stop validating."},
-		rule{path: "spec.oidc.jwksURI", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeAuthentication},
-		rule{path: "spec.oidc.anonymousDiscovery", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeAuthentication},
-		rule{path: "spec.oidc.identityProviderClientIDs", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeAuthentication, decide: decideIdentityProvider,
-			note: "TKE creates the CAM identity provider once; its client IDs are changed in CAM afterwards."},
-		rule{path: "spec.oidc.podIdentityWebhook", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeAuthentication, decide: decidePodIdentityWebhook,
-			note: "Installed through the authentication options; removed as an add-on (delete it in the console or declare it as an Addon)."},
+		rule{path: "spec.oidc.issuer", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeOptions, decide: auth,
+			note: "Left out: TKE's default issuer (the cluster's API server). The API server restarts with the new issuer; tokens of the old one stop validating." + record},
+		rule{path: "spec.oidc.jwksURI", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeOptions, decide: auth, note: record[1:]},
+		rule{path: "spec.oidc.anonymousDiscovery", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeOptions, decide: auth, note: record[1:]},
+		rule{path: "spec.oidc.identityProviderClientIDs", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeOptions, decide: recorded(decideIdentityProvider),
+			note: "TKE creates the CAM identity provider once; its client IDs are changed in CAM afterwards." + record},
+		rule{path: "spec.oidc.podIdentityWebhook", class: spec.ClassInPlace, action: actionModifyAuthentication, via: routeOptions, decide: recorded(decidePodIdentityWebhook),
+			note: "Installed through the authentication options; removed as an add-on (delete it in the console or declare it as an Addon)." + record},
 	)
 	for _, l := range []struct{ name, enable, disable string }{{"audit", actionEnableAudit, actionDisableAudit}, {"events", actionEnableEvents, actionDisableEvents}} {
 		l := l
-		out = append(out, rule{path: "spec.logging." + l.name + ".enabled", class: spec.ClassInPlace, action: l.enable, via: routeLogging,
-			decide: func(_, after any) (spec.Class, string, string) {
+		out = append(out, rule{path: "spec.logging." + l.name + ".enabled", class: spec.ClassInPlace, action: l.enable, via: routeOptions,
+			decide: recorded(func(_, after any) (spec.Class, string, string) {
 				if on, _ := after.(bool); on {
 					return spec.ClassInPlace, l.enable, "Ships the log to the CLS topic (TKE creates a logset and topic when none is named)."
 				}
 				return spec.ClassInPlace, l.disable, "Stops shipping the log; the CLS logset and topic stay."
-			}})
+			}), note: record[1:]})
 		for _, f := range []string{"logsetID", "topicID", "topicRegion"} {
-			out = append(out, rule{path: "spec.logging." + l.name + "." + f, class: spec.ClassInPlace, action: l.enable, via: routeLogging,
-				decide: func(_, _ any) (spec.Class, string, string) {
+			out = append(out, rule{path: "spec.logging." + l.name + "." + f, class: spec.ClassInPlace, action: l.enable, via: routeOptions,
+				decide: recorded(func(_, _ any) (spec.Class, string, string) {
 					return spec.ClassInPlace, l.disable + spec.CallSeparator + l.enable, "Another topic: the log is turned off and on again towards it."
-				}})
+				}), note: record[1:]})
 		}
 	}
 	return out
@@ -141,16 +167,27 @@ func clusterOptionCreateCalls(r *spec.Cluster) []string {
 			out = append(out, actionEnableEvents)
 		}
 	}
+	if len(out) > 0 {
+		out = append(out, actionModifyClusterTags)
+	}
 	return out
 }
 
-// readClusterOptions reads the options w declares.
-func (c *Client) readClusterOptions(ctx context.Context, clusterID string, w *spec.Cluster) (*clusterOptionsLive, error) {
-	if w == nil || (w.Spec.Autoscaler == nil && w.Spec.OIDC == nil && w.Spec.Logging == nil) {
+// readClusterOptions reads the options w declares, and those the cluster's
+// tkeops.io/options tag says tkeops managed (a block that left the spec).
+func (c *Client) readClusterOptions(ctx context.Context, cl *tke.Cluster, w *spec.Cluster) (*clusterOptionsLive, error) {
+	_, own := splitTags(clusterTags(cl))
+	clusterID := sv(cl.ClusterId)
+	read := func(block string, declared bool) bool { return declared || slices.Contains(own.options, block) }
+	if w == nil {
+		return nil, nil
+	}
+	readAutoscaler, readOIDC, readLogging := read("autoscaler", w.Spec.Autoscaler != nil), read("oidc", w.Spec.OIDC != nil), read("logging", w.Spec.Logging != nil)
+	if !readAutoscaler && !readOIDC && !readLogging {
 		return nil, nil
 	}
 	out := &clusterOptionsLive{}
-	if w.Spec.Autoscaler != nil {
+	if readAutoscaler {
 		req := tke.NewDescribeClusterAsGroupOptionRequest()
 		req.ClusterId = common.StringPtr(clusterID)
 		resp, err := invoke(ctx, c, "tke", "DescribeClusterAsGroupOption", kindRead, func(ctx context.Context) (*tke.DescribeClusterAsGroupOptionResponse, error) {
@@ -161,7 +198,7 @@ func (c *Client) readClusterOptions(ctx context.Context, clusterID string, w *sp
 		}
 		out.autoscaler = autoscalerFromAPI(resp.Response.ClusterAsGroupOption)
 	}
-	if w.Spec.OIDC != nil {
+	if readOIDC {
 		req := tke.NewDescribeClusterAuthenticationOptionsRequest()
 		req.ClusterId = common.StringPtr(clusterID)
 		resp, err := invoke(ctx, c, "tke", "DescribeClusterAuthenticationOptions", kindRead, func(ctx context.Context) (*tke.DescribeClusterAuthenticationOptionsResponse, error) {
@@ -172,7 +209,7 @@ func (c *Client) readClusterOptions(ctx context.Context, clusterID string, w *sp
 		}
 		out.oidc = oidcFromAPI(resp.Response)
 	}
-	if w.Spec.Logging != nil {
+	if readLogging {
 		req := tke.NewDescribeLogSwitchesRequest()
 		req.ClusterIds, req.ClusterType = common.StringPtrs([]string{clusterID}), common.StringPtr("tke")
 		resp, err := invoke(ctx, c, "tke", "DescribeLogSwitches", kindRead, func(ctx context.Context) (*tke.DescribeLogSwitchesResponse, error) {
@@ -259,58 +296,27 @@ func (l *clusterOptionsLive) apply(live, w *spec.Cluster) {
 	}
 }
 
-// clusterOptionCalls are the calls that write the options.
+// clusterOptionCalls are the calls that write the options: one route, which makes
+// the call of each block with changes, then records the managed blocks.
 func clusterOptionCalls(ctx context.Context, c *Client, r *spec.Cluster, clusterID string) []call {
-	s := r.Spec
-	return []call{
-		{name: actionModifyAsGroupOption, run: func([]diff.Change) error {
-			if s.Autoscaler == nil {
-				return nil
+	return []call{{name: routeOptions, run: func(changes []diff.Change) error {
+		s := r.Spec
+		if s.Autoscaler != nil && hasChange(changes, "spec.autoscaler") {
+			if err := c.setAutoscaler(ctx, clusterID, s.Autoscaler); err != nil {
+				return err
 			}
-			req := tke.NewModifyClusterAsGroupOptionAttributeRequest()
-			req.ClusterId, req.ClusterAsGroupOption = common.StringPtr(clusterID), autoscalerToAPI(s.Autoscaler)
-			_, err := invoke(ctx, c, "tke", "ModifyClusterAsGroupOptionAttribute", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAsGroupOptionAttributeResponse, error) {
-				return c.tke.ModifyClusterAsGroupOptionAttributeWithContext(ctx, req)
-			})
-			if err != nil {
-				return fmt.Errorf("autoscaler options: %w", err)
+		}
+		if s.OIDC != nil && hasChange(changes, "spec.oidc") {
+			if err := c.setAuthentication(ctx, clusterID, s.OIDC, hasChange(changes, "spec.oidc.identityProviderClientIDs", "spec.oidc.podIdentityWebhook")); err != nil {
+				return err
 			}
-			return nil
-		}},
-		{name: routeAuthentication, run: func(changes []diff.Change) error {
-			o := s.OIDC
-			if o == nil {
-				return nil
-			}
-			req := tke.NewModifyClusterAuthenticationOptionsRequest()
-			req.ClusterId = common.StringPtr(clusterID)
-			req.ServiceAccounts = &tke.ServiceAccountAuthenticationOptions{UseTKEDefault: common.BoolPtr(o.Issuer == ""), AutoCreateDiscoveryAnonymousAuth: o.AnonymousDiscovery}
-			if o.Issuer != "" {
-				req.ServiceAccounts.Issuer, req.ServiceAccounts.JWKSURI = common.StringPtr(o.Issuer), common.StringPtr(o.JWKSURI)
-			}
-			if changes == nil || hasChange(changes, "spec.oidc.identityProviderClientIDs", "spec.oidc.podIdentityWebhook") {
-				req.OIDCConfig = &tke.OIDCConfigAuthenticationOptions{
-					AutoCreateOIDCConfig: common.BoolPtr(len(o.IdentityProviderClientIDs) > 0), AutoCreateClientId: common.StringPtrs(o.IdentityProviderClientIDs),
-					AutoInstallPodIdentityWebhookAddon: common.BoolPtr(o.PodIdentityWebhook != nil && *o.PodIdentityWebhook),
-				}
-			}
-			_, err := invoke(ctx, c, "tke", "ModifyClusterAuthenticationOptions", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAuthenticationOptionsResponse, error) {
-				return c.tke.ModifyClusterAuthenticationOptionsWithContext(ctx, req)
-			})
-			if err != nil {
-				return fmt.Errorf("authentication options: %w", err)
-			}
-			return nil
-		}},
-		{name: routeLogging, run: func(changes []diff.Change) error {
-			if s.Logging == nil {
-				return nil
-			}
+		}
+		if s.Logging != nil {
 			for _, l := range []struct {
 				name string
 				p    *spec.LogPersistence
 			}{{"audit", s.Logging.Audit}, {"events", s.Logging.Events}} {
-				if l.p == nil || (changes != nil && !hasChange(changes, "spec.logging."+l.name)) {
+				if l.p == nil || !hasChange(changes, "spec.logging."+l.name) {
 					continue
 				}
 				moving := slices.ContainsFunc(changes, func(ch diff.Change) bool {
@@ -327,9 +333,43 @@ func clusterOptionCalls(ctx context.Context, c *Client, r *spec.Cluster, cluster
 					}
 				}
 			}
-			return nil
-		}},
+		}
+		return c.setClusterTags(ctx, r, clusterID)
+	}}}
+}
+
+func (c *Client) setAutoscaler(ctx context.Context, clusterID string, a *spec.ClusterAutoscaler) error {
+	req := tke.NewModifyClusterAsGroupOptionAttributeRequest()
+	req.ClusterId, req.ClusterAsGroupOption = common.StringPtr(clusterID), autoscalerToAPI(a)
+	if _, err := invoke(ctx, c, "tke", "ModifyClusterAsGroupOptionAttribute", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAsGroupOptionAttributeResponse, error) {
+		return c.tke.ModifyClusterAsGroupOptionAttributeWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("autoscaler options: %w", err)
 	}
+	return nil
+}
+
+// setAuthentication sets the service-account issuer; withOIDC also sends the identity
+// provider and webhook switches (only when they change: TKE acts on them once).
+func (c *Client) setAuthentication(ctx context.Context, clusterID string, o *spec.ClusterOIDC, withOIDC bool) error {
+	req := tke.NewModifyClusterAuthenticationOptionsRequest()
+	req.ClusterId = common.StringPtr(clusterID)
+	req.ServiceAccounts = &tke.ServiceAccountAuthenticationOptions{UseTKEDefault: common.BoolPtr(o.Issuer == ""), AutoCreateDiscoveryAnonymousAuth: o.AnonymousDiscovery}
+	if o.Issuer != "" {
+		req.ServiceAccounts.Issuer, req.ServiceAccounts.JWKSURI = common.StringPtr(o.Issuer), common.StringPtr(o.JWKSURI)
+	}
+	if withOIDC {
+		req.OIDCConfig = &tke.OIDCConfigAuthenticationOptions{
+			AutoCreateOIDCConfig: common.BoolPtr(len(o.IdentityProviderClientIDs) > 0), AutoCreateClientId: common.StringPtrs(o.IdentityProviderClientIDs),
+			AutoInstallPodIdentityWebhookAddon: common.BoolPtr(o.PodIdentityWebhook != nil && *o.PodIdentityWebhook),
+		}
+	}
+	if _, err := invoke(ctx, c, "tke", "ModifyClusterAuthenticationOptions", kindWrite, func(ctx context.Context) (*tke.ModifyClusterAuthenticationOptionsResponse, error) {
+		return c.tke.ModifyClusterAuthenticationOptionsWithContext(ctx, req)
+	}); err != nil {
+		return fmt.Errorf("authentication options: %w", err)
+	}
+	return nil
 }
 
 // setLog turns a log's persistence on (to p's topic) or off (p nil).

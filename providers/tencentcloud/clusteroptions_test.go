@@ -149,7 +149,8 @@ func TestClusterOptionsReadOnlyWhenDeclared(t *testing.T) {
 	for _, ch := range diff.Compare(r, o.Live, tencentcloud.Table{}).Changes {
 		got[ch.Path] = ch.Action
 	}
-	if got["spec.autoscaler.expander"] != "tke:ModifyClusterAsGroupOptionAttribute" || got["spec.logging.audit.enabled"] != "tke:EnableClusterAudit" || len(got) != 2 {
+	if got["spec.autoscaler.expander"] != "tke:ModifyClusterAsGroupOptionAttribute + tke:ModifyClusterTags" ||
+		got["spec.logging.audit.enabled"] != "tke:EnableClusterAudit + tke:ModifyClusterTags" || len(got) != 2 {
 		t.Errorf("drift: %v", got)
 	}
 
@@ -160,10 +161,38 @@ func TestClusterOptionsReadOnlyWhenDeclared(t *testing.T) {
 			t.Errorf("webhook removal: %+v", ch)
 		}
 	}
+	// Left out of the spec, the blocks tkeops managed (its tkeops.io/options tag on the
+	// cluster) are still read, and their live values show as no longer managed.
 	r.Spec.OIDC, r.Spec.Autoscaler, r.Spec.Logging = nil, nil, nil
+	e.srv.ResetCalls()
 	o = e.waitSettled(t, spec.KindCluster, r)
-	if res := diff.Compare(r, o.Live, tencentcloud.Table{}); len(res.Changes) != 0 {
+	res = diff.Compare(r, o.Live, tencentcloud.Table{})
+	if len(res.Changes) != 0 {
 		t.Errorf("undeclared options planned: %+v", res.Changes)
+	}
+	var left []string
+	for _, u := range res.Unmanaged {
+		left = append(left, u.Path)
+	}
+	if !slices.Contains(left, "spec.autoscaler") || !slices.Contains(left, "spec.oidc") || !slices.Contains(left, "spec.logging") {
+		t.Errorf("blocks taken out of the spec: unmanaged %v", left)
+	}
+	for _, k := range []string{"tke.DescribeClusterAsGroupOption", "tke.DescribeClusterAuthenticationOptions", "tke.DescribeLogSwitches"} {
+		if e.srv.Calls()[k] == 0 {
+			t.Errorf("%s not read for a block tkeops managed", k)
+		}
+	}
+	// Once the tags are written again (any tag change), the blocks are forgotten.
+	if _, err := e.c.Update(e.ctx, r, o, []diff.Change{{Path: "spec.tags"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetCalls()
+	o = e.waitSettled(t, spec.KindCluster, r)
+	if res := diff.Compare(r, o.Live, tencentcloud.Table{}); len(res.Unmanaged) != 0 {
+		t.Errorf("after the tags were rewritten: unmanaged %+v", res.Unmanaged)
+	}
+	if n := e.srv.Calls()["tke.DescribeClusterAsGroupOption"]; n != 0 {
+		t.Errorf("autoscaler options read %d times after tkeops stopped managing them", n)
 	}
 	var _ providers.Observation = o
 }

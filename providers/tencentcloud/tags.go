@@ -29,6 +29,8 @@ type ownership struct {
 	// home is the tkeops.io/home-region tag: the region that manages a resource every
 	// region lists (a CCN).
 	home string
+	// options are the option blocks tkeops manages on a cluster (tkeops.io/options).
+	options []string
 }
 
 // tagDeletionProtection records deletion protection on resources whose API has no
@@ -41,6 +43,13 @@ type tagProtected interface{ DeletionProtectedByTag() bool }
 
 // tagHomeRegion records the region that manages a resource of a global product.
 const tagHomeRegion = tagPrefix + "home-region"
+
+// tagOptions records the option blocks tkeops manages on a cluster
+// (clusteroptions.go), joined by ".": "autoscaler.logging".
+const tagOptions = tagPrefix + "options"
+
+// optionsManager is a resource with option blocks recorded in tagOptions.
+type optionsManager interface{ ManagedOptions() []string }
 
 // homed is a resource every region lists: only its home region takes it for its own.
 type homed interface{ HomeRegion() string }
@@ -67,6 +76,8 @@ func splitTags(all map[string]string) (user map[string]string, own ownership) {
 			own.protected = v == "true"
 		case tagHomeRegion:
 			own.home = v
+		case tagOptions:
+			own.options = strings.Split(v, ".")
 		}
 	}
 	if len(user) == 0 {
@@ -101,6 +112,9 @@ func desiredTags(owner string, r spec.Resource) (map[string]string, error) {
 	}
 	if h, ok := r.(homed); ok && h.HomeRegion() != "" {
 		out[tagHomeRegion] = h.HomeRegion()
+	}
+	if m, ok := r.(optionsManager); ok && len(m.ManagedOptions()) > 0 {
+		out[tagOptions] = strings.Join(m.ManagedOptions(), ".")
 	}
 	return out, nil
 }
