@@ -260,7 +260,7 @@ func GitPoll(ctx context.Context, dir, work string, polls int) (GitResult, error
 		start := time.Now()
 		r, changed, err := g.Poll(ctx)
 		if err != nil || changed || r != rev {
-			return res, fmt.Errorf("no-op poll: %s, %v, %v", r, changed, err)
+			return res, fmt.Errorf("no-op poll: %s, %v, %w", r, changed, err)
 		}
 		times = append(times, time.Since(start))
 	}

@@ -39,11 +39,11 @@ func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
 	if err != nil {
 		return reconcile.Change{}, err
 	}
-	real, err := filepath.EvalSymlinks(abs)
+	resolved, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return reconcile.Change{}, err
 	}
-	sub, err := rel(root, real)
+	sub, err := rel(root, resolved)
 	if err != nil {
 		return reconcile.Change{}, err
 	}
@@ -77,7 +77,7 @@ func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
 			entries[name] = e.Hash
 		}
 	}
-	onDisk, err := readTree(os.DirFS(real))
+	onDisk, err := readTree(os.DirFS(resolved))
 	if err != nil {
 		return reconcile.Change{}, fmt.Errorf("read %s: %w", dir, err)
 	}

@@ -200,7 +200,7 @@ func (c Config) baseProvider() (common.Provider, error) {
 	case SourcePodIdentity:
 		p, err := common.DefaultTkeOIDCRoleArnProvider()
 		if err != nil {
-			return nil, fmt.Errorf("credentials: TKE pod identity is not set up (%v): the pod needs a service account annotated with tke.cloud.tencent.com/role-arn and TKE's pod-identity webhook, which sets %s, %s, %s and %s",
+			return nil, fmt.Errorf("credentials: TKE pod identity is not set up (%w): the pod needs a service account annotated with tke.cloud.tencent.com/role-arn and TKE's pod-identity webhook, which sets %s, %s, %s and %s",
 				err, EnvTKERegion, EnvTKEProviderID, EnvTKERoleARN, EnvTKETokenFile)
 		}
 		p.Endpoint = c.STSEndpoint

@@ -54,12 +54,12 @@ func vpc(cidr string, dns ...string) *spec.VPC {
 	return v
 }
 
-func pool(min, max int, desired *int, auto bool) *spec.NodePool {
+func pool(minSize, maxSize int, desired *int, auto bool) *spec.NodePool {
 	p := &spec.NodePool{Spec: spec.NodePoolSpec{
 		ClusterRef:    spec.Ref{Name: "prod", ID: "cls-1"},
 		SubnetRefs:    []spec.Ref{{Name: "a", ID: "subnet-a"}, {Name: "b", ID: "subnet-b"}},
 		InstanceTypes: []string{"S5.MEDIUM4", "S5.LARGE8"},
-		Scaling:       spec.NodePoolScaling{Min: min, Max: max, Desired: desired},
+		Scaling:       spec.NodePoolScaling{Min: minSize, Max: maxSize, Desired: desired},
 	}}
 	if auto {
 		p.Spec.Scaling.Autoscaling = ptr(true)
@@ -68,8 +68,8 @@ func pool(min, max int, desired *int, auto bool) *spec.NodePool {
 	return p
 }
 
-func livePool(min, max, desired int) *spec.NodePool {
-	p := pool(min, max, &desired, false)
+func livePool(minSize, maxSize, desired int) *spec.NodePool {
+	p := pool(minSize, maxSize, &desired, false)
 	// Live references carry only IDs.
 	p.Spec.ClusterRef = spec.Ref{ID: "cls-1"}
 	p.Spec.SubnetRefs = []spec.Ref{{ID: "subnet-a"}, {ID: "subnet-b"}}

@@ -449,13 +449,13 @@ func mergeEnhancedService(cur, req *as.EnhancedService) *as.EnhancedService {
 	out := &as.EnhancedService{
 		SecurityService:        &as.RunSecurityServiceEnabled{Enabled: ptr(true)},
 		MonitorService:         &as.RunMonitorServiceEnabled{Enabled: ptr(true)},
-		AutomationService:      []*as.RunAutomationServiceEnabled{},
+		AutomationService:      []*as.RunAutomationServiceEnabled{}, //nolint:staticcheck // SA1019: the real API still answers the deprecated field (empty)
 		AutomationToolsService: &as.RunAutomationServiceEnabled{Enabled: ptr(true)},
 	}
 	if cur != nil {
 		*out = as.EnhancedService{
 			SecurityService: cur.SecurityService, MonitorService: cur.MonitorService,
-			AutomationService: out.AutomationService, AutomationToolsService: cur.AutomationToolsService,
+			AutomationService: out.AutomationService, AutomationToolsService: cur.AutomationToolsService, //nolint:staticcheck // SA1019: see above
 		}
 	}
 	if req == nil {

@@ -74,11 +74,11 @@ func TestMissingOrGarbledAuthorization(t *testing.T) {
 			var env struct {
 				Response struct {
 					Error     struct{ Code string }
-					RequestId string
+					RequestID string `json:"RequestId"`
 				}
 			}
 			must(t, json.Unmarshal(body, &env))
-			if env.Response.Error.Code != "AuthFailure.InvalidAuthorization" || env.Response.RequestId == "" {
+			if env.Response.Error.Code != "AuthFailure.InvalidAuthorization" || env.Response.RequestID == "" {
 				t.Fatalf("got %s", body)
 			}
 		})

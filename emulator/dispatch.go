@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	stdjson "encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -199,8 +200,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if herr != nil {
-		ae, ok := herr.(*APIError)
-		if !ok {
+		var ae *APIError
+		if !errors.As(herr, &ae) {
 			e.log.Error("emulator: handler failed", "action", key, "err", herr)
 			ae = apiErr(codeInternalError, "Internal error: %v", herr)
 		}
@@ -334,11 +335,7 @@ func conformValue(path string, t reflect.Type, v stdjson.RawMessage) (stdjson.Ra
 }
 
 func asTypeError(err error, target **tcjson.UnmarshalTypeError) bool {
-	if t, ok := err.(*tcjson.UnmarshalTypeError); ok {
-		*target = t
-		return true
-	}
-	return false
+	return errors.As(err, target)
 }
 
 // requestFields maps the JSON names of a struct's fields to their types.
@@ -411,7 +408,7 @@ type errorBody struct {
 			Code    string `json:"Code"`
 			Message string `json:"Message"`
 		} `json:"Error"`
-		RequestId string `json:"RequestId"`
+		RequestID string `json:"RequestId"`
 	} `json:"Response"`
 }
 
@@ -419,7 +416,7 @@ func writeError(w http.ResponseWriter, requestID string, e *APIError) {
 	var b errorBody
 	b.Response.Error.Code = e.Code
 	b.Response.Error.Message = e.Message
-	b.Response.RequestId = requestID
+	b.Response.RequestID = requestID
 	out, _ := stdjson.Marshal(b)
 	writeJSON(w, out)
 }

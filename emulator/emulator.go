@@ -225,7 +225,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0") //nolint:noctx // binds a local port; the server ends with Close, not a context
 	if err != nil {
 		_ = e.Close()
 		return nil, fmt.Errorf("emulator: listen: %w", err)
@@ -239,7 +239,7 @@ func Listen(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr) //nolint:noctx // see Start
 	if err != nil {
 		_ = e.Close()
 		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)

@@ -3,7 +3,6 @@ package emulator
 import (
 	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -160,8 +159,6 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func boolStr(b bool) string { return strconv.FormatBool(b) }
 
 // parsePrefix parses an IPv4 CIDR in canonical form (host bits zero).
 func parsePrefix(s string) (netip.Prefix, bool) {

@@ -214,22 +214,22 @@ func (f *fileStore) load(tables map[string]tableDef) (*state, error) {
 }
 
 // decode types the tables of an account read from a state file.
-func (a *accountState) decode(tables map[string]tableDef) error {
-	if a.Regions == nil {
-		a.Regions = map[string]*regionState{}
+func (s *accountState) decode(tables map[string]tableDef) error {
+	if s.Regions == nil {
+		s.Regions = map[string]*regionState{}
 	}
-	for name, r := range a.Regions {
+	for name, r := range s.Regions {
 		if r == nil {
-			a.Regions[name] = newRegionState()
+			s.Regions[name] = newRegionState()
 			continue
 		}
 		if err := r.decodeTables(tables); err != nil {
 			return fmt.Errorf("region %s: %w", name, err)
 		}
 	}
-	if a.Account == nil {
-		a.Account = newRegionState()
-	} else if err := a.Account.decodeTables(tables); err != nil {
+	if s.Account == nil {
+		s.Account = newRegionState()
+	} else if err := s.Account.decodeTables(tables); err != nil {
 		return fmt.Errorf("account tables: %w", err)
 	}
 	return nil

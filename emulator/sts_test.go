@@ -148,11 +148,11 @@ func TestMetadataInstanceRole(t *testing.T) {
 		t.Fatalf("role name: %d %q", code, name)
 	}
 	code, body := get("/latest/meta-data/cam/security-credentials/node")
-	var k struct{ TmpSecretId, TmpSecretKey, Token, Code string }
+	var k struct{ TmpSecretID, TmpSecretKey, Token, Code string }
 	if err := json.Unmarshal([]byte(body), &k); code != 200 || err != nil || k.Code != "Success" {
 		t.Fatalf("keys: %d %s", code, body)
 	}
-	c := newEnv(t, e.srv, e.srv.ClientProfile(), common.NewTokenCredential(k.TmpSecretId, k.TmpSecretKey, k.Token))
+	c := newEnv(t, e.srv, e.srv.ClientProfile(), common.NewTokenCredential(k.TmpSecretID, k.TmpSecretKey, k.Token))
 	_, err := c.vpc.DescribeVpcs(vpc.NewDescribeVpcsRequest())
 	must(t, err)
 	if code, _ := get("/latest/meta-data/cam/security-credentials/other"); code != 404 {

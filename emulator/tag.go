@@ -1,7 +1,7 @@
 package emulator
 
 import (
-	"crypto/md5"
+	"crypto/md5" //nolint:gosec // G501: see md5hex
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
@@ -23,7 +23,7 @@ func tagModule() module {
 		actions: []actionDef{
 			{"GetResources", op(tag.NewGetResourcesRequest, getResources)},
 			{"DescribeResourcesByTags", op(tag.NewDescribeResourcesByTagsRequest, describeResourcesByTags)},
-			{"DescribeResourceTagsByResourceIds", op(tag.NewDescribeResourceTagsByResourceIdsRequest, describeResourceTagsByResourceIds)},
+			{"DescribeResourceTagsByResourceIds", op(tag.NewDescribeResourceTagsByResourceIdsRequest, describeResourceTagsByResourceIDs)},
 			{"ModifyResourceTags", op(tag.NewModifyResourceTagsRequest, modifyResourceTags)},
 		},
 	}
@@ -271,10 +271,10 @@ func modifyResourceTags(c *call, req *tag.ModifyResourceTagsRequest) (*tag.Modif
 	return &tag.ModifyResourceTagsResponseParams{}, nil
 }
 
-// describeResourceTagsByResourceIds lists the tags of up to 50 resources of one type in
+// describeResourceTagsByResourceIDs lists the tags of up to 50 resources of one type in
 // one region, a row per tag (what the Terraform provider reads for every subnet and
 // security group).
-func describeResourceTagsByResourceIds(c *call, req *tag.DescribeResourceTagsByResourceIdsRequest) (*tag.DescribeResourceTagsByResourceIdsResponseParams, error) {
+func describeResourceTagsByResourceIDs(c *call, req *tag.DescribeResourceTagsByResourceIdsRequest) (*tag.DescribeResourceTagsByResourceIdsResponseParams, error) {
 	service, prefix := deref(req.ServiceType), deref(req.ResourcePrefix)
 	if service == "" {
 		return nil, missing("ServiceType")
@@ -338,6 +338,6 @@ func describeResourceTagsByResourceIds(c *call, req *tag.DescribeResourceTagsByR
 }
 
 func md5hex(s string) string {
-	sum := md5.Sum([]byte(s))
+	sum := md5.Sum([]byte(s)) //nolint:gosec // G401: the tag API reports keys by their MD5 (TagKeyMd5); not for security
 	return hex.EncodeToString(sum[:])
 }

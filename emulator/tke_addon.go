@@ -140,16 +140,16 @@ func advanceAddons(_ *Emulator, rs *regionState, now time.Time) ([]notification,
 	return nil, changed
 }
 
-func (a *addonRec) sdk() *tke.Addon {
+func (r *addonRec) sdk() *tke.Addon {
 	return &tke.Addon{
-		AddonName: ptr(a.Name), AddonVersion: ptr(a.Version), RawValues: ptr(a.RawValues),
-		Phase: ptr(a.Phase), Reason: ptr(a.Reason), CreateTime: ptr(tkeTime(a.Created)),
+		AddonName: ptr(r.Name), AddonVersion: ptr(r.Version), RawValues: ptr(r.RawValues),
+		Phase: ptr(r.Phase), Reason: ptr(r.Reason), CreateTime: ptr(tkeTime(r.Created)),
 	}
 }
 
 // settling reports whether an add-on operation is in flight.
-func (a *addonRec) settling() bool {
-	return a.Phase == addonInstalling || a.Phase == addonUpgrading || a.Phase == addonTerminating
+func (r *addonRec) settling() bool {
+	return r.Phase == addonInstalling || r.Phase == addonUpgrading || r.Phase == addonTerminating
 }
 
 // addonCluster finds the running cluster an add-on call names.

@@ -633,22 +633,22 @@ func deleteClusterNodePool(c *call, req *tke.DeleteClusterNodePoolRequest) (*tke
 }
 
 // sdk shows an instance with the advanced settings its pool gives its nodes.
-func (in *instanceRec) sdk(rs *regionState) *tke.Instance {
+func (r *instanceRec) sdk(rs *regionState) *tke.Instance {
 	adv := &tke.InstanceAdvancedSettings{
 		DesiredPodNumber: ptr(int64(0)), PreStartUserScript: ptr(""), Taints: []*tke.Taint{}, MountTarget: ptr(""),
 		DockerGraphPath: ptr("/var/lib/docker"), UserScript: ptr(""), Unschedulable: ptr(int64(0)), Labels: []*tke.Label{},
 		DataDisks: []*tke.DataDisk{}, ExtraArgs: &tke.InstanceExtraArgs{Kubelet: []*string{}},
 	}
-	if np, ok := nodePoolTable.in(rs)[in.NodePoolID]; ok {
+	if np, ok := nodePoolTable.in(rs)[r.NodePoolID]; ok {
 		adv.DesiredPodNumber, adv.PreStartUserScript, adv.UserScript = ptr(np.DesiredPodNum), ptr(np.PreStartUserScript), ptr(np.UserScript)
 		adv.Taints, adv.Labels, adv.DataDisks = orEmpty(np.Taints), orEmpty(np.Labels), orEmpty(np.DataDisks)
 		adv.DockerGraphPath, adv.Unschedulable = ptr(np.DockerGraphPath), ptr(np.Unschedulable)
 		adv.ExtraArgs, adv.GPUArgs = &tke.InstanceExtraArgs{Kubelet: ptrSlice(np.Kubelet)}, np.GPUArgs
 	}
 	return &tke.Instance{
-		InstanceId: ptr(in.ID), InstanceRole: ptr("WORKER"), FailedReason: ptr(""), InstanceState: ptr(in.State),
-		DrainStatus: ptr(""), InstanceAdvancedSettings: adv, CreatedTime: ptr(tkeTime(in.Created)),
-		LanIP: ptr(in.LanIP), NodePoolId: ptr(in.NodePoolID), AutoscalingGroupId: ptr(in.ASGID),
+		InstanceId: ptr(r.ID), InstanceRole: ptr("WORKER"), FailedReason: ptr(""), InstanceState: ptr(r.State),
+		DrainStatus: ptr(""), InstanceAdvancedSettings: adv, CreatedTime: ptr(tkeTime(r.Created)),
+		LanIP: ptr(r.LanIP), NodePoolId: ptr(r.NodePoolID), AutoscalingGroupId: ptr(r.ASGID),
 	}
 }
 

@@ -173,29 +173,29 @@ func virtualNodeName(subnetID string) string {
 	return fmt.Sprintf("eklet-%s-%s", subnetID, strings.TrimPrefix(newID("x"), "x-"))
 }
 
-func (vp *virtualPoolRec) sdk() *tke.VirtualNodePool {
+func (r *virtualPoolRec) sdk() *tke.VirtualNodePool {
 	return &tke.VirtualNodePool{
-		NodePoolId: ptr(vp.ID), SubnetIds: ptrSlice(vp.SubnetIDs), Name: ptr(vp.Name), LifeState: ptr(vp.LifeState),
-		Labels: orEmpty(vp.Labels), Taints: orEmpty(vp.Taints),
+		NodePoolId: ptr(r.ID), SubnetIds: ptrSlice(r.SubnetIDs), Name: ptr(r.Name), LifeState: ptr(r.LifeState),
+		Labels: orEmpty(r.Labels), Taints: orEmpty(r.Taints),
 	}
 }
 
 // view is the 2022 view of a super pool (Type Super).
-func (vp *virtualPoolRec) view() *tke2.NodePool {
+func (r *virtualPoolRec) view() *tke2.NodePool {
 	var labels []*tke2.Label
-	for _, l := range vp.Labels {
+	for _, l := range r.Labels {
 		labels = append(labels, &tke2.Label{Name: l.Name, Value: l.Value})
 	}
 	var taints []*tke2.Taint
-	for _, t := range vp.Taints {
+	for _, t := range r.Taints {
 		taints = append(taints, &tke2.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 	}
 	return &tke2.NodePool{
-		ClusterId: ptr(vp.ClusterID), NodePoolId: ptr(vp.ID), Tags: machineTagsOut(vp.Tags), Taints: orEmpty(taints),
-		DeletionProtection: ptr(vp.DeletionProtection), Unschedulable: ptr(false), Type: ptr("Super"), Labels: orEmpty(labels),
-		LifeState: ptr(capitalize(vp.LifeState)), CreatedAt: ptr(tkeTime(vp.Created)), Name: ptr(vp.Name),
+		ClusterId: ptr(r.ClusterID), NodePoolId: ptr(r.ID), Tags: machineTagsOut(r.Tags), Taints: orEmpty(taints),
+		DeletionProtection: ptr(r.DeletionProtection), Unschedulable: ptr(false), Type: ptr("Super"), Labels: orEmpty(labels),
+		LifeState: ptr(capitalize(r.LifeState)), CreatedAt: ptr(tkeTime(r.Created)), Name: ptr(r.Name),
 		Annotations: []*tke2.Annotation{},
-		Super:       &tke2.SuperNodePoolInfo{SubnetIds: ptrSlice(vp.SubnetIDs), SecurityGroupIds: ptrSlice(vp.SecurityGroupIDs)},
+		Super:       &tke2.SuperNodePoolInfo{SubnetIds: ptrSlice(r.SubnetIDs), SecurityGroupIds: ptrSlice(r.SecurityGroupIDs)},
 	}
 }
 

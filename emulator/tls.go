@@ -296,9 +296,7 @@ func (e *Emulator) trackTunnel(srv *http.Server, add bool) bool {
 	e.tunnelMu.Lock()
 	defer e.tunnelMu.Unlock()
 	if !add {
-		if _, ok := e.tunnelSrv[srv]; ok {
-			delete(e.tunnelSrv, srv)
-		}
+		delete(e.tunnelSrv, srv)
 		e.tunnels.Done()
 		return true
 	}

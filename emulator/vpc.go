@@ -166,12 +166,13 @@ func idsOrFilters(ids []*string, filters []*vpc.Filter, pattern *regexp.Regexp, 
 	return nil
 }
 
-func checkName(param, v string, max int) *APIError {
+// checkName checks a resource name: set, and at most maxLen bytes long.
+func checkName(param, v string, maxLen int) *APIError { //nolint:unparam // each API documents its own limit; the ones so far all say 60
 	if v == "" {
 		return missing(param)
 	}
-	if len(v) > max {
-		return apiErr("InvalidParameterValue.TooLong", "The parameter `%s` is longer than %d bytes.", param, max)
+	if len(v) > maxLen {
+		return apiErr("InvalidParameterValue.TooLong", "The parameter `%s` is longer than %d bytes.", param, maxLen)
 	}
 	return nil
 }

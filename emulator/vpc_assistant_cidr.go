@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/netip"
+	"slices"
 
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 )
@@ -237,7 +238,7 @@ func modifyAssistantCidr(c *call, req *vpc.ModifyAssistantCidrRequest) (*vpc.Mod
 	if aerr != nil {
 		return nil, aerr
 	}
-	v.Secondary = append(keep, add...)
+	v.Secondary = slices.Concat(keep, add)
 	return &vpc.ModifyAssistantCidrResponseParams{AssistantCidrSet: v.assistantCidrsOut(rs)}, nil
 }
 

@@ -105,10 +105,10 @@ func (r *peeringRec) sdk() *vpc.PeerConnection {
 // accountByUIN is the state of a known account: the caller's, or one that has made
 // requests of its own. Unknown accounts own nothing.
 func (c *call) accountByUIN(uin string) (*accountState, bool) {
-	switch {
-	case uin == c.uin:
+	switch uin {
+	case c.uin:
 		return c.acct, true
-	case uin == c.e.uin:
+	case c.e.uin:
 		return &c.e.st.accountState, true
 	}
 	a, ok := c.e.st.Accounts[uin]

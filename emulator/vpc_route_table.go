@@ -173,12 +173,12 @@ func deleteRoute(rs *regionState, tableID string, routeID uint64) {
 	}
 }
 
-func (t *routeTableRec) sdk(rs *regionState) *vpc.RouteTable {
-	v := vpcTable.in(rs)[t.VpcID]
+func (r *routeTableRec) sdk(rs *regionState) *vpc.RouteTable {
+	v := vpcTable.in(rs)[r.VpcID]
 	assoc := []*vpc.RouteTableAssociation{}
 	for _, s := range sortedValues(subnetTable.in(rs)) {
-		if s.VpcID == t.VpcID && subnetRouteTable(rs, s) == t.ID {
-			assoc = append(assoc, &vpc.RouteTableAssociation{SubnetId: ptr(s.ID), RouteTableId: ptr(t.ID)})
+		if s.VpcID == r.VpcID && subnetRouteTable(rs, s) == r.ID {
+			assoc = append(assoc, &vpc.RouteTableAssociation{SubnetId: ptr(s.ID), RouteTableId: ptr(r.ID)})
 		}
 	}
 	// Every block of the VPC, secondary ones too, is routed locally.
@@ -187,18 +187,18 @@ func (t *routeTableRec) sdk(rs *regionState) *vpc.RouteTable {
 	for _, block := range v.blocks() {
 		routes = append(routes, &vpc.Route{
 			DestinationCidrBlock: ptr(block.String()), GatewayType: ptr("LOCAL"), GatewayId: ptr("Local"), RouteId: ptr(uint64(0)),
-			RouteDescription: ptr(""), Enabled: ptr(true), RouteType: ptr("LOCAL"), RouteTableId: ptr(t.ID),
+			RouteDescription: ptr(""), Enabled: ptr(true), RouteType: ptr("LOCAL"), RouteTableId: ptr(r.ID),
 			DestinationIpv6CidrBlock: ptr(""), RouteItemId: ptr(""), PublishedToVbc: ptr(false), CreatedTime: ptr(vpcTime(v.Created)),
 			CdcId: ptr(""),
 		})
 		local = append(local, &vpc.CidrForCcn{Cidr: ptr(block.String()), PublishedToVbc: ptr(false)})
 	}
-	for _, r := range t.Routes {
-		routes = append(routes, r.sdk(t.ID))
+	for _, route := range r.Routes {
+		routes = append(routes, route.sdk(r.ID))
 	}
 	return &vpc.RouteTable{
-		VpcId: ptr(t.VpcID), RouteTableId: ptr(t.ID), RouteTableName: ptr(t.Name), AssociationSet: assoc,
-		RouteSet: routes, Main: ptr(t.Main), CreatedTime: ptr(vpcTime(t.Created)), TagSet: vpcTagsOut(t.Tags),
+		VpcId: ptr(r.VpcID), RouteTableId: ptr(r.ID), RouteTableName: ptr(r.Name), AssociationSet: assoc,
+		RouteSet: routes, Main: ptr(r.Main), CreatedTime: ptr(vpcTime(r.Created)), TagSet: vpcTagsOut(r.Tags),
 		LocalCidrForCcn: local,
 	}
 }

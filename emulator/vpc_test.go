@@ -45,7 +45,7 @@ func TestVpcLifecycle(t *testing.T) {
 	_, err = e.vpc.DeleteVpc(del)
 	wantCode(t, err, "ResourceNotFound")
 
-	resp, err = e.vpc.DescribeVpcs(req)
+	_, err = e.vpc.DescribeVpcs(req)
 	wantCode(t, err, "ResourceNotFound")
 
 	bad := vpc.NewCreateVpcRequest()

@@ -123,7 +123,7 @@ func Export(ctx context.Context, connect Connect, opts Options) (*Result, error)
 		}
 	}
 	res := &Result{Documents: map[string][]specfile.Document{}, IDs: map[spec.Addr]string{}}
-	select_(objs, byID, opts)
+	selectObjects(objs, byID, opts)
 	namer := specfile.NewNamer()
 	var out []*object
 	for _, x := range objs {
@@ -179,9 +179,9 @@ func Export(ctx context.Context, connect Connect, opts Options) (*Result, error)
 	return res, nil
 }
 
-// select_ marks what the filter selects: the matches, what lives inside them, and
+// selectObjects marks what the filter selects: the matches, what lives inside them, and
 // (unless RefsByID) what they reference, transitively.
-func select_(objs []*object, byID map[string]*object, opts Options) {
+func selectObjects(objs []*object, byID map[string]*object, opts Options) {
 	f := opts.Filter
 	if f.Empty() {
 		for _, x := range objs {

@@ -102,7 +102,7 @@ func TestGitHubSetStatus(t *testing.T) {
 			}
 			if tc.wantErr {
 				var apiErr *APIError
-				if !errors.As(err, &apiErr) || apiErr.StatusCode != 422 || apiErr.Message != "Validation Failed" {
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnprocessableEntity || apiErr.Message != "Validation Failed" {
 					t.Errorf("error = %#v", err)
 				}
 				if strings.Contains(err.Error(), "ghp_test") {

@@ -147,9 +147,9 @@ func checkLocalDNSGates(ctx context.Context, g providers.AddonGates, cluster pro
 	if err != nil {
 		return gateDiag(a, spec.SeverityWarning, "NodeLocal DNSCache's kube-proxy gate was not checked: "+err.Error(), ""), true
 	}
-	if min, ok := kubeProxyMinimum(kp); ok && tkeVersionLess(kp, min) {
-		return gateDiag(a, spec.SeverityError, fmt.Sprintf("NodeLocal DNSCache cannot be installed: kube-proxy %s is older than %s", kp, min),
-			"upgrade the kubeproxy add-on (or the cluster's nodes) to "+min+" or later: earlier builds of this minor mix iptables back-ends and lose NodeLocal DNSCache's rules"), true
+	if minimum, ok := kubeProxyMinimum(kp); ok && tkeVersionLess(kp, minimum) {
+		return gateDiag(a, spec.SeverityError, fmt.Sprintf("NodeLocal DNSCache cannot be installed: kube-proxy %s is older than %s", kp, minimum),
+			"upgrade the kubeproxy add-on (or the cluster's nodes) to "+minimum+" or later: earlier builds of this minor mix iptables back-ends and lose NodeLocal DNSCache's rules"), true
 	}
 	return spec.Diagnostic{}, false
 }

@@ -109,7 +109,7 @@ spec:
 
 	// Drift: values set in the console are shown and removed.
 	req := tke.NewUpdateAddonRequest()
-	clusterID := p.Steps[0].CloudID[:strings.Index(p.Steps[0].CloudID, "/")]
+	clusterID, _, _ := strings.Cut(p.Steps[0].CloudID, "/")
 	req.ClusterId, req.AddonName = common.StringPtr(clusterID), common.StringPtr("cbs")
 	req.RawValues = common.StringPtr(base64.StdEncoding.EncodeToString([]byte(`{"debug":true}`)))
 	if _, err := c.tkeClient(t, "ap-guangzhou").UpdateAddon(req); err != nil {

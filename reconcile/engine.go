@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -133,7 +132,7 @@ func New(connector providers.Connector, opts Options) *Engine {
 	opts.Timeouts = opts.Timeouts.withDefaults()
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	rules := opts.Rules
 	if m, ok := connector.(spec.Mutability); ok && rules == nil {

@@ -167,7 +167,8 @@ func TestScalingOrder(t *testing.T) {
 			calls := cloud.callsMatching("update NodePool/staging-batch")[before:]
 			var got []string
 			for _, c := range calls {
-				got = append(got, c[strings.Index(c, "min="):])
+				_, bounds, _ := strings.Cut(c, "min=")
+				got = append(got, "min="+bounds)
 			}
 			if !slices.Equal(got, tc.wantCalls) {
 				t.Errorf("\nReason: %s\ncalls = %v\nwant    %v", tc.reason, got, tc.wantCalls)

@@ -50,7 +50,7 @@ func newMemCloud() *memCloud {
 // Connect implements providers.Connector: one cloud serves every region.
 func (m *memCloud) Connect(context.Context, string) (providers.Client, error) { return m, nil }
 
-func (m *memCloud) record(format string, args ...any) {
+func (m *memCloud) recordf(format string, args ...any) {
 	m.calls = append(m.calls, fmt.Sprintf(format, args...))
 }
 
@@ -91,7 +91,7 @@ func (m *memCloud) Observe(ctx context.Context, kind spec.Kind, want []spec.Reso
 	if err := m.fail("observe", spec.Addr{Kind: kind}); err != nil {
 		return nil, err
 	}
-	m.record("observe %s", kind)
+	m.recordf("observe %s", kind)
 	var out []providers.Observation
 	wanted := map[spec.Addr]bool{}
 	for _, w := range want {
@@ -133,7 +133,7 @@ func (m *memCloud) Create(ctx context.Context, r spec.Resource) (providers.Obser
 	if err := m.fail("create", a); err != nil {
 		return providers.Observation{}, err
 	}
-	m.record("create %s", a)
+	m.recordf("create %s", a)
 	if ex, ok := m.res[a]; ok { // found by tag: idempotent
 		return m.obs(a, ex), nil
 	}
@@ -194,13 +194,13 @@ func (m *memCloud) Update(ctx context.Context, r spec.Resource, o providers.Obse
 		if sc.Desired != nil {
 			d = *sc.Desired
 		}
-		m.record("update %s %s min=%d max=%d desired=%d", a, strings.Join(paths, ","), sc.Min, sc.Max, d)
+		m.recordf("update %s %s min=%d max=%d desired=%d", a, strings.Join(paths, ","), sc.Min, sc.Max, d)
 		if sc.Min > d || d > sc.Max {
 			return providers.Observation{}, fmt.Errorf("InvalidParameterValue.Size: desired %d outside [%d, %d]", d, sc.Min, sc.Max)
 		}
 		np.Spec.Scaling = sc
 	} else {
-		m.record("update %s %s", a, strings.Join(paths, ","))
+		m.recordf("update %s %s", a, strings.Join(paths, ","))
 	}
 	if !m.dropUpdates {
 		cur.live = next
@@ -224,7 +224,7 @@ func (m *memCloud) Delete(ctx context.Context, o providers.Observation, _ provid
 			return fmt.Errorf("delete %s: ResourceInUse: %s still uses %s", o.Addr, a, o.ID)
 		}
 	}
-	m.record("delete %s", o.Addr)
+	m.recordf("delete %s", o.Addr)
 	for a, r := range m.res {
 		if r.id == o.ID {
 			delete(m.res, a)

@@ -53,7 +53,7 @@ func (c *instCloud) RemoveInstances(_ context.Context, pool providers.Observatio
 	}
 	np.Spec.Scaling.Desired = &d
 	c.removed = append(c.removed, ids...)
-	c.record("remove %s %s", pool.Addr, strings.Join(ids, ","))
+	c.recordf("remove %s %s", pool.Addr, strings.Join(ids, ","))
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -56,7 +57,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open run store %s: locked by another process (is another tkeops using this data dir?): %w", path, err)
 		}
 		return nil, fmt.Errorf("open run store %s: %w", path, err)
@@ -184,7 +185,7 @@ func (s *Bolt) prune(tx *bolt.Tx) error {
 		if err := b.Delete(k); err != nil {
 			return err
 		}
-		if err := arts.DeleteBucket(k); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := arts.DeleteBucket(k); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 			return err
 		}
 	}
@@ -239,7 +240,7 @@ func (s *Bolt) List(_ context.Context, f Filter) ([]Run, error) {
 			if err != nil {
 				return err
 			}
-			k, v = c.Seek(bk)
+			k, _ = c.Seek(bk)
 			if k == nil {
 				k, v = c.Last()
 			} else {

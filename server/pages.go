@@ -285,7 +285,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	s.render(w, s.pages.index, "layout", d)
+	s.render(w, s.pages.index, d)
 }
 
 type roundView struct {
@@ -323,7 +323,7 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) {
 			d.Later = append(d.Later, roundView{N: n, Plan: viewOf(p)})
 		}
 	}
-	s.render(w, s.pages.run, "layout", d)
+	s.render(w, s.pages.run, d)
 }
 
 // lastPlan is the plan of the newest finished apply or drift run: what the
@@ -355,7 +355,7 @@ func (s *Server) handleResources(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	s.render(w, s.pages.resources, "layout", resourcesData{Run: run, Plan: p})
+	s.render(w, s.pages.resources, resourcesData{Run: run, Plan: p})
 }
 
 type resourceData struct {
@@ -394,12 +394,13 @@ func (s *Server) handleResource(w http.ResponseWriter, r *http.Request) {
 			d.History = append(d.History, h)
 		}
 	}
-	s.render(w, s.pages.resource, "layout", d)
+	s.render(w, s.pages.resource, d)
 }
 
-func (s *Server) render(w http.ResponseWriter, t *template.Template, name string, data any) {
+// render executes a page's "layout" template, which includes the page's own blocks.
+func (s *Server) render(w http.ResponseWriter, t *template.Template, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render page", "error", err)
 		http.Error(w, "page unavailable", http.StatusInternalServerError)
 		return

@@ -41,7 +41,7 @@ func (t apiCallTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if rerr != nil {
 		t.metrics.ObserveAPICall(action, "ClientError.NetworkError", false)
-		return resp, nil // the SDK sees the short body and reports it
+		return resp, nil //nolint:nilerr // the SDK sees the short body and reports it
 	}
 	code := "ok"
 	var r struct {

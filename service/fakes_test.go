@@ -274,8 +274,6 @@ func (h *harness) runs(t *testing.T) []runstore.Run {
 	return rs
 }
 
-var errBoom = errors.New("boom")
-
 func (f *fakeForge) Statuses(_ context.Context, rev string) ([]forge.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

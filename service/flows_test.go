@@ -48,7 +48,9 @@ func TestBurstOfPushesGivesEveryCommitAFinalStatus(t *testing.T) {
 			f.parents = map[string]string{"cccc": "bbbb", "bbbb": "aaaa"}
 		})
 		// aaaa was applied before (by a previous process): its status is final.
-		h.forge.SetStatus(context.Background(), forge.Status{Revision: "aaaa", Context: "tkeops/apply", State: forge.StateSuccess, Description: "applied"})
+		if err := h.forge.SetStatus(context.Background(), forge.Status{Revision: "aaaa", Context: "tkeops/apply", State: forge.StateSuccess, Description: "applied"}); err != nil {
+			t.Fatal(err)
+		}
 		h.start()
 		synctest.Wait()
 		if got := h.eng.applied(); !slices.Equal(got, []string{"cccc"}) {
@@ -81,9 +83,15 @@ func TestRestartFinishesWhatWasPending(t *testing.T) {
 			f.parents = map[string]string{"cccc": "bbbb", "bbbb": "aaaa"}
 		})
 		ctx := context.Background()
-		h.forge.SetStatus(ctx, forge.Status{Revision: "aaaa", Context: "tkeops/apply", State: forge.StateSuccess})
-		h.forge.SetStatus(ctx, forge.Status{Revision: "bbbb", Context: "tkeops/apply", State: forge.StatePending, Description: "applying bbbb"})
-		h.forge.SetStatus(ctx, forge.Status{Revision: "cccc", Context: "tkeops/apply", State: forge.StatePending, Description: "applying cccc"})
+		if err := h.forge.SetStatus(ctx, forge.Status{Revision: "aaaa", Context: "tkeops/apply", State: forge.StateSuccess}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.forge.SetStatus(ctx, forge.Status{Revision: "bbbb", Context: "tkeops/apply", State: forge.StatePending, Description: "applying bbbb"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.forge.SetStatus(ctx, forge.Status{Revision: "cccc", Context: "tkeops/apply", State: forge.StatePending, Description: "applying cccc"}); err != nil {
+			t.Fatal(err)
+		}
 		h.start()
 		synctest.Wait()
 		for _, rev := range []string{"bbbb", "cccc"} {

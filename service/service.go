@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -579,12 +578,4 @@ func short(rev string) string {
 		return rev[:12]
 	}
 	return rev
-}
-
-func shortList(revs []string) string {
-	out := make([]string, len(revs))
-	for i, r := range revs {
-		out[i] = short(r)
-	}
-	return strings.Join(out, ", ")
 }

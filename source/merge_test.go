@@ -13,7 +13,7 @@ import (
 )
 
 func TestMerge3(t *testing.T) {
-	lines := func(s string) []string { return splitLines(s) }
+	lines := splitLines
 	cases := map[string]struct {
 		base, ours, theirs, want string
 		conflict                 bool

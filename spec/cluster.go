@@ -405,12 +405,12 @@ func (v *validator) nodeCeilings() {
 		var parts []string
 		single := false
 		for _, p := range pools[c.Metadata.Name] {
-			max := int64(p.Spec.Scaling.Max)
-			sum += max
-			parts = append(parts, fmt.Sprintf("%s: %d", p.Metadata.Name, max))
-			if max > ceiling {
+			maxSize := int64(p.Spec.Scaling.Max)
+			sum += maxSize
+			parts = append(parts, fmt.Sprintf("%s: %d", p.Metadata.Name, maxSize))
+			if maxSize > ceiling {
 				single = true
-				v.errorf(p, "spec.scaling.max", "max %d exceeds the %d nodes cluster %q can hold (%s)", max, ceiling, c.Metadata.Name, why)
+				v.errorf(p, "spec.scaling.max", "max %d exceeds the %d nodes cluster %q can hold (%s)", maxSize, ceiling, c.Metadata.Name, why)
 			}
 		}
 		if !single && sum > ceiling {

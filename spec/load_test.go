@@ -205,7 +205,7 @@ func TestLoadUTF16Refused(t *testing.T) {
 }
 
 func TestLoadLargeFile(t *testing.T) {
-	big := bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 10<<20/50)
+	big := bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 10<<20/50) //nolint:dupword // filler
 	_, diags := loadOne(t, "big.yaml", string(big))
 	wantDiag(t, diags, "big.yaml: file is larger than 4 MiB")
 	if len(diags) != 1 {

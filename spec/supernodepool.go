@@ -123,11 +123,11 @@ func (v *validator) superNodeWorkloads() {
 		dir := path.Join(path.Dir(c.fsFile), c.Spec.Baseline.Path)
 		_ = fs.WalkDir(v.fsys, dir, func(file string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml")) {
-				return nil
+				return nil //nolint:nilerr // this check only looks; reading the baseline fails loudly when the cluster is planned (reconcile/baseline.go)
 			}
 			b, err := fs.ReadFile(v.fsys, file)
 			if err != nil {
-				return nil
+				return nil //nolint:nilerr // see above
 			}
 			for _, f := range superNodeFindings(b) {
 				v.diags = append(v.diags, Diagnostic{Severity: SeverityError, Pos: Pos{File: file, Line: f.line}, Addr: p.GetAddr(),

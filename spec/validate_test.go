@@ -198,18 +198,6 @@ func TestBaselineFound(t *testing.T) {
 	}
 }
 
-func poolDocWith(name, clusterRef, subnetRefs string) string {
-	return `apiVersion: tkeops.io/v1alpha1
-kind: NodePool
-metadata: {name: ` + name + `}
-spec:
-  ` + clusterRef + `
-  ` + subnetRefs + `
-  instanceTypes: [SA5.MEDIUM4]
-  scaling: {min: 1, max: 3}
-`
-}
-
 // TestSecurityGroupRulesAreLateReferences: a rule admitting another group is an
 // edge set once both groups exist, not a creation dependency, so two groups may
 // admit each other (a common pattern) without a reference cycle.

@@ -605,8 +605,8 @@ func sanitize(s string) string {
 
 // trimName shortens name so that reserve more characters still fit MaxNameLen.
 func trimName(name string, reserve int) string {
-	if max := spec.MaxNameLen - reserve; len(name) > max {
-		name = strings.TrimRight(name[:max], "-")
+	if maxLen := spec.MaxNameLen - reserve; len(name) > maxLen {
+		name = strings.TrimRight(name[:maxLen], "-")
 	}
 	return name
 }

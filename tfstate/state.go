@@ -77,7 +77,7 @@ func Read(r io.Reader) (*State, error) {
 		Version *int `json:"version"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("read state: not JSON (%v); pass the state file itself (terraform state pull > state.json)", err)
+		return nil, fmt.Errorf("read state: not JSON (%w); pass the state file itself (terraform state pull > state.json)", err)
 	}
 	if probe.Version == nil {
 		return nil, fmt.Errorf("read state: no \"version\" field: this is not a Terraform/OpenTofu state file")

@@ -65,7 +65,12 @@ func TestEmulatorCommandServesAndPersists(t *testing.T) {
 	}
 
 	stop, done = run()
-	defer func() { stop(); <-done }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("emulator command: %v", err)
+		}
+	}()
 	dr := vpc.NewDescribeVpcsRequest()
 	dr.VpcIds = common.StringPtrs([]string{id})
 	if _, err := client().DescribeVpcs(dr); err != nil {

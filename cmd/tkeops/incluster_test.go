@@ -404,7 +404,7 @@ func TestBaselineManifests(t *testing.T) {
 		!strings.Contains(out, `manifests["ConfigMap default/tkeops-test-extra"]`) {
 		t.Fatalf("plan with a baseline: exit %d\n%s\n%s", code, out, errOut)
 	}
-	out = env.mustApply(t)
+	env.mustApply(t)
 	for _, n := range []string{"tkeops-test-settings", "tkeops-test-extra"} {
 		got, err := env.client.CoreV1().ConfigMaps("default").Get(ctx, n, metav1.GetOptions{})
 		if err != nil || got.Data["team"] != "platform" {
@@ -527,7 +527,7 @@ func TestServeDriftReportsNodeDrift(t *testing.T) {
 	}
 	feed := app.NewStatusFeed(io.Discard)
 	serve, err := app.New(cfg, config.Secrets{CloudID: secret.Value(cliSecretID), CloudKey: secret.Value(cliSecretKey)},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), app.Deps{Forge: feed, InCluster: inClusterOf})
+		slog.New(slog.DiscardHandler), app.Deps{Forge: feed, InCluster: inClusterOf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,12 +12,16 @@ import (
 )
 
 func main() {
-	streams := IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	os.Exit(runMain(IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+}
+
+// runMain runs the command line and returns the process's exit code; the signal
+// handling it installs is undone before main exits.
+func runMain(streams IOStreams) int {
 	ctx, stop := interruptible(context.Background(), streams.ErrOut)
 	defer stop()
-	cmd := newRootCmd(streams)
-	err := cmd.ExecuteContext(ctx)
-	os.Exit(exitCode(streams, err))
+	err := newRootCmd(streams).ExecuteContext(ctx)
+	return exitCode(streams, err)
 }
 
 // interruptible returns a context that SIGINT or SIGTERM cancels, with the signal

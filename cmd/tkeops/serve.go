@@ -101,7 +101,7 @@ func (o *serveOptions) run(ctx context.Context, streams IOStreams, getenv func(s
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
 		_ = a.Close()
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)

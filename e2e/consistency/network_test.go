@@ -140,7 +140,7 @@ func net(group, name string, e func(*testing.T, files)) scenario {
 }
 
 func networkScenarios() []scenario {
-	ic := func(old, new string) func(*testing.T, files) { return edit(interconnect, old, new) }
+	ic := func(orig, repl string) func(*testing.T, files) { return edit(interconnect, orig, repl) }
 	secondary := edit(network, "cidrBlock: 10.0.0.0/16\n", "cidrBlock: 10.0.0.0/16\n  secondaryCIDRBlocks: [10.4.0.0/16]\n")
 	withSpare := ic("eipRefs: [{name: egress-a}]", "eipRefs: [{name: egress-a}, {name: egress-b}]")
 	oob := func(f func(t *testing.T, r *rig, set *spec.Set)) func(*testing.T, *rig, files) {
@@ -218,7 +218,11 @@ func networkScenarios() []scenario {
 			"    - {destination: 192.168.20.0/24, nextHop: {cvmAddress: 10.0.1.9}}\n    - {destination: 192.168.21.0/24, nextHop: {ccnRef: {name: corp}}}\n")),
 			edit: func(t *testing.T, f files) {
 				f.replace(t, ccnFile, "    - {destination: 192.168.21.0/24, nextHop: {ccnRef: {name: corp}}}\n", "")
-				f[ccnFile] = f[ccnFile][strings.Index(f[ccnFile], "apiVersion: tkeops.io/v1alpha1\nkind: RouteTable"):]
+				i := strings.Index(f[ccnFile], "apiVersion: tkeops.io/v1alpha1\nkind: RouteTable")
+				if i < 0 {
+					t.Fatalf("%s holds no RouteTable", ccnFile)
+				}
+				f[ccnFile] = f[ccnFile][i:]
 			}},
 		{group: "drift", name: "ccn VPC detached in the console", base: withCCN(), outOfBand: oob(func(t *testing.T, r *rig, set *spec.Set) {
 			req := vpc.NewDetachCcnInstancesRequest()

@@ -38,15 +38,13 @@ const (
 // files is a spec directory: file name → YAML.
 type files map[string]string
 
-func (f files) clone() files { return maps.Clone(f) }
-
 // replace replaces old by new in file name; old must occur exactly once.
-func (f files) replace(t *testing.T, name, old, new string) {
+func (f files) replace(t *testing.T, name, old, repl string) {
 	t.Helper()
 	if n := strings.Count(f[name], old); n != 1 {
 		t.Fatalf("%s: %q occurs %d times", name, old, n)
 	}
-	f[name] = strings.Replace(f[name], old, new, 1)
+	f[name] = strings.Replace(f[name], old, repl, 1)
 }
 
 func (f files) set(t *testing.T) *spec.Set {

@@ -22,8 +22,8 @@ const (
 )
 
 // edit returns an edit that replaces old by new in one file.
-func edit(file, old, new string) func(*testing.T, files) {
-	return func(t *testing.T, f files) { f.replace(t, file, old, new) }
+func edit(file, old, repl string) func(*testing.T, files) {
+	return func(t *testing.T, f files) { f.replace(t, file, old, repl) }
 }
 
 // edits chains edits.
@@ -104,8 +104,8 @@ func editScenarios() []scenario {
 		{group: "removal", name: "pool labels key removed", edit: edit(pools, "  labels: {pool: general}\n", "")},
 		{group: "removal", name: "vpc tags removed", edit: edit(network, "  tags: {team: platform}\n", "")},
 		{group: "removal", name: "security group description removed", edit: edit(groups, "  description: worker nodes\n", "")},
-		{group: "removal", name: "pool removed", destroy: true, edit: edit(pools, pools_batch, "")},
-		{group: "removal", name: "pool removed without --allow-destroy", refused: true, edit: edit(pools, pools_batch, "")},
+		{group: "removal", name: "pool removed", destroy: true, edit: edit(pools, poolsBatch, "")},
+		{group: "removal", name: "pool removed without --allow-destroy", refused: true, edit: edit(pools, poolsBatch, "")},
 		{group: "removal", name: "two pools removed, one protected", destroy: true, refused: true,
 			base: edit(pools, "  tags: {team: platform}\n", "  tags: {team: platform}\n  deletionProtection: true\n"),
 			edit: func(t *testing.T, f files) { delete(f, pools) }},
@@ -198,7 +198,7 @@ spec:
 	}
 }
 
-const pools_batch = `---
+const poolsBatch = `---
 apiVersion: tkeops.io/v1alpha1
 kind: NodePool
 metadata: {name: batch}

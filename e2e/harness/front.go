@@ -174,12 +174,12 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Code    string `json:"Code"`
 				Message string `json:"Message"`
 			} `json:"Error"`
-			RequestId string `json:"RequestId"`
+			RequestID string `json:"RequestId"`
 		} `json:"Response"`
 	}
 	body.Response.Error.Code = code
 	body.Response.Error.Message = "Injected by the e2e fault front."
-	body.Response.RequestId = hex.EncodeToString(id[:])
+	body.Response.RequestID = hex.EncodeToString(id[:])
 	out, _ := json.Marshal(body)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))

@@ -237,13 +237,13 @@ func (e *EmulatorProcess) waitHealthy(ctx context.Context, budget time.Duration)
 		}
 		select {
 		case <-e.Done():
-			return fmt.Errorf("emulator exited: %v\n%s", e.err, e.Output())
+			return fmt.Errorf("emulator exited: %w\n%s", e.err, e.Output())
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("emulator not healthy after %s: %v\n%s", budget, err, e.Output())
+			return fmt.Errorf("emulator not healthy after %s: %w\n%s", budget, err, e.Output())
 		}
 	}
 }

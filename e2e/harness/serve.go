@@ -182,13 +182,13 @@ func (r *ServeRig) alternatingProxy(t *testing.T) string {
 			return
 		}
 		rep := r.Replicas[int(n.Add(1)-1)%len(r.Replicas)]
-		out, err := http.NewRequestWithContext(req.Context(), http.MethodPost, rep.URL+req.URL.Path, bytes.NewReader(body))
+		out, err := http.NewRequestWithContext(req.Context(), http.MethodPost, rep.URL+req.URL.Path, bytes.NewReader(body)) //nolint:gosec // G704: forwards to the rig's own replicas
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		out.Header = req.Header.Clone()
-		resp, err := http.DefaultClient.Do(out)
+		resp, err := http.DefaultClient.Do(out) //nolint:gosec // G704: see above
 		if err != nil {
 			r.Deliveries.add(rep.Name + " " + req.Header.Get("X-Gitea-Event") + " unreachable")
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -226,7 +226,7 @@ func FleetFiles(o fleet.Options, root string) (map[string]string, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(p) //nolint:gosec // G122: a directory the test wrote itself
 		if err != nil {
 			return err
 		}
@@ -397,7 +397,7 @@ func waitReady(rep *Replica, budget time.Duration) error {
 		}
 		select {
 		case <-rep.Process.Done():
-			return fmt.Errorf("tkeops serve %s exited: %v\n%s", rep.Name, rep.Process.err, rep.Process.Output())
+			return fmt.Errorf("tkeops serve %s exited: %w\n%s", rep.Name, rep.Process.err, rep.Process.Output())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

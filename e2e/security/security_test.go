@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +34,7 @@ func TestServeSecurity(t *testing.T) {
 	var notified syncBuffer
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		notified.Write(append(b, '\n'))
+		_, _ = notified.Write(append(b, '\n')) // a bytes.Buffer write cannot fail
 	}))
 	defer receiver.Close()
 	hookURL := receiver.URL + "/hooks/" + harness.RandomSecret("notifytoken-")
@@ -295,7 +296,7 @@ func runCLI(t *testing.T, ctx context.Context, bin string, args, env []string) (
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		return out, ee.ExitCode()
 	}
 	if err != nil {

@@ -108,7 +108,7 @@ func (b *Backend) cluster(ctx context.Context, clusterID string) (*cluster, erro
 	if !ok {
 		c = &cluster{ready: make(chan struct{})}
 		b.clusters[clusterID] = c
-		go b.start(clusterID, c)
+		go b.start(clusterID, c) //nolint:gosec // G118: the cluster outlives the call that first asks for it
 	}
 	b.mu.Unlock()
 	select {

@@ -32,12 +32,6 @@ const (
 
 func p[T any](v T) *T { return &v }
 
-type cloud struct {
-	t   *testing.T
-	vpc *vpc.Client
-	tke *tke.Client
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

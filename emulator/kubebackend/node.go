@@ -169,7 +169,7 @@ func nodeObject(n emulator.NodeInfo) *corev1.Node {
 				{Type: corev1.NodeHostName, Address: name},
 			},
 			NodeInfo: corev1.NodeSystemInfo{OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.6.9-tke",
-				KubeletVersion: n.KubeletVersion, KubeProxyVersion: n.KubeletVersion},
+				KubeletVersion: n.KubeletVersion, KubeProxyVersion: n.KubeletVersion}, //nolint:staticcheck // SA1019: kubelets of the versions TKE runs still report it
 		},
 	}
 }
@@ -289,7 +289,7 @@ func (b *Backend) NodeUpgraded(ctx context.Context, n emulator.NodeInfo) error {
 		if err != nil {
 			return err
 		}
-		cur.Status.NodeInfo.KubeletVersion, cur.Status.NodeInfo.KubeProxyVersion = n.KubeletVersion, n.KubeletVersion
+		cur.Status.NodeInfo.KubeletVersion, cur.Status.NodeInfo.KubeProxyVersion = n.KubeletVersion, n.KubeletVersion //nolint:staticcheck // SA1019: see nodeObject
 		_, err = nodes.UpdateStatus(ctx, cur, metav1.UpdateOptions{FieldManager: "kubelet"})
 		return err
 	})

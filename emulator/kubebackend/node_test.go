@@ -43,7 +43,11 @@ func TestAttachedServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			t.Errorf("stop kube-apiserver: %v", err)
+		}
+	}()
 	b := New(Options{})
 	defer b.Close()
 	if err := b.Attach("cls-attached", srv.Kubeconfig); err != nil {

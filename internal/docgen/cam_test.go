@@ -29,7 +29,7 @@ func camPolicyActions(t *testing.T) []string {
 		t.Fatal("docs/getting-started.md has no ```json block with the CAM policy")
 	}
 	body := doc[start+len("```json\n"):]
-	body = body[:strings.Index(body, "```")]
+	body, _, _ = strings.Cut(body, "```")
 	var policy struct {
 		Statement []struct {
 			Effect string   `json:"effect"`

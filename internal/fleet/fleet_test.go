@@ -19,8 +19,8 @@ func load(t *testing.T, dir string, o fleet.Options) *spec.Set {
 	t.Helper()
 	set, diags := spec.LoadDir(dir)
 	if len(diags) > 0 {
-		max := min(len(diags), 10)
-		t.Fatalf("fleet of %d stacks has %d diagnostics, e.g.:\n%v", o.Stacks, len(diags), diags[:max])
+		shown := min(len(diags), 10)
+		t.Fatalf("fleet of %d stacks has %d diagnostics, e.g.:\n%v", o.Stacks, len(diags), diags[:shown])
 	}
 	want, _ := o.Expected()
 	got := map[spec.Kind]int{}

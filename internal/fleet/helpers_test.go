@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-func replaceInFile(path, old, new string) error {
+func replaceInFile(path, old, repl string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -14,5 +14,5 @@ func replaceInFile(path, old, new string) error {
 	if !strings.Contains(string(b), old) {
 		return fmt.Errorf("%s: %q not found", path, old)
 	}
-	return os.WriteFile(path, []byte(strings.Replace(string(b), old, new, 1)), 0o644)
+	return os.WriteFile(path, []byte(strings.Replace(string(b), old, repl, 1)), 0o644)
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Proxy is a reverse proxy in front of the server that counts git's smart
@@ -86,7 +87,7 @@ func (p *Proxy) Start(t testing.TB) {
 }
 
 func (p *Proxy) serve(l net.Listener) {
-	srv := &http.Server{Handler: p.handler}
+	srv := &http.Server{Handler: p.handler, ReadHeaderTimeout: 10 * time.Second}
 	p.mu.Lock()
 	p.srv = srv
 	p.mu.Unlock()

@@ -2,6 +2,7 @@ package gitea
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -166,7 +167,7 @@ func (w *Work) push(t testing.TB, force bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err = w.repo.PushContext(ctx, &git.PushOptions{RefSpecs: []config.RefSpec{spec}, Auth: w.s.Auth(), Force: force})
-	if err != nil && err != git.NoErrAlreadyUpToDate {
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		t.Fatalf("push %s: %v", spec, err)
 	}
 }
@@ -183,7 +184,7 @@ func (w *Work) PushTo(t testing.TB, branch string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err = w.repo.PushContext(ctx, &git.PushOptions{RefSpecs: []config.RefSpec{spec}, Auth: w.s.Auth()})
-	if err != nil && err != git.NoErrAlreadyUpToDate {
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		t.Fatalf("push %s: %v", spec, err)
 	}
 }

@@ -118,11 +118,11 @@ func staticRoot(bin string) (string, error) {
 		// A binary built elsewhere: look for the sources in the module cache.
 		out, gerr := exec.Command("go", "env", "GOMODCACHE").Output()
 		if gerr != nil {
-			return "", fmt.Errorf("no %s.static and no module cache (%v): %w", bin, gerr, err)
+			return "", fmt.Errorf("no %s.static and no module cache (%w): %w", bin, gerr, err)
 		}
 		dir = filepath.Join(strings.TrimSpace(string(out)), "code.gitea.io", "gitea@"+Version)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "options", "locale")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "options", "locale")); err != nil { //nolint:gosec // G703: a path this machine's build recorded
 		return "", fmt.Errorf("gitea source tree %s (recorded in %s.static): %w", dir, bin, err)
 	}
 	return dir, nil

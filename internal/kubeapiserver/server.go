@@ -376,9 +376,9 @@ func (p *process) logTail() string {
 	if err != nil {
 		return ""
 	}
-	const max = 4000
-	if len(b) > max {
-		b = b[len(b)-max:]
+	const maxTail = 4000
+	if len(b) > maxTail {
+		b = b[len(b)-maxTail:]
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			b = b[i+1:]
 		}
@@ -400,9 +400,9 @@ func waitFor(ctx context.Context, p *process, what string, check func(context.Co
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before becoming ready (%v); log %s:\n%s", what, p.waitErr, p.logPath, p.logTail())
+			return fmt.Errorf("%s exited before becoming ready (%w); log %s:\n%s", what, p.waitErr, p.logPath, p.logTail())
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready: %w (last check: %v); log %s:\n%s", what, ctx.Err(), last, p.logPath, p.logTail())
+			return fmt.Errorf("%s not ready: %w (last check: %w); log %s:\n%s", what, ctx.Err(), last, p.logPath, p.logTail())
 		case <-tick.C:
 		}
 	}

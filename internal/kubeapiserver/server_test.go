@@ -56,7 +56,7 @@ func TestStartServesAndStops(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	defer srv.Stop()
+	defer func() { _ = srv.Stop() }() // after an early t.Fatal; the test checks Stop itself below
 
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(srv.Kubeconfig)
 	if err != nil {

@@ -639,10 +639,10 @@ func kindRank(r ObjectRef) int {
 func fieldDiff(ref ObjectRef, before, after *unstructured.Unstructured) []FieldChange {
 	b, a := map[string]string{}, map[string]string{}
 	if before != nil {
-		flatten("", comparable(before), b)
+		flatten("", comparableFields(before), b)
 	}
 	if after != nil {
-		flatten("", comparable(after), a)
+		flatten("", comparableFields(after), a)
 	}
 	paths := map[string]bool{}
 	for p := range b {
@@ -682,8 +682,8 @@ func redact(fc FieldChange) FieldChange {
 	return fc
 }
 
-// comparable strips what the server maintains from a copy of the object.
-func comparable(o *unstructured.Unstructured) map[string]any {
+// comparableFields strips what the server maintains from a copy of the object.
+func comparableFields(o *unstructured.Unstructured) map[string]any {
 	c := o.DeepCopy().Object
 	// Identity is in the diff's header; status is the server's.
 	delete(c, "status")
@@ -710,7 +710,7 @@ func flatten(prefix string, v any, out map[string]string) {
 			return
 		}
 		for k, child := range t {
-			p := prefix
+			var p string
 			switch {
 			case plainKey.MatchString(k) && prefix == "":
 				p = k

@@ -203,7 +203,8 @@ update ConfigMap bl-shared/preexisting`
 	// v2 in git: quota raised, team-b, team-c and the ClusterRole gone, the
 	// adopted ConfigMap no longer declared, a new ConfigMap added.
 	v2src := strings.Replace(baselineV1, `requests.cpu: "4"`, `requests.cpu: "8"`, 1)
-	v2src = v2src[:strings.Index(v2src, "apiVersion: v1\nkind: Namespace\nmetadata: {name: bl-team-b}")] + `apiVersion: v1
+	v2src, _, _ = strings.Cut(v2src, "apiVersion: v1\nkind: Namespace\nmetadata: {name: bl-team-b}")
+	v2src += `apiVersion: v1
 kind: ConfigMap
 metadata: {name: limits, namespace: bl-team-a}
 data: {max: "3"}

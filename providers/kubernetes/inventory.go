@@ -58,7 +58,7 @@ func (c *Cluster) readInventory(ctx context.Context, name string) (*inventory, e
 	var list []InventoryEntry
 	if s := cm.Data[inventoryKey]; s != "" {
 		if err := json.Unmarshal([]byte(s), &list); err != nil {
-			return nil, fmt.Errorf("inventory %s/%s is corrupt (%v): fix or delete it by hand; tkeops will not prune from it", InventoryNamespace, InventoryName(name), err)
+			return nil, fmt.Errorf("inventory %s/%s is corrupt (%w): fix or delete it by hand; tkeops will not prune from it", InventoryNamespace, InventoryName(name), err)
 		}
 	}
 	for _, e := range list {

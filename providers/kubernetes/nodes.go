@@ -455,7 +455,7 @@ func (c *Cluster) WaitPoolReady(ctx context.Context, poolID string, want int, in
 		select {
 		case <-ctx.Done():
 			if err != nil {
-				return fmt.Errorf("node pool %s: nodes not ready: %w (last error: %v)", poolID, ctx.Err(), err)
+				return fmt.Errorf("node pool %s: nodes not ready: %w (last error: %w)", poolID, ctx.Err(), err)
 			}
 			return fmt.Errorf("node pool %s: %d of %d node(s) Ready in the API server, want %d: %w", poolID, ready, total, want, ctx.Err())
 		case <-time.After(interval):

@@ -139,10 +139,10 @@ func (ccnKind) actions() Actions {
 
 func (ccnKind) rules() []rule {
 	return slices.Concat(commonRules(actionModifyCcn), []rule{
-		rule{path: "spec.region", class: spec.ClassReplace, note: "The region tkeops manages the CCN from is recorded on it (tkeops.io/home-region)."},
-		rule{path: "spec.description", class: spec.ClassInPlace, action: actionModifyCcn},
-		rule{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyCcnAttribute does not take the service class."},
-		rule{path: "spec.attachments", class: spec.ClassInPlace, action: actionAttachCcn, via: callCcnVPCs, decide: decideCcnAttachments,
+		{path: "spec.region", class: spec.ClassReplace, note: "The region tkeops manages the CCN from is recorded on it (tkeops.io/home-region)."},
+		{path: "spec.description", class: spec.ClassInPlace, action: actionModifyCcn},
+		{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyCcnAttribute does not take the service class."},
+		{path: "spec.attachments", class: spec.ClassInPlace, action: actionAttachCcn, via: callCcnVPCs, decide: decideCcnAttachments,
 			note: "VPCs added are attached with vpc:AttachCcnInstances, VPCs taken away detached with vpc:DetachCcnInstances (both, in that order, when the list gains and loses VPCs at once)."},
 	}, tagProtectedRules())
 }

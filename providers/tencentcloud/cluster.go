@@ -554,7 +554,7 @@ func (clusterKind) create(ctx context.Context, c *Client, r *spec.Cluster) (prov
 	o, err := c.reobserveCluster(ctx, r, id)
 	if err != nil {
 		// The cluster exists; report what we know so the caller records the ID.
-		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "Creating",
+		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "Creating", //nolint:nilerr // created: the next poll reads it
 			DeletionPolicy: spec.DeletionPolicy(tags[providers.TagDeletionPolicy])}, nil
 	}
 	return o, nil

@@ -121,11 +121,11 @@ func (eipKind) actions() Actions {
 
 func (eipKind) rules() []rule {
 	return slices.Concat(commonRules("vpc:ModifyAddressAttribute"), []rule{
-		rule{path: "spec.region", class: spec.ClassReplace, note: "An address cannot move between regions."},
-		rule{path: "spec.internetChargeType", class: spec.ClassInPlace, action: "vpc:ModifyAddressInternetChargeType",
+		{path: "spec.region", class: spec.ClassReplace, note: "An address cannot move between regions."},
+		{path: "spec.internetChargeType", class: spec.ClassInPlace, action: "vpc:ModifyAddressInternetChargeType",
 			note: "The cloud lets an address change its charge type twice in its life; a third change is refused (LimitExceeded.ModifyAddressInternetChargeTypeQuota)."},
-		rule{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: "vpc:ModifyAddressesBandwidth"},
-		rule{path: "spec.internetServiceProvider", class: spec.ClassReplace, note: "The line of an address is fixed at allocation: a new address (a new IP) is allocated."},
+		{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: "vpc:ModifyAddressesBandwidth"},
+		{path: "spec.internetServiceProvider", class: spec.ClassReplace, note: "The line of an address is fixed at allocation: a new address (a new IP) is allocated."},
 	}, tagProtectedRules())
 }
 
@@ -166,7 +166,7 @@ func (eipKind) create(ctx context.Context, c *Client, r *spec.EIP) (providers.Ob
 	a, err := reread(ctx, c.eips(), id)
 	if err != nil {
 		// Allocation can take a moment to show: report what was asked for, settling.
-		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "CREATING"}, nil
+		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: "CREATING"}, nil //nolint:nilerr // allocated: the next poll reads it
 	}
 	return c.eipCandidate(a).build(r), nil
 }

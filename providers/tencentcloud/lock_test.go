@@ -69,7 +69,7 @@ func TestLockExcludesConcurrentHolders(t *testing.T) {
 				var locked *providers.LockedError
 				if errors.As(err, &locked) {
 					if locked.Holder == "" || locked.Since.IsZero() {
-						errs <- fmt.Errorf("refusal without holder: %+v", locked)
+						errs <- fmt.Errorf("refusal without holder: %+v", *locked)
 						return
 					}
 					time.Sleep(time.Duration(1+rand.IntN(5)) * time.Millisecond)
@@ -80,7 +80,10 @@ func TestLockExcludesConcurrentHolders(t *testing.T) {
 					return
 				}
 				n := inside.Add(1)
-				for m := maxInside.Load(); n > m && !maxInside.CompareAndSwap(m, n); m = maxInside.Load() {
+				for m := maxInside.Load(); n > m; m = maxInside.Load() {
+					if maxInside.CompareAndSwap(m, n) {
+						break
+					}
 				}
 				time.Sleep(time.Millisecond)
 				inside.Add(-1)

@@ -147,15 +147,15 @@ func (natGatewayKind) actions() Actions {
 
 func (natGatewayKind) rules() []rule {
 	return slices.Concat(commonRules(actionModifyNat), []rule{
-		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A NAT gateway cannot move to another VPC."},
-		rule{path: "spec.zone", class: spec.ClassReplace, note: "A NAT gateway cannot move to another zone."},
-		rule{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: actionModifyNat},
-		rule{path: "spec.maxConcurrentConnections", class: spec.ClassInPlace, action: "vpc:ResetNatGatewayConnection"},
-		rule{path: "spec.eipRefs", class: spec.ClassInPlace, action: actionAssociateNat, via: callNatAddresses, decide: decideNatEIPs,
+		{path: "spec.vpcRef", class: spec.ClassReplace, note: "A NAT gateway cannot move to another VPC."},
+		{path: "spec.zone", class: spec.ClassReplace, note: "A NAT gateway cannot move to another zone."},
+		{path: "spec.bandwidthOutMbps", class: spec.ClassInPlace, action: actionModifyNat},
+		{path: "spec.maxConcurrentConnections", class: spec.ClassInPlace, action: "vpc:ResetNatGatewayConnection"},
+		{path: "spec.eipRefs", class: spec.ClassInPlace, action: actionAssociateNat, via: callNatAddresses, decide: decideNatEIPs,
 			note: "Addresses added are bound with vpc:AssociateNatGatewayAddress, addresses taken away unbound with vpc:DisassociateNatGatewayAddress."},
-		rule{path: "spec.eipCount", class: spec.ClassInPlace, action: actionAssociateNat, via: callNatAddresses, decide: decideNatEIPCount,
+		{path: "spec.eipCount", class: spec.ClassInPlace, action: actionAssociateNat, via: callNatAddresses, decide: decideNatEIPCount,
 			note: "More addresses are allocated and bound by the gateway; fewer is refused (the API cannot tell which of its own addresses to give back)."},
-		rule{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyNat},
+		{path: "spec.deletionProtection", class: spec.ClassInPlace, action: actionModifyNat},
 	}, tagRules(actionModifyResourceTags))
 }
 

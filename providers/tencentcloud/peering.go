@@ -148,13 +148,13 @@ func (peeringKind) deleteCalls(*spec.PeeringConnection) []string {
 
 func (peeringKind) rules() []rule {
 	return slices.Concat(commonRules(actionModifyPeering), []rule{
-		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
-		rule{path: "spec.peerVPCRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
-		rule{path: "spec.peerRegion", class: spec.ClassReplace, note: "Fixed with the other VPC."},
-		rule{path: "spec.peerAccountUIN", class: spec.ClassReplace, note: "Fixed with the other VPC."},
-		rule{path: "spec.bandwidthMbps", class: spec.ClassInPlace, action: actionModifyPeering},
-		rule{path: "spec.chargeType", class: spec.ClassInPlace, action: actionModifyPeering},
-		rule{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyVpcPeeringConnection does not take the service class (terraform: immutable)."},
+		{path: "spec.vpcRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
+		{path: "spec.peerVPCRef", class: spec.ClassReplace, note: "A connection cannot move to another VPC."},
+		{path: "spec.peerRegion", class: spec.ClassReplace, note: "Fixed with the other VPC."},
+		{path: "spec.peerAccountUIN", class: spec.ClassReplace, note: "Fixed with the other VPC."},
+		{path: "spec.bandwidthMbps", class: spec.ClassInPlace, action: actionModifyPeering},
+		{path: "spec.chargeType", class: spec.ClassInPlace, action: actionModifyPeering},
+		{path: "spec.qosLevel", class: spec.ClassReplace, note: "vpc:ModifyVpcPeeringConnection does not take the service class (terraform: immutable)."},
 	}, tagProtectedRules())
 }
 
@@ -260,7 +260,7 @@ func (peeringKind) create(ctx context.Context, c *Client, r *spec.PeeringConnect
 	c.log.Info("created", "addr", addr.String(), "id", id)
 	p, err := reread(ctx, c.peerings(), id)
 	if err != nil {
-		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: peeringPending}, nil
+		return providers.Observation{Addr: addr, Exists: true, ID: id, Owned: true, Settling: true, Status: peeringPending}, nil //nolint:nilerr // created: the next poll reads it
 	}
 	return c.peeringCandidate(p).build(r), nil
 }

@@ -46,7 +46,7 @@ func TestBudgetAIMD(t *testing.T) {
 	clk.add(500 * time.Millisecond)
 	b.throttle(sent)
 	if r, cuts, _ := rateOf(b); r != 10 || cuts != 1 {
-		t.Fatalf("a late refusal of a call sent before the cut cut again: rate %g, cuts %d", r, cuts)
+		t.Fatalf("a late refusal of a call sent before the cut made another cut: rate %g, cuts %d", r, cuts)
 	}
 	for range 5 {
 		clk.add(10 * time.Millisecond)

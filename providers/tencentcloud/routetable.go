@@ -197,13 +197,13 @@ func (routeTableKind) deleteCalls(live *spec.RouteTable) []string {
 
 func (routeTableKind) rules() []rule {
 	return slices.Concat(commonRules("vpc:ModifyRouteTableAttribute"), []rule{
-		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A route table cannot move to another VPC."},
-		rule{path: "spec.default", class: spec.ClassReplace, note: "Whether the document is the VPC's default table or a table of its own is fixed."},
-		rule{path: "spec.routes", class: spec.ClassInPlace, action: actionCreateRoutes, via: callRoutes, decide: decideRoutes,
+		{path: "spec.vpcRef", class: spec.ClassReplace, note: "A route table cannot move to another VPC."},
+		{path: "spec.default", class: spec.ClassReplace, note: "Whether the document is the VPC's default table or a table of its own is fixed."},
+		{path: "spec.routes", class: spec.ClassInPlace, action: actionCreateRoutes, via: callRoutes, decide: decideRoutes,
 			note: "Routes added: vpc:CreateRoutes; taken away: vpc:DeleteRoutes; a destination sent elsewhere: vpc:ReplaceRoutes; several kinds at once: vpc:ResetRoutes, which rewrites every route of the table in one call (traffic through it may drop for a moment)."},
-		rule{path: "spec.peerRoutes", class: spec.ClassInPlace,
+		{path: "spec.peerRoutes", class: spec.ClassInPlace,
 			note: "tkeops' own setting: the routes it asks for are planned into spec.routes (and made by the calls of spec.routes)."},
-		rule{path: "spec.subnetRefs", class: spec.ClassInPlace, action: "vpc:ReplaceRouteTableAssociation",
+		{path: "spec.subnetRefs", class: spec.ClassInPlace, action: "vpc:ReplaceRouteTableAssociation",
 			note: "One call per subnet that moves: subnets added are associated with this table, subnets taken away go back to the VPC's default table."},
 	}, tagProtectedRules())
 }

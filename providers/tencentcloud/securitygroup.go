@@ -174,10 +174,10 @@ func (securityGroupKind) rules() []rule {
 	attr := "vpc:ModifySecurityGroupAttribute"
 	both := "The call replaces both directions at once; tkeops always sends ingress and egress together."
 	return slices.Concat(commonRules(attr), []rule{
-		rule{path: "spec.region", class: spec.ClassReplace, note: "A security group cannot move between regions."},
-		rule{path: "spec.description", class: spec.ClassInPlace, action: attr},
-		rule{path: "spec.ingress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
-		rule{path: "spec.egress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
+		{path: "spec.region", class: spec.ClassReplace, note: "A security group cannot move between regions."},
+		{path: "spec.description", class: spec.ClassInPlace, action: attr},
+		{path: "spec.ingress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
+		{path: "spec.egress", class: spec.ClassInPlace, action: "vpc:ModifySecurityGroupPolicies", note: both},
 	}, tagRules(actionModifyResourceTags))
 }
 

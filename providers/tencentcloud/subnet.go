@@ -71,10 +71,10 @@ func (subnetKind) kind() spec.Kind { return spec.KindSubnet }
 func (subnetKind) rules() []rule {
 	attr := "vpc:ModifySubnetAttribute"
 	return slices.Concat(commonRules(attr), []rule{
-		rule{path: "spec.vpcRef", class: spec.ClassReplace, note: "A subnet cannot move to another VPC."},
-		rule{path: "spec.zone", class: spec.ClassReplace, note: "A subnet cannot move to another zone."},
-		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "A subnet's CIDR block is fixed at creation; deleting the subnet fails while instances use it."},
-		rule{path: "spec.enableBroadcast", class: spec.ClassInPlace, action: attr},
+		{path: "spec.vpcRef", class: spec.ClassReplace, note: "A subnet cannot move to another VPC."},
+		{path: "spec.zone", class: spec.ClassReplace, note: "A subnet cannot move to another zone."},
+		{path: "spec.cidrBlock", class: spec.ClassReplace, note: "A subnet's CIDR block is fixed at creation; deleting the subnet fails while instances use it."},
+		{path: "spec.enableBroadcast", class: spec.ClassInPlace, action: attr},
 	}, tagRules(actionModifyResourceTags))
 }
 

@@ -30,15 +30,14 @@ func TestSuperNodePoolLifecycle(t *testing.T) {
 	p := newSuperPool("s000-super", clusterID, spec.Ref{ID: out[st.subnets[0].GetAddr()].ID})
 
 	e.srv.ResetCalls()
-	o, err := e.c.Create(e.ctx, p)
-	if err != nil {
+	if _, err := e.c.Create(e.ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	calls := e.srv.Calls()
 	if calls["tag.ModifyResourceTags"] != 1 || calls["tke.CreateClusterVirtualNodePool"] != 1 || calls["tke.ModifyNodePool"] != 1 {
 		t.Fatalf("create calls %v", calls)
 	}
-	o = e.waitSettled(t, spec.KindSuperNodePool, p)
+	o := e.waitSettled(t, spec.KindSuperNodePool, p)
 	assertDeclaredEqual(t, p, o.Live)
 	if !o.Owned || len(changesOf(p, o)) != 0 {
 		t.Fatalf("after create: %+v %+v", o, changesOf(p, o))

@@ -168,7 +168,7 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 func TestCanonCIDR(t *testing.T) {
-	for in, want := range map[string]string{"10.0.0.1/16": "10.0.0.0/16", " 172.16.0.0/12 ": "172.16.0.0/12", "bogus": "bogus"} {
+	for in, want := range map[string]string{"10.0.0.1/16": "10.0.0.0/16", " 172.16.0.0/12 ": "172.16.0.0/12", "bogus": "bogus"} { //nolint:gocritic // the spaces are the input under test
 		if got := canonCIDR(in); got != want {
 			t.Errorf("canonCIDR(%q) = %q, want %q", in, got, want)
 		}

@@ -81,12 +81,12 @@ func (vpcKind) kind() spec.Kind { return spec.KindVPC }
 func (vpcKind) rules() []rule {
 	attr := "vpc:ModifyVpcAttribute"
 	return slices.Concat(commonRules(attr), []rule{
-		rule{path: "spec.region", class: spec.ClassReplace, note: "A VPC cannot move between regions."},
-		rule{path: "spec.cidrBlock", class: spec.ClassReplace, note: "The primary CIDR block is fixed at creation (terraform: ForceNew). To grow a VPC in place, add a block to spec.secondaryCIDRBlocks instead."},
-		rule{path: "spec.secondaryCIDRBlocks", class: spec.ClassInPlace, action: actionCreateAssistantCidr, via: callAssistantCidrs, decide: decideSecondaryCIDRs,
+		{path: "spec.region", class: spec.ClassReplace, note: "A VPC cannot move between regions."},
+		{path: "spec.cidrBlock", class: spec.ClassReplace, note: "The primary CIDR block is fixed at creation (terraform: ForceNew). To grow a VPC in place, add a block to spec.secondaryCIDRBlocks instead."},
+		{path: "spec.secondaryCIDRBlocks", class: spec.ClassInPlace, action: actionCreateAssistantCidr, via: callAssistantCidrs, decide: decideSecondaryCIDRs,
 			note: "Blocks added: vpc:CreateAssistantCidr; taken away: vpc:DeleteAssistantCidr (refused while a subnet uses the block); both at once: vpc:ModifyAssistantCidr, one call."},
-		rule{path: "spec.dnsServers", class: spec.ClassInPlace, action: attr},
-		rule{path: "spec.enableMulticast", class: spec.ClassInPlace, action: attr},
+		{path: "spec.dnsServers", class: spec.ClassInPlace, action: attr},
+		{path: "spec.enableMulticast", class: spec.ClassInPlace, action: attr},
 	}, tagRules(actionModifyResourceTags))
 }
 

@@ -198,7 +198,7 @@ func Demo(ctx context.Context, out, errOut io.Writer, examples string, timeout t
 	cfg.Cloud.Endpoint = emu.Endpoint
 	cfg.Log.Format, cfg.Log.Level = "text", "warn"
 	cfg.Defaults(func(string) string { return "" })
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,9 @@ func Demo(ctx context.Context, out, errOut io.Writer, examples string, timeout t
 	go func() { done <- app.Run(runCtx, ln) }()
 	defer func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			fmt.Fprintf(out, "tkeops serve: %v\n", err)
+		}
 	}()
 	fmt.Fprintf(out, "tkeops serve on %s (polling every 2s)\n\n", cfg.ExternalURL)
 

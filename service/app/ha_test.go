@@ -77,7 +77,7 @@ func TestServeLeaderElectionOnlyTheLeaderApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &replica{id: name, feed: NewStatusFeed(io.Discard), done: make(chan error, 1)}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		log := slog.New(slog.DiscardHandler)
 		r.app, err = New(cfg, config.Secrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, log, Deps{Forge: r.feed})
 		if err != nil {
 			t.Fatal(err)

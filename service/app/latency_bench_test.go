@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -119,14 +118,19 @@ func BenchmarkWebhookToPendingStatus(b *testing.B) {
 	tf := &timedForge{Client: client, seen: map[string]time.Time{}, cond: make(chan struct{}, 1)}
 	const hook = "latency-hook-secret"
 	secrets := config.Secrets{CloudID: cloudID, CloudKey: cloudKey, GitToken: secret.Value(srv.Token), ForgeToken: secret.Value(srv.Token), WebhookSecret: hook}
-	a, err := New(cfg, secrets, slog.New(slog.NewTextHandler(io.Discard, nil)), Deps{Forge: tf})
+	a, err := New(cfg, secrets, slog.New(slog.DiscardHandler), Deps{Forge: tf})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, ln) }()
-	b.Cleanup(func() { cancel(); <-done })
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("serve: %v", err)
+		}
+	})
 
 	send := func(rev string) {
 		body, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": rev,

@@ -208,7 +208,7 @@ func (r SecretRef) Set() bool { return r.File != "" || r.Env != "" }
 func (r SecretRef) Resolve(what string, getenv func(string) string) (secret.Value, error) {
 	switch {
 	case r.Value != "":
-		return "", fmt.Errorf("%s: literal secret values are not accepted; use file: or env:", what)
+		return "", fmt.Errorf("%s: literal secret values are not accepted; use a file: or env: reference", what)
 	case r.File != "" && r.Env != "":
 		return "", fmt.Errorf("%s: set file or env, not both", what)
 	case r.File != "":

@@ -94,10 +94,10 @@ func documentedKeys(t *testing.T, table string) map[string]bool {
 func TestOperationsDocumentsEveryConfigKey(t *testing.T) {
 	table := section(t, readOperations(t), "## Configuration")
 	documented := documentedKeys(t, table)
-	var real []string
-	configKeys(reflect.TypeOf(Config{}), "", &real)
+	var configured []string
+	configKeys(reflect.TypeOf(Config{}), "", &configured)
 	realSet := map[string]bool{}
-	for _, k := range real {
+	for _, k := range configured {
 		realSet[k] = true
 		if !documented[k] {
 			t.Errorf("config key %s is not in the configuration table of docs/operations.md", k)
@@ -141,16 +141,16 @@ func TestOperationsDocumentsEveryMetric(t *testing.T) {
 	sort.Strings(d.names)
 	doc := readOperations(t)
 	table := section(t, doc, "## Metrics and alerts")
-	real := map[string]bool{}
+	actual := map[string]bool{}
 	for _, n := range d.names {
-		real[n] = true
+		actual[n] = true
 		if !strings.Contains(table, "| `"+n+"` |") {
 			t.Errorf("metric %s is not in the metrics table of docs/operations.md", n)
 		}
 	}
 	// Every tkeops_ metric named anywhere in the page (tables, alert rules) exists.
 	for _, n := range regexp.MustCompile(`tkeops_[a-z_]+`).FindAllString(doc, -1) {
-		if !real[n] {
+		if !actual[n] {
 			t.Errorf("docs/operations.md names metric %s, which tkeops serve does not export (has %v)", n, d.names)
 		}
 	}

@@ -179,7 +179,7 @@ func planSection(ctx context.Context, c config, work string) error {
 				time.Sleep(2 * time.Second)
 				pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", "--rate-margin", strconv.FormatFloat(m, 'f', -1, 64), dir)
 				if err == nil && pr.ExitCode != 0 {
-					err = fmt.Errorf("S=%d: no-op plan %d exited %d:\n%s", s, i+1, pr.ExitCode, tail(pr.Output))
+					err = fmt.Errorf("no-op plan %d at S=%d exited %d:\n%s", i+1, s, pr.ExitCode, tail(pr.Output))
 				}
 				if err != nil {
 					_ = cloud.Close()
@@ -273,14 +273,14 @@ func applySection(ctx context.Context, c config, work string) error {
 			// -v logs every call; the calls made while waiting say poll=true.
 			ar, err := bench.RunTkeops(ctx, c.bin, cloud, "apply", "-v", "--auto-approve", "--no-color", "--parallelism", strconv.Itoa(p), dir)
 			if err == nil && ar.ExitCode != 0 {
-				err = fmt.Errorf("S=%d: apply exited %d:\n%s", s, ar.ExitCode, tail(ar.Output))
+				err = fmt.Errorf("apply at S=%d exited %d:\n%s", s, ar.ExitCode, tail(ar.Output))
 			}
 			if err == nil {
 				// The apply must have converged: a plan right after is empty.
 				var pr bench.Run
 				pr, err = bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
 				if err == nil && pr.ExitCode != 0 {
-					err = fmt.Errorf("S=%d: plan after apply exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
+					err = fmt.Errorf("plan after apply at S=%d exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
 				}
 			}
 			_ = cloud.Close()
