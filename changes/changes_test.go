@@ -156,5 +156,5 @@ func TestBetween(t *testing.T) {
 	if !slices.Contains(names(ch.Changed), "Cluster/s0000") {
 		t.Errorf("a changed manifest did not change the cluster with a baseline: %v", names(ch.Changed))
 	}
-	var _ reconcile.Change = ch //nolint:staticcheck // QF1011: the type is the assertion (ch is a reconcile.Change)
+	var _ reconcile.Change = ch
 }

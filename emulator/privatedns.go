@@ -61,9 +61,8 @@ func (r *zoneRec) tagList() *[]tagKV { return &r.Tags }
 var zoneTable = table[*zoneRec]{"privateZones"}
 
 var (
-	zoneIDPattern = regexp.MustCompile(`^zone-[a-z0-9]{8}$`)
-	zoneDomainRE  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	recordTypes   = []string{"A", "AAAA", "CNAME", "MX", "TXT", "PTR"}
+	zoneDomainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	recordTypes  = []string{"A", "AAAA", "CNAME", "MX", "TXT", "PTR"}
 )
 
 // privateDNSModule serves Private DNS zones and records.
@@ -234,8 +233,8 @@ func describePrivateZoneList(c *call, req *privatedns.DescribePrivateZoneListReq
 	return &privatedns.DescribePrivateZoneListResponseParams{TotalCount: ptr(int64(len(match))), PrivateZoneSet: set}, nil
 }
 
-// int64Paging reads an int64 Offset/Limit (default 20, at most max).
-func int64Paging(offset, limit *int64, max int64) (int, int, *APIError) {
+// int64Paging reads an int64 Offset/Limit (default 20, at most maxLimit).
+func int64Paging(offset, limit *int64, maxLimit int64) (int, int, *APIError) {
 	off, lim := int64(0), int64(20)
 	if offset != nil {
 		off = *offset
@@ -243,8 +242,8 @@ func int64Paging(offset, limit *int64, max int64) (int, int, *APIError) {
 	if limit != nil {
 		lim = *limit
 	}
-	if off < 0 || lim < 0 || lim > max {
-		return 0, 0, apiErr(codeInvalidParamValue, "Offset must not be negative and Limit must be 0 to %d.", max)
+	if off < 0 || lim < 0 || lim > maxLimit {
+		return 0, 0, apiErr(codeInvalidParamValue, "Offset must not be negative and Limit must be 0 to %d.", maxLimit)
 	}
 	return int(off), int(lim), nil
 }

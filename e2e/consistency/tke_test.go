@@ -33,7 +33,7 @@ func opt(name string, e func(*testing.T, files)) scenario {
 }
 
 func tkeScenarios() []scenario {
-	cl := func(old, new string) func(*testing.T, files) { return edit(cluster, old, new) }
+	cl := func(orig, repl string) func(*testing.T, files) { return edit(cluster, orig, repl) }
 	return []scenario{
 		// Declared where nothing was (the calls a cluster makes once its options are managed).
 		{group: "mutability", name: "cluster options declared", edit: withOptions},

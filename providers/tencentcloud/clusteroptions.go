@@ -104,7 +104,6 @@ func clusterOptionRules() []rule {
 			note: "Installed through the authentication options; removed as an add-on (delete it in the console or declare it as an Addon)." + record},
 	)
 	for _, l := range []struct{ name, enable, disable string }{{"audit", actionEnableAudit, actionDisableAudit}, {"events", actionEnableEvents, actionDisableEvents}} {
-		l := l
 		out = append(out, rule{path: "spec.logging." + l.name + ".enabled", class: spec.ClassInPlace, action: l.enable, via: routeOptions,
 			decide: recorded(func(_, after any) (spec.Class, string, string) {
 				if on, _ := after.(bool); on {

@@ -63,7 +63,7 @@ func TestServeSignsWithConfiguredCredentials(t *testing.T) {
 		}
 		return cfg, secrets
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 
 	// Nothing to sign with: refused at start, saying where credentials come from.
 	cfg, secrets := configure(&credentials.Config{Source: credentials.SourceEnv})

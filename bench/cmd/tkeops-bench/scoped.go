@@ -47,7 +47,7 @@ func scopedRuns(ctx context.Context, c config, cloud *harness.InProcess, dir str
 			time.Sleep(2 * time.Second)
 			pr, err := bench.RunTkeops(ctx, c.bin, cloud, args...)
 			if err == nil && pr.ExitCode != 2 {
-				err = fmt.Errorf("S=%d: plan of one changed stack (scoped %v) exited %d, want 2:\n%s", s, scoped, pr.ExitCode, tail(pr.Output))
+				err = fmt.Errorf("plan of one changed stack at S=%d (scoped %v) exited %d, want 2:\n%s", s, scoped, pr.ExitCode, tail(pr.Output))
 			}
 			if err != nil {
 				return nil, err
@@ -118,7 +118,7 @@ func memorySection(ctx context.Context, c config, work string) error {
 		pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
 		_ = cloud.Close()
 		if err == nil && pr.ExitCode != 0 {
-			err = fmt.Errorf("S=%d: no-op plan exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
+			err = fmt.Errorf("no-op plan at S=%d exited %d:\n%s", s, pr.ExitCode, tail(pr.Output))
 		}
 		if err != nil {
 			return err
