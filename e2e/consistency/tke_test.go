@@ -77,3 +77,102 @@ func tkeScenarios() []scenario {
 			}},
 	}
 }
+
+// poolsFile holds a native node pool, a super node pool and two add-ons of the
+// Guangzhou cluster: the base of the pool and add-on scenarios.
+const poolsFile = "gz-tke-pools.yaml"
+
+const poolsSpecs = `apiVersion: tkeops.io/v1alpha1
+kind: NativeNodePool
+metadata: {name: native}
+spec:
+  clusterRef: {name: prod}
+  subnetRefs: [{name: sub-a}]
+  instanceTypes: [SA5.MEDIUM4]
+  scaling: {min: 1, max: 3, replicas: 1}
+  dataDisks:
+    - {type: CLOUD_SSD, sizeGB: 100, fileSystem: ext4, mountTarget: /var/lib/containerd}
+  securityGroupRefs: [{name: nodes}]
+  management:
+    nameservers: [10.0.0.2]
+    sysctls: [net.core.somaxconn=32768]
+  kubeletArgs: [max-pods=64]
+  labels: {pool: native}
+  taints:
+    - {key: dedicated, value: native, effect: NoSchedule}
+  autoRepair: false
+  tags: {team: platform}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: SuperNodePool
+metadata: {name: super}
+spec:
+  clusterRef: {name: prod}
+  subnetRefs: [{name: sub-b}]
+  securityGroupRefs: [{name: nodes}]
+  labels: {pool: super}
+  taints: [{key: eks.tke.cloud.tencent.com/eklet, effect: NoSchedule}]
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Addon
+metadata: {name: cbs}
+spec:
+  clusterRef: {name: prod}
+  addonName: cbs
+  version: 1.1.0
+  values: {rootdir: /var/lib/kubelet}
+`
+
+// pools is a pool or add-on scenario: the pools base, then the edit.
+func poolRow(name string, e func(*testing.T, files)) scenario {
+	return scenario{group: "mutability", name: name, base: withPools, edit: e}
+}
+
+func withPools(_ *testing.T, f files) { f[poolsFile] = poolsSpecs }
+
+func poolScenarios() []scenario {
+	p := func(old, new string) func(*testing.T, files) { return edit(poolsFile, old, new) }
+	return []scenario{
+		// Native node pool.
+		poolRow("native pool subnetRefs", p("subnetRefs: [{name: sub-a}]", "subnetRefs: [{name: sub-a}, {name: sub-c}]")),
+		poolRow("native pool instanceTypes", p("instanceTypes: [SA5.MEDIUM4]", "instanceTypes: [SA5.MEDIUM4, SA5.LARGE8]")),
+		poolRow("native pool scaling", p("scaling: {min: 1, max: 3, replicas: 1}", "scaling: {min: 1, max: 5, replicas: 2}")),
+		poolRow("native pool autoscaling", p("scaling: {min: 1, max: 3, replicas: 1}", "scaling: {min: 1, max: 3, replicas: 1, autoscaling: true}")),
+		poolRow("native pool createPolicy", p("scaling: {min: 1, max: 3, replicas: 1}", "scaling: {min: 1, max: 3, replicas: 1, createPolicy: ZoneEquality}")),
+		poolRow("native pool systemDisk", p("instanceTypes: [SA5.MEDIUM4]", "instanceTypes: [SA5.MEDIUM4]\n  systemDisk: {type: CLOUD_SSD, sizeGB: 80}")),
+		poolRow("native pool dataDisks", p("sizeGB: 100, fileSystem: ext4", "sizeGB: 200, fileSystem: xfs")),
+		poolRow("native pool data disk encrypted", p("mountTarget: /var/lib/containerd}", "mountTarget: /var/lib/containerd, encrypted: true}")),
+		poolRow("native pool security groups", p("  securityGroupRefs: [{name: nodes}]\n  management", "  securityGroupRefs: [{name: nodes}, {name: api}]\n  management")),
+		poolRow("native pool nameservers", p("nameservers: [10.0.0.2]", "nameservers: [10.0.0.2, 10.0.0.3]")),
+		poolRow("native pool hosts", p("    nameservers: [10.0.0.2]\n", "    nameservers: [10.0.0.2]\n    hosts: [10.0.1.9 registry.local]\n")),
+		poolRow("native pool sysctls", p("net.core.somaxconn=32768", "net.core.somaxconn=65535")),
+		poolRow("native pool kubeletArgs", p("max-pods=64", "max-pods=96")),
+		poolRow("native pool preInit", p("  kubeletArgs: [max-pods=64]\n", "  kubeletArgs: [max-pods=64]\n  lifecycle: {preInit: \"echo pre\"}\n")),
+		poolRow("native pool runtimeRootDir", p("  kubeletArgs: [max-pods=64]\n", "  kubeletArgs: [max-pods=64]\n  runtimeRootDir: /data/containerd\n")),
+		poolRow("native pool hostnamePattern", p("  kubeletArgs: [max-pods=64]\n", "  kubeletArgs: [max-pods=64]\n  hostnamePattern: \"native-{R:4}\"\n")),
+		poolRow("native pool autoRepair", p("autoRepair: false", "autoRepair: true")),
+		poolRow("native pool labels", p("labels: {pool: native}", "labels: {pool: native, tier: web}")),
+		poolRow("native pool taints", p("value: native, effect: NoSchedule", "value: native, effect: NoExecute")),
+		poolRow("native pool cordonOnJoin", p("autoRepair: false", "autoRepair: false\n  cordonOnJoin: true")),
+		poolRow("native pool deletionProtection", p("autoRepair: false", "autoRepair: false\n  deletionProtection: true")),
+		poolRow("native pool tags", p("tags: {team: platform}\n---\napiVersion: tkeops.io/v1alpha1\nkind: SuperNodePool", "tags: {team: apps}\n---\napiVersion: tkeops.io/v1alpha1\nkind: SuperNodePool")),
+		poolRow("native pool deletionPolicy", p("autoRepair: false", "autoRepair: false\n  deletionPolicy: Orphan")),
+		{group: "mutability", name: "native pool machineType (replace)", destroy: true, base: withPools, edit: p("instanceTypes: [SA5.MEDIUM4]", "instanceTypes: [SA5.MEDIUM4]\n  machineType: NativeCVM")},
+
+		// Super node pool.
+		poolRow("super pool security groups", p("subnetRefs: [{name: sub-b}]\n  securityGroupRefs: [{name: nodes}]", "subnetRefs: [{name: sub-b}]\n  securityGroupRefs: [{name: api}]")),
+		poolRow("super pool labels", p("labels: {pool: super}", "labels: {pool: super, tier: burst}")),
+		poolRow("super pool taints", p("taints: [{key: eks.tke.cloud.tencent.com/eklet, effect: NoSchedule}]", "taints: [{key: eks.tke.cloud.tencent.com/eklet, effect: NoExecute}]")),
+		poolRow("super pool deletionProtection", p("labels: {pool: super}", "labels: {pool: super}\n  deletionProtection: true")),
+		poolRow("super pool tags", p("labels: {pool: super}", "labels: {pool: super}\n  tags: {team: apps}")),
+		{group: "mutability", name: "super pool subnetRefs (replace)", destroy: true, base: withPools, edit: p("subnetRefs: [{name: sub-b}]\n  securityGroupRefs", "subnetRefs: [{name: sub-c}]\n  securityGroupRefs")},
+
+		// Add-ons.
+		poolRow("addon version", p("version: 1.1.0", "version: 1.1.2")),
+		poolRow("addon values", p("values: {rootdir: /var/lib/kubelet}", "values: {rootdir: /data/kubelet}")),
+		poolRow("addon deletionPolicy", p("values: {rootdir: /var/lib/kubelet}", "values: {rootdir: /var/lib/kubelet}\n  deletionPolicy: Orphan")),
+		poolRow("addon added (one at a time per cluster)", p("values: {rootdir: /var/lib/kubelet}\n", "values: {rootdir: /var/lib/kubelet}\n---\napiVersion: tkeops.io/v1alpha1\nkind: Addon\nmetadata: {name: npd}\nspec:\n  clusterRef: {name: prod}\n  addonName: npdplus\n")),
+		{group: "removal", name: "native pool, super pool and add-on removed", destroy: true, base: withPools,
+			edit: func(_ *testing.T, f files) { delete(f, poolsFile) }},
+	}
+}
