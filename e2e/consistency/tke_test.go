@@ -131,7 +131,7 @@ func poolRow(name string, e func(*testing.T, files)) scenario {
 func withPools(_ *testing.T, f files) { f[poolsFile] = poolsSpecs }
 
 func poolScenarios() []scenario {
-	p := func(old, new string) func(*testing.T, files) { return edit(poolsFile, old, new) }
+	p := func(before, after string) func(*testing.T, files) { return edit(poolsFile, before, after) }
 	return []scenario{
 		// Native node pool.
 		poolRow("native pool subnetRefs", p("subnetRefs: [{name: sub-a}]", "subnetRefs: [{name: sub-a}, {name: sub-c}]")),
