@@ -261,17 +261,14 @@ func (c *Client) ccnByID(ctx context.Context, id string) (candidate, error) {
 func (ccnKind) create(ctx context.Context, c *Client, r *spec.CCN) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.ccns(), addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	var id string
 	if found {
 		id = sv(existing.CcnId)
 	} else {
-		tags, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
-		}
 		req := vpc.NewCreateCcnRequest()
 		req.CcnName, req.QosLevel, req.InstanceChargeType = common.StringPtr(addr.Name), common.StringPtr(r.Spec.QosLevel), common.StringPtr("POSTPAID")
 		if r.Spec.Description != "" {

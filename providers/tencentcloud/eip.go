@@ -135,15 +135,12 @@ func (eipKind) deleteCalls(*spec.EIP) []string { return []string{"vpc:ReleaseAdd
 func (eipKind) create(ctx context.Context, c *Client, r *spec.EIP) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.eips(), addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if found {
 		return c.eipCandidate(existing).build(r), nil
-	}
-	tags, err := desiredTags(c.owner, r)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	req := vpc.NewAllocateAddressesRequest()
 	req.AddressCount = common.Int64Ptr(1)

@@ -248,15 +248,12 @@ func (natGatewayKind) create(ctx context.Context, c *Client, r *spec.NatGateway)
 		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
 	}
 	existing, found, err := c.ownNat(ctx, addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if found {
 		return c.natCandidate(existing).build(r), nil
-	}
-	tags, err := desiredTags(c.owner, r)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	req := vpc.NewCreateNatGatewayRequest()
 	req.NatGatewayName = common.StringPtr(addr.Name)

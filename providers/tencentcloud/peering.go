@@ -217,15 +217,12 @@ func (peeringKind) create(ctx context.Context, c *Client, r *spec.PeeringConnect
 		return providers.Observation{}, fmt.Errorf("create %s: its VPCs are not resolved to IDs", addr)
 	}
 	existing, found, err := c.ownPeering(ctx, addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if found {
 		return c.peeringCandidate(existing).build(r), nil
-	}
-	tags, err := desiredTags(c.owner, r)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	uin := s.PeerAccountUIN
 	if uin == "" {

@@ -302,8 +302,9 @@ func (securityGroupKind) inventory(ctx context.Context, c *Client) ([]providers.
 func (securityGroupKind) create(ctx context.Context, c *Client, r *spec.SecurityGroup) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.securityGroups(), addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if found {
 		id := sv(existing.SecurityGroupId)
@@ -320,10 +321,6 @@ func (securityGroupKind) create(ctx context.Context, c *Client, r *spec.Security
 			return c.reobserveSG(ctx, r, id)
 		}
 		return o, nil
-	}
-	tags, err := desiredTags(c.owner, r)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	for _, rule := range slices.Concat(r.Spec.Ingress, r.Spec.Egress) {
 		if ref := rule.SecurityGroupRef; ref != nil && ref.ID == "" && ref.Name != addr.Name {

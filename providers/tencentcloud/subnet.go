@@ -94,14 +94,11 @@ func (subnetKind) create(ctx context.Context, c *Client, r *spec.Subnet) (provid
 		return providers.Observation{}, fmt.Errorf("create %s: spec.vpcRef is not resolved to an ID", addr)
 	}
 	s, found, err := alreadyCreated(ctx, c, c.subnets(), addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if !found {
-		tags, err := desiredTags(c.owner, r)
-		if err != nil {
-			return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
-		}
 		req := vpc.NewCreateSubnetRequest()
 		req.VpcId = common.StringPtr(r.Spec.VPCRef.ID)
 		req.SubnetName = common.StringPtr(addr.Name)

@@ -102,15 +102,12 @@ func (vpcKind) deleteCalls(*spec.VPC) []string { return []string{"vpc:DeleteVpc"
 func (vpcKind) create(ctx context.Context, c *Client, r *spec.VPC) (providers.Observation, error) {
 	addr := r.GetAddr()
 	existing, found, err := alreadyCreated(ctx, c, c.vpcs(), addr)
+	tags, err := c.createTags(r, found, err)
 	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
+		return providers.Observation{}, err
 	}
 	if found {
 		return c.vpcCandidate(existing).build(r), nil
-	}
-	tags, err := desiredTags(c.owner, r)
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("create %s: %w", addr, err)
 	}
 	req := vpc.NewCreateVpcRequest()
 	req.VpcName = common.StringPtr(addr.Name)

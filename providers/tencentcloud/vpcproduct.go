@@ -185,6 +185,24 @@ func alreadyCreated[T any](ctx context.Context, c *Client, t vpcProduct[T], addr
 	return xs[0], true, nil
 }
 
+// createTags continues a create after the look-up for what an earlier, interrupted
+// create made (alreadyCreated, or a kind's own look-up): the look-up's error, nil
+// tags when it found the resource (the create adopts it), or the tags the new
+// resource is created with.
+func (c *Client) createTags(r spec.Resource, found bool, lookupErr error) (map[string]string, error) {
+	if lookupErr != nil {
+		return nil, fmt.Errorf("create %s: %w", r.GetAddr(), lookupErr)
+	}
+	if found {
+		return nil, nil
+	}
+	tags, err := desiredTags(c.owner, r)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", r.GetAddr(), err)
+	}
+	return tags, nil
+}
+
 // reread reads one resource again by ID after a change; an error when it is gone.
 func reread[T any](ctx context.Context, t vpcProduct[T], id string) (T, error) {
 	var none T
