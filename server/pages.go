@@ -119,20 +119,6 @@ func showValue(v any) string {
 	return string(b)
 }
 
-func actionClass(a plan.Action) string {
-	switch a {
-	case plan.ActionCreate:
-		return "create"
-	case plan.ActionUpdate, plan.ActionAdopt:
-		return "update"
-	case plan.ActionReplace:
-		return "replace"
-	case plan.ActionDelete:
-		return "delete"
-	}
-	return "other"
-}
-
 func viewOf(p *plan.Plan) *planView {
 	v := &planView{Counts: p.Summarize(), Line: render.SummaryLine(p)}
 	drifted := map[string]bool{}
@@ -144,7 +130,7 @@ func viewOf(p *plan.Plan) *planView {
 		if st.Action == plan.ActionNoOp {
 			continue
 		}
-		sv := stepView{Symbol: render.Symbol(st.Action), Action: string(st.Action), Class: actionClass(st.Action),
+		sv := stepView{Symbol: render.Symbol(st.Action), Action: string(st.Action), Class: render.Class(st.Action),
 			Addr: st.Addr.String(), Kind: string(st.Addr.Kind), Name: st.Addr.Name, APIAction: st.APIAction,
 			Reason: string(st.Reason), Blocked: st.Blocked, Notes: st.Notes}
 		for _, c := range st.Changes {

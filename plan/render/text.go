@@ -28,21 +28,23 @@ func (o Options) palette() palette {
 	return palette{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", cyan: "\x1b[36m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m"}
 }
 
+// actionWords is how every output names an action: its one-glance symbol (as
+// terraform prints it), what a step of it is doing while it runs (progress lines),
+// and the class of its row on the web pages. One table, so the outputs agree.
+var actionWords = map[plan.Action]struct{ symbol, verbing, class string }{
+	plan.ActionCreate:  {"+", "Creating", "create"},
+	plan.ActionUpdate:  {"~", "Modifying", "update"},
+	plan.ActionAdopt:   {"~", "Modifying", "update"},
+	plan.ActionReplace: {"-/+", "Replacing", "replace"},
+	plan.ActionDelete:  {"-", "Destroying", "delete"},
+	plan.ActionWait:    {"…", "Waiting for", "other"},
+	plan.ActionOrphan:  {"=", "", "other"},
+}
+
 // Symbol is the one-glance mark of an action, as terraform prints it.
 func Symbol(a plan.Action) string {
-	switch a {
-	case plan.ActionCreate:
-		return "+"
-	case plan.ActionUpdate, plan.ActionAdopt:
-		return "~"
-	case plan.ActionReplace:
-		return "-/+"
-	case plan.ActionDelete:
-		return "-"
-	case plan.ActionWait:
-		return "…"
-	case plan.ActionOrphan:
-		return "="
+	if w, ok := actionWords[a]; ok {
+		return w.symbol
 	}
 	return " "
 }
@@ -50,19 +52,19 @@ func Symbol(a plan.Action) string {
 // Verbing is what a step is doing while it runs, for progress lines: the same
 // vocabulary as Symbol and the plan's headlines.
 func Verbing(a plan.Action) string {
-	switch a {
-	case plan.ActionCreate:
-		return "Creating"
-	case plan.ActionUpdate, plan.ActionAdopt:
-		return "Modifying"
-	case plan.ActionReplace:
-		return "Replacing"
-	case plan.ActionDelete:
-		return "Destroying"
-	case plan.ActionWait:
-		return "Waiting for"
+	if w := actionWords[a]; w.verbing != "" {
+		return w.verbing
 	}
 	return string(a)
+}
+
+// Class is the class of an action's row on the web pages (create, update, replace,
+// delete, or other).
+func Class(a plan.Action) string {
+	if w, ok := actionWords[a]; ok {
+		return w.class
+	}
+	return "other"
 }
 
 func (c palette) forAction(a plan.Action) string {
