@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
 
@@ -21,6 +22,13 @@ func NewClient(cred common.CredentialIface, region string, cpf *profile.ClientPr
 // Common is the underlying SDK client (for a logger or an HTTP transport).
 func (c *Client) Common() *common.Client { return c.c }
 
+// send is every action's plumbing: the request takes ctx, the SDK's common client
+// signs and sends it and decodes the answer into resp, which is returned with its error.
+func send[Resp tchttp.Response](ctx context.Context, c *Client, req tchttp.Request, resp Resp) (Resp, error) {
+	req.SetContext(ctx)
+	return resp, c.c.Send(req, resp)
+}
+
 // CreatePrivateZoneWithContext creates a zone.
 //
 // 可能返回的错误码:
@@ -36,9 +44,7 @@ func (c *Client) Common() *common.Client { return c.c }
 //	RESOURCENOTFOUND = "ResourceNotFound"
 //	UNSUPPORTEDOPERATION = "UnsupportedOperation"
 func (c *Client) CreatePrivateZoneWithContext(ctx context.Context, req *CreatePrivateZoneRequest) (*CreatePrivateZoneResponse, error) {
-	req.SetContext(ctx)
-	resp := &CreatePrivateZoneResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &CreatePrivateZoneResponse{response: newResponse()})
 }
 
 // DescribePrivateZoneListWithContext lists zones.
@@ -51,9 +57,7 @@ func (c *Client) CreatePrivateZoneWithContext(ctx context.Context, req *CreatePr
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) DescribePrivateZoneListWithContext(ctx context.Context, req *DescribePrivateZoneListRequest) (*DescribePrivateZoneListResponse, error) {
-	req.SetContext(ctx)
-	resp := &DescribePrivateZoneListResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &DescribePrivateZoneListResponse{response: newResponse()})
 }
 
 // ModifyPrivateZoneWithContext changes a zone's remark.
@@ -66,9 +70,7 @@ func (c *Client) DescribePrivateZoneListWithContext(ctx context.Context, req *De
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) ModifyPrivateZoneWithContext(ctx context.Context, req *ModifyPrivateZoneRequest) (*ModifyPrivateZoneResponse, error) {
-	req.SetContext(ctx)
-	resp := &ModifyPrivateZoneResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &ModifyPrivateZoneResponse{response: newResponse()})
 }
 
 // ModifyPrivateZoneVpcWithContext sets the VPCs a zone resolves in.
@@ -84,9 +86,7 @@ func (c *Client) ModifyPrivateZoneWithContext(ctx context.Context, req *ModifyPr
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) ModifyPrivateZoneVpcWithContext(ctx context.Context, req *ModifyPrivateZoneVpcRequest) (*ModifyPrivateZoneVpcResponse, error) {
-	req.SetContext(ctx)
-	resp := &ModifyPrivateZoneVpcResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &ModifyPrivateZoneVpcResponse{response: newResponse()})
 }
 
 // DeletePrivateZoneWithContext deletes a zone and its records.
@@ -98,9 +98,7 @@ func (c *Client) ModifyPrivateZoneVpcWithContext(ctx context.Context, req *Modif
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) DeletePrivateZoneWithContext(ctx context.Context, req *DeletePrivateZoneRequest) (*DeletePrivateZoneResponse, error) {
-	req.SetContext(ctx)
-	resp := &DeletePrivateZoneResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &DeletePrivateZoneResponse{response: newResponse()})
 }
 
 // CreatePrivateZoneRecordWithContext adds a record.
@@ -116,9 +114,7 @@ func (c *Client) DeletePrivateZoneWithContext(ctx context.Context, req *DeletePr
 //	INVALIDPARAMETERVALUE = "InvalidParameterValue"
 //	MISSINGPARAMETER = "MissingParameter"
 func (c *Client) CreatePrivateZoneRecordWithContext(ctx context.Context, req *CreatePrivateZoneRecordRequest) (*CreatePrivateZoneRecordResponse, error) {
-	req.SetContext(ctx)
-	resp := &CreatePrivateZoneRecordResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &CreatePrivateZoneRecordResponse{response: newResponse()})
 }
 
 // DescribePrivateZoneRecordListWithContext lists a zone's records.
@@ -129,9 +125,7 @@ func (c *Client) CreatePrivateZoneRecordWithContext(ctx context.Context, req *Cr
 //	INVALIDPARAMETER_ZONENOTEXISTS = "InvalidParameter.ZoneNotExists"
 //	MISSINGPARAMETER = "MissingParameter"
 func (c *Client) DescribePrivateZoneRecordListWithContext(ctx context.Context, req *DescribePrivateZoneRecordListRequest) (*DescribePrivateZoneRecordListResponse, error) {
-	req.SetContext(ctx)
-	resp := &DescribePrivateZoneRecordListResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &DescribePrivateZoneRecordListResponse{response: newResponse()})
 }
 
 // ModifyPrivateZoneRecordWithContext changes a record.
@@ -148,9 +142,7 @@ func (c *Client) DescribePrivateZoneRecordListWithContext(ctx context.Context, r
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) ModifyPrivateZoneRecordWithContext(ctx context.Context, req *ModifyPrivateZoneRecordRequest) (*ModifyPrivateZoneRecordResponse, error) {
-	req.SetContext(ctx)
-	resp := &ModifyPrivateZoneRecordResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &ModifyPrivateZoneRecordResponse{response: newResponse()})
 }
 
 // DeletePrivateZoneRecordWithContext deletes records; the last record of a zone that
@@ -164,9 +156,7 @@ func (c *Client) ModifyPrivateZoneRecordWithContext(ctx context.Context, req *Mo
 //	MISSINGPARAMETER = "MissingParameter"
 //	RESOURCENOTFOUND = "ResourceNotFound"
 func (c *Client) DeletePrivateZoneRecordWithContext(ctx context.Context, req *DeletePrivateZoneRecordRequest) (*DeletePrivateZoneRecordResponse, error) {
-	req.SetContext(ctx)
-	resp := &DeletePrivateZoneRecordResponse{response: newResponse()}
-	return resp, c.c.Send(req, resp)
+	return send(ctx, c, req, &DeletePrivateZoneRecordResponse{response: newResponse()})
 }
 
 // The methods without a context, as the SDK's generated clients have them.
