@@ -405,6 +405,26 @@ func checkRoute(c *call, t *routeTableRec, in *vpc.Route, others []routeRec) (ro
 	return routeRec{Dest: p.String(), GatewayType: gt, GatewayID: gid, Description: desc}, nil
 }
 
+// newRoutes checks the request's routes (nil ones skipped), each against kept and the
+// ones before it, and numbers them; the first route refused stops it.
+func newRoutes(c *call, t *routeTableRec, routes []*vpc.Route, kept []routeRec) ([]routeRec, *APIError) {
+	all := slices.Clone(kept)
+	var add []routeRec
+	for _, in := range routes {
+		if in == nil {
+			continue
+		}
+		r, aerr := checkRoute(c, t, in, all)
+		if aerr != nil {
+			return nil, aerr
+		}
+		r.ID, r.ItemID, r.Created = uint64(c.e.st.nextSeq()), newID("rti"), c.now
+		add = append(add, r)
+		all = append(all, r)
+	}
+	return add, nil
+}
+
 func createRoutes(c *call, req *vpc.CreateRoutesRequest) (*vpc.CreateRoutesResponseParams, error) {
 	rs := c.regionState()
 	t, aerr := lookupRouteTable(rs, req.RouteTableId)
@@ -417,19 +437,9 @@ func createRoutes(c *call, req *vpc.CreateRoutesRequest) (*vpc.CreateRoutesRespo
 	if len(t.Routes)+len(req.Routes) > routesPerTable {
 		return nil, apiErr(codeLimitExceeded, "The route table `%s` would hold more than %d routes.", t.ID, routesPerTable)
 	}
-	all := slices.Clone(t.Routes)
-	var add []routeRec
-	for _, in := range req.Routes {
-		if in == nil {
-			continue
-		}
-		r, aerr := checkRoute(c, t, in, all)
-		if aerr != nil {
-			return nil, aerr
-		}
-		r.ID, r.ItemID, r.Created = uint64(c.e.st.nextSeq()), newID("rti"), c.now
-		add = append(add, r)
-		all = append(all, r)
+	add, aerr := newRoutes(c, t, req.Routes, t.Routes)
+	if aerr != nil {
+		return nil, aerr
 	}
 	t.Routes = append(t.Routes, add...)
 	return &vpc.CreateRoutesResponseParams{TotalCount: ptr(uint64(len(add))), RouteTableSet: []*vpc.RouteTable{t.sdk(rs)}}, nil
@@ -516,17 +526,9 @@ func resetRoutes(c *call, req *vpc.ResetRoutesRequest) (*vpc.ResetRoutesResponse
 	if len(req.Routes) > routesPerTable {
 		return nil, apiErr(codeLimitExceeded, "The route table `%s` would hold more than %d routes.", t.ID, routesPerTable)
 	}
-	var next []routeRec
-	for _, in := range req.Routes {
-		if in == nil {
-			continue
-		}
-		r, aerr := checkRoute(c, t, in, next)
-		if aerr != nil {
-			return nil, aerr
-		}
-		r.ID, r.ItemID, r.Created = uint64(c.e.st.nextSeq()), newID("rti"), c.now
-		next = append(next, r)
+	next, aerr := newRoutes(c, t, req.Routes, nil)
+	if aerr != nil {
+		return nil, aerr
 	}
 	t.Name, t.Routes = *req.RouteTableName, next
 	return &vpc.ResetRoutesResponseParams{}, nil
