@@ -292,45 +292,6 @@ func machineTags(m map[string]string) []*tke2.TagSpecification {
 	return []*tke2.TagSpecification{ts}
 }
 
-func labels2(ls []*tke2.Label) map[string]string {
-	m := map[string]string{}
-	for _, l := range ls {
-		if l != nil && l.Name != nil {
-			m[*l.Name] = sv(l.Value)
-		}
-	}
-	if len(m) == 0 {
-		return nil
-	}
-	return m
-}
-
-func labelsTo2(m map[string]string) []*tke2.Label {
-	out := make([]*tke2.Label, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		out = append(out, &tke2.Label{Name: common.StringPtr(k), Value: common.StringPtr(m[k])})
-	}
-	return out
-}
-
-func taints2(ts []*tke2.Taint) []spec.Taint {
-	var out []spec.Taint
-	for _, t := range ts {
-		if t != nil {
-			out = append(out, spec.Taint{Key: sv(t.Key), Value: sv(t.Value), Effect: sv(t.Effect)})
-		}
-	}
-	return out
-}
-
-func taintsTo2(ts []spec.Taint) []*tke2.Taint {
-	out := make([]*tke2.Taint, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, &tke2.Taint{Key: common.StringPtr(t.Key), Value: common.StringPtr(t.Value), Effect: common.StringPtr(t.Effect)})
-	}
-	return out
-}
-
 func (c *Client) nativeCandidate(l pool2Live) candidate {
 	np := l.np
 	user, own := splitTags(machineTagMap(np.Tags))
@@ -343,8 +304,8 @@ func (c *Client) nativeCandidate(l pool2Live) candidate {
 		o.DeletionProtection = bv(np.DeletionProtection)
 		s := spec.NativeNodePoolSpec{
 			ClusterRef:         spec.Ref{ID: l.clusterID},
-			Labels:             labels2(np.Labels),
-			Taints:             taints2(np.Taints),
+			Labels:             labelMap(np.Labels),
+			Taints:             taintsFromAPI(np.Taints),
 			CordonOnJoin:       boolPtr(bv(np.Unschedulable)),
 			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
 			Tags:               user,
@@ -528,7 +489,7 @@ func (nativeNodePoolKind) create(ctx context.Context, c *Client, r *spec.NativeN
 	}
 	req := tke2.NewCreateNodePoolRequest()
 	req.ClusterId, req.Name, req.Type, req.Native = common.StringPtr(clusterID), common.StringPtr(addr.Name), common.StringPtr("Native"), n
-	req.Labels, req.Taints, req.Tags = labelsTo2(s.Labels), taintsTo2(s.Taints), machineTags(tags)
+	req.Labels, req.Taints, req.Tags = labelsToAPI[*tke2.Label](s.Labels), taintsToAPI[*tke2.Taint](s.Taints), machineTags(tags)
 	req.DeletionProtection = common.BoolPtr(s.DeletionProtection != nil && *s.DeletionProtection)
 	req.Unschedulable = common.BoolPtr(s.CordonOnJoin != nil && *s.CordonOnJoin)
 	resp, err := invoke(ctx, c, "tke", "CreateNodePool", kindCreate, func(ctx context.Context) (*tke2.CreateNodePoolResponse, error) {
@@ -568,11 +529,11 @@ func (nativeNodePoolKind) calls(ctx context.Context, c *Client, r *spec.NativeNo
 			req.Name = common.StringPtr(r.GetAddr().Name)
 		}
 		if hasChange(changes, "spec.labels") {
-			req.Labels = labelsTo2(s.Labels) // [] clears
+			req.Labels = labelsToAPI[*tke2.Label](s.Labels) // [] clears
 			n.UpdateExistedNode, native = common.BoolPtr(true), true
 		}
 		if hasChange(changes, "spec.taints") {
-			req.Taints = taintsTo2(s.Taints)
+			req.Taints = taintsToAPI[*tke2.Taint](s.Taints)
 		}
 		if hasChange(changes, "spec.cordonOnJoin") && s.CordonOnJoin != nil {
 			req.Unschedulable = common.BoolPtr(*s.CordonOnJoin)
@@ -658,18 +619,7 @@ func (nativeNodePoolKind) calls(ctx context.Context, c *Client, r *spec.NativeNo
 }
 
 func (nativeNodePoolKind) reobserve(ctx context.Context, c *Client, r *spec.NativeNodePool, o providers.Observation) (providers.Observation, error) {
-	clusterID := o.ParentID
-	if clusterID == "" {
-		clusterID = r.Spec.ClusterRef.ID
-	}
-	np, err := c.findPool2(ctx, clusterID, o.ID, r.GetAddr(), "Native")
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("re-read %s %s: %w", r.GetAddr(), o.ID, err)
-	}
-	if np == nil {
-		return providers.Observation{}, fmt.Errorf("re-read %s %s: the node pool is gone", r.GetAddr(), o.ID)
-	}
-	return c.nativeCandidate(pool2Live{clusterID: clusterID, np: np}).build(r), nil
+	return c.reobservePool2(ctx, r, r.Spec.ClusterRef.ID, o, "Native", c.nativeCandidate)
 }
 
 func (nativeNodePoolKind) delete(ctx context.Context, c *Client, o providers.Observation, _ providers.DeleteOptions) error {
@@ -681,6 +631,23 @@ func (nativeNodePoolKind) delete(ctx context.Context, c *Client, o providers.Obs
 		})
 		return err
 	})
+}
+
+// reobservePool2 re-reads a pool of type poolType through the 2022 API after a change
+// (in its observed cluster, else clusterRefID); cand makes the observation of it.
+func (c *Client) reobservePool2(ctx context.Context, r spec.Resource, clusterRefID string, o providers.Observation, poolType string, cand func(pool2Live) candidate) (providers.Observation, error) {
+	clusterID := o.ParentID
+	if clusterID == "" {
+		clusterID = clusterRefID
+	}
+	np, err := c.findPool2(ctx, clusterID, o.ID, r.GetAddr(), poolType)
+	if err != nil {
+		return providers.Observation{}, fmt.Errorf("re-read %s %s: %w", r.GetAddr(), o.ID, err)
+	}
+	if np == nil {
+		return providers.Observation{}, fmt.Errorf("re-read %s %s: the node pool is gone", r.GetAddr(), o.ID)
+	}
+	return cand(pool2Live{clusterID: clusterID, np: np}).build(r), nil
 }
 
 // deletePool2 deletes a pool read through the 2022 API after checking, from a fresh

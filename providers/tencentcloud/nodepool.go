@@ -11,6 +11,7 @@ import (
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
+	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
@@ -362,41 +363,49 @@ func poolOS(live, clusterOS string, want spec.Resource) string {
 	return live
 }
 
-func labelMap(ls []*tke.Label) map[string]string {
-	if len(ls) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(ls))
-	for _, l := range ls {
-		if l != nil && l.Name != nil {
+// apiLabel and apiTaint are a label and a taint of either TKE API version (2018 and 2022):
+// the two versions' structs have the same fields, so one converter serves both.
+type (
+	apiLabel interface{ *tke.Label | *tke2.Label }
+	apiTaint interface{ *tke.Taint | *tke2.Taint }
+)
+
+// labelMap reads the API's labels; none is nil.
+func labelMap[L apiLabel](ls []L) map[string]string {
+	m := map[string]string{}
+	for _, x := range ls {
+		if l := (*tke.Label)(x); l != nil && l.Name != nil {
 			m[*l.Name] = sv(l.Value)
 		}
+	}
+	if len(m) == 0 {
+		return nil
 	}
 	return m
 }
 
-func labelsToAPI(m map[string]string) []*tke.Label {
-	out := make([]*tke.Label, 0, len(m))
+func labelsToAPI[L apiLabel](m map[string]string) []L {
+	out := make([]L, 0, len(m))
 	for _, k := range sortedKeys(m) {
-		out = append(out, &tke.Label{Name: common.StringPtr(k), Value: common.StringPtr(m[k])})
+		out = append(out, L(&tke.Label{Name: common.StringPtr(k), Value: common.StringPtr(m[k])}))
 	}
 	return out
 }
 
-func taintsFromAPI(ts []*tke.Taint) []spec.Taint {
+func taintsFromAPI[T apiTaint](ts []T) []spec.Taint {
 	var out []spec.Taint
-	for _, t := range ts {
-		if t != nil {
+	for _, x := range ts {
+		if t := (*tke.Taint)(x); t != nil {
 			out = append(out, spec.Taint{Key: sv(t.Key), Value: sv(t.Value), Effect: sv(t.Effect)})
 		}
 	}
 	return out
 }
 
-func taintsToAPI(ts []spec.Taint) []*tke.Taint {
-	out := make([]*tke.Taint, 0, len(ts))
+func taintsToAPI[T apiTaint](ts []spec.Taint) []T {
+	out := make([]T, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, &tke.Taint{Key: common.StringPtr(t.Key), Value: common.StringPtr(t.Value), Effect: common.StringPtr(t.Effect)})
+		out = append(out, T(&tke.Taint{Key: common.StringPtr(t.Key), Value: common.StringPtr(t.Value), Effect: common.StringPtr(t.Effect)}))
 	}
 	return out
 }
@@ -785,10 +794,10 @@ func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (pr
 	req.EnableAutoscale = common.BoolPtr(s.Scaling.Autoscaling != nil && *s.Scaling.Autoscaling)
 	req.Name = common.StringPtr(addr.Name)
 	if len(s.Labels) > 0 {
-		req.Labels = labelsToAPI(s.Labels)
+		req.Labels = labelsToAPI[*tke.Label](s.Labels)
 	}
 	if len(s.Taints) > 0 {
-		req.Taints = taintsToAPI(s.Taints)
+		req.Taints = taintsToAPI[*tke.Taint](s.Taints)
 	}
 	if s.OSImage != "" {
 		req.NodePoolOs = common.StringPtr(s.OSImage)
@@ -869,10 +878,10 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 				req.Name = common.StringPtr(r.GetAddr().Name)
 			}
 			if hasChange(changes, "spec.labels") {
-				req.Labels = labelsToAPI(s.Labels) // [] clears
+				req.Labels = labelsToAPI[*tke.Label](s.Labels) // [] clears
 			}
 			if hasChange(changes, "spec.taints") {
-				req.Taints = taintsToAPI(s.Taints) // [] clears
+				req.Taints = taintsToAPI[*tke.Taint](s.Taints) // [] clears
 			}
 			if hasChange(changes, "spec.osImage") && s.OSImage != "" {
 				req.OsName = common.StringPtr(s.OSImage)

@@ -70,8 +70,8 @@ func (c *Client) superCandidate(l pool2Live) candidate {
 		o.DeletionProtection = bv(np.DeletionProtection)
 		s := spec.SuperNodePoolSpec{
 			ClusterRef:         spec.Ref{ID: l.clusterID},
-			Labels:             labels2(np.Labels),
-			Taints:             taints2(np.Taints),
+			Labels:             labelMap(np.Labels),
+			Taints:             taintsFromAPI(np.Taints),
 			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
 			Tags:               user,
 			DeletionPolicy:     own.policy,
@@ -149,10 +149,10 @@ func (superNodePoolKind) create(ctx context.Context, c *Client, r *spec.SuperNod
 		req.SecurityGroupIds = common.StringPtrs(groups)
 	}
 	if len(s.Labels) > 0 {
-		req.Labels = labelsToAPI(s.Labels)
+		req.Labels = labelsToAPI[*tke.Label](s.Labels)
 	}
 	if len(s.Taints) > 0 {
-		req.Taints = taintsToAPI(s.Taints)
+		req.Taints = taintsToAPI[*tke.Taint](s.Taints)
 	}
 	req.DeletionProtection = common.BoolPtr(s.DeletionProtection != nil && *s.DeletionProtection)
 	resp, err := invoke(ctx, c, "tke", "CreateClusterVirtualNodePool", kindCreate, func(ctx context.Context) (*tke.CreateClusterVirtualNodePoolResponse, error) {
@@ -194,10 +194,10 @@ func (superNodePoolKind) calls(ctx context.Context, c *Client, r *spec.SuperNode
 				req.SecurityGroupIds = common.StringPtrs(ids)
 			}
 			if hasChange(changes, "spec.labels") {
-				req.Labels = labelsToAPI(s.Labels)
+				req.Labels = labelsToAPI[*tke.Label](s.Labels)
 			}
 			if hasChange(changes, "spec.taints") {
-				req.Taints = taintsToAPI(s.Taints)
+				req.Taints = taintsToAPI[*tke.Taint](s.Taints)
 			}
 			if hasChange(changes, "spec.deletionProtection") && s.DeletionProtection != nil {
 				req.DeletionProtection = common.BoolPtr(*s.DeletionProtection)
@@ -216,18 +216,7 @@ func (superNodePoolKind) calls(ctx context.Context, c *Client, r *spec.SuperNode
 }
 
 func (superNodePoolKind) reobserve(ctx context.Context, c *Client, r *spec.SuperNodePool, o providers.Observation) (providers.Observation, error) {
-	clusterID := o.ParentID
-	if clusterID == "" {
-		clusterID = r.Spec.ClusterRef.ID
-	}
-	np, err := c.findPool2(ctx, clusterID, o.ID, r.GetAddr(), "Super")
-	if err != nil {
-		return providers.Observation{}, fmt.Errorf("re-read %s %s: %w", r.GetAddr(), o.ID, err)
-	}
-	if np == nil {
-		return providers.Observation{}, fmt.Errorf("re-read %s %s: the node pool is gone", r.GetAddr(), o.ID)
-	}
-	return c.superCandidate(pool2Live{clusterID: clusterID, np: np}).build(r), nil
+	return c.reobservePool2(ctx, r, r.Spec.ClusterRef.ID, o, "Super", c.superCandidate)
 }
 
 func (superNodePoolKind) delete(ctx context.Context, c *Client, o providers.Observation, _ providers.DeleteOptions) error {
