@@ -504,26 +504,40 @@ func describeRouteTableConflicts(c *call, req *tke.DescribeRouteTableConflictsRe
 	return &tke.DescribeRouteTableConflictsResponseParams{HasConflict: ptr(len(set) > 0), RouteTableConflictSet: set}, nil
 }
 
-var tkeClusterFilters = map[string]bool{"ClusterName": true, "ClusterType": true, "ClusterStatus": true, "vpc-id": true, "Tags": true}
-
-func describeClusters(c *call, req *tke.DescribeClustersRequest) (*tke.DescribeClustersResponseParams, error) {
-	rs := c.regionState()
-	off, lim := deref(req.Offset), int64(20)
-	if req.Limit != nil {
-		lim = *req.Limit
+// tkePage reads a TKE list call's Offset and Limit (Limit 20 when absent).
+func tkePage(offset, limit *int64) (int64, int64, *APIError) {
+	off, lim := deref(offset), int64(20)
+	if limit != nil {
+		lim = *limit
 	}
 	if off < 0 || lim < 0 || lim > 100 {
-		return nil, apiErr("InvalidParameter.Param", "Offset must be >= 0 and Limit between 0 and 100.")
+		return 0, 0, apiErr("InvalidParameter.Param", "Offset must be >= 0 and Limit between 0 and 100.")
 	}
-	names := make([]*string, len(req.Filters))
-	values := make([][]*string, len(req.Filters))
-	for i, f := range req.Filters {
+	return off, lim, nil
+}
+
+// tkeFilters parses a TKE list call's Filters against the known names.
+func tkeFilters(in []*tke.Filter, known map[string]bool) ([]filter, *APIError) {
+	names := make([]*string, len(in))
+	values := make([][]*string, len(in))
+	for i, f := range in {
 		if f == nil {
 			return nil, apiErr("InvalidParameter.Param", "Filters[%d] is null.", i)
 		}
 		names[i], values[i] = f.Name, f.Values
 	}
-	fs, aerr := parseFilters(names, values, tkeClusterFilters, "InvalidParameter.Param")
+	return parseFilters(names, values, known, "InvalidParameter.Param")
+}
+
+var tkeClusterFilters = map[string]bool{"ClusterName": true, "ClusterType": true, "ClusterStatus": true, "vpc-id": true, "Tags": true}
+
+func describeClusters(c *call, req *tke.DescribeClustersRequest) (*tke.DescribeClustersResponseParams, error) {
+	rs := c.regionState()
+	off, lim, aerr := tkePage(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	fs, aerr := tkeFilters(req.Filters, tkeClusterFilters)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -436,12 +436,9 @@ func describeNodePools(c *call, req *tke2.DescribeNodePoolsRequest) (*tke2.Descr
 	if aerr != nil {
 		return nil, aerr
 	}
-	offset, limit := deref(req.Offset), int64(20)
-	if req.Limit != nil {
-		limit = *req.Limit
-	}
-	if offset < 0 || limit < 0 || limit > 100 {
-		return nil, apiErr("InvalidParameter.Param", "Offset must be >= 0 and Limit between 0 and 100.")
+	offset, limit, aerr := tkePage(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
 	}
 	type entry struct {
 		seq  int64

@@ -383,15 +383,7 @@ func describeClusterNodePools(c *call, req *tke.DescribeClusterNodePoolsRequest)
 	if aerr != nil {
 		return nil, aerr
 	}
-	names := make([]*string, len(req.Filters))
-	values := make([][]*string, len(req.Filters))
-	for i, f := range req.Filters {
-		if f == nil {
-			return nil, apiErr("InvalidParameter.Param", "Filters[%d] is null.", i)
-		}
-		names[i], values[i] = f.Name, f.Values
-	}
-	fs, aerr := parseFilters(names, values, map[string]bool{"NodePoolsName": true, "NodePoolsId": true, "Tags": true}, "InvalidParameter.Param")
+	fs, aerr := tkeFilters(req.Filters, map[string]bool{"NodePoolsName": true, "NodePoolsId": true, "Tags": true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -661,12 +653,9 @@ func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest)
 	if aerr != nil {
 		return nil, aerr
 	}
-	off, lim := deref(req.Offset), int64(20)
-	if req.Limit != nil {
-		lim = *req.Limit
-	}
-	if off < 0 || lim < 0 || lim > 100 {
-		return nil, apiErr("InvalidParameter.Param", "Offset must be >= 0 and Limit between 0 and 100.")
+	off, lim, aerr := tkePage(req.Offset, req.Limit)
+	if aerr != nil {
+		return nil, aerr
 	}
 	role := deref(req.InstanceRole)
 	switch role {
@@ -674,15 +663,7 @@ func describeClusterInstances(c *call, req *tke.DescribeClusterInstancesRequest)
 	default:
 		return nil, apiErr("InvalidParameter.Param", "InstanceRole `%s` is not one of MASTER, WORKER, ETCD, MASTER_ETCD, ALL.", role)
 	}
-	names := make([]*string, len(req.Filters))
-	values := make([][]*string, len(req.Filters))
-	for i, f := range req.Filters {
-		if f == nil {
-			return nil, apiErr("InvalidParameter.Param", "Filters[%d] is null.", i)
-		}
-		names[i], values[i] = f.Name, f.Values
-	}
-	fs, aerr := parseFilters(names, values, map[string]bool{"nodepool-id": true, "nodepool-instance-type": true}, "InvalidParameter.Param")
+	fs, aerr := tkeFilters(req.Filters, map[string]bool{"nodepool-id": true, "nodepool-instance-type": true})
 	if aerr != nil {
 		return nil, aerr
 	}
