@@ -140,14 +140,7 @@ type NodeLifecycle struct {
 
 // Refs implements Resource.
 func (p *NativeNodePool) Refs() []RefField {
-	out := []RefField{{Path: "spec.clusterRef", Kind: KindCluster, Ref: &p.Spec.ClusterRef}}
-	for i := range p.Spec.SubnetRefs {
-		out = append(out, RefField{Path: fmtIndex("spec.subnetRefs", i), Kind: KindSubnet, Ref: &p.Spec.SubnetRefs[i]})
-	}
-	for i := range p.Spec.SecurityGroupRefs {
-		out = append(out, RefField{Path: fmtIndex("spec.securityGroupRefs", i), Kind: KindSecurityGroup, Ref: &p.Spec.SecurityGroupRefs[i]})
-	}
-	return out
+	return poolRefs(&p.Spec.ClusterRef, p.Spec.SubnetRefs, p.Spec.SecurityGroupRefs)
 }
 
 // GetDeletionPolicy implements Resource.

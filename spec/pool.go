@@ -2,7 +2,20 @@ package spec
 
 import "time"
 
-// Checks every kind of node pool shares (NodePool, NativeNodePool).
+// What the kinds of node pool share (NodePool, NativeNodePool, SuperNodePool): references and checks.
+
+// poolRefs are a pool's references: its cluster, subnets and security groups (the
+// fields point into the given slices).
+func poolRefs(cluster *Ref, subnets, securityGroups []Ref) []RefField {
+	out := []RefField{{Path: "spec.clusterRef", Kind: KindCluster, Ref: cluster}}
+	for i := range subnets {
+		out = append(out, RefField{Path: fmtIndex("spec.subnetRefs", i), Kind: KindSubnet, Ref: &subnets[i]})
+	}
+	for i := range securityGroups {
+		out = append(out, RefField{Path: fmtIndex("spec.securityGroupRefs", i), Kind: KindSecurityGroup, Ref: &securityGroups[i]})
+	}
+	return out
+}
 
 // instanceTypes checks a pool's list of instance types.
 func (v *validator) instanceTypes(r Resource, path string, types []string) {
