@@ -44,6 +44,10 @@ type NodePoolSpec struct {
 	// UserData is a shell script run at instance start. The API takes it base64-encoded
 	// and at most 16 KiB, so the script itself may be at most 12 KiB.
 	UserData string `json:"userData,omitempty" tkeops:"sensitive,absent=clear"`
+	// PreStartScript is a shell script run on a new node before it is initialised and
+	// joins the cluster (before userData). Like userData it is sent base64-encoded, at
+	// most 16 KiB encoded.
+	PreStartScript string `json:"preStartScript,omitempty" tkeops:"sensitive,absent=clear"`
 	// KubeletExtraArgs as key=value, e.g. "root-dir=/var/lib/kubelet".
 	KubeletExtraArgs []string `json:"kubeletExtraArgs,omitempty" tkeops:"set,absent=clear"`
 	// InstanceChargeType: POSTPAID_BY_HOUR, PREPAID or SPOTPAID.
@@ -256,8 +260,10 @@ func (v *validator) nodePool(r *NodePool) {
 		v.check(r, fmtIndex("spec.sshKeyIDs", i), checkID("skey", k))
 	}
 	v.labelsAndTaints(r, s.Labels, s.Taints)
-	if n := base64.StdEncoding.EncodedLen(len(s.UserData)); n > MaxUserDataBase64 {
-		v.errorf(r, "spec.userData", "user data is %d bytes, %d base64-encoded; the API takes at most %d encoded (about %d bytes of script)", len(s.UserData), n, MaxUserDataBase64, MaxUserDataBase64/4*3)
+	for _, f := range []struct{ path, what, script string }{{"spec.userData", "user data", s.UserData}, {"spec.preStartScript", "the pre-start script", s.PreStartScript}} {
+		if n := base64.StdEncoding.EncodedLen(len(f.script)); n > MaxUserDataBase64 {
+			v.errorf(r, f.path, "%s is %d bytes, %d base64-encoded; the API takes at most %d encoded (about %d bytes of script)", f.what, len(f.script), n, MaxUserDataBase64, MaxUserDataBase64/4*3)
+		}
 	}
 	for i, a := range s.KubeletExtraArgs {
 		if !kubeletArgRE.MatchString(a) {

@@ -180,6 +180,8 @@ spec:
   network: {clusterCIDR: 172.20.0.0/16}
   baseline: {path: ../../etc}
 `, `spec.baseline.path: "../../etc" leaves the spec repository`},
+		{"pre-start script too large", poolDoc("big", "  preStartScript: \""+strings.Repeat("x", 12289)+"\"\n"),
+			"x.yaml:9:3: spec.preStartScript: the pre-start script is 12289 bytes, 16388 base64-encoded; the API takes at most 16384 encoded"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

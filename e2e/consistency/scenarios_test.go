@@ -38,7 +38,7 @@ func edits(es ...func(*testing.T, files)) func(*testing.T, files) {
 func addr(k spec.Kind, name string) spec.Addr { return spec.Addr{Kind: k, Name: name} }
 
 func scenarios() []scenario {
-	return slices.Concat(editScenarios(), driftScenarios(), networkScenarios(), tkeScenarios(), poolScenarios())
+	return slices.Concat(editScenarios(), driftScenarios(), networkScenarios(), tkeScenarios(), poolScenarios(), classicPoolScenarios())
 }
 
 func editScenarios() []scenario {

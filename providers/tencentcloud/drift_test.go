@@ -366,6 +366,8 @@ func TestRemovedFieldsClear(t *testing.T) {
 			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.Taints) == 0 }},
 		{pool, "spec.userData", func() { pool.Spec.UserData = "#!/bin/sh\n" }, func() { pool.Spec.UserData = "" },
 			func(l spec.Resource) bool { return l.(*spec.NodePool).Spec.UserData == "" }},
+		{pool, "spec.preStartScript", func() { pool.Spec.PreStartScript = "#!/bin/sh\n" }, func() { pool.Spec.PreStartScript = "" },
+			func(l spec.Resource) bool { return l.(*spec.NodePool).Spec.PreStartScript == "" }},
 		{pool, "spec.kubeletExtraArgs", func() { pool.Spec.KubeletExtraArgs = []string{"max-pods=40"} }, func() { pool.Spec.KubeletExtraArgs = nil },
 			func(l spec.Resource) bool { return len(l.(*spec.NodePool).Spec.KubeletExtraArgs) == 0 }},
 		{pool, "spec.tags", func() {}, func() { pool.Spec.Tags = nil },

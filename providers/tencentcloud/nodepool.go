@@ -55,6 +55,7 @@ func (nodePoolKind) rules() []rule {
 		{path: "spec.taints", class: spec.ClassInPlace, action: pool, note: "Applied to existing nodes too; an empty list clears them."},
 		{path: "spec.cordonOnJoin", class: spec.ClassNewNodesOnly, action: pool, note: "Only nodes joining later are cordoned."},
 		{path: "spec.userData", class: spec.ClassNewNodesOnly, action: pool, note: "The script runs at instance start; existing nodes are not rerun."},
+		{path: "spec.preStartScript", class: spec.ClassNewNodesOnly, action: pool, note: "Sent as PreStartUserScript; the script runs before a node is initialised, so existing nodes are not rerun."},
 		{path: "spec.kubeletExtraArgs", class: spec.ClassNewNodesOnly, action: pool, note: newNodes},
 		{path: "spec.instanceChargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent with the spot or prepaid settings the charge type needs."},
 		{path: "spec.spot.maxPrice", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as InstanceMarketOptions (spot, one-time)."},
@@ -255,6 +256,7 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			Taints:             taintsFromAPI(np.Taints),
 			CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
 			UserData:           decodeScript(sv(np.UserScript)),
+			PreStartScript:     decodeScript(sv(np.PreStartUserScript)),
 			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
 			Tags:               user,
 			DeletionPolicy:     own.policy,
@@ -783,6 +785,9 @@ func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (pr
 	if s.UserData != "" {
 		adv.UserScript = common.StringPtr(encodeScript(s.UserData))
 	}
+	if s.PreStartScript != "" {
+		adv.PreStartUserScript = common.StringPtr(encodeScript(s.PreStartScript))
+	}
 	if len(s.KubeletExtraArgs) > 0 {
 		adv.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}
 	}
@@ -889,6 +894,9 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			}
 			if hasChange(changes, "spec.userData") {
 				req.UserScript = common.StringPtr(encodeScript(s.UserData))
+			}
+			if hasChange(changes, "spec.preStartScript") {
+				req.PreStartUserScript = common.StringPtr(encodeScript(s.PreStartScript)) // "" clears
 			}
 			if hasChange(changes, "spec.kubeletExtraArgs") {
 				req.ExtraArgs = &tke.InstanceExtraArgs{Kubelet: common.StringPtrs(s.KubeletExtraArgs)}

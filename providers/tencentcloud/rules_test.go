@@ -113,6 +113,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			},
 			"spec.cordonOnJoin":     func(r spec.Resource) { r.(*spec.NodePool).Spec.CordonOnJoin = boolp(true) },
 			"spec.userData":         func(r spec.Resource) { r.(*spec.NodePool).Spec.UserData = "#!/bin/sh\necho hi\n" },
+			"spec.preStartScript":   func(r spec.Resource) { r.(*spec.NodePool).Spec.PreStartScript = "#!/bin/sh\necho pre\n" },
 			"spec.kubeletExtraArgs": func(r spec.Resource) { r.(*spec.NodePool).Spec.KubeletExtraArgs = []string{"max-pods=32"} },
 			"spec.instanceChargeType": func(r spec.Resource) {
 				p := r.(*spec.NodePool)
