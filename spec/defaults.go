@@ -18,6 +18,7 @@ const (
 	DefaultDrainTimeout           = "10m"
 	DefaultMultiZoneSubnetPolicy  = "PRIORITY"
 	DefaultTerminationPolicy      = "OLDEST_INSTANCE"
+	DefaultHostnameStyle          = "UNIQUE"
 	DefaultInternetChargeType     = "TRAFFIC_POSTPAID_BY_HOUR"
 	DefaultFileSystem             = "ext4"
 	DefaultRenewFlag              = "NOTIFY_AND_MANUAL_RENEW"

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/base64"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -60,6 +61,10 @@ type NodePoolSpec struct {
 	Prepaid *PrepaidOptions `json:"prepaid,omitempty" tkeops:"absent=keep"`
 	// InstanceDeletionPolicy for the pool's CVMs when the pool is deleted: Delete or Retain.
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
+	// Hostname of new nodes (the launch configuration's HostNameSettings). Nodes are
+	// named after their hostname only in a cluster whose node name type is hostname;
+	// otherwise after their LAN IP.
+	Hostname *NodeHostname `json:"hostname,omitempty" tkeops:"absent=keep"`
 	// Drain settings used before instances are removed or upgraded.
 	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
 	// Upgrade is how the pool's nodes follow Kubernetes upgrades (spec/upgrade.go).
@@ -94,6 +99,17 @@ type PrepaidOptions struct {
 	// RenewFlag: NOTIFY_AND_MANUAL_RENEW (the default), NOTIFY_AND_AUTO_RENEW or
 	// DISABLE_NOTIFY_AND_MANUAL_RENEW.
 	RenewFlag string `json:"renewFlag,omitempty" tkeops:"upper"`
+}
+
+// NodeHostname is how new nodes' hostnames are formed.
+type NodeHostname struct {
+	// Name: 2–42 characters, lower-case letters, digits, '-' and '.' ('-' and '.'
+	// neither first, last nor doubled), not only digits.
+	Name string `json:"name"`
+	// Style: UNIQUE (the default: the name is a prefix the cloud extends so that every
+	// node's hostname is unique) or ORIGINAL (the name as given; the cloud may append a
+	// number, and hostnames may collide).
+	Style string `json:"style,omitempty" tkeops:"upper"`
 }
 
 // InternetAccess is the public network access of a node.
@@ -190,6 +206,7 @@ func nodePoolKind() KindInfo {
 		{"NodePoolSpec", "multiZoneSubnetPolicy", enum(subnetPolicies)},
 		{"NodePoolSpec", "terminationPolicy", enum(terminations)},
 		{"InternetAccess", "chargeType", enum(internetCharges)},
+		{"NodeHostname", "style", enum(hostnameStyles)},
 		{"NodeUpgrade", "policy", enum(upgradePolicies)},
 		{"NodeUpgrade", "mode", enum(upgradeModes)},
 		{"NodePoolSpec", "instanceTypes", func(s *jsonschema.Schema) {
@@ -200,6 +217,14 @@ func nodePoolKind() KindInfo {
 	}
 	return info
 }
+
+var (
+	hostnameStyles = []string{"UNIQUE", "ORIGINAL"}
+	// hostnameRE: the AS API's HostNameSettings.HostName rule, lower case because the
+	// hostname may become the Kubernetes node name.
+	hostnameRE  = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
+	allDigitsRE = regexp.MustCompile(`^[0-9]+$`)
+)
 
 // nodePoolRegion is the cluster's region, or else the region of a subnet declared in
 // the set; "" when the cluster and every subnet are referenced by ID.
@@ -230,6 +255,9 @@ func defaultNodePool(r *NodePool) {
 	setDefaultPtr(&s.DeletionProtection, false)
 	if s.Prepaid != nil {
 		setDefault(&s.Prepaid.RenewFlag, DefaultRenewFlag)
+	}
+	if s.Hostname != nil {
+		setDefault(&s.Hostname.Style, DefaultHostnameStyle)
 	}
 	if s.Internet != nil {
 		setDefault(&s.Internet.ChargeType, DefaultInternetChargeType)
@@ -277,6 +305,12 @@ func (v *validator) nodePool(r *NodePool) {
 	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
 	v.drain(r, s.Drain)
 	v.nodeUpgrade(r, s.Upgrade, s.ClusterRef)
+	if h := s.Hostname; h != nil {
+		if n := h.Name; len(n) < 2 || len(n) > 42 || !hostnameRE.MatchString(n) || allDigitsRE.MatchString(n) {
+			v.errorf(r, "spec.hostname.name", "%q: want 2–42 lower-case letters, digits, '-' and '.', not only digits; '-' and '.' neither first, last nor doubled", n)
+		}
+		v.enum(r, "spec.hostname.style", h.Style, hostnameStyles)
+	}
 	if in := s.Internet; in != nil {
 		v.enum(r, "spec.internet.chargeType", in.ChargeType, internetCharges)
 		if in.MaxBandwidthOutMbps < 0 || in.MaxBandwidthOutMbps > MaxBandwidthOutMbps {

@@ -182,6 +182,10 @@ spec:
 `, `spec.baseline.path: "../../etc" leaves the spec repository`},
 		{"pre-start script too large", poolDoc("big", "  preStartScript: \""+strings.Repeat("x", 12289)+"\"\n"),
 			"x.yaml:9:3: spec.preStartScript: the pre-start script is 12289 bytes, 16388 base64-encoded; the API takes at most 16384 encoded"},
+		{"hostname with a doubled dot", poolDoc("hn", "  hostname: {name: web..a, style: UNIQUE}\n"),
+			`x.yaml:9:14: spec.hostname.name: "web..a": want 2–42 lower-case letters`},
+		{"hostname only digits", poolDoc("hn", "  hostname: {name: \"123\"}\n"), `spec.hostname.name: "123": want`},
+		{"hostname style", poolDoc("hn", "  hostname: {name: web, style: RANDOM}\n"), `spec.hostname.style: "RANDOM"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

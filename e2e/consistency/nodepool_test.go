@@ -3,6 +3,7 @@ package consistency
 import (
 	"testing"
 
+	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 )
@@ -14,6 +15,7 @@ func classicPoolScenarios() []scenario {
 	general := func(orig, repl string) func(*testing.T, files) { return edit(pools, orig, repl) }
 	const userData = `  userData: "echo hello"` + "\n"
 	preStart := general(userData, userData+`  preStartScript: "echo before"`+"\n")
+	hostname := general(userData, userData+"  hostname: {name: web}\n")
 	return []scenario{
 		{group: "mutability", name: "pool preStartScript declared", edit: preStart},
 		{group: "mutability", name: "pool preStartScript changed", base: preStart, edit: general(`preStartScript: "echo before"`, `preStartScript: "echo first"`)},
@@ -22,6 +24,16 @@ func classicPoolScenarios() []scenario {
 			modifyPool(t, r, f, func(req *tke.ModifyClusterNodePoolRequest) {
 				req.PreStartUserScript = common.StringPtr("ZWNobyBieS1oYW5k") // "echo by-hand"
 			})
+		}},
+		{group: "mutability", name: "pool hostname declared", edit: hostname},
+		{group: "mutability", name: "pool hostname name and style", base: hostname, edit: general("hostname: {name: web}", "hostname: {name: api.node, style: ORIGINAL}")},
+		{group: "drift", name: "pool hostname changed in the console", base: hostname, outOfBand: func(t *testing.T, r *rig, f files) {
+			_, _, lc := r.pool(t, f)
+			req := as.NewModifyLaunchConfigurationAttributesRequest()
+			req.LaunchConfigurationId = common.StringPtr(lc)
+			req.HostNameSettings = &as.HostNameSettings{HostName: common.StringPtr("by-hand")}
+			resp, err := r.as(regionGZ).ModifyLaunchConfigurationAttributes(req)
+			must(t, resp, err)
 		}},
 	}
 }

@@ -68,6 +68,8 @@ func (nodePoolKind) rules() []rule {
 		{path: "spec.upgrade.version", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call until the nodes are upgraded."},
 		{path: "spec.upgrade.maxUnavailable", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
 		{path: "spec.upgrade.mode", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
+		{path: "spec.hostname.name", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
+		{path: "spec.hostname.style", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
 		{path: "spec.internet.chargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.internet.maxBandwidthOutMbps", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.internet.publicIP", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
@@ -289,6 +291,9 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			}
 			if d := lc.SystemDisk; d != nil {
 				s.SystemDisk = spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}
+			}
+			if h := lc.HostNameSettings; h != nil && sv(h.HostName) != "" {
+				s.Hostname = &spec.NodeHostname{Name: sv(h.HostName), Style: sv(h.HostNameStyle)}
 			}
 			// A disk's type and size are the launch configuration's (what new nodes get);
 			// its file system and mount target are the pool's node settings.
@@ -619,6 +624,9 @@ func launchConfigPara(s spec.NodePoolSpec) (*as.CreateLaunchConfigurationRequest
 		}
 	}
 	lc.InternetAccessible = asInternet(s.Internet)
+	if h := s.Hostname; h != nil {
+		lc.HostNameSettings = &as.HostNameSettings{HostName: common.StringPtr(h.Name), HostNameStyle: common.StringPtr(h.Style)}
+	}
 	return lc, nil
 }
 
@@ -952,6 +960,9 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			}
 			if hasChange(changes, "spec.internet") {
 				req.InternetAccessible = lc.InternetAccessible
+			}
+			if hasChange(changes, "spec.hostname") && lc.HostNameSettings != nil {
+				req.HostNameSettings = lc.HostNameSettings
 			}
 			if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
 				return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)

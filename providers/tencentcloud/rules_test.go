@@ -132,11 +132,15 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			},
 			"spec.internet.maxBandwidthOutMbps": func(r spec.Resource) { r.(*spec.NodePool).Spec.Internet.MaxBandwidthOutMbps = 20 },
 			"spec.internet.publicIP":            func(r spec.Resource) { r.(*spec.NodePool).Spec.Internet.PublicIP = boolp(false) },
-			"spec.multiZoneSubnetPolicy":        func(r spec.Resource) { r.(*spec.NodePool).Spec.MultiZoneSubnetPolicy = "EQUALITY" },
-			"spec.terminationPolicy":            func(r spec.Resource) { r.(*spec.NodePool).Spec.TerminationPolicy = "NEWEST_INSTANCE" },
-			"spec.deletionProtection":           func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionProtection = boolp(true) },
-			"spec.tags":                         func(r spec.Resource) { r.(*spec.NodePool).Spec.Tags = map[string]string{"a": "b"} },
-			"spec.deletionPolicy":               func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
+			"spec.hostname.name": func(r spec.Resource) {
+				r.(*spec.NodePool).Spec.Hostname = &spec.NodeHostname{Name: "web", Style: "UNIQUE"}
+			},
+			"spec.hostname.style":        func(r spec.Resource) { r.(*spec.NodePool).Spec.Hostname.Style = "ORIGINAL" },
+			"spec.multiZoneSubnetPolicy": func(r spec.Resource) { r.(*spec.NodePool).Spec.MultiZoneSubnetPolicy = "EQUALITY" },
+			"spec.terminationPolicy":     func(r spec.Resource) { r.(*spec.NodePool).Spec.TerminationPolicy = "NEWEST_INSTANCE" },
+			"spec.deletionProtection":    func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionProtection = boolp(true) },
+			"spec.tags":                  func(r spec.Resource) { r.(*spec.NodePool).Spec.Tags = map[string]string{"a": "b"} },
+			"spec.deletionPolicy":        func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionPolicy = spec.DeletionPolicyOrphan },
 		},
 		spec.KindNativeNodePool: {
 			"spec.subnetRefs":           func(r spec.Resource) { np(r).SubnetRefs = []spec.Ref{sub(1), sub(0)} },
