@@ -152,6 +152,10 @@ type DataDisk struct {
 	FileSystem string `json:"fileSystem,omitempty"`
 	// MountTarget, an absolute path, e.g. /var/lib/containerd.
 	MountTarget string `json:"mountTarget,omitempty"`
+	// Encrypted makes the disk an encrypted cloud disk, with the account's default CBS
+	// key (the launch configuration's DataDisk.Encrypt; it takes no KMS key). Default
+	// false.
+	Encrypted *bool `json:"encrypted,omitempty"`
 }
 
 // Taint is a node taint.
@@ -238,6 +242,7 @@ func defaultNodePool(r *NodePool) {
 	setDefault(&s.SystemDisk.SizeGB, DefaultSystemDiskGB)
 	for i := range s.DataDisks {
 		setDefault(&s.DataDisks[i].Type, DefaultDiskType)
+		setDefaultPtr(&s.DataDisks[i].Encrypted, false)
 		if s.DataDisks[i].MountTarget != "" {
 			setDefault(&s.DataDisks[i].FileSystem, DefaultFileSystem)
 		}

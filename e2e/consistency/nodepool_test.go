@@ -35,5 +35,15 @@ func classicPoolScenarios() []scenario {
 			resp, err := r.as(regionGZ).ModifyLaunchConfigurationAttributes(req)
 			must(t, resp, err)
 		}},
+		{group: "mutability", name: "pool data disk encrypted", edit: general("fileSystem: ext4, mountTarget: /data}", "fileSystem: ext4, mountTarget: /data, encrypted: true}")},
+		{group: "drift", name: "pool data disk encryption turned off in the console", base: general("fileSystem: ext4, mountTarget: /data}", "fileSystem: ext4, mountTarget: /data, encrypted: true}"),
+			outOfBand: func(t *testing.T, r *rig, f files) {
+				_, _, lc := r.pool(t, f)
+				req := as.NewModifyLaunchConfigurationAttributesRequest()
+				req.LaunchConfigurationId = common.StringPtr(lc)
+				req.DataDisks = []*as.DataDisk{{DiskType: common.StringPtr("CLOUD_PREMIUM"), DiskSize: common.Uint64Ptr(100)}}
+				resp, err := r.as(regionGZ).ModifyLaunchConfigurationAttributes(req)
+				must(t, resp, err)
+			}},
 	}
 }

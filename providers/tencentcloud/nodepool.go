@@ -47,7 +47,7 @@ func (nodePoolKind) rules() []rule {
 		{path: "spec.systemDisk.type", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.systemDisk.sizeGB", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.dataDisks", class: spec.ClassNewNodesOnly, action: lc, decide: decideDataDisks,
-			note: newNodes + " Disk types and sizes change in place; file system and mount target live in the pool's node settings, which no Modify action takes (a new pool)."},
+			note: newNodes + " Disk types, sizes and encryption change in place; file system and mount target live in the pool's node settings, which no Modify action takes (a new pool)."},
 		{path: "spec.securityGroupRefs", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.osImage", class: spec.ClassNewNodesOnly, action: pool, note: newNodes},
 		{path: "spec.sshKeyIDs", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
@@ -108,7 +108,7 @@ func decideDataDisks(before, after any) (spec.Class, string, string) {
 			}
 		}
 	}
-	return spec.ClassNewNodesOnly, "as:ModifyLaunchConfigurationAttributes", "New nodes get the new disk types and sizes; existing nodes keep theirs."
+	return spec.ClassNewNodesOnly, "as:ModifyLaunchConfigurationAttributes", "New nodes get the new disk types, sizes and encryption; existing nodes keep theirs."
 }
 
 // listPools reads every node pool of one cluster (the API has no paging). A cluster
@@ -302,7 +302,7 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 				if d == nil {
 					continue
 				}
-				x := spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}}
+				x := spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}, Encrypted: boolPtr(bv(d.Encrypt))}
 				if i < len(s.DataDisks) {
 					x.FileSystem, x.MountTarget = s.DataDisks[i].FileSystem, s.DataDisks[i].MountTarget
 				}
@@ -653,6 +653,9 @@ func asDataDisks(ds []spec.DataDisk) []*as.DataDisk {
 		x := &as.DataDisk{DiskSize: common.Uint64Ptr(uint64(d.SizeGB))}
 		if d.Type != "" {
 			x.DiskType = common.StringPtr(d.Type)
+		}
+		if d.Encrypted != nil && *d.Encrypted {
+			x.Encrypt = common.BoolPtr(true)
 		}
 		out = append(out, x)
 	}
