@@ -65,6 +65,8 @@ type NodePoolSpec struct {
 	// named after their hostname only in a cluster whose node name type is hostname;
 	// otherwise after their LAN IP.
 	Hostname *NodeHostname `json:"hostname,omitempty" tkeops:"absent=keep"`
+	// GPU software installed on new nodes of a GPU instance type (the pool's GPUArgs).
+	GPU *GPUSettings `json:"gpu,omitempty" tkeops:"absent=keep"`
 	// Drain settings used before instances are removed or upgraded.
 	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
 	// Upgrade is how the pool's nodes follow Kubernetes upgrades (spec/upgrade.go).
@@ -99,6 +101,27 @@ type PrepaidOptions struct {
 	// RenewFlag: NOTIFY_AND_MANUAL_RENEW (the default), NOTIFY_AND_AUTO_RENEW or
 	// DISABLE_NOTIFY_AND_MANUAL_RENEW.
 	RenewFlag string `json:"renewFlag,omitempty" tkeops:"upper"`
+}
+
+// GPUSettings are the GPU driver, CUDA and cuDNN of a GPU node pool, each as the
+// package name and version TKE's console offers for the instance type.
+type GPUSettings struct {
+	// Driver: the NVIDIA driver, e.g. {name: NVIDIA-Linux-x86_64-470.182.03.run, version: 470.182.03}.
+	Driver *GPUPackage `json:"driver,omitempty"`
+	// CUDA toolkit; needs a driver.
+	CUDA *GPUPackage `json:"cuda,omitempty"`
+	// CUDNN library; needs CUDA.
+	CUDNN *GPUPackage `json:"cudnn,omitempty"`
+	// MIG enables Multi-Instance GPU on the nodes (default false).
+	MIG *bool `json:"mig,omitempty"`
+}
+
+// GPUPackage is one GPU software package.
+type GPUPackage struct {
+	// Name of the package as TKE lists it.
+	Name string `json:"name"`
+	// Version, dotted numbers, e.g. 11.4.3.
+	Version string `json:"version"`
 }
 
 // NodeHostname is how new nodes' hostnames are formed.
@@ -226,9 +249,35 @@ var (
 	hostnameStyles = []string{"UNIQUE", "ORIGINAL"}
 	// hostnameRE: the AS API's HostNameSettings.HostName rule, lower case because the
 	// hostname may become the Kubernetes node name.
-	hostnameRE  = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
-	allDigitsRE = regexp.MustCompile(`^[0-9]+$`)
+	hostnameRE   = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
+	allDigitsRE  = regexp.MustCompile(`^[0-9]+$`)
+	gpuVersionRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`)
 )
+
+// gpu checks that each package has a name and a dotted version, and that CUDA comes
+// with a driver and cuDNN with CUDA (the order TKE installs them in).
+func (v *validator) gpu(r *NodePool, g *GPUSettings) {
+	for _, p := range []struct {
+		path string
+		pkg  *GPUPackage
+	}{{"spec.gpu.driver", g.Driver}, {"spec.gpu.cuda", g.CUDA}, {"spec.gpu.cudnn", g.CUDNN}} {
+		if p.pkg == nil {
+			continue
+		}
+		if p.pkg.Name == "" {
+			v.errorf(r, p.path+".name", "the package name is needed, as TKE lists it for the instance type")
+		}
+		if !gpuVersionRE.MatchString(p.pkg.Version) {
+			v.errorf(r, p.path+".version", "%q: want dotted numbers, e.g. 470.182.03", p.pkg.Version)
+		}
+	}
+	if g.CUDA != nil && g.Driver == nil {
+		v.errorf(r, "spec.gpu.cuda", "CUDA needs a GPU driver: set spec.gpu.driver")
+	}
+	if g.CUDNN != nil && g.CUDA == nil {
+		v.errorf(r, "spec.gpu.cudnn", "cuDNN needs CUDA: set spec.gpu.cuda")
+	}
+}
 
 // nodePoolRegion is the cluster's region, or else the region of a subnet declared in
 // the set; "" when the cluster and every subnet are referenced by ID.
@@ -260,6 +309,9 @@ func defaultNodePool(r *NodePool) {
 	setDefaultPtr(&s.DeletionProtection, false)
 	if s.Prepaid != nil {
 		setDefault(&s.Prepaid.RenewFlag, DefaultRenewFlag)
+	}
+	if s.GPU != nil {
+		setDefaultPtr(&s.GPU.MIG, false)
 	}
 	if s.Hostname != nil {
 		setDefault(&s.Hostname.Style, DefaultHostnameStyle)
@@ -310,6 +362,9 @@ func (v *validator) nodePool(r *NodePool) {
 	v.enum(r, "spec.terminationPolicy", s.TerminationPolicy, terminations)
 	v.drain(r, s.Drain)
 	v.nodeUpgrade(r, s.Upgrade, s.ClusterRef)
+	if g := s.GPU; g != nil {
+		v.gpu(r, g)
+	}
 	if h := s.Hostname; h != nil {
 		if n := h.Name; len(n) < 2 || len(n) > 42 || !hostnameRE.MatchString(n) || allDigitsRE.MatchString(n) {
 			v.errorf(r, "spec.hostname.name", "%q: want 2–42 lower-case letters, digits, '-' and '.', not only digits; '-' and '.' neither first, last nor doubled", n)

@@ -185,6 +185,8 @@ spec:
 		{"hostname with a doubled dot", poolDoc("hn", "  hostname: {name: web..a, style: UNIQUE}\n"),
 			`x.yaml:9:14: spec.hostname.name: "web..a": want 2–42 lower-case letters`},
 		{"hostname only digits", poolDoc("hn", "  hostname: {name: \"123\"}\n"), `spec.hostname.name: "123": want`},
+		{"gpu cuda without a driver", poolDoc("g", "  gpu:\n    cuda: {name: cuda.run, version: 11.4.3}\n"), `spec.gpu.cuda: CUDA needs a GPU driver`},
+		{"gpu driver version", poolDoc("g", "  gpu:\n    driver: {name: d.run, version: v470}\n"), `spec.gpu.driver.version: "v470": want dotted numbers`},
 		{"hostname style", poolDoc("hn", "  hostname: {name: web, style: RANDOM}\n"), `spec.hostname.style: "RANDOM"`},
 	}
 	for _, c := range cases {

@@ -16,6 +16,7 @@ func classicPoolScenarios() []scenario {
 	const userData = `  userData: "echo hello"` + "\n"
 	preStart := general(userData, userData+`  preStartScript: "echo before"`+"\n")
 	hostname := general(userData, userData+"  hostname: {name: web}\n")
+	gpu := general(userData, userData+"  gpu:\n    driver: {name: NVIDIA-Linux-x86_64-470.182.03.run, version: 470.182.03}\n")
 	return []scenario{
 		{group: "mutability", name: "pool preStartScript declared", edit: preStart},
 		{group: "mutability", name: "pool preStartScript changed", base: preStart, edit: general(`preStartScript: "echo before"`, `preStartScript: "echo first"`)},
@@ -45,5 +46,12 @@ func classicPoolScenarios() []scenario {
 				resp, err := r.as(regionGZ).ModifyLaunchConfigurationAttributes(req)
 				must(t, resp, err)
 			}},
+		{group: "mutability", name: "pool gpu driver declared", edit: gpu},
+		{group: "mutability", name: "pool gpu cuda and mig", base: gpu, edit: general("version: 470.182.03}\n", "version: 470.182.03}\n    cuda: {name: cuda_11.4.3_470.82.01_linux.run, version: 11.4.3}\n    mig: true\n")},
+		{group: "drift", name: "pool gpu driver changed in the console", base: gpu, outOfBand: func(t *testing.T, r *rig, f files) {
+			modifyPool(t, r, f, func(req *tke.ModifyClusterNodePoolRequest) {
+				req.GPUArgs = &tke.GPUArgs{Driver: &tke.DriverVersion{Name: common.StringPtr("NVIDIA-Linux-x86_64-450.102.04.run"), Version: common.StringPtr("450.102.04")}}
+			})
+		}},
 	}
 }

@@ -34,6 +34,7 @@ func (nodePoolKind) rules() []rule {
 	lc := "as:ModifyLaunchConfigurationAttributes"
 	pool := "tke:ModifyClusterNodePool"
 	newNodes := "Reaches the launch configuration; existing nodes keep the old value until they are replaced."
+	gpuNote := "Sent as GPUArgs (the whole block); installed on nodes created afterwards, existing nodes keep theirs."
 	return slices.Concat(commonRules(pool), []rule{
 		{path: "spec.clusterRef", class: spec.ClassReplace, note: "A pool cannot move to another cluster."},
 		{path: "spec.subnetRefs", class: spec.ClassNewNodesOnly, action: "as:ModifyAutoScalingGroup", note: "New nodes are placed in the new subnets; existing nodes stay where they are."},
@@ -68,6 +69,13 @@ func (nodePoolKind) rules() []rule {
 		{path: "spec.upgrade.version", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call until the nodes are upgraded."},
 		{path: "spec.upgrade.maxUnavailable", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
 		{path: "spec.upgrade.mode", class: spec.ClassInPlace, note: "tkeops' own upgrade setting; no API call."},
+		{path: "spec.gpu.driver.name", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.driver.version", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.cuda.name", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.cuda.version", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.cudnn.name", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.cudnn.version", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
+		{path: "spec.gpu.mig", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
 		{path: "spec.hostname.name", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
 		{path: "spec.hostname.style", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
 		{path: "spec.internet.chargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
@@ -259,6 +267,7 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
 			UserData:           decodeScript(sv(np.UserScript)),
 			PreStartScript:     decodeScript(sv(np.PreStartUserScript)),
+			GPU:                gpuFromAPI(np.GPUArgs),
 			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
 			Tags:               user,
 			DeletionPolicy:     own.policy,
@@ -796,6 +805,7 @@ func (nodePoolKind) create(ctx context.Context, c *Client, r *spec.NodePool) (pr
 	if s.UserData != "" {
 		adv.UserScript = common.StringPtr(encodeScript(s.UserData))
 	}
+	adv.GPUArgs = gpuToAPI(s.GPU)
 	if s.PreStartScript != "" {
 		adv.PreStartUserScript = common.StringPtr(encodeScript(s.PreStartScript))
 	}
@@ -905,6 +915,9 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			}
 			if hasChange(changes, "spec.userData") {
 				req.UserScript = common.StringPtr(encodeScript(s.UserData))
+			}
+			if hasChange(changes, "spec.gpu") && s.GPU != nil {
+				req.GPUArgs = gpuToAPI(s.GPU)
 			}
 			if hasChange(changes, "spec.preStartScript") {
 				req.PreStartUserScript = common.StringPtr(encodeScript(s.PreStartScript)) // "" clears
@@ -1099,4 +1112,46 @@ func (nodePoolKind) delete(ctx context.Context, c *Client, o providers.Observati
 	}
 	c.log.Info("deleted", "kind", "NodePool", "id", o.ID, "cluster", clusterID, "keepInstances", opts.KeepInstances)
 	return nil
+}
+
+// gpuToAPI is the pool's GPUArgs; nil when no GPU settings are declared.
+func gpuToAPI(g *spec.GPUSettings) *tke.GPUArgs {
+	if g == nil {
+		return nil
+	}
+	pkg := func(p *spec.GPUPackage) *tke.DriverVersion {
+		if p == nil {
+			return nil
+		}
+		return &tke.DriverVersion{Name: common.StringPtr(p.Name), Version: common.StringPtr(p.Version)}
+	}
+	out := &tke.GPUArgs{Driver: pkg(g.Driver), CUDA: pkg(g.CUDA), MIGEnable: common.BoolPtr(g.MIG != nil && *g.MIG)}
+	if g.CUDNN != nil {
+		out.CUDNN = &tke.CUDNN{Name: common.StringPtr(g.CUDNN.Name), Version: common.StringPtr(g.CUDNN.Version)}
+	}
+	return out
+}
+
+// gpuFromAPI reads a pool's GPUArgs back; nil when the pool has none.
+func gpuFromAPI(a *tke.GPUArgs) *spec.GPUSettings {
+	if a == nil || (a.Driver == nil && a.CUDA == nil && a.CUDNN == nil && !bv(a.MIGEnable)) {
+		return nil
+	}
+	pkg := func(name, version *string) *spec.GPUPackage {
+		if sv(name) == "" && sv(version) == "" {
+			return nil
+		}
+		return &spec.GPUPackage{Name: sv(name), Version: sv(version)}
+	}
+	out := &spec.GPUSettings{MIG: boolPtr(bv(a.MIGEnable))}
+	if d := a.Driver; d != nil {
+		out.Driver = pkg(d.Name, d.Version)
+	}
+	if d := a.CUDA; d != nil {
+		out.CUDA = pkg(d.Name, d.Version)
+	}
+	if d := a.CUDNN; d != nil {
+		out.CUDNN = pkg(d.Name, d.Version)
+	}
+	return out
 }

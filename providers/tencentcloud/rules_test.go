@@ -132,6 +132,19 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 			},
 			"spec.internet.maxBandwidthOutMbps": func(r spec.Resource) { r.(*spec.NodePool).Spec.Internet.MaxBandwidthOutMbps = 20 },
 			"spec.internet.publicIP":            func(r spec.Resource) { r.(*spec.NodePool).Spec.Internet.PublicIP = boolp(false) },
+			"spec.gpu.driver.name": func(r spec.Resource) {
+				r.(*spec.NodePool).Spec.GPU = &spec.GPUSettings{Driver: &spec.GPUPackage{Name: "NVIDIA-Linux-x86_64-470.182.03.run", Version: "470.182.03"}, MIG: boolp(false)}
+			},
+			"spec.gpu.driver.version": func(r spec.Resource) { r.(*spec.NodePool).Spec.GPU.Driver.Version = "470.182.04" },
+			"spec.gpu.cuda.name": func(r spec.Resource) {
+				r.(*spec.NodePool).Spec.GPU.CUDA = &spec.GPUPackage{Name: "cuda_11.4.3_470.82.01_linux.run", Version: "11.4.3"}
+			},
+			"spec.gpu.cuda.version": func(r spec.Resource) { r.(*spec.NodePool).Spec.GPU.CUDA.Version = "11.4.4" },
+			"spec.gpu.cudnn.name": func(r spec.Resource) {
+				r.(*spec.NodePool).Spec.GPU.CUDNN = &spec.GPUPackage{Name: "cudnn-11.4-linux-x64-v8.2.4.15.tgz", Version: "8.2.4"}
+			},
+			"spec.gpu.cudnn.version": func(r spec.Resource) { r.(*spec.NodePool).Spec.GPU.CUDNN.Version = "8.2.5" },
+			"spec.gpu.mig":           func(r spec.Resource) { r.(*spec.NodePool).Spec.GPU.MIG = boolp(true) },
 			"spec.hostname.name": func(r spec.Resource) {
 				r.(*spec.NodePool).Spec.Hostname = &spec.NodeHostname{Name: "web", Style: "UNIQUE"}
 			},
