@@ -14,10 +14,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/tkeops/tkeops/e2e/harness"
@@ -250,42 +248,7 @@ func TestClusterUpgrade(t *testing.T) {
 	web := r.nodes("pool=web")
 	victim := web[1].Name
 	const ns = "upgrade"
-	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	pod, err := client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "cart-0", Labels: map[string]string{"app": "cart"}},
-		Spec:       corev1.PodSpec{NodeName: victim, Containers: []corev1.Container{{Name: "cart", Image: "registry.example/cart:1"}}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
-	if _, err := client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	one := intstr.FromInt32(1)
-	if _, err := client.PolicyV1().PodDisruptionBudgets(ns).Create(ctx, &policyv1.PodDisruptionBudget{
-		ObjectMeta: metav1.ObjectMeta{Name: "cart"},
-		Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: &one, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "cart"}}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// No kube-controller-manager runs: set the budget's status as its disruption
-	// controller would.
-	setPDB := func(healthy, allowed int32) {
-		t.Helper()
-		pdb, err := client.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, "cart", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, CurrentHealthy: healthy, DesiredHealthy: 1, ExpectedPods: healthy, DisruptionsAllowed: allowed}
-		if _, err := client.PolicyV1().PodDisruptionBudgets(ns).UpdateStatus(ctx, pdb, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setPDB(1, 0)
+	setPDB := kubetest.GuardedPod(t, ctx, client, ns, victim)
 
 	out, code := r.tkeops("apply", "--auto-approve", "--no-color")
 	if code != 1 || !strings.Contains(out, "node upgrade stopped at batch 2 of NodePool/staging-web") ||

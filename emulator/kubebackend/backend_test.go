@@ -14,9 +14,6 @@ import (
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	vpc "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/emulator/kubebackend"
@@ -211,36 +208,7 @@ func TestNodesFollowInstances(t *testing.T) {
 	victim := nodes[0]
 	victimID := victim.Labels[kubernetes.LabelInstanceID]
 	cs := kc.Client()
-	_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{})
-	must(t, err)
-	pod, err := cs.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "cart-0", Labels: map[string]string{"app": "cart"}},
-		Spec:       corev1.PodSpec{NodeName: victim.Name, Containers: []corev1.Container{{Name: "cart", Image: "registry.example/cart:1"}}},
-	}, metav1.CreateOptions{})
-	must(t, err)
-	// Running and Ready: the budget counts it healthy (a not-Ready pod
-	// may be evicted while the budget is met).
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
-	_, err = cs.CoreV1().Pods("shop").UpdateStatus(ctx, pod, metav1.UpdateOptions{})
-	must(t, err)
-	one := intstr.FromInt32(1)
-	pdb, err := cs.PolicyV1().PodDisruptionBudgets("shop").Create(ctx, &policyv1.PodDisruptionBudget{
-		ObjectMeta: metav1.ObjectMeta{Name: "cart"},
-		Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: &one, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "cart"}}},
-	}, metav1.CreateOptions{})
-	must(t, err)
-	// No kube-controller-manager runs here: set the budget's status as its
-	// disruption controller would.
-	setPDB := func(healthy, allowed int32) {
-		t.Helper()
-		pdb, err = cs.PolicyV1().PodDisruptionBudgets("shop").Get(ctx, "cart", metav1.GetOptions{})
-		must(t, err)
-		pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, CurrentHealthy: healthy, DesiredHealthy: 1, ExpectedPods: healthy, DisruptionsAllowed: allowed}
-		_, err = cs.PolicyV1().PodDisruptionBudgets("shop").UpdateStatus(ctx, pdb, metav1.UpdateOptions{})
-		must(t, err)
-	}
-	setPDB(1, 0)
+	setPDB := kubetest.GuardedPod(t, ctx, cs, "shop", victim.Name)
 	zero := int64(0) // no kubelet finishes graceful deletions here
 	// The timeout leaves a loaded machine time for whole rounds (list, evict,
 	// read the budgets): the refusal names the budget from the last whole round.
