@@ -28,8 +28,8 @@ func TestExamplesValid(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("examples have problems:\n%s", formatDiags(diags))
 	}
-	if got := len(set.Resources); got != 28 {
-		t.Errorf("loaded %d resources, want 28", got)
+	if got := len(set.Resources); got != 29 {
+		t.Errorf("loaded %d resources, want 29", got)
 	}
 	for _, env := range []string{"production", "staging"} {
 		set, diags := LoadDir(path.Join("../examples", env))
@@ -40,17 +40,25 @@ func TestExamplesValid(t *testing.T) {
 		for _, r := range set.Resources {
 			counts[r.GetAddr().Kind]++
 		}
-		if counts[KindCluster] != 1 || counts[KindNodePool] != 2 || counts[KindSecurityGroup] < 1 || counts[KindSubnet] < 3 {
-			t.Errorf("%s: kinds %v; want 3 subnets or more, security groups, 1 cluster, 2 pools", env, counts)
+		// Production has a GPU pool besides its general and ingress pools.
+		pools, wantTainted := 2, 1
+		if env == "production" {
+			pools, wantTainted = 3, 2
 		}
-		tainted := 0
+		if counts[KindCluster] != 1 || counts[KindNodePool] != pools || counts[KindSecurityGroup] < 1 || counts[KindSubnet] < 3 {
+			t.Errorf("%s: kinds %v; want 3 subnets or more, security groups, 1 cluster, %d pools", env, counts, pools)
+		}
+		tainted, gpu := 0, 0
 		for _, r := range set.ByKind(KindNodePool) {
 			if len(r.(*NodePool).Spec.Taints) > 0 {
 				tainted++
 			}
+			if r.(*NodePool).Spec.GPU != nil {
+				gpu++
+			}
 		}
-		if tainted != 1 {
-			t.Errorf("%s: %d tainted pools, want 1", env, tainted)
+		if tainted != wantTainted || gpu != pools-2 {
+			t.Errorf("%s: %d tainted pools, %d GPU pools; want %d and %d", env, tainted, gpu, wantTainted, pools-2)
 		}
 		if env == "production" {
 			// The production cluster's native pool and its add-ons (issue 16).

@@ -15,7 +15,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"+ Cluster/prod", "+ NodePool/staging-batch", "Cluster/prod [tke:CreateClusterEndpoint]: complete",
-		"Apply complete! Resources: 28 created, 2 updated", "+ NativeNodePool/prod-native", "+ Addon/prod-localdns", "No changes. Live state matches the specs",
+		"Apply complete! Resources: 29 created, 2 updated", "+ NativeNodePool/prod-native", "+ Addon/prod-localdns", "No changes. Live state matches the specs",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

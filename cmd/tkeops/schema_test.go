@@ -54,8 +54,8 @@ func TestSchemaValidatesExamples(t *testing.T) {
 			}
 		}
 	}
-	if n != 28 {
-		t.Errorf("validated %d documents, want 28", n)
+	if n != 29 {
+		t.Errorf("validated %d documents, want 29", n)
 	}
 	// An unknown field must fail, so the schema is really closed.
 	bad, _ := sjs.UnmarshalJSON(strings.NewReader(`{"apiVersion":"tkeops.io/v1alpha1","kind":"NodePool","metadata":{"name":"p"},"spec":{"clusterRef":{"name":"c"},"subnetRefs":[{"name":"s"}],"instanceTypes":["SA5.MEDIUM4"],"scaling":{"min":0,"max":1,"maxSurge":1}}}`))

@@ -34,7 +34,7 @@ func TestValidateExamplesExit0(t *testing.T) {
 	if out != "" {
 		t.Errorf("unexpected output:\n%s", out)
 	}
-	if !strings.Contains(errOut, "28 resources, valid") {
+	if !strings.Contains(errOut, "29 resources, valid") {
 		t.Errorf("stderr = %q", errOut)
 	}
 }
