@@ -35,7 +35,7 @@ test: tools vet lint
 test-short:
 	$(GO) test -short ./...
 
-tools: kube-bins gitea-bin helm-bin node-sdk
+tools: kube-bins gitea-bin helm-bin node-sdk chromium
 
 kube-bins:
 	bash hack/kube/build.sh
