@@ -291,7 +291,7 @@ func TestScaleInDrainsTheChosenNode(t *testing.T) {
 	setPDB(2, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go fakeKubelet(cs, ns, stop)
+	go kubetest.FakeKubelet(cs, ns, stop)
 	env.mustApply(t)
 	left := env.nodes(t)
 	if len(left) != 2 {
@@ -307,27 +307,6 @@ func TestScaleInDrainsTheChosenNode(t *testing.T) {
 	}
 	if out, _, code := run(t, "", "plan", "--no-color", env.dir); code != 0 {
 		t.Fatalf("plan after the scale-in: exit %d\n%s", code, out)
-	}
-}
-
-// fakeKubelet finishes the graceful deletion of evicted pods in ns.
-func fakeKubelet(cs k8s.Interface, ns string, stop <-chan struct{}) {
-	zero := int64(0)
-	for {
-		select {
-		case <-stop:
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-		pods, err := cs.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			continue
-		}
-		for _, p := range pods.Items {
-			if p.DeletionTimestamp != nil {
-				_ = cs.CoreV1().Pods(ns).Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
-			}
-		}
 	}
 }
 

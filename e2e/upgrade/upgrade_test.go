@@ -285,7 +285,7 @@ func TestClusterUpgrade(t *testing.T) {
 	setPDB(2, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go fakeKubelet(client, ns, stop)
+	go kubetest.FakeKubelet(client, ns, stop)
 	calls := r.upgradeCalls()
 	run := r.start("apply", "--auto-approve", "--no-color")
 	deadline := time.Now().Add(2 * time.Minute)
@@ -344,26 +344,5 @@ func TestClusterUpgrade(t *testing.T) {
 	}
 	if _, err := client.CoreV1().Pods(ns).Get(ctx, "cart-0", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("the pod on the drained node was not evicted: %v", err)
-	}
-}
-
-// fakeKubelet finishes the graceful deletion of evicted pods in ns.
-func fakeKubelet(cs k8s.Interface, ns string, stop <-chan struct{}) {
-	zero := int64(0)
-	for {
-		select {
-		case <-stop:
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-		pods, err := cs.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			continue
-		}
-		for _, p := range pods.Items {
-			if p.DeletionTimestamp != nil {
-				_ = cs.CoreV1().Pods(ns).Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
-			}
-		}
 	}
 }

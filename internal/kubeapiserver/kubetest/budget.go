@@ -3,6 +3,7 @@ package kubetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -56,4 +57,26 @@ func GuardedPod(tb testing.TB, ctx context.Context, client kubernetes.Interface,
 	}
 	setBudget(1, 0)
 	return setBudget
+}
+
+// FakeKubelet finishes the graceful deletion of the pods evicted in ns, as a
+// kubelet would (none runs beside the test API server), until stop is closed.
+func FakeKubelet(client kubernetes.Interface, ns string, stop <-chan struct{}) {
+	zero := int64(0)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		pods, err := client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil {
+				_ = client.CoreV1().Pods(ns).Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+			}
+		}
+	}
 }
