@@ -13,7 +13,6 @@ import (
 
 	"github.com/tkeops/tkeops/bench"
 	"github.com/tkeops/tkeops/e2e/harness"
-	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/fleet"
 )
 
@@ -95,25 +94,13 @@ func memorySection(ctx context.Context, c config, work string) error {
 	fmt.Fprintf(w, "| S | resources | files | API calls | RequestLimitExceeded | wall | tkeops CPU | peak RSS | peak RSS per 1,000 resources |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range c.memoryStacks {
 		fmt.Fprintf(c.human, "memory, S=%d: populating…\n", s)
-		cloud, err := bench.NewCloud(s, emulator.InstantTiming())
-		if err != nil {
-			return err
-		}
 		dir := filepath.Join(work, fmt.Sprintf("memory-%d", s))
-		_, set, err := bench.WriteFleet(dir, s)
+		cloud, took, err := populatedFleet(ctx, s, dir)
 		if err != nil {
-			_ = cloud.Close()
 			return err
 		}
 		files := countYAML(dir)
-		start := time.Now()
-		err = bench.WithoutRateLimits(cloud, func() error { return bench.Populate(ctx, cloud, set) })
-		set = nil // the benchmark process's copy is not tkeops'
-		if err != nil {
-			_ = cloud.Close()
-			return err
-		}
-		fmt.Fprintf(c.human, "  populated in %s; planning…\n", time.Since(start).Round(time.Second))
+		fmt.Fprintf(c.human, "  populated in %s; planning…\n", took.Round(time.Second))
 		time.Sleep(2 * time.Second)
 		pr, err := bench.RunTkeops(ctx, c.bin, cloud, "plan", "--no-color", dir)
 		_ = cloud.Close()
