@@ -59,19 +59,7 @@ func Run(ctx context.Context, opts Options, lead func(ctx context.Context)) erro
 	if opts.Config == nil || opts.Namespace == "" || opts.Name == "" || opts.Identity == "" {
 		return errors.New("leader election: Config, Namespace, Name and Identity are required")
 	}
-	if opts.LeaseDuration <= 0 {
-		opts.LeaseDuration = DefaultLeaseDuration
-	}
-	if opts.RenewDeadline <= 0 {
-		opts.RenewDeadline = DefaultRenewDeadline
-	}
-	if opts.RetryPeriod <= 0 {
-		opts.RetryPeriod = DefaultRetryPeriod
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	opts = opts.withDefaults()
 	cs, err := kubernetes.NewForConfig(rest.CopyConfig(opts.Config))
 	if err != nil {
 		return fmt.Errorf("leader election: client: %w", err)
@@ -81,6 +69,31 @@ func Run(ctx context.Context, opts Options, lead func(ctx context.Context)) erro
 		Client:     cs.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: opts.Identity},
 	}
+	return campaign(ctx, opts, opts.Name, lock, lead, nil)
+}
+
+// withDefaults fills the zero timing fields and the logger.
+func (opts Options) withDefaults() Options {
+	if opts.LeaseDuration <= 0 {
+		opts.LeaseDuration = DefaultLeaseDuration
+	}
+	if opts.RenewDeadline <= 0 {
+		opts.RenewDeadline = DefaultRenewDeadline
+	}
+	if opts.RetryPeriod <= 0 {
+		opts.RetryPeriod = DefaultRetryPeriod
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opts
+}
+
+// campaign campaigns for the lease behind lock (named name) until ctx is
+// cancelled, calling lead while holding it; see Run. stopped, when set, is
+// called each time the elector stopped and lead has returned.
+func campaign(ctx context.Context, opts Options, name string, lock resourcelock.Interface, lead func(ctx context.Context), stopped func()) error {
+	log := opts.Logger
 	for ctx.Err() == nil {
 		// The elector's context outlives ctx until lead has returned, so the lease
 		// is released only after the running work stopped.
@@ -105,7 +118,7 @@ func Run(ctx context.Context, opts Options, lead func(ctx context.Context)) erro
 			RenewDeadline:   opts.RenewDeadline,
 			RetryPeriod:     opts.RetryPeriod,
 			ReleaseOnCancel: true,
-			Name:            opts.Name,
+			Name:            name,
 			Callbacks: leaderelection.LeaderCallbacks{
 				OnStartedLeading: func(lctx context.Context) {
 					d := make(chan struct{})
@@ -119,11 +132,11 @@ func Run(ctx context.Context, opts Options, lead func(ctx context.Context)) erro
 					runCtx, cancel := context.WithCancel(lctx)
 					defer cancel()
 					defer context.AfterFunc(ctx, cancel)()
-					log.Info("became leader", "lease", opts.Namespace+"/"+opts.Name, "identity", opts.Identity)
+					log.Info("became leader", "lease", opts.Namespace+"/"+name, "identity", opts.Identity)
 					lead(runCtx)
 				},
 				OnStoppedLeading: func() {
-					log.Info("not leading", "lease", opts.Namespace+"/"+opts.Name, "identity", opts.Identity)
+					log.Info("not leading", "lease", opts.Namespace+"/"+name, "identity", opts.Identity)
 				},
 				OnNewLeader: func(id string) {
 					if id != opts.Identity {
@@ -142,6 +155,9 @@ func Run(ctx context.Context, opts Options, lead func(ctx context.Context)) erro
 		waitLead()
 		stop()
 		elCancel()
+		if stopped != nil {
+			stopped()
+		}
 	}
 	return nil
 }
