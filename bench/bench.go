@@ -31,8 +31,18 @@ const Owner = "bench"
 // quotas large enough for stacks, behind a harness.Front that counts calls per
 // region and action.
 func NewCloud(stacks int, timing emulator.Timing) (*harness.InProcess, error) {
+	return newCloud(stacks, timing, "")
+}
+
+// SeededCloud is NewCloud (instant timing) on a state file SeedFleet wrote for a
+// fleet of stacks stacks. The emulator writes the file back when it closes.
+func SeededCloud(stacks int, stateFile string) (*harness.InProcess, error) {
+	return newCloud(stacks, emulator.InstantTiming(), stateFile)
+}
+
+func newCloud(stacks int, timing emulator.Timing, stateFile string) (*harness.InProcess, error) {
 	return harness.StartInProcess(emulator.Options{
-		Timing: timing,
+		Timing: timing, StateFile: stateFile,
 		Quotas: emulator.Quotas{
 			VpcsPerRegion: stacks, SubnetsPerVpc: 10, SecurityGroupsPerRegion: stacks, ClustersPerRegion: stacks,
 			NodePoolsPerCluster: 10, NodesPerCluster: 100,

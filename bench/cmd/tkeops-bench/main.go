@@ -6,7 +6,7 @@
 //
 // The no-op plan and the fresh apply run the real `tkeops` binary as a child process
 // (built once into a temporary directory unless -bin is given), so wall time and peak
-// RSS (getrusage ru_maxrss of the child) are those a user sees; the emulator runs in
+// RSS (the child's VmHWM) are those a user sees; the emulator runs in
 // this process, behind a front that counts calls per region and action.
 package main
 
@@ -340,23 +340,23 @@ func loadAverage() string {
 	return "?"
 }
 
-// populatedFleet writes a fleet of s stacks under dir and creates it in a new
-// emulator (instant timing) with the rate limits lifted, as a fleet that has run for
-// a while; it returns the emulator and how long the set-up took. The fleet's set is
-// dropped here, so the benchmark process holds only the emulator's state.
+// populatedFleet writes a fleet of s stacks under dir and starts a new emulator
+// (instant timing) holding it as an apply would have left it, seeded (bench.SeedFleet:
+// the engine applies one stack per region, the others are copies of those); it
+// returns the emulator and how long the set-up took. The benchmark process holds only
+// the emulator's state, not the fleet's specs.
 func populatedFleet(ctx context.Context, s int, dir string) (*harness.InProcess, time.Duration, error) {
-	cloud, err := bench.NewCloud(s, emulator.InstantTiming())
-	if err != nil {
-		return nil, 0, err
-	}
-	_, set, err := bench.WriteFleet(dir, s)
-	if err != nil {
-		_ = cloud.Close()
-		return nil, 0, err
-	}
 	start := time.Now()
-	if err := bench.WithoutRateLimits(cloud, func() error { return bench.Populate(ctx, cloud, set) }); err != nil {
-		_ = cloud.Close()
+	fo, _, err := bench.WriteFleet(dir, s)
+	if err != nil {
+		return nil, 0, err
+	}
+	state := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-state.json")
+	if err := bench.SeedFleet(ctx, fo, state); err != nil {
+		return nil, 0, err
+	}
+	cloud, err := bench.SeededCloud(s, state)
+	if err != nil {
 		return nil, 0, err
 	}
 	return cloud, time.Since(start), nil
