@@ -20,7 +20,9 @@ func main() {
 func runMain(streams IOStreams) int {
 	ctx, stop := interruptible(context.Background(), streams.ErrOut)
 	defer stop()
-	err := newRootCmd(streams).ExecuteContext(ctx)
+	root, stopProfile := newRootCmdProfiled(streams)
+	err := root.ExecuteContext(ctx)
+	stopProfile()
 	return exitCode(streams, err)
 }
 

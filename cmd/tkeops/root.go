@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -30,6 +32,13 @@ func (e *ExitError) Error() string {
 func (e *ExitError) Unwrap() error { return e.Err }
 
 func newRootCmd(streams IOStreams) *cobra.Command {
+	root, _ := newRootCmdProfiled(streams)
+	return root
+}
+
+// newRootCmdProfiled is newRootCmd and the function that ends the CPU profile
+// --cpuprofile asked for; call it after the command returns, whatever it returned.
+func newRootCmdProfiled(streams IOStreams) (*cobra.Command, func()) {
 	root := &cobra.Command{
 		Use:   "tkeops",
 		Short: "GitOps reconciler for Tencent Cloud TKE clusters, node pools and networks",
@@ -38,6 +47,7 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	stopProfile := profileCPU(root)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -61,5 +71,37 @@ and node pools), compares them with what runs in Tencent Cloud, and applies orde
 		newMigrateCmd(streams),
 		newCAMPolicyCmd(streams),
 	)
-	return root
+	return root, stopProfile
+}
+
+// profileCPU adds the hidden --cpuprofile FILE flag: the command's CPU profile is
+// written there for `go tool pprof` (how the fleet benchmarks' CPU is looked at).
+// It returns the function that ends the profile.
+func profileCPU(root *cobra.Command) func() {
+	var file string
+	var f *os.File
+	root.PersistentFlags().StringVar(&file, "cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if file == "" {
+			return nil
+		}
+		out, err := os.Create(file)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			_ = out.Close()
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		f = out
+		return nil
+	}
+	return func() {
+		if f != nil {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+			f = nil
+		}
+	}
 }

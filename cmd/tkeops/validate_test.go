@@ -135,3 +135,28 @@ func TestValidateUsageErrors(t *testing.T) {
 		t.Errorf("root without args: %v", err)
 	}
 }
+
+// TestCPUProfileFlag: the hidden --cpuprofile writes a profile pprof reads, also
+// when the command fails (a plan's "changes" exit is an error to cobra).
+func TestCPUProfileFlag(t *testing.T) {
+	for _, dir := range []string{"../../examples/", "../../examples/invalid/"} {
+		file := t.TempDir() + "/cpu.prof"
+		var out, errOut bytes.Buffer
+		streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+		root, stop := newRootCmdProfiled(streams)
+		root.SetArgs([]string{"validate", "--cpuprofile", file, dir})
+		_ = root.Execute()
+		stop()
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("validate %s: %v", dir, err)
+		}
+		// A profile is a gzipped protocol buffer.
+		if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Fatalf("validate %s: %s is not a gzipped profile (%d bytes)", dir, file, len(b))
+		}
+	}
+	if _, _, code := runCmd(t, "validate", "--cpuprofile", t.TempDir()+"/no/such/dir/cpu.prof", "../../examples/"); code != 1 {
+		t.Fatalf("an unwritable --cpuprofile: exit %d, want 1", code)
+	}
+}
