@@ -1,12 +1,15 @@
 package spec
 
 import (
+	"bytes"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader as a spec file. The loader must never
-// panic, must return a set, and every error must carry the file name. The seed
+// panic, must return a set, and every error must carry the file name; every
+// document it reads must decode as sigs.k8s.io/yaml decodes it. The seed
 // corpus is in testdata/fuzz/FuzzLoad.
 //
 //	go test ./spec -run '^$' -fuzz FuzzLoad -fuzztime 60s
@@ -20,6 +23,11 @@ func FuzzLoad(f *testing.F) {
 		for _, d := range diags {
 			if d.Pos.File != "f.yaml" {
 				t.Fatalf("diagnostic without the file: %+v", d)
+			}
+		}
+		if utf8.Valid(data) {
+			for _, doc := range splitDocuments(bytes.Clone(data)) {
+				decodeBothWays(t, "f.yaml", doc.text)
 			}
 		}
 		for _, r := range set.Resources {

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	yamlv3 "gopkg.in/yaml.v3"
-	"sigs.k8s.io/yaml"
 )
 
 // Limits that keep hostile or mistaken input from exhausting memory. A real spec
@@ -414,7 +413,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 		l.diags = append(l.diags, w.diags...)
 		return nil
 	}
-	if err := yaml.UnmarshalStrict(doc.text, r); err != nil {
+	if err := decode(top, doc.text, r, w.freeForm); err != nil {
 		// The walk above checks what this decode checks; reaching here means the two
 		// YAML libraries disagree about a value. Say so rather than lose it.
 		l.errorf(docPos, "", "cannot decode document: %v", err)

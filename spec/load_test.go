@@ -3,13 +3,14 @@ package spec
 import (
 	"bytes"
 	"fmt"
-	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"os"
 	"path"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	goldenfile "github.com/tkeops/tkeops/internal/golden"
 )
 
 const invalidDir = "../examples/invalid"

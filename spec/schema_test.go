@@ -3,12 +3,13 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
-	goldenfile "github.com/tkeops/tkeops/internal/golden"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/tkeops/tkeops/internal/golden"
 
 	"github.com/invopop/jsonschema"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"

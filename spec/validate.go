@@ -2,11 +2,12 @@ package spec
 
 import (
 	"fmt"
-	"github.com/tkeops/tkeops/internal/graph"
 	"io/fs"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tkeops/tkeops/internal/graph"
 )
 
 // Limits from the API and the seeds (tencent-api.md §2–§3, seeds-catalogue.md §1–§3).

@@ -20,6 +20,9 @@ type walker struct {
 	diags      Diagnostics
 	nodes      int
 	exploded   bool
+	// freeForm is set when the document has a free-form value (reflect.Interface),
+	// which decode reads the way sigs.k8s.io/yaml always did.
+	freeForm bool
 }
 
 func (w *walker) pos(n *yamlv3.Node) Pos {
@@ -159,6 +162,7 @@ func (w *walker) walk(n *yamlv3.Node, t reflect.Type, fieldPath string, keyPos P
 	case reflect.Interface:
 		// Free-form values (an add-on's chart values): any YAML, its keys checked for
 		// duplicates and their positions recorded.
+		w.freeForm = true
 		switch n.Kind {
 		case yamlv3.MappingNode:
 			seen := map[string]int{}
@@ -188,11 +192,8 @@ func (w *walker) walkStruct(n *yamlv3.Node, t reflect.Type, fieldPath string, ke
 		w.errorf(w.pos(n), fieldPath, "expected a mapping, got %s", nodeKindName(n))
 		return
 	}
-	fields := jsonFields(t)
-	byName := make(map[string]jsonField, len(fields))
-	for _, f := range fields {
-		byName[f.name] = f
-	}
+	sf := fieldsOf(t)
+	fields, byName := sf.list, sf.byName
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := w.resolve(n.Content[i]), n.Content[i+1]
