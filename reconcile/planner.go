@@ -3,9 +3,11 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/plan"
@@ -52,6 +54,52 @@ type planner struct {
 	// scaledIn marks the pools whose scale-in steps are planned.
 	scaledIn map[spec.Addr]bool
 	order    []*plan.Step
+	// compared holds each desired resource's resolved copy and, when it exists and
+	// is not settling, its diff against the live one (compareDesired).
+	compared map[spec.Addr]compared
+}
+
+// compared is one desired resource made ready for planning.
+type compared struct {
+	rr  spec.Resource // the resource with its references' IDs resolved
+	err error
+	res diff.Result
+	ok  bool // res is set
+}
+
+// compareDesired resolves and diffs every desired resource on every CPU: the diff of
+// each is independent of the others and reads only the scope, and at thousands of
+// resources it was most of building a plan.
+func compareDesired(e *Engine, s *scope) map[spec.Addr]compared {
+	out := make([]compared, len(s.desired))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(s.desired)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := s.desired[i]
+				c := &out[i]
+				if c.rr, c.err = resolve(r, s.ids); c.err != nil {
+					continue
+				}
+				if o := s.observed[r.GetAddr()]; o.Exists && !o.Settling {
+					c.res, c.ok = diff.Compare(c.rr, o.Live, e.rules, diff.Written(written(r))), true
+				}
+			}
+		}()
+	}
+	for i := range s.desired {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	m := make(map[spec.Addr]compared, len(out))
+	for i, r := range s.desired {
+		m[r.GetAddr()] = out[i]
+	}
+	return m
 }
 
 func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
@@ -61,8 +109,23 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		steps: map[spec.Addr][]*plan.Step{}, deferred: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
 		scaledIn: map[spec.Addr]bool{},
 	}
+	// The records of what was observed (for saved plans) and each resource's
+	// resolved copy and diff only read the scope: they are made on every CPU while
+	// the planner, which is sequential, uses them in order.
+	type records struct {
+		obs    []plan.Observed
+		digest string
+	}
+	recs := make(chan records, 1)
+	go func() {
+		var r records
+		r.obs, r.digest = observationRecords(s)
+		recs <- r
+	}()
+	pl.compared = compareDesired(e, s)
 	for _, r := range s.desired {
 		if err := pl.planDesired(r); err != nil {
+			<-recs
 			return nil, err
 		}
 	}
@@ -76,10 +139,12 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	}
 	steps, err := topoSort(pl.order)
 	if err != nil {
+		<-recs
 		return nil, err
 	}
 	pl.p.Steps = steps
-	pl.p.Observations, pl.p.Observed = observationRecords(s)
+	r := <-recs
+	pl.p.Observations, pl.p.Observed = r.obs, r.digest
 	pl.p.SpecDigest = specDigest(s.desired)
 	return pl.p, nil
 }
@@ -136,10 +201,14 @@ func (pl *planner) note(addr spec.Addr, path, text string) {
 
 func (pl *planner) planDesired(r spec.Resource) error {
 	addr := r.GetAddr()
-	rr, err := resolve(r, pl.s.ids)
-	if err != nil {
-		return err
+	c, ok := pl.compared[addr]
+	if !ok {
+		c.rr, c.err = resolve(r, pl.s.ids)
 	}
+	if c.err != nil {
+		return c.err
+	}
+	rr := c.rr
 	for _, f := range r.Refs() {
 		if f.Ref.ID == "" || f.Ref.Name != "" {
 			continue
@@ -171,7 +240,10 @@ func (pl *planner) planDesired(r spec.Resource) error {
 	if !o.Owned && !adopting {
 		pl.note(addr, "", fmt.Sprintf("%s exists without the ownership tag of %q: tkeops adopts it, updates it to match, and never deletes it", o.ID, pl.e.opts.Owner))
 	}
-	res := diff.Compare(rr, o.Live, pl.e.rules, diff.Written(written(r)))
+	res := c.res
+	if !c.ok {
+		res = diff.Compare(rr, o.Live, pl.e.rules, diff.Written(written(r)))
+	}
 	res.Changes = pl.localOnly(addr, res.Changes)
 	if ch, ok := pl.deletionPolicyChange(r, o); ok {
 		res.Changes = append(res.Changes, ch)

@@ -78,6 +78,14 @@ func (p poolNodes) lagging(version string) (behind, cordoned int) {
 // first hop when the spec's version is several hops ahead, and the versions and
 // readiness of its pools' nodes. It also checks add-on compatibility with the target.
 func observeUpgrades(ctx context.Context, e *Engine, s *scope) {
+	// The pools of each cluster, by the cluster's name, found in one pass (not one
+	// pass over every resource per cluster: a million look-ups at 1,000 stacks).
+	pools := map[string][]*spec.NodePool{}
+	for _, r := range s.desired {
+		if np, ok := r.(*spec.NodePool); ok {
+			pools[np.Spec.ClusterRef.Name] = append(pools[np.Spec.ClusterRef.Name], np)
+		}
+	}
 	for _, r := range s.desired {
 		cl, ok := r.(*spec.Cluster)
 		if !ok {
@@ -105,13 +113,12 @@ func observeUpgrades(ctx context.Context, e *Engine, s *scope) {
 			}
 		}
 		un, hasNodes := e.opts.Nodes.(providers.UpgradeNodes)
-		for _, pr := range s.desired {
-			np, ok := pr.(*spec.NodePool)
-			po := s.observed[pr.GetAddr()]
-			if !ok || np.Spec.ClusterRef.Name != cl.Metadata.Name || !po.Exists || po.Settling {
+		for _, np := range pools[cl.Metadata.Name] {
+			po := s.observed[np.GetAddr()]
+			if !po.Exists || po.Settling {
 				continue
 			}
-			p := poolNodes{addr: pr.GetAddr(), pool: np, obs: po}
+			p := poolNodes{addr: np.GetAddr(), pool: np, obs: po}
 			if hasNodes && u.unchecked == "" {
 				states, err := un.PoolNodeStates(ctx, o, po)
 				if err != nil {
