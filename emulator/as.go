@@ -27,6 +27,7 @@ func asModule() module {
 	return module{
 		service: "as", version: "2018-04-19",
 		actions: []actionDef{
+			{"ClearLaunchConfigurationAttributes", op(as.NewClearLaunchConfigurationAttributesRequest, clearLaunchConfigurationAttributes)},
 			{"DescribeAutoScalingGroups", op(as.NewDescribeAutoScalingGroupsRequest, describeAutoScalingGroups)},
 			{"DescribeLaunchConfigurations", op(as.NewDescribeLaunchConfigurationsRequest, describeLaunchConfigurations)},
 			{"ModifyAutoScalingGroup", op(as.NewModifyAutoScalingGroupRequest, modifyAutoScalingGroup)},
@@ -163,6 +164,9 @@ func launchConfigView(lc *as.LaunchConfiguration) *as.LaunchConfiguration {
 	}
 	if cp.IPv6InternetAccessible == nil {
 		cp.IPv6InternetAccessible = &as.IPv6InternetAccessible{InternetChargeType: ptr("TRAFFIC_POSTPAID_BY_HOUR"), InternetMaxBandwidthOut: ptr(uint64(0)), BandwidthPackageId: ptr("")}
+	}
+	if cp.DisasterRecoverGroupIds == nil {
+		cp.DisasterRecoverGroupIds = []*string{}
 	}
 	orSet(&cp.HpcClusterId, "")
 	orSet(&cp.ImageFamily, "")
@@ -360,17 +364,61 @@ func modifyAutoScalingGroup(c *call, req *as.ModifyAutoScalingGroupRequest) (*as
 	return &as.ModifyAutoScalingGroupResponseParams{}, nil
 }
 
-func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurationAttributesRequest) (*as.ModifyLaunchConfigurationAttributesResponseParams, error) {
-	rs := c.regionState()
-	if req.LaunchConfigurationId == nil || *req.LaunchConfigurationId == "" {
+// lookupLaunchConfig finds the launch configuration a request names, with the codes
+// of the AS actions: malformed, then unknown.
+func lookupLaunchConfig(rs *regionState, id *string) (*as.LaunchConfiguration, *APIError) {
+	if id == nil || *id == "" {
 		return nil, missing("LaunchConfigurationId")
 	}
-	if !ascIDPattern.MatchString(*req.LaunchConfigurationId) {
-		return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "The launch configuration ID `%s` is malformed.", *req.LaunchConfigurationId)
+	if !ascIDPattern.MatchString(*id) {
+		return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "The launch configuration ID `%s` is malformed.", *id)
 	}
-	lc, ok := launchConfigTable.in(rs)[*req.LaunchConfigurationId]
+	lc, ok := launchConfigTable.in(rs)[*id]
 	if !ok {
-		return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *req.LaunchConfigurationId)
+		return nil, apiErr("ResourceNotFound.LaunchConfigurationIdNotFound", "The launch configuration `%s` does not exist.", *id)
+	}
+	return lc, nil
+}
+
+// clearLaunchConfigurationAttributes empties the settings the request names, as the
+// AS model documents: new instances then get no data disk, no hostname setting, the
+// default instance name, no placement group, no instance tags, no metadata. A flag
+// left out or false keeps its setting; a request clearing nothing changes nothing
+// (the model gives no error for it).
+func clearLaunchConfigurationAttributes(c *call, req *as.ClearLaunchConfigurationAttributesRequest) (*as.ClearLaunchConfigurationAttributesResponseParams, error) {
+	lc, aerr := lookupLaunchConfig(c.regionState(), req.LaunchConfigurationId)
+	if aerr != nil && aerr.Code == "ResourceNotFound.LaunchConfigurationIdNotFound" {
+		// The SDK documents only InvalidLaunchConfigurationId for this action.
+		return nil, apiErr("InvalidParameterValue.InvalidLaunchConfigurationId", "%s", aerr.Message)
+	}
+	if aerr != nil {
+		return nil, aerr
+	}
+	changed := false
+	empty := func(flag *bool, do func()) {
+		if deref(flag) {
+			do()
+			changed = true
+		}
+	}
+	empty(req.ClearDataDisks, func() { lc.DataDisks = []*as.DataDisk{} })
+	empty(req.ClearHostNameSettings, func() { lc.HostNameSettings = nil })
+	empty(req.ClearInstanceNameSettings, func() { lc.InstanceNameSettings = nil })
+	empty(req.ClearDisasterRecoverGroupIds, func() { lc.DisasterRecoverGroupIds = []*string{} })
+	empty(req.ClearInstanceTags, func() { lc.InstanceTags = []*as.InstanceTag{} })
+	// ClearMetadata is accepted: the LaunchConfiguration of this SDK shows no metadata.
+	if changed {
+		lc.UpdatedTime = ptr(vpcTime(c.now))
+		lc.VersionNumber = ptr(deref(lc.VersionNumber) + 1)
+	}
+	return &as.ClearLaunchConfigurationAttributesResponseParams{}, nil
+}
+
+func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurationAttributesRequest) (*as.ModifyLaunchConfigurationAttributesResponseParams, error) {
+	rs := c.regionState()
+	lc, aerr := lookupLaunchConfig(rs, req.LaunchConfigurationId)
+	if aerr != nil {
+		return nil, aerr
 	}
 	for _, sg := range derefs(req.SecurityGroupIds) {
 		if _, ok := sgTable.in(rs)[sg]; !ok {
@@ -384,6 +432,11 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	internet, hostName, instanceName, aerr := modifiedLaunchSettings(lc, req)
 	if aerr != nil {
 		return nil, aerr
+	}
+	if req.DisasterRecoverGroupIds != nil {
+		if aerr := placementGroupsOf(rs, req.DisasterRecoverGroupIds); aerr != nil {
+			return nil, aerr
+		}
 	}
 	if req.InstanceTypes != nil {
 		if len(req.InstanceTypes) == 0 {
@@ -434,6 +487,9 @@ func modifyLaunchConfigurationAttributes(c *call, req *as.ModifyLaunchConfigurat
 	}
 	if req.InstanceTags != nil {
 		lc.InstanceTags = req.InstanceTags
+	}
+	if req.DisasterRecoverGroupIds != nil {
+		lc.DisasterRecoverGroupIds = req.DisasterRecoverGroupIds
 	}
 	lc.UpdatedTime = ptr(vpcTime(c.now))
 	lc.VersionNumber = ptr(deref(lc.VersionNumber) + 1)

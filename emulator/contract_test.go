@@ -13,6 +13,7 @@ import (
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 	sts "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
@@ -145,7 +146,9 @@ func sdkClients() map[string]reflect.Value {
 	gc, _ := tag.NewClient(cred, "", cpf)
 	sc, _ := sts.NewClient(cred, testRegion, cpf)
 	dc, _ := privatedns.NewClient(cred, testRegion, cpf)
+	cc, _ := cvm.NewClient(cred, testRegion, cpf)
 	return map[string]reflect.Value{
+		"cvm/2017-03-12": reflect.ValueOf(cc),
 		"vpc/2017-03-12": reflect.ValueOf(vc), "tke/2018-05-25": reflect.ValueOf(tc), "tke/2022-05-01": reflect.ValueOf(t2),
 		"as/2018-04-19": reflect.ValueOf(ac), "tag/2018-08-13": reflect.ValueOf(gc), "sts/2018-08-13": reflect.ValueOf(sc),
 		"privatedns/2020-10-28": reflect.ValueOf(dc),
@@ -524,6 +527,22 @@ func contractLifecycle(t *testing.T, c *contractEnv) {
 	mlc := as.NewModifyLaunchConfigurationAttributesRequest()
 	mlc.LaunchConfigurationId, mlc.DataDisks = pool.LaunchConfigurationId, []*as.DataDisk{{DiskType: s("CLOUD_SSD"), DiskSize: u64(100)}}
 	ok(c.as.ModifyLaunchConfigurationAttributes(mlc))
+	// A placement group for the pool's new nodes, then taken away again.
+	cpg := cvm.NewCreateDisasterRecoverGroupRequest()
+	cpg.Name, cpg.Type = s("spread"), s("HOST")
+	cpgr, err := c.cvm.CreateDisasterRecoverGroup(cpg)
+	must(t, err)
+	dpg := cvm.NewDescribeDisasterRecoverGroupsRequest()
+	dpg.DisasterRecoverGroupIds = []*string{cpgr.Response.DisasterRecoverGroupId}
+	ok(c.cvm.DescribeDisasterRecoverGroups(dpg))
+	mlc.DataDisks, mlc.DisasterRecoverGroupIds = nil, []*string{cpgr.Response.DisasterRecoverGroupId}
+	ok(c.as.ModifyLaunchConfigurationAttributes(mlc))
+	clc := as.NewClearLaunchConfigurationAttributesRequest()
+	clc.LaunchConfigurationId, clc.ClearDisasterRecoverGroupIds = pool.LaunchConfigurationId, b(true)
+	ok(c.as.ClearLaunchConfigurationAttributes(clc))
+	xpg := cvm.NewDeleteDisasterRecoverGroupsRequest()
+	xpg.DisasterRecoverGroupIds = dpg.DisasterRecoverGroupIds
+	ok(c.cvm.DeleteDisasterRecoverGroups(xpg))
 	ins, err := c.tke.DescribeClusterInstances(dci)
 	must(t, err)
 	if len(ins.Response.InstanceSet) != 3 {

@@ -11,6 +11,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
@@ -54,6 +55,8 @@ type env struct {
 	tag *tag.Client
 	// tke2 is TKE 2022-05-01 (native node pools and the node pool reads of that version).
 	tke2 *tke2.Client
+	// cvm serves placement groups (cvm_placement.go).
+	cvm *cvm.Client
 }
 
 // start runs an emulator on a loopback port with real SDK clients pointed at it.
@@ -99,6 +102,9 @@ func newEnv(t *testing.T, srv *emulator.Server, cpf *profile.ClientProfile, cred
 		t.Fatal(err)
 	}
 	if e.tke2, err = tke2.NewClient(cred, testRegion, cpf); err != nil {
+		t.Fatal(err)
+	}
+	if e.cvm, err = cvm.NewClient(cred, testRegion, cpf); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -25,6 +25,7 @@ func modules() []module {
 		addonModule(),
 		privateDNSModule(),
 		asModule(),
+		placementGroupModule(),
 		tagModule(),
 		tagKeyModule(),
 		stsModule(),

@@ -28,6 +28,7 @@ var sdkPackages = map[string]struct{ module, dir string }{
 	"tke/2022-05-01": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke", "v20220501"},
 	"vpc/2017-03-12": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc", "v20170312"},
 	"as/2018-04-19":  {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as", "v20180419"},
+	"cvm/2017-03-12": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm", "v20170312"},
 	"tag/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag", "v20180813"},
 	"sts/2018-08-13": {"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts", "v20180813"},
 	// Private DNS: the SDK module is not on the module proxy; internal/privatedns holds

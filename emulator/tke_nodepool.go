@@ -276,6 +276,9 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 			return nil, apiErr(codeResourceNotFound, "The security group `%s` does not exist.", sg)
 		}
 	}
+	if aerr := placementGroupsOf(rs, lcReq.DisasterRecoverGroupIds); aerr != nil {
+		return nil, apiErr("FailedOperation.AsCommon", "LaunchConfigurePara: as:CreateLaunchConfiguration: %s: %s", aerr.Code, aerr.Message)
+	}
 	tags, aerr := tkeTagsIn(req.Tags)
 	if aerr != nil {
 		return nil, aerr

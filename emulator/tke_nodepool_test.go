@@ -9,6 +9,7 @@ import (
 	"time"
 
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 
 	"github.com/tkeops/tkeops/emulator"
@@ -90,6 +91,15 @@ func newPoolFixture(t *testing.T, timing emulator.Timing) *poolFixture {
 }
 
 func (f *poolFixture) createPool(name string, minN, desired, maxN uint64, tags ...*tke.Tag) (string, error) {
+	return f.createPoolOf(name, minN, desired, maxN, nil, tags...)
+}
+
+// createPoolWith creates a pool of one node whose launch configuration edit changes.
+func (f *poolFixture) createPoolWith(name string, edit func(*as.CreateLaunchConfigurationRequest)) (string, error) {
+	return f.createPoolOf(name, 0, 1, 3, edit)
+}
+
+func (f *poolFixture) createPoolOf(name string, minN, desired, maxN uint64, edit func(*as.CreateLaunchConfigurationRequest), tags ...*tke.Tag) (string, error) {
 	asg := as.NewCreateAutoScalingGroupRequest()
 	asg.MinSize, asg.MaxSize, asg.DesiredCapacity = u64(minN), u64(maxN), u64(desired)
 	asg.VpcId, asg.SubnetIds = s(f.vpc), ss(f.subnets...)
@@ -98,6 +108,9 @@ func (f *poolFixture) createPool(name string, minN, desired, maxN uint64, tags .
 	lc := as.NewCreateLaunchConfigurationRequest()
 	lc.InstanceType = s("S5.MEDIUM4")
 	lc.SystemDisk = &as.SystemDisk{DiskType: s("CLOUD_SSD"), DiskSize: u64(100)}
+	if edit != nil {
+		edit(lc)
+	}
 	req := tke.NewCreateClusterNodePoolRequest()
 	req.ClusterId, req.Name = s(f.cluster), s(name)
 	req.AutoScalingGroupPara, req.LaunchConfigurePara = s(asg.ToJsonString()), s(lc.ToJsonString())
@@ -441,4 +454,105 @@ func TestDeleteClusterInstances(t *testing.T) {
 	if deref(gr.Response.TotalCount) != 0 {
 		t.Fatal("groups survive their cluster")
 	}
+}
+
+// TestPlacementGroupsAndClearingLaunchSettings: a pool's launch configuration names
+// at most one existing placement group (the codes of as:ModifyLaunchConfigurationAttributes,
+// FailedOperation.AsCommon through tke:CreateClusterNodePool), and
+// ClearLaunchConfigurationAttributes empties the settings it names, nothing else.
+func TestPlacementGroupsAndClearingLaunchSettings(t *testing.T) {
+	f := newPoolFixture(t, emulator.Timing{})
+	cg := cvm.NewCreateDisasterRecoverGroupRequest()
+	cg.Name, cg.Type = s("spread"), s("CABINET")
+	_, err := f.cvm.CreateDisasterRecoverGroup(cg)
+	wantCode(t, err, "InvalidParameterValue.Range")
+	cg.Type, cg.Affinity = s("RACK"), i64(11)
+	_, err = f.cvm.CreateDisasterRecoverGroup(cg)
+	wantCode(t, err, "InvalidParameterValue.Range")
+	cg.Affinity = nil
+	cgr, err := f.cvm.CreateDisasterRecoverGroup(cg)
+	must(t, err)
+	group := deref(cgr.Response.DisasterRecoverGroupId)
+	if deref(cgr.Response.CvmQuotaTotal) == 0 || !strings.HasPrefix(group, "ps-") {
+		t.Fatalf("created %s", cgr.ToJsonString())
+	}
+
+	dg := cvm.NewDescribeDisasterRecoverGroupsRequest()
+	dg.DisasterRecoverGroupIds = ss("ps-00000000")
+	dgr, err := f.cvm.DescribeDisasterRecoverGroups(dg)
+	must(t, err)
+	if len(dgr.Response.DisasterRecoverGroupSet) != 0 {
+		t.Fatal("an unknown group is listed")
+	}
+	dg.DisasterRecoverGroupIds = ss("placement-1")
+	_, err = f.cvm.DescribeDisasterRecoverGroups(dg)
+	wantCode(t, err, "InvalidParameterValue.DisasterRecoverGroupIdMalformed")
+	dg.DisasterRecoverGroupIds = ss(group)
+	dgr, err = f.cvm.DescribeDisasterRecoverGroups(dg)
+	must(t, err)
+	if got := dgr.Response.DisasterRecoverGroupSet; len(got) != 1 || deref(got[0].Type) != "RACK" || deref(got[0].Affinity) != 1 {
+		t.Fatalf("described %s", dgr.ToJsonString())
+	}
+
+	np, err := f.createPool("spread", 0, 1, 3)
+	must(t, err)
+	lcID := f.pool(np).LaunchConfigurationId
+	describe := func() *as.LaunchConfiguration {
+		l := as.NewDescribeLaunchConfigurationsRequest()
+		l.LaunchConfigurationIds = []*string{lcID}
+		lr, err := f.as.DescribeLaunchConfigurations(l)
+		must(t, err)
+		return lr.Response.LaunchConfigurationSet[0]
+	}
+	if got := describe().DisasterRecoverGroupIds; got == nil || len(got) != 0 {
+		t.Fatalf("a launch configuration without a group shows %v, want []", got)
+	}
+	ml := as.NewModifyLaunchConfigurationAttributesRequest()
+	ml.LaunchConfigurationId = lcID
+	ml.DisasterRecoverGroupIds = ss(group, group)
+	_, err = f.as.ModifyLaunchConfigurationAttributes(ml)
+	wantCode(t, err, "InvalidParameterValue.LimitExceeded")
+	ml.DisasterRecoverGroupIds = ss("ps-00000000")
+	_, err = f.as.ModifyLaunchConfigurationAttributes(ml)
+	wantCode(t, err, "ResourceNotFound.DisasterRecoverGroupNotFound")
+	ml.DisasterRecoverGroupIds = ss("spread")
+	_, err = f.as.ModifyLaunchConfigurationAttributes(ml)
+	wantCode(t, err, "InvalidParameterValue.InvalidDisasterRecoverGroupId")
+	ml.DisasterRecoverGroupIds = ss(group)
+	ml.HostNameSettings = &as.HostNameSettings{HostName: s("web")}
+	_, err = f.as.ModifyLaunchConfigurationAttributes(ml)
+	must(t, err)
+	if lc := describe(); len(lc.DisasterRecoverGroupIds) != 1 || deref(lc.HostNameSettings.HostName) != "web" {
+		t.Fatalf("modified %+v", lc)
+	}
+
+	cl := as.NewClearLaunchConfigurationAttributesRequest()
+	cl.LaunchConfigurationId = s("asc-00000000")
+	cl.ClearHostNameSettings = b(true)
+	_, err = f.as.ClearLaunchConfigurationAttributes(cl)
+	wantCode(t, err, "InvalidParameterValue.InvalidLaunchConfigurationId")
+	cl.LaunchConfigurationId = lcID
+	_, err = f.as.ClearLaunchConfigurationAttributes(cl)
+	must(t, err)
+	if lc := describe(); deref(lc.HostNameSettings.HostName) != "" || len(lc.DisasterRecoverGroupIds) != 1 {
+		t.Fatalf("cleared the hostname settings only, got %+v", lc)
+	}
+	cl.ClearHostNameSettings, cl.ClearDisasterRecoverGroupIds = nil, b(true)
+	_, err = f.as.ClearLaunchConfigurationAttributes(cl)
+	must(t, err)
+	if lc := describe(); len(lc.DisasterRecoverGroupIds) != 0 {
+		t.Fatalf("the placement group stays: %d", len(lc.DisasterRecoverGroupIds))
+	}
+
+	// A new pool naming an unknown group: TKE reports AS's refusal.
+	_, err = f.createPoolWith("gone", func(lc *as.CreateLaunchConfigurationRequest) { lc.DisasterRecoverGroupIds = ss("ps-00000000") })
+	wantCode(t, err, "FailedOperation.AsCommon")
+
+	dl := cvm.NewDeleteDisasterRecoverGroupsRequest()
+	dl.DisasterRecoverGroupIds = ss("ps-00000000")
+	_, err = f.cvm.DeleteDisasterRecoverGroups(dl)
+	wantCode(t, err, "ResourceNotFound.InvalidPlacementSet")
+	dl.DisasterRecoverGroupIds = ss(group)
+	_, err = f.cvm.DeleteDisasterRecoverGroups(dl)
+	must(t, err)
 }

@@ -98,6 +98,9 @@ type NativeScaling struct {
 	CreatePolicy string `json:"createPolicy,omitempty"`
 }
 
+// kmsKeyIDRE is the form of a KMS key ID (KMS CreateKey answers a UUID).
+var kmsKeyIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 // NativeDataDisk is a data disk of a native machine.
 type NativeDataDisk struct {
 	Disk `json:",inline"`
@@ -108,8 +111,10 @@ type NativeDataDisk struct {
 	// Encrypted makes the disk an encrypted cloud disk (the key is the account's
 	// default KMS key unless kmsKeyID names one).
 	Encrypted *bool `json:"encrypted,omitempty"`
-	// KMSKeyID is the KMS key that encrypts the disk; needs encrypted.
-	KMSKeyID string `json:"kmsKeyID,omitempty" tkeops:"absent=keep"`
+	// KMSKeyID is the KMS key (its ID, a UUID) that encrypts the disk; needs encrypted.
+	// Taking it out of git gives new machines' disks the account's default key. Classic
+	// pools have no such field: the AS DataDisk of the SDK tkeops builds on takes none.
+	KMSKeyID string `json:"kmsKeyID,omitempty" tkeops:"absent=clear"`
 }
 
 // NativeInternet is the public bandwidth of native machines.
@@ -250,6 +255,9 @@ func (v *validator) nativeNodePool(r *NativeNodePool) {
 		v.dataDisk(r, p, d.Disk, d.FileSystem, d.MountTarget, mounts)
 		if d.KMSKeyID != "" && (d.Encrypted == nil || !*d.Encrypted) {
 			v.errorf(r, p+".kmsKeyID", "a KMS key encrypts a disk: set encrypted: true")
+		}
+		if d.KMSKeyID != "" && !kmsKeyIDRE.MatchString(d.KMSKeyID) {
+			v.errorf(r, p+".kmsKeyID", "%q is not a KMS key ID: want its UUID, e.g. 23e80852-1e38-11e9-b129-5cb9019b4b01", d.KMSKeyID)
 		}
 	}
 	for i, k := range s.SSHKeyIDs {

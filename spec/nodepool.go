@@ -63,17 +63,24 @@ type NodePoolSpec struct {
 	InstanceDeletionPolicy string `json:"instanceDeletionPolicy,omitempty"`
 	// Hostname of new nodes (the launch configuration's HostNameSettings). Nodes are
 	// named after their hostname only in a cluster whose node name type is hostname;
-	// otherwise after their LAN IP.
-	Hostname *NodeHostname `json:"hostname,omitempty" tkeops:"absent=keep"`
+	// otherwise after their LAN IP. Taking it out of git clears the setting: new nodes
+	// get the cloud's own hostnames.
+	Hostname *NodeHostname `json:"hostname,omitempty" tkeops:"absent=clear"`
 	// GPU software installed on new nodes of a GPU instance type (the pool's GPUArgs).
-	GPU *GPUSettings `json:"gpu,omitempty" tkeops:"absent=keep"`
+	// Taking it out of git clears it: TKE installs no GPU software on new nodes.
+	GPU *GPUSettings `json:"gpu,omitempty" tkeops:"absent=clear"`
+	// PlacementGroupID is the CVM spread placement group (ps-…) new nodes are placed in,
+	// so that they land on different hosts, switches or racks (the launch
+	// configuration's DisasterRecoverGroupIds; the API takes one). Taking it out of git
+	// clears it: new nodes are placed anywhere.
+	PlacementGroupID string `json:"placementGroupID,omitempty" tkeops:"absent=clear"`
 	// Drain settings used before instances are removed or upgraded.
 	Drain DrainSettings `json:"drain,omitempty" tkeops:"local"`
 	// Upgrade is how the pool's nodes follow Kubernetes upgrades (spec/upgrade.go).
 	Upgrade NodeUpgrade `json:"upgrade,omitempty" tkeops:"local"`
 	// Internet access of new nodes: public IP and bandwidth. Unset means no public IP
-	// (egress through a NAT gateway).
-	Internet *InternetAccess `json:"internet,omitempty" tkeops:"absent=keep"`
+	// (egress through a NAT gateway); taking it out of git gives new nodes none.
+	Internet *InternetAccess `json:"internet,omitempty" tkeops:"absent=clear"`
 	// MultiZoneSubnetPolicy: PRIORITY (fill the first subnet first, the default) or
 	// EQUALITY (spread new nodes across the subnets).
 	MultiZoneSubnetPolicy string `json:"multiZoneSubnetPolicy,omitempty"`
@@ -364,6 +371,9 @@ func (v *validator) nodePool(r *NodePool) {
 	v.nodeUpgrade(r, s.Upgrade, s.ClusterRef)
 	if g := s.GPU; g != nil {
 		v.gpu(r, g)
+	}
+	if s.PlacementGroupID != "" {
+		v.check(r, "spec.placementGroupID", checkID("ps", s.PlacementGroupID))
 	}
 	if h := s.Hostname; h != nil {
 		if n := h.Name; len(n) < 2 || len(n) > 42 || !hostnameRE.MatchString(n) || allDigitsRE.MatchString(n) {

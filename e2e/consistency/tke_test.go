@@ -142,6 +142,13 @@ func poolScenarios() []scenario {
 		poolRow("native pool systemDisk", p("instanceTypes: [SA5.MEDIUM4]", "instanceTypes: [SA5.MEDIUM4]\n  systemDisk: {type: CLOUD_SSD, sizeGB: 80}")),
 		poolRow("native pool dataDisks", p("sizeGB: 100, fileSystem: ext4", "sizeGB: 200, fileSystem: xfs")),
 		poolRow("native pool data disk encrypted", p("mountTarget: /var/lib/containerd}", "mountTarget: /var/lib/containerd, encrypted: true}")),
+		poolRow("native pool data disk KMS key", p("mountTarget: /var/lib/containerd}", "mountTarget: /var/lib/containerd, encrypted: true, kmsKeyID: 23e80852-1e38-11e9-b129-5cb9019b4b01}")),
+		{group: "removal", name: "native pool data disk KMS key removed",
+			base: func(t *testing.T, f files) {
+				withPools(t, f)
+				edit(poolsFile, "mountTarget: /var/lib/containerd}", "mountTarget: /var/lib/containerd, encrypted: true, kmsKeyID: 23e80852-1e38-11e9-b129-5cb9019b4b01}")(t, f)
+			},
+			edit: p(", kmsKeyID: 23e80852-1e38-11e9-b129-5cb9019b4b01}", "}")},
 		poolRow("native pool security groups", p("  securityGroupRefs: [{name: nodes}]\n  management", "  securityGroupRefs: [{name: nodes}, {name: api}]\n  management")),
 		poolRow("native pool nameservers", p("nameservers: [10.0.0.2]", "nameservers: [10.0.0.2, 10.0.0.3]")),
 		poolRow("native pool hosts", p("    nameservers: [10.0.0.2]\n", "    nameservers: [10.0.0.2]\n    hosts: [10.0.1.9 registry.local]\n")),

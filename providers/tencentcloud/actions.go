@@ -125,10 +125,12 @@ func (clusterKind) actions() Actions {
 func (nodePoolKind) actions() Actions {
 	return Actions{
 		Read: []string{"tke:DescribeClusters", "tke:DescribeClusterNodePools", "as:DescribeAutoScalingGroups",
-			"as:DescribeLaunchConfigurations", "tke:DescribeClusterInstances"},
+			"as:DescribeLaunchConfigurations", "tke:DescribeClusterInstances",
+			// The placement-group preflight (nodepool.go).
+			"cvm:DescribeDisasterRecoverGroups"},
 		Write: []string{"tke:CreateClusterNodePool", "tke:ModifyClusterNodePool", "tke:DeleteClusterNodePool",
 			"tke:ModifyNodePoolInstanceTypes", "tke:ModifyNodePoolDesiredCapacityAboutAsg",
-			"as:ModifyAutoScalingGroup", "as:ModifyLaunchConfigurationAttributes",
+			"as:ModifyAutoScalingGroup", "as:ModifyLaunchConfigurationAttributes", "as:ClearLaunchConfigurationAttributes",
 			// Scale-in removes the drained instances by ID.
 			"tke:DeleteClusterInstances"},
 	}

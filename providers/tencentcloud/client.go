@@ -15,6 +15,7 @@ import (
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 	sts "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813"
 	tag "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tag/v20180813"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
@@ -214,6 +215,11 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: as client: %s", c.scrub(err.Error()))
 	}
+	// CVM: the placement groups node pools name (read at plan time only).
+	cvmC, err := cvm.NewClient(cred, region, cpf)
+	if err != nil {
+		return nil, fmt.Errorf("tencentcloud: cvm client: %s", c.scrub(err.Error()))
+	}
 	tagC, err := tag.NewClient(cred, region, cpf)
 	if err != nil {
 		return nil, fmt.Errorf("tencentcloud: tag client: %s", c.scrub(err.Error()))
@@ -232,6 +238,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 	tke2C.WithLogger(sdkLog)
 	vpcC.WithLogger(sdkLog)
 	asC.WithLogger(sdkLog)
+	cvmC.WithLogger(sdkLog)
 	tagC.WithLogger(sdkLog)
 	stsC.WithLogger(sdkLog)
 	dnsC.Common().WithLogger(sdkLog)
@@ -240,6 +247,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		tke2C.WithHttpTransport(t)
 		vpcC.WithHttpTransport(t)
 		asC.WithHttpTransport(t)
+		cvmC.WithHttpTransport(t)
 		tagC.WithHttpTransport(t)
 		stsC.WithHttpTransport(t)
 		dnsC.Common().WithHttpTransport(t)
@@ -253,6 +261,7 @@ func (c *Connector) ConnectRegion(region string) (*Client, error) {
 		tke2:       tke2C,
 		vpc:        vpcC,
 		as:         asC,
+		cvm:        cvmC,
 		tag:        tagC,
 		sts:        stsC,
 		privatedns: dnsC,
@@ -304,6 +313,7 @@ type Client struct {
 	tke2       *tke2.Client
 	vpc        *vpc.Client
 	as         *as.Client
+	cvm        *cvm.Client
 	tag        *tag.Client
 	sts        *sts.Client
 	privatedns *privatedns.Client

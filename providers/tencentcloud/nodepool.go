@@ -10,6 +10,7 @@ import (
 
 	as "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/as/v20180419"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 	tke "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20180525"
 	tke2 "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tke/v20220501"
 
@@ -31,10 +32,11 @@ func (nodePoolKind) kind() spec.Kind { return spec.KindNodePool }
 const routeScaling = "scaling"
 
 func (nodePoolKind) rules() []rule {
-	lc := "as:ModifyLaunchConfigurationAttributes"
+	lc := actionModifyLaunchConfig
 	pool := "tke:ModifyClusterNodePool"
 	newNodes := "Reaches the launch configuration; existing nodes keep the old value until they are replaced."
-	gpuNote := "Sent as GPUArgs (the whole block); installed on nodes created afterwards, existing nodes keep theirs."
+	gpuNote := "Sent as GPUArgs (the whole block); installed on nodes created afterwards, existing nodes keep theirs. " +
+		"Removing the block sends an empty GPUArgs: TKE installs no GPU software on new nodes."
 	return slices.Concat(commonRules(pool), []rule{
 		{path: "spec.clusterRef", class: spec.ClassReplace, note: "A pool cannot move to another cluster."},
 		{path: "spec.subnetRefs", class: spec.ClassNewNodesOnly, action: "as:ModifyAutoScalingGroup", note: "New nodes are placed in the new subnets; existing nodes stay where they are."},
@@ -76,8 +78,9 @@ func (nodePoolKind) rules() []rule {
 		{path: "spec.gpu.cudnn.name", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
 		{path: "spec.gpu.cudnn.version", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
 		{path: "spec.gpu.mig", class: spec.ClassNewNodesOnly, action: pool, note: gpuNote},
-		{path: "spec.hostname.name", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
-		{path: "spec.hostname.style", class: spec.ClassNewNodesOnly, action: lc, note: newNodes + " Sent as HostNameSettings."},
+		{path: "spec.hostname.name", class: spec.ClassNewNodesOnly, action: lc, decide: decideHostname, note: newNodes + " Sent as HostNameSettings; removing spec.hostname clears them (as:ClearLaunchConfigurationAttributes)."},
+		{path: "spec.hostname.style", class: spec.ClassNewNodesOnly, action: lc, decide: decideHostname, note: newNodes + " Sent as HostNameSettings; removing spec.hostname clears them (as:ClearLaunchConfigurationAttributes)."},
+		{path: "spec.placementGroupID", class: spec.ClassNewNodesOnly, action: lc, decide: decidePlacementGroup, note: newNodes + " Sent as DisasterRecoverGroupIds; removing it clears them (as:ClearLaunchConfigurationAttributes)."},
 		{path: "spec.internet.chargeType", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.internet.maxBandwidthOutMbps", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
 		{path: "spec.internet.publicIP", class: spec.ClassNewNodesOnly, action: lc, note: newNodes},
@@ -97,6 +100,32 @@ func decideInstanceTypes(before, after any) (spec.Class, string, string) {
 	}
 	return spec.ClassNewNodesOnly, "tke:ModifyNodePoolInstanceTypes", "The backup instance types change for new nodes; existing nodes keep theirs."
 }
+
+// decideHostname: a hostname block taken out of git is cleared from the launch
+// configuration (ClearHostNameSettings): ModifyLaunchConfigurationAttributes only
+// changes the settings it is given, so it cannot remove them.
+func decideHostname(_, after any) (spec.Class, string, string) {
+	if after == nil {
+		return spec.ClassNewNodesOnly, actionClearLaunchConfig, "New nodes get the cloud's own hostnames (ClearHostNameSettings); existing nodes keep theirs."
+	}
+	return spec.ClassNewNodesOnly, actionModifyLaunchConfig, "Reaches the launch configuration; existing nodes keep the old value until they are replaced. Sent as HostNameSettings."
+}
+
+// decidePlacementGroup: a placement group taken out of git is cleared from the launch
+// configuration (ClearDisasterRecoverGroupIds), as a hostname is.
+func decidePlacementGroup(_, after any) (spec.Class, string, string) {
+	if after == nil {
+		return spec.ClassNewNodesOnly, actionClearLaunchConfig, "New nodes are placed in no placement group (ClearDisasterRecoverGroupIds); existing nodes stay where they are."
+	}
+	return spec.ClassNewNodesOnly, actionModifyLaunchConfig, "New nodes are placed in the group (DisasterRecoverGroupIds); existing nodes stay where they are."
+}
+
+// The launch configuration's two write actions: Modify sets what it is given,
+// Clear empties a whole setting (the only way to remove one).
+const (
+	actionModifyLaunchConfig = "as:ModifyLaunchConfigurationAttributes"
+	actionClearLaunchConfig  = "as:ClearLaunchConfigurationAttributes"
+)
 
 // decideDataDisks: disk types and sizes live in the launch configuration and change
 // for new nodes; the file system and mount target of each disk, and the number of
@@ -303,6 +332,9 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			}
 			if h := lc.HostNameSettings; h != nil && sv(h.HostName) != "" {
 				s.Hostname = &spec.NodeHostname{Name: sv(h.HostName), Style: sv(h.HostNameStyle)}
+			}
+			if ids := strs(lc.DisasterRecoverGroupIds); len(ids) > 0 {
+				s.PlacementGroupID = ids[0]
 			}
 			// A disk's type and size are the launch configuration's (what new nodes get);
 			// its file system and mount target are the pool's node settings.
@@ -636,6 +668,9 @@ func launchConfigPara(s spec.NodePoolSpec) (*as.CreateLaunchConfigurationRequest
 	if h := s.Hostname; h != nil {
 		lc.HostNameSettings = &as.HostNameSettings{HostName: common.StringPtr(h.Name), HostNameStyle: common.StringPtr(h.Style)}
 	}
+	if s.PlacementGroupID != "" {
+		lc.DisasterRecoverGroupIds = common.StringPtrs([]string{s.PlacementGroupID})
+	}
 	return lc, nil
 }
 
@@ -916,8 +951,11 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			if hasChange(changes, "spec.userData") {
 				req.UserScript = common.StringPtr(encodeScript(s.UserData))
 			}
-			if hasChange(changes, "spec.gpu") && s.GPU != nil {
+			if hasChange(changes, "spec.gpu") {
 				req.GPUArgs = gpuToAPI(s.GPU)
+				if req.GPUArgs == nil { // taken out of git: an empty block replaces the pool's
+					req.GPUArgs = &tke.GPUArgs{MIGEnable: common.BoolPtr(false)}
+				}
 			}
 			if hasChange(changes, "spec.preStartScript") {
 				req.PreStartUserScript = common.StringPtr(encodeScript(s.PreStartScript)) // "" clears
@@ -943,49 +981,8 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			}
 			return nil
 		}},
-		{name: "as:ModifyLaunchConfigurationAttributes", run: func(changes []diff.Change) error {
-			lc, err := launchConfigPara(s)
-			if err != nil {
-				return err
-			}
-			req := as.NewModifyLaunchConfigurationAttributesRequest()
-			req.LaunchConfigurationId = np.LaunchConfigurationId
-			if hasChange(changes, "spec.systemDisk") {
-				req.SystemDisk = lc.SystemDisk
-			}
-			if hasChange(changes, "spec.dataDisks") {
-				req.DataDisks = lc.DataDisks
-				if req.DataDisks == nil {
-					req.DataDisks = []*as.DataDisk{}
-				}
-			}
-			if hasChange(changes, "spec.securityGroupRefs") {
-				req.SecurityGroupIds = lc.SecurityGroupIds
-				if req.SecurityGroupIds == nil {
-					req.SecurityGroupIds = []*string{}
-				}
-			}
-			if hasChange(changes, "spec.sshKeyIDs") {
-				req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
-			}
-			if hasChange(changes, "spec.instanceChargeType", "spec.spot", "spec.prepaid") {
-				// The API checks the charge type and its settings together
-				// (MissingParameter.InScenario, InvalidParameter.InScenario).
-				req.InstanceChargeType = lc.InstanceChargeType
-				req.InstanceMarketOptions, req.InstanceChargePrepaid = lc.InstanceMarketOptions, lc.InstanceChargePrepaid
-			}
-			if hasChange(changes, "spec.internet") {
-				req.InternetAccessible = lc.InternetAccessible
-			}
-			if hasChange(changes, "spec.hostname") && lc.HostNameSettings != nil {
-				req.HostNameSettings = lc.HostNameSettings
-			}
-			if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
-				return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)
-			}); err != nil {
-				return fmt.Errorf("launch configuration %s: %w", sv(np.LaunchConfigurationId), err)
-			}
-			return nil
+		{name: actionModifyLaunchConfig, run: func(changes []diff.Change) error {
+			return c.updateLaunchConfig(ctx, s, sv(np.LaunchConfigurationId), changes)
 		}},
 		{name: "as:ModifyAutoScalingGroup", run: func(changes []diff.Change) error {
 			req := as.NewModifyAutoScalingGroupRequest()
@@ -1011,6 +1008,85 @@ func (nodePoolKind) calls(ctx context.Context, c *Client, r *spec.NodePool, o pr
 			return nil
 		}},
 	}, nil
+}
+
+// updateLaunchConfig makes the launch-configuration changes of a pool: the settings
+// declared through ModifyLaunchConfigurationAttributes, the settings taken out of git
+// through ClearLaunchConfigurationAttributes (Modify cannot remove a setting). Each is
+// called only when a change needs it, as the plan says (decideHostname).
+func (c *Client) updateLaunchConfig(ctx context.Context, s spec.NodePoolSpec, lcID string, changes []diff.Change) error {
+	lc, err := launchConfigPara(s)
+	if err != nil {
+		return err
+	}
+	req := as.NewModifyLaunchConfigurationAttributesRequest()
+	req.LaunchConfigurationId = common.StringPtr(lcID)
+	clr := as.NewClearLaunchConfigurationAttributesRequest()
+	clr.LaunchConfigurationId = common.StringPtr(lcID)
+	modify, clearing := false, false
+	for _, ch := range changes {
+		if ch.Action == actionClearLaunchConfig {
+			clearing = true
+		} else {
+			modify = true
+		}
+	}
+	if hasChange(changes, "spec.systemDisk") {
+		req.SystemDisk = lc.SystemDisk
+	}
+	if hasChange(changes, "spec.dataDisks") {
+		req.DataDisks = lc.DataDisks
+		if req.DataDisks == nil {
+			req.DataDisks = []*as.DataDisk{}
+		}
+	}
+	if hasChange(changes, "spec.securityGroupRefs") {
+		req.SecurityGroupIds = lc.SecurityGroupIds
+		if req.SecurityGroupIds == nil {
+			req.SecurityGroupIds = []*string{}
+		}
+	}
+	if hasChange(changes, "spec.sshKeyIDs") {
+		req.LoginSettings = &as.LoginSettings{KeyIds: common.StringPtrs(s.SSHKeyIDs)}
+	}
+	if hasChange(changes, "spec.instanceChargeType", "spec.spot", "spec.prepaid") {
+		// The API checks the charge type and its settings together
+		// (MissingParameter.InScenario, InvalidParameter.InScenario).
+		req.InstanceChargeType = lc.InstanceChargeType
+		req.InstanceMarketOptions, req.InstanceChargePrepaid = lc.InstanceMarketOptions, lc.InstanceChargePrepaid
+	}
+	if hasChange(changes, "spec.internet") {
+		req.InternetAccessible = lc.InternetAccessible
+	}
+	if hasChange(changes, "spec.hostname") {
+		if lc.HostNameSettings != nil {
+			req.HostNameSettings = lc.HostNameSettings
+		} else {
+			clr.ClearHostNameSettings = common.BoolPtr(true)
+		}
+	}
+	if hasChange(changes, "spec.placementGroupID") {
+		if len(lc.DisasterRecoverGroupIds) > 0 {
+			req.DisasterRecoverGroupIds = lc.DisasterRecoverGroupIds
+		} else {
+			clr.ClearDisasterRecoverGroupIds = common.BoolPtr(true)
+		}
+	}
+	if modify {
+		if _, err := invoke(ctx, c, "as", "ModifyLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ModifyLaunchConfigurationAttributesResponse, error) {
+			return c.as.ModifyLaunchConfigurationAttributesWithContext(ctx, req)
+		}); err != nil {
+			return fmt.Errorf("launch configuration %s: %w", lcID, err)
+		}
+	}
+	if clearing {
+		if _, err := invoke(ctx, c, "as", "ClearLaunchConfigurationAttributes", kindWrite, func(ctx context.Context) (*as.ClearLaunchConfigurationAttributesResponse, error) {
+			return c.as.ClearLaunchConfigurationAttributesWithContext(ctx, clr)
+		}); err != nil {
+			return fmt.Errorf("launch configuration %s: clear: %w", lcID, err)
+		}
+	}
+	return nil
 }
 
 func (nodePoolKind) reobserve(ctx context.Context, c *Client, r *spec.NodePool, o providers.Observation) (providers.Observation, error) {
@@ -1154,4 +1230,58 @@ func gpuFromAPI(a *tke.GPUArgs) *spec.GPUSettings {
 		out.CUDNN = pkg(d.Name, d.Version)
 	}
 	return out
+}
+
+// preflight refuses a placement group that does not exist in the region, with the
+// code the call would answer: tke:CreateClusterNodePool reports the launch
+// configuration's refusal as FailedOperation.AsCommon, as:ModifyLaunchConfigurationAttributes
+// answers ResourceNotFound.DisasterRecoverGroupNotFound. One read for the plan's groups
+// (ten IDs a call); none when no planned pool names a group.
+func (nodePoolKind) preflight(ctx context.Context, c *Client, planned []typedPlanned[*spec.NodePool]) ([]providers.Refusal, error) {
+	var named []typedPlanned[*spec.NodePool]
+	var ids []string
+	for _, p := range planned {
+		id := p.r.Spec.PlacementGroupID
+		if id == "" || (!p.create() && !hasChange(p.Changes, "spec.placementGroupID")) {
+			continue
+		}
+		named = append(named, p)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found := map[string]bool{}
+	for chunk := range slices.Chunk(ids, 10) {
+		req := cvm.NewDescribeDisasterRecoverGroupsRequest()
+		req.DisasterRecoverGroupIds = common.StringPtrs(chunk)
+		req.Limit = common.Int64Ptr(int64(len(chunk)))
+		resp, err := invoke(ctx, c, "cvm", "DescribeDisasterRecoverGroups", kindRead, func(ctx context.Context) (*cvm.DescribeDisasterRecoverGroupsResponse, error) {
+			return c.cvm.DescribeDisasterRecoverGroupsWithContext(ctx, req)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("placement groups: %w", err)
+		}
+		for _, g := range resp.Response.DisasterRecoverGroupSet {
+			if g != nil {
+				found[sv(g.DisasterRecoverGroupId)] = true
+			}
+		}
+	}
+	var out []providers.Refusal
+	for _, p := range named {
+		id := p.r.Spec.PlacementGroupID
+		if found[id] {
+			continue
+		}
+		action, code := actionModifyLaunchConfig, "ResourceNotFound.DisasterRecoverGroupNotFound"
+		if p.create() {
+			action, code = "tke:CreateClusterNodePool", "FailedOperation.AsCommon"
+		}
+		out = append(out, providers.Refusal{Addr: p.r.GetAddr(), Path: "spec.placementGroupID", Action: action, Code: code,
+			Message: fmt.Sprintf("placement group %s does not exist in %s: create it (cvm:CreateDisasterRecoverGroup) or name another", id, c.region)})
+	}
+	return out, nil
 }

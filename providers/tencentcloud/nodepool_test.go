@@ -3,6 +3,9 @@ package tencentcloud_test
 import (
 	"testing"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
+
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/providers"
 	"github.com/tkeops/tkeops/spec"
@@ -90,4 +93,20 @@ func TestNodePoolLifecycle(t *testing.T) {
 	if len(obs) != 2 || !obs[0].Exists || obs[1].Addr != st.pools[2].GetAddr() || !obs[1].Owned {
 		t.Fatalf("observe with one pool wanted: %+v", obs)
 	}
+}
+
+// placementGroup creates a CVM placement group in the emulator and returns its ID.
+func (e *env) placementGroup(t *testing.T, name string) string {
+	t.Helper()
+	c, err := cvm.NewClient(common.NewCredential(testSecretID, testSecretKey), testRegion, e.srv.ClientProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := cvm.NewCreateDisasterRecoverGroupRequest()
+	req.Name, req.Type = common.StringPtr(name), common.StringPtr("RACK")
+	resp, err := c.CreateDisasterRecoverGroup(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *resp.Response.DisasterRecoverGroupId
 }

@@ -149,6 +149,7 @@ func TestEveryChangeableFieldRoundTrips(t *testing.T) {
 				r.(*spec.NodePool).Spec.Hostname = &spec.NodeHostname{Name: "web", Style: "UNIQUE"}
 			},
 			"spec.hostname.style":        func(r spec.Resource) { r.(*spec.NodePool).Spec.Hostname.Style = "ORIGINAL" },
+			"spec.placementGroupID":      func(r spec.Resource) { r.(*spec.NodePool).Spec.PlacementGroupID = e.placementGroup(t, "spread") },
 			"spec.multiZoneSubnetPolicy": func(r spec.Resource) { r.(*spec.NodePool).Spec.MultiZoneSubnetPolicy = "EQUALITY" },
 			"spec.terminationPolicy":     func(r spec.Resource) { r.(*spec.NodePool).Spec.TerminationPolicy = "NEWEST_INSTANCE" },
 			"spec.deletionProtection":    func(r spec.Resource) { r.(*spec.NodePool).Spec.DeletionProtection = boolp(true) },
