@@ -23,43 +23,67 @@ import (
 // commit of dir's git repository, "origin/main"): what `tkeops plan --changed-since
 // ref` plans. head is the spec set loaded from dir.
 func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
-	abs, err := filepath.Abs(dir)
+	f, err := FilesSinceRef(dir, ref)
 	if err != nil {
 		return reconcile.Change{}, err
+	}
+	return f.Against(head)
+}
+
+// Files are the files of a spec tree that differ between two revisions, with their
+// contents on both sides: a change before its documents are compared.
+type Files struct {
+	changed       []string
+	before, after func(string) ([]byte, bool)
+	since         string
+}
+
+// Against loads the changed files on both sides and compares their documents; head
+// is the whole spec set of the newer side.
+func (f *Files) Against(head *spec.Set) (reconcile.Change, error) {
+	return fromFiles(f.changed, f.before, f.after, head, f.since)
+}
+
+// FilesSinceRef is SinceRef up to the comparison of documents: it reads git and the
+// tree on disk, not the specs, so it can run while the spec set loads.
+func FilesSinceRef(dir, ref string) (*Files, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
 	}
 	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return reconcile.Change{}, fmt.Errorf("%s: %w: %w", dir, errNotInRepository, err)
+		return nil, fmt.Errorf("%s: %w: %w", dir, errNotInRepository, err)
 	}
 	wt, err := repo.Worktree()
 	if err != nil {
-		return reconcile.Change{}, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	root, err := filepath.EvalSymlinks(wt.Filesystem.Root())
 	if err != nil {
-		return reconcile.Change{}, err
+		return nil, err
 	}
 	resolved, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return reconcile.Change{}, err
+		return nil, err
 	}
 	sub, err := rel(root, resolved)
 	if err != nil {
-		return reconcile.Change{}, err
+		return nil, err
 	}
 	base, since, err := mergeBase(repo, ref)
 	if err != nil {
-		return reconcile.Change{}, err
+		return nil, err
 	}
 	tree, err := base.Tree()
 	if err != nil {
-		return reconcile.Change{}, fmt.Errorf("tree of %s: %w", since, err)
+		return nil, fmt.Errorf("tree of %s: %w", since, err)
 	}
 	if sub != "." {
 		if tree, err = tree.Tree(sub); errors.Is(err, object.ErrDirectoryNotFound) {
 			tree = &object.Tree{} // the spec tree is new since the base
 		} else if err != nil {
-			return reconcile.Change{}, fmt.Errorf("%s at %s: %w", sub, since, err)
+			return nil, fmt.Errorf("%s at %s: %w", sub, since, err)
 		}
 	}
 	entries := map[string]plumbing.Hash{}
@@ -71,7 +95,7 @@ func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
 			break
 		}
 		if err != nil {
-			return reconcile.Change{}, fmt.Errorf("walk %s at %s: %w", sub, since, err)
+			return nil, fmt.Errorf("walk %s at %s: %w", sub, since, err)
 		}
 		if e.Mode.IsFile() && e.Mode != filemode.Symlink {
 			entries[name] = e.Hash
@@ -79,7 +103,7 @@ func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
 	}
 	onDisk, err := readTree(os.DirFS(resolved))
 	if err != nil {
-		return reconcile.Change{}, fmt.Errorf("read %s: %w", dir, err)
+		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
 	var changed []string
 	for p, b := range onDisk {
@@ -111,7 +135,7 @@ func SinceRef(dir, ref string, head *spec.Set) (reconcile.Change, error) {
 		return b, err == nil
 	}
 	after := func(p string) ([]byte, bool) { b, ok := onDisk[p]; return b, ok }
-	return fromFiles(changed, before, after, head, since)
+	return &Files{changed: changed, before: before, after: after, since: since}, nil
 }
 
 // ignoredDir reports whether a path lies in a directory readTree does not read.

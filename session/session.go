@@ -244,6 +244,19 @@ func LoadSpecs(w io.Writer, dir string, printWarnings bool) (*spec.Set, spec.Dia
 // changedSince only what changed since the merge base with that git ref. The plan
 // carries the specs' diagnostics, the account and the directory it was made from.
 func (s *Settings) Plan(ctx context.Context, log io.Writer, dir, changedSince string) (*spec.Set, *plan.Plan, error) {
+	// What changed since the ref is read from git while the specs load (it does not
+	// need them until the documents are compared).
+	type changedFiles struct {
+		f   *changes.Files
+		err error
+	}
+	pending := make(chan changedFiles, 1)
+	if changedSince != "" {
+		go func() {
+			f, err := changes.FilesSinceRef(dir, changedSince)
+			pending <- changedFiles{f, err}
+		}()
+	}
 	set, diags, err := LoadSpecs(log, dir, false)
 	if err != nil {
 		return nil, nil, err
@@ -254,7 +267,11 @@ func (s *Settings) Plan(ctx context.Context, log io.Writer, dir, changedSince st
 	}
 	var p *plan.Plan
 	if changedSince != "" {
-		ch, err := changes.SinceRef(dir, changedSince, set)
+		cf := <-pending
+		if cf.err != nil {
+			return nil, nil, cf.err
+		}
+		ch, err := cf.f.Against(set)
 		if err != nil {
 			return nil, nil, err
 		}
