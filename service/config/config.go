@@ -12,6 +12,9 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -57,6 +60,9 @@ type Config struct {
 	Auth           Auth           `json:"auth"`
 	// Notifications tell other systems about applies and drift reports.
 	Notifications []Notification `json:"notifications"`
+	// Shards split the repository into parts applied on their own, each by
+	// whichever replica holds the shard's lease; empty: one part, git.path.
+	Shards []Shard `json:"shards"`
 	// ShutdownGrace is how long a running apply may continue after SIGTERM.
 	ShutdownGrace Duration `json:"shutdownGrace"`
 }
@@ -190,6 +196,19 @@ type LeaderElection struct {
 	LeaseDuration Duration `json:"leaseDuration"`
 	RenewDeadline Duration `json:"renewDeadline"`
 	RetryPeriod   Duration `json:"retryPeriod"`
+}
+
+// Shard is a directory of the repository planned and applied on its own: its own
+// ownership tags (so its own apply lock), statuses and lease.
+type Shard struct {
+	// Name is a DNS label (lower-case letters, digits, '-'); it suffixes the
+	// status contexts (tkeops/apply/NAME) and names the lease.
+	Name string `json:"name"`
+	// Path is the shard's directory, relative to git.path.
+	Path string `json:"path"`
+	// Owner is the ownership-tag value of the shard's resources; default
+	// OWNER-NAME (the top-level owner, a dash, the shard's name).
+	Owner string `json:"owner"`
 }
 
 // SecretRef points at a secret: a file (a mounted Kubernetes Secret) or an
@@ -375,6 +394,11 @@ func (c *Config) Defaults(getenv func(string) string) {
 	if c.Apply.Parallelism == 0 {
 		c.Apply.Parallelism = 4
 	}
+	for i := range c.Shards {
+		if c.Shards[i].Owner == "" && c.Shards[i].Name != "" {
+			c.Shards[i].Owner = c.Owner + "-" + c.Shards[i].Name
+		}
+	}
 	le := &c.LeaderElection
 	if le.Namespace == "" {
 		le.Namespace = getenv(EnvPodNamespace)
@@ -462,7 +486,56 @@ func (c *Config) Validate() error {
 	if c.Cloud.RateMargin < 0 || c.Cloud.RateMargin > 0.9 {
 		errs = append(errs, fmt.Errorf("cloud.rateMargin %g: want 0 to 0.9 (the share of each API rate limit left to other clients)", c.Cloud.RateMargin))
 	}
+	errs = append(errs, c.validateShards()...)
 	return errors.Join(errs...)
+}
+
+var shardNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// validateShards checks that the shards are distinct parts of the repository
+// with distinct owners: a directory in two shards, or an owner shared by two,
+// would let one shard's apply delete the other's resources as removed from git.
+func (c *Config) validateShards() []error {
+	var errs []error
+	names, owners := map[string]int{}, map[string]int{}
+	paths := make([]string, len(c.Shards))
+	maxName := 253 - len(c.LeaderElection.Name+"-shard-")
+	for i, sh := range c.Shards {
+		where := fmt.Sprintf("shards[%d]", i)
+		switch {
+		case !shardNameRE.MatchString(sh.Name) || len(sh.Name) > min(63, maxName):
+			errs = append(errs, fmt.Errorf("%s.name %q: lower-case letters, digits and '-', starting and ending with a letter or digit, at most %d characters", where, sh.Name, min(63, maxName)))
+		case names[sh.Name] > 0:
+			errs = append(errs, fmt.Errorf("%s.name %q: already the name of shards[%d]", where, sh.Name, names[sh.Name]-1))
+		default:
+			names[sh.Name] = i + 1
+		}
+		clean := path.Clean(filepath.ToSlash(sh.Path))
+		switch {
+		case sh.Path == "":
+			errs = append(errs, fmt.Errorf("%s.path is required: the shard's directory under git.path", where))
+		case path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../"):
+			errs = append(errs, fmt.Errorf("%s.path %q: a directory inside git.path, relative to it", where, sh.Path))
+		default:
+			paths[i] = clean
+			for j, other := range paths[:i] {
+				if other == "" {
+					continue
+				}
+				if other == clean || other == "." || clean == "." || strings.HasPrefix(clean+"/", other+"/") || strings.HasPrefix(other+"/", clean+"/") {
+					errs = append(errs, fmt.Errorf("%s.path %q overlaps shards[%d].path %q: each directory belongs to one shard", where, sh.Path, j, c.Shards[j].Path))
+				}
+			}
+		}
+		if sh.Owner != "" {
+			if j := owners[sh.Owner]; j > 0 {
+				errs = append(errs, fmt.Errorf("%s.owner %q: already the owner of shards[%d]; each shard needs its own (its apply deletes what its owner tags carry and git lacks)", where, sh.Owner, j-1))
+			} else {
+				owners[sh.Owner] = i + 1
+			}
+		}
+	}
+	return errs
 }
 
 // Secrets are the resolved secrets. They are secret.Value values, which print

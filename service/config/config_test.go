@@ -122,6 +122,41 @@ func TestServeConfigPrecedenceAndErrors(t *testing.T) {
 			file:    "git: {url: https://x/a.git}\ncloud: {credentials: {source: vault}}\n",
 			wantErr: `cloud.credentials: source "vault"`,
 		},
+		"shards": {
+			reason: "each shard gets OWNER-NAME as owner unless it names one",
+			file:   "owner: acme\ngit: {url: https://x/a.git}\nshards: [{name: dev, path: dev}, {name: prod, path: ./envs/prod/, owner: prod-owner}]\n",
+			check: func(c Config) string {
+				if len(c.Shards) != 2 || c.Shards[0].Owner != "acme-dev" || c.Shards[1].Owner != "prod-owner" {
+					return fmt.Sprintf("%+v", c.Shards)
+				}
+				return ""
+			},
+		},
+		"shard name": {
+			reason:  "shard names end in status contexts and lease names",
+			file:    "git: {url: https://x/a.git}\nshards: [{name: Prod_1, path: prod}]\n",
+			wantErr: `shards[0].name "Prod_1": lower-case letters`,
+		},
+		"shard paths overlap": {
+			reason:  "a directory in two shards would be applied twice, and deleted by the other as removed from git",
+			file:    "git: {url: https://x/a.git}\nshards: [{name: a, path: envs}, {name: b, path: envs/b}]\n",
+			wantErr: `shards[1].path "envs/b" overlaps shards[0].path "envs"`,
+		},
+		"shard path outside": {
+			reason:  "a shard is a directory inside git.path",
+			file:    "git: {url: https://x/a.git}\nshards: [{name: a, path: ../other}]\n",
+			wantErr: `shards[0].path "../other": a directory inside git.path`,
+		},
+		"shards share an owner": {
+			reason:  "one owner for two shards: each apply would delete the other's resources",
+			file:    "git: {url: https://x/a.git}\nshards: [{name: a, path: a, owner: x}, {name: b, path: b, owner: x}]\n",
+			wantErr: `shards[1].owner "x": already the owner of shards[0]`,
+		},
+		"shard names repeat": {
+			reason:  "a name is a lease: two shards on one lease",
+			file:    "git: {url: https://x/a.git}\nshards: [{name: a, path: a}, {name: a, path: b}]\n",
+			wantErr: `shards[1].name "a": already the name of shards[0]`,
+		},
 		"unknown forge": {
 			reason:  "forge kinds are listed",
 			file:    "git: {url: https://x/a.git}\nforge: {kind: bitbucket}\n",
