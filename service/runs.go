@@ -61,7 +61,7 @@ func (r *runRecord) targetURL() string {
 	if r.s.opts.ExternalURL == "" || r.run.ID == "" {
 		return ""
 	}
-	return strings.TrimRight(r.s.opts.ExternalURL, "/") + "/runs/" + r.run.ID
+	return strings.TrimRight(r.s.opts.ExternalURL, "/") + "/runs/" + r.s.opts.RunPrefix + r.run.ID
 }
 
 // status posts a commit status on the run's revision.

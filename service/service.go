@@ -101,6 +101,9 @@ type Options struct {
 	RenderJSON func(*plan.Plan) ([]byte, error)
 	// Notify, when set, hears of every apply and drift run that ended.
 	Notify func(ctx context.Context, n Notice)
+	// RunPrefix goes before the run IDs of Store in links to run pages: the
+	// server shows the runs of several stores (a shard's) under one list.
+	RunPrefix string
 }
 
 // Notice is an ended run, for notifications beyond commit statuses.

@@ -55,14 +55,17 @@ type Deps struct {
 
 // App is the wired service: store, loop, HTTP server.
 type App struct {
-	cfg     config.Config
-	log     *slog.Logger
-	store   runstore.Store
-	svc     *service.Service
+	cfg   config.Config
+	log   *slog.Logger
+	store runstore.Store   // without shards
+	svc   *service.Service // without shards
+	// shards, when the configuration names them: a loop each.
+	shards  []*shard
 	srv     *server.Server
 	reg     *prometheus.Registry
 	metrics *service.Metrics
-	leading atomic.Bool
+	// leading counts the loops running here (shards held; 0 or 1 without).
+	leading atomic.Int32
 }
 
 // New builds the service from its configuration and resolved secrets. It starts
@@ -71,31 +74,18 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	store, err := openStore(cfg, log)
-	if err != nil {
-		return nil, err
-	}
+	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
-			_ = store.Close()
+			_ = a.Close()
 		}
 	}()
-	a := &App{cfg: cfg, log: log, store: store, reg: prometheus.NewRegistry()}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if a.metrics, err = service.NewMetrics(a.reg); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	a.metrics.SetBuildInfo(orUnknown(deps.Version), orUnknown(deps.Revision), runtime.Version())
 
-	src, err := newSource(cfg, secrets, log)
-	if err != nil {
-		return nil, err
-	}
-	locks := &lockReporter{}
-	eng, err := a.newEngine(secrets, deps, locks)
-	if err != nil {
-		return nil, err
-	}
 	fc, webhooks, err := newForge(cfg, secrets, log, deps)
 	if err != nil {
 		return nil, err
@@ -104,39 +94,95 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 	if err != nil {
 		return nil, err
 	}
-	a.svc, err = service.New(service.Options{
-		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(cfg.Git.Path))}, Forge: fc, Store: store, Metrics: a.metrics,
-		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
-		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy, ScopedPlans: *cfg.Forge.ScopedPlans,
-		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
-		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
-		Contexts: cfg.Contexts, ExternalURL: cfg.ExternalURL, PRComments: *cfg.Forge.PRComments,
-		ShutdownGrace:  time.Duration(cfg.ShutdownGrace),
-		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON, Notify: notifier,
-	})
-	if err != nil {
-		return nil, err
+	var (
+		loop server.Loop
+		runs server.Runs
+	)
+	if len(cfg.Shards) > 0 {
+		if err := a.newShards(secrets, deps, fc, notifier); err != nil {
+			return nil, err
+		}
+		loop, runs = shardLoops(a.shards), shardRuns(a.shards)
+	} else {
+		part, err := a.newPart(secrets, deps, fc, notifier, config.Shard{Owner: cfg.Owner})
+		if err != nil {
+			return nil, err
+		}
+		a.store, a.svc = part.store, part.svc
+		loop, runs = a.svc, a.store
 	}
-	locks.svc = a.svc
 	var links server.Links
 	if fc != nil {
 		links = fc
 	}
 	a.srv, err = server.New(server.Options{
-		Loop: a.svc, Runs: store, Webhooks: webhooks, Links: links, BearerToken: secrets.BearerToken,
+		Loop: loop, Runs: runs, Webhooks: webhooks, Links: links, BearerToken: secrets.BearerToken,
 		MaxBodyBytes: cfg.Webhook.MaxBodyBytes,
 		Gatherer:     a.reg, Metrics: a.metrics,
 		Ready: func(ctx context.Context) error {
-			_, err := store.List(ctx, runstore.Filter{Limit: 1})
+			_, err := runs.List(ctx, runstore.Filter{Limit: 1})
 			return err
 		},
-		Leader: a.leading.Load,
+		Leader: func() bool { return a.leading.Load() > 0 },
 		Logger: log.With("component", "http"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// newPart builds the store, source, engine and loop of one shard (the whole
+// repository without shards: name "", path ".").
+func (a *App) newPart(secrets config.Secrets, deps Deps, fc forge.Client, notifier func(context.Context, service.Notice), sh config.Shard) (*shard, error) {
+	cfg, log := a.cfg, a.log
+	if sh.Name != "" {
+		log = log.With("shard", sh.Name)
+	}
+	part := &shard{cfg: sh}
+	store, err := openStore(cfg, sh.Name, log)
+	if err != nil {
+		return nil, err
+	}
+	part.store = store
+	specPath := cfg.Git.Path
+	if sh.Name != "" {
+		specPath = path.Join(filepath.ToSlash(cfg.Git.Path), filepath.ToSlash(sh.Path))
+	}
+	src, err := newSource(cfg, secrets, log, specPath, sh.Name)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	locks := &lockReporter{}
+	eng, err := a.newEngine(secrets, deps, sh.Owner, locks)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	contexts, prComments, runPrefix := cfg.Contexts, *cfg.Forge.PRComments, ""
+	if sh.Name != "" {
+		contexts = shardContexts(cfg.Contexts, sh.Name)
+		// One plan comment per pull request: shards do not overwrite it with
+		// their own part.
+		prComments, runPrefix = false, sh.Name+runIDSeparator
+	}
+	part.svc, err = service.New(service.Options{
+		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(specPath))}, Forge: fc, Store: store, Metrics: a.metrics,
+		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
+		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy, ScopedPlans: *cfg.Forge.ScopedPlans,
+		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
+		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
+		Contexts: contexts, ExternalURL: cfg.ExternalURL, PRComments: prComments, RunPrefix: runPrefix,
+		ShutdownGrace:  time.Duration(cfg.ShutdownGrace),
+		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON, Notify: notifier,
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	locks.svc = part.svc
+	return part, nil
 }
 
 // lockReporter passes the engine's apply-lock waits (reconcile's LockHook) to
@@ -153,8 +199,10 @@ func (l *lockReporter) LockWaiting(holder string, since time.Time) {
 	}
 }
 
-// openStore opens the run store the configuration names.
-func openStore(cfg config.Config, log *slog.Logger) (runstore.Store, error) {
+// openStore opens the run store the configuration names; a shard's (name set)
+// is its own: ConfigMaps labelled with the lease name and the shard's, or
+// runs-NAME.db.
+func openStore(cfg config.Config, shard string, log *slog.Logger) (runstore.Store, error) {
 	window := time.Duration(cfg.Webhook.ReplayWindow)
 	if cfg.RunStore.Backend == config.StoreKubernetes {
 		le := cfg.LeaderElection
@@ -162,10 +210,18 @@ func openStore(cfg config.Config, log *slog.Logger) (runstore.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("run store: %w", err)
 		}
-		return runstore.OpenKube(runstore.KubeOptions{Config: rc, Namespace: le.Namespace, Name: le.Name,
+		name := le.Name
+		if shard != "" {
+			name += "-" + shard
+		}
+		return runstore.OpenKube(runstore.KubeOptions{Config: rc, Namespace: le.Namespace, Name: name,
 			Retain: cfg.RunStore.Retain, ReplayWindow: window, Logger: log.With("component", "runstore")})
 	}
-	return runstore.Open(filepath.Join(cfg.DataDir, "runs.db"), runstore.Options{Retain: cfg.RunStore.Retain, ReplayWindow: window})
+	file := "runs.db"
+	if shard != "" {
+		file = "runs-" + shard + ".db"
+	}
+	return runstore.Open(filepath.Join(cfg.DataDir, file), runstore.Options{Retain: cfg.RunStore.Retain, ReplayWindow: window})
 }
 
 // newNotifier builds the notifications' sender; nil without any.
@@ -194,7 +250,9 @@ func orUnknown(s string) string {
 	return s
 }
 
-func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*source.Git, error) {
+// newSource builds the git source of specPath (git.path, or a shard's directory
+// under it); a shard's has its own cache directory.
+func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger, specPath, shard string) (*source.Git, error) {
 	knownHosts := ""
 	if cfg.Git.SSHKnownHostsFile != "" {
 		b, err := os.ReadFile(cfg.Git.SSHKnownHostsFile)
@@ -203,9 +261,13 @@ func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*so
 		}
 		knownHosts = string(b)
 	}
+	cache := "git"
+	if shard != "" {
+		cache = "git-" + shard
+	}
 	return source.New(source.Options{
-		URL: cfg.Git.URL, Branch: cfg.Git.Branch, Path: cfg.Git.Path,
-		CacheDir: filepath.Join(cfg.DataDir, "git"),
+		URL: cfg.Git.URL, Branch: cfg.Git.Branch, Path: specPath,
+		CacheDir: filepath.Join(cfg.DataDir, cache),
 		Auth: source.Auth{Username: cfg.Git.Username, Token: secrets.GitToken,
 			SSHKeyPEM: secrets.GitSSHKey, SSHKnownHosts: knownHosts},
 		Logger:   log.With("component", "git"),
@@ -214,12 +276,13 @@ func newSource(cfg config.Config, secrets config.Secrets, log *slog.Logger) (*so
 	})
 }
 
-func (a *App) newEngine(secrets config.Secrets, deps Deps, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
+// newEngine builds the engine of one owner (the configuration's, or a shard's).
+func (a *App) newEngine(secrets config.Secrets, deps Deps, owner string, hooks ...reconcile.Hook) (*reconcile.Engine, error) {
 	cfg := a.cfg
 	conn := deps.Connector
 	if conn == nil {
 		opts := tencentcloud.Options{SecretID: string(secrets.CloudID), SecretKey: secrets.CloudKey,
-			Endpoint: cfg.Cloud.Endpoint, Owner: cfg.Owner, Logger: a.log.With("component", "cloud"), RateMargin: cfg.Cloud.RateMargin,
+			Endpoint: cfg.Cloud.Endpoint, Owner: owner, Logger: a.log.With("component", "cloud"), RateMargin: cfg.Cloud.RateMargin,
 			OnRetry: a.metrics.ObserveAPIRetry, Transport: a.metrics.Transport(http.DefaultTransport)}
 		if cfg.Cloud.Endpoint != "" {
 			opts.Scheme = "HTTP"
@@ -242,7 +305,7 @@ func (a *App) newEngine(secrets config.Secrets, deps Deps, hooks ...reconcile.Ho
 	// Destroys are allowed to the engine: the service runs them only when
 	// approved in the pull request (or apply.allowDestroy says always).
 	engOpts := reconcile.Options{
-		Owner: cfg.Owner, AllowDestroy: true, Parallelism: cfg.Apply.Parallelism, Hooks: hooks,
+		Owner: owner, AllowDestroy: true, Parallelism: cfg.Apply.Parallelism, Hooks: hooks,
 		Logger: a.log.With("component", "engine"),
 	}
 	if tc, ok := conn.(*tencentcloud.Connector); ok && cfg.Apply.Nodes != nil && *cfg.Apply.Nodes && deps.InCluster != nil {
@@ -298,14 +361,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	a.log.Info("tkeops serve started", "listen", ln.Addr().String(), "owner", a.cfg.Owner,
 		"git", a.cfg.Git.URL, "branch", a.cfg.Git.Branch, "forge", a.cfg.Forge.Kind, "leaderElection", a.cfg.LeaderElection.Enabled)
 	var loopErr error
-	if a.cfg.LeaderElection.Enabled {
+	switch {
+	case len(a.shards) > 0:
+		loopErr = a.runShards(ctx)
+	case a.cfg.LeaderElection.Enabled:
 		loopErr = a.runElected(ctx)
-	} else {
-		a.leading.Store(true)
-		a.metrics.SetLeader(true)
-		loopErr = a.svc.Run(ctx)
-		a.metrics.SetLeader(false)
-		a.leading.Store(false)
+	default:
+		loopErr = a.lead(ctx, a.svc)
 	}
 	cancel()
 	err := errors.Join(loopErr, <-srvErr, a.Close())
@@ -324,15 +386,27 @@ func (a *App) runElected(ctx context.Context) error {
 		LeaseDuration: time.Duration(le.LeaseDuration), RenewDeadline: time.Duration(le.RenewDeadline),
 		RetryPeriod: time.Duration(le.RetryPeriod), Logger: a.log.With("component", "leader"),
 	}, func(lctx context.Context) {
-		a.leading.Store(true)
-		a.metrics.SetLeader(true)
-		defer a.metrics.SetLeader(false)
-		defer a.leading.Store(false)
-		if err := a.svc.Run(lctx); err != nil {
+		if err := a.lead(lctx, a.svc); err != nil {
 			a.log.Error("gitops loop", "error", err)
 		}
 	})
 }
 
-// Close closes the run store; Run calls it when it returns.
-func (a *App) Close() error { return a.store.Close() }
+// lead runs a loop, counted in the leader flag and metric while it runs.
+func (a *App) lead(ctx context.Context, svc *service.Service) error {
+	a.metrics.SetLeader(a.leading.Add(1) > 0)
+	defer func() { a.metrics.SetLeader(a.leading.Add(-1) > 0) }()
+	return svc.Run(ctx)
+}
+
+// Close closes the run stores; Run calls it when it returns.
+func (a *App) Close() error {
+	var errs []error
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	for _, sh := range a.shards {
+		errs = append(errs, sh.store.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -43,7 +43,8 @@ func ShardLease(name, shard string) string { return name + "-shard-" + shard }
 // and its membership no longer counts, so the survivors' share grows and they
 // take its shards. Every replica watches every shard's lease (one GET per
 // shard each retry period), so a takeover needs no more than the lease duration
-// and a couple of retry periods.
+// and a couple of retry periods: a member is counted out slightly before its
+// shard leases expire.
 func RunShards(ctx context.Context, opts Options, shards []string, lead func(ctx context.Context, shard string)) error {
 	if opts.Config == nil || opts.Namespace == "" || opts.Name == "" || opts.Identity == "" {
 		return errors.New("leader election: Config, Namespace, Name and Identity are required")
@@ -52,7 +53,14 @@ func RunShards(ctx context.Context, opts Options, shards []string, lead func(ctx
 		return errors.New("leader election: no shards")
 	}
 	opts = opts.withDefaults()
-	cs, err := kubernetes.NewForConfig(rest.CopyConfig(opts.Config))
+	rc := rest.CopyConfig(opts.Config)
+	// Each retry period: a GET (and at times a PUT) per shard, and the
+	// membership's GET, PUT and LIST. client-go's default limit (5 per second)
+	// would delay the attempts past the lease duration.
+	perSecond := float32(2*(len(shards)+3)) / float32(opts.RetryPeriod.Seconds())
+	rc.QPS = max(rc.QPS, perSecond)
+	rc.Burst = max(rc.Burst, int(2*perSecond))
+	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("leader election: client: %w", err)
 	}
@@ -172,14 +180,16 @@ func (g *gate) release(shard string) {
 
 // setMembers records the live members' count; a new count forgets the
 // released shards (the shares changed).
-func (g *gate) setMembers(n int) {
+func (g *gate) setMembers(n int) (changed bool, share int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	n = max(n, 1)
+	changed = n != g.members || !g.ready
 	if n != g.members {
 		g.released = nil
 	}
 	g.members, g.ready = n, true
+	return changed, g.share()
 }
 
 // state returns the held shards (sorted) and the share.
@@ -292,7 +302,9 @@ func (m *membership) run(ctx context.Context) {
 		} else if renewed {
 			// Counted after a retry period as a member: replicas started at the
 			// same time see each other before any takes a shard.
-			m.gate.setMembers(n)
+			if changed, share := m.gate.setMembers(n); changed {
+				m.opts.Logger.Info("replicas in the shard election", "members", n, "share", share)
+			}
 		} else {
 			renewed = true
 		}
@@ -325,7 +337,7 @@ func (m *membership) renew(ctx context.Context, name string) error {
 }
 
 // count lists the membership leases and returns how many are live: renewed,
-// as this replica saw, within their lease duration.
+// as this replica saw, within their lease duration less two retry periods.
 func (m *membership) count(ctx context.Context) (int, error) {
 	list, err := m.leases.List(ctx, metav1.ListOptions{LabelSelector: MembersLabel + "=" + m.opts.Name})
 	if err != nil {
@@ -349,8 +361,13 @@ func (m *membership) count(ctx context.Context) (int, error) {
 		if l.Spec.LeaseDurationSeconds != nil {
 			d = time.Duration(*l.Spec.LeaseDurationSeconds) * time.Second
 		}
+		// A member is counted out two retry periods before its shard leases
+		// expire (it renews every retry period, so it still has missed
+		// several): the survivors' shares have grown by the time its shards
+		// are free, and the first attempt after the expiry takes them.
+		dead := max(d-2*m.opts.RetryPeriod, d/2)
 		switch age := now.Sub(o.at); {
-		case age < d:
+		case age < dead:
 			live++
 		case age > 10*d:
 			// A replica killed long ago: its lease is no one's business any more.
