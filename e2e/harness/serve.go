@@ -22,11 +22,16 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/tkeops/tkeops/emulator"
 	"github.com/tkeops/tkeops/internal/fleet"
 	"github.com/tkeops/tkeops/internal/gitea"
 	"github.com/tkeops/tkeops/internal/kubeapiserver"
 	"github.com/tkeops/tkeops/internal/kubeapiserver/kubetest"
+	"github.com/tkeops/tkeops/service/leader"
 )
 
 // ServeRigOptions configure StartServeRig.
@@ -51,6 +56,12 @@ type ServeRigOptions struct {
 	Extra string
 	// Env is added to tkeops serve's environment ("NAME=value").
 	Env []string
+	// Files, when set, are the first commit instead of the fleet (paths from
+	// the repository root; the spec directory is specs/).
+	Files map[string]string
+	// Shards name the shards of the serve configuration, each the directory of
+	// its name under specs/.
+	Shards []string
 }
 
 // ServeRig is `tkeops serve` (a child process) wired for real: a Gitea repository
@@ -67,8 +78,9 @@ type ServeRig struct {
 	// Replicas are every tkeops serve (Serve and URL are Replicas[0]'s).
 	Replicas []*Replica
 	// Kube is the API server of the Lease and the shared run store (nil with
-	// one replica).
-	Kube *kubeapiserver.Server
+	// one replica); LeaseName the leaderElection.name of the replicas.
+	Kube      *kubeapiserver.Server
+	LeaseName string
 	// Deliveries counts the webhook deliveries the rig's proxy passed to each
 	// replica, in order.
 	Deliveries *DeliveryLog
@@ -262,9 +274,12 @@ func StartServeRig(t *testing.T, bin string, o ServeRigOptions) *ServeRig {
 	r.ForgeToken = r.Gitea.Token
 	r.Repo = r.Gitea.CreateRepo(t, "infra")
 	r.Work = r.Gitea.Clone(t, r.Repo)
-	files, err := FleetFiles(r.Fleet, "specs")
-	if err != nil {
-		t.Fatal(err)
+	files := o.Files
+	if files == nil {
+		var err error
+		if files, err = FleetFiles(r.Fleet, "specs"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r.First = r.Work.Commit(t, "fleet", files)
 	r.Work.Push(t)
@@ -292,15 +307,23 @@ func StartServeRig(t *testing.T, bin string, o ServeRigOptions) *ServeRig {
 		if err := os.WriteFile(kubeconfig, r.Kube.Kubeconfig, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		r.LeaseName = "tkeops-" + strings.ToLower(RandomSecret("rig")[:12])
 		leader = `leaderElection:
   enabled: true
   kubeconfig: ` + kubeconfig + `
   namespace: default
-  name: tkeops-` + strings.ToLower(RandomSecret("rig")[:12]) + `
+  name: ` + r.LeaseName + `
   leaseDuration: 3s
   renewDeadline: 2s
   retryPeriod: 250ms
 `
+	}
+	shards := ""
+	if len(o.Shards) > 0 {
+		shards = "shards:\n"
+		for _, sh := range o.Shards {
+			shards += "  - {name: " + sh + ", path: " + sh + "}\n"
+		}
 	}
 	env := append([]string{"TKEOPS_RIG_WEBHOOK_SECRET=" + o.WebhookSecret,
 		"TENCENTCLOUD_SECRET_ID=" + o.CloudSecretID, "TENCENTCLOUD_SECRET_KEY=" + o.CloudSecretKey}, o.Env...)
@@ -342,7 +365,7 @@ webhook:
   maxBodyBytes: 65536
   replayWindow: 1h
 shutdownGrace: 5s
-` + le + o.Extra
+` + le + shards + o.Extra
 		if err := os.WriteFile(rep.ConfigFile, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -369,6 +392,40 @@ shutdownGrace: 5s
 	}
 	r.HookID = r.Gitea.AddWebhook(t, r.Repo, target, o.WebhookSecret)
 	return r
+}
+
+// ShardHolders reads from the API server which replica holds each shard's
+// Lease (shards without a holder are left out).
+func (r *ServeRig) ShardHolders(t *testing.T, shards ...string) map[string]string {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(r.Kube.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, sh := range shards {
+		lease, err := cs.CoordinationV1().Leases("default").Get(context.Background(), leader.ShardLease(r.LeaseName, sh), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := lease.Spec.HolderIdentity; h != nil && *h != "" {
+			out[sh] = *h
+		}
+	}
+	return out
+}
+
+// Replica returns the replica of that name, or nil.
+func (r *ServeRig) Replica(name string) *Replica {
+	for _, rep := range r.Replicas {
+		if rep.Name == name {
+			return rep
+		}
+	}
+	return nil
 }
 
 // startKube starts a kube-apiserver for the rig's Lease and run store.
