@@ -18,7 +18,8 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tkeops
 
-## demo: run the emulator in-process, apply examples/ and show a second, empty plan.
+## demo: run the emulator in-process, apply examples/ and show a second, empty plan; with kube-apiserver
+## built (make kube-bins), upgrade the staging cluster 1.30 → 1.32 with its nodes and plan again.
 demo:
 	$(GO) run ./cmd/tkeops demo
 
