@@ -35,7 +35,7 @@ func decodeBothWays(t *testing.T, name string, text []byte) bool {
 	if fast == nil {
 		return false
 	}
-	w := &walker{file: name, positions: map[string]Pos{}}
+	w := &walker{file: name}
 	w.walk(top, reflect.TypeOf(fast).Elem(), "", Pos{})
 	if len(w.diags) > 0 {
 		return false

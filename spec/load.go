@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,8 +100,9 @@ func (l *loader) loadFiles(files []string) [][]Resource {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			paths := map[string]string{} // one table per worker: no lock
 			for i := range next {
-				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}}
+				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}, paths: paths}
 				rs := fl.loadFile(files[i], displayName(l.root, files[i], l.display))
 				results[i] = result{rs: rs, diags: fl.diags, broken: fl.broken}
 			}
@@ -148,6 +150,8 @@ type loader struct {
 	// broken holds the addresses of documents that were reported and dropped, so
 	// references to them are not reported again as dangling.
 	broken map[Addr]bool
+	// paths are the field paths recorded so far (walker.paths); nil shares none.
+	paths map[string]string
 }
 
 func (l *loader) errorf(pos Pos, fieldPath, format string, args ...any) {
@@ -387,7 +391,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 		return nil // comments only
 	}
 	top := root.Content[0]
-	w := &walker{file: file, lineOffset: doc.firstLine - 1, positions: map[string]Pos{}}
+	w := &walker{file: file, lineOffset: doc.firstLine - 1, paths: l.paths}
 	if top.Kind == yamlv3.ScalarNode && top.Tag == "!!null" {
 		return nil
 	}
@@ -421,7 +425,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 	}
 	o := r.(interface{ object() *Object }).object()
 	o.Source = docPos
-	o.fields = w.positions
+	o.fields = slices.Clone(w.positions)
 	o.fsFile = fsFile
 	return r
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unsafe"
 
 	goldenfile "github.com/tkeops/tkeops/internal/golden"
 )
@@ -174,6 +175,18 @@ func TestLoadMultiDocumentAndPositions(t *testing.T) {
 	}
 	if got := len(set.ByKind(KindVPC)); got != 2 {
 		t.Errorf("ByKind(VPC) = %d", got)
+	}
+	// The two documents share their field paths' strings: a large repository keeps
+	// one position per field of every document (issue 18).
+	a, _ := set.Get(Addr{Kind: KindVPC, Name: "a"})
+	pa, pb := a.(*VPC).fields, b.(*VPC).fields
+	if len(pa) == 0 || len(pa) != len(pb) {
+		t.Fatalf("positions of a and b: %d and %d", len(pa), len(pb))
+	}
+	for i := range pa {
+		if pa[i].path != pb[i].path || unsafe.StringData(pa[i].path) != unsafe.StringData(pb[i].path) {
+			t.Errorf("path %d: %q and %q are not one string", i, pa[i].path, pb[i].path)
+		}
 	}
 }
 

@@ -84,8 +84,8 @@ func FieldPos(r Resource, path string) Pos {
 	}
 	obj := o.object()
 	for p := path; p != ""; p = parentPath(p) {
-		if pos, ok := obj.fields[p]; ok {
-			return pos
+		if line, col, ok := obj.fields.find(p); ok {
+			return Pos{File: obj.Source.File, Line: line, Col: col}
 		}
 	}
 	return obj.Source

@@ -16,13 +16,26 @@ import (
 type walker struct {
 	file       string
 	lineOffset int
-	positions  map[string]Pos
-	diags      Diagnostics
-	nodes      int
-	exploded   bool
+	positions  fieldPositions
+	// paths holds the field paths met so far, so documents of one shape share their
+	// path strings; nil records each path as built.
+	paths    map[string]string
+	diags    Diagnostics
+	nodes    int
+	exploded bool
 	// freeForm is set when the document has a free-form value (reflect.Interface),
 	// which decode reads the way sigs.k8s.io/yaml always did.
 	freeForm bool
+}
+
+// record notes that the field at path p is written at pos (in w.file).
+func (w *walker) record(p string, pos Pos) {
+	if shared, ok := w.paths[p]; ok {
+		p = shared
+	} else if w.paths != nil {
+		w.paths[p] = p
+	}
+	w.positions = append(w.positions, fieldPosition{path: p, line: int32(pos.Line), col: int32(pos.Col)})
 }
 
 func (w *walker) pos(n *yamlv3.Node) Pos {
@@ -125,7 +138,7 @@ func (w *walker) walk(n *yamlv3.Node, t reflect.Type, fieldPath string, keyPos P
 		}
 		for i, item := range n.Content {
 			p := fmt.Sprintf("%s[%d]", fieldPath, i)
-			w.positions[p] = w.pos(item)
+			w.record(p, w.pos(item))
 			w.walk(item, t.Elem(), p, w.pos(item))
 		}
 	case reflect.Map:
@@ -140,7 +153,7 @@ func (w *walker) walk(n *yamlv3.Node, t reflect.Type, fieldPath string, keyPos P
 				continue
 			}
 			p := fieldPath + "." + k.Value
-			w.positions[p] = w.pos(k)
+			w.record(p, w.pos(k))
 			w.walk(v, t.Elem(), p, w.pos(k))
 		}
 	case reflect.String:
@@ -172,13 +185,13 @@ func (w *walker) walk(n *yamlv3.Node, t reflect.Type, fieldPath string, keyPos P
 					continue
 				}
 				p := fieldPath + "." + k.Value
-				w.positions[p] = w.pos(k)
+				w.record(p, w.pos(k))
 				w.walk(v, t, p, w.pos(k))
 			}
 		case yamlv3.SequenceNode:
 			for i, item := range n.Content {
 				p := fmt.Sprintf("%s[%d]", fieldPath, i)
-				w.positions[p] = w.pos(item)
+				w.record(p, w.pos(item))
 				w.walk(item, t, p, w.pos(item))
 			}
 		}
@@ -206,7 +219,7 @@ func (w *walker) walkStruct(n *yamlv3.Node, t reflect.Type, fieldPath string, ke
 			w.errorf(w.pos(k), p, "unknown field %q%s", k.Value, suggest(k.Value, fields))
 			continue
 		}
-		w.positions[p] = w.pos(k)
+		w.record(p, w.pos(k))
 		w.walk(v, t.FieldByIndex(f.index).Type, p, w.pos(k))
 	}
 	for _, f := range fields {
