@@ -20,69 +20,74 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 	if e.opts.Nodes == nil {
 		return
 	}
+	// A job names a pool; its two observations and its spec with IDs are looked up
+	// when its turn comes, so a fleet of 50,000 resources does not hold a copy of
+	// every pool's spec and observations at once (issue 18).
 	type job struct {
-		addr          spec.Addr
+		addr, cluster spec.Addr
 		pool          *spec.NodePool
-		cluster, live providers.Observation
 	}
 	var jobs []job
+	// The pools of one cluster are checked one after another, and once its API
+	// server proves unreachable the rest are not tried: one attempt per cluster.
+	byCluster := map[string][]job{}
+	var clusterIDs []string
 	for _, r := range s.desired {
 		np, ok := r.(*spec.NodePool)
 		if !ok || np.Spec.ClusterRef.Name == "" {
 			continue
 		}
-		live := s.observed[r.GetAddr()]
-		cluster := s.observed[spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name}]
+		ca := spec.Addr{Kind: spec.KindCluster, Name: np.Spec.ClusterRef.Name}
+		live, cluster := s.observed[r.GetAddr()], s.observed[ca]
 		if !live.Exists || live.Settling || !cluster.Exists || cluster.Settling {
 			continue
 		}
-		rr, err := resolve(np, s.ids)
-		if err != nil {
-			continue
+		j := job{addr: r.GetAddr(), cluster: ca, pool: np}
+		jobs = append(jobs, j)
+		if _, ok := byCluster[cluster.ID]; !ok {
+			clusterIDs = append(clusterIDs, cluster.ID)
 		}
-		jobs = append(jobs, job{addr: r.GetAddr(), pool: rr.(*spec.NodePool), cluster: cluster, live: live})
+		byCluster[cluster.ID] = append(byCluster[cluster.ID], j)
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, e.opts.Parallelism)
 	failed := map[spec.Addr]error{} // pool → why its nodes were not checked
-	// The pools of one cluster are checked one after another, and once its API
-	// server proves unreachable the rest are not tried: one attempt per cluster.
-	byCluster := map[string][]job{}
-	var clusterIDs []string
-	for _, j := range jobs {
-		if _, ok := byCluster[j.cluster.ID]; !ok {
-			clusterIDs = append(clusterIDs, j.cluster.ID)
-		}
-		byCluster[j.cluster.ID] = append(byCluster[j.cluster.ID], j)
-	}
-	for _, id := range clusterIDs {
+	next := make(chan string)
+	for range min(max(e.opts.Parallelism, 1), len(clusterIDs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var unreachable error
-			for _, j := range byCluster[id] {
-				var changes []diff.Change
-				err := unreachable
-				if err == nil {
-					changes, err = e.opts.Nodes.Drift(ctx, j.cluster, j.pool, j.live)
-					if errors.Is(err, providers.ErrClusterUnreachable) {
-						unreachable = err
+			for id := range next {
+				var unreachable error
+				for _, j := range byCluster[id] {
+					rr, err := resolve(j.pool, s.ids)
+					if err != nil {
+						continue
 					}
+					var changes []diff.Change
+					err = unreachable
+					if err == nil {
+						changes, err = e.opts.Nodes.Drift(ctx, s.observed[j.cluster], rr.(*spec.NodePool), s.observed[j.addr])
+						if errors.Is(err, providers.ErrClusterUnreachable) {
+							unreachable = err
+						}
+					}
+					mu.Lock()
+					if err != nil {
+						s.unreachable[j.addr] = true
+						failed[j.addr] = err
+					} else if len(changes) > 0 {
+						s.nodeDrift[j.addr] = changes
+					}
+					mu.Unlock()
 				}
-				mu.Lock()
-				if err != nil {
-					s.unreachable[j.addr] = true
-					failed[j.addr] = err
-				} else if len(changes) > 0 {
-					s.nodeDrift[j.addr] = changes
-				}
-				mu.Unlock()
 			}
 		}()
 	}
+	for _, id := range clusterIDs {
+		next <- id
+	}
+	close(next)
 	wg.Wait()
 	// One warning per cluster and reason, naming its pools, in spec order.
 	type key struct {
@@ -97,7 +102,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 		if !ok {
 			continue
 		}
-		k := key{cluster: j.cluster.Addr, err: err.Error()}
+		k := key{cluster: j.cluster, err: err.Error()}
 		if _, seen := pools[k]; !seen {
 			keys = append(keys, k)
 			first[k] = j
