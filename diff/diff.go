@@ -111,12 +111,6 @@ func Compare(desired, live spec.Resource, rules spec.Mutability, opts ...Option)
 		return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
 	}
 	exists := live != nil && !reflect.ValueOf(live).IsNil()
-	l := map[string]any{}
-	if exists {
-		if l, err = toMap(live); err != nil {
-			return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
-		}
-	}
 	c := comparer{kind: kind, rules: rules, desired: desired, skip: NotCompared(kind), exists: exists}
 	if !exists {
 		c.skip["metadata.name"] = "the address of a resource being created"
@@ -124,12 +118,22 @@ func Compare(desired, live spec.Resource, rules spec.Mutability, opts ...Option)
 	for _, o := range opts {
 		o(&c)
 	}
+	l := map[string]any{}
+	if exists {
+		if l = c.live; l == nil {
+			if l, err = toMap(live); err != nil {
+				return Result{Changes: []Change{{Path: "", Class: spec.ClassForbidden, Note: err.Error()}}}
+			}
+		}
+	}
 	c.walk("", spec.Fields(kind), d, l, false)
 	sort.SliceStable(c.res.Changes, func(i, j int) bool { return c.res.Changes[i].Path < c.res.Changes[j].Path })
 	return c.res
 }
 
 type comparer struct {
+	// live is the live resource as Encode gave it (WithLive); nil: Compare encodes it.
+	live    map[string]any
 	kind    spec.Kind
 	rules   spec.Mutability
 	desired spec.Resource
@@ -149,6 +153,17 @@ type Option func(*comparer)
 func Written(fn func(path string) bool) Option {
 	return func(c *comparer) { c.written = fn }
 }
+
+// WithLive gives Compare the live resource already encoded by Encode, for callers
+// that need the encoding too (a plan's records of what it observed): the resource
+// is encoded once. Compare does not modify it.
+func WithLive(m map[string]any) Option {
+	return func(c *comparer) { c.live = m }
+}
+
+// Encode returns a resource as Compare reads it: its JSON form as a generic map, the
+// fields it declares as keys.
+func Encode(r spec.Resource) (map[string]any, error) { return toMap(r) }
 
 // walk compares the desired map d with the live map l at prefix, whose field is f.
 // clearing is set below a field left out that clears: every live value there goes.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tkeops/tkeops/diff"
 	"github.com/tkeops/tkeops/plan"
@@ -24,17 +25,23 @@ func (e *Engine) Plan(ctx context.Context, set *spec.Set) (*plan.Plan, error) {
 
 // planCovering plans set, observing only what cv covers when it is set (scope.go).
 func (e *Engine) planCovering(ctx context.Context, set *spec.Set, cv *cover) (*plan.Plan, error) {
+	start := time.Now()
 	s, err := e.observeCovering(ctx, set, cv)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	observed := time.Now()
 	p, err := e.buildPlan(s)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	built := time.Now()
 	if err := e.preflight(ctx, s, p); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	// Where a plan's time went, for -v: reading the cloud, building the plan from
+	// what was read, and the pre-flight checks.
+	e.log.Debug("plan phases", "observe", observed.Sub(start), "build", built.Sub(observed), "preflight", time.Since(built))
 	e.log.Info("planned", "steps", len(p.Steps), "observed", p.Observed)
 	return p, nil
 }
@@ -65,6 +72,10 @@ type compared struct {
 	err error
 	res diff.Result
 	ok  bool // res is set
+	// rec is the record of its observation (stale.go), made from the same
+	// encoding of the live resource as the diff, when recorded is set.
+	rec      plan.Observed
+	recorded bool
 }
 
 // compareDesired resolves and diffs every desired resource on every CPU: the diff of
@@ -81,11 +92,19 @@ func compareDesired(e *Engine, s *scope) map[spec.Addr]compared {
 			for i := range next {
 				r := s.desired[i]
 				c := &out[i]
+				o, observed := s.observed[r.GetAddr()]
+				var live map[string]any
+				if observed && o.Exists && o.Live != nil {
+					live, _ = diff.Encode(o.Live) // on error both encode again and say so
+				}
+				if observed {
+					c.rec, c.recorded = recordEncoded(o, live), true
+				}
 				if c.rr, c.err = resolve(r, s.ids); c.err != nil {
 					continue
 				}
-				if o := s.observed[r.GetAddr()]; o.Exists && !o.Settling {
-					c.res, c.ok = diff.Compare(c.rr, o.Live, e.rules, diff.Written(written(r))), true
+				if o.Exists && !o.Settling {
+					c.res, c.ok = diff.Compare(c.rr, o.Live, e.rules, diff.Written(written(r)), diff.WithLive(live)), true
 				}
 			}
 		}()
@@ -109,23 +128,12 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		steps: map[spec.Addr][]*plan.Step{}, deferred: map[spec.Addr]*plan.Step{}, destroy: map[spec.Addr]*plan.Step{},
 		scaledIn: map[spec.Addr]bool{},
 	}
-	// The records of what was observed (for saved plans) and each resource's
-	// resolved copy and diff only read the scope: they are made on every CPU while
-	// the planner, which is sequential, uses them in order.
-	type records struct {
-		obs    []plan.Observed
-		digest string
-	}
-	recs := make(chan records, 1)
-	go func() {
-		var r records
-		r.obs, r.digest = observationRecords(s)
-		recs <- r
-	}()
+	// Each resource's resolved copy, diff and record of what was observed only read
+	// the scope: they are made on every CPU before the planner, which is
+	// sequential, uses them in order.
 	pl.compared = compareDesired(e, s)
 	for _, r := range s.desired {
 		if err := pl.planDesired(r); err != nil {
-			<-recs
 			return nil, err
 		}
 	}
@@ -139,12 +147,10 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	}
 	steps, err := topoSort(pl.order)
 	if err != nil {
-		<-recs
 		return nil, err
 	}
 	pl.p.Steps = steps
-	r := <-recs
-	pl.p.Observations, pl.p.Observed = r.obs, r.digest
+	pl.p.Observations, pl.p.Observed = observationRecords(s, pl.compared)
 	pl.p.SpecDigest = specDigest(s.desired)
 	return pl.p, nil
 }

@@ -17,7 +17,10 @@ import (
 // observationRecords returns one record per observed resource, sorted by address, and
 // the digest of them all. Status and Settling are left out: they are how far an
 // operation got, not what the resource is, and the executor waits for them anyway.
-func observationRecords(s *scope) ([]plan.Observed, string) {
+//
+// made holds records already made from the same observations (compareDesired), by
+// address; nil makes every record here.
+func observationRecords(s *scope, made map[spec.Addr]compared) ([]plan.Observed, string) {
 	addrs := make([]spec.Addr, 0, len(s.observed)+len(s.adopted))
 	obs := make(map[spec.Addr]providers.Observation, len(s.observed)+len(s.adopted))
 	for a, o := range s.observed {
@@ -35,7 +38,10 @@ func observationRecords(s *scope) ([]plan.Observed, string) {
 	h := sha256.New()
 	out := make([]plan.Observed, 0, len(addrs))
 	for _, a := range addrs {
-		rec := record(obs[a])
+		rec, ok := made[a].rec, made[a].recorded
+		if !ok {
+			rec = record(obs[a])
+		}
 		if r := s.byAddr[a]; r != nil && rec.Fields != nil {
 			// Fields owned elsewhere (a node count the autoscaler moves) are not
 			// planned on, so their moving does not make a saved plan stale.
@@ -54,6 +60,12 @@ func observationRecords(s *scope) ([]plan.Observed, string) {
 }
 
 func record(o providers.Observation) plan.Observed {
+	return recordEncoded(o, nil)
+}
+
+// recordEncoded is record with the live resource already encoded by diff.Encode
+// (nil: it is encoded here).
+func recordEncoded(o providers.Observation, live map[string]any) plan.Observed {
 	rec := plan.Observed{Addr: o.Addr, Exists: o.Exists, ID: o.ID, Owned: o.Owned, Fields: map[string]string{}}
 	if o.Exists {
 		if o.DeletionPolicy != "" {
@@ -62,7 +74,10 @@ func record(o providers.Observation) plan.Observed {
 		if o.DeletionProtection {
 			rec.Fields["extra.deletionProtection"] = "true"
 		}
-		if o.Live != nil {
+		switch {
+		case live != nil:
+			flatten("", live, rec.Fields)
+		case o.Live != nil:
 			if b, err := json.Marshal(o.Live); err == nil {
 				var m any
 				if json.Unmarshal(b, &m) == nil {
