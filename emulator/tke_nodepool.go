@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"cmp"
+	"encoding/base64"
 	"slices"
 	"time"
 
@@ -279,6 +280,16 @@ func createClusterNodePool(c *call, req *tke.CreateClusterNodePoolRequest) (*tke
 	if aerr := placementGroupsOf(rs, lcReq.DisasterRecoverGroupIds); aerr != nil {
 		return nil, apiErr("FailedOperation.AsCommon", "LaunchConfigurePara: as:CreateLaunchConfiguration: %s: %s", aerr.Code, aerr.Message)
 	}
+	if h := lcReq.HostNameSettings; h != nil {
+		if aerr := checkNewHostName(h); aerr != nil {
+			return nil, apiErr("FailedOperation.AsCommon", "LaunchConfigurePara: as:CreateLaunchConfiguration: %s: %s", aerr.Code, aerr.Message)
+		}
+	}
+	if ias := req.InstanceAdvancedSettings; ias != nil {
+		if aerr := checkScripts(deref(ias.UserScript), deref(ias.PreStartUserScript)); aerr != nil {
+			return nil, aerr
+		}
+	}
 	tags, aerr := tkeTagsIn(req.Tags)
 	if aerr != nil {
 		return nil, aerr
@@ -479,6 +490,9 @@ func modifyClusterNodePool(c *call, req *tke.ModifyClusterNodePoolRequest) (*tke
 	}
 	if req.Unschedulable != nil && *req.Unschedulable < 0 {
 		return nil, apiErr("InvalidParameter.Param", "Unschedulable must be 0 or positive.")
+	}
+	if aerr := checkScripts(deref(req.UserScript), deref(req.PreStartUserScript)); aerr != nil {
+		return nil, aerr
 	}
 	tags := np.Tags
 	if req.Tags != nil {
@@ -878,4 +892,42 @@ func nodeInfo(rs *regionState, in *instanceRec) NodeInfo {
 		n.Unschedulable = np.Unschedulable != 0
 	}
 	return n
+}
+
+// maxScriptBase64 is the most a node script may take, base64-encoded (the TKE and AS
+// models document UserData as base64, at most 16 KiB).
+const maxScriptBase64 = 16 << 10
+
+// checkScripts refuses a user script or pre-start script that is not base64 or is
+// longer than the API takes (InvalidParameter.Param, TKE's code for a bad parameter;
+// the model names no more specific one). "" is no script.
+func checkScripts(user, preStart string) *APIError {
+	for _, f := range []struct{ name, v string }{{"UserScript", user}, {"PreStartUserScript", preStart}} {
+		if f.v == "" {
+			continue
+		}
+		if len(f.v) > maxScriptBase64 {
+			return apiErr("InvalidParameter.Param", "%s is %d bytes; at most %d base64-encoded.", f.name, len(f.v), maxScriptBase64)
+		}
+		if _, err := base64.StdEncoding.DecodeString(f.v); err != nil {
+			return apiErr("InvalidParameter.Param", "%s is not base64: %v.", f.name, err)
+		}
+	}
+	return nil
+}
+
+// checkNewHostName checks the HostNameSettings of a new launch configuration with the
+// codes of as:CreateLaunchConfiguration: a name, a style of ORIGINAL or UNIQUE, at most
+// 46 characters with the suffix.
+func checkNewHostName(h *as.HostNameSettings) *APIError {
+	if deref(h.HostName) == "" {
+		return apiErr("MissingParameter.InScenario", "HostNameSettings needs HostName.")
+	}
+	if st := deref(h.HostNameStyle); st != "" && st != "ORIGINAL" && st != "UNIQUE" {
+		return apiErr("InvalidParameterValue.HostNameIllegal", "HostNameStyle `%s` is not ORIGINAL or UNIQUE.", st)
+	}
+	if len(deref(h.HostName))+len(deref(h.HostNameSuffix)) > 46 {
+		return apiErr("InvalidParameterValue.HostNameWithSuffixTooLong", "The host name with its suffix is longer than 46 characters.")
+	}
+	return nil
 }

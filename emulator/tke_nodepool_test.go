@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"encoding/base64"
 	"sort"
 	"strings"
 	"sync"
@@ -555,4 +556,38 @@ func TestPlacementGroupsAndClearingLaunchSettings(t *testing.T) {
 	dl.DisasterRecoverGroupIds = ss(group)
 	_, err = f.cvm.DeleteDisasterRecoverGroups(dl)
 	must(t, err)
+}
+
+// TestNodeScriptsAndHostNameAreCheckedAtCreate: a pool's scripts are base64 of at most
+// 16 KiB at creation and on modification, and its launch configuration's hostname
+// settings are checked at creation as AS checks them, reported through TKE.
+func TestNodeScriptsAndHostNameAreCheckedAtCreate(t *testing.T) {
+	f := newPoolFixture(t, emulator.Timing{})
+	_, err := f.createPoolWith("hn", func(lc *as.CreateLaunchConfigurationRequest) {
+		lc.HostNameSettings = &as.HostNameSettings{HostNameStyle: s("UNIQUE")}
+	})
+	wantCode(t, err, "FailedOperation.AsCommon")
+	_, err = f.createPoolWith("hn", func(lc *as.CreateLaunchConfigurationRequest) {
+		lc.HostNameSettings = &as.HostNameSettings{HostName: s(strings.Repeat("a", 47))}
+	})
+	wantCode(t, err, "FailedOperation.AsCommon")
+	np, err := f.createPoolWith("hn", func(lc *as.CreateLaunchConfigurationRequest) {
+		lc.HostNameSettings = &as.HostNameSettings{HostName: s("web"), HostNameStyle: s("UNIQUE")}
+	})
+	must(t, err)
+
+	m := tke.NewModifyClusterNodePoolRequest()
+	m.ClusterId, m.NodePoolId = s(f.cluster), s(np)
+	m.PreStartUserScript = s("echo not encoded")
+	_, err = f.tke.ModifyClusterNodePool(m)
+	wantCode(t, err, "InvalidParameter.Param")
+	m.PreStartUserScript = s(base64.StdEncoding.EncodeToString(make([]byte, 12289)))
+	_, err = f.tke.ModifyClusterNodePool(m)
+	wantCode(t, err, "InvalidParameter.Param")
+	m.PreStartUserScript = s(base64.StdEncoding.EncodeToString([]byte("echo pre")))
+	_, err = f.tke.ModifyClusterNodePool(m)
+	must(t, err)
+	if got := deref(f.pool(np).PreStartUserScript); got != deref(m.PreStartUserScript) {
+		t.Fatalf("pre-start script %q", got)
+	}
 }
