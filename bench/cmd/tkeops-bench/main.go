@@ -175,7 +175,8 @@ func planSection(ctx context.Context, c config, work string) error {
 					_ = cloud.Close()
 					return err
 				}
-				fmt.Fprintf(c.human, "  plan %d (margin %g): %s, %d calls, %d throttled, %d MiB\n", i+1, m, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.Throttled, pr.MaxRSSKiB/1024)
+				fmt.Fprintf(c.human, "  plan %d (margin %g): %s, CPU %s, %d calls, %d throttled, %d MiB, load %s\n", i+1, m, pr.Wall.Round(time.Millisecond),
+					pr.CPU.Round(time.Millisecond), pr.TotalCalls, pr.Throttled, pr.MaxRSSKiB/1024, loadAverage())
 				r.runs = append(r.runs, pr)
 			}
 			sorted := slices.Clone(r.runs)
@@ -281,8 +282,8 @@ func applySection(ctx context.Context, c config, work string) error {
 			floor := bench.Floors(ar.Calls, 1)[0]
 			rate := time.Duration(floor.Seconds * float64(time.Second))
 			bound := max(cp, work, rate)
-			fmt.Fprintf(c.human, "  %s, %d calls, %d MiB; largest floor %s: %d calls\n", ar.Wall.Round(time.Millisecond), ar.TotalCalls,
-				ar.MaxRSSKiB/1024, floor.Key, floor.Calls)
+			fmt.Fprintf(c.human, "  %s, CPU %s, %d calls, %d MiB; largest floor %s: %d calls; load %s\n", ar.Wall.Round(time.Millisecond), ar.CPU.Round(time.Millisecond),
+				ar.TotalCalls, ar.MaxRSSKiB/1024, floor.Key, floor.Calls, loadAverage())
 			settled := s * (1 + fleet.NodePoolsPerStack) // clusters and node pools settle; the rest is synchronous
 			fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.2f | %d | %.1f s | %.1f s | %.0f MiB | %.1f s | %.1f s | %.1f s (%s) | %.1f s | %.2f | %.2f |\n",
 				s, steps, p, ar.TotalCalls, ar.PollCalls, float64(ar.PollCalls)/float64(settled), ar.Throttled, ar.Wall.Seconds(), ar.CPU.Seconds(), float64(ar.MaxRSSKiB)/1024, cp.Seconds(), work.Seconds(),

@@ -51,7 +51,8 @@ func scopedRuns(ctx context.Context, c config, cloud *harness.InProcess, dir str
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(c.human, "  one stack changed, scoped %v, plan %d: %s, %d calls, %d MiB\n", scoped, i+1, pr.Wall.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024)
+			fmt.Fprintf(c.human, "  one stack changed, scoped %v, plan %d: %s, CPU %s, %d calls, %d MiB, load %s\n", scoped, i+1, pr.Wall.Round(time.Millisecond),
+				pr.CPU.Round(time.Millisecond), pr.TotalCalls, pr.MaxRSSKiB/1024, loadAverage())
 			if m := coveredRE.FindStringSubmatch(pr.Output); m != nil {
 				r.covered = m[1]
 			}
