@@ -385,6 +385,9 @@ func checkLeaseRBAC(t *testing.T, c *cluster, user, home string) {
 	// The authorizer sees new bindings through an informer: allow it a moment.
 	allowed := []struct{ verb, group, resource string }{
 		{"get", "coordination.k8s.io", "leases"}, {"create", "coordination.k8s.io", "leases"}, {"update", "coordination.k8s.io", "leases"},
+		// Sharded replicas list the membership Leases and delete their own on a
+		// clean stop (and those of replicas long dead).
+		{"list", "coordination.k8s.io", "leases"}, {"delete", "coordination.k8s.io", "leases"},
 	}
 	for _, verb := range []string{"get", "list", "watch", "create", "update", "delete"} {
 		allowed = append(allowed, struct{ verb, group, resource string }{verb, "", "configmaps"})
@@ -401,7 +404,7 @@ func checkLeaseRBAC(t *testing.T, c *cluster, user, home string) {
 	}
 	denied := []struct{ verb, group, resource, ns string }{
 		{"get", "coordination.k8s.io", "leases", "kube-system"},
-		{"delete", "coordination.k8s.io", "leases", home},
+		{"watch", "coordination.k8s.io", "leases", home},
 		{"get", "", "secrets", home},
 		{"get", "", "configmaps", "kube-system"},
 		{"list", "", "pods", home},
