@@ -776,7 +776,17 @@ func (s *Service) branchHead(ctx context.Context) (string, error) {
 	return rev, err
 }
 
+// ArtifactComment is the run artifact holding a pull request plan's comment
+// when Options.CommentSections is set.
+const ArtifactComment = "comment.md"
+
 func (r *runRecord) comment(ctx context.Context, body string) {
+	if r.s.opts.CommentSections && r.run.Change != 0 && r.run.ID != "" {
+		if err := r.s.opts.Store.PutArtifact(context.WithoutCancel(ctx), r.run.ID, ArtifactComment, []byte(body)); err != nil {
+			r.log.Error("run store: store the plan comment", "error", err)
+		}
+		return
+	}
 	if !r.s.opts.PRComments || r.s.opts.Forge == nil || r.run.Change == 0 {
 		return
 	}

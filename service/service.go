@@ -79,6 +79,10 @@ type Options struct {
 	ExternalURL string
 	// PRComments keeps the Markdown plan in one comment on each pull request.
 	PRComments bool
+	// CommentSections stores each pull request plan's comment as the run's
+	// ArtifactComment instead of posting it: a shard's part of the one comment
+	// that combines every shard's (service/app).
+	CommentSections bool
 	// Forks is what happens to pull requests from forks; ForkValidate when empty.
 	Forks ForkPolicy
 	// AllowDestroy lets destructive steps run without an approval in the pull

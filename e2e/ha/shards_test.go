@@ -8,6 +8,7 @@ import (
 
 	"github.com/tkeops/tkeops/e2e/harness"
 	"github.com/tkeops/tkeops/emulator"
+	"github.com/tkeops/tkeops/forge"
 	"github.com/tkeops/tkeops/internal/fleet"
 )
 
@@ -34,7 +35,8 @@ const (
 // the lease duration (and a few retry periods) another replica holds prod's
 // Lease, and it gives both commits their final status. No cloud resource is
 // created twice (the emulator's write counts). The killed replica, back, gets
-// a shard again.
+// a shard again. A pull request touching two shards gets a plan status from
+// each shard and one comment with a section per shard.
 func TestThreeReplicasShareShards(t *testing.T) {
 	bin := harness.Binary(t)
 	shards := []string{"dev", "staging", "prod"}
@@ -53,6 +55,39 @@ func TestThreeReplicasShareShards(t *testing.T) {
 	}
 	holders := waitSpread(t, rig, shards, 30*time.Second)
 	t.Logf("shard leases: %v", holders)
+
+	// A pull request touching two shards: a plan status from each shard, and
+	// ONE comment with a section per shard.
+	rig.Work.Branch(t, "two-shards")
+	rig.Work.Reset(t, rig.First)
+	head := rig.Work.Commit(t, "a VPC more in dev and in staging", map[string]string{
+		"specs/dev/more.yaml": fmt.Sprintf(shardVPC, "dev-more", 210), "specs/staging/more.yaml": fmt.Sprintf(shardVPC, "staging-more", 211)})
+	rig.Work.Push(t)
+	pr := rig.Gitea.CreatePull(t, rig.Repo, "two-shards", "main", "two shards")
+	for _, sh := range shards {
+		st := rig.WaitFinal(t, head, "tkeops/plan/"+sh, 2*time.Minute)
+		want := "1 to create, 0 to update, 0 to destroy"
+		if sh == "prod" {
+			want = "0 to create, 0 to update, 0 to destroy"
+		}
+		if st.State != "success" || !strings.HasPrefix(st.Description, want) {
+			t.Errorf("PR #%d: %s's plan status %s %q, want success %q", pr, sh, st.State, st.Description, want)
+		}
+	}
+	comment := waitComment(t, rig, pr, func(body string) bool {
+		return !strings.Contains(body, "Planning…") && strings.Count(body, "**1 to create, 0 to update, 0 to destroy") == 2
+	})
+	for _, sh := range shards {
+		if !strings.Contains(comment, "#### Shard `"+sh+"`") {
+			t.Errorf("PR #%d: the plan comment has no section for %s:\n%s", pr, sh, comment)
+		}
+	}
+	t.Logf("PR #%d's plan comment (%d characters):\n%s", pr, len(comment), comment[:min(len(comment), 2500)])
+	for _, name := range []string{"dev-more-net", "staging-more-net"} {
+		if !strings.Contains(comment, name) {
+			t.Errorf("PR #%d: the plan comment does not show %s:\n%s", pr, name, comment)
+		}
+	}
 
 	// Kill prod's holder while it applies a slow commit; push another meanwhile.
 	before := rig.Cloud.Calls()
@@ -126,6 +161,26 @@ func TestThreeReplicasShareShards(t *testing.T) {
 	// Back, the killed replica gets a shard again from the one holding two.
 	rig.Restart(t, victim)
 	t.Logf("after the restart: %v", waitSpread(t, rig, shards, 30*time.Second))
+}
+
+// waitComment waits until the pull request's one comment (the plan's) satisfies
+// ok, failing when there is ever more than one, and returns its body.
+func waitComment(t *testing.T, rig *harness.ServeRig, pr int, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		cs := rig.Gitea.Comments(t, rig.Repo, pr)
+		if len(cs) > 1 {
+			t.Fatalf("PR #%d has %d comments; want one", pr, len(cs))
+		}
+		if len(cs) == 1 && strings.Contains(cs[0].Body, forge.PlanMarker) && ok(cs[0].Body) {
+			return cs[0].Body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PR #%d: no combined plan comment within a minute: %+v", pr, cs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // waitSpread waits until each shard's lease has a holder and no replica holds

@@ -66,6 +66,9 @@ type App struct {
 	metrics *service.Metrics
 	// leading counts the loops running here (shards held; 0 or 1 without).
 	leading atomic.Int32
+	// pulls writes the combined plan comments of a sharded repository; nil
+	// without shards, forge or comments.
+	pulls *pullComments
 }
 
 // New builds the service from its configuration and resolved secrets. It starts
@@ -103,6 +106,10 @@ func New(cfg config.Config, secrets config.Secrets, log *slog.Logger, deps Deps)
 			return nil, err
 		}
 		loop, runs = shardLoops(a.shards), shardRuns(a.shards)
+		if fc != nil && *cfg.Forge.PRComments {
+			every := min(max(cfg.Git.PollInterval.Or(service.DefaultPollInterval)/4, time.Second), 10*time.Second)
+			a.pulls = newPullComments(a.shards, fc, cfg.Git.Branch, every, log.With("component", "pulls"))
+		}
 	} else {
 		part, err := a.newPart(secrets, deps, fc, notifier, config.Shard{Owner: cfg.Owner})
 		if err != nil {
@@ -163,8 +170,8 @@ func (a *App) newPart(secrets config.Secrets, deps Deps, fc forge.Client, notifi
 	contexts, prComments, runPrefix := cfg.Contexts, *cfg.Forge.PRComments, ""
 	if sh.Name != "" {
 		contexts = shardContexts(cfg.Contexts, sh.Name)
-		// One plan comment per pull request: shards do not overwrite it with
-		// their own part.
+		// One plan comment per pull request: a shard stores its part, which
+		// pullComments writes into the one comment.
 		prComments, runPrefix = false, sh.Name+runIDSeparator
 	}
 	part.svc, err = service.New(service.Options{
@@ -174,8 +181,9 @@ func (a *App) newPart(secrets config.Secrets, deps Deps, fc forge.Client, notifi
 		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),
 		DriftSchedule: cfg.Drift.Schedule, DriftAutoCorrect: cfg.Drift.AutoCorrect,
 		Contexts: contexts, ExternalURL: cfg.ExternalURL, PRComments: prComments, RunPrefix: runPrefix,
-		ShutdownGrace:  time.Duration(cfg.ShutdownGrace),
-		RenderMarkdown: renderMarkdown, RenderJSON: renderJSON, Notify: notifier,
+		CommentSections: sh.Name != "" && *cfg.Forge.PRComments && fc != nil,
+		ShutdownGrace:   time.Duration(cfg.ShutdownGrace),
+		RenderMarkdown:  renderMarkdown, RenderJSON: renderJSON, Notify: notifier,
 	})
 	if err != nil {
 		_ = store.Close()

@@ -63,23 +63,38 @@ func (a *App) runShards(ctx context.Context) error {
 		}
 	}
 	le := a.cfg.LeaderElection
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	if !le.Enabled {
-		var wg sync.WaitGroup
+		if a.pulls != nil {
+			wg.Go(func() { a.pulls.run(ctx) })
+		}
 		for _, n := range names {
 			wg.Go(func() { run(ctx, n) })
 		}
-		wg.Wait()
 		return nil
 	}
 	rc, err := leader.RESTConfig(le.Kubeconfig)
 	if err != nil {
 		return err
 	}
-	return leader.RunShards(ctx, leader.Options{
+	opts := leader.Options{
 		Config: rc, Namespace: le.Namespace, Name: le.Name, Identity: le.Identity,
 		LeaseDuration: time.Duration(le.LeaseDuration), RenewDeadline: time.Duration(le.RenewDeadline),
 		RetryPeriod: time.Duration(le.RetryPeriod), Logger: a.log.With("component", "leader"),
-	}, names, run)
+	}
+	if a.pulls != nil {
+		// One replica writes the combined plan comments: the holder of the
+		// "pulls" Lease.
+		popts := opts
+		popts.Name = le.Name + "-pulls"
+		wg.Go(func() {
+			if err := leader.Run(ctx, popts, a.pulls.run); err != nil {
+				a.log.Error("plan comments", "error", err)
+			}
+		})
+	}
+	return leader.RunShards(ctx, opts, names, run)
 }
 
 // shardLoops is the server's view of the shards' loops: a webhook delivery is
