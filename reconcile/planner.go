@@ -78,19 +78,25 @@ type compared struct {
 	recorded bool
 }
 
-// compareDesired resolves and diffs every desired resource on every CPU: the diff of
+// compareChunk is how many desired resources are compared before the planner uses
+// them: each holds a resolved copy of its resource, so comparing a fleet of 50,000
+// at once held a second copy of the whole spec set (issue 18).
+const compareChunk = 1024
+
+// compareDesired resolves and diffs the desired resources on every CPU: the diff of
 // each is independent of the others and reads only the scope, and at thousands of
-// resources it was most of building a plan.
-func compareDesired(e *Engine, s *scope) map[spec.Addr]compared {
-	out := make([]compared, len(s.desired))
+// resources it was most of building a plan. Worker w makes its records' strings from
+// shared[w].
+func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []interner) map[spec.Addr]compared {
+	out := make([]compared, len(desired))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(s.desired)) {
+	for w := range min(len(shared), len(desired)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				r := s.desired[i]
+				r := desired[i]
 				c := &out[i]
 				o, observed := s.observed[r.GetAddr()]
 				var live map[string]any
@@ -98,7 +104,7 @@ func compareDesired(e *Engine, s *scope) map[spec.Addr]compared {
 					live, _ = diff.Encode(o.Live) // on error both encode again and say so
 				}
 				if observed {
-					c.rec, c.recorded = recordEncoded(o, live), true
+					c.rec, c.recorded = recordEncoded(o, live, shared[w]), true
 				}
 				if c.rr, c.err = resolve(r, s.ids); c.err != nil {
 					continue
@@ -109,13 +115,13 @@ func compareDesired(e *Engine, s *scope) map[spec.Addr]compared {
 			}
 		}()
 	}
-	for i := range s.desired {
+	for i := range desired {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	m := make(map[spec.Addr]compared, len(out))
-	for i, r := range s.desired {
+	for i, r := range desired {
 		m[r.GetAddr()] = out[i]
 	}
 	return m
@@ -129,14 +135,26 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		scaledIn: map[spec.Addr]bool{},
 	}
 	// Each resource's resolved copy, diff and record of what was observed only read
-	// the scope: they are made on every CPU before the planner, which is
-	// sequential, uses them in order.
-	pl.compared = compareDesired(e, s)
-	for _, r := range s.desired {
-		if err := pl.planDesired(r); err != nil {
-			return nil, err
+	// the scope: they are made on every CPU, a chunk at a time, before the planner,
+	// which is sequential, uses them in order. Only the records are kept.
+	shared := make([]interner, runtime.GOMAXPROCS(0))
+	for i := range shared {
+		shared[i] = interner{}
+	}
+	recs := make(map[spec.Addr]plan.Observed, len(s.observed))
+	for lo := 0; lo < len(s.desired); lo += compareChunk {
+		chunk := s.desired[lo:min(lo+compareChunk, len(s.desired))]
+		pl.compared = compareDesired(e, s, chunk, shared)
+		for _, r := range chunk {
+			if err := pl.planDesired(r); err != nil {
+				return nil, err
+			}
+			if c := pl.compared[r.GetAddr()]; c.recorded {
+				recs[r.GetAddr()] = c.rec
+			}
 		}
 	}
+	pl.compared = nil
 	pl.planExtras()
 	pl.connect()
 	pl.serialize()
@@ -150,7 +168,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		return nil, err
 	}
 	pl.p.Steps = steps
-	pl.p.Observations, pl.p.Observed = observationRecords(s, pl.compared)
+	pl.p.Observations, pl.p.Observed = observationRecords(s, recs, shared[0])
 	pl.p.SpecDigest = specDigest(s.desired)
 	return pl.p, nil
 }

@@ -19,28 +19,31 @@ import (
 // operation got, not what the resource is, and the executor waits for them anyway.
 //
 // made holds records already made from the same observations (compareDesired), by
-// address; nil makes every record here.
-func observationRecords(s *scope, made map[spec.Addr]compared) ([]plan.Observed, string) {
+// address; nil makes every record here, their strings from shared.
+func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared interner) ([]plan.Observed, string) {
 	addrs := make([]spec.Addr, 0, len(s.observed)+len(s.adopted))
-	obs := make(map[spec.Addr]providers.Observation, len(s.observed)+len(s.adopted))
-	for a, o := range s.observed {
+	for a := range s.observed {
 		addrs = append(addrs, a)
-		obs[a] = o
 	}
+	adopted := make(map[spec.Addr]providers.Observation, len(s.adopted))
 	for id, o := range s.adopted {
 		// Adopted resources have no address in the spec set; they are recorded under
 		// their ID so a saved plan notices when one disappears.
 		o.Addr = spec.Addr{Kind: o.Addr.Kind, Name: "id:" + id}
 		addrs = append(addrs, o.Addr)
-		obs[o.Addr] = o
+		adopted[o.Addr] = o
 	}
 	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
 	h := sha256.New()
 	out := make([]plan.Observed, 0, len(addrs))
 	for _, a := range addrs {
-		rec, ok := made[a].rec, made[a].recorded
+		rec, ok := made[a]
 		if !ok {
-			rec = record(obs[a])
+			o, adopt := adopted[a]
+			if !adopt {
+				o = s.observed[a]
+			}
+			rec = record(o, shared)
 		}
 		if r := s.byAddr[a]; r != nil && rec.Fields != nil {
 			// Fields owned elsewhere (a node count the autoscaler moves) are not
@@ -59,13 +62,31 @@ func observationRecords(s *scope, made map[spec.Addr]compared) ([]plan.Observed,
 	return out, hex.EncodeToString(h.Sum(nil))
 }
 
-func record(o providers.Observation) plan.Observed {
-	return recordEncoded(o, nil)
+// interner shares the strings of one plan's records: a plan keeps a record of every
+// observed resource (50,000 of them in a large fleet, issue 18), and the resources of
+// a kind have the same field paths and many the same short values ("true", "0").
+// One goroutine uses it at a time.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+// internedValue is the longest value shared between records: longer ones (IDs,
+// names, CIDRs) are mostly a resource's own.
+const internedValue = 12
+
+func record(o providers.Observation, shared interner) plan.Observed {
+	return recordEncoded(o, nil, shared)
 }
 
 // recordEncoded is record with the live resource already encoded by diff.Encode
 // (nil: it is encoded here).
-func recordEncoded(o providers.Observation, live map[string]any) plan.Observed {
+func recordEncoded(o providers.Observation, live map[string]any, shared interner) plan.Observed {
 	rec := plan.Observed{Addr: o.Addr, Exists: o.Exists, ID: o.ID, Owned: o.Owned, Fields: map[string]string{}}
 	if o.Exists {
 		if o.DeletionPolicy != "" {
@@ -76,12 +97,12 @@ func recordEncoded(o providers.Observation, live map[string]any) plan.Observed {
 		}
 		switch {
 		case live != nil:
-			flatten("", live, rec.Fields)
+			flatten("", live, rec.Fields, shared)
 		case o.Live != nil:
 			if b, err := json.Marshal(o.Live); err == nil {
 				var m any
 				if json.Unmarshal(b, &m) == nil {
-					flatten("", m, rec.Fields)
+					flatten("", m, rec.Fields, shared)
 				}
 			}
 		}
@@ -113,8 +134,9 @@ func digestFields(rec plan.Observed) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// flatten writes leaves of a decoded JSON value as path → text.
-func flatten(prefix string, v any, out map[string]string) {
+// flatten writes leaves of a decoded JSON value as path → text, the paths and short
+// values from shared.
+func flatten(prefix string, v any, out map[string]string, shared interner) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
@@ -122,16 +144,20 @@ func flatten(prefix string, v any, out map[string]string) {
 			if prefix != "" {
 				p = prefix + "." + k
 			}
-			flatten(p, e, out)
+			flatten(p, e, out, shared)
 		}
 	case []any:
 		for i, e := range t {
-			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out, shared)
 		}
 	case nil:
 	default:
 		b, _ := json.Marshal(t)
-		out[prefix] = string(b)
+		v := string(b)
+		if len(v) <= internedValue {
+			v = shared.get(v)
+		}
+		out[shared.get(prefix)] = v
 	}
 }
 
