@@ -157,6 +157,13 @@ func TestThreeReplicasShareShards(t *testing.T) {
 	if n := after["vpc.CreateVpc"]; n != 3 {
 		t.Errorf("CreateVpc called %d times in all for 3 VPCs", n)
 	}
+	// Each shard has its own owner: no shard's apply took another's resources
+	// for ones removed from git.
+	for _, action := range []string{"vpc.DeleteVpc", "vpc.DeleteSubnet", "tke.DeleteCluster", "tke.DeleteClusterNodePool"} {
+		if after[action] != 0 {
+			t.Errorf("%s called %d times; nothing was removed from git", action, after[action])
+		}
+	}
 
 	// Back, the killed replica gets a shard again from the one holding two.
 	rig.Restart(t, victim)
