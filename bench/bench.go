@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,17 +115,27 @@ type Run struct {
 	PollCalls int
 	// CPU is the child's user plus system time: on a shared machine, what the run
 	// cost apart from the waiting its neighbours' load adds to Wall.
-	CPU    time.Duration
-	Output string
+	CPU time.Duration
+	// PeakLiveMiB is the largest heap a garbage collection found live, from the
+	// child's GODEBUG=gctrace=1 lines (0 when it was not run with them): what the
+	// run really holds, apart from garbage not yet collected.
+	PeakLiveMiB int
+	Output      string
 }
 
 // RunTkeops runs `bin args…` against cloud as a child process and measures it.
 func RunTkeops(ctx context.Context, bin string, cloud *harness.InProcess, args ...string) (Run, error) {
+	return RunTkeopsEnv(ctx, bin, cloud, nil, args...)
+}
+
+// RunTkeopsEnv is RunTkeops with env added to the child's environment.
+func RunTkeopsEnv(ctx context.Context, bin string, cloud *harness.InProcess, env []string, args ...string) (Run, error) {
 	cloud.Front.ResetCalls()
 	cloud.ResetCalls()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), cloud.Env()...)
 	cmd.Env = append(cmd.Env, "TKEOPS_OWNER="+Owner, "NO_COLOR=1")
+	cmd.Env = append(cmd.Env, env...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -153,7 +165,24 @@ func RunTkeops(ctx context.Context, bin string, cloud *harness.InProcess, args .
 		}
 	}
 	r.PollCalls = strings.Count(r.Output, `msg="api call"`) - strings.Count(r.Output, "poll=false")
+	r.PeakLiveMiB = peakLive(r.Output)
 	return r, nil
+}
+
+// gcTraceRE matches the heap sizes of a GODEBUG=gctrace=1 line: "A->B->C MB", C
+// being what the collection found live.
+var gcTraceRE = regexp.MustCompile(`(?m)^gc \d+ @.* \d+->\d+->(\d+) MB`)
+
+// peakLive is the largest live heap the child's gctrace lines report, in MiB (the
+// runtime's "MB" are MiB); 0 without them.
+func peakLive(out string) int {
+	peak := 0
+	for _, m := range gcTraceRE.FindAllStringSubmatch(out, -1) {
+		if v, err := strconv.Atoi(m[1]); err == nil {
+			peak = max(peak, v)
+		}
+	}
+	return peak
 }
 
 // Floor is the least time one action's calls need in one region under a rate limit.

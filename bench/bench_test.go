@@ -49,6 +49,16 @@ func TestMeasurementsAtSmallScale(t *testing.T) {
 	if run.MaxRSSKiB <= 0 {
 		t.Error("no peak RSS read for the child")
 	}
+	if run.PeakLiveMiB != 0 {
+		t.Errorf("peak live heap %d MiB without gctrace", run.PeakLiveMiB)
+	}
+	traced, err := bench.RunTkeopsEnv(ctx, bin, cloud, []string{"GODEBUG=gctrace=1"}, "plan", "--no-color", dir)
+	if err != nil || traced.ExitCode != 0 {
+		t.Fatalf("plan with gctrace: %v, exit %d", err, traced.ExitCode)
+	}
+	if traced.PeakLiveMiB <= 0 || int64(traced.PeakLiveMiB)*1024 > traced.MaxRSSKiB {
+		t.Errorf("peak live heap %d MiB (peak RSS %d KiB): want a positive live heap below the RSS", traced.PeakLiveMiB, traced.MaxRSSKiB)
+	}
 	// One list per kind and region at least, and one node-pool list per cluster.
 	pools := 0
 	for key, n := range run.Calls {
