@@ -30,9 +30,9 @@ type pullComments struct {
 	interval time.Duration
 	log      *slog.Logger
 	// posted is the body last written on each pull request; read caches the
-	// sections read, by shard and run ID.
-	posted map[int]string
-	read   map[string]string
+	// sections read in this pass, prev those of the previous, by shard and run ID.
+	posted     map[int]string
+	read, prev map[string]string
 }
 
 func newPullComments(shards []*shard, fc forge.Client, branch string, interval time.Duration, log *slog.Logger) *pullComments {
@@ -70,10 +70,14 @@ func (p *pullComments) once(ctx context.Context) {
 		}
 	}
 	sections := map[int][]string{} // change → a section per shard, in order
+	// What this pass reads is kept for the next; sections of runs no longer
+	// listed are forgotten.
+	p.prev, p.read = p.read, map[string]string{}
 	for i, sh := range p.shards {
 		runs, err := sh.store.List(ctx, runstore.Filter{Kind: runstore.KindPlan, Limit: 100})
 		if err != nil {
 			p.log.Warn("run store: list plans", "shard", sh.cfg.Name, "error", err)
+			p.read = p.prev
 			return
 		}
 		for _, r := range runs { // newest first
@@ -116,6 +120,10 @@ func (p *pullComments) once(ctx context.Context) {
 func (p *pullComments) section(ctx context.Context, sh *shard, id string) (string, bool) {
 	key := sh.cfg.Name + runIDSeparator + id
 	if b, ok := p.read[key]; ok {
+		return b, true
+	}
+	if b, ok := p.prev[key]; ok {
+		p.read[key] = b
 		return b, true
 	}
 	b, err := sh.store.Artifact(ctx, id, service.ArtifactComment)
