@@ -109,7 +109,7 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 		}
 		return out, nil
 	}
-	for offset := int64(0); ; {
+	page := func(ctx context.Context, offset int64) ([]*tke.Cluster, int64, error) {
 		req := tke.NewDescribeClustersRequest()
 		req.Filters = filters
 		req.Offset = common.Int64Ptr(offset)
@@ -118,15 +118,60 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 			return c.tke.DescribeClustersWithContext(ctx, req)
 		})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		page := resp.Response.Clusters
-		out = append(out, page...)
-		offset += int64(len(page))
-		if len(page) < pageSize || offset >= i64(resp.Response.TotalCount) {
+		return resp.Response.Clusters, i64(resp.Response.TotalCount), nil
+	}
+	first, total, err := page(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, first...)
+	offset := int64(len(first))
+	if len(first) < pageSize || offset >= total {
+		return out, nil
+	}
+	// The first page says how many there are: the other pages are read at once
+	// (every endpoint and pool read of a plan waits for the last one), then kept in
+	// offset order. Should the list have grown meanwhile, the rest is read after.
+	var rest []int64
+	for o := offset; o < total; o += pageSize {
+		rest = append(rest, o)
+	}
+	pages := make([][]*tke.Cluster, len(rest))
+	totals := make([]int64, len(rest))
+	jobs := make([]func(context.Context) error, len(rest))
+	for i, o := range rest {
+		jobs[i] = func(ctx context.Context) error {
+			var err error
+			pages[i], totals[i], err = page(ctx, o)
+			return err
+		}
+	}
+	if err := parallel(ctx, pagesAtOnce, jobs); err != nil {
+		return nil, err
+	}
+	for i, p := range pages {
+		out = append(out, p...)
+		offset += int64(len(p))
+		total = max(total, totals[i])
+		if len(p) < pageSize {
 			return out, nil
 		}
 	}
+	for offset < total {
+		p, t, err := page(ctx, offset)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p...)
+		offset += int64(len(p))
+		total = t
+		if len(p) < pageSize {
+			break
+		}
+	}
+	return out, nil
 }
 
 // ownedClusters lists this instance's clusters in the region (under a scope, those

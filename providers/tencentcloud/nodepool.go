@@ -197,6 +197,7 @@ func (c *Client) prefetchPools(ctx context.Context, cls []*tke.Cluster) {
 // listGroups reads AS groups by ID, 100 a page.
 func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.AutoScalingGroup, error) {
 	out := map[string]*as.AutoScalingGroup{}
+	var mu sync.Mutex // byIDPages fetches pages at once
 	err := byIDPages(ctx, ids, func(ctx context.Context, chunk []string) error {
 		req := as.NewDescribeAutoScalingGroupsRequest()
 		req.AutoScalingGroupIds = common.StringPtrs(chunk)
@@ -207,6 +208,8 @@ func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.A
 		if err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, g := range resp.Response.AutoScalingGroupSet {
 			out[sv(g.AutoScalingGroupId)] = g
 		}
@@ -218,6 +221,7 @@ func (c *Client) listGroups(ctx context.Context, ids []string) (map[string]*as.A
 // listLaunchConfigs reads AS launch configurations by ID, 100 a page.
 func (c *Client) listLaunchConfigs(ctx context.Context, ids []string) (map[string]*as.LaunchConfiguration, error) {
 	out := map[string]*as.LaunchConfiguration{}
+	var mu sync.Mutex // byIDPages fetches pages at once
 	err := byIDPages(ctx, ids, func(ctx context.Context, chunk []string) error {
 		req := as.NewDescribeLaunchConfigurationsRequest()
 		req.LaunchConfigurationIds = common.StringPtrs(chunk)
@@ -228,6 +232,8 @@ func (c *Client) listLaunchConfigs(ctx context.Context, ids []string) (map[strin
 		if err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, lc := range resp.Response.LaunchConfigurationSet {
 			out[sv(lc.LaunchConfigurationId)] = lc
 		}
@@ -239,15 +245,24 @@ func (c *Client) listLaunchConfigs(ctx context.Context, ids []string) (map[strin
 // byIDPages calls fetch with pages of at most 100 IDs. A describe by IDs may fail as
 // a whole when one ID is gone (a pool being deleted): such a page is split in halves
 // until the missing IDs are isolated and skipped, so one vanished group costs a few
-// extra calls, not the whole observation.
+// extra calls, not the whole observation. The pages are fetched up to
+// pagesAtOnce at a time (the rate budget keeps them under the action's limit; one
+// after another, a fleet's AS reads were a second at the end of a no-op plan), so
+// fetch is called from several goroutines at once.
 func byIDPages(ctx context.Context, ids []string, fetch func(context.Context, []string) error) error {
+	var jobs []func(context.Context) error
 	for start := 0; start < len(ids); start += pageSize {
-		if err := fetchSplitting(ctx, ids[start:min(start+pageSize, len(ids))], fetch); err != nil {
-			return err
-		}
+		chunk := ids[start:min(start+pageSize, len(ids))]
+		jobs = append(jobs, func(ctx context.Context) error { return fetchSplitting(ctx, chunk, fetch) })
 	}
-	return nil
+	if len(jobs) == 1 {
+		return jobs[0](ctx)
+	}
+	return parallel(ctx, pagesAtOnce, jobs)
 }
+
+// pagesAtOnce bounds the pages of one list fetched at the same time.
+const pagesAtOnce = 4
 
 func fetchSplitting(ctx context.Context, chunk []string, fetch func(context.Context, []string) error) error {
 	err := fetch(ctx, chunk)

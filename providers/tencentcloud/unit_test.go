@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
@@ -258,10 +259,13 @@ func TestByIDPagesIsolatesMissingIDs(t *testing.T) {
 	gone := map[string]bool{"asg-007": true, "asg-180": true}
 	var got []string
 	calls := 0
+	var mu sync.Mutex // pages are fetched at once
 	err := byIDPages(t.Context(), ids, func(_ context.Context, chunk []string) error {
+		mu.Lock()
+		defer mu.Unlock()
 		calls++
 		if len(chunk) > 100 {
-			t.Fatalf("page of %d IDs", len(chunk))
+			t.Errorf("page of %d IDs", len(chunk))
 		}
 		for _, id := range chunk {
 			if gone[id] {
