@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/tkeops/tkeops/spec"
+import (
+	"encoding/json"
+
+	"github.com/tkeops/tkeops/spec"
+)
 
 // Note is something people should know about a resource that is not a step: a field
 // owned by someone else, an existing resource referenced by ID, a value the cloud
@@ -22,6 +26,34 @@ type Observed struct {
 	// Digest of the observation (live state, ownership, deletion policy).
 	Digest string `json:"digest"`
 	// Fields are the live values flattened to "path=value" pairs, so a stale check can
-	// name the fields that moved.
+	// name the fields that moved. Read them with FieldValues: a record made with
+	// LazyFields holds none until they are asked for.
 	Fields map[string]string `json:"fields,omitempty"`
+	// lazy makes Fields when they are nil (LazyFields).
+	lazy func() map[string]string
+}
+
+// LazyFields returns o without its Fields, which fields makes again when they are
+// read (FieldValues, the JSON form). A plan keeps a record of every resource it
+// observed; held as maps, the records of a fleet of 50,000 resources were the
+// largest part of a plan's memory (issue 18). fields must give what Fields held.
+func (o Observed) LazyFields(fields func() map[string]string) Observed {
+	o.Fields, o.lazy = nil, fields
+	return o
+}
+
+// FieldValues returns the record's fields, made now when they are lazy.
+func (o Observed) FieldValues() map[string]string {
+	if o.Fields == nil && o.lazy != nil {
+		return o.lazy()
+	}
+	return o.Fields
+}
+
+// MarshalJSON writes the record with its fields, lazy or not.
+func (o Observed) MarshalJSON() ([]byte, error) {
+	type plain Observed // without this method
+	p := plain(o)
+	p.Fields = o.FieldValues()
+	return json.Marshal(p)
 }

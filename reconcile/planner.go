@@ -104,7 +104,7 @@ func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []inter
 					live, _ = diff.Encode(o.Live) // on error both encode again and say so
 				}
 				if observed {
-					c.rec, c.recorded = recordEncoded(o, live, shared[w]), true
+					c.rec, c.recorded = finishRecord(s, r.GetAddr(), o, recordEncoded(o, live, shared[w])), true
 				}
 				if c.rr, c.err = resolve(r, s.ids); c.err != nil {
 					continue

@@ -43,18 +43,7 @@ func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared inter
 			if !adopt {
 				o = s.observed[a]
 			}
-			rec = record(o, shared)
-		}
-		if r := s.byAddr[a]; r != nil && rec.Fields != nil {
-			// Fields owned elsewhere (a node count the autoscaler moves) are not
-			// planned on, so their moving does not make a saved plan stale.
-			info, _ := spec.Lookup(a.Kind)
-			for _, o := range info.Owners {
-				if o.When(r) {
-					delete(rec.Fields, o.Path)
-				}
-			}
-			rec.Digest = digestFields(rec)
+			rec = finishRecord(s, a, o, record(o, shared))
 		}
 		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
 		out = append(out, rec)
@@ -62,13 +51,54 @@ func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared inter
 	return out, hex.EncodeToString(h.Sum(nil))
 }
 
+// finishRecord makes rec, the record of o at address a, final: the fields owned
+// elsewhere (a node count the autoscaler moves) are left out, since they are not
+// planned on and their moving must not make a saved plan stale, and the digest says
+// so. Its fields are then dropped, to be made again from o when they are read
+// (plan.Observed.LazyFields): o's live resource is held anyway, its fields as a map
+// were the largest part of a large plan (issue 18).
+func finishRecord(s *scope, a spec.Addr, o providers.Observation, rec plan.Observed) plan.Observed {
+	if rec.Fields == nil {
+		return rec
+	}
+	r := s.byAddr[a]
+	if dropOwned(rec.Fields, r) {
+		rec.Digest = digestFields(rec)
+	}
+	return rec.LazyFields(func() map[string]string {
+		f := recordEncoded(o, nil, nil).Fields
+		dropOwned(f, r)
+		return f
+	})
+}
+
+// dropOwned deletes from fields those of r that someone else owns, and says whether
+// it deleted any.
+func dropOwned(fields map[string]string, r spec.Resource) bool {
+	if r == nil || fields == nil {
+		return false
+	}
+	dropped := false
+	info, _ := spec.Lookup(r.GetAddr().Kind)
+	for _, o := range info.Owners {
+		if _, ok := fields[o.Path]; ok && o.When(r) {
+			delete(fields, o.Path)
+			dropped = true
+		}
+	}
+	return dropped
+}
+
 // interner shares the strings of one plan's records: a plan keeps a record of every
 // observed resource (50,000 of them in a large fleet, issue 18), and the resources of
 // a kind have the same field paths and many the same short values ("true", "0").
-// One goroutine uses it at a time.
+// One goroutine uses it at a time; a nil one shares nothing.
 type interner map[string]string
 
 func (in interner) get(s string) string {
+	if in == nil {
+		return s
+	}
 	if v, ok := in[s]; ok {
 		return v
 	}
@@ -212,11 +242,12 @@ func compareRecords(old, cur []plan.Observed) []string {
 		case o.Owned != c.Owned:
 			moved = append(moved, fmt.Sprintf("%s (%s): owned %t → %t", o.Addr, o.ID, o.Owned, c.Owned))
 		}
+		of, cf := o.FieldValues(), c.FieldValues()
 		keys := map[string]bool{}
-		for k := range o.Fields {
+		for k := range of {
 			keys[k] = true
 		}
-		for k := range c.Fields {
+		for k := range cf {
 			keys[k] = true
 		}
 		sorted := make([]string, 0, len(keys))
@@ -225,8 +256,8 @@ func compareRecords(old, cur []plan.Observed) []string {
 		}
 		sort.Strings(sorted)
 		for _, k := range sorted {
-			if o.Fields[k] != c.Fields[k] {
-				moved = append(moved, fmt.Sprintf("%s (%s): %s %s → %s", o.Addr, o.ID, k, orUnset(o.Fields[k]), orUnset(c.Fields[k])))
+			if of[k] != cf[k] {
+				moved = append(moved, fmt.Sprintf("%s (%s): %s %s → %s", o.Addr, o.ID, k, orUnset(of[k]), orUnset(cf[k])))
 			}
 		}
 	}
