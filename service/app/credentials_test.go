@@ -81,15 +81,7 @@ func TestServeSignsWithConfiguredCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	runInBackground(t, a, ln)
 	st, err := feed.Wait(context.Background(), rev, "tkeops/apply", 60*time.Second)
 	if err != nil || st.State != forge.StateSuccess || st.Description != "applied: 1 created, 0 updated, 0 destroyed" {
 		t.Fatalf("apply signed with the profile's key: %+v, %v", st, err)

@@ -179,18 +179,12 @@ webhook:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, ln) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
 		if t.Failed() {
 			t.Logf("tkeops logs:\n%s", tail([]byte(logs.String()), 6000))
 		}
 	})
+	runInBackground(t, app, ln)
 	srv.AddWebhook(t, repo, base+"/hooks/gitea", hookSecret)
 
 	// waitFinal waits until the newest status of context on rev is final and

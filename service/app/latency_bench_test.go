@@ -122,15 +122,7 @@ func BenchmarkWebhookToPendingStatus(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("serve: %v", err)
-		}
-	})
+	runInBackground(b, a, ln)
 
 	send := func(rev string) {
 		body, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": rev,

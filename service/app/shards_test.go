@@ -67,15 +67,7 @@ func TestServeShardsInOneProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	runInBackground(t, a, ln)
 
 	final := map[string]forge.Status{}
 	for deadline := time.Now().Add(time.Minute); len(final) < 2; time.Sleep(100 * time.Millisecond) {
