@@ -107,7 +107,6 @@ func newScope(set *spec.Set) *scope {
 // kind at once: the provider batches its list calls and rate budgets are per region. With a cover, only what it covers is
 // observed (scope.go).
 func (e *Engine) observeCovering(ctx context.Context, set *spec.Set, cv *cover) (*scope, error) {
-	ctx = providers.WithRound(ctx) // reads several kinds need are made once in this pass
 	if e.rules == nil {
 		return nil, errNoRules
 	}
