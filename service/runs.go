@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type runRecord struct {
 	ended   bool
 	// base, when set, scopes the plan to what changed since these specs.
 	base *planBase
+	// warnings are the load's warnings, shown with the plan (comment, page, saved plan).
+	warnings spec.Diagnostics
 }
 
 // planBase is what a scoped plan is measured from: the base branch's checkout.
@@ -164,6 +167,9 @@ func (r *runRecord) loadRev(ctx context.Context, rev string) (Specs, spec.Diagno
 			line = string(d.Severity) + ": " + line
 		}
 		r.run.Diagnostics = append(r.run.Diagnostics, line)
+		if d.Severity == spec.SeverityWarning {
+			r.warnings = append(r.warnings, d)
+		}
 	}
 	return specs, diags, nil
 }
@@ -187,6 +193,9 @@ func (r *runRecord) plan(ctx context.Context, specs Specs) (*plan.Plan, error) {
 	}
 	if p == nil {
 		return nil, errors.New("plan: engine returned no plan")
+	}
+	if len(r.warnings) > 0 {
+		p.Diagnostics = append(slices.Clone(r.warnings), p.Diagnostics...)
 	}
 	r.savePlan(ctx, p)
 	return p, nil

@@ -455,3 +455,45 @@ func TestPlanCommentStaysUnderForgeLimits(t *testing.T) {
 		t.Fatalf("comment of %d bytes", len(body))
 	}
 }
+
+// A warning of the load (a file no shard holds, say) is part of the plan: the
+// comment is rendered from it and the saved plan keeps it.
+func TestLoadWarningsReachThePlan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		warn := spec.Diagnostic{Severity: spec.SeverityWarning, Pos: spec.Pos{File: "envs/stray/vpc.yaml"}, Summary: "in no shard's path"}
+		eng := &fakeEngine{LoadFn: func(dir string) (Specs, spec.Diagnostics) {
+			return strings.TrimPrefix(dir, "/specs@"), spec.Diagnostics{warn}
+		}}
+		var rendered []string
+		h := newHarness(t, eng, func(o *Options) {
+			o.PRComments = true
+			o.RenderMarkdown = func(p *plan.Plan) string {
+				var ds []string
+				for _, d := range p.Diagnostics {
+					ds = append(ds, d.Error())
+				}
+				rendered = append(rendered, strings.Join(ds, "; "))
+				return "plan of " + p.Revision + ": " + strings.Join(ds, "; ")
+			}
+		})
+		h.start()
+		synctest.Wait()
+		h.src.set(func(f *fakeSource) { f.refs["refs/pull/7/head"] = "p111" })
+		if ok, why := h.svc.HandleEvent(forge.Event{Kind: forge.EventPullRequest, Action: "opened", Change: 7, Revision: "p111"}); !ok {
+			t.Fatal(why)
+		}
+		synctest.Wait()
+		h.forge.mu.Lock()
+		cs := slices.Clone(h.forge.comments)
+		h.forge.mu.Unlock()
+		if len(cs) != 1 || !strings.Contains(cs[0].body, "envs/stray/vpc.yaml: in no shard's path") {
+			t.Fatalf("the pull request's comment does not carry the load's warning: %+v", cs)
+		}
+		for _, r := range rendered {
+			if strings.Count(r, "in no shard's path") != 1 {
+				t.Fatalf("a plan carries the warning %d times, want once: %q", strings.Count(r, "in no shard's path"), r)
+			}
+		}
+		h.stop(t)
+	})
+}

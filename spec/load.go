@@ -158,6 +158,13 @@ func (l *loader) errorf(pos Pos, fieldPath, format string, args ...any) {
 	l.diags = append(l.diags, Diagnostic{Severity: SeverityError, Pos: pos, Path: fieldPath, Summary: fmt.Sprintf(format, args...)})
 }
 
+// Files lists the spec files under root in fsys, as Load would read them: lexical
+// order, hidden files and directories and what ignore files name left out.
+func Files(fsys fs.FS, root string) ([]string, error) {
+	l := &loader{fsys: fsys, root: root}
+	return l.findFiles(root)
+}
+
 // findFiles lists the spec files under root in lexical order, skipping hidden
 // files and directories and what ignore files name.
 func (l *loader) findFiles(root string) ([]string, error) {

@@ -175,7 +175,7 @@ func (a *App) newPart(secrets config.Secrets, deps Deps, fc forge.Client, notifi
 		prComments, runPrefix = false, sh.Name+runIDSeparator
 	}
 	part.svc, err = service.New(service.Options{
-		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(specPath))}, Forge: fc, Store: store, Metrics: a.metrics,
+		Source: src, Engine: engineAdapter{e: eng, specPath: path.Clean(filepath.ToSlash(specPath)), cover: newShardCover(cfg)}, Forge: fc, Store: store, Metrics: a.metrics,
 		Logger: log.With("component", "loop"), Identity: cfg.LeaderElection.Identity, Repo: cfg.Forge.Repo, Branch: cfg.Git.Branch,
 		Forks: service.ForkPolicy(cfg.Forge.ForkPullRequests), AllowDestroy: cfg.Apply.AllowDestroy, ScopedPlans: *cfg.Forge.ScopedPlans,
 		PollInterval: time.Duration(cfg.Git.PollInterval), MaxBackoff: time.Duration(cfg.Git.MaxBackoff),

@@ -24,6 +24,8 @@ type engineAdapter struct {
 	// specPath is the spec directory inside the repository (git.path): file names
 	// in diagnostics are shown from the repository root, as in the pull request.
 	specPath string
+	// cover, in a sharded repository, finds the spec files no shard holds.
+	cover *shardCover
 }
 
 func (a engineAdapter) Load(_ context.Context, dir string) (service.Specs, spec.Diagnostics) {
@@ -38,6 +40,9 @@ func (a engineAdapter) Load(_ context.Context, dir string) (service.Specs, spec.
 				diags[i].Pos.File = path.Join(a.specPath, diags[i].Pos.File)
 			}
 		}
+	}
+	if a.cover != nil {
+		diags = append(diags, a.cover.check(dir, a.specPath)...)
 	}
 	return set, diags
 }
