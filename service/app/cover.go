@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tkeops/tkeops/service/config"
@@ -41,9 +42,12 @@ func newShardCover(cfg config.Config) *shardCover {
 // dir is a shard's checkout (the commit's tree at specPath, the shard's
 // directory from the repository root).
 func (c *shardCover) check(dir, specPath string) spec.Diagnostics {
-	root, ok := strings.CutSuffix(filepath.Clean(dir), filepath.FromSlash(path.Clean(specPath)))
-	if !ok {
-		return nil
+	root := filepath.Clean(dir)
+	if sp := path.Clean(specPath); sp != "." {
+		var ok bool
+		if root, ok = strings.CutSuffix(root, string(filepath.Separator)+filepath.FromSlash(sp)); !ok {
+			return nil
+		}
 	}
 	files, err := spec.Files(os.DirFS(root), c.gitPath)
 	if err != nil {
@@ -70,12 +74,7 @@ func (c *shardCover) check(dir, specPath string) spec.Diagnostics {
 }
 
 func (c *shardCover) covers(file string) bool {
-	for _, p := range c.paths {
-		if file == p || strings.HasPrefix(file, p+"/") {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.paths, func(p string) bool { return config.Within(file, p) })
 }
 
 // describe names the shards with their paths: "dev (envs/dev), prod (envs/prod)".

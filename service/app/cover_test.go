@@ -41,6 +41,16 @@ func TestShardCoverWarnsOfFilesNoShardHolds(t *testing.T) {
 	if want := []string{"envs/devel/x.yaml", "envs/stray/vpc.yaml", "envs/top.yaml"}; !slices.Equal(got, want) {
 		t.Fatalf("uncovered files %v, want %v", got, want)
 	}
+	// One shard of the whole repository (git.path the root, the shard's path "."):
+	// nothing is left over; with git.path the root, a shard of envs/ leaves docs/.
+	whole := newShardCover(config.Config{Shards: []config.Shard{{Name: "all", Path: "."}}})
+	if d := whole.check(root, "."); len(d) != 0 {
+		t.Fatalf("a shard of the whole repository leaves %+v uncovered", d)
+	}
+	envs := newShardCover(config.Config{Shards: []config.Shard{{Name: "envs", Path: "envs"}}})
+	if d := envs.check(filepath.Join(root, "envs"), "envs"); len(d) != 1 || d[0].Pos.File != "docs/readme.yaml" {
+		t.Fatalf("git.path the root, one shard of envs/: %+v, want docs/readme.yaml alone", d)
+	}
 	if newShardCover(config.Config{Git: config.Git{Path: "envs"}}) != nil {
 		t.Fatal("an unsharded repository has no cover to check")
 	}

@@ -495,6 +495,12 @@ var shardNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 // validateShards checks that the shards are distinct parts of the repository
 // with distinct owners: a directory in two shards, or an owner shared by two,
 // would let one shard's apply delete the other's resources as removed from git.
+// Within reports whether the clean slash path p is dir or lies under it ("." holds
+// every path): which shard's directory holds a file, and whether two overlap.
+func Within(p, dir string) bool {
+	return dir == "." || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
 func (c *Config) validateShards() []error {
 	var errs []error
 	names, owners := map[string]int{}, map[string]int{}
@@ -522,7 +528,7 @@ func (c *Config) validateShards() []error {
 				if other == "" {
 					continue
 				}
-				if other == clean || other == "." || clean == "." || strings.HasPrefix(clean+"/", other+"/") || strings.HasPrefix(other+"/", clean+"/") {
+				if Within(clean, other) || Within(other, clean) {
 					errs = append(errs, fmt.Errorf("%s.path %q overlaps shards[%d].path %q: each directory belongs to one shard", where, sh.Path, j, c.Shards[j].Path))
 				}
 			}
