@@ -50,45 +50,33 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 		byCluster[cluster.ID] = append(byCluster[cluster.ID], j)
 	}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	failed := map[spec.Addr]error{} // pool → why its nodes were not checked
-	next := make(chan string)
-	for range min(max(e.opts.Parallelism, 1), len(clusterIDs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range next {
-				var unreachable error
-				for _, j := range byCluster[id] {
-					rr, err := resolve(j.pool, s.ids)
-					if err != nil {
-						continue
-					}
-					var changes []diff.Change
-					err = unreachable
-					if err == nil {
-						changes, err = e.opts.Nodes.Drift(ctx, s.observed[j.cluster], rr.(*spec.NodePool), s.observed[j.addr])
-						if errors.Is(err, providers.ErrClusterUnreachable) {
-							unreachable = err
-						}
-					}
-					mu.Lock()
-					if err != nil {
-						s.unreachable[j.addr] = true
-						failed[j.addr] = err
-					} else if len(changes) > 0 {
-						s.nodeDrift[j.addr] = changes
-					}
-					mu.Unlock()
+	onWorkers(len(clusterIDs), e.opts.Parallelism, func(_, i int) {
+		id := clusterIDs[i]
+		var unreachable error
+		for _, j := range byCluster[id] {
+			rr, err := resolve(j.pool, s.ids)
+			if err != nil {
+				continue
+			}
+			var changes []diff.Change
+			err = unreachable
+			if err == nil {
+				changes, err = e.opts.Nodes.Drift(ctx, s.observed[j.cluster], rr.(*spec.NodePool), s.observed[j.addr])
+				if errors.Is(err, providers.ErrClusterUnreachable) {
+					unreachable = err
 				}
 			}
-		}()
-	}
-	for _, id := range clusterIDs {
-		next <- id
-	}
-	close(next)
-	wg.Wait()
+			mu.Lock()
+			if err != nil {
+				s.unreachable[j.addr] = true
+				failed[j.addr] = err
+			} else if len(changes) > 0 {
+				s.nodeDrift[j.addr] = changes
+			}
+			mu.Unlock()
+		}
+	})
 	// One warning per cluster and reason, naming its pools, in spec order.
 	type key struct {
 		cluster spec.Addr

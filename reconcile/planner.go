@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tkeops/tkeops/diff"
@@ -89,37 +88,24 @@ const compareChunk = 1024
 // shared[w].
 func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []interner) map[spec.Addr]compared {
 	out := make([]compared, len(desired))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := range min(len(shared), len(desired)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				r := desired[i]
-				c := &out[i]
-				o, observed := s.observed[r.GetAddr()]
-				var live map[string]any
-				if observed && o.Exists && o.Live != nil {
-					live, _ = diff.Encode(o.Live) // on error both encode again and say so
-				}
-				if observed {
-					c.rec, c.recorded = finishRecord(s, r.GetAddr(), o, recordEncoded(o, live, shared[w])), true
-				}
-				if c.rr, c.err = resolve(r, s.ids); c.err != nil {
-					continue
-				}
-				if o.Exists && !o.Settling {
-					c.res, c.ok = diff.Compare(c.rr, o.Live, e.rules, diff.Written(written(r)), diff.WithLive(live)), true
-				}
-			}
-		}()
-	}
-	for i := range desired {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	onWorkers(len(desired), len(shared), func(w, i int) {
+		r := desired[i]
+		c := &out[i]
+		o, observed := s.observed[r.GetAddr()]
+		var live map[string]any
+		if observed && o.Exists && o.Live != nil {
+			live, _ = diff.Encode(o.Live) // on error both encode again and say so
+		}
+		if observed {
+			c.rec, c.recorded = finishRecord(s, r.GetAddr(), o, recordEncoded(o, live, shared[w])), true
+		}
+		if c.rr, c.err = resolve(r, s.ids); c.err != nil {
+			return
+		}
+		if o.Exists && !o.Settling {
+			c.res, c.ok = diff.Compare(c.rr, o.Live, e.rules, diff.Written(written(r)), diff.WithLive(live)), true
+		}
+	})
 	m := make(map[spec.Addr]compared, len(out))
 	for i, r := range desired {
 		m[r.GetAddr()] = out[i]
