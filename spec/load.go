@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,7 +56,7 @@ func Load(fsys fs.FS, root string) (*Set, Diagnostics) {
 // names shown to people.
 func load(fsys fs.FS, root, display string) (*Set, Diagnostics) {
 	root = path.Clean(root)
-	l := &loader{fsys: fsys, broken: map[Addr]bool{}, root: root, display: display}
+	l := &loader{fsys: fsys, broken: map[Addr]bool{}, root: root, display: display, layouts: newLayouts()}
 	set := &Set{Root: root}
 	if display != "" {
 		set.Root = display
@@ -102,7 +101,7 @@ func (l *loader) loadFiles(files []string) [][]Resource {
 			defer wg.Done()
 			paths := map[string]string{} // one table per worker: no lock
 			for i := range next {
-				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}, paths: paths}
+				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}, paths: paths, layouts: l.layouts}
 				rs := fl.loadFile(files[i], displayName(l.root, files[i], l.display))
 				results[i] = result{rs: rs, diags: fl.diags, broken: fl.broken}
 			}
@@ -152,6 +151,8 @@ type loader struct {
 	broken map[Addr]bool
 	// paths are the field paths recorded so far (walker.paths); nil shares none.
 	paths map[string]string
+	// layouts are the load's field layouts (fieldPositions); nil shares none.
+	layouts *layouts
 }
 
 func (l *loader) errorf(pos Pos, fieldPath, format string, args ...any) {
@@ -432,7 +433,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 	}
 	o := r.(interface{ object() *Object }).object()
 	o.Source = docPos
-	o.fields = slices.Clone(w.positions)
+	o.fields = l.layouts.positions(w.positions, docPos.Line)
 	o.fsFile = fsFile
 	return r
 }

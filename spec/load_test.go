@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"unsafe"
 
 	goldenfile "github.com/tkeops/tkeops/internal/golden"
 )
@@ -176,16 +175,62 @@ func TestLoadMultiDocumentAndPositions(t *testing.T) {
 	if got := len(set.ByKind(KindVPC)); got != 2 {
 		t.Errorf("ByKind(VPC) = %d", got)
 	}
-	// The two documents share their field paths' strings: a large repository keeps
-	// one position per field of every document (issue 18).
+	// The two documents are laid out alike: they share one layout (a large
+	// repository keeps the positions of every document: issue 18).
 	a, _ := set.Get(Addr{Kind: KindVPC, Name: "a"})
-	pa, pb := a.(*VPC).fields, b.(*VPC).fields
-	if len(pa) == 0 || len(pa) != len(pb) {
-		t.Fatalf("positions of a and b: %d and %d", len(pa), len(pb))
+	if la, lb := a.(*VPC).fields.layout, b.(*VPC).fields.layout; la == nil || la != lb {
+		t.Errorf("layouts of a and b: %p and %p, want one", la, lb)
 	}
-	for i := range pa {
-		if pa[i].path != pb[i].path || unsafe.StringData(pa[i].path) != unsafe.StringData(pb[i].path) {
-			t.Errorf("path %d: %q and %q are not one string", i, pa[i].path, pb[i].path)
+}
+
+// Documents laid out alike share their field positions; each still reports its own
+// lines, and a document laid out otherwise (a field more, a field elsewhere on its
+// line, a field on another line) shares nothing with them.
+func TestFieldPositionsOfDocumentsLaidOutAlike(t *testing.T) {
+	other := strings.Replace(fmt.Sprintf(vpcDoc, "d"), "  cidrBlock", "\n  cidrBlock", 1) // cidrBlock a line lower
+	indented := strings.Replace(fmt.Sprintf(vpcDoc, "e"), "  region", "   region", 1)
+	indented = strings.Replace(indented, "  cidrBlock", "   cidrBlock", 1) // spec's fields a column right
+	text := "# leading comment\n" + fmt.Sprintf(vpcDoc, "a") +             // lines 2–8
+		"---\n# a comment\n\n" + fmt.Sprintf(vpcDoc, "b") + // 12–18
+		"---\n" + fmt.Sprintf(vpcDoc, "c") + "  deletionPolicy: Orphan\n" + // 20–27
+		"---\n" + other + // 29–36
+		"---\n" + indented // 38–44
+	files := fstest.MapFS{"one.yaml": {Data: []byte(text)}, "two.yaml": {Data: []byte("\n\n" + fmt.Sprintf(vpcDoc, "f"))}} // 3–9
+	set, diags := Load(files, ".")
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	want := map[string]map[string]Pos{
+		"a": {"kind": {"one.yaml", 3, 1}, "metadata.name": {"one.yaml", 5, 3}, "spec.region": {"one.yaml", 7, 3}, "spec.cidrBlock": {"one.yaml", 8, 3}},
+		"b": {"kind": {"one.yaml", 13, 1}, "metadata.name": {"one.yaml", 15, 3}, "spec.region": {"one.yaml", 17, 3}, "spec.cidrBlock": {"one.yaml", 18, 3}},
+		"c": {"spec.cidrBlock": {"one.yaml", 26, 3}, "spec.deletionPolicy": {"one.yaml", 27, 3}},
+		"d": {"metadata.name": {"one.yaml", 32, 3}, "spec.region": {"one.yaml", 34, 3}, "spec.cidrBlock": {"one.yaml", 36, 3}},
+		"e": {"metadata.name": {"one.yaml", 41, 3}, "spec.region": {"one.yaml", 43, 4}, "spec.cidrBlock": {"one.yaml", 44, 4}},
+		"f": {"kind": {"two.yaml", 4, 1}, "spec.cidrBlock": {"two.yaml", 9, 3}, "spec.deletionPolicy": {"two.yaml", 7, 1}},
+	}
+	layout := map[string]*fieldLayout{}
+	for name, fields := range want {
+		r, ok := set.Get(Addr{Kind: KindVPC, Name: name})
+		if !ok {
+			t.Fatalf("no VPC %s", name)
+		}
+		for p, pos := range fields {
+			if got := FieldPos(r, p); got != pos {
+				t.Errorf("VPC %s: FieldPos(%s) = %v, want %v", name, p, got, pos)
+			}
+		}
+		layout[name] = r.(*VPC).fields.layout
+	}
+	// a, b and f (another file, read by another worker when there are two) are laid
+	// out alike; c, d and e each otherwise.
+	if layout["a"] != layout["b"] || layout["a"] != layout["f"] {
+		t.Errorf("a, b and f do not share their layout: %p %p %p", layout["a"], layout["b"], layout["f"])
+	}
+	for _, name := range []string{"c", "d", "e"} {
+		for _, other := range []string{"a", "c", "d", "e"} {
+			if other != name && layout[name] == layout[other] {
+				t.Errorf("%s and %s share a layout, but are laid out differently", name, other)
+			}
 		}
 	}
 }
@@ -427,4 +472,24 @@ spec:
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
+}
+
+// Layouts with the same hash are told apart by their fields.
+func TestLayoutsTellCollidingLayoutsApart(t *testing.T) {
+	l := newLayouts()
+	mine := []fieldPosition{{path: "kind", line: 1, col: 1}, {path: "spec", line: 4, col: 1}}
+	other := &fieldLayout{fields: []fieldPosition{{path: "kind", line: 1, col: 1}, {path: "spec", line: 5, col: 1}}}
+	l.byID[l.hash(mine)] = []*fieldLayout{other}
+	got := l.positions(slices.Clone(mine), 0)
+	if got.layout == other || !slices.Equal(got.layout.fields, mine) {
+		t.Fatalf("got layout %v, want %v", got.layout.fields, mine)
+	}
+	// The same fields in a document ten lines below (the walker records absolute lines).
+	lower := slices.Clone(mine)
+	for i := range lower {
+		lower[i].line += 10
+	}
+	if again := l.positions(lower, 10); again.layout != got.layout || again.line != 10 {
+		t.Errorf("the same fields again: layout %p line %d, want %p line 10", again.layout, again.line, got.layout)
+	}
 }

@@ -34,29 +34,6 @@ type Pos struct {
 	Col  int    `json:"col,omitempty"`
 }
 
-// fieldPositions says where the written fields of a document are (in its Source
-// file), in the order the loader met them. A repository of 50,000 resources keeps
-// one entry per field of every document for the whole run (issue 18), so an entry is
-// a path string shared by the documents of one load (walker.paths) and a line and
-// column: about a third of a map[string]Pos.
-type fieldPositions []fieldPosition
-
-type fieldPosition struct {
-	path      string
-	line, col int32
-}
-
-// find returns the line and column of the field at path (the last entry, should a
-// path be recorded twice).
-func (fp fieldPositions) find(path string) (line, col int, ok bool) {
-	for i := len(fp) - 1; i >= 0; i-- {
-		if fp[i].path == path {
-			return int(fp[i].line), int(fp[i].col), true
-		}
-	}
-	return 0, 0, false
-}
-
 func (p Pos) String() string {
 	switch {
 	case p.File == "":

@@ -16,7 +16,7 @@ import (
 type walker struct {
 	file       string
 	lineOffset int
-	positions  fieldPositions
+	positions  []fieldPosition
 	// paths holds the field paths met so far, so documents of one shape share their
 	// path strings; nil records each path as built.
 	paths    map[string]string
