@@ -99,9 +99,9 @@ func (l *loader) loadFiles(files []string) [][]Resource {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			paths := map[string]string{} // one table per worker: no lock
+			strs := stringTable{} // one table per worker: no lock
 			for i := range next {
-				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}, paths: paths, layouts: l.layouts}
+				fl := &loader{fsys: l.fsys, root: l.root, display: l.display, broken: map[Addr]bool{}, strs: strs, layouts: l.layouts}
 				rs := fl.loadFile(files[i], displayName(l.root, files[i], l.display))
 				results[i] = result{rs: rs, diags: fl.diags, broken: fl.broken}
 			}
@@ -149,8 +149,9 @@ type loader struct {
 	// broken holds the addresses of documents that were reported and dropped, so
 	// references to them are not reported again as dangling.
 	broken map[Addr]bool
-	// paths are the field paths recorded so far (walker.paths); nil shares none.
-	paths map[string]string
+	// strs are the strings of the documents read so far, their field paths and
+	// values, so that documents share one copy of each (stringTable); nil shares none.
+	strs stringTable
 	// layouts are the load's field layouts (fieldPositions); nil shares none.
 	layouts *layouts
 }
@@ -399,7 +400,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 		return nil // comments only
 	}
 	top := root.Content[0]
-	w := &walker{file: file, lineOffset: doc.firstLine - 1, paths: l.paths}
+	w := &walker{file: file, lineOffset: doc.firstLine - 1, strs: l.strs}
 	if top.Kind == yamlv3.ScalarNode && top.Tag == "!!null" {
 		return nil
 	}
@@ -431,6 +432,7 @@ func (l *loader) loadDocument(doc document, file, fsFile string) Resource {
 		l.errorf(docPos, "", "cannot decode document: %v", err)
 		return nil
 	}
+	l.strs.internValues(reflect.ValueOf(r))
 	o := r.(interface{ object() *Object }).object()
 	o.Source = docPos
 	o.fields = l.layouts.positions(w.positions, docPos.Line)

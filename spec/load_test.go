@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unsafe"
 
 	goldenfile "github.com/tkeops/tkeops/internal/golden"
 )
@@ -492,4 +493,53 @@ func TestLayoutsTellCollidingLayoutsApart(t *testing.T) {
 	if again := l.positions(lower, 10); again.layout != got.layout || again.line != 10 {
 		t.Errorf("the same fields again: layout %p line %d, want %p line 10", again.layout, again.line, got.layout)
 	}
+}
+
+// The documents of a load share one copy of each string they repeat: values, map
+// keys and values, the names references point at.
+func TestLoadSharesRepeatedStrings(t *testing.T) {
+	text := `apiVersion: tkeops.io/v1alpha1
+kind: VPC
+metadata: {name: v, labels: {team: core}}
+spec: {region: ap-guangzhou, cidrBlock: 10.0.0.0/16, tags: {team: core}}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Subnet
+metadata: {name: s, labels: {team: core}}
+spec: {vpcRef: {name: v}, zone: ap-guangzhou-3, cidrBlock: 10.0.0.0/24}
+---
+apiVersion: tkeops.io/v1alpha1
+kind: Subnet
+metadata: {name: t}
+spec: {vpcRef: {name: v}, zone: ap-guangzhou-3, cidrBlock: 10.0.1.0/24, tags: {team: core}}
+`
+	set, diags := loadOne(t, "net.yaml", text)
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	vpc, _ := set.Get(Addr{Kind: KindVPC, Name: "v"})
+	s, _ := set.Get(Addr{Kind: KindSubnet, Name: "s"})
+	u, _ := set.Get(Addr{Kind: KindSubnet, Name: "t"})
+	v, a, b := vpc.(*VPC), s.(*Subnet), u.(*Subnet)
+	key := func(m map[string]string) string {
+		for k := range m {
+			return k
+		}
+		return ""
+	}
+	same := func(what, x, y string) {
+		t.Helper()
+		if x != y || unsafe.StringData(x) != unsafe.StringData(y) {
+			t.Errorf("%s: %q and %q are not one string", what, x, y)
+		}
+	}
+	same("apiVersion", v.APIVersion, b.APIVersion)
+	same("kind", string(a.Kind), string(b.Kind))
+	same("a reference and the name it points at", a.Spec.VPCRef.Name, v.Metadata.Name)
+	same("two references", a.Spec.VPCRef.Name, b.Spec.VPCRef.Name)
+	same("zones", a.Spec.Zone, b.Spec.Zone)
+	same("label keys", key(v.Metadata.Labels), key(a.Metadata.Labels))
+	same("label values", v.Metadata.Labels["team"], a.Metadata.Labels["team"])
+	same("a label key and a tag key", key(a.Metadata.Labels), key(b.Spec.Tags))
+	same("tag values", v.Spec.Tags["team"], b.Spec.Tags["team"])
 }

@@ -26,7 +26,7 @@ type fieldLayout struct {
 }
 
 // fieldPosition is one written field: its path, a string shared by the documents of
-// one load (walker.paths), and where it is.
+// one load (loader.strs), and where it is.
 type fieldPosition struct {
 	path      string
 	line, col int32

@@ -17,9 +17,9 @@ type walker struct {
 	file       string
 	lineOffset int
 	positions  []fieldPosition
-	// paths holds the field paths met so far, so documents of one shape share their
-	// path strings; nil records each path as built.
-	paths    map[string]string
+	// strs holds the strings of the load so far, so documents of one shape share
+	// their field paths; nil records each path as built.
+	strs     stringTable
 	diags    Diagnostics
 	nodes    int
 	exploded bool
@@ -30,12 +30,7 @@ type walker struct {
 
 // record notes that the field at path p is written at pos (in w.file).
 func (w *walker) record(p string, pos Pos) {
-	if shared, ok := w.paths[p]; ok {
-		p = shared
-	} else if w.paths != nil {
-		w.paths[p] = p
-	}
-	w.positions = append(w.positions, fieldPosition{path: p, line: int32(pos.Line), col: int32(pos.Col)})
+	w.positions = append(w.positions, fieldPosition{path: w.strs.intern(p), line: int32(pos.Line), col: int32(pos.Col)})
 }
 
 func (w *walker) pos(n *yamlv3.Node) Pos {
