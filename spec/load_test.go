@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
@@ -542,4 +543,65 @@ spec: {vpcRef: {name: v}, zone: ap-guangzhou-3, cidrBlock: 10.0.1.0/24, tags: {t
 	same("label values", v.Metadata.Labels["team"], a.Metadata.Labels["team"])
 	same("a label key and a tag key", key(a.Metadata.Labels), key(b.Spec.Tags))
 	same("tag values", v.Spec.Tags["team"], b.Spec.Tags["team"])
+}
+
+// Every field of every example document is found where a load of that document
+// alone finds it (the other documents of its file blanked line for line): sharing
+// positions between documents laid out alike changes no answer of FieldPos.
+func TestFieldPositionsAsIfLoadedAlone(t *testing.T) {
+	for _, dir := range []string{"../examples/production", "../examples/staging", "../examples/production-layout/environments"} {
+		fsys := os.DirFS(dir)
+		set, _ := Load(fsys, ".")
+		if len(set.Resources) == 0 {
+			t.Fatalf("%s: nothing loaded", dir)
+		}
+		for _, r := range set.Resources {
+			o := r.(interface{ object() *Object }).object()
+			data, err := fs.ReadFile(fsys, o.fsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, _ := Load(fstest.MapFS{o.fsFile: {Data: onlyDocumentAt(data, o.Source.Line)}}, ".")
+			ra, ok := alone.Get(r.GetAddr())
+			if !ok {
+				t.Fatalf("%s: %s not loaded alone", dir, r.GetAddr())
+			}
+			if o.fields.layout == nil {
+				t.Fatalf("%s: %s has no positions", dir, r.GetAddr())
+			}
+			for _, f := range o.fields.layout.fields {
+				for _, p := range []string{f.path, f.path + ".unwritten"} {
+					if got, want := FieldPos(r, p), FieldPos(ra, p); got != want {
+						t.Errorf("%s: %s: FieldPos(%s) = %v, alone %v", dir, r.GetAddr(), p, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// onlyDocumentAt blanks every line of data outside the document holding line
+// (1-based), keeping the document markers and the number of lines.
+func onlyDocumentAt(data []byte, line int) []byte {
+	lines := strings.Split(string(data), "\n")
+	start, end := 0, len(lines)
+	for i, l := range lines {
+		if isMarker([]byte(l), "---") || isMarker([]byte(l), "...") {
+			if i < line-1 {
+				start = i
+			} else if end == len(lines) {
+				end = i
+			}
+		}
+	}
+	for i, l := range lines {
+		switch {
+		case i >= start && i < end:
+		case isMarker([]byte(l), "---"):
+			lines[i] = "---"
+		default:
+			lines[i] = ""
+		}
+	}
+	return []byte(strings.Join(lines, "\n"))
 }
