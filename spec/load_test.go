@@ -605,3 +605,48 @@ func onlyDocumentAt(data []byte, line int) []byte {
 	}
 	return []byte(strings.Join(lines, "\n"))
 }
+
+// Get finds every resource of a set by its address, nothing at an address the set
+// does not hold, and still the right resource after Resources was changed.
+func TestSetGet(t *testing.T) {
+	text := baseDocs + "---\n" + poolDoc("p", "") + "---\n" + poolDoc("a", "") + "---\n" + fmt.Sprintf(vpcDoc, "c")
+	set, diags := loadOne(t, "set.yaml", text)
+	if len(diags) > 0 {
+		t.Fatal(formatDiags(diags))
+	}
+	if len(set.Resources) != 6 {
+		t.Fatalf("%d resources", len(set.Resources))
+	}
+	found := func(what string) {
+		t.Helper()
+		for _, r := range set.Resources {
+			if got, ok := set.Get(r.GetAddr()); !ok || got != r {
+				t.Errorf("%s: Get(%s) = %v, %v", what, r.GetAddr(), got, ok)
+			}
+		}
+		for _, a := range []Addr{{KindVPC, "b"}, {KindVPC, "z"}, {KindSubnet, "v"}, {KindNodePool, ""}, {"Zebra", "c"}} {
+			if _, ok := set.Get(a); ok {
+				t.Errorf("%s: Get(%s) found something", what, a)
+			}
+		}
+	}
+	found("as loaded")
+	// Two addresses sharing a hash are found by the scan.
+	set.byAddr[addrHash(set.seed, set.Resources[1].GetAddr())] = -1
+	found("a hash shared")
+	slices.Reverse(set.Resources)
+	found("reversed")
+	set.Resources = set.Resources[2:]
+	found("shortened")
+	set.Resources = append(set.Resources, &VPC{Object: Object{TypeMeta: TypeMeta{Kind: KindVPC}, Metadata: ObjectMeta{Name: "b"}}})
+	if got, ok := set.Get(Addr{KindVPC, "b"}); !ok || got != set.Resources[len(set.Resources)-1] {
+		t.Errorf("an added resource: Get = %v, %v", got, ok)
+	}
+	// A set made by hand has no index.
+	byHand := &Set{Resources: set.Resources}
+	for _, r := range byHand.Resources {
+		if got, ok := byHand.Get(r.GetAddr()); !ok || got != r {
+			t.Errorf("a set made by hand: Get(%s) = %v, %v", r.GetAddr(), got, ok)
+		}
+	}
+}
