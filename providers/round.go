@@ -22,6 +22,9 @@ type roundValue struct {
 	done  chan struct{}
 	value any
 	err   error
+	// taken is set once the read's one consumer took its answer (Take): the pass
+	// forgets the answer, and a read ahead of it is not made again.
+	taken bool
 }
 
 // WithRound returns a context for one observation pass.
@@ -35,6 +38,9 @@ func InRound(ctx context.Context) bool {
 	_, ok := ctx.Value(roundKey{}).(*round)
 	return ok
 }
+
+// A key is read either with Once (every caller shares the answer) or with Ahead and
+// Take (one consumer, the answer dropped once used), never both.
 
 // Once returns the value of key within ctx's pass, computing it with fn the first
 // time; concurrent callers wait for that first call and share its answer. A failed
@@ -74,4 +80,69 @@ func Once[T any](ctx context.Context, key string, fn func() (T, error)) (T, erro
 	v.value, v.err = value, err
 	close(v.done)
 	return value, err
+}
+
+// Ahead starts reading key's value for a later Take within ctx's pass and returns at
+// once, unless the pass already has that read (made, under way, or taken). A failed
+// read is not kept: Take reads again and reports the error. Without a pass it does
+// nothing: nobody would take the answer.
+func Ahead[T any](ctx context.Context, key string, fn func() (T, error)) {
+	r, _ := ctx.Value(roundKey{}).(*round)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if _, ok := r.once[key]; ok {
+		r.mu.Unlock()
+		return
+	}
+	v := &roundValue{done: make(chan struct{})}
+	r.once[key] = v
+	r.mu.Unlock()
+	value, err := fn()
+	r.mu.Lock()
+	if err != nil {
+		delete(r.once, key)
+	}
+	v.value, v.err = value, err
+	r.mu.Unlock()
+	close(v.done)
+}
+
+// Take returns key's value for the one consumer of a read made ahead (Ahead), and
+// the pass forgets it: a read ahead is held only until it is used, so a fleet's
+// answers are not all held at once (issue 18). Without a read ahead, or when it
+// failed or was taken already, fn runs now.
+func Take[T any](ctx context.Context, key string, fn func() (T, error)) (T, error) {
+	r, _ := ctx.Value(roundKey{}).(*round)
+	if r == nil {
+		return fn()
+	}
+	r.mu.Lock()
+	v, ok := r.once[key]
+	if !ok {
+		// Nothing ahead: mark the read taken, so an Ahead that comes later does not
+		// make it a second time.
+		done := make(chan struct{})
+		close(done)
+		r.once[key] = &roundValue{done: done, taken: true}
+		r.mu.Unlock()
+		return fn()
+	}
+	r.mu.Unlock()
+	select {
+	case <-v.done:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	r.mu.Lock()
+	value, err, taken := v.value, v.err, v.taken
+	v.value, v.taken = nil, true
+	r.mu.Unlock()
+	if err != nil || taken {
+		return fn()
+	}
+	t, _ := value.(T) // a nil answer is stored as an untyped nil when T is an interface
+	return t, nil
 }

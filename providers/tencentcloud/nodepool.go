@@ -168,13 +168,18 @@ func (c *Client) listPools(ctx context.Context, clusterID string) ([]*tke.NodePo
 	})
 }
 
-// passPools is listPools once per observation pass (providers.Once): the cluster
+// passPools is listPools for the node pool observation of a pass: the cluster
 // observation reads the owner's clusters' pools ahead (prefetchPools), so the two
-// kinds' per-cluster reads overlap instead of following one another.
+// kinds' per-cluster reads overlap instead of following one another, and the pass
+// drops each answer once the pool observation took it (providers.Take).
 func (c *Client) passPools(ctx context.Context, clusterID string) ([]*tke.NodePool, error) {
-	return providers.Once(ctx, "tencentcloud/"+c.region+"/pools/"+clusterID, func() ([]*tke.NodePool, error) {
+	return providers.Take(ctx, c.poolsKey(clusterID), func() ([]*tke.NodePool, error) {
 		return c.listPools(ctx, clusterID)
 	})
+}
+
+func (c *Client) poolsKey(clusterID string) string {
+	return "tencentcloud/" + c.region + "/pools/" + clusterID
 }
 
 // prefetchPools starts reading the pools of clusters for the node pool observation
@@ -186,9 +191,10 @@ func (c *Client) prefetchPools(ctx context.Context, cls []*tke.Cluster) {
 	}
 	jobs := make([]func(context.Context) error, 0, len(cls))
 	for _, cl := range cls {
+		id := sv(cl.ClusterId)
 		jobs = append(jobs, func(ctx context.Context) error {
-			_, err := c.passPools(ctx, sv(cl.ClusterId))
-			return err
+			providers.Ahead(ctx, c.poolsKey(id), func() ([]*tke.NodePool, error) { return c.listPools(ctx, id) })
+			return nil
 		})
 	}
 	go func() { _ = parallel(ctx, 8, jobs) }()
@@ -288,105 +294,27 @@ type poolLive struct {
 	lc        *as.LaunchConfiguration // nil when not read
 }
 
+// poolCandidate reads the observation of one pool out of the API's answers at once,
+// so the candidate holds what the observation is made of and not the answers: a
+// fleet's pools, groups and launch configurations were 70 MiB held until every pool
+// was read (issue 18).
 func (c *Client) poolCandidate(l poolLive) candidate {
 	np := l.np
 	user, own := splitTags(tkeTagMap(np.Tags))
 	cd := candidate{id: sv(np.NodePoolId), user: user, own: own}
+	state := sv(np.LifeState)
+	asgStatus := sv(np.AutoscalingGroupStatus)
+	settling := state != poolNormal || asgStatus == "enabling" || asgStatus == "disabling"
+	name, liveOS, clusterID, clusterOS := sv(np.Name), sv(np.NodePoolOs), l.clusterID, l.clusterOS
+	s := poolSpec(l)
+	s.Tags, s.DeletionPolicy = user, own.policy
+	protected := bv(np.DeletionProtection)
+	nodes := poolNodes(np)
 	cd.build = func(want spec.Resource) providers.Observation {
-		state := sv(np.LifeState)
 		o := c.baseObservation(spec.KindNodePool, cd, state)
-		asgStatus := sv(np.AutoscalingGroupStatus)
-		o.Settling = state != poolNormal || asgStatus == "enabling" || asgStatus == "disabling"
-		s := spec.NodePoolSpec{
-			ClusterRef: spec.Ref{ID: l.clusterID},
-			Scaling: spec.NodePoolScaling{
-				Min:         int(i64(np.MinNodesNum)),
-				Max:         int(i64(np.MaxNodesNum)),
-				Desired:     intPtr(int(i64(np.DesiredNodesNum))),
-				Autoscaling: boolPtr(asgStatus == "enabled" || asgStatus == "enabling"),
-			},
-			OSImage:            poolOS(sv(np.NodePoolOs), l.clusterOS, want),
-			Labels:             labelMap(np.Labels),
-			Taints:             taintsFromAPI(np.Taints),
-			CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
-			UserData:           decodeScript(sv(np.UserScript)),
-			PreStartScript:     decodeScript(sv(np.PreStartUserScript)),
-			GPU:                gpuFromAPI(np.GPUArgs),
-			DeletionProtection: boolPtr(bv(np.DeletionProtection)),
-			Tags:               user,
-			DeletionPolicy:     own.policy,
-		}
-		if np.ExtraArgs != nil {
-			s.KubeletExtraArgs = strs(np.ExtraArgs.Kubelet)
-		}
-		for _, d := range np.DataDisks {
-			if d == nil {
-				continue
-			}
-			s.DataDisks = append(s.DataDisks, spec.DataDisk{
-				Disk:       spec.Disk{Type: sv(d.DiskType), SizeGB: int(i64(d.DiskSize))},
-				FileSystem: sv(d.FileSystem), MountTarget: sv(d.MountTarget),
-			})
-		}
-		if g := l.asg; g != nil {
-			for _, id := range strs(g.SubnetIdSet) {
-				s.SubnetRefs = append(s.SubnetRefs, spec.Ref{ID: id})
-			}
-			s.MultiZoneSubnetPolicy = sv(g.MultiZoneSubnetPolicy)
-			if ts := strs(g.TerminationPolicySet); len(ts) > 0 {
-				s.TerminationPolicy = ts[0]
-			}
-		}
-		if lc := l.lc; lc != nil {
-			s.InstanceTypes = strs(lc.InstanceTypes)
-			if len(s.InstanceTypes) == 0 && sv(lc.InstanceType) != "" {
-				s.InstanceTypes = []string{sv(lc.InstanceType)}
-			}
-			if d := lc.SystemDisk; d != nil {
-				s.SystemDisk = spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}
-			}
-			if h := lc.HostNameSettings; h != nil && sv(h.HostName) != "" {
-				s.Hostname = &spec.NodeHostname{Name: sv(h.HostName), Style: sv(h.HostNameStyle)}
-			}
-			if ids := strs(lc.DisasterRecoverGroupIds); len(ids) > 0 {
-				s.PlacementGroupID = ids[0]
-			}
-			// A disk's type and size are the launch configuration's (what new nodes get);
-			// its file system and mount target are the pool's node settings.
-			var disks []spec.DataDisk
-			for i, d := range lc.DataDisks {
-				if d == nil {
-					continue
-				}
-				x := spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}, Encrypted: boolPtr(bv(d.Encrypt))}
-				if i < len(s.DataDisks) {
-					x.FileSystem, x.MountTarget = s.DataDisks[i].FileSystem, s.DataDisks[i].MountTarget
-				}
-				disks = append(disks, x)
-			}
-			s.DataDisks = disks
-			for _, id := range strs(lc.SecurityGroupIds) {
-				s.SecurityGroupRefs = append(s.SecurityGroupRefs, spec.Ref{ID: id})
-			}
-			if lc.LoginSettings != nil {
-				s.SSHKeyIDs = strs(lc.LoginSettings.KeyIds)
-			}
-			s.InstanceChargeType = sv(lc.InstanceChargeType)
-			// The API shows both objects whatever the charge type: read the one it uses.
-			if m := lc.InstanceMarketOptions; s.InstanceChargeType == "SPOTPAID" && m != nil && m.SpotOptions != nil && sv(m.SpotOptions.MaxPrice) != "" {
-				s.Spot = &spec.SpotOptions{MaxPrice: sv(m.SpotOptions.MaxPrice)}
-			}
-			if p := lc.InstanceChargePrepaid; s.InstanceChargeType == "PREPAID" && p != nil && i64(p.Period) > 0 {
-				s.Prepaid = &spec.PrepaidOptions{PeriodMonths: int(i64(p.Period)), RenewFlag: sv(p.RenewFlag)}
-			}
-			if ia := lc.InternetAccessible; ia != nil && (bv(ia.PublicIpAssigned) || u64(ia.InternetMaxBandwidthOut) > 0) {
-				s.Internet = &spec.InternetAccess{
-					ChargeType:          sv(ia.InternetChargeType),
-					MaxBandwidthOutMbps: int(u64(ia.InternetMaxBandwidthOut)),
-					PublicIP:            boolPtr(bv(ia.PublicIpAssigned)),
-				}
-			}
-		}
+		o.Settling = settling
+		s := s
+		s.OSImage = poolOS(liveOS, clusterOS, want)
 		if w, ok := want.(*spec.NodePool); ok {
 			// How tkeops drains and what it does with instances on delete are tkeops'
 			// own settings; the cloud has no record of them.
@@ -394,25 +322,131 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			s.Upgrade = w.Spec.Upgrade // tkeops' own; the nodes' versions are read in the cluster
 			s.InstanceDeletionPolicy = w.Spec.InstanceDeletionPolicy
 		}
-		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, sv(np.Name)), Spec: s}
-		o.ParentID = l.clusterID
-		o.DeletionProtection = bv(np.DeletionProtection)
-		nodes := providers.NodeCount{Ready: -1, Desired: int(i64(np.DesiredNodesNum))}
-		if ns := np.NodeCountSummary; ns != nil {
-			nodes.Ready = 0
-			if a := ns.AutoscalingAdded; a != nil {
-				nodes.Total += int(i64(a.Total))
-				nodes.Ready += int(i64(a.Normal))
-			}
-			if m := ns.ManuallyAdded; m != nil {
-				nodes.Total += int(i64(m.Total))
-				nodes.Ready += int(i64(m.Normal))
-			}
-		}
-		o.Nodes = &nodes
+		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, name), Spec: s}
+		o.ParentID = clusterID
+		o.DeletionProtection = protected
+		n := nodes
+		o.Nodes = &n
 		return o
 	}
 	return cd
+}
+
+// poolSpec is a pool's live spec as the pool, its AS group and its launch
+// configuration say, apart from what depends on the wanted pool (the OS image,
+// tkeops' own settings) and the tags.
+func poolSpec(l poolLive) spec.NodePoolSpec {
+	np := l.np
+	s := spec.NodePoolSpec{
+		ClusterRef: spec.Ref{ID: l.clusterID},
+		Scaling: spec.NodePoolScaling{
+			Min:         int(i64(np.MinNodesNum)),
+			Max:         int(i64(np.MaxNodesNum)),
+			Desired:     intPtr(int(i64(np.DesiredNodesNum))),
+			Autoscaling: boolPtr(sv(np.AutoscalingGroupStatus) == "enabled" || sv(np.AutoscalingGroupStatus) == "enabling"),
+		},
+		Labels:             labelMap(np.Labels),
+		Taints:             taintsFromAPI(np.Taints),
+		CordonOnJoin:       boolPtr(i64(np.Unschedulable) == 1),
+		UserData:           decodeScript(sv(np.UserScript)),
+		PreStartScript:     decodeScript(sv(np.PreStartUserScript)),
+		GPU:                gpuFromAPI(np.GPUArgs),
+		DeletionProtection: boolPtr(bv(np.DeletionProtection)),
+	}
+	if np.ExtraArgs != nil {
+		s.KubeletExtraArgs = strs(np.ExtraArgs.Kubelet)
+	}
+	for _, d := range np.DataDisks {
+		if d == nil {
+			continue
+		}
+		s.DataDisks = append(s.DataDisks, spec.DataDisk{
+			Disk:       spec.Disk{Type: sv(d.DiskType), SizeGB: int(i64(d.DiskSize))},
+			FileSystem: sv(d.FileSystem), MountTarget: sv(d.MountTarget),
+		})
+	}
+	if g := l.asg; g != nil {
+		for _, id := range strs(g.SubnetIdSet) {
+			s.SubnetRefs = append(s.SubnetRefs, spec.Ref{ID: id})
+		}
+		s.MultiZoneSubnetPolicy = sv(g.MultiZoneSubnetPolicy)
+		if ts := strs(g.TerminationPolicySet); len(ts) > 0 {
+			s.TerminationPolicy = ts[0]
+		}
+	}
+	if lc := l.lc; lc != nil {
+		readLaunchConfig(&s, lc)
+	}
+	return s
+}
+
+// readLaunchConfig reads into s what a pool's launch configuration holds.
+func readLaunchConfig(s *spec.NodePoolSpec, lc *as.LaunchConfiguration) {
+	s.InstanceTypes = strs(lc.InstanceTypes)
+	if len(s.InstanceTypes) == 0 && sv(lc.InstanceType) != "" {
+		s.InstanceTypes = []string{sv(lc.InstanceType)}
+	}
+	if d := lc.SystemDisk; d != nil {
+		s.SystemDisk = spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}
+	}
+	if h := lc.HostNameSettings; h != nil && sv(h.HostName) != "" {
+		s.Hostname = &spec.NodeHostname{Name: sv(h.HostName), Style: sv(h.HostNameStyle)}
+	}
+	if ids := strs(lc.DisasterRecoverGroupIds); len(ids) > 0 {
+		s.PlacementGroupID = ids[0]
+	}
+	// A disk's type and size are the launch configuration's (what new nodes get);
+	// its file system and mount target are the pool's node settings.
+	var disks []spec.DataDisk
+	for i, d := range lc.DataDisks {
+		if d == nil {
+			continue
+		}
+		x := spec.DataDisk{Disk: spec.Disk{Type: sv(d.DiskType), SizeGB: int(u64(d.DiskSize))}, Encrypted: boolPtr(bv(d.Encrypt))}
+		if i < len(s.DataDisks) {
+			x.FileSystem, x.MountTarget = s.DataDisks[i].FileSystem, s.DataDisks[i].MountTarget
+		}
+		disks = append(disks, x)
+	}
+	s.DataDisks = disks
+	for _, id := range strs(lc.SecurityGroupIds) {
+		s.SecurityGroupRefs = append(s.SecurityGroupRefs, spec.Ref{ID: id})
+	}
+	if lc.LoginSettings != nil {
+		s.SSHKeyIDs = strs(lc.LoginSettings.KeyIds)
+	}
+	s.InstanceChargeType = sv(lc.InstanceChargeType)
+	// The API shows both objects whatever the charge type: read the one it uses.
+	if m := lc.InstanceMarketOptions; s.InstanceChargeType == "SPOTPAID" && m != nil && m.SpotOptions != nil && sv(m.SpotOptions.MaxPrice) != "" {
+		s.Spot = &spec.SpotOptions{MaxPrice: sv(m.SpotOptions.MaxPrice)}
+	}
+	if p := lc.InstanceChargePrepaid; s.InstanceChargeType == "PREPAID" && p != nil && i64(p.Period) > 0 {
+		s.Prepaid = &spec.PrepaidOptions{PeriodMonths: int(i64(p.Period)), RenewFlag: sv(p.RenewFlag)}
+	}
+	if ia := lc.InternetAccessible; ia != nil && (bv(ia.PublicIpAssigned) || u64(ia.InternetMaxBandwidthOut) > 0) {
+		s.Internet = &spec.InternetAccess{
+			ChargeType:          sv(ia.InternetChargeType),
+			MaxBandwidthOutMbps: int(u64(ia.InternetMaxBandwidthOut)),
+			PublicIP:            boolPtr(bv(ia.PublicIpAssigned)),
+		}
+	}
+}
+
+// poolNodes counts a pool's nodes as its summary says.
+func poolNodes(np *tke.NodePool) providers.NodeCount {
+	nodes := providers.NodeCount{Ready: -1, Desired: int(i64(np.DesiredNodesNum))}
+	if ns := np.NodeCountSummary; ns != nil {
+		nodes.Ready = 0
+		if a := ns.AutoscalingAdded; a != nil {
+			nodes.Total += int(i64(a.Total))
+			nodes.Ready += int(i64(a.Normal))
+		}
+		if m := ns.ManuallyAdded; m != nil {
+			nodes.Total += int(i64(m.Total))
+			nodes.Ready += int(i64(m.Normal))
+		}
+	}
+	return nodes
 }
 
 func intPtr(i int) *int { return &i }
@@ -513,13 +547,29 @@ func (c *Client) poolClusters(ctx context.Context, wanted []string) ([]string, m
 }
 
 // readPools lists the pools of the given clusters (one call each, in parallel) and
-// the AS groups and launch configurations (batched) of those owned by this instance,
-// or of all of them when all is set.
-func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) ([]poolLive, error) {
+// makes the candidates of those owned by this instance, or of all of them when all is
+// set, with their AS groups and launch configurations (batched); found lists every
+// pool read, owned or not. The pools are made candidates a page of AS reads at a
+// time as their clusters answer, and the answers dropped: held until the last
+// cluster answered, a fleet's were the largest part of a plan's memory (issue 18).
+func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool, osOf map[string]string) ([]candidate, []namesake, error) {
 	var (
-		mu    sync.Mutex
-		lives []poolLive
+		mu      sync.Mutex
+		pending []poolLive // pools waiting for their AS reads
+		cands   []candidate
+		found   []namesake
 	)
+	complete := func(ctx context.Context, lives []poolLive) error {
+		if err := c.readScaling(ctx, lives); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range lives {
+			cands = append(cands, c.poolCandidate(l))
+		}
+		return nil
+	}
 	jobs := make([]func(context.Context) error, 0, len(clusterIDs))
 	for _, id := range clusterIDs {
 		jobs = append(jobs, func(ctx context.Context) error {
@@ -527,26 +577,44 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) (
 			if err != nil {
 				return fmt.Errorf("node pools of cluster %s: %w", id, err)
 			}
+			var full []poolLive
 			mu.Lock()
 			for _, np := range pools {
-				lives = append(lives, poolLive{clusterID: id, np: np})
+				_, own := splitTags(tkeTagMap(np.Tags))
+				found = append(found, namesake{id: sv(np.NodePoolId), name: sv(np.Name), own: own, parent: id})
+				if all || own.ownedBy(c.owner, spec.KindNodePool) {
+					pending = append(pending, poolLive{clusterID: id, clusterOS: osOf[id], np: np})
+				}
+			}
+			// Whole pages only, so the AS reads cost what they cost read all at once.
+			if n := len(pending) / pageSize * pageSize; n > 0 {
+				full, pending = pending[:n], slices.Clone(pending[n:])
 			}
 			mu.Unlock()
-			return nil
+			if full == nil {
+				return nil
+			}
+			return complete(ctx, full)
 		})
 	}
 	if err := parallel(ctx, 8, jobs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if err := complete(ctx, pending); err != nil {
+		return nil, nil, err
+	}
+	return cands, found, nil
+}
+
+// readScaling reads the AS groups and launch configurations of lives into them.
+func (c *Client) readScaling(ctx context.Context, lives []poolLive) error {
 	var asgIDs, ascIDs []string
 	for _, l := range lives {
-		if _, own := splitTags(tkeTagMap(l.np.Tags)); all || own.ownedBy(c.owner, spec.KindNodePool) {
-			if id := sv(l.np.AutoscalingGroupId); id != "" {
-				asgIDs = append(asgIDs, id)
-			}
-			if id := sv(l.np.LaunchConfigurationId); id != "" {
-				ascIDs = append(ascIDs, id)
-			}
+		if id := sv(l.np.AutoscalingGroupId); id != "" {
+			asgIDs = append(asgIDs, id)
+		}
+		if id := sv(l.np.LaunchConfigurationId); id != "" {
+			ascIDs = append(ascIDs, id)
 		}
 	}
 	var (
@@ -570,13 +638,13 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool) (
 		},
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range lives {
 		lives[i].asg = groups[sv(lives[i].np.AutoscalingGroupId)]
 		lives[i].lc = configs[sv(lives[i].np.LaunchConfigurationId)]
 	}
-	return lives, nil
+	return nil
 }
 
 func (nodePoolKind) createCalls(*spec.NodePool) []string {
@@ -592,23 +660,13 @@ func (nodePoolKind) observe(ctx context.Context, c *Client, want []*spec.NodePoo
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: clusters: %w", c.owner, err)
 	}
-	lives, err := c.readPools(ctx, clusterIDs, false)
+	cands, found, err := c.readPools(ctx, clusterIDs, false, osOf)
 	if err != nil {
 		return nil, fmt.Errorf("observe node pools of owner %q: %w", c.owner, err)
-	}
-	cands := make([]candidate, 0, len(lives))
-	for _, l := range lives {
-		l.clusterOS = osOf[l.clusterID]
-		cands = append(cands, c.poolCandidate(l))
 	}
 	obs := c.assemble(spec.KindNodePool, resources(want), cands)
 	// Every pool of the clusters involved was listed, owned or not: the namesakes of a
 	// missing pool are among them, at no extra call.
-	found := make([]namesake, 0, len(lives))
-	for _, l := range lives {
-		_, own := splitTags(tkeTagMap(l.np.Tags))
-		found = append(found, namesake{id: sv(l.np.NodePoolId), name: sv(l.np.Name), own: own, parent: l.clusterID})
-	}
 	c.markNamesakes(spec.KindNodePool, resources(want), obs, found)
 	return obs, nil
 }
@@ -782,13 +840,13 @@ func (nodePoolKind) inventory(ctx context.Context, c *Client) ([]providers.Obser
 	for _, cl := range cls {
 		ids = append(ids, sv(cl.ClusterId))
 	}
-	lives, err := c.readPools(ctx, ids, true)
+	cands, _, err := c.readPools(ctx, ids, true, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]providers.Observation, 0, len(lives))
-	for _, l := range lives {
-		out = append(out, c.poolCandidate(l).build(nil))
+	out := make([]providers.Observation, 0, len(cands))
+	for _, cd := range cands {
+		out = append(out, cd.build(nil))
 	}
 	return out, nil
 }
