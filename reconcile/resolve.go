@@ -4,30 +4,118 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/tkeops/tkeops/spec"
 )
 
-// clone deep-copies a resource through its JSON form, so the executor can fill in
-// reference IDs and per-step values without touching the caller's spec set.
+// clone deep-copies a resource, so the executor can fill in reference IDs and
+// per-step values without touching the caller's spec set. The copy is what a round
+// trip through the resource's JSON form gives (what clone did until issue 18):
+// unexported and `json:"-"` fields are left zero, empty slices and maps of
+// omitempty fields nil, free-form values (interfaces) as encoding/json decodes
+// them. It is made field by field instead, sharing the strings: a plan resolves
+// every wanted resource, and the round trip's copies and garbage were a large part
+// of a large fleet's plan.
 func clone(r spec.Resource) (spec.Resource, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
+	v := reflect.ValueOf(r)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil, fmt.Errorf("copy %s: %T is not a non-nil pointer", r.GetAddr(), r)
+	}
+	c := reflect.New(v.Type().Elem())
+	if err := copyAsJSON(c.Elem(), v.Elem()); err != nil {
 		return nil, fmt.Errorf("copy %s: %w", r.GetAddr(), err)
 	}
-	t := reflect.TypeOf(r)
-	if t.Kind() != reflect.Pointer {
-		return nil, fmt.Errorf("copy %s: %T is not a pointer", r.GetAddr(), r)
-	}
-	v := reflect.New(t.Elem())
-	if err := json.Unmarshal(b, v.Interface()); err != nil {
-		return nil, fmt.Errorf("copy %s: %w", r.GetAddr(), err)
-	}
-	out, ok := v.Interface().(spec.Resource)
+	out, ok := c.Interface().(spec.Resource)
 	if !ok {
-		return nil, fmt.Errorf("copy %s: %T is not a spec.Resource", r.GetAddr(), v.Interface())
+		return nil, fmt.Errorf("copy %s: %T is not a spec.Resource", r.GetAddr(), c.Interface())
 	}
 	return out, nil
+}
+
+// copyAsJSON sets dst, a zero value of src's type, to the copy of src that
+// encoding/json's round trip would give (see clone).
+func copyAsJSON(dst, src reflect.Value) error {
+	switch src.Kind() {
+	case reflect.Struct:
+		t := src.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" || !f.IsExported() && !f.Anonymous {
+				continue
+			}
+			fv := src.Field(i)
+			if (fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && fv.Len() == 0 && slices.Contains(strings.Split(tag, ",")[1:], "omitempty") {
+				continue
+			}
+			if err := copyAsJSON(dst.Field(i), fv); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+	case reflect.Pointer:
+		if src.IsNil() {
+			return nil
+		}
+		p := reflect.New(src.Type().Elem())
+		if err := copyAsJSON(p.Elem(), src.Elem()); err != nil {
+			return err
+		}
+		dst.Set(p)
+	case reflect.Slice:
+		if src.IsNil() {
+			return nil
+		}
+		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		for i := range src.Len() {
+			if err := copyAsJSON(s.Index(i), src.Index(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+	case reflect.Array:
+		for i := range src.Len() {
+			if err := copyAsJSON(dst.Index(i), src.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if src.IsNil() {
+			return nil
+		}
+		m := reflect.MakeMapWithSize(src.Type(), src.Len())
+		for it := src.MapRange(); it.Next(); {
+			e := reflect.New(src.Type().Elem()).Elem()
+			if err := copyAsJSON(e, it.Value()); err != nil {
+				return fmt.Errorf("%v: %w", it.Key(), err)
+			}
+			m.SetMapIndex(it.Key(), e)
+		}
+		dst.Set(m)
+	case reflect.Interface:
+		// Free-form values (an add-on's values): numbers become float64 and so on,
+		// as the round trip made them.
+		if src.IsNil() {
+			return nil
+		}
+		b, err := json.Marshal(src.Interface())
+		if err != nil {
+			return err
+		}
+		var x any
+		if err := json.Unmarshal(b, &x); err != nil {
+			return err
+		}
+		if x != nil {
+			dst.Set(reflect.ValueOf(x))
+		}
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
+		return fmt.Errorf("%s cannot be copied as JSON", src.Type())
+	default: // strings (shared), numbers and booleans
+		dst.Set(src)
+	}
+	return nil
 }
 
 // resolve returns a copy of r whose references by name carry the cloud IDs known in
