@@ -29,15 +29,16 @@ type Observed struct {
 	// name the fields that moved. Read them with FieldValues: a record made with
 	// LazyFields holds none until they are asked for.
 	Fields map[string]string `json:"fields,omitempty"`
-	// lazy makes Fields when they are nil (LazyFields).
-	lazy func() map[string]string
+	// lazy makes Fields when they are nil (LazyFields), from the record's address.
+	lazy func(spec.Addr) map[string]string
 }
 
-// LazyFields returns o without its Fields, which fields makes again when they are
-// read (FieldValues, the JSON form). A plan keeps a record of every resource it
-// observed; held as maps, the records of a fleet of 50,000 resources were the
-// largest part of a plan's memory (issue 18). fields must give what Fields held.
-func (o Observed) LazyFields(fields func() map[string]string) Observed {
+// LazyFields returns o without its Fields, which fields makes again from o's address
+// when they are read (FieldValues, the JSON form). A plan keeps a record of every
+// resource it observed; held as maps, the records of a fleet of 50,000 resources were
+// the largest part of a plan's memory (issue 18). fields must give what Fields held;
+// one fields serves all the records of a plan, so a record costs no closure of its own.
+func (o Observed) LazyFields(fields func(spec.Addr) map[string]string) Observed {
 	o.Fields, o.lazy = nil, fields
 	return o
 }
@@ -45,7 +46,7 @@ func (o Observed) LazyFields(fields func() map[string]string) Observed {
 // FieldValues returns the record's fields, made now when they are lazy.
 func (o Observed) FieldValues() map[string]string {
 	if o.Fields == nil && o.lazy != nil {
-		return o.lazy()
+		return o.lazy(o.Addr)
 	}
 	return o.Fields
 }

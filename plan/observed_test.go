@@ -13,8 +13,11 @@ func TestLazyFields(t *testing.T) {
 	fields := map[string]string{"spec.cidrBlock": `"10.0.0.0/16"`, "tags.team": `"a"`}
 	held := Observed{Addr: spec.Addr{Kind: spec.KindVPC, Name: "a"}, Exists: true, ID: "vpc-1", Digest: "d", Fields: fields}
 	calls := 0
-	lazy := held.LazyFields(func() map[string]string {
+	lazy := held.LazyFields(func(a spec.Addr) map[string]string {
 		calls++
+		if a != held.Addr {
+			t.Errorf("fields made for %s, want %s", a, held.Addr)
+		}
 		return map[string]string{"spec.cidrBlock": `"10.0.0.0/16"`, "tags.team": `"a"`}
 	})
 	if lazy.Fields != nil {

@@ -49,6 +49,8 @@ type scope struct {
 	// kindData is what the kinds' own observations read for their planning
 	// (kindPlan.observe), by address.
 	kindData map[spec.Addr]any
+	// lazyFields is recordFields, made once: every record of the plan holds it.
+	lazyFields func(spec.Addr) map[string]string
 	// mu guards the scope while kinds are observed at once (observeorder.go): merges
 	// write under it, fetches read under it.
 	mu sync.RWMutex
@@ -88,6 +90,7 @@ func newScope(set *spec.Set) *scope {
 		unreachable: map[spec.Addr]bool{}, scaleIns: map[spec.Addr]scaleIn{}, baselines: map[spec.Addr]baselineDiff{},
 		kindData: map[spec.Addr]any{},
 	}
+	s.lazyFields = s.recordFields
 	if set == nil {
 		return s
 	}

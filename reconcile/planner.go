@@ -78,9 +78,11 @@ type compared struct {
 }
 
 // compareChunk is how many desired resources are compared before the planner uses
-// them: each holds a resolved copy of its resource, so comparing a fleet of 50,000
-// at once held a second copy of the whole spec set (issue 18).
-const compareChunk = 1024
+// them: each holds a resolved copy of its resource, its encoded live resource and
+// its diff, so comparing a fleet of 50,000 at once held a second copy of the whole
+// spec set, and chunks of 1,024 still 30 MiB (issue 18); a few hundred keep both
+// CPUs busy.
+const compareChunk = 256
 
 // compareDesired resolves and diffs the desired resources on every CPU: the diff of
 // each is independent of the others and reads only the scope, and at thousands of
@@ -97,7 +99,7 @@ func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []inter
 			live, _ = diff.Encode(o.Live) // on error both encode again and say so
 		}
 		if observed {
-			c.rec, c.recorded = finishRecord(s, r.GetAddr(), o, recordEncoded(o, live, shared[w])), true
+			c.rec, c.recorded = finishRecord(s, r.GetAddr(), recordEncoded(o, live, shared[w])), true
 		}
 		if c.rr, c.err = resolve(r, s.ids); c.err != nil {
 			return

@@ -43,7 +43,7 @@ func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared inter
 			if !adopt {
 				o = s.observed[a]
 			}
-			rec = finishRecord(s, a, o, record(o, shared))
+			rec = finishRecord(s, a, record(o, shared))
 		}
 		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
 		out = append(out, rec)
@@ -54,22 +54,32 @@ func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared inter
 // finishRecord makes rec, the record of o at address a, final: the fields owned
 // elsewhere (a node count the autoscaler moves) are left out, since they are not
 // planned on and their moving must not make a saved plan stale, and the digest says
-// so. Its fields are then dropped, to be made again from o when they are read
-// (plan.Observed.LazyFields): o's live resource is held anyway, its fields as a map
-// were the largest part of a large plan (issue 18).
-func finishRecord(s *scope, a spec.Addr, o providers.Observation, rec plan.Observed) plan.Observed {
+// so. Its fields are then dropped, to be made again from the scope's observation when
+// they are read (plan.Observed.LazyFields, scope.recordFields): the observation is
+// held anyway, its fields as a map were the largest part of a large plan (issue 18).
+func finishRecord(s *scope, a spec.Addr, rec plan.Observed) plan.Observed {
 	if rec.Fields == nil {
 		return rec
 	}
-	r := s.byAddr[a]
-	if dropOwned(rec.Fields, r) {
+	if dropOwned(rec.Fields, s.byAddr[a]) {
 		rec.Digest = digestFields(rec)
 	}
-	return rec.LazyFields(func() map[string]string {
-		f := recordEncoded(o, nil, nil).Fields
-		dropOwned(f, r)
-		return f
-	})
+	return rec.LazyFields(s.lazyFields)
+}
+
+// recordFields makes the fields of the record at address a again, as finishRecord
+// left them, from the scope's observations (which do not change once the plan is
+// made: an apply works on its own copy). Adopted resources are recorded under
+// "id:" and their cloud ID (observationRecords).
+func (s *scope) recordFields(a spec.Addr) map[string]string {
+	o, ok := s.observed[a]
+	if id, adopted := strings.CutPrefix(a.Name, "id:"); !ok && adopted {
+		o = s.adopted[id]
+		o.Addr = a
+	}
+	f := recordEncoded(o, nil, nil).Fields
+	dropOwned(f, s.byAddr[a])
+	return f
 }
 
 // dropOwned deletes from fields those of r that someone else owns, and says whether
@@ -161,7 +171,8 @@ func digestFields(rec plan.Observed) string {
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s=%s\n", k, rec.Fields[k])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:8]) // 16 digits, made alone: a plan holds one per resource
 }
 
 // flatten writes leaves of a decoded JSON value as path → text, the paths and short
