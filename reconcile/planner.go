@@ -129,7 +129,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	for i := range shared {
 		shared[i] = interner{}
 	}
-	recs := make(map[spec.Addr]plan.Observed, len(s.observed))
+	recs := make([]plan.Observed, 0, len(s.observed))
 	for lo := 0; lo < len(s.desired); lo += compareChunk {
 		chunk := s.desired[lo:min(lo+compareChunk, len(s.desired))]
 		pl.compared = compareDesired(e, s, chunk, shared)
@@ -138,7 +138,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 				return nil, err
 			}
 			if c := pl.compared[r.GetAddr()]; c.recorded {
-				recs[r.GetAddr()] = c.rec
+				recs = append(recs, c.rec)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tkeops/tkeops/spec"
@@ -78,5 +79,25 @@ func TestCloneIsTheJSONRoundTrip(t *testing.T) {
 	}
 	if len(kinds) < 8 {
 		t.Errorf("the examples cover only %d kinds", len(kinds))
+	}
+}
+
+// TestCompareAddrs: addresses order as their strings do, kinds that prefix each
+// other ("Node", "NodePool") included.
+func TestCompareAddrs(t *testing.T) {
+	kinds := []spec.Kind{"Node", "NodePool", "Nod", "VPC", "VPCX", "A", ""}
+	names := []string{"", "a", "a-b", "/", "0", "Pool"}
+	var addrs []spec.Addr
+	for _, k := range kinds {
+		for _, n := range names {
+			addrs = append(addrs, spec.Addr{Kind: k, Name: n})
+		}
+	}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			if got, want := compareAddrs(a, b), strings.Compare(a.String(), b.String()); got != want {
+				t.Errorf("compareAddrs(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
 	}
 }

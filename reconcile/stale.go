@@ -1,10 +1,12 @@
 package reconcile
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,37 +20,52 @@ import (
 // the digest of them all. Status and Settling are left out: they are how far an
 // operation got, not what the resource is, and the executor waits for them anyway.
 //
-// made holds records already made from the same observations (compareDesired), by
-// address; nil makes every record here, their strings from shared.
-func observationRecords(s *scope, made map[spec.Addr]plan.Observed, shared interner) ([]plan.Observed, string) {
-	addrs := make([]spec.Addr, 0, len(s.observed)+len(s.adopted))
-	for a := range s.observed {
-		addrs = append(addrs, a)
+// made are the records already made from the same observations (compareDesired):
+// those of every observed desired resource, or none (nil: every record is made
+// here, its strings from shared). It is reused for the result.
+func observationRecords(s *scope, made []plan.Observed, shared interner) ([]plan.Observed, string) {
+	out := made
+	for a, o := range s.observed {
+		if _, desired := s.byAddr[a]; desired && made != nil {
+			continue
+		}
+		out = append(out, finishRecord(s, a, record(o, shared)))
 	}
-	adopted := make(map[spec.Addr]providers.Observation, len(s.adopted))
 	for id, o := range s.adopted {
 		// Adopted resources have no address in the spec set; they are recorded under
 		// their ID so a saved plan notices when one disappears.
 		o.Addr = spec.Addr{Kind: o.Addr.Kind, Name: "id:" + id}
-		addrs = append(addrs, o.Addr)
-		adopted[o.Addr] = o
+		out = append(out, finishRecord(s, o.Addr, record(o, shared)))
 	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
+	slices.SortFunc(out, func(a, b plan.Observed) int { return compareAddrs(a.Addr, b.Addr) })
 	h := sha256.New()
-	out := make([]plan.Observed, 0, len(addrs))
-	for _, a := range addrs {
-		rec, ok := made[a]
-		if !ok {
-			o, adopt := adopted[a]
-			if !adopt {
-				o = s.observed[a]
-			}
-			rec = finishRecord(s, a, record(o, shared))
-		}
-		fmt.Fprintf(h, "%s=%s\n", a, rec.Digest)
-		out = append(out, rec)
+	for _, rec := range out {
+		fmt.Fprintf(h, "%s=%s\n", rec.Addr, rec.Digest)
 	}
 	return out, hex.EncodeToString(h.Sum(nil))
+}
+
+// compareAddrs orders addresses as their strings ("Kind/name") order, without
+// making the strings: a plan sorts a record of every resource.
+func compareAddrs(a, b spec.Addr) int {
+	if a.Kind == b.Kind {
+		return strings.Compare(a.Name, b.Name)
+	}
+	// The kinds differ: the first byte where "Kind/" strings differ decides.
+	ka, kb := string(a.Kind), string(b.Kind)
+	n := min(len(ka), len(kb))
+	for i := range n {
+		if ka[i] != kb[i] {
+			return cmp.Compare(ka[i], kb[i])
+		}
+	}
+	at := func(k string) byte {
+		if len(k) > n {
+			return k[n]
+		}
+		return '/'
+	}
+	return cmp.Compare(at(ka), at(kb))
 }
 
 // finishRecord makes rec, the record of o at address a, final: the fields owned
