@@ -306,14 +306,16 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 	asgStatus := sv(np.AutoscalingGroupStatus)
 	settling := state != poolNormal || asgStatus == "enabling" || asgStatus == "disabling"
 	name, liveOS, clusterID, clusterOS := sv(np.Name), sv(np.NodePoolOs), l.clusterID, l.clusterOS
-	s := poolSpec(l)
-	s.Tags, s.DeletionPolicy = user, own.policy
+	live := &spec.NodePool{Spec: poolSpec(l)}
+	live.Spec.Tags, live.Spec.DeletionPolicy = user, own.policy
 	protected := bv(np.DeletionProtection)
 	nodes := poolNodes(np)
 	cd.build = func(want spec.Resource) providers.Observation {
 		o := c.baseObservation(spec.KindNodePool, cd, state)
 		o.Settling = settling
-		s := s
+		// The live pool read ahead is handed over, not copied: a fleet's pools would
+		// be held twice while they are matched (build is called once).
+		s := &live.Spec
 		s.OSImage = poolOS(liveOS, clusterOS, want)
 		if w, ok := want.(*spec.NodePool); ok {
 			// How tkeops drains and what it does with instances on delete are tkeops'
@@ -322,7 +324,8 @@ func (c *Client) poolCandidate(l poolLive) candidate {
 			s.Upgrade = w.Spec.Upgrade // tkeops' own; the nodes' versions are read in the cluster
 			s.InstanceDeletionPolicy = w.Spec.InstanceDeletionPolicy
 		}
-		o.Live = &spec.NodePool{Object: meta(spec.KindNodePool, want, own, name), Spec: s}
+		live.Object = meta(spec.KindNodePool, want, own, name)
+		o.Live = live
 		o.ParentID = clusterID
 		o.DeletionProtection = protected
 		n := nodes

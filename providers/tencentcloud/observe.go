@@ -21,7 +21,8 @@ type candidate struct {
 	user    map[string]string // tags minus tkeops' own
 	own     ownership
 	// build returns the observation of the resource; want is the wanted resource it
-	// was matched to, or nil for an owned resource no longer wanted.
+	// was matched to, or nil for an owned resource no longer wanted. It is called
+	// once: a kind may hand over the live resource it read ahead instead of a copy.
 	build func(want spec.Resource) providers.Observation
 }
 
