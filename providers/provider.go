@@ -97,7 +97,8 @@ type Endpoint struct {
 // Client reads and changes resources of one region.
 //
 // The contract, which the reconciler relies on:
-//   - Observe never changes anything.
+//   - Observe never changes anything, in the cloud or in the wanted resources it is
+//     given (they may share their parts with the caller's spec set).
 //   - No call waits for an async operation to finish; the caller polls Observe.
 //   - Every call is safe to repeat: Create first looks the resource up by its
 //     ownership tags and returns it when it exists; Delete of a missing resource

@@ -176,11 +176,12 @@ func (e *Engine) fetchKind(ctx context.Context, s *scope, kind spec.Kind, region
 		return f
 	}
 	s.mu.RLock() // other kinds merge meanwhile (observeorder.go)
+	known := refTypes{}
 	for _, r := range s.desired {
 		if r.GetAddr().Kind != kind || s.region[r.GetAddr()] != region {
 			continue
 		}
-		rr, err := resolve(r, s.ids)
+		rr, err := resolvedView(r, s.ids, known) // providers only read what they are given
 		if err != nil {
 			s.mu.RUnlock()
 			f.err = err

@@ -135,6 +135,144 @@ func resolve(r spec.Resource, ids map[spec.Addr]string) (spec.Resource, error) {
 	return c, nil
 }
 
+// resolvedView is resolve for reading only (the wanted resources given to a
+// provider's Observe): the copy shares with r everything but the way to its
+// references, which are copied (the resource itself, and the slices, maps and
+// pointers that hold references), so writing the IDs leaves r as it was. A plan
+// observes every wanted resource at once: full copies of a fleet's node pools were
+// a large part of its memory (issue 18).
+func resolvedView(r spec.Resource, ids map[spec.Addr]string, known refTypes) (spec.Resource, error) {
+	v := reflect.ValueOf(r)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil, fmt.Errorf("copy %s: %T is not a non-nil pointer", r.GetAddr(), r)
+	}
+	c := reflect.New(v.Type().Elem())
+	c.Elem().Set(v.Elem())
+	copyRefPaths(c.Elem(), known)
+	out, ok := c.Interface().(spec.Resource)
+	if !ok {
+		return nil, fmt.Errorf("copy %s: %T is not a spec.Resource", r.GetAddr(), c.Interface())
+	}
+	for _, f := range out.Refs() {
+		if f.Ref.Name != "" {
+			f.Ref.ID = ids[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}]
+		}
+	}
+	return out, nil
+}
+
+var refType = reflect.TypeFor[spec.Ref]()
+
+// refTypes remembers, for a run of resolvedView, which types can hold a spec.Ref.
+type refTypes map[reflect.Type]int8
+
+const (
+	refUnknown int8 = iota
+	refVisiting
+	refNone
+	refHeld
+)
+
+// holds reports whether a value of type t can hold a spec.Ref.
+func (known refTypes) holds(t reflect.Type) bool {
+	h, _ := known.walk(t)
+	return h
+}
+
+// walk answers holds; partial says a negative answer leaned on a type still being
+// walked (a type that holds itself): it is not remembered, and asked again later.
+// A positive answer is always final.
+func (known refTypes) walk(t reflect.Type) (held, partial bool) {
+	switch known[t] {
+	case refVisiting:
+		return false, true
+	case refNone:
+		return false, false
+	case refHeld:
+		return true, false
+	}
+	known[t] = refVisiting
+	var inner []reflect.Type
+	switch t.Kind() {
+	case reflect.Struct:
+		held = t == refType
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				inner = append(inner, t.Field(i).Type)
+			}
+		}
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		inner = append(inner, t.Elem())
+	}
+	for _, x := range inner {
+		if held {
+			break
+		}
+		h, p := known.walk(x)
+		held, partial = h, partial || p
+	}
+	switch {
+	case held:
+		known[t] = refHeld
+		return true, false
+	case partial:
+		delete(known, t)
+		return false, true
+	}
+	known[t] = refNone
+	return false, false
+}
+
+// copyRefPaths replaces, in v (settable), every slice, map and pointer that can
+// hold a spec.Ref by a copy of its own, recursively; the rest stays shared.
+func copyRefPaths(v reflect.Value, known refTypes) {
+	if !known.holds(v.Type()) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				copyRefPaths(v.Field(i), known)
+			}
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			copyRefPaths(v.Index(i), known)
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(v.Elem())
+		copyRefPaths(p.Elem(), known)
+		v.Set(p)
+	case reflect.Slice:
+		if v.IsNil() {
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(s, v)
+		for i := range s.Len() {
+			copyRefPaths(s.Index(i), known)
+		}
+		v.Set(s)
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(it.Value())
+			copyRefPaths(e, known)
+			m.SetMapIndex(it.Key(), e)
+		}
+		v.Set(m)
+	}
+}
+
 // missingParent returns the reference of r to the resource it lives inside when that
 // parent has no ID: the parent does not exist, so the child cannot either.
 func missingParent(r spec.Resource) (spec.RefField, bool) {

@@ -101,3 +101,78 @@ func TestCompareAddrs(t *testing.T) {
 		}
 	}
 }
+
+// TestResolvedViewSharesAllButReferences: the view of every example resource reads
+// as resolve's copy, and writing its references leaves the original as it was.
+func TestResolvedViewSharesAllButReferences(t *testing.T) {
+	set := load(t, "../examples/production", "../examples/staging", "../examples/production-layout")
+	ids := map[spec.Addr]string{}
+	for _, r := range set.Resources {
+		ids[r.GetAddr()] = "id-" + r.GetAddr().Name
+	}
+	known := refTypes{}
+	refs := 0
+	for _, r := range set.Resources {
+		before, _ := json.Marshal(r)
+		view, err := resolvedView(r, ids, known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := resolve(r, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, _ := json.Marshal(view)
+		fb, _ := json.Marshal(full)
+		if string(vb) != string(fb) {
+			t.Errorf("%s: the view reads\n%s\nresolve's copy\n%s", r.GetAddr(), vb, fb)
+		}
+		for _, f := range view.Refs() {
+			refs++
+			f.Ref.ID = "written"
+		}
+		if after, _ := json.Marshal(r); string(after) != string(before) {
+			t.Errorf("%s: writing the view's references changed the original", r.GetAddr())
+		}
+	}
+	if refs < 20 {
+		t.Errorf("only %d references in the examples", refs)
+	}
+}
+
+type (
+	refLoop struct {
+		Next *refLoop
+		R    spec.Ref
+	}
+	plainLoop struct {
+		Next *plainLoop
+		S    string
+	}
+	refA struct{ B *refB }
+	refB struct {
+		A *refA
+		R []spec.Ref
+	}
+)
+
+// TestRefTypesThroughCycles: types that hold themselves are answered right in any
+// order of asking.
+func TestRefTypesThroughCycles(t *testing.T) {
+	for _, order := range [][]reflect.Type{
+		{reflect.TypeFor[refA](), reflect.TypeFor[refB](), reflect.TypeFor[*refA]()},
+		{reflect.TypeFor[*refB](), reflect.TypeFor[refA](), reflect.TypeFor[refLoop](), reflect.TypeFor[plainLoop]()},
+		{reflect.TypeFor[plainLoop](), reflect.TypeFor[*refLoop](), reflect.TypeFor[map[string]refA]()},
+	} {
+		known := refTypes{}
+		for _, ty := range order {
+			want := ty != reflect.TypeFor[plainLoop]()
+			if got := known.holds(ty); got != want {
+				t.Errorf("holds(%s) = %t, want %t (order %v)", ty, got, want, order)
+			}
+		}
+		if known.holds(reflect.TypeFor[*plainLoop]()) || !known.holds(reflect.TypeFor[[]refLoop]()) {
+			t.Error("wrong after the cache filled")
+		}
+	}
+}

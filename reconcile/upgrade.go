@@ -44,7 +44,6 @@ type clusterUpgrade struct {
 type poolNodes struct {
 	addr  spec.Addr
 	pool  *spec.NodePool
-	obs   providers.Observation
 	nodes []providers.NodeState
 }
 
@@ -118,7 +117,7 @@ func observeUpgrades(ctx context.Context, e *Engine, s *scope) {
 			if !po.Exists || po.Settling {
 				continue
 			}
-			p := poolNodes{addr: np.GetAddr(), pool: np, obs: po}
+			p := poolNodes{addr: np.GetAddr(), pool: np}
 			if hasNodes && u.unchecked == "" {
 				states, err := un.PoolNodeStates(ctx, o, po)
 				if err != nil {

@@ -174,14 +174,37 @@ func (c *Client) listClusters(ctx context.Context, filters []*tke.Filter, ids []
 	return out, nil
 }
 
-// ownedClusters lists this instance's clusters in the region (under a scope, those
-// it names: scope.go): once per observation pass (providers.WithRound), since
-// clusters, their node pools and their add-ons all start from it. The answer is
-// shared: callers must not change it.
-func (c *Client) ownedClusters(ctx context.Context) ([]*tke.Cluster, error) {
-	return providers.Once(ctx, "tencentcloud/"+c.region+"/"+c.owner+"/owned-clusters"+scopeKey(ctx, spec.KindCluster), func() ([]*tke.Cluster, error) {
-		return c.listOwnedClusters(ctx)
+// ownedClusterOS maps the IDs of this instance's clusters in the region (under a
+// scope, those it names: scope.go) to their OS images, once per observation pass
+// (providers.WithRound): the node pool observation starts from it. The cluster
+// observation, which lists the clusters anyway, makes it (seedClusterOS); the
+// clusters themselves are not kept for the pass: at 5,000 clusters the API's answers
+// were 10 MiB held until the pass ended (issue 18).
+func (c *Client) ownedClusterOS(ctx context.Context) (map[string]string, error) {
+	return providers.Once(ctx, c.clusterOSKey(ctx), func() (map[string]string, error) {
+		cls, err := c.listOwnedClusters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return clusterOS(cls), nil
 	})
+}
+
+// seedClusterOS makes ownedClusterOS's answer from cls, the owned clusters just listed.
+func (c *Client) seedClusterOS(ctx context.Context, cls []*tke.Cluster) {
+	_, _ = providers.Once(ctx, c.clusterOSKey(ctx), func() (map[string]string, error) { return clusterOS(cls), nil })
+}
+
+func (c *Client) clusterOSKey(ctx context.Context) string {
+	return "tencentcloud/" + c.region + "/" + c.owner + "/owned-cluster-os" + scopeKey(ctx, spec.KindCluster)
+}
+
+func clusterOS(cls []*tke.Cluster) map[string]string {
+	out := make(map[string]string, len(cls))
+	for _, cl := range cls {
+		out[sv(cl.ClusterId)] = sv(cl.ClusterOs)
+	}
+	return out
 }
 
 // clusterLive is what the observation of one cluster is built from.
@@ -315,10 +338,11 @@ func (clusterKind) createCalls(r *spec.Cluster) []string {
 func (clusterKind) deleteCalls(*spec.Cluster) []string { return []string{"tke:DeleteCluster"} }
 
 func (clusterKind) observe(ctx context.Context, c *Client, want []*spec.Cluster) ([]providers.Observation, error) {
-	cls, err := c.ownedClusters(ctx)
+	cls, err := c.listOwnedClusters(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("observe clusters of owner %q: %w", c.owner, err)
 	}
+	c.seedClusterOS(ctx, cls)
 	c.prefetchPools(ctx, cls)
 	wantByName := map[string]*spec.Cluster{}
 	for _, w := range want {

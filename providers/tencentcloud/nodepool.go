@@ -532,14 +532,12 @@ func (c *Client) poolClusters(ctx context.Context, wanted []string) ([]string, m
 	for _, id := range wanted {
 		set[id] = true
 	}
-	cls, err := c.ownedClusters(ctx)
+	osOf, err := c.ownedClusterOS(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	osOf := map[string]string{}
-	for _, cl := range cls {
-		set[sv(cl.ClusterId)] = true
-		osOf[sv(cl.ClusterId)] = sv(cl.ClusterOs)
+	for id := range osOf {
+		set[id] = true
 	}
 	ids := make([]string, 0, len(set))
 	for id := range set {
