@@ -62,8 +62,9 @@ type Observation struct {
 	ParentID string
 	// Nodes counts a cluster's or a node pool's nodes; nil for other kinds.
 	Nodes *NodeCount
-	// Endpoints are a cluster's API server endpoints, as far as they were read.
-	Endpoints Endpoints
+	// Endpoints are a cluster's API server endpoints, as far as they were read; nil
+	// for other kinds (a pointer: a plan holds an observation of every resource).
+	Endpoints *Endpoints
 	// Implicit is true for a resource the cloud made itself with its parent (a VPC's
 	// default route table): it is nobody's until tkeops adopts it (Addr named then),
 	// and it comes and goes with its parent, never by a create or delete of its own.

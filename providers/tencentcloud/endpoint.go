@@ -121,7 +121,7 @@ func (st *endpointState) apply(live *spec.Cluster, o *providers.Observation) {
 	if st.public.exists() {
 		live.Spec.Endpoints.Public = &spec.PublicEndpoint{SecurityGroupRef: spec.Ref{ID: st.public.sgID}, AllowedCIDRs: st.public.acl}
 	}
-	o.Endpoints = providers.Endpoints{
+	o.Endpoints = &providers.Endpoints{
 		Private: providers.Endpoint{Status: st.private.status, Address: st.private.address},
 		Public:  providers.Endpoint{Status: st.public.status, Address: st.public.address},
 	}

@@ -549,10 +549,11 @@ func (c *Client) poolClusters(ctx context.Context, wanted []string) ([]string, m
 
 // readPools lists the pools of the given clusters (one call each, in parallel) and
 // makes the candidates of those owned by this instance, or of all of them when all is
-// set, with their AS groups and launch configurations (batched); found lists every
-// pool read, owned or not. The pools are made candidates a page of AS reads at a
-// time as their clusters answer, and the answers dropped: held until the last
-// cluster answered, a fleet's were the largest part of a plan's memory (issue 18).
+// set, with their AS groups and launch configurations (batched); found lists the
+// pools read that are not this instance's (the namesakes a missing pool may have).
+// The pools are made candidates a page of AS reads at a time as their clusters
+// answer, and the answers dropped: held until the last cluster answered, a fleet's
+// were the largest part of a plan's memory (issue 18).
 func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool, osOf map[string]string) ([]candidate, []namesake, error) {
 	var (
 		mu      sync.Mutex
@@ -582,8 +583,12 @@ func (c *Client) readPools(ctx context.Context, clusterIDs []string, all bool, o
 			mu.Lock()
 			for _, np := range pools {
 				_, own := splitTags(tkeTagMap(np.Tags))
-				found = append(found, namesake{id: sv(np.NodePoolId), name: sv(np.Name), own: own, parent: id})
-				if all || own.ownedBy(c.owner, spec.KindNodePool) {
+				owned := own.ownedBy(c.owner, spec.KindNodePool)
+				if !owned {
+					// This instance's own pools are never namesakes (markNamesakes).
+					found = append(found, namesake{id: sv(np.NodePoolId), name: sv(np.Name), own: own, parent: id})
+				}
+				if all || owned {
 					pending = append(pending, poolLive{clusterID: id, clusterOS: osOf[id], np: np})
 				}
 			}
