@@ -104,7 +104,7 @@ func memorySection(ctx context.Context, c config, work string) error {
 		}
 		files := countYAML(dir)
 		fmt.Fprintf(c.human, "  seeded in %s; planning…\n", took.Round(time.Second))
-		for _, limit := range []struct{ name, env string }{{"tkeops' default (200 MiB)", ""}, {"none (`GOMEMLIMIT=off`)", "GOMEMLIMIT=off"}} {
+		for _, limit := range []struct{ name, env string }{{"tkeops' default (160 MiB)", ""}, {"none (`GOMEMLIMIT=off`)", "GOMEMLIMIT=off"}} {
 			env := []string{"GODEBUG=gctrace=1"}
 			if limit.env != "" {
 				env = append(env, limit.env)
