@@ -51,13 +51,7 @@ func Once[T any](ctx context.Context, key string, fn func() (T, error)) (T, erro
 	if r == nil {
 		return fn()
 	}
-	r.mu.Lock()
-	v, ok := r.once[key]
-	if !ok {
-		v = &roundValue{done: make(chan struct{})}
-		r.once[key] = v
-	}
-	r.mu.Unlock()
+	v, ok := r.claim(key, &roundValue{done: make(chan struct{})})
 	if ok {
 		select {
 		case <-v.done:
@@ -72,14 +66,32 @@ func Once[T any](ctx context.Context, key string, fn func() (T, error)) (T, erro
 		return v.value.(T), nil
 	}
 	value, err := fn()
+	r.settle(key, v, value, err)
+	return value, err
+}
+
+// claim returns key's entry and true, or stores fresh as key's entry and returns it
+// and false.
+func (r *round) claim(key string, fresh *roundValue) (*roundValue, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.once[key]; ok {
+		return v, true
+	}
+	r.once[key] = fresh
+	return fresh, false
+}
+
+// settle keeps the answer of v, key's read, and wakes those waiting for it; a
+// failed read is forgotten, so the next caller reads again.
+func (r *round) settle(key string, v *roundValue, value any, err error) {
+	r.mu.Lock()
 	if err != nil {
-		r.mu.Lock()
 		delete(r.once, key)
-		r.mu.Unlock()
 	}
 	v.value, v.err = value, err
+	r.mu.Unlock()
 	close(v.done)
-	return value, err
 }
 
 // Ahead starts reading key's value for a later Take within ctx's pass and returns at
@@ -91,22 +103,12 @@ func Ahead[T any](ctx context.Context, key string, fn func() (T, error)) {
 	if r == nil {
 		return
 	}
-	r.mu.Lock()
-	if _, ok := r.once[key]; ok {
-		r.mu.Unlock()
+	v, ok := r.claim(key, &roundValue{done: make(chan struct{})})
+	if ok {
 		return
 	}
-	v := &roundValue{done: make(chan struct{})}
-	r.once[key] = v
-	r.mu.Unlock()
 	value, err := fn()
-	r.mu.Lock()
-	if err != nil {
-		delete(r.once, key)
-	}
-	v.value, v.err = value, err
-	r.mu.Unlock()
-	close(v.done)
+	r.settle(key, v, value, err)
 }
 
 // Take returns key's value for the one consumer of a read made ahead (Ahead), and
@@ -118,18 +120,14 @@ func Take[T any](ctx context.Context, key string, fn func() (T, error)) (T, erro
 	if r == nil {
 		return fn()
 	}
-	r.mu.Lock()
-	v, ok := r.once[key]
+	// Nothing ahead: the read is marked taken, so an Ahead that comes later does not
+	// make it a second time.
+	done := make(chan struct{})
+	close(done)
+	v, ok := r.claim(key, &roundValue{done: done, taken: true})
 	if !ok {
-		// Nothing ahead: mark the read taken, so an Ahead that comes later does not
-		// make it a second time.
-		done := make(chan struct{})
-		close(done)
-		r.once[key] = &roundValue{done: done, taken: true}
-		r.mu.Unlock()
 		return fn()
 	}
-	r.mu.Unlock()
 	select {
 	case <-v.done:
 	case <-ctx.Done():
