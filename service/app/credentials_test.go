@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,15 +72,7 @@ func TestServeSignsWithConfiguredCredentials(t *testing.T) {
 
 	cfg, secrets = configure(&credentials.Config{Source: credentials.SourceProfile})
 	feed := NewStatusFeed(io.Discard)
-	a, err := New(cfg, secrets, log, Deps{Forge: feed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runInBackground(t, a, ln)
+	serveNew(t, cfg, secrets, log, Deps{Forge: feed})
 	st, err := feed.Wait(context.Background(), rev, "tkeops/apply", 60*time.Second)
 	if err != nil || st.State != forge.StateSuccess || st.Description != "applied: 1 created, 0 updated, 0 destroyed" {
 		t.Fatalf("apply signed with the profile's key: %+v, %v", st, err)

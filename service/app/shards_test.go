@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -59,15 +58,7 @@ func TestServeShardsInOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed := NewStatusFeed(io.Discard)
-	a, err := New(cfg, config.Secrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, slog.New(slog.DiscardHandler), Deps{Forge: feed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runInBackground(t, a, ln)
+	addr := serveNew(t, cfg, config.Secrets{CloudID: secret.Value(id), CloudKey: secret.Value(key)}, slog.New(slog.DiscardHandler), Deps{Forge: feed})
 
 	final := map[string]forge.Status{}
 	for deadline := time.Now().Add(time.Minute); len(final) < 2; time.Sleep(100 * time.Millisecond) {
@@ -87,7 +78,7 @@ func TestServeShardsInOneProcess(t *testing.T) {
 		}
 	}
 
-	b, err := httpGet(context.Background(), "http://"+ln.Addr().String()+"/api/v1/runs?kind=apply")
+	b, err := httpGet(context.Background(), "http://"+addr+"/api/v1/runs?kind=apply")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +96,7 @@ func TestServeShardsInOneProcess(t *testing.T) {
 	}
 	owners := map[string]string{}
 	for _, id := range ids {
-		b, err := httpGet(context.Background(), "http://"+ln.Addr().String()+"/api/v1/runs/"+id+"/plan.json")
+		b, err := httpGet(context.Background(), "http://"+addr+"/api/v1/runs/"+id+"/plan.json")
 		if err != nil {
 			t.Fatal(err)
 		}
