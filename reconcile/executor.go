@@ -42,7 +42,7 @@ func (e *Engine) apply(ctx context.Context, p *plan.Plan, set *spec.Set) (Result
 	if p.SpecDigest != "" && specDigest(s.desired) != p.SpecDigest {
 		return Result{}, &StaleError{Moved: []string{"the specs changed since the plan was made"}}
 	}
-	if recs, digest := observationRecords(s, nil, interner{}); digest != p.Observed {
+	if recs, digest := observationRecords(s, desiredRecords(s)); digest != p.Observed {
 		moved := compareRecords(p.Observations, recs)
 		if len(moved) == 0 {
 			moved = []string{"observations differ from the plan's (digest " + short(p.Observed) + " → " + short(digest) + ")"}

@@ -51,7 +51,7 @@ func (e *Engine) observeNodes(ctx context.Context, s *scope) {
 	}
 	var mu sync.Mutex
 	failed := map[spec.Addr]error{} // pool → why its nodes were not checked
-	onWorkers(len(clusterIDs), e.opts.Parallelism, func(_, i int) {
+	onWorkers(len(clusterIDs), e.opts.Parallelism, func(i int) {
 		id := clusterIDs[i]
 		var unreachable error
 		for _, j := range byCluster[id] {

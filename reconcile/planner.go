@@ -86,11 +86,10 @@ const compareChunk = 256
 
 // compareDesired resolves and diffs the desired resources on every CPU: the diff of
 // each is independent of the others and reads only the scope, and at thousands of
-// resources it was most of building a plan. Worker w makes its records' strings from
-// shared[w].
-func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []interner) map[spec.Addr]compared {
+// resources it was most of building a plan.
+func compareDesired(e *Engine, s *scope, desired []spec.Resource) map[spec.Addr]compared {
 	out := make([]compared, len(desired))
-	onWorkers(len(desired), len(shared), func(w, i int) {
+	onWorkers(len(desired), runtime.GOMAXPROCS(0), func(i int) {
 		r := desired[i]
 		c := &out[i]
 		o, observed := s.observed[r.GetAddr()]
@@ -99,7 +98,7 @@ func compareDesired(e *Engine, s *scope, desired []spec.Resource, shared []inter
 			live, _ = diff.Encode(o.Live) // on error both encode again and say so
 		}
 		if observed {
-			c.rec, c.recorded = finishRecord(s, r.GetAddr(), recordEncoded(o, live, shared[w])), true
+			c.rec, c.recorded = finishRecord(s, r.GetAddr(), recordEncoded(o, live)), true
 		}
 		if c.rr, c.err = resolve(r, s.ids); c.err != nil {
 			return
@@ -125,14 +124,10 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 	// Each resource's resolved copy, diff and record of what was observed only read
 	// the scope: they are made on every CPU, a chunk at a time, before the planner,
 	// which is sequential, uses them in order. Only the records are kept.
-	shared := make([]interner, runtime.GOMAXPROCS(0))
-	for i := range shared {
-		shared[i] = interner{}
-	}
 	recs := make([]plan.Observed, 0, len(s.observed))
 	for lo := 0; lo < len(s.desired); lo += compareChunk {
 		chunk := s.desired[lo:min(lo+compareChunk, len(s.desired))]
-		pl.compared = compareDesired(e, s, chunk, shared)
+		pl.compared = compareDesired(e, s, chunk)
 		for _, r := range chunk {
 			if err := pl.planDesired(r); err != nil {
 				return nil, err
@@ -156,7 +151,7 @@ func (e *Engine) buildPlan(s *scope) (*plan.Plan, error) {
 		return nil, err
 	}
 	pl.p.Steps = steps
-	pl.p.Observations, pl.p.Observed = observationRecords(s, recs, shared[0])
+	pl.p.Observations, pl.p.Observed = observationRecords(s, recs)
 	pl.p.SpecDigest = specDigest(s.desired)
 	return pl.p, nil
 }

@@ -126,13 +126,18 @@ func resolve(r spec.Resource, ids map[spec.Addr]string) (spec.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	return withIDs(c, ids), nil
+}
+
+// withIDs writes into c's references by name the cloud IDs known in ids, and
+// returns c.
+func withIDs(c spec.Resource, ids map[spec.Addr]string) spec.Resource {
 	for _, f := range c.Refs() {
-		if f.Ref.Name == "" {
-			continue
+		if f.Ref.Name != "" {
+			f.Ref.ID = ids[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}]
 		}
-		f.Ref.ID = ids[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}]
 	}
-	return c, nil
+	return c
 }
 
 // resolvedView is resolve for reading only (the wanted resources given to a
@@ -153,12 +158,7 @@ func resolvedView(r spec.Resource, ids map[spec.Addr]string, known refTypes) (sp
 	if !ok {
 		return nil, fmt.Errorf("copy %s: %T is not a spec.Resource", r.GetAddr(), c.Interface())
 	}
-	for _, f := range out.Refs() {
-		if f.Ref.Name != "" {
-			f.Ref.ID = ids[spec.Addr{Kind: f.Kind, Name: f.Ref.Name}]
-		}
-	}
-	return out, nil
+	return withIDs(out, ids), nil
 }
 
 var refType = reflect.TypeFor[spec.Ref]()

@@ -20,22 +20,20 @@ import (
 // the digest of them all. Status and Settling are left out: they are how far an
 // operation got, not what the resource is, and the executor waits for them anyway.
 //
-// made are the records already made from the same observations (compareDesired):
-// those of every observed desired resource, or none (nil: every record is made
-// here, its strings from shared). It is reused for the result.
-func observationRecords(s *scope, made []plan.Observed, shared interner) ([]plan.Observed, string) {
-	out := made
+// desired are the records of every observed desired resource, made with their diffs
+// (compareDesired) or by desiredRecords; the slice is reused for the result.
+func observationRecords(s *scope, desired []plan.Observed) ([]plan.Observed, string) {
+	out := desired
 	for a, o := range s.observed {
-		if _, desired := s.byAddr[a]; desired && made != nil {
-			continue
+		if _, isDesired := s.byAddr[a]; !isDesired {
+			out = append(out, finishRecord(s, a, record(o)))
 		}
-		out = append(out, finishRecord(s, a, record(o, shared)))
 	}
 	for id, o := range s.adopted {
 		// Adopted resources have no address in the spec set; they are recorded under
 		// their ID so a saved plan notices when one disappears.
 		o.Addr = spec.Addr{Kind: o.Addr.Kind, Name: "id:" + id}
-		out = append(out, finishRecord(s, o.Addr, record(o, shared)))
+		out = append(out, finishRecord(s, o.Addr, record(o)))
 	}
 	slices.SortFunc(out, func(a, b plan.Observed) int { return compareAddrs(a.Addr, b.Addr) })
 	h := sha256.New()
@@ -43,6 +41,18 @@ func observationRecords(s *scope, made []plan.Observed, shared interner) ([]plan
 		fmt.Fprintf(h, "%s=%s\n", rec.Addr, rec.Digest)
 	}
 	return out, hex.EncodeToString(h.Sum(nil))
+}
+
+// desiredRecords makes the records of the observed desired resources, as
+// compareDesired does with their diffs.
+func desiredRecords(s *scope) []plan.Observed {
+	out := make([]plan.Observed, 0, len(s.observed))
+	for _, r := range s.desired {
+		if o, observed := s.observed[r.GetAddr()]; observed {
+			out = append(out, finishRecord(s, r.GetAddr(), record(o)))
+		}
+	}
+	return out
 }
 
 // compareAddrs orders addresses as their strings ("Kind/name") order, without
@@ -94,7 +104,7 @@ func (s *scope) recordFields(a spec.Addr) map[string]string {
 		o = s.adopted[id]
 		o.Addr = a
 	}
-	f := recordEncoded(o, nil, nil).Fields
+	f := recordEncoded(o, nil).Fields
 	dropOwned(f, s.byAddr[a])
 	return f
 }
@@ -116,34 +126,13 @@ func dropOwned(fields map[string]string, r spec.Resource) bool {
 	return dropped
 }
 
-// interner shares the strings of one plan's records: a plan keeps a record of every
-// observed resource (50,000 of them in a large fleet, issue 18), and the resources of
-// a kind have the same field paths and many the same short values ("true", "0").
-// One goroutine uses it at a time; a nil one shares nothing.
-type interner map[string]string
-
-func (in interner) get(s string) string {
-	if in == nil {
-		return s
-	}
-	if v, ok := in[s]; ok {
-		return v
-	}
-	in[s] = s
-	return s
-}
-
-// internedValue is the longest value shared between records: longer ones (IDs,
-// names, CIDRs) are mostly a resource's own.
-const internedValue = 12
-
-func record(o providers.Observation, shared interner) plan.Observed {
-	return recordEncoded(o, nil, shared)
+func record(o providers.Observation) plan.Observed {
+	return recordEncoded(o, nil)
 }
 
 // recordEncoded is record with the live resource already encoded by diff.Encode
 // (nil: it is encoded here).
-func recordEncoded(o providers.Observation, live map[string]any, shared interner) plan.Observed {
+func recordEncoded(o providers.Observation, live map[string]any) plan.Observed {
 	rec := plan.Observed{Addr: o.Addr, Exists: o.Exists, ID: o.ID, Owned: o.Owned, Fields: map[string]string{}}
 	if o.Exists {
 		if o.DeletionPolicy != "" {
@@ -154,12 +143,12 @@ func recordEncoded(o providers.Observation, live map[string]any, shared interner
 		}
 		switch {
 		case live != nil:
-			flatten("", live, rec.Fields, shared)
+			flatten("", live, rec.Fields)
 		case o.Live != nil:
 			if b, err := json.Marshal(o.Live); err == nil {
 				var m any
 				if json.Unmarshal(b, &m) == nil {
-					flatten("", m, rec.Fields, shared)
+					flatten("", m, rec.Fields)
 				}
 			}
 		}
@@ -192,9 +181,8 @@ func digestFields(rec plan.Observed) string {
 	return hex.EncodeToString(sum[:8]) // 16 digits, made alone: a plan holds one per resource
 }
 
-// flatten writes leaves of a decoded JSON value as path → text, the paths and short
-// values from shared.
-func flatten(prefix string, v any, out map[string]string, shared interner) {
+// flatten writes leaves of a decoded JSON value as path → text.
+func flatten(prefix string, v any, out map[string]string) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
@@ -202,20 +190,16 @@ func flatten(prefix string, v any, out map[string]string, shared interner) {
 			if prefix != "" {
 				p = prefix + "." + k
 			}
-			flatten(p, e, out, shared)
+			flatten(p, e, out)
 		}
 	case []any:
 		for i, e := range t {
-			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out, shared)
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
 		}
 	case nil:
 	default:
 		b, _ := json.Marshal(t)
-		v := string(b)
-		if len(v) <= internedValue {
-			v = shared.get(v)
-		}
-		out[shared.get(prefix)] = v
+		out[prefix] = string(b)
 	}
 }
 
